@@ -1,0 +1,1 @@
+"""Cellgate's domain services and the staff back office."""

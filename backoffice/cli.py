@@ -1,0 +1,191 @@
+"""The `cellgate` command line."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+
+from . import migrate
+from .audit.services import Actor
+from .db import make_engine, make_session_factory
+from .errors import ServiceError
+from .seed import DEMO_STAFF, demo_password, is_seeded, seed_demo
+from .settings import ROOT, Settings, SettingsError, load_settings
+from .staff.models import Role
+from .staff.services import create_staff_user
+
+SURFACES = {
+    "kiosk": ("kiosk:create_app()", "kiosk_port", "/health"),
+    "tablet-api": ("tablet_api:create_app()", "tablet_api_port", "/api/v1/health"),
+    "backoffice": ("backoffice.web:create_app()", "backoffice_port", "/health"),
+}
+
+
+def with_settings(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Load and check the settings first; a bad one stops the command with one line."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            settings = load_settings()
+        except SettingsError as error:
+            click.echo(f"cellgate: bad setting: {error}", err=True)
+            sys.exit(2)
+        return func(settings, *args, **kwargs)
+
+    return wrapper
+
+
+@click.group(help="Cellgate: self-service platform for prisons.")
+def main() -> None:
+    pass
+
+
+@main.group(help="Database schema.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Migrate the database to the newest schema.")
+@with_settings
+def db_upgrade(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    click.echo(f"database at revision {migrate.current_revision(engine)}")
+    engine.dispose()
+
+
+@db.command("current", help="Show the database's schema revision.")
+@with_settings
+def db_current(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    click.echo(migrate.current_revision(engine) or "empty (run: cellgate db upgrade)")
+    engine.dispose()
+
+
+@main.group(help="Demo data.")
+def seed() -> None:
+    pass
+
+
+def _seed(settings: Settings) -> bool:
+    """Seed the demo prison unless it is there; True if it was made now."""
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        if is_seeded(session):
+            return False
+        devices = seed_demo(session, min_password_length=settings["auth"]["min_password_length"])
+        session.commit()
+    engine.dispose()
+    click.echo("Demo devices (credentials for the kiosk and tablet clients):")
+    for device in devices:
+        click.echo(f"  {device.name:14} {device.kind:7} {device.where:18} {device.credential}")
+    return True
+
+
+@seed.command("demo", help="Create a demo prison, its inmates, staff and devices.")
+@with_settings
+def seed_demo_command(settings: Settings) -> None:
+    if not _seed(settings):
+        click.echo("The demo prison is there already; nothing changed.")
+
+
+@main.group(help="Staff users.")
+def user() -> None:
+    pass
+
+
+@user.command("create", help="Create a back-office staff user.")
+@click.option("--username", required=True)
+@click.option("--full-name", required=True)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several roles.",
+)
+@click.password_option(help="Asked for when not given.")
+@with_settings
+def user_create(
+    settings: Settings, username: str, full_name: str, roles: tuple[str, ...], password: str
+) -> None:
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        try:
+            created = create_staff_user(
+                session,
+                Actor.system("cli"),
+                username=username,
+                full_name=full_name,
+                password=password,
+                roles=list(roles),
+                min_password_length=settings["auth"]["min_password_length"],
+            )
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        session.commit()
+        click.echo(f"created staff user {created.username} with roles {', '.join(roles)}")
+
+
+@main.command(help="Serve one surface, or all three, under gunicorn.")
+@click.argument("surface", type=click.Choice([*SURFACES, "all"]))
+@with_settings
+def serve(settings: Settings, surface: str) -> None:
+    _serve(settings, list(SURFACES) if surface == "all" else [surface])
+
+
+def _serve(settings: Settings, surfaces: list[str]) -> None:
+    host = settings["server"]["host"]
+    processes = []
+    for name in surfaces:
+        target, port_key, health = SURFACES[name]
+        port = settings["server"][port_key]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "config/gunicorn.conf.py"),
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(settings["server"]["workers"]),
+            "--name",
+            f"cellgate-{name}",
+            target,
+        ]
+        processes.append(subprocess.Popen(command, cwd=ROOT))
+        click.echo(f"{name:11} http://{host}:{port}/   (health: http://{host}:{port}{health})")
+
+    def stop(_signum: int, _frame: Any) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    codes = [process.wait() for process in processes]
+    if any(code not in (0, -signal.SIGTERM) for code in codes):
+        sys.exit(1)
+
+
+@main.command(help="Migrate, seed the demo prison if it is missing, and serve all three.")
+@with_settings
+def demo(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    _seed(settings)
+    click.echo("Demo staff sign-ins for the back office (username / password):")
+    for username, _name, roles in DEMO_STAFF:
+        click.echo(f"  {username:12} {demo_password(username):26} {', '.join(roles)}")
+    click.echo(f"Database: {settings.database_url}")
+    _serve(settings, list(SURFACES))

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit.services import Actor, record
+from ..db import utcnow
+from ..errors import Conflict, InvalidInput, NotFound
+from ..people.models import Cell, Wing
+from .models import Device, DeviceKind
+
+CREDENTIAL_PREFIX = "cgd"
+
+
+@dataclass(frozen=True)
+class NewDevice:
+    device: Device
+    # Shown once, to be installed on the device; the server keeps only a hash.
+    credential: str
+
+
+def _secret_hash(secret: str) -> str:
+    # The secret is 256 random bits, so a fast hash is enough; it is checked on every request.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def register_device(
+    db: Session,
+    actor: Actor,
+    *,
+    kind: str,
+    name: str,
+    wing_id: int | None = None,
+    cell_id: int | None = None,
+    location: str = "",
+    key_id: str | None = None,
+    secret: str | None = None,
+) -> NewDevice:
+    """Register a kiosk (for a wing) or a tablet (for a cell). `key_id` and `secret` are for the
+    demo seed only, so its printed credentials stay the same between runs."""
+    if kind not in {k.value for k in DeviceKind}:
+        raise InvalidInput("Kind: a device is a kiosk or a tablet.")
+    if not name.strip():
+        raise InvalidInput("Name: give the device a name staff will recognise.")
+    if db.scalar(select(Device.id).where(Device.name == name.strip())) is not None:
+        raise Conflict(f"A device named {name!r} exists already.")
+    if kind == DeviceKind.KIOSK:
+        wing = db.get(Wing, wing_id) if wing_id is not None else None
+        if wing is None:
+            raise InvalidInput("Wing: a kiosk serves one wing; choose it.")
+        prison_id, cell_id = wing.prison_id, None
+    else:
+        cell = db.get(Cell, cell_id) if cell_id is not None else None
+        if cell is None:
+            raise InvalidInput("Cell: a tablet is bound to one cell; choose it.")
+        wing_id, prison_id = cell.wing_id, cell.wing.prison_id
+    key_id = key_id or secrets.token_hex(8)
+    secret = secret or secrets.token_urlsafe(32)
+    device = Device(
+        kind=kind,
+        name=name.strip(),
+        prison_id=prison_id,
+        wing_id=wing_id,
+        cell_id=cell_id,
+        location=location,
+        key_id=key_id,
+        secret_hash=_secret_hash(secret),
+    )
+    db.add(device)
+    db.flush()
+    record(
+        db,
+        actor,
+        "device.register",
+        target_type="device",
+        target_id=device.id,
+        kind=kind,
+        name=device.name,
+        wing_id=wing_id,
+        cell_id=cell_id,
+    )
+    return NewDevice(device=device, credential=f"{CREDENTIAL_PREFIX}_{key_id}.{secret}")
+
+
+def authenticate_device(db: Session, credential: str) -> Device | None:
+    """The active device this credential belongs to, or None. Checked on every request."""
+    prefix, _, rest = credential.partition("_")
+    key_id, _, secret = rest.partition(".")
+    if prefix != CREDENTIAL_PREFIX or not key_id or not secret:
+        return None
+    device = db.scalar(select(Device).where(Device.key_id == key_id))
+    if device is None or device.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(device.secret_hash, _secret_hash(secret)):
+        return None
+    return device
+
+
+def revoke_device(db: Session, actor: Actor, device_id: int, reason: str) -> Device:
+    device = db.get(Device, device_id)
+    if device is None:
+        raise NotFound("No such device.")
+    if device.revoked_at is not None:
+        return device
+    device.revoked_at = utcnow()
+    db.flush()
+    record(db, actor, "device.revoke", target_type="device", target_id=device.id, reason=reason)
+    return device
+
+
+def list_devices(db: Session, prison_id: int | None = None) -> list[Device]:
+    stmt = select(Device).order_by(Device.kind, Device.name)
+    if prison_id is not None:
+        stmt = stmt.where(Device.prison_id == prison_id)
+    return list(db.scalars(stmt))

@@ -1,0 +1,9 @@
+"""Every model module of Cellgate, imported in one place so that the metadata is complete for
+Alembic and for the test that compares models with migrations."""
+
+from ledger import models as ledger_models  # noqa: F401
+
+from .audit import models as audit_models  # noqa: F401
+from .devices import models as device_models  # noqa: F401
+from .people import models as people_models  # noqa: F401
+from .staff import models as staff_models  # noqa: F401

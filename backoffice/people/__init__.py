@@ -1,0 +1,1 @@
+"""Prisons, wings, cells and inmates."""

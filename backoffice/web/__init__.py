@@ -1,0 +1,28 @@
+"""The staff back office: a Flask app factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from ..settings import Settings
+from .access import init_access
+from .base import health_blueprint, init_common, set_security_headers
+from .views import bp as views_bp
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    app = Flask(__name__)
+    settings = init_common(app, settings, "backoffice")
+    app.config["WTF_CSRF_TIME_LIMIT"] = settings["auth"]["session_hours"] * 3600
+    CSRFProtect(app)
+    init_access(app, settings)
+    app.register_blueprint(health_blueprint())
+    app.register_blueprint(views_bp)
+    app.after_request(lambda response: set_security_headers(response, CSP))
+    return app

@@ -1,0 +1,89 @@
+"""What the three Flask apps share: settings, one database session per request, the health
+endpoint and the security headers. App factories call `init_common`; nothing runs at import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ..db import make_engine, make_session_factory
+from ..settings import Settings, load_settings
+
+EXTENSION = "cellgate"
+
+
+def init_common(app: Flask, settings: Settings | None, surface: str) -> Settings:
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    app.extensions[EXTENSION] = {
+        "settings": settings,
+        "engine": engine,
+        "sessions": make_session_factory(engine),
+        "surface": surface,
+    }
+    app.config.update(
+        SECRET_KEY=settings["secret_key"],
+        DEBUG=settings["debug"],
+        TESTING=settings.mode == "test",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.mode == "production",
+        SESSION_COOKIE_NAME=f"cellgate_{surface}",
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+    )
+    if settings["server"]["trusted_proxies"]:
+        proxies = settings["server"]["trusted_proxies"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    app.teardown_appcontext(_close_db)
+    return settings
+
+
+def settings() -> Settings:
+    return current_app.extensions[EXTENSION]["settings"]  # type: ignore[no-any-return]
+
+
+def get_db() -> Session:
+    """The request's session. The view commits it once; teardown rolls back anything else."""
+    if "db" not in g:
+        g.db = current_app.extensions[EXTENSION]["sessions"]()
+    return g.db  # type: ignore[no-any-return]
+
+
+def _close_db(_exc: BaseException | None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.rollback()
+        db.close()
+
+
+def remote_addr() -> str:
+    return request.remote_addr or ""
+
+
+def health_blueprint(url_prefix: str = "") -> Blueprint:
+    bp = Blueprint("health", __name__, url_prefix=url_prefix)
+
+    @bp.get("/health")
+    def health() -> Any:
+        surface = current_app.extensions[EXTENSION]["surface"]
+        try:
+            get_db().execute(text("SELECT 1"))
+        except Exception as exc:  # the health check reports any database failure
+            current_app.logger.error("health check: database unreachable: %s", exc)
+            body = {"status": "error", "surface": surface, "database": "unreachable"}
+            return jsonify(body), 503
+        return jsonify({"status": "ok", "surface": surface, "database": "ok"})
+
+    return bp
+
+
+def set_security_headers(response: Any, csp: str) -> Any:
+    response.headers.setdefault("Content-Security-Policy", csp)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response

@@ -1,0 +1,207 @@
+"""Fixtures shared by every tier.
+
+Database tests run on both engines: `database_url` is parametrised over SQLite (a copy of a
+migrated template file per test) and PostgreSQL (one migrated database per test session,
+created and dropped here, emptied after each test). With CI=true an unreachable PostgreSQL
+fails the run instead of skipping its half.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from backoffice import migrate
+from backoffice.audit.services import Actor
+from backoffice.db import all_metadata, make_engine, make_session_factory
+from backoffice.people.models import Cell, Inmate, Prison, Wing
+from backoffice.settings import Settings, load_settings
+from backoffice.staff.models import StaffUser
+from backoffice.staff.services import create_staff_user
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+ENGINES = ["sqlite", "postgresql"]
+TEST_PASSWORD = "correct-horse-battery"
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    # PostgreSQL-only tests (row locks, many connections) skip their SQLite half.
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if (
+            item.get_closest_marker("postgres_only")
+            and callspec is not None
+            and callspec.params.get("database_url") == "sqlite"
+        ):
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only"))
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    url = os.environ.get("CELLGATE_TEST_DATABASE_URL", DEFAULT_POSTGRES)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as error:
+        message = f"PostgreSQL is unreachable at {url}: {error.orig}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} (CI=true: the PostgreSQL suite is mandatory)")
+        pytest.skip(message)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_admin_url: str) -> Iterator[str]:
+    name = f"cellgate_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "cellgate.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()  # closing the last connection folds the WAL into the file we copy
+    return path
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = [t.name for metadata in all_metadata() for t in metadata.sorted_tables]
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "cellgate.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_database")
+    yield url
+    _empty_postgres(url)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return test_settings(database_url)
+
+
+def test_settings(database_url: str, **overrides: Any) -> Settings:
+    # The environment of whoever runs the tests must not change them.
+    return load_settings({}).with_overrides(
+        {"mode": "test", "database_url": database_url, **overrides}
+    )
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    with make_session_factory(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def system() -> Actor:
+    return Actor.system("test")
+
+
+@pytest.fixture
+def prison(db: Session) -> Prison:
+    prison = Prison(code="TST", name="Test Prison")
+    db.add(prison)
+    db.flush()
+    for wing_code in ("A", "B"):
+        wing = Wing(prison=prison, code=wing_code, name=f"Wing {wing_code}")
+        db.add(wing)
+        for n in range(1, 4):
+            db.add(Cell(wing=wing, number=f"{wing_code}{n}"))
+    db.commit()
+    return prison
+
+
+def wing_of(db: Session, prison: Prison, code: str) -> Wing:
+    return next(w for w in prison.wings if w.code == code)
+
+
+@pytest.fixture
+def make_inmate(db: Session, prison: Prison) -> Callable[..., Inmate]:
+    counter = iter(range(1, 10_000))
+
+    def make(wing: str = "A", cell: str | None = None, **fields: Any) -> Inmate:
+        n = next(counter)
+        the_wing = wing_of(db, prison, wing)
+        the_cell = next(c for c in the_wing.cells if c.number == (cell or f"{wing}1"))
+        values: dict[str, Any] = {
+            "prison_number": f"TST{n:04d}",
+            "first_name": f"First{n}",
+            "last_name": f"Last{n}",
+            "date_of_birth": date(1990, 1, 1),
+            "language": "en",
+            "legal_status": "convicted",
+            "prison_id": prison.id,
+            "wing_id": the_wing.id,
+            "cell_id": the_cell.id,
+            "admitted_on": date(2026, 1, 1),
+        }
+        values.update(fields)
+        inmate = Inmate(**values)
+        db.add(inmate)
+        db.commit()
+        return inmate
+
+    return make
+
+
+@pytest.fixture
+def make_staff(db: Session, system: Actor) -> Callable[..., StaffUser]:
+    def make(username: str, *roles: str, password: str = TEST_PASSWORD) -> StaffUser:
+        user = create_staff_user(
+            db,
+            system,
+            username=username,
+            full_name=username.title(),
+            password=password,
+            roles=list(roles) or ["officer"],
+            min_password_length=12,
+        )
+        db.commit()
+        return user
+
+    return make
