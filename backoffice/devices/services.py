@@ -5,13 +5,13 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..audit.services import Actor, record
 from ..db import utcnow
 from ..errors import Conflict, InvalidInput, NotFound
-from ..people.models import Cell, Wing
+from ..people.models import Cell, Inmate, InmateStatus, Wing
 from .models import Device, DeviceKind
 
 CREDENTIAL_PREFIX = "cgd"
@@ -118,3 +118,21 @@ def list_devices(db: Session, prison_id: int | None = None) -> list[Device]:
     if prison_id is not None:
         stmt = stmt.where(Device.prison_id == prison_id)
     return list(db.scalars(stmt))
+
+
+def inmates_allowed_at(device: Device) -> Select[tuple[Inmate]]:
+    """The inmates who may sign in on this device: active, and on its wing (kiosk) or in its
+    cell (tablet). A query, so callers can narrow it further (by number, by enrolled face)."""
+    stmt = select(Inmate).where(
+        Inmate.status == InmateStatus.ACTIVE.value, Inmate.prison_id == device.prison_id
+    )
+    if device.kind == DeviceKind.TABLET:
+        return stmt.where(Inmate.cell_id == device.cell_id)
+    return stmt.where(Inmate.wing_id == device.wing_id)
+
+
+def may_sign_in_at(db: Session, device: Device, inmate_id: int) -> bool:
+    if device.revoked_at is not None:
+        return False
+    stmt = inmates_allowed_at(device).where(Inmate.id == inmate_id).with_only_columns(Inmate.id)
+    return db.scalar(stmt) is not None

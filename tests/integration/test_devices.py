@@ -2,7 +2,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from backoffice.audit.services import Actor
-from backoffice.devices.services import authenticate_device, register_device, revoke_device
+from backoffice.devices.services import (
+    authenticate_device,
+    may_sign_in_at,
+    register_device,
+    revoke_device,
+)
 from backoffice.errors import InvalidInput
 from backoffice.people.models import Prison
 from tests.conftest import wing_of
@@ -48,3 +53,32 @@ def test_placement_is_required(
 ) -> None:
     with pytest.raises(InvalidInput, match=message):
         register_device(db, system, kind=kind, name="x", **where)
+
+
+def test_only_inmates_of_the_wing_or_cell_may_sign_in(
+    db: Session, system: Actor, prison: Prison, make_inmate
+) -> None:  # type: ignore[no-untyped-def]
+    wing_a = wing_of(db, prison, "A")
+    kiosk = register_device(db, system, kind="kiosk", name="kiosk-A", wing_id=wing_a.id).device
+    tablet = register_device(
+        db, system, kind="tablet", name="tab-A1", cell_id=wing_a.cells[0].id
+    ).device
+    db.commit()
+    in_a1 = make_inmate("A", "A1")
+    in_a2 = make_inmate("A", "A2")
+    in_b1 = make_inmate("B", "B1")
+    released = make_inmate("A", "A1", status="released")
+    assert [may_sign_in_at(db, kiosk, i.id) for i in (in_a1, in_a2, in_b1, released)] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert [may_sign_in_at(db, tablet, i.id) for i in (in_a1, in_a2, in_b1, released)] == [
+        True,
+        False,
+        False,
+        False,
+    ]
+    revoke_device(db, system, tablet.id, reason="broken")
+    assert not may_sign_in_at(db, tablet, in_a1.id)
