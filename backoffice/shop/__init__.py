@@ -1,0 +1,1 @@
+"""The prison shop: catalogue, protocol checks, orders, packing and delivery."""

@@ -1,0 +1,111 @@
+"""The shop's money, through the ledger: hold when an order is placed, capture what was
+delivered (releasing the rest), void on cancel, refund after delivery."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+import ledger
+
+from ..audit.services import Actor
+from ..money.services import inmate_accounts, prison_account
+from ..people.models import Inmate
+
+SHOP_ACCOUNT = "shop"
+
+
+def available_cents(db: Session, inmate: Inmate) -> int:
+    """Spendable money less every open hold."""
+    return ledger.balance(db, inmate_accounts(db, inmate).spendable.id).available_cents
+
+
+def hold(
+    db: Session,
+    actor: Actor,
+    inmate: Inmate,
+    *,
+    key: str,
+    amount_cents: int,
+    order_number: str,
+    expires_at: datetime,
+) -> int:
+    accounts = inmate_accounts(db, inmate)
+    shop = prison_account(db, inmate.prison_id, SHOP_ACCOUNT)
+    transfer = ledger.transfer(
+        db,
+        key=key,
+        debit_account_id=accounts.spendable.id,
+        credit_account_id=shop.id,
+        amount_cents=amount_cents,
+        code=ledger.TransferCode.ORDER_HOLD,
+        requested_by=actor.name,
+        reason=f"shop order {order_number}",
+        pending=True,
+        expires_at=expires_at,
+        reference=order_number,
+    )
+    return int(transfer.id)
+
+
+def capture(
+    db: Session, actor: Actor, *, key: str, hold_id: int, amount_cents: int, order_number: str
+) -> None:
+    """Post what was delivered; the rest of the hold goes back. Nothing delivered: void."""
+    if amount_cents == 0:
+        release(
+            db,
+            actor,
+            key=key,
+            hold_id=hold_id,
+            order_number=order_number,
+            why="nothing was delivered",
+        )
+        return
+    ledger.post_pending(
+        db,
+        key=key,
+        pending_id=hold_id,
+        amount_cents=amount_cents,
+        requested_by=actor.name,
+        reason=f"delivered shop order {order_number}",
+    )
+
+
+def release(
+    db: Session, actor: Actor, *, key: str, hold_id: int, order_number: str, why: str
+) -> None:
+    ledger.void_pending(
+        db,
+        key=key,
+        pending_id=hold_id,
+        requested_by=actor.name,
+        reason=f"shop order {order_number}: {why}",
+    )
+
+
+def refund(
+    db: Session,
+    actor: Actor,
+    inmate: Inmate,
+    *,
+    key: str,
+    amount_cents: int,
+    order_number: str,
+    why: str,
+) -> int:
+    accounts = inmate_accounts(db, inmate)
+    shop = prison_account(db, inmate.prison_id, SHOP_ACCOUNT)
+    transfer = ledger.transfer(
+        db,
+        key=key,
+        debit_account_id=shop.id,
+        credit_account_id=accounts.spendable.id,
+        amount_cents=amount_cents,
+        code=ledger.TransferCode.REFUND,
+        requested_by=actor.name,
+        reason=f"refund, shop order {order_number}: {why}",
+        reference=order_number,
+    )
+    return int(transfer.id)

@@ -1,0 +1,493 @@
+"""The prison's shop rules ("protocols"): loaded from TOML, evaluated by a pure function.
+
+`evaluate` looks at an order draft and the inmate's context (gathered by the service layer) and
+returns every violation, each with a stable code, the numbers involved and a message in the
+inmate's language. It touches no database, so the kiosk's and tablet's dry-run check, the
+order placement and the benchmark all run exactly the same rules.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .messages import render
+
+PERIODS = ("order", "day", "week", "month")
+CAP_PERIODS = ("week", "month")
+
+
+class ProtocolError(Exception):
+    """The rule file is wrong; the message names the file, the rule and the field."""
+
+
+# --- what a rule looks at -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProductInfo:
+    id: int
+    sku: str
+    category: str
+    names: Mapping[str, str]  # language -> name
+    unit_price_cents: int
+    tags: frozenset[str] = frozenset()
+    available: bool = True
+    stock: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DraftLine:
+    product: ProductInfo
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveBan:
+    ends_on: date
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class InmateContext:
+    language: str
+    legal_status: str
+    regime_level: str
+    age_years: int
+    # Spendable money less every open hold: what the inmate may still spend.
+    available_cents: int
+    minimum_monthly_wage_cents: int
+    # Cents already committed to orders in the current week and month (placed or delivered).
+    spent_cents: Mapping[str, int] = field(default_factory=dict)
+    # Quantities already ordered in the current period: (period, "product"|"category", key).
+    bought: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
+    restricted_tags: frozenset[str] = frozenset()
+    ban: ActiveBan | None = None
+    window_open: bool = True
+    next_window_opens: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    code: str
+    rule: str
+    message: str
+    numbers: Mapping[str, Any]
+    sku: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    total_cents: int
+    violations: tuple[Violation, ...]
+    # What is left after this order, per limit: "balance", "week", "month".
+    left_cents: Mapping[str, int]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+
+    def check(
+        self,
+        lines: Sequence[DraftLine],
+        total: int,
+        ctx: InmateContext,
+        out: list[Violation],
+        left: dict[str, int],
+    ) -> None:
+        raise NotImplementedError
+
+    def violation(self, ctx: InmateContext, code: str, sku: str = "", **numbers: Any) -> Violation:
+        return Violation(
+            code=code,
+            rule=self.id,
+            message=render(code, ctx.language, numbers),
+            numbers=numbers,
+            sku=sku,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceRule(Rule):
+    def check(self, lines, total, ctx, out, left):  # type: ignore[no-untyped-def]
+        left["balance"] = ctx.available_cents - total
+        if total > ctx.available_cents:
+            out.append(
+                self.violation(
+                    ctx,
+                    "insufficient_balance",
+                    total_cents=total,
+                    available_cents=max(ctx.available_cents, 0),
+                )
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class SpendingCapRule(Rule):
+    period: str
+    # None: the national minimum monthly wage (Estonia's rule).
+    default_cents: int | None
+    by_status: Mapping[str, int]
+    by_level: Mapping[str, int]
+
+    def cap_for(self, ctx: InmateContext) -> int:
+        if ctx.legal_status in self.by_status:
+            return self.by_status[ctx.legal_status]
+        if ctx.regime_level in self.by_level:
+            return self.by_level[ctx.regime_level]
+        return ctx.minimum_monthly_wage_cents if self.default_cents is None else self.default_cents
+
+    def check(self, lines, total, ctx, out, left):  # type: ignore[no-untyped-def]
+        cap = self.cap_for(ctx)
+        spent = ctx.spent_cents.get(self.period, 0)
+        remaining = cap - spent
+        left[self.period] = min(left.get(self.period, remaining), remaining - total)
+        if total > remaining:
+            out.append(
+                self.violation(
+                    ctx,
+                    "spending_cap",
+                    period=self.period,
+                    cap_cents=cap,
+                    spent_cents=spent,
+                    left_cents=max(remaining, 0),
+                    total_cents=total,
+                )
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityLimitRule(Rule):
+    scope: str  # product | category
+    target: str  # a SKU or a category code
+    max: int
+    period: str
+
+    def check(self, lines, total, ctx, out, left):  # type: ignore[no-untyped-def]
+        ordered = 0
+        first = None
+        for line in lines:
+            key = line.product.sku if self.scope == "product" else line.product.category
+            if key == self.target:
+                ordered += line.quantity
+                first = first or line.product
+        if first is None:
+            return
+        already = (
+            0
+            if self.period == "order"
+            else ctx.bought.get((self.period, self.scope, self.target), 0)
+        )
+        if already + ordered > self.max:
+            item = (
+                first.names
+                if self.scope == "product"
+                else {"et": self.target, "ru": self.target, "en": self.target}
+            )
+            out.append(
+                self.violation(
+                    ctx,
+                    "quantity_limit",
+                    sku=first.sku,
+                    item=item,
+                    max=self.max,
+                    period=self.period,
+                    already=already,
+                    ordered=ordered,
+                )
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalRestrictionRule(Rule):
+    """Diet, medical and security restrictions set on the inmate, matched to product tags."""
+
+    def check(self, lines, total, ctx, out, left):  # type: ignore[no-untyped-def]
+        if not ctx.restricted_tags:
+            return
+        for line in lines:
+            hit = line.product.tags & ctx.restricted_tags
+            if hit:
+                out.append(
+                    self.violation(
+                        ctx,
+                        "restricted_for_you",
+                        sku=line.product.sku,
+                        item=line.product.names,
+                        tag=", ".join(sorted(hit)),
+                    )
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class AgeRule(Rule):
+    tags: frozenset[str]
+    min_age: int
+
+    def check(self, lines, total, ctx, out, left):  # type: ignore[no-untyped-def]
+        if ctx.age_years >= self.min_age:
+            return
+        for line in lines:
+            if line.product.tags & self.tags:
+                out.append(
+                    self.violation(
+                        ctx,
+                        "age_restricted",
+                        sku=line.product.sku,
+                        item=line.product.names,
+                        min_age=self.min_age,
+                        age=ctx.age_years,
+                    )
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRule(Rule):
+    tags: frozenset[str]
+    levels: frozenset[str]
+
+    def check(self, lines, total, ctx, out, left):  # type: ignore[no-untyped-def]
+        if ctx.regime_level in self.levels:
+            return
+        for line in lines:
+            if line.product.tags & self.tags:
+                out.append(
+                    self.violation(
+                        ctx,
+                        "level_restricted",
+                        sku=line.product.sku,
+                        item=line.product.names,
+                        levels=", ".join(sorted(self.levels)),
+                    )
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class ShopBanRule(Rule):
+    def check(self, lines, total, ctx, out, left):  # type: ignore[no-untyped-def]
+        if ctx.ban is not None:
+            out.append(
+                self.violation(
+                    ctx, "shop_ban", ends_on=ctx.ban.ends_on.isoformat(), reason=ctx.ban.reason
+                )
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSizeRule(Rule):
+    max_items: int | None
+    max_value_cents: int | None
+
+    def check(self, lines, total, ctx, out, left):  # type: ignore[no-untyped-def]
+        count = sum(line.quantity for line in lines)
+        if self.max_items is not None and count > self.max_items:
+            out.append(self.violation(ctx, "too_many_items", max=self.max_items, count=count))
+        if self.max_value_cents is not None and total > self.max_value_cents:
+            out.append(
+                self.violation(
+                    ctx, "order_too_large", max_cents=self.max_value_cents, total_cents=total
+                )
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderingWindowRule(Rule):
+    def check(self, lines, total, ctx, out, left):  # type: ignore[no-untyped-def]
+        if not ctx.window_open:
+            out.append(self.violation(ctx, "ordering_closed", opens=ctx.next_window_opens))
+
+
+@dataclass(frozen=True, slots=True)
+class Protocols:
+    rules: tuple[Rule, ...]
+    max_line_quantity: int = 50
+    source: str = ""
+
+
+def evaluate(protocols: Protocols, lines: Sequence[DraftLine], ctx: InmateContext) -> CheckResult:
+    """Every violation of the order against the rules, and what is left of each allowance."""
+    out: list[Violation] = []
+    left: dict[str, int] = {}
+    total = 0
+    for line in lines:
+        product = line.product
+        total += product.unit_price_cents * line.quantity
+        if not 1 <= line.quantity <= protocols.max_line_quantity:
+            out.append(
+                Violation(
+                    "bad_quantity",
+                    "catalogue",
+                    render(
+                        "bad_quantity",
+                        ctx.language,
+                        {"item": product.names, "max": protocols.max_line_quantity},
+                    ),
+                    {"quantity": line.quantity},
+                    product.sku,
+                )
+            )
+        elif not product.available:
+            out.append(
+                Violation(
+                    "unavailable",
+                    "catalogue",
+                    render("unavailable", ctx.language, {"item": product.names}),
+                    {},
+                    product.sku,
+                )
+            )
+        elif product.stock is not None and line.quantity > product.stock:
+            out.append(
+                Violation(
+                    "not_enough_stock",
+                    "catalogue",
+                    render(
+                        "not_enough_stock",
+                        ctx.language,
+                        {"item": product.names, "stock": product.stock},
+                    ),
+                    {"stock": product.stock, "quantity": line.quantity},
+                    product.sku,
+                )
+            )
+    if not lines:
+        out.append(
+            Violation("empty_order", "catalogue", render("empty_order", ctx.language, {}), {})
+        )
+    for rule in protocols.rules:
+        rule.check(lines, total, ctx, out, left)
+    return CheckResult(total_cents=total, violations=tuple(out), left_cents=left)
+
+
+# --- loading the rule file ------------------------------------------------------------------
+
+
+def load_protocols(path: Path) -> Protocols:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ProtocolError(f"{path}: the protocol file does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProtocolError(f"{path}: not valid TOML: {exc}") from None
+    return parse_protocols(data, str(path))
+
+
+_KINDS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
+    # kind -> field -> (type, required)
+    "balance": {},
+    "spending_cap": {
+        "period": (str, True),
+        "cap_cents": (int, False),
+        "by_status": (dict, False),
+        "by_level": (dict, False),
+    },
+    "quantity_limit": {
+        "product": (str, False),
+        "category": (str, False),
+        "max": (int, True),
+        "period": (str, True),
+    },
+    "personal_restrictions": {},
+    "age": {"tags": (list, True), "min_age": (int, True)},
+    "level": {"tags": (list, True), "levels": (list, True)},
+    "shop_ban": {},
+    "order_size": {"max_items": (int, False), "max_value_cents": (int, False)},
+    "ordering_window": {},
+}
+
+
+def parse_protocols(data: Mapping[str, Any], source: str) -> Protocols:
+    def fail(where: str, message: str) -> ProtocolError:
+        return ProtocolError(f"{source}: {where}: {message}")
+
+    unknown_top = set(data) - {"rule", "max_line_quantity"}
+    if unknown_top:
+        raise fail(sorted(unknown_top)[0], "unknown key (expected [[rule]] tables)")
+    max_line = data.get("max_line_quantity", 50)
+    if not isinstance(max_line, int) or isinstance(max_line, bool) or max_line < 1:
+        raise fail("max_line_quantity", "must be a whole number of 1 or more")
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(data.get("rule", [])):
+        rule_id = raw.get("id")
+        where = f"rule {rule_id!r}" if isinstance(rule_id, str) else f"rule #{index + 1}"
+        if not isinstance(rule_id, str) or not rule_id:
+            raise fail(where, "field 'id' is missing (every rule needs a name)")
+        if rule_id in seen:
+            raise fail(where, "field 'id' is used twice")
+        seen.add(rule_id)
+        kind = raw.get("kind")
+        if kind not in _KINDS:
+            raise fail(where, f"field 'kind' must be one of {', '.join(_KINDS)}, got {kind!r}")
+        fields = _KINDS[kind]
+        for key, value in raw.items():
+            if key in ("id", "kind"):
+                continue
+            if key not in fields:
+                raise fail(where, f"field {key!r} is not a field of a {kind} rule")
+            expected, _required = fields[key]
+            if not isinstance(value, expected) or isinstance(value, bool):
+                raise fail(where, f"field {key!r} has the wrong type ({type(value).__name__})")
+            if isinstance(value, int) and value < 0:
+                raise fail(where, f"field {key!r} must not be negative")
+        for key, (_expected, required) in fields.items():
+            if required and key not in raw:
+                raise fail(where, f"field {key!r} is missing")
+        rules.append(_build(kind, rule_id, raw, fail, where))
+    return Protocols(rules=tuple(rules), max_line_quantity=max_line, source=source)
+
+
+def _cents_table(raw: Any, fail: Any, where: str, name: str) -> dict[str, int]:
+    table = raw or {}
+    for key, value in table.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise fail(where, f"field '{name}.{key}' must be a whole number of cents")
+    return dict(table)
+
+
+def _build(kind: str, rule_id: str, raw: Mapping[str, Any], fail: Any, where: str) -> Rule:
+    if kind == "balance":
+        return BalanceRule(rule_id)
+    if kind == "spending_cap":
+        if raw["period"] not in CAP_PERIODS:
+            raise fail(where, f"field 'period' must be one of {', '.join(CAP_PERIODS)}")
+        return SpendingCapRule(
+            rule_id,
+            raw["period"],
+            raw.get("cap_cents"),
+            _cents_table(raw.get("by_status"), fail, where, "by_status"),
+            _cents_table(raw.get("by_level"), fail, where, "by_level"),
+        )
+    if kind == "quantity_limit":
+        if ("product" in raw) == ("category" in raw):
+            raise fail(where, "give exactly one of the fields 'product' or 'category'")
+        if raw["period"] not in PERIODS:
+            raise fail(where, f"field 'period' must be one of {', '.join(PERIODS)}")
+        scope = "product" if "product" in raw else "category"
+        return QuantityLimitRule(rule_id, scope, raw[scope], raw["max"], raw["period"])
+    if kind == "personal_restrictions":
+        return PersonalRestrictionRule(rule_id)
+    if kind == "age":
+        return AgeRule(rule_id, frozenset(raw["tags"]), raw["min_age"])
+    if kind == "level":
+        return LevelRule(rule_id, frozenset(raw["tags"]), frozenset(raw["levels"]))
+    if kind == "shop_ban":
+        return ShopBanRule(rule_id)
+    if kind == "order_size":
+        if "max_items" not in raw and "max_value_cents" not in raw:
+            raise fail(where, "give 'max_items', 'max_value_cents' or both")
+        return OrderSizeRule(rule_id, raw.get("max_items"), raw.get("max_value_cents"))
+    return OrderingWindowRule(rule_id)
