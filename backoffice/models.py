@@ -6,5 +6,6 @@ from ledger import models as ledger_models  # noqa: F401
 from .audit import models as audit_models  # noqa: F401
 from .devices import models as device_models  # noqa: F401
 from .people import models as people_models  # noqa: F401
+from .requests import models as requests_models  # noqa: F401
 from .shop import models as shop_models  # noqa: F401
 from .staff import models as staff_models  # noqa: F401

@@ -1,0 +1,2 @@
+"""Requests: inmates' applications and complaints as tracked cases with receipts, deadlines,
+routing between departments, notes, answers and appeals."""

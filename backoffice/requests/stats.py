@@ -1,0 +1,118 @@
+"""Answer-time statistics and the geometry of their chart. Pure functions, no database.
+
+Answer time is counted in working days from the day of submission to the day of the answer
+(an answer on the day of submission took 0). The median is the usual median (the mean of the
+two middle values when the count is even); the 90th percentile is the nearest-rank one: the
+smallest time that at least 90% of answers met, so it is always a time some answer really took.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AnswerSample:
+    type_code: str
+    department_code: str
+    working_days: int
+    on_time: bool
+
+
+@dataclass(frozen=True)
+class AnswerStats:
+    key: str
+    count: int
+    median_days: float
+    p90_days: int
+    on_time_share: float  # 0.0 to 1.0
+
+    @property
+    def on_time_percent(self) -> int:
+        return round(self.on_time_share * 100)
+
+
+def nearest_rank(values: Sequence[int], percent: int) -> int:
+    ordered = sorted(values)
+    rank = max(1, math.ceil(percent / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def summarize(key: str, samples: Sequence[AnswerSample]) -> AnswerStats:
+    if not samples:
+        raise ValueError("no answers to summarize")
+    days = [s.working_days for s in samples]
+    return AnswerStats(
+        key=key,
+        count=len(samples),
+        median_days=float(statistics.median(days)),
+        p90_days=nearest_rank(days, 90),
+        on_time_share=sum(1 for s in samples if s.on_time) / len(samples),
+    )
+
+
+def by(samples: Iterable[AnswerSample], attribute: str) -> list[AnswerStats]:
+    """One row per type (attribute="type_code") or department ("department_code"), by key."""
+    groups: dict[str, list[AnswerSample]] = {}
+    for sample in samples:
+        groups.setdefault(getattr(sample, attribute), []).append(sample)
+    return [summarize(key, groups[key]) for key in sorted(groups)]
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    y: int
+    median_width: float
+    p90_width: float
+    on_time_percent: int
+    median_days: float
+    p90_days: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A horizontal bar chart: one row per group, a light bar to the 90th percentile and a dark
+    one to the median, a line at the deadline. Rendered as SVG by a template."""
+
+    width: int
+    height: int
+    label_width: int
+    plot_width: int
+    bars: list[Bar]
+    ticks: list[tuple[float, int]]
+    deadline_x: float | None
+
+
+ROW = 28
+
+
+def chart(rows: Sequence[AnswerStats], deadline_days: int | None = None) -> Chart:
+    label_width, plot_width = 200, 480
+    longest = max([r.p90_days for r in rows] + [deadline_days or 0, 1])
+    scale = plot_width / longest
+    step = max(1, math.ceil(longest / 10))
+    bars = [
+        Bar(
+            label=r.key,
+            y=10 + i * ROW,
+            median_width=r.median_days * scale,
+            p90_width=r.p90_days * scale,
+            on_time_percent=r.on_time_percent,
+            median_days=r.median_days,
+            p90_days=r.p90_days,
+        )
+        for i, r in enumerate(rows)
+    ]
+    return Chart(
+        width=label_width + plot_width + 80,
+        height=10 + len(rows) * ROW + 30,
+        label_width=label_width,
+        plot_width=plot_width,
+        bars=bars,
+        ticks=[(label_width + d * scale, d) for d in range(0, longest + 1, step)],
+        deadline_x=label_width + deadline_days * scale if deadline_days else None,
+    )
