@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# face_recognition's own metadata asks for a dlib source build; dlib-bin (above) replaces it.
+	$(PY) -m pip install --quiet --no-deps face-recognition==1.3.0
 	touch $(STAMP)
 
 install: $(STAMP)
