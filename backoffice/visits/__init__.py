@@ -1,0 +1,1 @@
+"""Video visits: contacts, call endpoints, session templates, slots, bookings and join tokens."""
