@@ -148,6 +148,9 @@ class OrderStatus(StrEnum):
 
 
 # The order's state machine, in one place: each status and where it may go next.
+# The cart comes before PLACED and is not stored: it lives on the kiosk or tablet, which asks
+# services.check_cart (the same rules as placing) as it fills; placing is the first row here.
+# Refunds after DELIVERED are ShopRefund rows, not a status: one order may get several.
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PLACED: frozenset(
         {OrderStatus.PICKING, OrderStatus.CANCELLED, OrderStatus.EXPIRED}

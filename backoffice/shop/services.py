@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..people.models import Inmate, InmateStatus
 from ..settings import ROOT, Settings
 from . import payments
+from .messages import render
 from .models import (
     OPEN_STATUSES,
     TRANSITIONS,
@@ -387,20 +388,38 @@ def inmate_context(
     )
 
 
-def _draft(db: Session, inmate: Inmate, lines: Sequence[CartLine]) -> list[DraftLine]:
+def _merged(lines: Sequence[CartLine]) -> dict[int, int]:
+    """One quantity per product. A line of less than one keeps its bad number, so the protocols
+    report it instead of it being summed away."""
     merged: dict[int, int] = defaultdict(int)
+    bad: dict[int, int] = {}
     for line in lines:
         merged[line.product_id] += line.quantity
-    sold_here = {p.id: p for p in catalogue_for(db, inmate)}
-    missing = [pid for pid in merged if pid not in sold_here]
-    if missing:
-        known = db.scalars(select(Product).where(Product.id.in_(missing))).all()
-        if len(known) != len(missing):
-            raise NotFound("The cart names a product that does not exist; start a new cart.")
+        if line.quantity < 1:
+            bad[line.product_id] = min(line.quantity, bad.get(line.product_id, line.quantity))
+    merged.update(bad)
+    return dict(merged)
+
+
+def _sold_to(product: Product, inmate: Inmate) -> bool:
+    if not product.active:
+        return False
+    if product.prison_id is not None and product.prison_id != inmate.prison_id:
+        return False
+    return not product.wings or any(w.wing_id == inmate.wing_id for w in product.wings)
+
+
+def _draft(db: Session, inmate: Inmate, lines: Sequence[CartLine]) -> list[DraftLine]:
+    merged = _merged(lines)
+    if not merged:
+        return []
+    # Only the cart's products, in one query (plus one for their wings): no N+1.
+    products = {p.id: p for p in db.scalars(select(Product).where(Product.id.in_(merged)))}
+    if len(products) != len(merged):
+        raise NotFound("The cart names a product that does not exist; start a new cart.")
     draft = []
     for product_id, quantity in merged.items():
-        product = sold_here.get(product_id) or db.get(Product, product_id)
-        assert product is not None
+        product = products[product_id]
         draft.append(
             DraftLine(
                 ProductInfo(
@@ -410,7 +429,7 @@ def _draft(db: Session, inmate: Inmate, lines: Sequence[CartLine]) -> list[Draft
                     names=product.names,
                     unit_price_cents=product.price_cents,
                     tags=frozenset(product.tags),
-                    available=product_id in sold_here,
+                    available=_sold_to(product, inmate),
                     stock=product.stock,
                 ),
                 quantity,
@@ -439,9 +458,7 @@ def check_cart(
 
 
 def _payload_hash(inmate_id: int, lines: Sequence[CartLine], consent: bool) -> str:
-    merged: dict[int, int] = defaultdict(int)
-    for line in lines:
-        merged[line.product_id] += line.quantity
+    merged = _merged(lines)
     canonical = json.dumps(
         {"inmate": inmate_id, "lines": sorted(merged.items()), "consent": consent},
         separators=(",", ":"),
@@ -462,16 +479,23 @@ def place_order(
     now: datetime | None = None,
 ) -> Order:
     """Check the order against the protocols and hold its price. The same key again returns
-    the first order; the same key with other lines is refused."""
+    the first order; the same key with other lines is refused.
+
+    A refusal raises OrderRefused after flushing its audit row and nothing else, so the entry
+    point should commit (not roll back) to keep the record of what was refused and why."""
     now = now or utcnow()
     key = key.strip()
     if not 8 <= len(key) <= 100:
         raise InvalidInput("Order key: send a unique key of 8 to 100 characters with each order.")
-    if inmate.status != InmateStatus.ACTIVE:
-        raise Forbidden("Only inmates held here can order from the shop.")
     payload = _payload_hash(inmate.id, lines, substitution_consent)
-    # One order at a time per inmate: the balance and the caps are read and spent under it.
-    db.execute(select(Inmate.id).where(Inmate.id == inmate.id).with_for_update())
+    # One order at a time per inmate: the balance and the caps are read and spent under this
+    # lock (SQLite: the write lock BEGIN IMMEDIATE took). Reload the row we lock.
+    inmate = db.scalars(
+        select(Inmate)
+        .where(Inmate.id == inmate.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     existing = db.scalar(select(Order).where(Order.key == key))
     if existing is not None:
         if existing.inmate_id != inmate.id or existing.payload_hash != payload:
@@ -480,25 +504,76 @@ def place_order(
                 "send the new order with a new key."
             )
         return existing
+    if inmate.status != InmateStatus.ACTIVE:
+        raise Forbidden("Only inmates held here can order from the shop.")
     draft = _draft(db, inmate, lines)
     result = evaluate(protocols, draft, inmate_context(db, inmate, protocols, settings, now))
-    if not result.ok:
-        record(
-            db,
-            actor,
-            "shop.order.refused",
-            target_type="inmate",
-            target_id=inmate.id,
-            outcome="refused",
-            codes=[v.code for v in result.violations],
-            total_cents=result.total_cents,
-        )
-        raise OrderRefused(result.violations)
+    if result.ok:
+        try:
+            # A savepoint: a hold the ledger refuses leaves no half-made order behind.
+            with db.begin_nested():
+                return _create_order(
+                    db,
+                    actor,
+                    inmate,
+                    draft,
+                    result,
+                    key,
+                    payload,
+                    substitution_consent,
+                    settings,
+                    now,
+                )
+        except ledger.InsufficientFunds:
+            # Money left by another route (not a shop order) between our check and the hold.
+            ctx = inmate_context(db, inmate, protocols, settings, now)
+            result = evaluate(protocols, draft, ctx)
+            if result.ok:
+                numbers = {"total_cents": result.total_cents, "available_cents": 0}
+                result = replace(
+                    result,
+                    violations=(
+                        Violation(
+                            "insufficient_balance",
+                            "balance",
+                            render("insufficient_balance", inmate.language, numbers),
+                            numbers,
+                        ),
+                    ),
+                )
+    record(
+        db,
+        actor,
+        "shop.order.refused",
+        target_type="inmate",
+        target_id=inmate.id,
+        outcome="refused",
+        codes=[v.code for v in result.violations],
+        total_cents=result.total_cents,
+    )
+    raise OrderRefused(result.violations)
+
+
+def _create_order(
+    db: Session,
+    actor: Actor,
+    inmate: Inmate,
+    draft: Sequence[DraftLine],
+    result: CheckResult,
+    key: str,
+    payload: str,
+    substitution_consent: bool,
+    settings: Settings,
+    now: datetime,
+) -> Order:
     the_round = round_for(db, inmate, settings, now)
-    products = {
-        p.id: p
-        for p in db.scalars(select(Product).where(Product.id.in_([d.product.id for d in draft])))
-    }
+    vat = dict(
+        db.execute(
+            select(Product.id, Product.vat_basis_points).where(
+                Product.id.in_([d.product.id for d in draft])
+            )
+        ).tuples()
+    )
     order = Order(
         key=key,
         payload_hash=payload,
@@ -514,8 +589,9 @@ def place_order(
             OrderLine(
                 product_id=d.product.id,
                 quantity=d.quantity,
+                # The price the inmate saw and agreed to, whatever happens to it later.
                 unit_price_cents=d.product.unit_price_cents,
-                vat_basis_points=products[d.product.id].vat_basis_points,
+                vat_basis_points=vat[d.product.id],
             )
             for d in draft
         ],
@@ -524,20 +600,15 @@ def place_order(
     db.flush()
     grace = timedelta(days=settings["shop.hold_grace_days"] + 1)
     expires_local = datetime.combine(the_round.delivery_on + grace, time(0, 0), _zone(inmate))
-    try:
-        order.hold_transfer_id = payments.hold(
-            db,
-            actor,
-            inmate,
-            key=f"shop:{key}:hold",
-            amount_cents=result.total_cents,
-            order_number=order.number,
-            expires_at=expires_local.astimezone(UTC),
-        )
-    except ledger.InsufficientFunds:
-        # Money left by another route between our check and the hold: refuse plainly.
-        ctx = inmate_context(db, inmate, protocols, settings, now)
-        raise OrderRefused(evaluate(protocols, draft, ctx).violations) from None
+    order.hold_transfer_id = payments.hold(
+        db,
+        actor,
+        inmate,
+        key=f"shop:{key}:hold",
+        amount_cents=result.total_cents,
+        order_number=order.number,
+        expires_at=expires_local.astimezone(UTC),
+    )
     db.flush()
     record(
         db,
@@ -559,7 +630,8 @@ def place_order(
 def _order(db: Session, order_id: int, *, lock: bool = True) -> Order:
     stmt = select(Order).where(Order.id == order_id)
     if lock:
-        stmt = stmt.with_for_update()
+        # Locked and re-read: a copy already in the session may be stale.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     order = db.scalar(stmt)
     if order is None:
         raise NotFound("No such order.")
@@ -662,22 +734,39 @@ def pack_order(
         if same:
             return order
         raise Conflict(f"Order {order.number} is packed already with other quantities.")
+    if order.status not in (OrderStatus.PLACED, OrderStatus.PICKING):
+        raise Conflict(f"Order {order.number} is {order.status}; it cannot be packed.")
     if order.status == OrderStatus.PLACED:
         _move(db, actor, order, OrderStatus.PICKING)
     lines = {line.id: line for line in order.lines}
-    unknown = set(packed) | set(substitutes) - set(lines)
-    if unknown - set(lines):
-        raise InvalidInput(f"Order {order.number} has no line {sorted(unknown - set(lines))[0]}.")
+    unknown = (set(packed) | set(substitutes)) - set(lines)
+    if unknown:
+        raise InvalidInput(f"Order {order.number} has no line {sorted(unknown)[0]}.")
     if substitutes and not order.substitution_consent:
         raise InvalidInput("The inmate did not agree to substitutes: pack less instead.")
+    # Stock rows locked in one fixed order (by id), so two packers never lose a count or
+    # deadlock, and re-read under the lock.
+    wanted = {line.product_id for line in lines.values()} | set(substitutes.values())
+    stock = {
+        p.id: p
+        for p in db.scalars(
+            select(Product)
+            .where(Product.id.in_(sorted(wanted)))
+            .order_by(Product.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
     shortfalls = {}
     for line_id, line in lines.items():
         quantity = packed.get(line_id, line.quantity)
         if not 0 <= quantity <= line.quantity:
             raise InvalidInput(f"{line.product.name_en}: pack between 0 and {line.quantity}.")
-        product = line.product
+        product = stock[line.product_id]
         if line_id in substitutes:
-            substitute = _product(db, substitutes[line_id])
+            substitute = stock.get(substitutes[line_id])
+            if substitute is None:
+                raise NotFound("No such product to substitute.")
             line.substitute_product_id = substitute.id
             line.substitute_unit_price_cents = substitute.price_cents
             product = substitute
@@ -689,7 +778,7 @@ def pack_order(
         product.stock -= quantity
         line.packed_quantity = quantity
         if quantity < line.quantity:
-            shortfalls[product.sku] = line.quantity - quantity
+            shortfalls[line.product.sku] = line.quantity - quantity
     order.packed_at = utcnow()
     order.packed_by = actor.name
     _move(db, actor, order, OrderStatus.PACKED, shortfalls=shortfalls)
@@ -876,20 +965,29 @@ class RoundTotals:
     by_status: dict[str, int]
 
 
-def round_totals(db: Session, wing_id: int | None, delivery_on: date) -> RoundTotals:
-    stmt = select(Order).where(Order.delivery_on == delivery_on)
+def round_totals(
+    db: Session, wing_id: int | None, delivery_on: date, *, prison_id: int | None = None
+) -> RoundTotals:
+    """The day's money and counts for one wing's round, or every wing (of one prison)."""
+    stmt = select(
+        Order.status,
+        func.count(Order.id),
+        func.coalesce(func.sum(Order.held_cents), 0),
+        func.coalesce(func.sum(Order.charged_cents), 0),
+        func.coalesce(func.sum(Order.refunded_cents), 0),
+    ).where(Order.delivery_on == delivery_on)
     if wing_id is not None:
         stmt = stmt.where(Order.wing_id == wing_id)
-    orders = db.scalars(stmt).all()
-    by_status: dict[str, int] = defaultdict(int)
-    for order in orders:
-        by_status[order.status] += 1
+    if prison_id is not None:
+        stmt = stmt.where(Order.prison_id == prison_id)
+    rows = db.execute(stmt.group_by(Order.status)).all()
+    open_statuses = {s.value for s in OPEN_STATUSES}
     return RoundTotals(
-        orders=len(orders),
-        held_cents=sum(o.held_cents for o in orders if o.status in OPEN_STATUSES),
-        charged_cents=sum(o.charged_cents for o in orders),
-        refunded_cents=sum(o.refunded_cents for o in orders),
-        by_status=dict(by_status),
+        orders=sum(int(r[1]) for r in rows),
+        held_cents=sum(int(r[2]) for r in rows if r[0] in open_statuses),
+        charged_cents=sum(int(r[3]) for r in rows),
+        refunded_cents=sum(int(r[4]) for r in rows),
+        by_status={r[0]: int(r[1]) for r in rows},
     )
 
 

@@ -1,0 +1,474 @@
+"""The shop staff's back office: rounds per wing and delivery day, the pick list, packing
+slips, packing with shortfalls, delivery, refunds, the day's totals, the catalogue, and an
+inmate's shop page (orders, bans, restrictions).
+
+Each view parses the form, calls one service, commits once, and turns a ServiceError into a
+message on the page it came from. Staff of one prison see only that prison's wings and orders.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import ledger
+
+from ..errors import InvalidInput, ServiceError
+from ..people.models import Inmate, Wing
+from ..staff.models import Role
+from ..web.access import ACCESS, ANY_STAFF
+from ..web.base import get_db
+from ..web.views import staff_actor
+from . import services
+from .messages import money
+from .models import InmateRestriction, Order, OrderStatus, Product, ShopBan
+
+bp = Blueprint(
+    "shop",
+    __name__,
+    url_prefix="/shop",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+SHOP_STAFF = frozenset({Role.SHOP})
+# Bans are disciplinary sanctions and restrictions come from the wing or the doctor: officers
+# set them as well as the shop.
+SANCTIONS = frozenset({Role.SHOP, Role.OFFICER})
+
+SHOP_ACCESS: dict[str, frozenset[str]] = {
+    "shop.static": ANY_STAFF,
+    "shop.index": SHOP_STAFF,
+    "shop.day": SHOP_STAFF,
+    "shop.round_view": SHOP_STAFF,
+    "shop.start_picking": SHOP_STAFF,
+    "shop.pick_list": SHOP_STAFF,
+    "shop.packing_slips": SHOP_STAFF,
+    "shop.order_view": SHOP_STAFF,
+    "shop.pack": SHOP_STAFF,
+    "shop.deliver": SHOP_STAFF,
+    "shop.cancel": SHOP_STAFF,
+    "shop.refund": SHOP_STAFF,
+    "shop.products": SHOP_STAFF,
+    "shop.product_create": SHOP_STAFF,
+    "shop.product_view": SHOP_STAFF,
+    "shop.product_update": SHOP_STAFF,
+    "shop.inmate_view": SANCTIONS,
+    "shop.ban": SANCTIONS,
+    "shop.restrict": SANCTIONS,
+}
+
+
+def init_app(app: Flask) -> None:
+    """Open the shop's pages to shop staff (access.py refuses unnamed endpoints) and mount them."""
+    ACCESS.update(SHOP_ACCESS)
+    app.register_blueprint(bp)
+
+
+@bp.app_template_filter("cents")
+def cents_filter(value: int) -> str:
+    return money(int(value or 0), "en")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _my_prison() -> int | None:
+    """The signed-in member of staff's prison; None for national staff (every prison)."""
+    return current_user.user.prison_id  # type: ignore[no-any-return]
+
+
+def _visible(prison_id: int | None) -> bool:
+    mine = _my_prison()
+    return mine is None or prison_id is None or prison_id == mine
+
+
+def _wing(db: Session, wing_id: int) -> Wing:
+    wing = db.get(Wing, wing_id)
+    if wing is None or not _visible(wing.prison_id):
+        abort(404)
+    return wing
+
+
+def _order(db: Session, order_id: int) -> Order:
+    order = db.get(Order, order_id)
+    if order is None or not _visible(order.prison_id):
+        abort(404)
+    return order
+
+
+def _product(db: Session, product_id: int) -> Product:
+    product = db.get(Product, product_id)
+    if product is None or not _visible(product.prison_id):
+        abort(404)
+    return product
+
+
+def _inmate(db: Session, inmate_id: int) -> Inmate:
+    inmate = db.get(Inmate, inmate_id)
+    if inmate is None or not _visible(inmate.prison_id):
+        abort(404)
+    return inmate
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        abort(404)
+
+
+def _form_day(name: str) -> date:
+    try:
+        return date.fromisoformat(request.form.get(name, "").strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{name.replace('_', ' ').capitalize()}: a date like 2026-12-01, please."
+        ) from None
+
+
+def _int(name: str, default: int | None = None) -> int:
+    raw = request.form.get(name, "").strip()
+    if raw == "" and default is not None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(
+            f"{name.replace('_', ' ').capitalize()}: a whole number, please."
+        ) from None
+
+
+def _cents(name: str) -> int:
+    raw = request.form.get(name, "").strip().replace(",", ".")
+    euros, _, cents = raw.partition(".")
+    if not euros.isdigit() or (cents and (not cents.isdigit() or len(cents) > 2)):
+        raise InvalidInput(f"{name.replace('_', ' ').capitalize()}: an amount like 2.50, please.")
+    return int(euros) * 100 + int(cents.ljust(2, "0") or 0)
+
+
+def _do(action: Any, done: str, back: str) -> Any:
+    """Run one service call, commit once; a refusal goes back to the page with its reason."""
+    db = get_db()
+    try:
+        message = action(db) or done
+    except (ServiceError, ledger.LedgerError) as error:
+        db.rollback()
+        flash(getattr(error, "message", str(error)), "error")
+        return redirect(back)
+    db.commit()
+    flash(message)
+    return redirect(back)
+
+
+# --- rounds ----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index() -> Any:
+    db = get_db()
+    stmt = select(Wing).order_by(Wing.prison_id, Wing.code)
+    if _my_prison() is not None:
+        stmt = stmt.where(Wing.prison_id == _my_prison())
+    wings = list(db.scalars(stmt))
+    rounds = {wing.id: services.delivery_days(db, wing.id) for wing in wings}
+    days = sorted({day for wing_days in rounds.values() for day in wing_days}, reverse=True)
+    return render_template("shop/index.html", wings=wings, rounds=rounds, days=days)
+
+
+@bp.get("/day/<day>")
+def day(day: str) -> Any:
+    db = get_db()
+    delivery_on = _day(day)
+    stmt = select(Wing).order_by(Wing.prison_id, Wing.code)
+    if _my_prison() is not None:
+        stmt = stmt.where(Wing.prison_id == _my_prison())
+    wings = list(db.scalars(stmt))
+    per_wing = [(wing, services.round_totals(db, wing.id, delivery_on)) for wing in wings]
+    per_wing = [(wing, totals) for wing, totals in per_wing if totals.orders]
+    return render_template(
+        "shop/day.html",
+        delivery_on=delivery_on,
+        per_wing=per_wing,
+        totals=services.round_totals(db, None, delivery_on, prison_id=_my_prison()),
+    )
+
+
+@bp.get("/round/<int:wing_id>/<day>")
+def round_view(wing_id: int, day: str) -> Any:
+    db = get_db()
+    wing = _wing(db, wing_id)
+    delivery_on = _day(day)
+    return render_template(
+        "shop/round.html",
+        wing=wing,
+        delivery_on=delivery_on,
+        orders=services.orders_for_round(db, wing_id, delivery_on),
+        totals=services.round_totals(db, wing_id, delivery_on),
+    )
+
+
+@bp.post("/round/<int:wing_id>/<day>/picking")
+def start_picking(wing_id: int, day: str) -> Any:
+    _wing(get_db(), wing_id)
+    delivery_on = _day(day)
+
+    def action(db: Session) -> str:
+        count = services.start_picking(db, staff_actor(), wing_id, delivery_on)
+        return f"{count} orders are now being picked; inmates can no longer cancel them."
+
+    return _do(action, "", url_for("shop.round_view", wing_id=wing_id, day=day))
+
+
+@bp.get("/round/<int:wing_id>/<day>/pick-list")
+def pick_list(wing_id: int, day: str) -> Any:
+    db = get_db()
+    wing = _wing(db, wing_id)
+    delivery_on = _day(day)
+    return render_template(
+        "shop/pick_list.html",
+        wing=wing,
+        delivery_on=delivery_on,
+        picks=services.pick_list(db, wing_id, delivery_on),
+    )
+
+
+@bp.get("/round/<int:wing_id>/<day>/slips")
+def packing_slips(wing_id: int, day: str) -> Any:
+    db = get_db()
+    wing = _wing(db, wing_id)
+    delivery_on = _day(day)
+    orders = [
+        o
+        for o in services.orders_for_round(db, wing_id, delivery_on)
+        if o.status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
+    ]
+    return render_template("shop/slips.html", wing=wing, delivery_on=delivery_on, orders=orders)
+
+
+# --- one order -------------------------------------------------------------------------------
+
+
+@bp.get("/orders/<int:order_id>")
+def order_view(order_id: int) -> Any:
+    db = get_db()
+    order = _order(db, order_id)
+    substitutes = (
+        services.catalogue_for(db, order.inmate)
+        if order.substitution_consent and order.status in ("placed", "picking")
+        else []
+    )
+    return render_template(
+        "shop/order.html",
+        order=order,
+        substitutes=substitutes,
+        # A fresh key per page: pressing Refund twice refunds once.
+        refund_key=secrets.token_urlsafe(16),
+    )
+
+
+@bp.post("/orders/<int:order_id>/pack")
+def pack(order_id: int) -> Any:
+    order = _order(get_db(), order_id)
+    line_ids = [line.id for line in order.lines]
+
+    def action(db: Session) -> str:
+        packed = {line_id: _int(f"packed_{line_id}") for line_id in line_ids}
+        substitutes = {
+            line_id: _int(f"substitute_{line_id}")
+            for line_id in line_ids
+            if request.form.get(f"substitute_{line_id}", "").strip()
+        }
+        done = services.pack_order(db, staff_actor(), order_id, packed, substitutes)
+        short = sum(line.quantity - (line.packed_quantity or 0) for line in done.lines)
+        if short:
+            return f"Packed with {short} item(s) short; the inmate will not be charged for them."
+        return "Packed in full."
+
+    return _do(action, "", url_for("shop.order_view", order_id=order_id))
+
+
+@bp.post("/orders/<int:order_id>/deliver")
+def deliver(order_id: int) -> Any:
+    _order(get_db(), order_id)
+
+    def action(db: Session) -> str:
+        order = services.deliver_order(db, staff_actor(), order_id)
+        return (
+            f"Delivered: {money(order.charged_cents, 'en')} charged, "
+            f"{money(order.held_cents - order.charged_cents, 'en')} released."
+        )
+
+    return _do(action, "", url_for("shop.order_view", order_id=order_id))
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+def cancel(order_id: int) -> Any:
+    _order(get_db(), order_id)
+    return _do(
+        lambda db: services.cancel_order(db, staff_actor(), order_id) and None,
+        "Cancelled: the money held for it is released.",
+        url_for("shop.order_view", order_id=order_id),
+    )
+
+
+@bp.post("/orders/<int:order_id>/refund")
+def refund(order_id: int) -> Any:
+    _order(get_db(), order_id)
+
+    def action(db: Session) -> str:
+        key = request.form.get("key", "").strip()
+        if not key:
+            raise InvalidInput("The form is out of date: reload the page and try again.")
+        made = services.refund_line(
+            db,
+            staff_actor(),
+            order_id,
+            _int("line_id"),
+            _int("quantity"),
+            reason=request.form.get("reason", ""),
+            key=f"backoffice:{key}",
+        )
+        return f"Refunded {money(made.amount_cents, 'en')} to the inmate's spendable account."
+
+    return _do(action, "", url_for("shop.order_view", order_id=order_id))
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+
+@bp.get("/products")
+def products() -> Any:
+    db = get_db()
+    stmt = select(Product).order_by(Product.sku)
+    if _my_prison() is not None:
+        stmt = stmt.where((Product.prison_id.is_(None)) | (Product.prison_id == _my_prison()))
+    wings_stmt = select(Wing).order_by(Wing.prison_id, Wing.code)
+    if _my_prison() is not None:
+        wings_stmt = wings_stmt.where(Wing.prison_id == _my_prison())
+    return render_template(
+        "shop/products.html",
+        products=list(db.scalars(stmt)),
+        categories=services.categories(db),
+        wings=list(db.scalars(wings_stmt)),
+    )
+
+
+@bp.post("/products")
+def product_create() -> Any:
+    form = request.form
+
+    def action(db: Session) -> str:
+        wing_ids = [int(w) for w in form.getlist("wing_ids") if w.isdigit()]
+        for wing_id in wing_ids:
+            _wing(db, wing_id)
+        product = services.create_product(
+            db,
+            staff_actor(),
+            sku=form.get("sku", ""),
+            category_code=form.get("category", ""),
+            names={lang: form.get(f"name_{lang}", "") for lang in ("et", "ru", "en")},
+            price_cents=_cents("price"),
+            vat_basis_points=_int("vat_percent", 24) * 100,
+            unit=form.get("unit", "pc").strip() or "pc",
+            stock=_int("stock", 0),
+            tags=form.get("tags", "").split(","),
+            # Staff of one prison add products for their prison; national staff for all.
+            prison_id=_my_prison(),
+            wing_ids=wing_ids,
+        )
+        return f"{product.sku} added."
+
+    return _do(action, "", url_for("shop.products"))
+
+
+@bp.get("/products/<int:product_id>")
+def product_view(product_id: int) -> Any:
+    db = get_db()
+    product = _product(db, product_id)
+    return render_template(
+        "shop/product.html", product=product, history=services.price_history(db, product_id)
+    )
+
+
+@bp.post("/products/<int:product_id>")
+def product_update(product_id: int) -> Any:
+    _product(get_db(), product_id)
+
+    def action(db: Session) -> None:
+        actor = staff_actor()
+        if "price" in request.form:
+            services.change_price(db, actor, product_id, _cents("price"))
+        if "stock" in request.form:
+            services.set_stock(
+                db,
+                actor,
+                product_id,
+                _int("stock"),
+                why=request.form.get("why", "").strip() or "stock count",
+            )
+        if "active" in request.form:
+            services.set_active(db, actor, product_id, request.form["active"] == "1")
+
+    return _do(action, "Saved.", url_for("shop.product_view", product_id=product_id))
+
+
+# --- an inmate's shop page: orders, bans, restrictions ---------------------------------------
+
+
+@bp.get("/inmates/<int:inmate_id>")
+def inmate_view(inmate_id: int) -> Any:
+    db = get_db()
+    inmate = _inmate(db, inmate_id)
+    bans = db.scalars(
+        select(ShopBan).where(ShopBan.inmate_id == inmate.id).order_by(ShopBan.starts_on.desc())
+    ).all()
+    restrictions = db.scalars(
+        select(InmateRestriction)
+        .where(InmateRestriction.inmate_id == inmate.id)
+        .order_by(InmateRestriction.tag)
+    ).all()
+    return render_template(
+        "shop/inmate.html",
+        inmate=inmate,
+        orders=services.orders_of(db, inmate, limit=50),
+        bans=bans,
+        restrictions=restrictions,
+    )
+
+
+@bp.post("/inmates/<int:inmate_id>/ban")
+def ban(inmate_id: int) -> Any:
+    inmate = _inmate(get_db(), inmate_id)
+
+    def action(db: Session) -> str:
+        made = services.ban_from_shop(
+            db,
+            staff_actor(),
+            inmate,
+            starts_on=_form_day("starts_on"),
+            ends_on=_form_day("ends_on"),
+            reason=request.form.get("reason", ""),
+        )
+        return f"Banned from the shop from {made.starts_on} to {made.ends_on}."
+
+    return _do(action, "", url_for("shop.inmate_view", inmate_id=inmate_id))
+
+
+@bp.post("/inmates/<int:inmate_id>/restrict")
+def restrict(inmate_id: int) -> Any:
+    inmate = _inmate(get_db(), inmate_id)
+
+    def action(db: Session) -> str:
+        tag = request.form.get("tag", "")
+        services.restrict(db, staff_actor(), inmate, tag, request.form.get("reason", "").strip())
+        return f"Products tagged {tag.strip().lower()!r} are no longer sold to this inmate."
+
+    return _do(action, "", url_for("shop.inmate_view", inmate_id=inmate_id))
