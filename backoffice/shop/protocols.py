@@ -38,6 +38,8 @@ class ProductInfo:
     tags: frozenset[str] = frozenset()
     available: bool = True
     stock: int | None = None
+    # The category's name per language, for messages; the code stands in where it is missing.
+    category_names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +196,7 @@ class QuantityLimitRule(Rule):
             item = (
                 first.names
                 if self.scope == "product"
-                else {"et": self.target, "ru": self.target, "en": self.target}
+                else first.category_names or {"en": self.target}
             )
             out.append(
                 self.violation(

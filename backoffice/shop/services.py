@@ -409,6 +409,10 @@ def _sold_to(product: Product, inmate: Inmate) -> bool:
     return not product.wings or any(w.wing_id == inmate.wing_id for w in product.wings)
 
 
+def _category_names(category: Category) -> dict[str, str]:
+    return {"et": category.name_et, "ru": category.name_ru, "en": category.name_en}
+
+
 def _draft(db: Session, inmate: Inmate, lines: Sequence[CartLine]) -> list[DraftLine]:
     merged = _merged(lines)
     if not merged:
@@ -431,6 +435,7 @@ def _draft(db: Session, inmate: Inmate, lines: Sequence[CartLine]) -> list[Draft
                     tags=frozenset(product.tags),
                     available=_sold_to(product, inmate),
                     stock=product.stock,
+                    category_names=_category_names(product.category),
                 ),
                 quantity,
             )

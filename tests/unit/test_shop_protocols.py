@@ -1,6 +1,7 @@
 """Each protocol rule: passes just inside its limit, fails just past it, and says why in the
 inmate's language."""
 
+import string
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -8,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from backoffice.settings import ROOT
-from backoffice.shop.messages import money
+from backoffice.shop.messages import MESSAGES, money
 from backoffice.shop.protocols import (
+    _KINDS,
     ActiveBan,
     DraftLine,
     InmateContext,
@@ -304,3 +306,252 @@ def test_money_is_shown_in_each_languages_style() -> None:
         "1234,56 €",
         "€1234.56",
     ]
+
+
+# --- every rule, as a table: passes at its limit, fails one step past it, says so in et/ru/en --
+
+TOBACCO = {"et": "Tubakas", "ru": "Табак", "en": "Tobacco"}
+CIGARETTES = product(
+    "CIG", "tobacco", price=600, tags=frozenset({"tobacco"}), category_names=TOBACCO
+)
+BATTERY = product("BAT", "household", price=300, tags=frozenset({"batteries"}))
+NUTS = product("NUT", price=200, tags=frozenset({"nuts", "vegetarian"}))
+RADIO = product("RADIO", "electronics", price=1500, tags=frozenset({"electronics"}))
+ITEM = product("ITEM", price=100)
+BAN = ActiveBan(date(2026, 12, 1), "fight on the wing")
+
+# id: (rule tables, passing (lines, context), failing (lines, context), code, {language: message})
+RULES: dict[str, tuple] = {
+    "balance": (
+        [{"id": "balance", "kind": "balance"}],
+        ([DraftLine(product(price=500), 2)], context(available_cents=1000)),
+        ([DraftLine(product(price=500), 2)], context(available_cents=999)),
+        "insufficient_balance",
+        {
+            "et": "Rahast ei piisa: tellimus maksab 10,00 €, saad kasutada 9,99 €.",
+            "ru": "Недостаточно денег: заказ стоит 10,00 €, доступно 9,99 €.",
+            "en": "Not enough money: the order costs €10.00, you can spend €9.99.",
+        },
+    ),
+    "monthly-cap": (
+        [{"id": "cap", "kind": "spending_cap", "period": "month"}],
+        ([DraftLine(product(price=600), 1)], context(spent_cents={"month": WAGE - 600})),
+        ([DraftLine(product(price=600), 1)], context(spent_cents={"month": WAGE - 599})),
+        "spending_cap",
+        {
+            "et": "Ostulimiit (kuus) on 886,00 €: oled kasutanud 880,01 €, alles on 5,99 €.",
+            "ru": "Лимит покупок (в месяц) 886,00 €: потрачено 880,01 €, осталось 5,99 €.",
+            "en": "Your shop limit (per month) is €886.00: you have used €880.01, €5.99 is left.",
+        },
+    ),
+    "weekly-cap-by-level": (
+        [
+            {
+                "id": "weekly",
+                "kind": "spending_cap",
+                "period": "week",
+                "cap_cents": 1980,
+                "by_level": {"basic": 550, "enhanced": 4400},
+            }
+        ],
+        (
+            [DraftLine(product(price=50), 1)],
+            context(regime_level="basic", spent_cents={"week": 500}),
+        ),
+        (
+            [DraftLine(product(price=51), 1)],
+            context(regime_level="basic", spent_cents={"week": 500}),
+        ),
+        "spending_cap",
+        {
+            "et": "Ostulimiit (nädalas) on 5,50 €: oled kasutanud 5,00 €, alles on 0,50 €.",
+            "ru": "Лимит покупок (в неделю) 5,50 €: потрачено 5,00 €, осталось 0,50 €.",
+            "en": "Your shop limit (per week) is €5.50: you have used €5.00, €0.50 is left.",
+        },
+    ),
+    "category-per-week": (
+        [{"id": "t", "kind": "quantity_limit", "category": "tobacco", "max": 10, "period": "week"}],
+        ([DraftLine(CIGARETTES, 3)], context(bought={("week", "category", "tobacco"): 7})),
+        ([DraftLine(CIGARETTES, 4)], context(bought={("week", "category", "tobacco"): 7})),
+        "quantity_limit",
+        {
+            "et": "„Tubakas“: lubatud kuni 10 (nädalas); oled juba tellinud 7.",
+            "ru": "«Табак»: можно не больше 10 (в неделю); уже заказано 7.",
+            "en": "“Tobacco”: at most 10 allowed (per week); you have already ordered 7.",
+        },
+    ),
+    "product-per-month": (
+        [{"id": "b", "kind": "quantity_limit", "product": "BAT", "max": 2, "period": "month"}],
+        ([DraftLine(BATTERY, 1)], context(bought={("month", "product", "BAT"): 1})),
+        ([DraftLine(BATTERY, 2)], context(bought={("month", "product", "BAT"): 1})),
+        "quantity_limit",
+        {
+            "et": "„BAT et“: lubatud kuni 2 (kuus); oled juba tellinud 1.",
+            "ru": "«BAT ru»: можно не больше 2 (в месяц); уже заказано 1.",
+            "en": "“BAT en”: at most 2 allowed (per month); you have already ordered 1.",
+        },
+    ),
+    "personal-restriction": (
+        [{"id": "personal", "kind": "personal_restrictions"}],
+        ([DraftLine(NUTS, 1)], context(restricted_tags=frozenset({"gluten"}))),
+        ([DraftLine(NUTS, 1)], context(restricted_tags=frozenset({"gluten", "nuts"}))),
+        "restricted_for_you",
+        {
+            "et": "„NUT et“ ei ole sulle lubatud (nuts).",
+            "ru": "«NUT ru» вам не разрешён (nuts).",
+            "en": "“NUT en” is not allowed for you (nuts).",
+        },
+    ),
+    "age": (
+        [{"id": "age", "kind": "age", "tags": ["tobacco"], "min_age": 18}],
+        ([DraftLine(CIGARETTES, 1)], context(age_years=18)),
+        ([DraftLine(CIGARETTES, 1)], context(age_years=17)),
+        "age_restricted",
+        {
+            "et": "„CIG et“ on lubatud alates 18. eluaastast.",
+            "ru": "«CIG ru» разрешён только с 18 лет.",
+            "en": "“CIG en” is only allowed from the age of 18.",
+        },
+    ),
+    "level": (
+        [{"id": "lvl", "kind": "level", "tags": ["electronics"], "levels": ["enhanced"]}],
+        ([DraftLine(RADIO, 1)], context(regime_level="enhanced")),
+        ([DraftLine(RADIO, 1)], context(regime_level="standard")),
+        "level_restricted",
+        {
+            "et": "„RADIO et“ on lubatud ainult tasemel: enhanced.",
+            "ru": "«RADIO ru» разрешён только на уровне: enhanced.",
+            "en": "“RADIO en” is only allowed at level: enhanced.",
+        },
+    ),
+    "shop-ban": (
+        [{"id": "ban", "kind": "shop_ban"}],
+        ([DraftLine(ITEM, 1)], context(ban=None)),
+        ([DraftLine(ITEM, 1)], context(ban=BAN)),
+        "shop_ban",
+        {
+            "et": "Sul on poekeeld kuni 2026-12-01 (fight on the wing).",
+            "ru": "У вас запрет на магазин до 2026-12-01 (fight on the wing).",
+            "en": "You are banned from the shop until 2026-12-01 (fight on the wing).",
+        },
+    ),
+    "max-items": (
+        [{"id": "size", "kind": "order_size", "max_items": 5}],
+        ([DraftLine(ITEM, 3), DraftLine(NUTS, 2)], context()),
+        ([DraftLine(ITEM, 3), DraftLine(NUTS, 3)], context()),
+        "too_many_items",
+        {
+            "et": "Ühes tellimuses võib olla kuni 5 toodet; sinu tellimuses on 6.",
+            "ru": "В одном заказе не больше 5 товаров; у вас 6.",
+            "en": "One order may have at most 5 items; yours has 6.",
+        },
+    ),
+    "max-value": (
+        [{"id": "size", "kind": "order_size", "max_value_cents": 1000}],
+        ([DraftLine(product(price=1000), 1)], context()),
+        ([DraftLine(product(price=1001), 1)], context()),
+        "order_too_large",
+        {
+            "et": "Ühe tellimuse summa võib olla kuni 10,00 €; sinu tellimus on 10,01 €.",
+            "ru": "Сумма одного заказа не больше 10,00 €; ваш заказ 10,01 €.",
+            "en": "One order may cost at most €10.00; yours costs €10.01.",
+        },
+    ),
+    "ordering-window": (
+        [{"id": "window", "kind": "ordering_window"}],
+        ([DraftLine(ITEM, 1)], context(window_open=True)),
+        ([DraftLine(ITEM, 1)], context(window_open=False, next_window_opens="2026-11-30 00:00")),
+        "ordering_closed",
+        {
+            "et": "Tellimise aeg on läbi. Järgmine tellimisaeg algab 2026-11-30 00:00.",
+            "ru": "Время заказа закончилось. Следующее начнётся 2026-11-30 00:00.",
+            "en": "Ordering is closed now. The next ordering period starts 2026-11-30 00:00.",
+        },
+    ),
+    "stock": (
+        [],
+        ([DraftLine(product(stock=2), 2)], context()),
+        ([DraftLine(product(stock=2), 3)], context()),
+        "not_enough_stock",
+        {
+            "et": "„COF-1 et“: laos on ainult 2.",
+            "ru": "«COF-1 ru»: на складе только 2.",
+            "en": "“COF-1 en”: only 2 in stock.",
+        },
+    ),
+    "line-quantity": (
+        [],
+        ([DraftLine(ITEM, 50)], context()),
+        ([DraftLine(ITEM, 51)], context()),
+        "bad_quantity",
+        {
+            "et": "„ITEM et“: kogus peab olema 1 kuni 50.",
+            "ru": "«ITEM ru»: количество от 1 до 50.",
+            "en": "“ITEM en”: the quantity must be from 1 to 50.",
+        },
+    ),
+}
+KINDS_COVERED = {
+    "balance",
+    "spending_cap",
+    "quantity_limit",
+    "personal_restrictions",
+    "age",
+    "level",
+    "shop_ban",
+    "order_size",
+    "ordering_window",
+}
+
+
+def test_the_table_covers_every_kind_of_rule() -> None:
+    covered = {table["kind"] for case in RULES.values() for table in case[0]}
+    assert covered == set(_KINDS) == KINDS_COVERED
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_rule_passes_at_its_limit(rule: str) -> None:
+    tables, (lines, ctx), _failing, _code, _messages = RULES[rule]
+    result = evaluate(rules(*tables), lines, ctx)
+    assert result.ok, result.violations
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_rule_fails_one_step_past_its_limit(rule: str) -> None:
+    tables, _passing, (lines, ctx), code, _messages = RULES[rule]
+    result = evaluate(rules(*tables), lines, ctx)
+    assert [v.code for v in result.violations] == [code]
+    assert result.violations[0].rule == (tables[0]["id"] if tables else "catalogue")
+
+
+@pytest.mark.parametrize(
+    ("rule", "language"), [(rule, language) for rule in RULES for language in ("et", "ru", "en")]
+)
+def test_rule_says_why_in_the_inmates_language(rule: str, language: str) -> None:
+    tables, _passing, (lines, ctx), _code, messages = RULES[rule]
+    result = evaluate(rules(*tables), lines, replace(ctx, language=language))
+    assert result.violations[0].message == messages[language]
+
+
+def test_an_unknown_language_falls_back_to_english() -> None:
+    tables, _passing, (lines, ctx), _code, messages = RULES["balance"]
+    result = evaluate(rules(*tables), lines, replace(ctx, language="fi"))
+    assert result.violations[0].message == messages["en"]
+
+
+def test_every_message_exists_in_three_languages_with_the_same_numbers() -> None:
+    for code, by_language in MESSAGES.items():
+        assert set(by_language) == {"et", "ru", "en"}, code
+        fields = {
+            language: {f for _, f, _, _ in string.Formatter().parse(text) if f}
+            for language, text in by_language.items()
+        }
+        assert fields["et"] == fields["ru"] == fields["en"], code
+
+
+def test_the_allowance_left_is_reported_for_the_kiosk() -> None:
+    protocols = load_protocols(ROOT / "config/protocols.toml")
+    ctx = context(available_cents=5_000, spent_cents={"month": 80_000})
+    result = evaluate(protocols, [DraftLine(product(price=250), 4)], ctx)
+    assert result.ok
+    assert result.left_cents == {"balance": 4_000, "month": WAGE - 80_000 - 1_000}
