@@ -117,6 +117,11 @@ class Contact(Base):
     def address(self) -> str:
         return self.email or self.phone
 
+    @property
+    def status_for_inmate(self) -> str:
+        # The inmate is not told that a person is barred, nor why.
+        return ContactStatus.REFUSED.value if self.status == ContactStatus.BARRED else self.status
+
 
 class Bar(Base):
     """A person this inmate may not call (a victim, a co-accused, a court order). A contact
