@@ -3,16 +3,14 @@ and session factories. Sessions are opened and committed by entry points, never 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
-from sqlalchemy.types import TypeDecorator
 
-from ledger.base import NAMING_CONVENTION, LedgerBase
+from ledger.base import NAMING_CONVENTION, LedgerBase, UTCDateTime, utcnow  # noqa: F401  (re-exported)
 
 from .settings import ROOT
 
@@ -28,29 +26,6 @@ BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 def all_metadata() -> list[MetaData]:
     """Every table of Cellgate: what Alembic migrates and compares."""
     return [Base.metadata, LedgerBase.metadata]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on both engines (SQLite forgets the zone otherwise)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where an aware UTC time is needed")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

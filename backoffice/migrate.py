@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
+from alembic import command, op
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
@@ -29,3 +29,23 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def append_only(table: str) -> None:
+    """Refuse UPDATE and DELETE on a table, on both engines: a second line of defence."""
+    if op.get_context().dialect.name == "postgresql":
+        op.execute(
+            "CREATE OR REPLACE FUNCTION cellgate_refuse_change() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+            "'% is append-only: % refused', TG_TABLE_NAME, TG_OP; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION cellgate_refuse_change()"
+        )
+    else:
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {verb} refused'); END"
+            )

@@ -1,1 +1,86 @@
-"""Double-entry prison money. Imports SQLAlchemy only: no Flask, nothing else of Cellgate's."""
+"""Double-entry prison money. Imports SQLAlchemy only: no Flask, nothing else of Cellgate's.
+
+Money is whole cents. Every transfer debits one account and credits another of the same ledger,
+so a ledger's balances always sum to zero. Holds are pending transfers, later posted (in full or
+in part), voided or expired exactly once. Every money-moving call carries an idempotency key.
+The journal is append-only and hash-chained. Calls flush; the caller commits.
+"""
+
+from .accounts import account_by_code, close_account, open_account, open_ledger
+from .errors import (
+    AccountClosed,
+    CodeNotAllowed,
+    HoldExpired,
+    HoldNotPending,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    LedgerError,
+    PostExceedsHold,
+    UnknownAccount,
+)
+from .income import IncomeRules, Split, split_income
+from .journal import (
+    Resolution,
+    TransferRequest,
+    apply,
+    expire_pending,
+    lock_accounts,
+    post_pending,
+    transfer,
+    void_pending,
+)
+from .models import Account, Ledger, Transfer, TransferCode, TransferKind
+from .reports import (
+    Balance,
+    ChainReport,
+    Statement,
+    StatementLine,
+    balance,
+    check,
+    statement,
+    trial_balance,
+    verify_chain,
+)
+
+__all__ = [
+    "Account",
+    "AccountClosed",
+    "Balance",
+    "ChainReport",
+    "CodeNotAllowed",
+    "HoldExpired",
+    "HoldNotPending",
+    "IdempotencyConflict",
+    "IncomeRules",
+    "InsufficientFunds",
+    "InvalidAmount",
+    "Ledger",
+    "LedgerError",
+    "PostExceedsHold",
+    "Resolution",
+    "Split",
+    "Statement",
+    "StatementLine",
+    "Transfer",
+    "TransferCode",
+    "TransferKind",
+    "TransferRequest",
+    "UnknownAccount",
+    "account_by_code",
+    "apply",
+    "balance",
+    "check",
+    "close_account",
+    "expire_pending",
+    "lock_accounts",
+    "open_account",
+    "open_ledger",
+    "post_pending",
+    "split_income",
+    "statement",
+    "transfer",
+    "trial_balance",
+    "verify_chain",
+    "void_pending",
+]

@@ -1,7 +1,14 @@
-"""The ledger's declarative base, with the constraint naming convention shared by every table."""
+"""The ledger's declarative base, the constraint naming convention shared by every table of
+Cellgate, and the aware-UTC time type both halves use."""
 
-from sqlalchemy import MetaData
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
 
 # Named constraints make Alembic's names the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -15,3 +22,26 @@ NAMING_CONVENTION = {
 
 class LedgerBase(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both engines (SQLite forgets the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC time is needed")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,1 +1,150 @@
-"""Ledger tables (filled in by the ledger issue)."""
+"""Ledger tables: ledgers (one per currency, carrying the head of the journal's hash chain),
+accounts with cached balances, and the append-only journal of transfers.
+
+An account's balance is its credits less its debits. Pending transfers (holds) count in the
+pending columns until a later transfer posts, voids or expires them; that later transfer
+names the hold in `pending_id`, which is unique, so a hold is resolved at most once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import LedgerBase, UTCDateTime, utcnow
+
+# A 64-bit key for the journal; SQLite only auto-increments INTEGER keys.
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+GENESIS_HASH = "0" * 64
+
+
+class TransferCode(StrEnum):
+    """Why money moved. Accounts may restrict which codes can debit them."""
+
+    OPENING = "opening"
+    DEPOSIT = "deposit"
+    WAGE = "wage"
+    DEBT_SHARE = "debt_share"
+    RELEASE_FUND_SHARE = "release_fund_share"
+    DEBT = "debt"
+    ORDER_HOLD = "order_hold"
+    ORDER_CAPTURE = "order_capture"
+    REFUND = "refund"
+    RELEASE_PAYOUT = "release_payout"
+    CREDITOR_PAYOUT = "creditor_payout"
+    CORRECTION = "correction"
+    VISIT = "visit"
+
+
+class TransferKind(StrEnum):
+    SINGLE = "single"  # posted at once
+    PENDING = "pending"  # a hold: counts as pending until resolved
+    POST = "post"  # resolves a hold: posts all of it or a part
+    VOID = "void"  # resolves a hold: releases it
+    EXPIRE = "expire"  # resolves a hold whose time ran out
+
+
+RESOLUTIONS = (TransferKind.POST, TransferKind.VOID, TransferKind.EXPIRE)
+
+
+class Ledger(LedgerBase):
+    __tablename__ = "ledger_ledgers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    # The head of the journal's hash chain: the last transfer's sequence and hash.
+    head_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Account(LedgerBase):
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        UniqueConstraint("ledger_id", "code"),
+        CheckConstraint(
+            "posted_debits_cents >= 0 AND posted_credits_cents >= 0 "
+            "AND pending_debits_cents >= 0 AND pending_credits_cents >= 0",
+            name="totals_not_negative",
+        ),
+        # The second line of defence behind the service's check, under any concurrency.
+        CheckConstraint(
+            "NOT no_overdraft OR "
+            "posted_credits_cents - posted_debits_cents - pending_debits_cents >= 0",
+            name="no_overdraft",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledger_ledgers.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    no_overdraft: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Comma-separated transfer codes allowed to debit this account; NULL allows every code.
+    debit_codes: Mapped[str | None] = mapped_column(String(300))
+    posted_debits_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    posted_credits_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    pending_debits_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    pending_credits_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def posted_cents(self) -> int:
+        return self.posted_credits_cents - self.posted_debits_cents
+
+    @property
+    def available_cents(self) -> int:
+        return self.posted_cents - self.pending_debits_cents
+
+    def may_be_debited_by(self, code: str) -> bool:
+        return self.debit_codes is None or code in self.debit_codes.split(",")
+
+
+class Transfer(LedgerBase):
+    """One line of the journal. Never updated or deleted (triggers refuse it)."""
+
+    __tablename__ = "ledger_transfers"
+    __table_args__ = (
+        UniqueConstraint("ledger_id", "sequence"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("debit_account_id <> credit_account_id", name="two_accounts"),
+        CheckConstraint("kind IN ('single', 'pending', 'post', 'void', 'expire')", name="kind"),
+        CheckConstraint(
+            "(pending_id IS NULL) = (kind IN ('single', 'pending'))", name="resolution_names_hold"
+        ),
+        Index("ix_ledger_transfers_debit", "debit_account_id", "sequence"),
+        Index("ix_ledger_transfers_credit", "credit_account_id", "sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledger_ledgers.id"))
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    debit_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    credit_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    pending_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transfers.id"), unique=True)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(500))
+    reference: Mapped[str] = mapped_column(String(100), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    chain_hash: Mapped[str] = mapped_column(String(64))

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import backoffice.db
+from backoffice.migrate import append_only
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -188,26 +189,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_inmates_wing_id"), ["wing_id"], unique=False)
 
     append_only("audit_events")
-
-
-def append_only(table: str) -> None:
-    """Refuse UPDATE and DELETE on a table, on both engines: a second line of defence."""
-    if op.get_context().dialect.name == "postgresql":
-        op.execute(
-            "CREATE OR REPLACE FUNCTION cellgate_refuse_change() RETURNS trigger "
-            "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
-            "'% is append-only: % refused', TG_TABLE_NAME, TG_OP; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION cellgate_refuse_change()"
-        )
-    else:
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {verb} refused'); END"
-            )
 
 
 def downgrade() -> None:

@@ -1,0 +1,509 @@
+"""Inmates' money on top of the ledger.
+
+    money_ledger(db, currency="EUR") -> Ledger           the installation's ledger ("main")
+    inmate_accounts(db, inmate) -> InmateAccounts        spendable, release fund, debts (opened
+                                                         on first use)
+    prison_account(db, prison_id, code) -> Account       shop, family_deposits, payroll, cash, ...
+    income_rules(settings) -> ledger.IncomeRules
+    receive_money(db, actor, inmate, *, key, amount_cents, source_code, code, reason, rules)
+                                                         money in, split by the income rules
+    wage_run(db, actor, csv_text, *, key, prison_id, rules) -> WageRun
+    register_debt(db, actor, inmate, *, creditor, amount_cents, description) -> Debt
+    debts_remaining_cents(db, inmate) -> int
+    balances_for(db, inmate) -> InmateBalances
+    recent_transfers(db, inmate, *, limit=20, before_id=None) -> list[MoneyLine]
+
+Services flush; the entry point commits. Ledger errors pass through as ledger.LedgerError.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+import ledger
+from ledger import Account, Transfer, TransferCode, TransferRequest
+
+from ..audit.services import Actor, record
+from ..errors import InvalidInput, NotFound
+from ..people.models import Inmate, LegalStatus
+from ..settings import Settings
+from .models import Creditor, Debt
+
+LEDGER_CODE = "main"
+PRISON_ACCOUNTS = {
+    "shop": "Prison shop",
+    "family_deposits": "Family deposits (money from outside)",
+    "payroll": "Prison payroll",
+    "cash": "Cash office",
+    "bank": "Bank account",
+    "court_fines": "Creditor: court fines",
+    "victim_compensation": "Creditor: victim compensation",
+    "visits": "Video visits",
+}
+RELEASE_FUND_DEBITS = (TransferCode.RELEASE_PAYOUT, TransferCode.CORRECTION)
+DEBTS_DEBITS = (TransferCode.CREDITOR_PAYOUT, TransferCode.CORRECTION)
+
+
+@dataclass(frozen=True)
+class InmateAccounts:
+    spendable: Account
+    release_fund: Account
+    debts: Account
+
+
+def money_ledger(db: Session, currency: str = "EUR") -> ledger.Ledger:
+    found = db.scalar(select(ledger.Ledger).where(ledger.Ledger.code == LEDGER_CODE))
+    return found or ledger.open_ledger(db, code=LEDGER_CODE, currency=currency)
+
+
+def _inmate_codes(inmate_id: int) -> tuple[str, str, str]:
+    return (
+        f"inmate:{inmate_id}:spendable",
+        f"inmate:{inmate_id}:release_fund",
+        f"inmate:{inmate_id}:debts",
+    )
+
+
+def inmate_accounts(db: Session, inmate: Inmate) -> InmateAccounts:
+    return accounts_of_inmates(db, [inmate])[inmate.id]
+
+
+def accounts_of_inmates(db: Session, inmates: Sequence[Inmate]) -> dict[int, InmateAccounts]:
+    """Each inmate's three accounts, opening the missing ones (in a few queries for many)."""
+    book = money_ledger(db)
+    wanted = {code: inmate for inmate in inmates for code in _inmate_codes(inmate.id)}
+    found: dict[str, Account] = {}
+    codes = list(wanted)
+    for start in range(0, len(codes), 5000):
+        chunk = codes[start : start + 5000]
+        found.update(
+            (a.code, a)
+            for a in db.scalars(
+                select(Account).where(Account.ledger_id == book.id, Account.code.in_(chunk))
+            )
+        )
+    missing = [code for code in codes if code not in found]
+    for code in missing:
+        inmate = wanted[code]
+        part = code.rsplit(":", 1)[1]
+        account = Account(
+            ledger_id=book.id,
+            code=code,
+            name=f"{inmate.prison_number} {part.replace('_', ' ')}",
+            kind=f"inmate_{part}",
+            no_overdraft=True,
+            debit_codes={
+                "spendable": None,
+                "release_fund": ",".join(RELEASE_FUND_DEBITS),
+                "debts": ",".join(DEBTS_DEBITS),
+            }[part],
+            posted_debits_cents=0,
+            posted_credits_cents=0,
+            pending_debits_cents=0,
+            pending_credits_cents=0,
+        )
+        db.add(account)
+        found[code] = account
+    if missing:
+        db.flush()
+    result = {}
+    for inmate in inmates:
+        spendable, release_fund, debts = (found[c] for c in _inmate_codes(inmate.id))
+        result[inmate.id] = InmateAccounts(spendable, release_fund, debts)
+    return result
+
+
+def prison_account(db: Session, prison_id: int, code: str) -> Account:
+    if code not in PRISON_ACCOUNTS:
+        raise InvalidInput(f"unknown prison account {code!r}")
+    book = money_ledger(db)
+    return ledger.open_account(
+        db,
+        ledger_id=book.id,
+        code=f"prison:{prison_id}:{code}",
+        name=PRISON_ACCOUNTS[code],
+        kind="prison" if code in ("shop", "cash", "bank", "visits") else "external",
+    )
+
+
+def income_rules(settings: Settings) -> ledger.IncomeRules:
+    money = settings["money"]
+    return ledger.IncomeRules(
+        debt_share_percent=money["debt_share_percent"],
+        release_fund_share_percent=money["release_fund_share_percent"],
+        release_fund_target_cents=money["release_fund_target_wages"]
+        * money["minimum_monthly_wage_cents"],
+    )
+
+
+def debts_remaining_cents(db: Session, inmate: Inmate) -> int:
+    return _debts_remaining(db, {inmate.id: inmate_accounts(db, inmate).debts})[inmate.id]
+
+
+def _debts_remaining(db: Session, debts_accounts: dict[int, Account]) -> dict[int, int]:
+    """Per inmate: debts registered less everything ever set aside for them."""
+    owed = dict(
+        db.execute(
+            select(Debt.inmate_id, func.sum(Debt.amount_cents))
+            .where(Debt.inmate_id.in_(list(debts_accounts)))
+            .group_by(Debt.inmate_id)
+        ).all()
+    )
+    return {
+        inmate_id: max(int(owed.get(inmate_id, 0)) - account.posted_credits_cents, 0)
+        for inmate_id, account in debts_accounts.items()
+    }
+
+
+def register_debt(
+    db: Session,
+    actor: Actor,
+    inmate: Inmate,
+    *,
+    creditor: str,
+    amount_cents: int,
+    description: str,
+) -> Debt:
+    if creditor not in {c.value for c in Creditor}:
+        raise InvalidInput(f"unknown creditor {creditor!r}")
+    if amount_cents <= 0:
+        raise InvalidInput("a debt is a positive amount of cents")
+    debt = Debt(
+        inmate_id=inmate.id,
+        creditor=creditor,
+        amount_cents=amount_cents,
+        description=description.strip()[:500],
+        registered_by=actor.name,
+    )
+    db.add(debt)
+    db.flush()
+    record(
+        db,
+        actor,
+        "money.debt_registered",
+        target_type="inmate",
+        target_id=inmate.id,
+        creditor=creditor,
+        amount_cents=amount_cents,
+    )
+    return debt
+
+
+def _split_keys(key: str) -> tuple[str, str, str]:
+    return key, f"{key}:debts", f"{key}:release_fund"
+
+
+def _done_before(db: Session, keys: Sequence[str]) -> list[Transfer]:
+    return list(db.scalars(select(Transfer).where(Transfer.key.in_(keys)).order_by(Transfer.id)))
+
+
+def _split_requests(
+    *,
+    key: str,
+    source: Account,
+    accounts: InmateAccounts,
+    split: ledger.Split,
+    code: str,
+    reason: str,
+    reference: str,
+) -> list[TransferRequest]:
+    spendable_key, debts_key, release_key = _split_keys(key)
+    parts = [
+        (spendable_key, accounts.spendable, split.spendable_cents, code, reason),
+        (debts_key, accounts.debts, split.debts_cents, TransferCode.DEBT_SHARE, f"{reason}: debts"),
+        (
+            release_key,
+            accounts.release_fund,
+            split.release_fund_cents,
+            TransferCode.RELEASE_FUND_SHARE,
+            f"{reason}: release fund",
+        ),
+    ]
+    return [
+        TransferRequest(
+            key=part_key,
+            debit_account_id=source.id,
+            credit_account_id=account.id,
+            amount_cents=amount,
+            code=str(part_code),
+            reason=part_reason,
+            reference=reference,
+        )
+        for part_key, account, amount, part_code, part_reason in parts
+        if amount > 0
+    ]
+
+
+def receive_money(
+    db: Session,
+    actor: Actor,
+    inmate: Inmate,
+    *,
+    key: str,
+    amount_cents: int,
+    source_code: str,
+    code: str,
+    reason: str,
+    rules: ledger.IncomeRules,
+    reference: str = "",
+) -> list[Transfer]:
+    """Money in for one inmate, split by the income rules in one atomic batch. A retry with the
+    same key returns what the first call did (the split is not worked out again)."""
+    if amount_cents <= 0:
+        raise InvalidInput("money received must be a positive amount of cents")
+    previous = _done_before(db, _split_keys(key))
+    if previous:
+        _same_money(previous, amount_cents, key)
+        return previous
+    source = prison_account(db, inmate.prison_id, source_code)
+    accounts = inmate_accounts(db, inmate)
+    ledger.lock_accounts(db, [accounts.debts.id, accounts.release_fund.id])
+    split = ledger.split_income(
+        amount_cents,
+        convicted=inmate.legal_status == LegalStatus.CONVICTED,
+        debts_remaining_cents=_debts_remaining(db, {inmate.id: accounts.debts})[inmate.id],
+        release_fund_cents=accounts.release_fund.posted_cents,
+        rules=rules,
+    )
+    requests = _split_requests(
+        key=key,
+        source=source,
+        accounts=accounts,
+        split=split,
+        code=code,
+        reason=reason,
+        reference=reference,
+    )
+    transfers = ledger.apply(db, requests, requested_by=actor.name)
+    record(
+        db,
+        actor,
+        "money.received",
+        target_type="inmate",
+        target_id=inmate.id,
+        amount_cents=amount_cents,
+        code=str(code),
+        spendable_cents=split.spendable_cents,
+        debts_cents=split.debts_cents,
+        release_fund_cents=split.release_fund_cents,
+        key=key,
+    )
+    return transfers
+
+
+def _same_money(previous: Sequence[Transfer], amount_cents: int, key: str) -> None:
+    if sum(t.amount_cents for t in previous) != amount_cents:
+        raise ledger.IdempotencyConflict(
+            f"idempotency key {key!r} was used before for a different amount; "
+            "a retry must send exactly the same request"
+        )
+
+
+@dataclass(frozen=True)
+class WageLine:
+    line: int
+    prison_number: str
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class WageRun:
+    lines: int
+    total_cents: int
+    transfers: int
+    replayed: bool
+
+
+def parse_payroll(csv_text: str) -> list[WageLine]:
+    """`prison_number,amount` per line (amount in euros, e.g. 12.50); a header line is allowed.
+    Every bad line is reported at once, so the file can be fixed in one go."""
+    lines: list[WageLine] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(csv.reader(io.StringIO(csv_text)), start=1):
+        if not row or not "".join(row).strip():
+            continue
+        if number == 1 and row[0].strip().lower() in ("prison_number", "inmate", "number"):
+            continue
+        if len(row) != 2:
+            errors.append(
+                f"line {number}: expected prison number and amount, got {len(row)} fields"
+            )
+            continue
+        prison_number, raw_amount = row[0].strip(), row[1].strip()
+        try:
+            amount = Decimal(raw_amount)
+        except InvalidOperation:
+            errors.append(f"line {number}: {raw_amount!r} is not an amount")
+            continue
+        if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+            errors.append(f"line {number}: {raw_amount!r} must be positive with at most 2 decimals")
+            continue
+        if prison_number in seen:
+            errors.append(
+                f"line {number}: {prison_number} is paid twice (also line {seen[prison_number]})"
+            )
+            continue
+        seen[prison_number] = number
+        lines.append(WageLine(number, prison_number, int(amount * 100)))
+    if errors:
+        raise InvalidInput("the payroll has errors; nothing was paid: " + "; ".join(errors[:20]))
+    if not lines:
+        raise InvalidInput("the payroll is empty; nothing was paid")
+    return lines
+
+
+def wage_run(
+    db: Session,
+    actor: Actor,
+    csv_text: str,
+    *,
+    key: str,
+    prison_id: int,
+    rules: ledger.IncomeRules,
+) -> WageRun:
+    """Pay a whole payroll as one operation: every line with its income split, or nothing."""
+    wages = parse_payroll(csv_text)
+    keys = {w.prison_number: f"{key}:{w.prison_number}" for w in wages}
+    first_keys = _split_keys(keys[wages[0].prison_number])
+    if _done_before(db, first_keys):
+        previous = [t for chunk in _chunks(list(keys.values()), 2000) for t in _run_of(db, chunk)]
+        return WageRun(len(wages), sum(t.amount_cents for t in previous), len(previous), True)
+
+    inmates = {
+        i.prison_number: i
+        for chunk in _chunks([w.prison_number for w in wages], 5000)
+        for i in db.scalars(
+            select(Inmate).where(Inmate.prison_number.in_(chunk), Inmate.prison_id == prison_id)
+        )
+    }
+    unknown = [w for w in wages if w.prison_number not in inmates]
+    if unknown:
+        names = ", ".join(f"line {w.line}: {w.prison_number}" for w in unknown[:20])
+        raise InvalidInput(f"no such inmate in this prison ({names}); nothing was paid")
+    payroll = prison_account(db, prison_id, "payroll")
+    accounts = accounts_of_inmates(db, list(inmates.values()))
+    ledger.lock_accounts(
+        db, [a.id for acc in accounts.values() for a in (acc.debts, acc.release_fund)]
+    )
+    remaining = _debts_remaining(db, {i.id: accounts[i.id].debts for i in inmates.values()})
+    requests: list[TransferRequest] = []
+    for wage in wages:
+        inmate = inmates[wage.prison_number]
+        split = ledger.split_income(
+            wage.amount_cents,
+            convicted=inmate.legal_status == LegalStatus.CONVICTED,
+            debts_remaining_cents=remaining[inmate.id],
+            release_fund_cents=accounts[inmate.id].release_fund.posted_cents,
+            rules=rules,
+        )
+        requests += _split_requests(
+            key=keys[wage.prison_number],
+            source=payroll,
+            accounts=accounts[inmate.id],
+            split=split,
+            code=TransferCode.WAGE,
+            reason="wages",
+            reference=key[:100],
+        )
+    transfers = ledger.apply(db, requests, requested_by=actor.name)
+    total = sum(w.amount_cents for w in wages)
+    record(
+        db,
+        actor,
+        "money.wage_run",
+        target_type="prison",
+        target_id=prison_id,
+        key=key,
+        lines=len(wages),
+        total_cents=total,
+    )
+    return WageRun(len(wages), total, len(transfers), False)
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _run_of(db: Session, keys: list[str]) -> list[Transfer]:
+    every = [k for key in keys for k in _split_keys(key)]
+    return _done_before(db, every)
+
+
+@dataclass(frozen=True)
+class InmateBalances:
+    spendable_cents: int
+    held_cents: int
+    release_fund_cents: int
+    debts_set_aside_cents: int
+
+    @property
+    def available_cents(self) -> int:
+        return self.spendable_cents - self.held_cents
+
+
+def balances_for(db: Session, inmate: Inmate) -> InmateBalances:
+    accounts = inmate_accounts(db, inmate)
+    spendable = ledger.balance(db, accounts.spendable.id)
+    return InmateBalances(
+        spendable_cents=spendable.posted_cents,
+        held_cents=spendable.pending_debits_cents,
+        release_fund_cents=ledger.balance(db, accounts.release_fund.id).posted_cents,
+        debts_set_aside_cents=ledger.balance(db, accounts.debts.id).posted_cents,
+    )
+
+
+@dataclass(frozen=True)
+class MoneyLine:
+    """One movement on an inmate's spendable account, for the inmate's own screens."""
+
+    id: int
+    at: datetime
+    code: str
+    kind: str  # single | pending | post | void | expire
+    amount_cents: int  # money in positive, out negative; for holds the amount held
+    reason: str
+    reference: str
+
+
+def recent_transfers(
+    db: Session, inmate: Inmate, *, limit: int = 20, before_id: int | None = None
+) -> list[MoneyLine]:
+    if not 1 <= limit <= 200:
+        raise InvalidInput("limit must be between 1 and 200")
+    account_id = inmate_accounts(db, inmate).spendable.id
+    stmt = select(Transfer).where(
+        or_(Transfer.debit_account_id == account_id, Transfer.credit_account_id == account_id)
+    )
+    if before_id is not None:
+        stmt = stmt.where(Transfer.id < before_id)
+    lines = []
+    for t in db.scalars(stmt.order_by(Transfer.id.desc()).limit(limit)):
+        sign = 1 if t.credit_account_id == account_id else -1
+        lines.append(
+            MoneyLine(
+                id=t.id,
+                at=t.created_at,
+                code=t.code,
+                kind=t.kind,
+                amount_cents=sign * t.amount_cents,
+                reason=t.reason,
+                reference=t.reference,
+            )
+        )
+    return lines
+
+
+def inmate_by_number(db: Session, prison_number: str) -> Inmate:
+    inmate = db.scalar(select(Inmate).where(Inmate.prison_number == prison_number))
+    if inmate is None:
+        raise NotFound(f"no inmate with prison number {prison_number}")
+    return inmate

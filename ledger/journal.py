@@ -1,0 +1,584 @@
+"""Moving money: transfers, holds and their resolution, batches.
+
+Every call goes through `apply`, which does the same steps in the same order whatever it is
+asked, so that two sessions can never wait on each other in a circle:
+
+1. read the holds being resolved (journal rows never change, so no lock is needed);
+2. lock every account involved, in id order (`SELECT ... FOR UPDATE`; SQLite's writers are
+   already serialised by BEGIN IMMEDIATE);
+3. look the idempotency keys up *after* the locks, so a concurrent retry of the same key waits
+   for the first and then finds it;
+4. check everything and work out the new balances in memory;
+5. write the balances, then lock the ledger's chain head last, extend the hash chain and insert
+   the transfers.
+
+Nothing is committed here: the caller's unit of work commits, or rolls everything back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from .base import utcnow
+from .errors import (
+    AccountClosed,
+    CodeNotAllowed,
+    HoldExpired,
+    HoldNotPending,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    LedgerError,
+    PostExceedsHold,
+    UnknownAccount,
+)
+from .models import Account, Ledger, Transfer, TransferCode, TransferKind
+
+KEY_MAX = 200
+_CHUNK = 5000
+_TOTALS = (
+    "posted_debits_cents",
+    "posted_credits_cents",
+    "pending_debits_cents",
+    "pending_credits_cents",
+)
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    """One transfer to make: posted at once, or a hold when `pending` is true."""
+
+    key: str
+    debit_account_id: int
+    credit_account_id: int
+    amount_cents: int
+    code: str
+    reason: str
+    pending: bool = False
+    expires_at: datetime | None = None
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Post (all of a hold, or `amount_cents` of it), void or expire a hold."""
+
+    key: str
+    pending_id: int
+    kind: TransferKind
+    reason: str
+    amount_cents: int | None = None
+
+
+Operation = TransferRequest | Resolution
+
+
+@dataclass
+class _Row:
+    """A transfer worked out in memory before it is written."""
+
+    values: dict[str, Any]
+    payload_hash: str
+    ledger_id: int = 0
+
+
+@dataclass
+class _Totals:
+    account: Account
+    totals: list[int] = field(default_factory=list)
+    changed: bool = False
+
+
+def transfer(
+    db: Session,
+    *,
+    key: str,
+    debit_account_id: int,
+    credit_account_id: int,
+    amount_cents: int,
+    code: str,
+    requested_by: str,
+    reason: str,
+    pending: bool = False,
+    expires_at: datetime | None = None,
+    reference: str = "",
+    now: datetime | None = None,
+) -> Transfer:
+    """Move `amount_cents` from the debit account to the credit account (a hold if pending)."""
+    request = TransferRequest(
+        key=key,
+        debit_account_id=debit_account_id,
+        credit_account_id=credit_account_id,
+        amount_cents=amount_cents,
+        code=str(code),
+        reason=reason,
+        pending=pending,
+        expires_at=expires_at,
+        reference=reference,
+    )
+    return apply(db, [request], requested_by=requested_by, now=now)[0]
+
+
+def post_pending(
+    db: Session,
+    *,
+    key: str,
+    pending_id: int,
+    requested_by: str,
+    reason: str,
+    amount_cents: int | None = None,
+    now: datetime | None = None,
+) -> Transfer:
+    """Post a hold: all of it, or `amount_cents` of it with the rest released."""
+    resolution = Resolution(key, pending_id, TransferKind.POST, reason, amount_cents)
+    return apply(db, [resolution], requested_by=requested_by, now=now)[0]
+
+
+def void_pending(
+    db: Session,
+    *,
+    key: str,
+    pending_id: int,
+    requested_by: str,
+    reason: str,
+    now: datetime | None = None,
+) -> Transfer:
+    """Release a hold: nothing is posted."""
+    resolution = Resolution(key, pending_id, TransferKind.VOID, reason)
+    return apply(db, [resolution], requested_by=requested_by, now=now)[0]
+
+
+def expire_pending(
+    db: Session, *, now: datetime | None = None, requested_by: str = "ledger", limit: int = 1000
+) -> list[Transfer]:
+    """Release every hold whose time has run out (at most `limit` in one call)."""
+    now = now or utcnow()
+    resolved = select(Transfer.pending_id).where(Transfer.pending_id.is_not(None))
+    due = db.scalars(
+        select(Transfer.id)
+        .where(
+            Transfer.kind == TransferKind.PENDING,
+            Transfer.expires_at <= now,
+            Transfer.id.not_in(resolved),
+        )
+        .order_by(Transfer.id)
+        .limit(limit)
+    ).all()
+    resolutions = [
+        Resolution(f"expire:{hold_id}", hold_id, TransferKind.EXPIRE, "the hold's time ran out")
+        for hold_id in due
+    ]
+    return apply(db, resolutions, requested_by=requested_by, now=now) if resolutions else []
+
+
+def apply(
+    db: Session,
+    operations: Sequence[Operation],
+    *,
+    requested_by: str,
+    now: datetime | None = None,
+) -> list[Transfer]:
+    """Make every operation, or none of them (a batch): see the module's docstring."""
+    if not operations:
+        raise LedgerError("nothing to do: a batch needs at least one transfer")
+    now = (now or utcnow()).astimezone(UTC)
+    keys = [op.key for op in operations]
+    if len(set(keys)) != len(keys):
+        raise IdempotencyConflict("one batch names the same idempotency key twice")
+    for key in keys:
+        if not key or len(key) > KEY_MAX:
+            raise LedgerError(f"an idempotency key must be 1 to {KEY_MAX} characters")
+
+    holds = _holds(db, [op.pending_id for op in operations if isinstance(op, Resolution)])
+    account_ids: set[int] = set()
+    for op in operations:
+        if isinstance(op, Resolution):
+            hold = holds[op.pending_id]
+            account_ids.update((hold.debit_account_id, hold.credit_account_id))
+        else:
+            account_ids.update((op.debit_account_id, op.credit_account_id))
+    accounts = lock_accounts(db, account_ids)
+
+    payloads = [_payload_hash(op) for op in operations]
+    existing = _existing(db, keys)
+    if existing:
+        return _replay(operations, payloads, existing)
+
+    _refuse_resolved(db, holds, operations)
+    state = {a.id: _Totals(a, [getattr(a, name) for name in _TOTALS]) for a in accounts.values()}
+    rows = [
+        _work_out(op, payload, accounts, state, holds, requested_by, now)
+        for op, payload in zip(operations, payloads, strict=True)
+    ]
+    _write_totals(db, state)
+    return _insert_chained(db, rows)
+
+
+def _holds(db: Session, ids: list[int]) -> dict[int, Transfer]:
+    if not ids:
+        return {}
+    found = {t.id: t for t in db.scalars(select(Transfer).where(Transfer.id.in_(ids)))}
+    for hold_id in ids:
+        hold = found.get(hold_id)
+        if hold is None or hold.kind != TransferKind.PENDING:
+            raise HoldNotPending(f"transfer {hold_id} is not a hold")
+    return found
+
+
+def lock_accounts(db: Session, ids: Iterable[int]) -> dict[int, Account]:
+    """Lock accounts in id order (the one order every caller uses) and read them fresh."""
+    wanted = sorted(set(ids))
+    locked: dict[int, Account] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        stmt = (
+            select(Account)
+            .where(Account.id.in_(chunk))
+            .order_by(Account.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        locked.update((a.id, a) for a in db.scalars(stmt))
+    missing = [i for i in wanted if i not in locked]
+    if missing:
+        raise UnknownAccount(f"no account with id {missing[0]}")
+    return locked
+
+
+def _existing(db: Session, keys: list[str]) -> dict[str, Transfer]:
+    found: dict[str, Transfer] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        found.update(
+            (t.key, t) for t in db.scalars(select(Transfer).where(Transfer.key.in_(chunk)))
+        )
+    return found
+
+
+def _replay(
+    operations: Sequence[Operation], payloads: list[str], existing: dict[str, Transfer]
+) -> list[Transfer]:
+    """A retry: the same keys with the same payloads return the first result."""
+    if len(existing) != len(operations):
+        raise IdempotencyConflict(
+            "some of these idempotency keys were used before in another batch; "
+            "use new keys for new money"
+        )
+    replayed = []
+    for op, payload in zip(operations, payloads, strict=True):
+        first = existing[op.key]
+        if first.payload_hash != payload:
+            raise IdempotencyConflict(
+                f"idempotency key {op.key!r} was used before for a different transfer; "
+                "a retry must send exactly the same request"
+            )
+        replayed.append(first)
+    return replayed
+
+
+def _refuse_resolved(
+    db: Session, holds: dict[int, Transfer], operations: Sequence[Operation]
+) -> None:
+    """Under the account locks: a hold already posted, voided or expired is refused."""
+    if not holds:
+        return
+    wanted = [op.pending_id for op in operations if isinstance(op, Resolution)]
+    if len(set(wanted)) != len(wanted):
+        raise HoldNotPending("one batch resolves the same hold twice")
+    done = db.scalars(select(Transfer.pending_id).where(Transfer.pending_id.in_(wanted))).first()
+    if done is not None:
+        raise HoldNotPending(
+            f"hold {done} was already posted, voided or expired; nothing more can be done with it"
+        )
+
+
+def _work_out(
+    op: Operation,
+    payload: str,
+    accounts: dict[int, Account],
+    state: dict[int, _Totals],
+    holds: dict[int, Transfer],
+    requested_by: str,
+    now: datetime,
+) -> _Row:
+    if isinstance(op, Resolution):
+        return _resolve(op, payload, accounts, state, holds[op.pending_id], requested_by, now)
+    _check_amount(op.amount_cents)
+    if op.debit_account_id == op.credit_account_id:
+        raise LedgerError("a transfer needs two different accounts")
+    debit, credit = accounts[op.debit_account_id], accounts[op.credit_account_id]
+    if debit.ledger_id != credit.ledger_id:
+        raise LedgerError("both accounts of a transfer must be in the same ledger (currency)")
+    for account in (debit, credit):
+        if account.closed:
+            raise AccountClosed(f"account {account.code} is closed; money cannot move through it")
+    if not debit.may_be_debited_by(op.code):
+        raise CodeNotAllowed(
+            f"account {debit.code} cannot be debited for {op.code}; "
+            f"only for {debit.debit_codes.replace(',', ', ') if debit.debit_codes else 'nothing'}"
+        )
+    if op.pending and op.expires_at is not None and op.expires_at <= now:
+        raise LedgerError("a hold must expire in the future")
+    amount = op.amount_cents
+    if op.pending:
+        _add(state, debit.id, pending_debits=amount)
+        _add(state, credit.id, pending_credits=amount)
+    else:
+        _add(state, debit.id, posted_debits=amount)
+        _add(state, credit.id, posted_credits=amount)
+    _check_overdraft(state[debit.id], amount)
+    kind = TransferKind.PENDING if op.pending else TransferKind.SINGLE
+    values = _values(
+        key=op.key,
+        kind=kind,
+        code=op.code,
+        debit=debit.id,
+        credit=credit.id,
+        amount=amount,
+        pending_id=None,
+        requested_by=requested_by,
+        reason=op.reason,
+        reference=op.reference,
+        now=now,
+        expires_at=op.expires_at if op.pending else None,
+    )
+    return _Row(values, payload, debit.ledger_id)
+
+
+def _resolve(
+    op: Resolution,
+    payload: str,
+    accounts: dict[int, Account],
+    state: dict[int, _Totals],
+    hold: Transfer,
+    requested_by: str,
+    now: datetime,
+) -> _Row:
+    debit, credit = accounts[hold.debit_account_id], accounts[hold.credit_account_id]
+    expired = hold.expires_at is not None and hold.expires_at <= now
+    if op.kind == TransferKind.POST:
+        amount = hold.amount_cents if op.amount_cents is None else op.amount_cents
+        _check_amount(amount)
+        if amount > hold.amount_cents:
+            raise PostExceedsHold(
+                f"cannot post {amount} cents of a hold of {hold.amount_cents} cents"
+            )
+        if expired:
+            raise HoldExpired(f"hold {hold.id} expired at {hold.expires_at:%Y-%m-%d %H:%M} UTC")
+        _add(state, debit.id, pending_debits=-hold.amount_cents, posted_debits=amount)
+        _add(state, credit.id, pending_credits=-hold.amount_cents, posted_credits=amount)
+        _check_overdraft(state[debit.id], amount)
+    else:
+        if op.kind == TransferKind.EXPIRE and not expired:
+            raise LedgerError(f"hold {hold.id} has not expired yet")
+        amount = hold.amount_cents
+        _add(state, debit.id, pending_debits=-amount)
+        _add(state, credit.id, pending_credits=-amount)
+    values = _values(
+        key=op.key,
+        kind=op.kind,
+        code=hold.code if op.kind != TransferKind.POST else _capture_code(hold.code),
+        debit=debit.id,
+        credit=credit.id,
+        amount=amount,
+        pending_id=hold.id,
+        requested_by=requested_by,
+        reason=op.reason,
+        reference=hold.reference,
+        now=now,
+        expires_at=None,
+    )
+    return _Row(values, payload, hold.ledger_id)
+
+
+def _capture_code(hold_code: str) -> str:
+    return TransferCode.ORDER_CAPTURE if hold_code == TransferCode.ORDER_HOLD else hold_code
+
+
+def _check_amount(amount: int) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise InvalidAmount(f"an amount must be a whole number of cents above 0, got {amount!r}")
+
+
+def _add(
+    state: dict[int, _Totals],
+    account_id: int,
+    *,
+    posted_debits: int = 0,
+    posted_credits: int = 0,
+    pending_debits: int = 0,
+    pending_credits: int = 0,
+) -> None:
+    entry = state[account_id]
+    for index, delta in enumerate((posted_debits, posted_credits, pending_debits, pending_credits)):
+        entry.totals[index] += delta
+    entry.changed = True
+
+
+def _check_overdraft(entry: _Totals, amount: int) -> None:
+    posted_debits, posted_credits, pending_debits, _ = entry.totals
+    available_after = posted_credits - posted_debits - pending_debits
+    if entry.account.no_overdraft and available_after < 0:
+        available_before = available_after + amount
+        raise InsufficientFunds(
+            f"not enough money: {available_before} cents available, {amount} cents needed",
+            account_id=entry.account.id,
+            available_cents=available_before,
+        )
+
+
+def _values(
+    *,
+    key: str,
+    kind: str,
+    code: str,
+    debit: int,
+    credit: int,
+    amount: int,
+    pending_id: int | None,
+    requested_by: str,
+    reason: str,
+    reference: str,
+    now: datetime,
+    expires_at: datetime | None,
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "kind": str(kind),
+        "code": str(code),
+        "debit_account_id": debit,
+        "credit_account_id": credit,
+        "amount_cents": amount,
+        "pending_id": pending_id,
+        "requested_by": requested_by[:200],
+        "reason": reason[:500],
+        "reference": reference[:100],
+        "created_at": now,
+        "expires_at": expires_at,
+    }
+
+
+def _payload_hash(op: Operation) -> str:
+    """What a retry must repeat exactly. Who asks may differ: a retry is the same request."""
+    if isinstance(op, Resolution):
+        parts: list[Any] = [str(op.kind), op.pending_id, op.amount_cents, op.reason]
+    else:
+        expires = op.expires_at.astimezone(UTC).isoformat() if op.expires_at else None
+        parts = [
+            "pending" if op.pending else "single",
+            op.debit_account_id,
+            op.credit_account_id,
+            op.amount_cents,
+            str(op.code),
+            op.reason,
+            op.reference,
+            expires,
+        ]
+    return hashlib.sha256(_canonical(parts).encode()).hexdigest()
+
+
+def _canonical(parts: list[Any]) -> str:
+    return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+
+
+def _write_totals(db: Session, state: dict[int, _Totals]) -> None:
+    changed = [entry for entry in state.values() if entry.changed]
+    if not changed:
+        return
+    table = Account.__table__
+    assert isinstance(table, Table)
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values({name: bindparam(name) for name in _TOTALS})
+    )
+    db.connection().execute(
+        stmt,
+        [{"_id": e.account.id, **dict(zip(_TOTALS, e.totals, strict=True))} for e in changed],
+    )
+    for entry in changed:
+        for name, value in zip(_TOTALS, entry.totals, strict=True):
+            set_committed_value(entry.account, name, value)
+
+
+def content_of(values: dict[str, Any], ledger_id: int, sequence: int) -> str:
+    """The text a transfer's chain hash covers (also used by the verifier)."""
+    created: datetime = values["created_at"]
+    expires: datetime | None = values["expires_at"]
+    return _canonical(
+        [
+            ledger_id,
+            sequence,
+            values["key"],
+            values["kind"],
+            values["code"],
+            values["debit_account_id"],
+            values["credit_account_id"],
+            values["amount_cents"],
+            values["pending_id"],
+            values["requested_by"],
+            values["reason"],
+            values["reference"],
+            created.astimezone(UTC).isoformat(timespec="microseconds"),
+            expires.astimezone(UTC).isoformat(timespec="microseconds") if expires else None,
+        ]
+    )
+
+
+def chain_link(previous_hash: str, content: str) -> str:
+    return hashlib.sha256(f"{previous_hash}\n{content}".encode()).hexdigest()
+
+
+def _insert_chained(db: Session, rows: list[_Row]) -> list[Transfer]:
+    """Lock each ledger's chain head (last of all locks), extend the chain, insert the rows."""
+    ledger_ids = sorted({row.ledger_id for row in rows})
+    heads = {
+        ledger.id: ledger
+        for ledger in db.scalars(
+            select(Ledger)
+            .where(Ledger.id.in_(ledger_ids))
+            .order_by(Ledger.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    sequence = {i: heads[i].head_sequence for i in ledger_ids}
+    head_hash = {i: heads[i].head_hash for i in ledger_ids}
+    params = []
+    for row in rows:
+        lid = row.ledger_id
+        sequence[lid] += 1
+        head_hash[lid] = chain_link(head_hash[lid], content_of(row.values, lid, sequence[lid]))
+        params.append(
+            {
+                **row.values,
+                "ledger_id": lid,
+                "sequence": sequence[lid],
+                "payload_hash": row.payload_hash,
+                "chain_hash": head_hash[lid],
+            }
+        )
+    table = Ledger.__table__
+    assert isinstance(table, Table)
+    db.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values(head_sequence=bindparam("seq"), head_hash=bindparam("hash")),
+        [{"_id": i, "seq": sequence[i], "hash": head_hash[i]} for i in ledger_ids],
+    )
+    for i in ledger_ids:
+        set_committed_value(heads[i], "head_sequence", sequence[i])
+        set_committed_value(heads[i], "head_hash", head_hash[i])
+    inserted = db.scalars(
+        insert(Transfer).returning(Transfer, sort_by_parameter_order=True), params
+    ).all()
+    return list(inserted)

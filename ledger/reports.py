@@ -1,0 +1,306 @@
+"""Reading the ledger: balances, statements, the trial balance, and the proofs that nothing is
+wrong (`check` for every invariant, `verify_chain` for the hash chain)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from .errors import UnknownAccount
+from .journal import chain_link, content_of
+from .models import GENESIS_HASH, RESOLUTIONS, Account, Ledger, Transfer, TransferKind
+
+POSTED_KINDS = (TransferKind.SINGLE, TransferKind.POST)
+
+
+@dataclass(frozen=True)
+class Balance:
+    account_id: int
+    posted_cents: int
+    pending_debits_cents: int
+    pending_credits_cents: int
+
+    @property
+    def available_cents(self) -> int:
+        """What may still be spent: posted money less every open hold on it."""
+        return self.posted_cents - self.pending_debits_cents
+
+
+def balance(db: Session, account_id: int) -> Balance:
+    row = db.execute(
+        select(
+            Account.posted_credits_cents - Account.posted_debits_cents,
+            Account.pending_debits_cents,
+            Account.pending_credits_cents,
+        ).where(Account.id == account_id)
+    ).first()
+    if row is None:
+        raise UnknownAccount(f"no account with id {account_id}")
+    return Balance(account_id, int(row[0]), int(row[1]), int(row[2]))
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    transfer: Transfer
+    amount_cents: int  # signed: money in is positive, money out negative
+    running_cents: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    account: Account
+    since: datetime | None
+    until: datetime | None
+    opening_cents: int
+    lines: list[StatementLine]
+    open_holds: list[Transfer]
+
+    @property
+    def closing_cents(self) -> int:
+        return self.lines[-1].running_cents if self.lines else self.opening_cents
+
+
+def _signed(account_id: int) -> Any:
+    return case(
+        (Transfer.credit_account_id == account_id, Transfer.amount_cents),
+        else_=-Transfer.amount_cents,
+    )
+
+
+def statement(
+    db: Session,
+    account_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Statement:
+    """Posted movements of one account in [since, until) with a running balance, and the holds
+    still open on it."""
+    account = db.get(Account, account_id)
+    if account is None:
+        raise UnknownAccount(f"no account with id {account_id}")
+    touches = or_(Transfer.debit_account_id == account_id, Transfer.credit_account_id == account_id)
+    posted = and_(touches, Transfer.kind.in_(POSTED_KINDS))
+    opening = 0
+    if since is not None:
+        opening = int(
+            db.scalar(
+                select(func.coalesce(func.sum(_signed(account_id)), 0)).where(
+                    posted, Transfer.created_at < since
+                )
+            )
+            or 0
+        )
+    stmt = select(Transfer).where(posted)
+    if since is not None:
+        stmt = stmt.where(Transfer.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(Transfer.created_at < until)
+    lines = []
+    running = opening
+    for transfer in db.scalars(stmt.order_by(Transfer.sequence)):
+        amount = (
+            transfer.amount_cents
+            if transfer.credit_account_id == account_id
+            else -transfer.amount_cents
+        )
+        running += amount
+        lines.append(StatementLine(transfer, amount, running))
+    resolved = select(Transfer.pending_id).where(Transfer.pending_id.is_not(None))
+    holds = db.scalars(
+        select(Transfer)
+        .where(touches, Transfer.kind == TransferKind.PENDING, Transfer.id.not_in(resolved))
+        .order_by(Transfer.sequence)
+    ).all()
+    return Statement(account, since, until, opening, lines, list(holds))
+
+
+@dataclass(frozen=True)
+class TrialBalanceLine:
+    account: Account
+    posted_cents: int
+    pending_debits_cents: int
+    pending_credits_cents: int
+
+
+def trial_balance(db: Session, ledger_id: int) -> list[TrialBalanceLine]:
+    accounts = db.scalars(
+        select(Account).where(Account.ledger_id == ledger_id).order_by(Account.code)
+    )
+    return [
+        TrialBalanceLine(a, a.posted_cents, a.pending_debits_cents, a.pending_credits_cents)
+        for a in accounts
+    ]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    first_break: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
+
+
+_CHAIN_COLUMNS = (
+    Transfer.id,
+    Transfer.ledger_id,
+    Transfer.sequence,
+    Transfer.key,
+    Transfer.kind,
+    Transfer.code,
+    Transfer.debit_account_id,
+    Transfer.credit_account_id,
+    Transfer.amount_cents,
+    Transfer.pending_id,
+    Transfer.requested_by,
+    Transfer.reason,
+    Transfer.reference,
+    Transfer.created_at,
+    Transfer.expires_at,
+    Transfer.chain_hash,
+)
+
+
+def verify_chain(db: Session) -> ChainReport:
+    """Walk each ledger's journal in order and recompute every link; report the first break."""
+    checked = 0
+    for ledger in db.scalars(select(Ledger).order_by(Ledger.id)):
+        previous = GENESIS_HASH
+        expected_sequence = 1
+        rows = db.execute(
+            select(*_CHAIN_COLUMNS)
+            .where(Transfer.ledger_id == ledger.id)
+            .order_by(Transfer.sequence)
+            .execution_options(yield_per=2000)
+        )
+        for row in rows:
+            values = row._asdict()
+            checked += 1
+            where = f"ledger {ledger.code}, transfer {values['id']} (sequence {values['sequence']})"
+            if values["sequence"] != expected_sequence:
+                return ChainReport(
+                    checked,
+                    f"{where}: expected sequence {expected_sequence}; a transfer is missing",
+                )
+            link = chain_link(previous, content_of(values, ledger.id, values["sequence"]))
+            if link != values["chain_hash"]:
+                return ChainReport(
+                    checked,
+                    f"{where}: its contents do not match its hash; it was changed after it "
+                    "was written",
+                )
+            previous = values["chain_hash"]
+            expected_sequence += 1
+        if (expected_sequence - 1, previous) != (ledger.head_sequence, ledger.head_hash):
+            return ChainReport(
+                checked,
+                f"ledger {ledger.code}: the journal ends at sequence {expected_sequence - 1} but "
+                f"the chain head says {ledger.head_sequence}; transfers were removed",
+            )
+    return ChainReport(checked, None)
+
+
+_sum_amount = func.sum(Transfer.amount_cents)
+
+
+def recomputed_totals(db: Session) -> dict[int, list[int]]:
+    """Each account's four totals summed from the journal alone."""
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    posted = (
+        select(
+            Transfer.debit_account_id, Transfer.credit_account_id, func.sum(Transfer.amount_cents)
+        )
+        .where(Transfer.kind.in_(POSTED_KINDS))
+        .group_by(Transfer.debit_account_id, Transfer.credit_account_id)
+    )
+    for debit, credit, amount in db.execute(posted):
+        totals[debit][0] += int(amount)
+        totals[credit][1] += int(amount)
+    resolved = select(Transfer.pending_id).where(Transfer.pending_id.is_not(None))
+    pending = (
+        select(
+            Transfer.debit_account_id, Transfer.credit_account_id, func.sum(Transfer.amount_cents)
+        )
+        .where(Transfer.kind == TransferKind.PENDING, Transfer.id.not_in(resolved))
+        .group_by(Transfer.debit_account_id, Transfer.credit_account_id)
+    )
+    for debit, credit, amount in db.execute(pending):
+        totals[debit][2] += int(amount)
+        totals[credit][3] += int(amount)
+    return totals
+
+
+def check(db: Session) -> list[str]:
+    """Every invariant of the ledger, proven on the live database. Empty means all hold."""
+    problems: list[str] = []
+    debit, credit = aliased(Account), aliased(Account)
+    crossed = db.scalar(
+        select(func.count())
+        .select_from(Transfer)
+        .join(debit, debit.id == Transfer.debit_account_id)
+        .join(credit, credit.id == Transfer.credit_account_id)
+        .where(or_(debit.ledger_id != Transfer.ledger_id, credit.ledger_id != Transfer.ledger_id))
+    )
+    if crossed:
+        problems.append(f"{crossed} transfers move money between ledgers")
+
+    sums = db.execute(
+        select(
+            Account.ledger_id,
+            func.sum(Account.posted_credits_cents - Account.posted_debits_cents),
+            func.sum(Account.pending_debits_cents),
+            func.sum(Account.pending_credits_cents),
+        ).group_by(Account.ledger_id)
+    )
+    for ledger_id, posted, pending_debits, pending_credits in sums:
+        if posted != 0:
+            problems.append(f"ledger {ledger_id}: balances sum to {posted} cents, not 0")
+        if pending_debits != pending_credits:
+            problems.append(
+                f"ledger {ledger_id}: pending debits {pending_debits} != credits {pending_credits}"
+            )
+
+    totals = recomputed_totals(db)
+    for account in db.scalars(select(Account).order_by(Account.id)):
+        cached = [
+            account.posted_debits_cents,
+            account.posted_credits_cents,
+            account.pending_debits_cents,
+            account.pending_credits_cents,
+        ]
+        if cached != totals.get(account.id, [0, 0, 0, 0]):
+            problems.append(
+                f"account {account.code}: cached totals {cached} differ from the journal's "
+                f"{totals.get(account.id, [0, 0, 0, 0])}"
+            )
+        if account.no_overdraft and account.available_cents < 0:
+            problems.append(f"account {account.code} is below zero: {account.available_cents}")
+
+    hold = aliased(Transfer)
+    bad_resolutions = db.scalar(
+        select(func.count())
+        .select_from(Transfer)
+        .join(hold, hold.id == Transfer.pending_id)
+        .where(
+            Transfer.kind.in_(RESOLUTIONS),
+            or_(
+                hold.kind != TransferKind.PENDING,
+                Transfer.amount_cents > hold.amount_cents,
+                Transfer.debit_account_id != hold.debit_account_id,
+                Transfer.credit_account_id != hold.credit_account_id,
+            ),
+        )
+    )
+    if bad_resolutions:
+        problems.append(f"{bad_resolutions} resolutions do not match their hold")
+
+    report = verify_chain(db)
+    if not report.ok:
+        problems.append(f"hash chain: {report.first_break}")
+    return problems

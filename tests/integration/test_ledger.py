@@ -1,0 +1,261 @@
+"""The ledger's rules, one at a time, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+import ledger
+from ledger import Account, TransferCode
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def book(db: Session) -> ledger.Ledger:
+    made = ledger.open_ledger(db, code="main", currency="EUR")
+    db.commit()
+    return made
+
+
+@pytest.fixture
+def make_account(db: Session, book: ledger.Ledger) -> Callable[..., Account]:
+    counter = iter(range(1, 1000))
+
+    def make(code: str = "", *, no_overdraft: bool = False, debit_codes=None) -> Account:  # type: ignore[no-untyped-def]
+        account = ledger.open_account(
+            db,
+            ledger_id=book.id,
+            code=code or f"acct{next(counter)}",
+            name="test",
+            kind="test",
+            no_overdraft=no_overdraft,
+            debit_codes=debit_codes,
+        )
+        db.commit()
+        return account
+
+    return make
+
+
+def move(db: Session, key: str, debit: Account, credit: Account, cents: int, **kw):  # type: ignore[no-untyped-def]
+    return ledger.transfer(
+        db,
+        key=key,
+        debit_account_id=debit.id,
+        credit_account_id=credit.id,
+        amount_cents=cents,
+        code=kw.pop("code", TransferCode.DEPOSIT),
+        requested_by="tester",
+        reason=kw.pop("reason", "test"),
+        now=kw.pop("now", NOW),
+        **kw,
+    )
+
+
+def test_a_deposit_moves_money_and_the_books_balance(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate = make_account("outside"), make_account("inmate", no_overdraft=True)
+    move(db, "d1", outside, inmate, 2500)
+    db.commit()
+    assert ledger.balance(db, inmate.id).posted_cents == 2500
+    assert ledger.balance(db, outside.id).posted_cents == -2500
+    assert ledger.check(db) == []
+
+
+def test_a_spendable_account_never_goes_below_zero(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate, shop = make_account(), make_account(no_overdraft=True), make_account()
+    move(db, "d1", outside, inmate, 1000)
+    with pytest.raises(ledger.InsufficientFunds) as refused:
+        move(db, "buy", inmate, shop, 1001, code=TransferCode.ORDER_HOLD)
+    assert refused.value.available_cents == 1000
+    assert "1000 cents available" in refused.value.message
+    db.rollback()
+
+
+def test_holds_count_against_what_may_be_spent(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate, shop = make_account(), make_account(no_overdraft=True), make_account()
+    move(db, "d1", outside, inmate, 1000)
+    hold = move(db, "h1", inmate, shop, 700, code=TransferCode.ORDER_HOLD, pending=True)
+    db.commit()
+    balance = ledger.balance(db, inmate.id)
+    assert (balance.posted_cents, balance.pending_debits_cents, balance.available_cents) == (
+        1000,
+        700,
+        300,
+    )
+    with pytest.raises(ledger.InsufficientFunds):
+        move(db, "h2", inmate, shop, 301, code=TransferCode.ORDER_HOLD, pending=True)
+    db.rollback()
+    post = ledger.post_pending(
+        db, key="p1", pending_id=hold.id, amount_cents=450, requested_by="shop", reason="packed"
+    )
+    db.commit()
+    assert post.code == TransferCode.ORDER_CAPTURE
+    balance = ledger.balance(db, inmate.id)
+    assert (balance.posted_cents, balance.pending_debits_cents) == (550, 0)
+    assert ledger.balance(db, shop.id).posted_cents == 450
+    assert ledger.check(db) == []
+
+
+def test_a_hold_is_resolved_exactly_once(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate, shop = make_account(), make_account(no_overdraft=True), make_account()
+    move(db, "d1", outside, inmate, 1000)
+    hold = move(db, "h1", inmate, shop, 600, pending=True)
+    ledger.void_pending(db, key="v1", pending_id=hold.id, requested_by="x", reason="cancelled")
+    db.commit()
+    with pytest.raises(ledger.HoldNotPending):
+        ledger.post_pending(db, key="p1", pending_id=hold.id, requested_by="x", reason="late")
+    db.rollback()
+    with pytest.raises(ledger.HoldNotPending):
+        ledger.void_pending(db, key="v2", pending_id=hold.id, requested_by="x", reason="again")
+    db.rollback()
+    assert ledger.balance(db, inmate.id).available_cents == 1000
+
+
+def test_a_post_never_exceeds_its_hold(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate, shop = make_account(), make_account(no_overdraft=True), make_account()
+    move(db, "d1", outside, inmate, 1000)
+    hold = move(db, "h1", inmate, shop, 600, pending=True)
+    with pytest.raises(ledger.PostExceedsHold):
+        ledger.post_pending(
+            db, key="p1", pending_id=hold.id, amount_cents=601, requested_by="x", reason="r"
+        )
+    db.rollback()
+
+
+def test_an_expired_hold_is_released_and_cannot_be_posted(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate, shop = make_account(), make_account(no_overdraft=True), make_account()
+    move(db, "d1", outside, inmate, 1000)
+    hold = move(db, "h1", inmate, shop, 600, pending=True, expires_at=NOW + timedelta(days=1))
+    db.commit()
+    assert ledger.expire_pending(db, now=NOW + timedelta(hours=23)) == []
+    later = NOW + timedelta(days=1)
+    with pytest.raises(ledger.HoldExpired):
+        ledger.post_pending(
+            db, key="p1", pending_id=hold.id, requested_by="x", reason="r", now=later
+        )
+    db.rollback()
+    expired = ledger.expire_pending(db, now=later)
+    db.commit()
+    assert [t.pending_id for t in expired] == [hold.id]
+    assert ledger.balance(db, inmate.id).available_cents == 1000
+    assert ledger.expire_pending(db, now=later) == []
+    assert ledger.check(db) == []
+
+
+def test_a_retry_returns_the_first_transfer_and_a_changed_payload_is_refused(  # type: ignore[no-untyped-def]
+    db, make_account
+) -> None:
+    outside, inmate = make_account(), make_account(no_overdraft=True)
+    first = move(db, "deposit-77", outside, inmate, 500)
+    db.commit()
+    again = move(db, "deposit-77", outside, inmate, 500)
+    assert again.id == first.id
+    assert ledger.balance(db, inmate.id).posted_cents == 500
+    with pytest.raises(ledger.IdempotencyConflict, match="different transfer"):
+        move(db, "deposit-77", outside, inmate, 501)
+    db.rollback()
+    assert ledger.balance(db, inmate.id).posted_cents == 500
+
+
+def test_a_batch_succeeds_or_fails_as_a_whole(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    outside, a, b = make_account(), make_account(no_overdraft=True), make_account(no_overdraft=True)
+    batch = [
+        ledger.TransferRequest("b1", outside.id, a.id, 100, TransferCode.DEPOSIT, "in"),
+        ledger.TransferRequest("b2", b.id, outside.id, 1, TransferCode.CORRECTION, "out"),
+    ]
+    with pytest.raises(ledger.InsufficientFunds):
+        ledger.apply(db, batch, requested_by="x", now=NOW)
+    db.rollback()
+    assert ledger.balance(db, a.id).posted_cents == 0
+    assert db.scalar(text("SELECT count(*) FROM ledger_transfers")) == 0
+
+
+def test_restricted_and_closed_accounts(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    outside, shop = make_account(), make_account()
+    fund = make_account(no_overdraft=True, debit_codes=[TransferCode.RELEASE_PAYOUT])
+    move(db, "d1", outside, fund, 1000)
+    db.commit()
+    with pytest.raises(ledger.CodeNotAllowed, match="release_payout"):
+        move(db, "buy", fund, shop, 100, code=TransferCode.ORDER_HOLD, pending=True)
+    db.rollback()
+    move(db, "payout", fund, outside, 1000, code=TransferCode.RELEASE_PAYOUT)
+    ledger.close_account(db, fund.id)
+    db.commit()
+    with pytest.raises(ledger.AccountClosed):
+        move(db, "d2", outside, fund, 1)
+    db.rollback()
+
+
+@pytest.mark.parametrize("cents", [0, -5, 1.5])
+def test_amounts_are_positive_whole_cents(db, make_account, cents) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ledger.InvalidAmount):
+        move(db, "bad", make_account(), make_account(), cents)
+    db.rollback()
+
+
+def test_statement_has_a_running_balance_and_open_holds(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate, shop = make_account(), make_account(no_overdraft=True), make_account()
+    move(db, "d1", outside, inmate, 1000, now=NOW - timedelta(days=10))
+    move(db, "d2", outside, inmate, 300, now=NOW - timedelta(days=2))
+    move(db, "s1", inmate, shop, 250, now=NOW - timedelta(days=1))
+    move(db, "h1", inmate, shop, 100, pending=True, now=NOW)
+    db.commit()
+    report = ledger.statement(db, inmate.id, since=NOW - timedelta(days=5), until=NOW)
+    assert report.opening_cents == 1000
+    assert [(ln.amount_cents, ln.running_cents) for ln in report.lines] == [
+        (300, 1300),
+        (-250, 1050),
+    ]
+    assert report.closing_cents == 1050
+    assert [h.amount_cents for h in report.open_holds] == [100]
+
+
+def test_the_journal_refuses_update_and_delete(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    move(db, "d1", make_account(), make_account(), 100)
+    db.commit()
+    for sql in ("UPDATE ledger_transfers SET amount_cents = 1", "DELETE FROM ledger_transfers"):
+        with pytest.raises((DBAPIError, IntegrityError), match="append-only"):
+            db.execute(text(sql))
+        db.rollback()
+
+
+def test_the_database_refuses_an_overdraft_the_service_did_not_see(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    inmate = make_account(no_overdraft=True)
+    with pytest.raises(IntegrityError):
+        db.execute(
+            text("UPDATE ledger_accounts SET posted_debits_cents = 5 WHERE id = :id"),
+            {"id": inmate.id},
+        )
+    db.rollback()
+
+
+def test_the_chain_finds_an_edited_row(db, make_account, database_url) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate = make_account(), make_account(no_overdraft=True)
+    for n in range(5):
+        move(db, f"d{n}", outside, inmate, 100 + n)
+    db.commit()
+    assert ledger.verify_chain(db).ok
+    third = db.scalar(text("SELECT id FROM ledger_transfers WHERE sequence = 3"))
+    _tamper(db, database_url, f"UPDATE ledger_transfers SET amount_cents = 999 WHERE id = {third}")
+    report = ledger.verify_chain(db)
+    assert not report.ok
+    assert f"transfer {third} (sequence 3)" in (report.first_break or "")
+    assert any("hash chain" in p for p in ledger.check(db))
+
+
+def _tamper(db: Session, database_url: str, sql: str) -> None:
+    """What an intruder with database access does: switch the triggers off and edit."""
+    if database_url.startswith("postgresql"):
+        db.execute(text("SET session_replication_role = replica"))
+        db.execute(text(sql))
+        db.execute(text("SET session_replication_role = DEFAULT"))
+    else:
+        db.execute(text("DROP TRIGGER ledger_transfers_no_update"))
+        db.execute(text(sql))
+    db.commit()
