@@ -10,3 +10,4 @@ from .requests import models as requests_models  # noqa: F401
 from .shop import models as shop_models  # noqa: F401
 from .staff import models as staff_models  # noqa: F401
 from .visits import models as visits_models  # noqa: F401
+from .signin import models as signin_models  # noqa: F401

@@ -19,6 +19,7 @@ ENV_PREFIX = "CELLGATE_"
 # CELLGATE_* variables that are not settings.
 NOT_SETTINGS = {"CELLGATE_CONFIG", "CELLGATE_TEST_DATABASE_URL"}
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
+DEFAULT_TEMPLATE_KEY = "insecure-development-template-key"
 MODES = ("development", "production", "test")
 LANGUAGES = ("et", "ru", "en")
 
@@ -190,6 +191,10 @@ def _validated(values: dict[str, Any]) -> Settings:
         section, key = dotted.split(".")
         if not 0 <= values[section][key] <= 100:
             raise SettingsError(f"{dotted}: must be between 0 and 100")
+    if len(values["signin"]["template_key"]) < 32:
+        raise SettingsError("signin.template_key: must be 32 or more characters")
+    if not 0 < values["signin"]["face_tolerance"] < 1:
+        raise SettingsError("signin.face_tolerance: must be between 0 and 1")
     if values["money"]["debt_share_percent"] + values["money"]["release_fund_share_percent"] > 100:
         raise SettingsError("money.debt_share_percent: with the release fund share, over 100")
     if values["mode"] == "production":
@@ -203,4 +208,9 @@ def _validated(values: dict[str, Any]) -> Settings:
             raise SettingsError("debug: must be false in production")
         if url.startswith("sqlite"):
             raise SettingsError("database_url: production needs PostgreSQL, not SQLite")
+        if values["signin"]["template_key"] == DEFAULT_TEMPLATE_KEY:
+            raise SettingsError(
+                "signin.template_key: production needs its own key for face templates and card "
+                "keys (set CELLGATE_SIGNIN__TEMPLATE_KEY), not the default"
+            )
     return Settings(values)
