@@ -170,40 +170,43 @@ _CHAIN_COLUMNS = (
 def verify_chain(db: Session) -> ChainReport:
     """Walk each ledger's journal in order and recompute every link; report the first break."""
     checked = 0
-    for ledger in db.scalars(select(Ledger).order_by(Ledger.id)):
-        previous = GENESIS_HASH
-        expected_sequence = 1
-        rows = db.execute(
-            select(*_CHAIN_COLUMNS)
-            .where(Transfer.ledger_id == ledger.id)
-            .order_by(Transfer.sequence)
-            .execution_options(yield_per=2000)
-        )
+    for ledger in db.scalars(select(Ledger).order_by(Ledger.id)).all():
+        count, problem = _walk(db, ledger)
+        checked += count
+        if problem:
+            return ChainReport(checked, problem)
+    return ChainReport(checked, None)
+
+
+def _walk(db: Session, ledger: Ledger) -> tuple[int, str | None]:
+    previous = GENESIS_HASH
+    sequence = 0
+    stmt = (
+        select(*_CHAIN_COLUMNS)
+        .where(Transfer.ledger_id == ledger.id)
+        .order_by(Transfer.sequence)
+        .execution_options(yield_per=2000)
+    )
+    with db.execute(stmt) as rows:
         for row in rows:
             values = row._asdict()
-            checked += 1
+            sequence += 1
             where = f"ledger {ledger.code}, transfer {values['id']} (sequence {values['sequence']})"
-            if values["sequence"] != expected_sequence:
-                return ChainReport(
-                    checked,
-                    f"{where}: expected sequence {expected_sequence}; a transfer is missing",
-                )
+            if values["sequence"] != sequence:
+                return sequence, f"{where}: expected sequence {sequence}; a transfer is missing"
             link = chain_link(previous, content_of(values, ledger.id, values["sequence"]))
             if link != values["chain_hash"]:
-                return ChainReport(
-                    checked,
+                return sequence, (
                     f"{where}: its contents do not match its hash; it was changed after it "
-                    "was written",
+                    "was written"
                 )
             previous = values["chain_hash"]
-            expected_sequence += 1
-        if (expected_sequence - 1, previous) != (ledger.head_sequence, ledger.head_hash):
-            return ChainReport(
-                checked,
-                f"ledger {ledger.code}: the journal ends at sequence {expected_sequence - 1} but "
-                f"the chain head says {ledger.head_sequence}; transfers were removed",
-            )
-    return ChainReport(checked, None)
+    if (sequence, previous) != (ledger.head_sequence, ledger.head_hash):
+        return sequence, (
+            f"ledger {ledger.code}: the journal ends at sequence {sequence} but the chain head "
+            f"says {ledger.head_sequence}; transfers were removed or the head was changed"
+        )
+    return sequence, None
 
 
 _sum_amount = func.sum(Transfer.amount_cents)
