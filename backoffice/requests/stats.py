@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -29,6 +29,7 @@ class AnswerStats:
     median_days: float
     p90_days: int
     on_time_share: float  # 0.0 to 1.0
+    code: str = ""
 
     @property
     def on_time_percent(self) -> int:
@@ -51,6 +52,40 @@ def summarize(key: str, samples: Sequence[AnswerSample]) -> AnswerStats:
         median_days=float(statistics.median(days)),
         p90_days=nearest_rank(days, 90),
         on_time_share=sum(1 for s in samples if s.on_time) / len(samples),
+    )
+
+
+def summarize_histogram(
+    key: str, histogram: Mapping[tuple[int, bool], int], code: str = ""
+) -> AnswerStats:
+    """The same figures as `summarize`, from counts of (working days, on time) pairs."""
+    per_day: dict[int, int] = {}
+    on_time = 0
+    for (days, in_time), count in histogram.items():
+        per_day[days] = per_day.get(days, 0) + count
+        on_time += count if in_time else 0
+    total = sum(per_day.values())
+    if not total:
+        raise ValueError("no answers to summarize")
+    ordered = sorted(per_day.items())
+
+    def nth(index: int) -> int:  # the index-th smallest time, counting from 0
+        seen = 0
+        for days, count in ordered:
+            seen += count
+            if index < seen:
+                return days
+        raise IndexError(index)
+
+    middle = total // 2
+    median = float(nth(middle)) if total % 2 else (nth(middle - 1) + nth(middle)) / 2
+    return AnswerStats(
+        key=key,
+        count=total,
+        median_days=median,
+        p90_days=nth(max(1, math.ceil(0.9 * total)) - 1),
+        on_time_share=on_time / total,
+        code=code,
     )
 
 
