@@ -83,8 +83,9 @@ from .models import (
 B = BookingStatus
 SYSTEM = Actor.system("visits")
 ACTIVE_BOOKING = (B.HELD.value, B.CONFIRMED.value)
-# Calls that used the week's quota: held (until the hold expires), confirmed, or ended by staff.
-QUOTA_STATUSES = (B.HELD.value, B.CONFIRMED.value, B.ENDED.value)
+# Calls that use the week's quota: held (until the hold expires), confirmed, ended by staff, and
+# failed (its unit of quota passes to the free rebooking, which is quota-exempt wherever it is).
+QUOTA_STATUSES = (B.HELD.value, B.CONFIRMED.value, B.ENDED.value, B.FAILED.value)
 
 
 # --- rules -----------------------------------------------------------------------------------
