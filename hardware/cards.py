@@ -212,6 +212,8 @@ def read_card(reader: CardReader) -> CardIdentity:
 
 
 def answer_challenge(reader: CardReader, challenge: bytes) -> bytes:
+    """The card's answer to a challenge (selecting the Cellgate application first)."""
+    _check(reader.transmit(select_apdu()), "select")
     response = _check(reader.transmit(authenticate_apdu(challenge)), "internal authenticate")
     if len(response) != RESPONSE_BYTES:
         raise CardError("the card's answer has the wrong length")

@@ -262,7 +262,7 @@ def session_for_token(
     elif now - session.started_at > policy.session_max:
         reason = "too long"
     elif not may_sign_in_at(db, device, session.inmate_id):
-        reason = "not allowed on this device any more"
+        reason = "moved away from the device"
     if reason:
         _end(db, system, session, now, reason)
         return None
