@@ -7,15 +7,36 @@ from flask import Flask
 from backoffice.settings import Settings
 from backoffice.web.base import health_blueprint, init_common, set_security_headers
 
+from . import auth, money, notifications, requests, shop, visits  # noqa: F401 (routes)
 from .api import bp
+from .http import init_pipeline
+from .openapi import PUBLIC, Operation
+from .problems import init_problems
 
 CSP = "default-src 'none'; frame-ancestors 'none'"
+
+HEALTH = Operation(
+    summary="Is the service up and its database reachable?",
+    tag="meta",
+    auth=PUBLIC,
+    response="Health",
+    other_responses={
+        503: {
+            "description": "Database unreachable",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
+        }
+    },
+)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
-    init_common(app, settings, "tablet-api")
+    settings = init_common(app, settings, "tablet-api")
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    init_problems(app)
+    init_pipeline(app, settings)
     app.register_blueprint(health_blueprint("/api/v1"))
+    app.view_functions["health.health"].operation = HEALTH  # type: ignore[attr-defined]
     app.register_blueprint(bp)
     app.after_request(lambda response: set_security_headers(response, CSP))
     return app

@@ -1,15 +1,149 @@
+"""The /api/v1 blueprint: the contract, the problem types, the tablet itself and the inmate's
+profile. The features (money, shop, requests, visits, notifications) add their routes to the
+same blueprint from their own modules."""
+
 from __future__ import annotations
 
-import json
-from importlib import resources
 from typing import Any
 
 from flask import Blueprint, Response
+from werkzeug.exceptions import NotFound as HTTPNotFound
+
+from backoffice.audit.services import record
+from backoffice.people.models import Inmate
+from backoffice.web.base import get_db
+
+from . import http
+from .openapi import DEVICE, DOCUMENT_FILE, INMATE, PUBLIC, endpoint
+from .problems import TYPE_PREFIX, TYPES
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-@bp.get("/openapi.json")
+@endpoint(
+    bp,
+    "/openapi.json",
+    "GET",
+    summary="This document",
+    tag="meta",
+    auth=PUBLIC,
+    response={"type": "object"},
+)
 def openapi() -> Any:
-    document = resources.files(__package__).joinpath("openapi.json").read_text("utf-8")
-    return Response(json.dumps(json.loads(document)), mimetype="application/json")
+    return Response(DOCUMENT_FILE.read_bytes(), mimetype="application/json")
+
+
+@endpoint(
+    bp,
+    "/problems/<code>",
+    "GET",
+    summary="What a problem type means, with its detail in each language",
+    tag="meta",
+    auth=PUBLIC,
+    response="ProblemType",
+    errors=(404,),
+)
+def problem_type(code: str) -> Any:
+    kind = TYPES.get(code)
+    if kind is None:
+        raise HTTPNotFound()
+    return http.json_response(
+        {
+            "type": f"{TYPE_PREFIX}{kind.code}",
+            "code": kind.code,
+            "status": kind.status,
+            "title": kind.title,
+            "detail": dict(kind.detail),
+        }
+    )
+
+
+@endpoint(
+    bp,
+    "/device",
+    "GET",
+    summary="This tablet: its cell and the sign-in methods it offers",
+    tag="session",
+    auth=DEVICE,
+    response="Device",
+    etag=True,
+)
+def this_device() -> Any:
+    found = http.device()
+    return http.json_response(
+        {
+            "id": found.id,
+            "name": found.name,
+            "cell": found.cell.number if found.cell else "",
+            "wing": found.wing.code if found.wing else "",
+            "sign_in_methods": sign_in_methods(),
+        }
+    )
+
+
+def sign_in_methods() -> list[str]:
+    settings = http.settings()
+    methods = [m for m in settings["tablet.sign_in_methods"] if m in ("face", "pin")]
+    if not settings["signin.pin_allowed"]:
+        methods = [m for m in methods if m != "pin"]
+    return methods
+
+
+def profile_of(person: Inmate) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "prison_number": person.prison_number,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "language": person.language,
+        "legal_status": person.legal_status,
+        "regime_level": person.regime_level,
+        "cell": person.cell.number if person.cell else None,
+        "wing": person.wing.code if person.wing else None,
+    }
+
+
+@endpoint(
+    bp,
+    "/me",
+    "GET",
+    summary="The signed-in inmate's profile",
+    tag="profile",
+    auth=INMATE,
+    response="Profile",
+    etag=True,
+)
+def me() -> Any:
+    return http.json_response(profile_of(http.inmate()))
+
+
+@endpoint(
+    bp,
+    "/me",
+    "PATCH",
+    summary="Change the inmate's language (et, ru or en)",
+    tag="profile",
+    auth=INMATE,
+    body="ProfileChange",
+    response="Profile",
+    example={"language": "ru"},
+)
+def change_me() -> Any:
+    db = get_db()
+    person = http.inmate()
+    language = http.body()["language"]
+    if person.language != language:
+        previous = person.language
+        person.language = language
+        db.flush()
+        record(
+            db,
+            http.actor(),
+            "inmate.language",
+            target_type="inmate",
+            target_id=person.id,
+            previous=previous,
+            language=language,
+        )
+        db.commit()
+    return http.json_response(profile_of(person), headers={"Content-Language": language})

@@ -1,0 +1,220 @@
+"""Signing in on a tablet (PIN or face frames), refreshing the tokens, signing out."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Any
+
+import cv2
+import numpy as np
+from flask import current_app
+
+from backoffice.audit.services import Actor
+from backoffice.db import utcnow
+from backoffice.people.models import Inmate
+from backoffice.signin import services as signin
+from backoffice.web.base import get_db, remote_addr
+from hardware.faces import FaceMatcher, FaceRecognitionMatcher, as_rgb
+
+from . import http, services
+from .api import bp, profile_of, sign_in_methods
+from .openapi import DEVICE, INMATE, endpoint
+from .problems import Problem, language
+
+
+def _tokens_answer(tokens: services.Tokens) -> Any:
+    life = http.lifetimes()
+    session = tokens.session
+    inmate = tokens.inmate
+    return http.json_response(
+        {
+            "access_token": tokens.access_token,
+            "token_type": "Bearer",
+            "expires_in": max(0, int((session.access_expires_at - utcnow()).total_seconds())),
+            "refresh_token": tokens.refresh_token,
+            "refresh_expires_in": max(0, int((session.expires_at - utcnow()).total_seconds())),
+            "idle_timeout": int(life.idle.total_seconds()),
+            "inmate": profile_of(inmate),
+        },
+        status=201,
+        headers={"Content-Language": inmate.language},
+    )
+
+
+REFUSALS = {
+    "locked": "sign-in-locked",
+    "device-paused": "sign-in-locked",
+    "pin-not-allowed": "sign-in-method-disabled",
+}
+
+
+def _policy() -> signin.SignInPolicy:
+    return signin.SignInPolicy.from_settings(http.settings())
+
+
+def _matcher() -> FaceMatcher:
+    """The face matcher, loaded once per process (its models take a second or two)."""
+    matcher = current_app.extensions.get("tablet_face_matcher")
+    if matcher is None:
+        matcher = FaceRecognitionMatcher(upsample=_policy().face_upsample)
+        current_app.extensions["tablet_face_matcher"] = matcher
+    return matcher  # type: ignore[no-any-return]
+
+
+def _signed_in(method: str, prove: Callable[[Actor, Any], Inmate]) -> Any:
+    """Run the sign-in helper's check, then open the inmate's session and our tokens on it."""
+    db = get_db()
+    found = http.device()
+    policy = _policy()
+    device_actor = signin.device_actor(found, remote_addr())
+    try:
+        person = prove(device_actor, policy)
+        if not services.may_use(found, person):
+            raise signin.SignInRefused("not-allowed-here", "Not on this tablet.")
+        inmate_session, _token = signin.start_session(
+            db, device_actor, found, person, method=method, policy=policy
+        )
+    except signin.SignInRefused as refused:
+        db.commit()  # the failure counts towards the lockout, and its audit row stays
+        raise Problem(REFUSALS.get(refused.code, "sign-in-failed")) from None
+    tokens = services.start(
+        db,
+        services.inmate_actor(person, found, remote_addr()),
+        found,
+        person,
+        method=method,
+        lifetimes=http.lifetimes(),
+        inmate_session_id=inmate_session.id,
+    )
+    db.commit()
+    return _tokens_answer(tokens)
+
+
+def _method_allowed(method: str) -> None:
+    if method not in sign_in_methods():
+        raise Problem("sign-in-method-disabled")
+    http.hit(http.settings()["tablet.sign_in_rate_limit"], "sign-in", str(http.device().id))
+
+
+@endpoint(
+    bp,
+    "/session/pin",
+    "POST",
+    summary="Sign in with prison number and PIN (where the prison allows PIN sign-in)",
+    tag="session",
+    auth=DEVICE,
+    body="PinSignIn",
+    status=201,
+    response="Tokens",
+    errors=(403, 423),
+    example={"prison_number": "TRT1001", "pin": "4321"},
+)
+def sign_in_pin() -> Any:
+    _method_allowed("pin")
+    data = http.body()
+    return _signed_in(
+        "pin",
+        lambda actor, policy: signin.pin_sign_in(
+            get_db(),
+            actor,
+            http.device(),
+            data["prison_number"],
+            data["pin"],
+            utcnow(),
+            policy=policy,
+        ),
+    )
+
+
+def _frame(index: int, encoded: str) -> Any:
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    image = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_COLOR) if raw else None
+    if image is None:
+        field = f"frames[{index}]"
+        raise Problem(
+            "invalid-input",
+            params={"fields": field},
+            extra={"errors": [{"field": field, "reason": FRAME_REASON[language()]}]},
+        )
+    return as_rgb(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+
+
+FRAME_REASON = {
+    "et": "ei ole JPEG- ega PNG-pilt (base64)",
+    "ru": "не является изображением JPEG или PNG (base64)",
+    "en": "is not a JPEG or PNG image (base64)",
+}
+
+
+@endpoint(
+    bp,
+    "/session/face",
+    "POST",
+    summary="Sign in by face: a short burst of camera frames (JPEG or PNG, base64)",
+    tag="session",
+    auth=DEVICE,
+    body="FaceSignIn",
+    status=201,
+    response="Tokens",
+    errors=(403, 423),
+    max_body_setting="tablet.max_face_body_bytes",
+)
+def sign_in_face() -> Any:
+    _method_allowed("face")
+    frames = [_frame(i, f) for i, f in enumerate(http.body()["frames"])]
+    return _signed_in(
+        "face",
+        lambda actor, policy: signin.face_sign_in(
+            get_db(), actor, http.device(), frames, utcnow(), _matcher(), policy=policy
+        ),
+    )
+
+
+@endpoint(
+    bp,
+    "/session/refresh",
+    "POST",
+    summary="New access and refresh tokens (only from the tablet that signed in)",
+    tag="session",
+    auth=DEVICE,
+    body="Refresh",
+    status=201,
+    response="Tokens",
+    example={"refresh_token": "cgr_0000000000000000000000000000000000000000000"},
+)
+def refresh() -> Any:
+    db = get_db()
+    try:
+        tokens = services.refresh(
+            db,
+            http.device(),
+            http.body()["refresh_token"],
+            http.lifetimes(),
+            remote_addr=remote_addr(),
+        )
+    except services.SessionProblem as refused:
+        db.commit()  # a replayed token's session stays ended
+        raise Problem(refused.code) from None
+    db.commit()
+    return _tokens_answer(tokens)
+
+
+@endpoint(
+    bp,
+    "/session",
+    "DELETE",
+    summary="Sign out: the access and refresh tokens stop working at once",
+    tag="session",
+    auth=INMATE,
+    status=204,
+)
+def sign_out() -> Any:
+    db = get_db()
+    services.sign_out(db, http.actor(), http.tablet_session())
+    db.commit()
+    return "", 204

@@ -1,0 +1,256 @@
+"""The request pipeline every call goes through, driven by the route's declared contract:
+body size limit, device and inmate authentication, rate limits, body/query/header validation,
+then after the view the ETag. Views read what was checked with `body()`, `query()`, `inmate()`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flask import Flask, Response, current_app, g, json, request
+from flask_limiter import Limiter
+from limits import parse
+
+from backoffice.devices.models import Device, DeviceKind
+from backoffice.devices.services import authenticate_device
+from backoffice.people.models import Inmate
+from backoffice.settings import Settings
+from backoffice.web.base import get_db, remote_addr
+
+from . import services
+from .models import TabletSession
+from .openapi import INMATE, PUBLIC, Operation, operation_of
+from .problems import Problem, language
+from .schemas import IDEMPOTENCY_PATTERN, Invalid, validate
+
+DEVICE_HEADER = "X-Device-Credential"
+
+
+def settings() -> Settings:
+    return current_app.extensions["cellgate"]["settings"]  # type: ignore[no-any-return]
+
+
+def limiter() -> Limiter:
+    return current_app.extensions["tablet_limiter"]  # type: ignore[no-any-return]
+
+
+def lifetimes() -> services.Lifetimes:
+    return current_app.extensions["tablet_lifetimes"]  # type: ignore[no-any-return]
+
+
+# --- what views read ------------------------------------------------------------------------
+
+
+def body() -> Any:
+    return g.body
+
+
+def query() -> dict[str, Any]:
+    return g.query  # type: ignore[no-any-return]
+
+
+def device() -> Device:
+    return g.device  # type: ignore[no-any-return]
+
+
+def inmate() -> Inmate:
+    return g.inmate  # type: ignore[no-any-return]
+
+
+def tablet_session() -> TabletSession:
+    return g.tablet_session  # type: ignore[no-any-return]
+
+
+def idempotency_key() -> str:
+    return g.idempotency_key  # type: ignore[no-any-return]
+
+
+def actor() -> services.Actor:
+    return services.inmate_actor(inmate(), device(), remote_addr())
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    response = Response(
+        json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json"
+    )
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+# --- rate limits ----------------------------------------------------------------------------
+
+
+def hit(limit: str, *identity: str) -> None:
+    """Count one call against `limit` for `identity`; over the limit answers 429."""
+    item = parse(limit)
+    strategy = limiter().limiter
+    if not strategy.hit(item, "tablet", *identity):
+        stats = strategy.get_window_stats(item, "tablet", *identity)
+        wait = max(1, int(stats.reset_time - time.time()) + 1)
+        raise Problem("rate-limited", headers={"Retry-After": str(wait)})
+
+
+# --- the pipeline ---------------------------------------------------------------------------
+
+
+def _operation() -> Operation | None:
+    if request.routing_exception is not None or request.endpoint is None:
+        return None
+    return operation_of(current_app.view_functions[request.endpoint])
+
+
+def _authenticate_device() -> Device:
+    credential = request.headers.get(DEVICE_HEADER, "")
+    found = authenticate_device(get_db(), credential) if 0 < len(credential) <= 300 else None
+    if found is None or found.kind != DeviceKind.TABLET:
+        hit(settings()["tablet.anonymous_rate_limit"], "address", remote_addr())
+        raise Problem("device-unauthorized")
+    hit(settings()["tablet.device_rate_limit"], "device", str(found.id))
+    return found
+
+
+def _bearer() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 300:
+        raise Problem("sign-in-required")
+    return token.strip()
+
+
+def _authenticate_inmate(found: Device) -> None:
+    db = get_db()
+    try:
+        session, person = services.authenticate(db, found, _bearer(), lifetimes())
+    except services.SessionProblem as refused:
+        db.commit()  # an idle or moved session stays ended
+        raise Problem(refused.code) from None
+    if db.dirty or db.new or db.in_transaction():
+        db.commit()  # the last_seen touch, in its own short transaction
+    hit(settings()["tablet.inmate_rate_limit"], "inmate", str(person.id))
+    g.tablet_session = session
+    g.inmate = person
+    g.language = person.language
+
+
+def _read_body(op: Operation) -> Any:
+    mimetype = request.mimetype
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise Problem("unsupported-media-type")
+    raw = request.get_data(cache=False)
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise Problem("bad-request") from None
+    assert op.body is not None
+    return validate({"$ref": f"#/components/schemas/{op.body}"}, value)
+
+
+def _read_query(op: Operation) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    errors: list[tuple[str, str, dict[str, Any]]] = []
+    for name, schema in op.query.items():
+        raw = request.args.get(name)
+        if raw is None:
+            if schema.get("required"):
+                errors.append((name, "required", {}))
+            elif "default" in schema:
+                values[name] = schema["default"]
+            continue
+        value: Any = raw
+        if schema.get("type") == "integer":
+            if not raw.lstrip("-").isdigit() or len(raw) > 20:
+                errors.append((name, "type", {"type": "integer"}))
+                continue
+            value = int(raw)
+        elif schema.get("type") == "boolean":
+            if raw not in ("true", "false"):
+                errors.append((name, "type", {"type": "boolean"}))
+                continue
+            value = raw == "true"
+        try:
+            values[name] = validate(schema, value, name)
+        except Invalid as invalid:
+            errors.extend(invalid.errors)
+    if errors:
+        raise Invalid(errors)
+    return values
+
+
+def before_request() -> None:
+    op = _operation()
+    if op is None:
+        return  # routing raises its own 404 or 405
+    request.max_content_length = settings()[op.max_body_setting]
+    if op.auth == PUBLIC:
+        hit(settings()["tablet.anonymous_rate_limit"], "public", remote_addr())
+        return
+    g.device = _authenticate_device()
+    if op.auth == INMATE:
+        _authenticate_inmate(g.device)
+    if op.idempotency_key:
+        key = request.headers.get("Idempotency-Key", "")
+        if not re.fullmatch(IDEMPOTENCY_PATTERN, key):
+            raise Problem("idempotency-key-missing")
+        g.idempotency_key = key
+    try:
+        g.query = _read_query(op) if op.query else {}
+        g.body = _read_body(op) if op.body else None
+    except Invalid as invalid:
+        errors = invalid.localized(language())
+        raise Problem(
+            "invalid-input",
+            params={"fields": ", ".join(e["field"] for e in errors)},
+            extra={"errors": errors},
+        ) from None
+
+
+def after_request(response: Response) -> Response:
+    op = _operation()
+    response.headers.setdefault("Cache-Control", "no-store")
+    if op is None or not op.etag or request.method != "GET" or response.status_code != 200:
+        return response
+    digest = hashlib.sha256(response.get_data()).digest()
+    etag = base64.urlsafe_b64encode(digest[:18]).decode()
+    response.set_etag(etag)
+    # Private to this inmate, revalidated every time: a stale balance is worse than a request.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.update({"Authorization", "Accept-Language"})
+    if etag in request.if_none_match:
+        not_modified = Response(status=304)
+        not_modified.set_etag(etag)
+        not_modified.headers["Cache-Control"] = "private, no-cache"
+        return not_modified
+    return response
+
+
+def init_pipeline(app: Flask, settings_: Settings) -> None:
+    # Flask-Limiter: the counters' storage (memory, or Redis shared by every host) and a
+    # per-address ceiling on everything; the per-device and per-inmate limits are counted in
+    # `before_request` once we know who calls.
+    app.extensions["tablet_limiter"] = Limiter(
+        remote_addr,
+        app=app,
+        storage_uri=settings_["tablet.rate_limit_storage"],
+        default_limits=[],
+        headers_enabled=False,
+    )
+    app.extensions["tablet_lifetimes"] = services.Lifetimes.from_settings(settings_)
+    app.before_request(before_request)
+    app.after_request(after_request)
+
+
+def paged(
+    rows: Sequence[Any], limit: int, cursor_of: Callable[[Any], Any], render: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """`rows` fetched with limit + 1: the page and the cursor of the next one."""
+    more = len(rows) > limit
+    shown = list(rows[:limit])
+    return {
+        "items": [render(r) for r in shown],
+        "next_cursor": str(cursor_of(shown[-1])) if more and shown else None,
+    }

@@ -1,0 +1,3 @@
+"""notifications routes of the tablet API."""
+
+from __future__ import annotations

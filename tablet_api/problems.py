@@ -1,0 +1,388 @@
+"""Errors as application/problem+json (RFC 9457), in one place.
+
+Every error the tablet can see has a stable `code`; its `type` is the URI
+`/api/v1/problems/<code>`, which serves the problem's description. `title` is fixed English (for
+logs and developers), `detail` is for the inmate, in his language (et, ru or en).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, current_app, g, json, request
+from werkzeug.exceptions import HTTPException
+
+from backoffice.errors import ServiceError
+from ledger.errors import LedgerError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "/api/v1/problems/"
+LANGUAGES = ("et", "ru", "en")
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    code: str
+    status: int
+    title: str
+    detail: Mapping[str, str]  # language -> format string over the problem's params
+
+
+def _t(code: str, status: int, title: str, et: str, ru: str, en: str) -> ProblemType:
+    return ProblemType(code, status, title, {"et": et, "ru": ru, "en": en})
+
+
+TYPES: dict[str, ProblemType] = {
+    p.code: p
+    for p in [
+        _t(
+            "device-unauthorized",
+            401,
+            "The device credential is missing, wrong or revoked",
+            "See tahvel ei ole registreeritud või on selle luba tühistatud. Pöördu ametniku poole.",
+            "Этот планшет не зарегистрирован или его доступ отозван. Обратитесь к сотруднику.",
+            "This tablet is not registered or its access was withdrawn. Ask an officer.",
+        ),
+        _t(
+            "sign-in-required",
+            401,
+            "No valid access token",
+            "Palun logi sisse.",
+            "Пожалуйста, войдите в систему.",
+            "Please sign in.",
+        ),
+        _t(
+            "access-token-expired",
+            401,
+            "The access token has expired; refresh it",
+            "Sessioon vajab uuendamist. Proovi uuesti.",
+            "Сессию нужно обновить. Попробуйте ещё раз.",
+            "Your session needs renewing. Try again.",
+        ),
+        _t(
+            "session-ended",
+            401,
+            "The session ended (signed out, idle too long or too old)",
+            "Sessioon on lõppenud. Palun logi uuesti sisse.",
+            "Сессия закончилась. Пожалуйста, войдите снова.",
+            "Your session has ended. Please sign in again.",
+        ),
+        _t(
+            "refresh-token-invalid",
+            401,
+            "The refresh token is unknown, used, expired or from another device",
+            "Sessioon on lõppenud. Palun logi uuesti sisse.",
+            "Сессия закончилась. Пожалуйста, войдите снова.",
+            "Your session has ended. Please sign in again.",
+        ),
+        _t(
+            "sign-in-failed",
+            401,
+            "The PIN or face did not match anyone who may sign in here",
+            "Sisselogimine ebaõnnestus. Kontrolli andmeid ja proovi uuesti.",
+            "Не удалось войти. Проверьте данные и попробуйте ещё раз.",
+            "Sign-in failed. Check your details and try again.",
+        ),
+        _t(
+            "sign-in-locked",
+            423,
+            "Too many failed sign-ins; sign-in is locked for a while",
+            "Liiga palju ebaõnnestunud katseid. Proovi hiljem uuesti.",
+            "Слишком много неудачных попыток. Попробуйте позже.",
+            "Too many failed attempts. Try again later.",
+        ),
+        _t(
+            "sign-in-method-disabled",
+            403,
+            "This sign-in method is switched off for tablets",
+            "See sisselogimise viis ei ole tahvelarvutis lubatud.",
+            "Этот способ входа на планшете не разрешён.",
+            "This way of signing in is not allowed on the tablet.",
+        ),
+        _t(
+            "forbidden",
+            403,
+            "Not allowed",
+            "See ei ole sulle lubatud.",
+            "Вам это не разрешено.",
+            "You are not allowed to do this.",
+        ),
+        _t(
+            "not-found",
+            404,
+            "No such resource",
+            "Seda ei leitud.",
+            "Не найдено.",
+            "Not found.",
+        ),
+        _t(
+            "method-not-allowed",
+            405,
+            "The method is not allowed on this resource",
+            "Seda toimingut siin teha ei saa.",
+            "Это действие здесь невозможно.",
+            "This action is not possible here.",
+        ),
+        _t(
+            "not-acceptable",
+            406,
+            "Only JSON answers are available",
+            "Vastus on saadaval ainult JSON-vormingus.",
+            "Ответ доступен только в формате JSON.",
+            "Answers are only available as JSON.",
+        ),
+        _t(
+            "conflict",
+            409,
+            "The resource's state does not allow this",
+            "Seda ei saa praegu teha: {message}",
+            "Сейчас это невозможно: {message}",
+            "This cannot be done now: {message}",
+        ),
+        _t(
+            "order-not-cancellable",
+            409,
+            "The order is past the point where it can be cancelled",
+            "Tellimust {number} juba komplekteeritakse, seda ei saa enam tühistada.",
+            "Заказ {number} уже собирают, его нельзя отменить.",
+            "Order {number} is already being packed and can no longer be cancelled.",
+        ),
+        _t(
+            "order-not-packed",
+            409,
+            "Only a packed order can be acknowledged as delivered",
+            "Tellimus {number} ei ole veel pakitud.",
+            "Заказ {number} ещё не упакован.",
+            "Order {number} has not been packed yet.",
+        ),
+        _t(
+            "order-not-delivered",
+            409,
+            "A missing item can be reported only on a delivered order",
+            "Puuduvast kaubast saab teatada alles pärast tellimuse {number} kättesaamist.",
+            "О недостающем товаре можно сообщить только после получения заказа {number}.",
+            "You can report a missing item only after order {number} is delivered.",
+        ),
+        _t(
+            "idempotency-key-missing",
+            400,
+            "Send an Idempotency-Key header (8 to 64 characters) with this request",
+            "Rakendus ei saatnud tellimuse võtit. Proovi uuesti.",
+            "Приложение не отправило ключ заказа. Попробуйте ещё раз.",
+            "The app did not send an order key. Try again.",
+        ),
+        _t(
+            "idempotency-key-reused",
+            409,
+            "This Idempotency-Key was used for a different request",
+            "See tellimus on juba teisiti esitatud. Alusta uut tellimust.",
+            "Этот заказ уже был отправлен с другим содержимым. Начните новый заказ.",
+            "This order was already sent with other contents. Start a new order.",
+        ),
+        _t(
+            "order-refused",
+            422,
+            "The shop's rules refuse this order",
+            "{message}",
+            "{message}",
+            "{message}",
+        ),
+        _t(
+            "invalid-input",
+            422,
+            "Some fields are wrong; `errors` says which and why",
+            "Mõni väli on vigane: {fields}.",
+            "Некоторые поля заполнены неверно: {fields}.",
+            "Some fields are wrong: {fields}.",
+        ),
+        _t(
+            "refused",
+            422,
+            "The request is refused; `detail` says why",
+            "Seda ei saa teha: {message}",
+            "Это невозможно: {message}",
+            "This cannot be done: {message}",
+        ),
+        _t(
+            "bad-request",
+            400,
+            "The request is malformed",
+            "Päring on vigane.",
+            "Неверный запрос.",
+            "The request is malformed.",
+        ),
+        _t(
+            "payload-too-large",
+            413,
+            "The request body is larger than this endpoint accepts",
+            "Saadetud andmed on liiga suured.",
+            "Отправленные данные слишком большие.",
+            "What was sent is too large.",
+        ),
+        _t(
+            "unsupported-media-type",
+            415,
+            "Send the body as application/json",
+            "Päring on vigane.",
+            "Неверный запрос.",
+            "The request is malformed.",
+        ),
+        _t(
+            "rate-limited",
+            429,
+            "Too many requests; wait as long as Retry-After says",
+            "Liiga palju päringuid. Oota veidi ja proovi uuesti.",
+            "Слишком много запросов. Подождите немного и попробуйте снова.",
+            "Too many requests. Wait a moment and try again.",
+        ),
+        _t(
+            "server-error",
+            500,
+            "Something went wrong on the server; it has been logged",
+            "Midagi läks valesti. Proovi hiljem uuesti.",
+            "Что-то пошло не так. Попробуйте позже.",
+            "Something went wrong. Try again later.",
+        ),
+        _t(
+            "unavailable",
+            503,
+            "The service is unavailable for a moment",
+            "Teenus ei ole hetkel saadaval. Proovi hiljem uuesti.",
+            "Сервис временно недоступен. Попробуйте позже.",
+            "The service is not available right now. Try again later.",
+        ),
+    ]
+}
+
+
+class Problem(Exception):
+    """Raised anywhere in a request to answer with that problem."""
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(code)
+        if code not in TYPES:
+            raise ValueError(f"unknown problem type {code!r}")
+        self.code = code
+        self.params = dict(params or {})
+        self.extra = dict(extra or {})
+        self.headers = dict(headers or {})
+
+
+def language() -> str:
+    """The inmate's language once signed in, else the one the tablet asks for, else the
+    prison's first language."""
+    chosen = g.get("language")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    asked = request.accept_languages.best_match(LANGUAGES) if request else None
+    if asked:
+        return asked
+    settings = current_app.extensions["cellgate"]["settings"]
+    return str(settings["languages"][0])
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(code: str, params: Mapping[str, Any], lang: str) -> str:
+    return TYPES[code].detail[lang].format_map(_Blank(params))
+
+
+def problem_response(problem: Problem) -> Response:
+    kind = TYPES[problem.code]
+    lang = language()
+    body: dict[str, Any] = {
+        "type": f"{TYPE_PREFIX}{kind.code}",
+        "title": kind.title,
+        "status": kind.status,
+        "detail": render(kind.code, problem.params, lang),
+        "instance": request.path,
+        "code": kind.code,
+        **problem.extra,
+    }
+    response = Response(
+        json.dumps(body, ensure_ascii=False), status=kind.status, mimetype=PROBLEM_MEDIA_TYPE
+    )
+    response.headers["Content-Language"] = lang
+    response.headers["Cache-Control"] = "no-store"
+    for name, value in problem.headers.items():
+        response.headers[name] = value
+    if kind.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="cellgate-tablet"'
+    return response
+
+
+# HTTP errors raised by Flask/Werkzeug itself (routing, body size, bad JSON).
+HTTP_CODES = {
+    400: "bad-request",
+    401: "sign-in-required",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    429: "rate-limited",
+}
+
+# Ledger refusals the inmate can meet; anything else is a bug and answers 500.
+LEDGER_CODES = {
+    "insufficient-funds": "refused",
+    "account-closed": "refused",
+    "idempotency-conflict": "idempotency-key-reused",
+}
+
+
+def from_service_error(error: ServiceError) -> Problem:
+    """Map a service's refusal to a problem. The services speak English; where we know the
+    refusal we say it in the inmate's language, otherwise the English message is the detail."""
+    message = error.message
+    if error.status == 404:
+        return Problem("not-found")
+    if error.status == 403:
+        return Problem("forbidden", extra={"reason": message})
+    if error.status == 409:
+        return Problem("conflict", params={"message": message})
+    return Problem("refused", params={"message": message})
+
+
+def init_problems(app: Flask) -> None:
+    app.register_error_handler(Problem, problem_response)
+
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError) -> Response:
+        return problem_response(from_service_error(error))
+
+    @app.errorhandler(LedgerError)
+    def ledger_error(error: LedgerError) -> Response:
+        code = LEDGER_CODES.get(str(getattr(error, "code", "")))
+        if code is None:
+            raise error
+        return problem_response(Problem(code, params={"message": str(error)}))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        code = HTTP_CODES.get(status, "server-error" if status >= 500 else "bad-request")
+        headers = {}
+        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+            headers["Allow"] = ", ".join(sorted(error.valid_methods))  # type: ignore[attr-defined]
+        if status == 429:
+            headers["Retry-After"] = str(getattr(error, "retry_after", None) or 60)
+        return problem_response(Problem(code, headers=headers))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        current_app.logger.exception("tablet API: unexpected error", exc_info=error)
+        return problem_response(Problem("server-error"))

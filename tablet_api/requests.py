@@ -1,0 +1,3 @@
+"""requests routes of the tablet API."""
+
+from __future__ import annotations

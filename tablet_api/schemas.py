@@ -1,0 +1,557 @@
+"""The API's JSON schemas, and the validator that checks requests against the very same schemas
+the OpenAPI document publishes, so the contract and the checks cannot drift apart.
+
+The validator understands the subset of JSON Schema the document uses: type, properties,
+required, additionalProperties (false), items, minItems/maxItems, minimum/maximum,
+minLength/maxLength, pattern, enum and format "date". Each refusal names the field and the
+reason in the inmate's language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+# Largest id the API accepts anywhere: ids are 64-bit in the database.
+MAX_ID = 2**53
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+# Text fields: no control characters the database cannot store (NUL) and valid Unicode.
+TEXT_NOTE = "Text without NUL characters."
+
+
+def text(min_length: int = 0, max_length: int = 200, **more: Any) -> dict[str, Any]:
+    return {"type": "string", "minLength": min_length, "maxLength": max_length, **more}
+
+
+def obj(
+    properties: Mapping[str, Any], required: tuple[str, ...] = (), **more: Any
+) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": dict(properties),
+        "required": list(required),
+        "additionalProperties": False,
+        **more,
+    }
+
+
+def page_of(item_ref: str) -> dict[str, Any]:
+    return obj(
+        {
+            "items": {"type": "array", "items": {"$ref": item_ref}},
+            "next_cursor": {
+                "type": ["string", "null"],
+                "description": "Pass as `cursor` for the next (older) page; null on the last.",
+            },
+        },
+        ("items", "next_cursor"),
+    )
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+LANGUAGE = {"type": "string", "enum": ["et", "ru", "en"]}
+IDEMPOTENCY_PATTERN = "^[A-Za-z0-9._:-]{8,64}$"
+PAGE_QUERY: dict[str, dict[str, Any]] = {
+    "limit": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+        "default": 20,
+        "description": "Entries per page.",
+    },
+    "cursor": {
+        "type": "string",
+        "pattern": "^[0-9]{1,15}$",
+        "description": "The `next_cursor` of the previous page.",
+    },
+}
+MONEY = {"type": "integer", "description": "Amount in cents."}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+DAY = {"type": "string", "format": "date"}
+NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
+
+COMPONENTS: dict[str, dict[str, Any]] = {
+    "Health": obj(
+        {
+            "status": {"type": "string", "enum": ["ok", "error"]},
+            "surface": {"type": "string"},
+            "database": {"type": "string", "enum": ["ok", "unreachable"]},
+        },
+        ("status", "surface", "database"),
+    ),
+    "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details; `detail` is in the inmate's language.",
+        "required": ["type", "title", "status", "detail", "code"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+            "code": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": obj(
+                    {"field": {"type": "string"}, "reason": {"type": "string"}},
+                    ("field", "reason"),
+                    description="One wrong field and why.",
+                ),
+            },
+            "violations": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "The shop rules an order breaks.",
+            },
+        },
+    },
+    "ProblemType": obj(
+        {
+            "type": {"type": "string"},
+            "code": {"type": "string"},
+            "status": {"type": "integer"},
+            "title": {"type": "string"},
+            "detail": obj(
+                {"et": {"type": "string"}, "ru": {"type": "string"}, "en": {"type": "string"}}
+            ),
+        },
+        ("type", "code", "status", "title", "detail"),
+    ),
+    "Device": obj(
+        {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "cell": {"type": "string"},
+            "wing": {"type": "string"},
+            "sign_in_methods": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["pin", "face"]},
+            },
+        },
+        ("id", "name", "cell", "wing", "sign_in_methods"),
+    ),
+    "PinSignIn": obj(
+        {
+            "prison_number": text(1, 32, pattern="^[A-Za-z0-9-]+$"),
+            "pin": text(4, 12, pattern="^[0-9]+$"),
+        },
+        ("prison_number", "pin"),
+    ),
+    "FaceSignIn": obj(
+        {
+            "frames": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 5,
+                "items": text(4, 700_000, description="A camera frame, JPEG or PNG, base64."),
+            },
+        },
+        ("frames",),
+    ),
+    "Tokens": obj(
+        {
+            "access_token": {"type": "string"},
+            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "expires_in": {"type": "integer", "description": "Seconds the access token lives."},
+            "refresh_token": {"type": "string"},
+            "refresh_expires_in": {"type": "integer"},
+            "idle_timeout": {"type": "integer", "description": "Seconds of inactivity allowed."},
+            "inmate": {"$ref": "#/components/schemas/Profile"},
+        },
+        (
+            "access_token",
+            "token_type",
+            "expires_in",
+            "refresh_token",
+            "refresh_expires_in",
+            "idle_timeout",
+            "inmate",
+        ),
+    ),
+    "Refresh": obj({"refresh_token": text(20, 200)}, ("refresh_token",)),
+    "Profile": obj(
+        {
+            "id": {"type": "integer"},
+            "prison_number": {"type": "string"},
+            "first_name": {"type": "string"},
+            "last_name": {"type": "string"},
+            "language": LANGUAGE,
+            "legal_status": {"type": "string"},
+            "regime_level": {"type": "string"},
+            "cell": {"type": ["string", "null"]},
+            "wing": {"type": ["string", "null"]},
+        },
+        (
+            "id",
+            "prison_number",
+            "first_name",
+            "last_name",
+            "language",
+            "legal_status",
+            "regime_level",
+            "cell",
+            "wing",
+        ),
+    ),
+    "ProfileChange": obj({"language": LANGUAGE}, ("language",)),
+    "Balance": obj(
+        {
+            "currency": {"type": "string"},
+            "spendable_cents": MONEY,
+            "held_cents": MONEY,
+            "available_cents": MONEY,
+            "release_fund_cents": MONEY,
+            "debts_set_aside_cents": MONEY,
+        },
+        (
+            "currency",
+            "spendable_cents",
+            "held_cents",
+            "available_cents",
+            "release_fund_cents",
+            "debts_set_aside_cents",
+        ),
+    ),
+    "Transaction": obj(
+        {
+            "id": {"type": "integer"},
+            "at": TIMESTAMP,
+            "code": {"type": "string"},
+            "kind": {"type": "string"},
+            "label": {"type": "string"},
+            "amount_cents": MONEY,
+            "reference": {"type": "string"},
+        },
+        ("id", "at", "code", "kind", "label", "amount_cents", "reference"),
+    ),
+    "TransactionPage": page_of("#/components/schemas/Transaction"),
+    "Product": obj(
+        {
+            "id": {"type": "integer"},
+            "sku": {"type": "string"},
+            "category": {"type": "string"},
+            "name": {"type": "string"},
+            "unit": {"type": "string"},
+            "price_cents": MONEY,
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "in_stock": {"type": "boolean"},
+        },
+        ("id", "sku", "category", "name", "unit", "price_cents", "tags", "in_stock"),
+    ),
+    "Catalogue": obj(
+        {
+            "categories": {
+                "type": "array",
+                "items": obj(
+                    {"code": {"type": "string"}, "name": {"type": "string"}}, ("code", "name")
+                ),
+            },
+            "products": {"type": "array", "items": ref("Product")},
+        },
+        ("categories", "products"),
+    ),
+    "Cart": obj(
+        {
+            "lines": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 50,
+                "items": obj(
+                    {
+                        "product_id": ID,
+                        "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
+                    },
+                    ("product_id", "quantity"),
+                ),
+            },
+            "substitution_consent": {
+                "type": "boolean",
+                "description": "The shop may pack a similar product if one is out of stock.",
+            },
+        },
+        ("lines",),
+    ),
+    "Violation": obj(
+        {
+            "code": {"type": "string"},
+            "rule": {"type": "string"},
+            "message": {"type": "string"},
+            "sku": {"type": "string"},
+        },
+        ("code", "rule", "message", "sku"),
+    ),
+    "CartCheck": obj(
+        {
+            "ok": {"type": "boolean"},
+            "total_cents": MONEY,
+            "violations": {"type": "array", "items": ref("Violation")},
+            "left_cents": {"type": "object", "additionalProperties": {"type": "integer"}},
+        },
+        ("ok", "total_cents", "violations", "left_cents"),
+    ),
+    "OrderLine": obj(
+        {
+            "id": {"type": "integer"},
+            "product_id": {"type": "integer"},
+            "name": {"type": "string"},
+            "quantity": {"type": "integer"},
+            "unit_price_cents": MONEY,
+            "packed_quantity": {"type": ["integer", "null"]},
+            "refunded_quantity": {"type": "integer"},
+        },
+        (
+            "id",
+            "product_id",
+            "name",
+            "quantity",
+            "unit_price_cents",
+            "packed_quantity",
+            "refunded_quantity",
+        ),
+    ),
+    "Order": obj(
+        {
+            "id": {"type": "integer"},
+            "number": {"type": "string"},
+            "status": {
+                "type": "string",
+                "enum": ["placed", "picking", "packed", "delivered", "cancelled", "expired"],
+            },
+            "placed_at": TIMESTAMP,
+            "delivery_on": DAY,
+            "held_cents": MONEY,
+            "charged_cents": MONEY,
+            "refunded_cents": MONEY,
+            "substitution_consent": {"type": "boolean"},
+            "can_cancel": {"type": "boolean"},
+            "can_acknowledge": {"type": "boolean"},
+            "lines": {"type": "array", "items": ref("OrderLine")},
+        },
+        (
+            "id",
+            "number",
+            "status",
+            "placed_at",
+            "delivery_on",
+            "held_cents",
+            "charged_cents",
+            "refunded_cents",
+            "substitution_consent",
+            "can_cancel",
+            "can_acknowledge",
+            "lines",
+        ),
+    ),
+    "OrderPage": page_of("#/components/schemas/Order"),
+    "MissingItem": obj(
+        {
+            "line_id": ID,
+            "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
+            "reason": text(3, 500),
+        },
+        ("line_id", "quantity", "reason"),
+    ),
+}
+
+# --- the validator --------------------------------------------------------------------------
+
+REASONS: dict[str, dict[str, str]] = {
+    "required": {"et": "on kohustuslik", "ru": "обязательное поле", "en": "is required"},
+    "type": {"et": "peab olema {type}", "ru": "должно быть: {type}", "en": "must be {type}"},
+    "minimum": {
+        "et": "peab olema vähemalt {n}",
+        "ru": "должно быть не меньше {n}",
+        "en": "must be at least {n}",
+    },
+    "maximum": {
+        "et": "tohib olla kõige rohkem {n}",
+        "ru": "должно быть не больше {n}",
+        "en": "must be at most {n}",
+    },
+    "minLength": {
+        "et": "peab olema vähemalt {n} märki pikk",
+        "ru": "должно быть не короче {n} символов",
+        "en": "must be at least {n} characters long",
+    },
+    "maxLength": {
+        "et": "tohib olla kuni {n} märki pikk",
+        "ru": "должно быть не длиннее {n} символов",
+        "en": "must be at most {n} characters long",
+    },
+    "pattern": {
+        "et": "on vales vormingus",
+        "ru": "имеет неверный формат",
+        "en": "has a wrong format",
+    },
+    "characters": {
+        "et": "sisaldab lubamatuid märke",
+        "ru": "содержит недопустимые символы",
+        "en": "contains characters that are not allowed",
+    },
+    "enum": {
+        "et": "peab olema üks neist: {values}",
+        "ru": "должно быть одним из: {values}",
+        "en": "must be one of: {values}",
+    },
+    "unknown": {
+        "et": "ei ole lubatud väli",
+        "ru": "недопустимое поле",
+        "en": "is not a known field",
+    },
+    "minItems": {
+        "et": "peab sisaldama vähemalt {n} rida",
+        "ru": "должно содержать не меньше {n} элементов",
+        "en": "must have at least {n} entries",
+    },
+    "maxItems": {
+        "et": "tohib sisaldada kuni {n} rida",
+        "ru": "должно содержать не больше {n} элементов",
+        "en": "must have at most {n} entries",
+    },
+    "date": {
+        "et": "peab olema kuupäev (AAAA-KK-PP)",
+        "ru": "должно быть датой (ГГГГ-ММ-ДД)",
+        "en": "must be a date (YYYY-MM-DD)",
+    },
+}
+
+TYPE_NAMES: dict[str, dict[str, str]] = {
+    "integer": {"et": "täisarv", "ru": "целое число", "en": "a whole number"},
+    "string": {"et": "tekst", "ru": "текст", "en": "text"},
+    "boolean": {"et": "tõene või väär", "ru": "true или false", "en": "true or false"},
+    "array": {"et": "loend", "ru": "список", "en": "a list"},
+    "object": {"et": "objekt", "ru": "объект", "en": "an object"},
+    "null": {"et": "tühi", "ru": "пусто", "en": "empty"},
+}
+
+
+class Invalid(Exception):
+    """Every wrong field of one request: [(field, reason code, params)]."""
+
+    def __init__(self, errors: list[tuple[str, str, dict[str, Any]]]) -> None:
+        super().__init__(", ".join(field for field, _, _ in errors))
+        self.errors = errors
+
+    def localized(self, language: str) -> list[dict[str, str]]:
+        out = []
+        for field, reason, params in self.errors:
+            shown = dict(params)
+            if "type" in shown:
+                shown["type"] = TYPE_NAMES[shown["type"]][language]
+            out.append({"field": field, "reason": REASONS[reason][language].format(**shown)})
+        return out
+
+
+def _resolve(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in schema:
+        schema = COMPONENTS[schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _type_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "unknown"
+
+
+def _clean_text(value: str) -> bool:
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from JSON's \ud800
+        return False
+    return True
+
+
+def validate(schema: Mapping[str, Any], value: Any, field: str = "") -> Any:
+    """The value, checked and normalised (integral floats become ints); raises Invalid."""
+    errors: list[tuple[str, str, dict[str, Any]]] = []
+    result = _check(_resolve(schema), value, field, errors)
+    if errors:
+        raise Invalid(errors)
+    return result
+
+
+def _check(
+    schema: Mapping[str, Any], value: Any, field: str, errors: list[tuple[str, str, dict[str, Any]]]
+) -> Any:
+    name = field or "body"
+    allowed = schema.get("type")
+    if allowed is not None:
+        types = [allowed] if isinstance(allowed, str) else list(allowed)
+        actual = _type_of(value)
+        if actual not in types:
+            errors.append((name, "type", {"type": types[0]}))
+            return value
+        if actual == "null":
+            return None
+        if actual == "integer" and isinstance(value, float):
+            value = int(value)
+    if "enum" in schema and value not in schema["enum"]:
+        values = ", ".join(str(v) for v in schema["enum"])
+        errors.append((name, "enum", {"values": values}))
+        return value
+    if isinstance(value, str):
+        if not _clean_text(value):
+            errors.append((name, "characters", {}))
+            return value
+        if "minLength" in schema and len(value) < schema["minLength"]:
+            errors.append((name, "minLength", {"n": schema["minLength"]}))
+        elif "maxLength" in schema and len(value) > schema["maxLength"]:
+            errors.append((name, "maxLength", {"n": schema["maxLength"]}))
+        elif "pattern" in schema and not re.search(schema["pattern"], value):
+            errors.append((name, "pattern", {}))
+        elif schema.get("format") == "date":
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                errors.append((name, "date", {}))
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            errors.append((name, "minimum", {"n": schema["minimum"]}))
+        elif "maximum" in schema and value > schema["maximum"]:
+            errors.append((name, "maximum", {"n": schema["maximum"]}))
+        return value
+    if isinstance(value, list):
+        if "minItems" in schema and len(value) < schema["minItems"]:
+            errors.append((name, "minItems", {"n": schema["minItems"]}))
+            return value
+        if "maxItems" in schema and len(value) > schema["maxItems"]:
+            errors.append((name, "maxItems", {"n": schema["maxItems"]}))
+            return value
+        items = _resolve(schema.get("items", {}))
+        return [_check(items, item, f"{name}[{i}]", errors) for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        prefix = f"{field}." if field else ""
+        out = {}
+        for key in schema.get("required", []):
+            if key not in value:
+                errors.append((f"{prefix}{key}", "required", {}))
+        for key, item in value.items():
+            if key not in properties:
+                if schema.get("additionalProperties", True) is False:
+                    errors.append((f"{prefix}{key}", "unknown", {}))
+                continue
+            out[key] = _check(_resolve(properties[key]), item, f"{prefix}{key}", errors)
+        return out
+    return value

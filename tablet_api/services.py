@@ -1,0 +1,287 @@
+"""Tablet sessions: tokens after an inmate signed in on a tablet.
+
+An access token lives `access_token_minutes`; the session also ends after `idle_minutes` without
+a call and `session_hours` after sign-in. The refresh token gives a new pair, only from the same
+tablet, and only once: a refresh token presented a second time means someone copied it, and the
+session ends. Services take the session and the actor and only flush.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backoffice.audit.services import Actor, record
+from backoffice.db import utcnow
+from backoffice.devices.models import Device
+from backoffice.people.models import Inmate, InmateStatus
+from backoffice.settings import Settings
+from backoffice.signin import services as signin
+from backoffice.signin.models import InmateSession
+
+from .models import TabletSession
+
+ACCESS_PREFIX = "cga_"
+REFRESH_PREFIX = "cgr_"
+# last_seen is written at most this often, so a busy tablet does not write on every read.
+TOUCH_EVERY = timedelta(seconds=20)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Tokens:
+    session: TabletSession
+    inmate: Inmate
+    access_token: str
+    refresh_token: str
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    access: timedelta
+    idle: timedelta
+    session: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Lifetimes:
+        return cls(
+            access=timedelta(minutes=settings["tablet.access_token_minutes"]),
+            idle=timedelta(minutes=settings["tablet.idle_minutes"]),
+            session=timedelta(hours=settings["tablet.session_hours"]),
+        )
+
+
+class SessionProblem(Exception):
+    """Why a token is refused: a problem code of problems.TYPES."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def inmate_actor(inmate: Inmate, device: Device, remote_addr: str) -> Actor:
+    return Actor(
+        kind="inmate",
+        id=inmate.id,
+        name=f"{inmate.prison_number} {inmate.full_name}",
+        device_id=device.id,
+        remote_addr=remote_addr,
+    )
+
+
+def may_use(device: Device, inmate: Inmate) -> bool:
+    """An inmate may use a tablet only while he is held in its cell."""
+    return (
+        device.revoked_at is None
+        and device.cell_id is not None
+        and inmate.status == InmateStatus.ACTIVE
+        and inmate.cell_id == device.cell_id
+        and inmate.prison_id == device.prison_id
+    )
+
+
+def start(
+    db: Session,
+    actor: Actor,
+    device: Device,
+    inmate: Inmate,
+    *,
+    method: str,
+    lifetimes: Lifetimes,
+    inmate_session_id: int | None = None,
+    now: datetime | None = None,
+) -> Tokens:
+    """A new session for an inmate who has just proved who he is on this tablet. His earlier
+    tablet sessions end: one inmate, one tablet session."""
+    now = now or utcnow()
+    for old in db.scalars(
+        select(TabletSession).where(
+            TabletSession.inmate_id == inmate.id, TabletSession.ended_at.is_(None)
+        )
+    ):
+        old.ended_at = now
+        old.end_reason = "replaced"
+    access, refresh = _new_tokens()
+    session = TabletSession(
+        device_id=device.id,
+        inmate_id=inmate.id,
+        inmate_session_id=inmate_session_id,
+        method=method,
+        access_hash=token_hash(access),
+        access_expires_at=now + lifetimes.access,
+        refresh_hash=token_hash(refresh),
+        expires_at=now + lifetimes.session,
+        started_at=now,
+        last_seen_at=now,
+    )
+    db.add(session)
+    db.flush()
+    record(
+        db,
+        actor,
+        "tablet.sign_in",
+        target_type="tablet_session",
+        target_id=session.id,
+        method=method,
+    )
+    return Tokens(session, inmate, access, refresh)
+
+
+def _new_tokens() -> tuple[str, str]:
+    return ACCESS_PREFIX + secrets.token_urlsafe(32), REFRESH_PREFIX + secrets.token_urlsafe(32)
+
+
+def authenticate(
+    db: Session,
+    device: Device,
+    access_token: str,
+    lifetimes: Lifetimes,
+    now: datetime | None = None,
+) -> tuple[TabletSession, Inmate]:
+    """The live session and inmate of an access token presented by `device`."""
+    now = now or utcnow()
+    if not access_token.startswith(ACCESS_PREFIX):
+        raise SessionProblem("sign-in-required")
+    row = db.execute(
+        select(TabletSession, Inmate, InmateSession.ended_at)
+        .join(Inmate, Inmate.id == TabletSession.inmate_id)
+        .outerjoin(InmateSession, InmateSession.id == TabletSession.inmate_session_id)
+        .where(TabletSession.access_hash == token_hash(access_token))
+    ).first()
+    if row is None:
+        raise SessionProblem("sign-in-required")
+    session, inmate, inmate_session_ended_at = row
+    if session.device_id != device.id:
+        # A token copied to another tablet: it is not his session there.
+        raise SessionProblem("sign-in-required")
+    if session.ended_at is not None:
+        raise SessionProblem("session-ended")
+    if inmate_session_ended_at is not None:
+        # Signed in elsewhere (a kiosk), or ended by staff: the tablet session ends too.
+        _end(session, now, "replaced")
+        raise SessionProblem("session-ended")
+    if now - session.last_seen_at > lifetimes.idle or now >= session.expires_at:
+        _end(session, now, "idle" if now < session.expires_at else "expired")
+        raise SessionProblem("session-ended")
+    if now >= session.access_expires_at:
+        raise SessionProblem("access-token-expired")
+    if not may_use(device, inmate):
+        _end(session, now, "moved")
+        raise SessionProblem("session-ended")
+    if now - session.last_seen_at >= TOUCH_EVERY:
+        # A plain UPDATE, not an ORM change: no flush of the row on every request.
+        db.execute(
+            update(TabletSession)
+            .where(TabletSession.id == session.id)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if session.inmate_session_id is not None:
+            db.execute(
+                update(InmateSession)
+                .where(InmateSession.id == session.inmate_session_id)
+                .values(last_seen_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        session.last_seen_at = now
+    return session, inmate
+
+
+def _end(session: TabletSession, now: datetime, reason: str) -> None:
+    session.ended_at = now
+    session.end_reason = reason
+
+
+def refresh(
+    db: Session,
+    device: Device,
+    refresh_token: str,
+    lifetimes: Lifetimes,
+    *,
+    remote_addr: str = "",
+    now: datetime | None = None,
+) -> Tokens:
+    """A new access and refresh token for a live session of this tablet. Refreshing is not
+    activity: the idle clock keeps running, so an unattended tablet still signs out."""
+    now = now or utcnow()
+    digest = token_hash(refresh_token)
+    session = db.scalar(
+        select(TabletSession).where(TabletSession.refresh_hash == digest).with_for_update()
+    )
+    if session is None:
+        replayed = db.scalar(
+            select(TabletSession)
+            .where(TabletSession.previous_refresh_hash == digest)
+            .with_for_update()
+        )
+        if replayed is not None and replayed.ended_at is None:
+            _end(replayed, now, "refresh-replayed")
+            inmate = db.get(Inmate, replayed.inmate_id)
+            assert inmate is not None
+            record(
+                db,
+                inmate_actor(inmate, device, remote_addr),
+                "tablet.refresh_replayed",
+                target_type="tablet_session",
+                target_id=replayed.id,
+                outcome="refused",
+            )
+        raise SessionProblem("refresh-token-invalid")
+    inmate = db.get(Inmate, session.inmate_id)
+    assert inmate is not None
+    actor = inmate_actor(inmate, device, remote_addr)
+    if session.device_id != device.id:
+        _end(session, now, "refresh-other-device")
+        record(
+            db,
+            actor,
+            "tablet.refresh_other_device",
+            target_type="tablet_session",
+            target_id=session.id,
+            outcome="refused",
+            session_device_id=session.device_id,
+        )
+        raise SessionProblem("refresh-token-invalid")
+    inmate_session = (
+        db.get(InmateSession, session.inmate_session_id) if session.inmate_session_id else None
+    )
+    if session.ended_at is not None:
+        raise SessionProblem("refresh-token-invalid")
+    if inmate_session is not None and inmate_session.ended_at is not None:
+        _end(session, now, "replaced")
+        raise SessionProblem("session-ended")
+    if now - session.last_seen_at > lifetimes.idle or now >= session.expires_at:
+        _end(session, now, "idle" if now < session.expires_at else "expired")
+        raise SessionProblem("session-ended")
+    if not may_use(device, inmate):
+        _end(session, now, "moved")
+        raise SessionProblem("session-ended")
+    access, new_refresh = _new_tokens()
+    session.previous_refresh_hash = digest
+    session.refresh_hash = token_hash(new_refresh)
+    session.access_hash = token_hash(access)
+    session.access_expires_at = min(now + lifetimes.access, session.expires_at)
+    db.flush()
+    record(db, actor, "tablet.refresh", target_type="tablet_session", target_id=session.id)
+    return Tokens(session, inmate, access, new_refresh)
+
+
+def sign_out(
+    db: Session, actor: Actor, session: TabletSession, now: datetime | None = None
+) -> None:
+    if session.ended_at is None:
+        _end(session, now or utcnow(), "signed-out")
+        db.flush()
+        record(db, actor, "tablet.sign_out", target_type="tablet_session", target_id=session.id)
+    if session.inmate_session_id is not None:
+        inmate_session = db.get(InmateSession, session.inmate_session_id)
+        if inmate_session is not None:
+            signin.end_session(db, actor, inmate_session, "signed out on the tablet")

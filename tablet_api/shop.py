@@ -1,0 +1,312 @@
+"""The shop on the tablet: catalogue, the rules' dry run, orders and their life."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from backoffice.errors import Conflict, ServiceError
+from backoffice.shop import services as shop
+from backoffice.shop.models import Order, OrderStatus, Product
+from backoffice.shop.protocols import CheckResult, Protocols, Violation
+from backoffice.web.base import get_db
+
+from . import http
+from .api import bp
+from .openapi import INMATE, endpoint
+from .problems import Problem
+from .schemas import PAGE_QUERY
+
+CART_EXAMPLE = {"lines": [{"product_id": 1, "quantity": 2}], "substitution_consent": False}
+
+
+def protocols() -> Protocols:
+    """The shop's rule file, read once per process (a change needs a restart, like settings)."""
+    cached = current_app.extensions.get("tablet_protocols")
+    if cached is None:
+        cached = shop.protocols_from(http.settings())
+        current_app.extensions["tablet_protocols"] = cached
+    return cached  # type: ignore[no-any-return]
+
+
+def _key(raw: str) -> str:
+    # Keys are unique across every inmate in the shop's tables: scope them to this inmate, so
+    # one inmate's key can neither collide with nor find another's.
+    return f"tablet:{http.inmate().id}:{raw}"
+
+
+def _cart() -> list[shop.CartLine]:
+    return [shop.CartLine(line["product_id"], line["quantity"]) for line in http.body()["lines"]]
+
+
+def product_json(product: Product, language: str) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "sku": product.sku,
+        "category": product.category.code,
+        "name": product.name(language),
+        "unit": product.unit,
+        "price_cents": product.price_cents,
+        "tags": list(product.tags),
+        "in_stock": product.stock > 0,
+    }
+
+
+def violation_json(violation: Violation) -> dict[str, Any]:
+    return {
+        "code": violation.code,
+        "rule": violation.rule,
+        "message": violation.message,
+        "sku": violation.sku,
+    }
+
+
+def check_json(result: CheckResult) -> dict[str, Any]:
+    return {
+        "ok": result.ok,
+        "total_cents": result.total_cents,
+        "violations": [violation_json(v) for v in result.violations],
+        "left_cents": dict(result.left_cents),
+    }
+
+
+def order_json(order: Order, language: str) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "number": order.number,
+        "status": order.status,
+        "placed_at": order.placed_at.isoformat(),
+        "delivery_on": order.delivery_on.isoformat(),
+        "held_cents": order.held_cents,
+        "charged_cents": order.charged_cents,
+        "refunded_cents": order.refunded_cents,
+        "substitution_consent": order.substitution_consent,
+        "can_cancel": order.status == OrderStatus.PLACED,
+        "can_acknowledge": order.status == OrderStatus.PACKED,
+        "lines": [
+            {
+                "id": line.id,
+                "product_id": line.product_id,
+                "name": line.product.name(language),
+                "quantity": line.quantity,
+                "unit_price_cents": line.unit_price_cents,
+                "packed_quantity": line.packed_quantity,
+                "refunded_quantity": line.refunded_quantity,
+            }
+            for line in order.lines
+        ],
+    }
+
+
+@endpoint(
+    bp,
+    "/catalogue",
+    "GET",
+    summary="Products sold to this inmate (his prison and wing), names in his language",
+    tag="shop",
+    auth=INMATE,
+    response="Catalogue",
+    query={
+        "category": {
+            "type": "string",
+            "pattern": "^[a-z0-9_-]{1,32}$",
+            "description": "Only this category's products.",
+        }
+    },
+    etag=True,
+)
+def catalogue() -> Any:
+    db = get_db()
+    person = http.inmate()
+    language = person.language
+    products = shop.catalogue_for(db, person, http.query().get("category"))
+    return http.json_response(
+        {
+            "categories": [{"code": c.code, "name": c.name(language)} for c in shop.categories(db)],
+            "products": [product_json(p, language) for p in products],
+        }
+    )
+
+
+@endpoint(
+    bp,
+    "/cart/check",
+    "POST",
+    summary="Dry run: what placing this cart would say, without placing it",
+    tag="shop",
+    auth=INMATE,
+    body="Cart",
+    response="CartCheck",
+    example=CART_EXAMPLE,
+)
+def check_cart() -> Any:
+    result = shop.check_cart(
+        get_db(), http.inmate(), _cart(), protocols=protocols(), settings=http.settings()
+    )
+    return http.json_response(check_json(result))
+
+
+@endpoint(
+    bp,
+    "/orders",
+    "POST",
+    summary="Place an order: checked against the shop's rules, its price held on the balance",
+    tag="shop",
+    auth=INMATE,
+    body="Cart",
+    status=201,
+    response="Order",
+    idempotency_key=True,
+    errors=(403, 404, 409),
+    example=CART_EXAMPLE,
+    description="A retry with the same Idempotency-Key and the same cart returns the first "
+    "order; the same key with another cart is refused (409). A refusal by the rules is "
+    "422 `order-refused` with every broken rule in `violations`.",
+)
+def place_order() -> Any:
+    db = get_db()
+    person = http.inmate()
+    try:
+        order = shop.place_order(
+            db,
+            http.actor(),
+            person,
+            _cart(),
+            key=_key(http.idempotency_key()),
+            protocols=protocols(),
+            settings=http.settings(),
+            substitution_consent=http.body().get("substitution_consent", False),
+        )
+    except shop.OrderRefused as refused:
+        db.commit()  # keep the audit record of the refusal
+        raise Problem(
+            "order-refused",
+            params={"message": " ".join(v.message for v in refused.violations)},
+            extra={"violations": [violation_json(v) for v in refused.violations]},
+        ) from None
+    except Conflict:
+        raise Problem("idempotency-key-reused") from None
+    db.commit()
+    return http.json_response(order_json(order, person.language), status=201)
+
+
+@endpoint(
+    bp,
+    "/orders",
+    "GET",
+    summary="The inmate's orders, newest first, in pages",
+    tag="shop",
+    auth=INMATE,
+    response="OrderPage",
+    query=PAGE_QUERY,
+    etag=True,
+)
+def list_orders() -> Any:
+    q = http.query()
+    person = http.inmate()
+    stmt = select(Order).where(Order.inmate_id == person.id)
+    if "cursor" in q:
+        stmt = stmt.where(Order.id < int(q["cursor"]))
+    rows = list(get_db().scalars(stmt.order_by(Order.id.desc()).limit(q["limit"] + 1)))
+    return http.json_response(
+        http.paged(rows, q["limit"], lambda o: o.id, lambda o: order_json(o, person.language))
+    )
+
+
+@endpoint(
+    bp,
+    "/orders/<int:order_id>",
+    "GET",
+    summary="One of the inmate's orders",
+    tag="shop",
+    auth=INMATE,
+    response="Order",
+    etag=True,
+)
+def get_order(order_id: int) -> Any:
+    person = http.inmate()
+    order = shop.order_for_inmate(get_db(), person, order_id)
+    return http.json_response(order_json(order, person.language))
+
+
+def _order_action(order_id: int, action: Any, refusal: str) -> Any:
+    db = get_db()
+    person = http.inmate()
+    order = shop.order_for_inmate(db, person, order_id)
+    try:
+        order = action(db, http.actor(), order_id, inmate=person)
+    except Conflict:
+        raise Problem(refusal, params={"number": order.number}) from None
+    db.commit()
+    return http.json_response(order_json(order, person.language))
+
+
+@endpoint(
+    bp,
+    "/orders/<int:order_id>/cancel",
+    "POST",
+    summary="Cancel an order while the shop has not started packing it; the hold is released",
+    tag="shop",
+    auth=INMATE,
+    response="Order",
+    errors=(409,),
+)
+def cancel_order(order_id: int) -> Any:
+    return _order_action(order_id, shop.cancel_order, "order-not-cancellable")
+
+
+@endpoint(
+    bp,
+    "/orders/<int:order_id>/acknowledge",
+    "POST",
+    summary="Acknowledge delivery: what was packed is charged, the rest of the hold released",
+    tag="shop",
+    auth=INMATE,
+    response="Order",
+    errors=(409,),
+)
+def acknowledge_order(order_id: int) -> Any:
+    return _order_action(order_id, shop.deliver_order, "order-not-packed")
+
+
+@endpoint(
+    bp,
+    "/orders/<int:order_id>/missing",
+    "POST",
+    summary="Report an item missing or damaged after delivery; its price is refunded",
+    tag="shop",
+    auth=INMATE,
+    body="MissingItem",
+    response="Order",
+    idempotency_key=True,
+    errors=(409,),
+    example={"line_id": 1, "quantity": 1, "reason": "The bag had no coffee in it."},
+)
+def report_missing(order_id: int) -> Any:
+    db = get_db()
+    person = http.inmate()
+    data = http.body()
+    order = shop.order_for_inmate(db, person, order_id)
+    try:
+        shop.refund_line(
+            db,
+            http.actor(),
+            order_id,
+            data["line_id"],
+            data["quantity"],
+            reason=data["reason"],
+            key=_key(http.idempotency_key()),
+            inmate=person,
+        )
+    except Conflict:
+        if order.status != OrderStatus.DELIVERED:
+            raise Problem("order-not-delivered", params={"number": order.number}) from None
+        raise Problem("idempotency-key-reused") from None
+    except ServiceError:
+        db.rollback()
+        raise
+    db.commit()
+    db.refresh(order)
+    return http.json_response(order_json(order, person.language))

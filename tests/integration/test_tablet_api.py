@@ -1,0 +1,219 @@
+"""The tablet API as a tablet uses it, on SQLite and PostgreSQL: sign in, money, shop, errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.audit.models import AuditEvent
+from backoffice.people.models import Inmate, Prison
+from tablet_api import create_app
+from tablet_api.models import TabletSession
+from tablet_api.openapi import DOCUMENT_FILE, render_document
+from tests.integration.tablet_world import PIN, Tablet, World, build_world, tablet, tablet_settings
+
+
+@pytest.fixture
+def world(db: Session, prison: Prison, make_inmate: Callable[..., Inmate]) -> World:
+    return build_world(db, prison, make_inmate)
+
+
+@pytest.fixture
+def app(database_url: str, world: World) -> Iterator[Flask]:
+    app = create_app(tablet_settings(database_url))
+    yield app
+    app.extensions["cellgate"]["engine"].dispose()
+
+
+@pytest.fixture
+def a1(app: Flask, world: World) -> Tablet:
+    return tablet(app, world.tablet_a1)
+
+
+def test_the_checked_in_document_is_the_one_the_code_makes(app: Flask) -> None:
+    assert DOCUMENT_FILE.read_text("utf-8") == render_document(app), (
+        "tablet_api/openapi.json is stale: run .venv/bin/python -m tablet_api"
+    )
+    served = app.test_client().get("/api/v1/openapi.json")
+    assert served.status_code == 200
+    assert served.json == json.loads(render_document(app))
+
+
+def test_every_route_is_documented_and_every_documented_path_is_a_route(app: Flask) -> None:
+    document = json.loads(DOCUMENT_FILE.read_text("utf-8"))
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        path = rule.rule.replace("<int:", "<").replace("<", "{").replace(">", "}")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            routes.add((path, method.lower()))
+    documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
+    assert routes == documented
+
+
+def test_pin_sign_in_then_profile_balance_and_sign_out(a1: Tablet, world: World) -> None:
+    signed_in = a1.sign_in(world.alice)
+    assert signed_in.status_code == 201, signed_in.json
+    assert signed_in.json["inmate"]["prison_number"] == world.alice.prison_number
+    assert signed_in.json["expires_in"] > 0
+    me = a1.get("/api/v1/me")
+    assert me.json["first_name"] == "Alice"
+    balance = a1.get("/api/v1/balance")
+    assert balance.status_code == 200
+    assert balance.json["available_cents"] == 10_000
+    out = a1.call("DELETE", "/api/v1/session")
+    assert out.status_code == 204
+    after = a1.get("/api/v1/balance")
+    assert after.status_code == 401
+    assert after.json["code"] == "session-ended"
+
+
+def test_a_wrong_pin_is_refused_in_the_tablets_language(a1: Tablet, world: World) -> None:
+    response = a1.sign_in(world.alice, pin="0000")
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.json["type"] == "/api/v1/problems/sign-in-failed"
+    response = a1.post(
+        "/api/v1/session/pin",
+        json={"prison_number": world.alice.prison_number, "pin": "0000"},
+        headers={"Accept-Language": "ru"},
+    )
+    assert response.json["detail"] == "Не удалось войти. Проверьте данные и попробуйте ещё раз."
+
+
+def test_an_inmate_of_another_cell_cannot_sign_in_on_this_tablet(a1: Tablet, world: World) -> None:
+    assert a1.sign_in(world.carol).status_code == 401
+
+
+def test_refresh_rotates_and_a_replayed_refresh_token_ends_the_session(
+    a1: Tablet, app: Flask, world: World
+) -> None:
+    a1.sign_in(world.alice)
+    first_refresh = a1.refresh
+    renewed = a1.post("/api/v1/session/refresh", json={"refresh_token": first_refresh})
+    assert renewed.status_code == 201
+    assert renewed.json["refresh_token"] != first_refresh
+    a1.access = renewed.json["access_token"]
+    assert a1.get("/api/v1/me").status_code == 200
+    # Someone replays the old refresh token: refused, and the session is over for everyone.
+    replay = a1.post("/api/v1/session/refresh", json={"refresh_token": first_refresh})
+    assert replay.status_code == 401
+    assert a1.get("/api/v1/me").json["code"] == "session-ended"
+
+
+def test_a_refresh_token_works_only_from_its_own_tablet(app: Flask, world: World) -> None:
+    a1 = tablet(app, world.tablet_a1)
+    a1.sign_in(world.alice)
+    a2 = tablet(app, world.tablet_a2)
+    stolen = a2.post("/api/v1/session/refresh", json={"refresh_token": a1.refresh})
+    assert stolen.status_code == 401
+    assert stolen.json["code"] == "refresh-token-invalid"
+
+
+def test_idle_and_expired_access_tokens(a1: Tablet, world: World, db: Session, app: Flask) -> None:
+    a1.sign_in(world.alice)
+    session = db.scalars(select(TabletSession)).one()
+    session.access_expires_at -= timedelta(minutes=16)
+    db.commit()
+    expired = a1.get("/api/v1/me")
+    assert expired.status_code == 401
+    assert expired.json["code"] == "access-token-expired"
+    renewed = a1.post("/api/v1/session/refresh", json={"refresh_token": a1.refresh})
+    assert renewed.status_code == 201
+    a1.access = renewed.json["access_token"]
+    session = db.scalars(select(TabletSession)).one()
+    db.refresh(session)
+    session.last_seen_at -= timedelta(minutes=11)
+    db.commit()
+    idle = a1.get("/api/v1/me")
+    assert idle.json["code"] == "session-ended"
+    db.refresh(session)
+    assert session.end_reason == "idle"
+
+
+def test_language_change_applies_to_errors(a1: Tablet, world: World) -> None:
+    a1.sign_in(world.alice)
+    changed = a1.call("PATCH", "/api/v1/me", json={"language": "et"})
+    assert changed.status_code == 200
+    assert changed.json["language"] == "et"
+    wrong = a1.call("PATCH", "/api/v1/me", json={"language": "xx", "colour": "red"})
+    assert wrong.status_code == 422
+    fields = {e["field"]: e["reason"] for e in wrong.json["errors"]}
+    assert fields == {
+        "language": "peab olema üks neist: et, ru, en",
+        "colour": "ei ole lubatud väli",
+    }
+
+
+def test_reads_carry_an_etag_and_answer_304_when_unchanged(a1: Tablet, world: World) -> None:
+    a1.sign_in(world.alice)
+    first = a1.get("/api/v1/balance")
+    etag = first.headers["ETag"]
+    again = a1.get("/api/v1/balance", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+
+
+def test_place_check_list_cancel_an_order(a1: Tablet, world: World, db: Session) -> None:
+    a1.sign_in(world.alice)
+    catalogue = a1.get("/api/v1/catalogue").json
+    assert {p["name"] for p in catalogue["products"]} == {"Coffee", "Soap", "Cigarettes"}
+    cart = {"lines": [{"product_id": world.products["coffee"], "quantity": 2}]}
+    check = a1.post("/api/v1/cart/check", json=cart)
+    assert check.json["ok"] is True
+    assert check.json["total_cents"] == 700
+    placed = a1.post("/api/v1/orders", json=cart, headers={"Idempotency-Key": "order-0001"})
+    assert placed.status_code == 201, placed.json
+    again = a1.post("/api/v1/orders", json=cart, headers={"Idempotency-Key": "order-0001"})
+    assert again.json["id"] == placed.json["id"]
+    other = {"lines": [{"product_id": world.products["soap"], "quantity": 1}]}
+    reused = a1.post("/api/v1/orders", json=other, headers={"Idempotency-Key": "order-0001"})
+    assert reused.status_code == 409
+    assert reused.json["code"] == "idempotency-key-reused"
+    assert a1.get("/api/v1/balance").json["held_cents"] == 700
+    orders = a1.get("/api/v1/orders?limit=1").json
+    assert [o["id"] for o in orders["items"]] == [placed.json["id"]]
+    cancelled = a1.post(f"/api/v1/orders/{placed.json['id']}/cancel")
+    assert cancelled.json["status"] == "cancelled"
+    assert a1.get("/api/v1/balance").json["held_cents"] == 0
+
+
+def test_an_order_the_rules_refuse_says_why_in_the_inmates_language(
+    app: Flask, world: World
+) -> None:
+    a1 = tablet(app, world.tablet_a1)
+    a1.sign_in(world.bob)
+    cart = {"lines": [{"product_id": world.products["cigarettes"], "quantity": 30}]}
+    refused = a1.post("/api/v1/orders", json=cart, headers={"Idempotency-Key": "order-0002"})
+    assert refused.status_code == 422
+    assert refused.json["code"] == "order-refused"
+    assert refused.json["violations"]
+    assert "Недостаточно денег" in refused.json["detail"] or "не больше" in refused.json["detail"]
+
+
+def test_orders_need_an_idempotency_key(a1: Tablet, world: World) -> None:
+    a1.sign_in(world.alice)
+    cart = {"lines": [{"product_id": world.products["coffee"], "quantity": 1}]}
+    response = a1.post("/api/v1/orders", json=cart)
+    assert response.status_code == 400
+    assert response.json["code"] == "idempotency-key-missing"
+
+
+def test_sign_in_is_audited_with_the_device(a1: Tablet, world: World, db: Session) -> None:
+    a1.sign_in(world.alice)
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "tablet.sign_in")).one()
+    assert event.actor_id == world.alice.id
+    assert event.device_id is not None
+
+
+def test_pin_lockout_after_repeated_failures(a1: Tablet, world: World) -> None:
+    codes = [a1.sign_in(world.alice, pin="1111").json["code"] for _ in range(6)]
+    assert codes[-1] == "sign-in-locked"
+    assert a1.sign_in(world.alice, pin=PIN).status_code == 423
