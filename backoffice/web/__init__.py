@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf import CSRFProtect
 
+from ..requests.views import init_app as init_requests
 from ..settings import Settings
 from .access import init_access
 from .base import health_blueprint, init_common, set_security_headers
@@ -24,5 +25,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_access(app, settings)
     app.register_blueprint(health_blueprint())
     app.register_blueprint(views_bp)
+    init_requests(app)
     app.after_request(lambda response: set_security_headers(response, CSP))
     return app

@@ -1,0 +1,363 @@
+"""The request handlers' back office: department queues, a case with its history, claiming,
+forwarding, notes, answers from templates, scanned documents, printing, answer-time statistics
+and (for administrators) who works in which department."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import wraps
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..errors import InvalidInput, NotFound, ServiceError
+from ..staff.models import Role, StaffUser
+from ..web.access import ACCESS
+from ..web.base import EXTENSION, get_db
+from ..web.views import staff_actor
+from . import services
+from .models import OPEN, RejectionReason
+
+bp = Blueprint(
+    "requests",
+    __name__,
+    url_prefix="/requests",
+    template_folder="templates",
+    static_folder="static",
+)
+
+HANDLERS = frozenset({Role.ADMIN.value, Role.REQUESTS.value, Role.OFFICER.value})
+ADMINS = frozenset({Role.ADMIN.value})
+# Who may open each page; the services then decide which cases each person sees.
+ENDPOINT_ROLES: dict[str, frozenset[str]] = {
+    "requests.static": HANDLERS,
+    "requests.index": HANDLERS,
+    "requests.department": HANDLERS,
+    "requests.case": HANDLERS,
+    "requests.print_case": HANDLERS,
+    "requests.document": HANDLERS,
+    "requests.claim": HANDLERS,
+    "requests.release": HANDLERS,
+    "requests.forward": HANDLERS,
+    "requests.note": HANDLERS,
+    "requests.answer": HANDLERS,
+    "requests.attach": HANDLERS,
+    "requests.close": HANDLERS,
+    "requests.statistics": HANDLERS,
+    "requests.memberships": ADMINS,
+    "requests.membership_change": ADMINS,
+}
+RULES = "cellgate_requests"
+
+
+def init_app(app: Flask) -> None:
+    """Adds the requests pages to a back-office app: their access rules, the blueprint and the
+    request types (read here, at start, so a broken types file stops the start)."""
+    ACCESS.update(ENDPOINT_ROLES)
+    app.extensions[RULES] = services.rules_from_settings(app.extensions[EXTENSION]["settings"])
+    app.register_blueprint(bp)
+
+
+def rules() -> services.Rules:
+    return current_app.extensions[RULES]  # type: ignore[no-any-return]
+
+
+def acting(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For POST views on one case: a refused action rolls back and shows its message on the
+    case page; success commits once."""
+
+    @wraps(view)
+    def wrapper(request_id: int, **kwargs: Any) -> Any:
+        db = get_db()
+        try:
+            message = view(request_id, **kwargs)
+        except NotFound:
+            db.rollback()
+            abort(404)
+        except ServiceError as error:
+            db.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("requests.case", request_id=request_id))
+        db.commit()
+        flash(message)
+        return redirect(url_for("requests.case", request_id=request_id))
+
+    return wrapper
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error: Exception) -> Any:
+    limit = rules().attachment_max_bytes
+    flash(f"The file is too large; the limit is {limit:,} bytes. Nothing was stored.", "error")
+    request_id = (request.view_args or {}).get("request_id")
+    if request_id is None:
+        return redirect(url_for("requests.index"))
+    return redirect(url_for("requests.case", request_id=request_id))
+
+
+@bp.get("/")
+def index() -> Any:
+    db = get_db()
+    actor = staff_actor()
+    return render_template(
+        "requests/index.html",
+        queues=services.department_queues(db, actor, rules()),
+        escalated=services.escalated_to_me(db, actor),
+        scope=services.staff_scope(db, actor),
+    )
+
+
+@bp.get("/department/<code>")
+def department(code: str) -> Any:
+    db = get_db()
+    actor = staff_actor()
+    view = request.args.get("view", "open")
+    if view not in services.QUEUE_VIEWS or code not in rules().catalogue.departments:
+        abort(404)
+    scope = services.staff_scope(db, actor)
+    if not scope.sees_department(code) and code not in scope.supervises:
+        abort(404)
+    return render_template(
+        "requests/department.html",
+        code=code,
+        name=rules().catalogue.department_name(code),
+        view=view,
+        views=services.QUEUE_VIEWS,
+        cases=services.queue(db, actor, rules(), code, view=view),
+        today=services.staff_today(db, scope, rules()),
+        type_name=_type_name,
+    )
+
+
+def _type_name(code: str) -> str:
+    request_type = rules().catalogue.type(code)
+    return request_type.name("en") if request_type else code
+
+
+def _case_context(request_id: int) -> dict[str, Any]:
+    db = get_db()
+    actor = staff_actor()
+    try:
+        case = services.get_for_staff(db, actor, request_id)
+    except NotFound:
+        abort(404)
+    scope = services.staff_scope(db, actor)
+    catalogue = rules().catalogue
+    request_type = catalogue.type(case.type_code)
+    return {
+        "case": case,
+        "type_name": _type_name(case.type_code),
+        "answers": services.case_answers(rules(), case, "en"),
+        "events": services.history(db, actor, request_id),
+        "documents": services.attachments_of(db, case.id),
+        "can_handle": scope.can_handle(case),
+        "is_open": case.status in OPEN,
+        "departments": catalogue.departments,
+        "department_name": catalogue.department_name,
+        "templates": services.answer_templates(rules(), case),
+        "reasons": [r.value for r in RejectionReason],
+        "request_type": request_type,
+        "today": services.staff_today(db, scope, rules()),
+        "appeal_of": _readable(case.appeal_of_id),
+        "max_bytes": rules().attachment_max_bytes,
+    }
+
+
+def _readable(request_id: int | None) -> Any:
+    if request_id is None:
+        return None
+    try:
+        return services.get_for_staff(get_db(), staff_actor(), request_id)
+    except NotFound:
+        return None
+
+
+@bp.get("/<int:request_id>")
+def case(request_id: int) -> Any:
+    context = _case_context(request_id)
+    chosen = request.args.get("template", "")
+    draft = next((body for code, _title, body in context["templates"] if code == chosen), "")
+    return render_template("requests/case.html", draft=draft, **context)
+
+
+@bp.get("/<int:request_id>/print")
+def print_case(request_id: int) -> Any:
+    return render_template("requests/print.html", **_case_context(request_id))
+
+
+@bp.get("/<int:request_id>/documents/<int:document_id>")
+def document(request_id: int, document_id: int) -> Any:
+    try:
+        attachment = services.attachment_for_staff(get_db(), staff_actor(), request_id, document_id)
+    except NotFound:
+        abort(404)
+    response = Response(attachment.data, mimetype=attachment.content_type)
+    # Always a download: a document is never rendered inside the back office's origin.
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{_ascii(attachment.filename)}"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _ascii(name: str) -> str:
+    return "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
+
+
+@bp.post("/<int:request_id>/claim")
+@acting
+def claim(request_id: int) -> str:
+    case = services.claim(get_db(), staff_actor(), request_id)
+    return f"You have claimed {case.receipt}."
+
+
+@bp.post("/<int:request_id>/release")
+@acting
+def release(request_id: int) -> str:
+    case = services.release(get_db(), staff_actor(), request_id)
+    return f"{case.receipt} is back in the department's queue."
+
+
+@bp.post("/<int:request_id>/forward")
+@acting
+def forward(request_id: int) -> str:
+    to = request.form.get("department", "")
+    case = services.forward(
+        get_db(), staff_actor(), rules(), request_id, to, request.form.get("reason", "")
+    )
+    return f"{case.receipt} was forwarded to {rules().catalogue.department_name(to)}."
+
+
+@bp.post("/<int:request_id>/note")
+@acting
+def note(request_id: int) -> str:
+    visible = request.form.get("visible_to_inmate") == "yes"
+    services.add_note(
+        get_db(),
+        staff_actor(),
+        request_id,
+        request.form.get("body", ""),
+        visible_to_inmate=visible,
+    )
+    return "Note added; the inmate can read it." if visible else "Staff-only note added."
+
+
+@bp.post("/<int:request_id>/answer")
+@acting
+def answer(request_id: int) -> str:
+    case = services.answer(
+        get_db(),
+        staff_actor(),
+        rules(),
+        request_id,
+        request.form.get("outcome", ""),
+        request.form.get("answer_text", ""),
+        reason=request.form.get("reason") or None,
+    )
+    return f"{case.receipt} is {case.status}; the inmate can read the answer now."
+
+
+@bp.post("/<int:request_id>/attach")
+@acting
+def attach(request_id: int) -> str:
+    upload = request.files.get("document")
+    if upload is None or not upload.filename:
+        raise InvalidInput("Choose a file to attach.")
+    limit = rules().attachment_max_bytes
+    # Read one byte past the limit: enough to know it is too large, never the whole of it.
+    data = upload.stream.read(limit + 1)
+    services.attach(
+        get_db(),
+        staff_actor(),
+        rules(),
+        request_id,
+        upload.filename,
+        data,
+        visible_to_inmate=request.form.get("visible_to_inmate") == "yes",
+    )
+    return f"{upload.filename} is attached."
+
+
+@bp.post("/<int:request_id>/close")
+@acting
+def close(request_id: int) -> str:
+    case = services.close(get_db(), staff_actor(), request_id)
+    return f"{case.receipt} is closed."
+
+
+def _day_arg(name: str, default: date) -> date:
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        flash(f"Dates are written YYYY-MM-DD; {raw!r} was ignored.", "error")
+        return default
+
+
+@bp.get("/statistics")
+def statistics() -> Any:
+    db = get_db()
+    actor = staff_actor()
+    scope = services.staff_scope(db, actor)
+    today = services.staff_today(db, scope, rules())
+    until = _day_arg("until", today)
+    since = _day_arg("since", until - timedelta(days=365))
+    report = services.answer_stats(db, actor, rules(), since, until)
+    return render_template("requests/statistics.html", report=report)
+
+
+@bp.get("/departments")
+def memberships() -> Any:
+    db = get_db()
+    staff = list(
+        db.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.username))
+    )
+    return render_template(
+        "requests/memberships.html",
+        rows=services.memberships(db),
+        staff=staff,
+        departments=rules().catalogue.departments,
+    )
+
+
+@bp.post("/departments")
+def membership_change() -> Any:
+    db = get_db()
+    try:
+        staff_user_id = int(request.form.get("staff_user_id", ""))
+    except ValueError:
+        flash("Choose a member of staff.", "error")
+        return redirect(url_for("requests.memberships"))
+    try:
+        services.set_membership(
+            db,
+            staff_actor(),
+            rules(),
+            staff_user_id,
+            request.form.get("department", ""),
+            member=request.form.get("action", "add") != "remove",
+            supervisor=request.form.get("supervisor") == "yes",
+        )
+    except ServiceError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("requests.memberships"))
+    db.commit()
+    flash("Department membership saved.")
+    return redirect(url_for("requests.memberships"))
