@@ -2,25 +2,63 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf import CSRFProtect
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from backoffice.settings import Settings
-from backoffice.web.base import health_blueprint, init_common, set_security_headers
+from backoffice.web.base import health_blueprint, init_common
 
-from .views import bp
+from . import views
+from .i18n import init_i18n
+from .security import CSP, init_security, make_limiter
 
-# No inline scripts or styles, nothing from outside the kiosk.
-CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-    "style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
-    "form-action 'self'; base-uri 'none'"
-)
+__all__ = ["CSP", "create_app"]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
-    init_common(app, settings, "kiosk")
+    settings = init_common(app, settings, "kiosk")
+    # A form stays valid as long as a kiosk session may last.
+    app.config["WTF_CSRF_TIME_LIMIT"] = settings["kiosk.session_minutes"] * 60
+    CSRFProtect(app)
+    limiter = make_limiter(settings)
+    init_security(app, settings, limiter)
+    init_i18n(app, list(settings["languages"]))
     app.register_blueprint(health_blueprint())
-    app.register_blueprint(bp)
-    app.after_request(lambda response: set_security_headers(response, CSP))
+    app.register_blueprint(views.bp)
+    views.register_optional(app)
+    for endpoint in views.SIGN_IN_ENDPOINTS:
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = limiter.limit(
+                settings["kiosk.sign_in_rate_limit"], methods=["POST"]
+            )(app.view_functions[endpoint])
+    limiter.exempt(app.view_functions["health.health"])
+    limiter.exempt(app.view_functions["static"])
+
+    @app.errorhandler(CSRFError)
+    def stale_form(_error: CSRFError) -> Any:
+        return _error_page(
+            _("Please try again"), _("The screen was open too long. Try again."), 400
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        if code == 429:
+            return _error_page(
+                _("Please wait a moment"), _("Too many tries. Wait a minute and try again."), 429
+            )
+        if code == 404:
+            return _error_page(_("Not found"), _("This page does not exist."), 404)
+        return _error_page(_("Something went wrong"), _("Please try again."), code)
+
     return app
+
+
+def _error_page(title: str, message: str, code: int) -> Any:
+    return render_template("kiosk/error.html", title=title, message=message), code

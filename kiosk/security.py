@@ -1,0 +1,101 @@
+"""How the kiosk browser proves it is a registered kiosk, and the headers every answer carries.
+
+A kiosk is provisioned once: a technician opens /device on the kiosk computer and gives it the
+device credential shown when the kiosk was registered in the back office (typed in, or passed
+by the launcher in the URL fragment, which never reaches a server log). The server checks it and
+keeps it in a long-lived HttpOnly, SameSite=Strict cookie; every later request is checked
+against the devices table, so revoking the kiosk in the back office locks it out at once.
+Only kiosks (not tablets) are accepted here, and only the inmates of the kiosk's wing can sign
+in on it (checked by the sign-in services with the device this module finds).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from backoffice.devices.models import Device, DeviceKind
+from backoffice.devices.services import authenticate_device
+from backoffice.settings import Settings
+from backoffice.web.base import get_db
+
+DEVICE_COOKIE = "cellgate_kiosk_device"
+# Endpoints a browser may reach before it is bound to a kiosk.
+OPEN_ENDPOINTS = frozenset({"health.health", "static", "kiosk.device_setup"})
+
+# No inline scripts or styles, nothing from outside the kiosk.
+CSP = (
+    "default-src 'none'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; "
+    "style-src 'self'; script-src 'self'; connect-src 'self'; font-src 'self'; "
+    "manifest-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+PERMISSIONS = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=()"
+
+
+def current_device() -> Device | None:
+    return g.get("kiosk_device")
+
+
+def _device_key() -> str:
+    """Rate limits count per kiosk; an unbound browser counts by its address."""
+    device = current_device()
+    return f"device:{device.id}" if device is not None else f"addr:{get_remote_address()}"
+
+
+def make_limiter(settings: Settings) -> Limiter:
+    return Limiter(
+        key_func=_device_key,
+        default_limits=[settings["kiosk.request_rate_limit"]],
+        storage_uri=settings["kiosk.rate_limit_storage"],
+        headers_enabled=False,
+        strategy="fixed-window",
+    )
+
+
+def init_security(app: Flask, settings: Settings, limiter: Limiter) -> None:
+    @app.before_request
+    def find_device() -> Any:
+        g.kiosk_device = None
+        credential = request.cookies.get(DEVICE_COOKIE, "")
+        if credential:
+            device = authenticate_device(get_db(), credential)
+            if device is not None and device.kind == DeviceKind.KIOSK:
+                g.kiosk_device = device
+        if g.kiosk_device is None and request.endpoint not in OPEN_ENDPOINTS:
+            return render_template("kiosk/not_a_kiosk.html"), 403
+        return None
+
+    # Registered after find_device, so the limiter counts per kiosk.
+    limiter.init_app(app)
+
+    @app.after_request
+    def headers(response: Any) -> Any:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if request.endpoint != "static":
+            # Everything but the shared CSS, JS and icons may be personal: never keep it, so a
+            # back button after sign-out asks the server again and gets the start screen.
+            response.headers["Cache-Control"] = "no-store, max-age=0"
+            response.headers["Pragma"] = "no-cache"
+        return response
+
+
+def bind_cookie(response: Any, credential: str, settings: Settings) -> Any:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        credential,
+        max_age=settings["kiosk.device_cookie_days"] * 86400,
+        httponly=True,
+        secure=settings.mode == "production",
+        samesite="Strict",
+        path="/",
+    )
+    return response

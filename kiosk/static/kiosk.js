@@ -1,0 +1,172 @@
+// Cellgate kiosk: idle sign-out with a visible countdown, no context menu or text selection,
+// the on-screen keypad, the face camera and the card reader's news.
+// Self-hosted, no inline script: the page's Content-Security-Policy forbids both.
+(function () {
+  "use strict";
+  var JSON_HEADERS = { "Accept": "application/json" };
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrfToken = meta ? meta.getAttribute("content") : "";
+
+  ["contextmenu", "dragstart", "selectstart"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var target = event.target;
+      if (name === "selectstart" && target && (target.tagName === "INPUT")) { return; }
+      event.preventDefault();
+    });
+  });
+
+  // A page restored from the back/forward cache must never show a signed-out inmate's data:
+  // ask the server again (personal pages are no-store, so it answers with the start screen).
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { window.location.reload(); }
+  });
+
+  // Idle sign-out. The server ends the session too; this makes it visible and prompt, and
+  // tells the server about touches that did not load a page.
+  var body = document.body;
+  var idleSeconds = parseInt(body.getAttribute("data-idle-seconds") || "0", 10);
+  var signOutForm = document.getElementById("sign-out");
+  var counter = document.getElementById("countdown");
+  var counterBox = document.getElementById("countdown-box");
+  if (idleSeconds > 0 && signOutForm) {
+    var left = idleSeconds;
+    var lastPing = Date.now();
+    var show = function () {
+      if (counter) { counter.textContent = String(Math.max(left, 0)); }
+      if (counterBox) { counterBox.classList.toggle("urgent", left <= 10); }
+    };
+    var touched = function () {
+      left = idleSeconds;
+      show();
+      if (Date.now() - lastPing > 15000) {
+        lastPing = Date.now();
+        fetch("/still-here", { method: "POST", credentials: "same-origin",
+          headers: { "Accept": "application/json", "X-CSRFToken": csrfToken } })
+          .catch(function () { /* the next page load will tell */ });
+      }
+    };
+    ["pointerdown", "keydown", "touchstart", "input", "wheel"].forEach(function (name) {
+      document.addEventListener(name, touched, { passive: true });
+    });
+    show();
+    window.setInterval(function () {
+      left -= 1;
+      show();
+      if (left === 0) {
+        var why = document.createElement("input");
+        why.type = "hidden";
+        why.name = "why";
+        why.value = "idle";
+        signOutForm.appendChild(why);
+        signOutForm.submit();
+      }
+    }, 1000);
+  }
+
+  // Provisioning: the launcher may pass the device key in the URL fragment (never sent to a
+  // server, so never in a log); put it in the form, drop it from the address and send it.
+  var deviceForm = document.getElementById("device-form");
+  if (deviceForm && window.location.hash.indexOf("#cgd_") === 0) {
+    document.getElementById("credential").value = decodeURIComponent(window.location.hash.slice(1));
+    window.history.replaceState(null, "", window.location.pathname);
+    deviceForm.submit();
+  }
+
+  // On-screen keypad for the number and PIN (a kiosk has no keyboard).
+  var keypadForm = document.getElementById("pin-form");
+  if (keypadForm) {
+    var numberField = document.getElementById("prison_number");
+    var pinField = document.getElementById("pin");
+    var target = (numberField && !numberField.value) ? numberField : pinField;
+    [numberField, pinField].forEach(function (field) {
+      if (field) { field.addEventListener("focus", function () { target = field; }); }
+    });
+    Array.prototype.forEach.call(keypadForm.querySelectorAll("button[data-key]"), function (key) {
+      key.addEventListener("click", function () {
+        var value = key.getAttribute("data-key");
+        if (value === "back") { target.value = target.value.slice(0, -1); }
+        else if (value === "next") { target = pinField; }
+        else { target.value += value; }
+        target.focus();
+      });
+    });
+    target.focus();
+  }
+
+  // Face sign-in: a short burst of camera frames sent to the server.
+  var faceForm = document.getElementById("face-form");
+  if (faceForm) {
+    var video = document.getElementById("face-video");
+    var status = document.getElementById("face-status");
+    var startButton = document.getElementById("face-start");
+    var frames = parseInt(faceForm.getAttribute("data-frames") || "8", 10);
+    var gap = parseInt(faceForm.getAttribute("data-gap-ms") || "150", 10);
+    var say = function (key) { status.textContent = status.getAttribute("data-" + key) || key; };
+    var done = function (stream) {
+      stream.getTracks().forEach(function (track) { track.stop(); });
+      video.srcObject = null;
+      startButton.disabled = false;
+    };
+    var capture = function (stream) {
+      var canvas = document.createElement("canvas");
+      canvas.width = video.videoWidth || 640;
+      canvas.height = video.videoHeight || 480;
+      var context = canvas.getContext("2d");
+      var data = new FormData(faceForm);
+      var taken = 0;
+      say("looking");
+      var grab = function () {
+        context.drawImage(video, 0, 0, canvas.width, canvas.height);
+        canvas.toBlob(function (blob) {
+          data.append("frame", blob, "frame" + taken + ".jpg");
+          taken += 1;
+          if (taken < frames) { window.setTimeout(grab, gap); return; }
+          say("checking");
+          fetch(faceForm.action, { method: "POST", body: data, credentials: "same-origin",
+            headers: JSON_HEADERS })
+            .then(function (response) { return response.json(); })
+            .then(function (answer) {
+              if (answer.redirect) { window.location.assign(answer.redirect); return; }
+              status.textContent = answer.message || status.getAttribute("data-failed");
+              done(stream);
+            })
+            .catch(function () { say("failed"); done(stream); });
+        }, "image/jpeg", 0.9);
+      };
+      grab();
+    };
+    startButton.addEventListener("click", function () {
+      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+        say("nocamera");
+        return;
+      }
+      startButton.disabled = true;
+      say("starting");
+      navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false })
+        .then(function (stream) {
+          video.srcObject = stream;
+          video.addEventListener("loadeddata", function () {
+            video.play();
+            capture(stream);
+          }, { once: true });
+        })
+        .catch(function () { say("nocamera"); startButton.disabled = false; });
+    });
+  }
+
+  // Card sign-in: the kiosk agent tells the server about the card; the page asks for news.
+  var cardStatus = document.getElementById("card-status");
+  if (cardStatus) {
+    var poll = function () {
+      fetch(cardStatus.getAttribute("data-url"), { credentials: "same-origin", headers: JSON_HEADERS })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) {
+          if (answer.redirect) { window.location.assign(answer.redirect); return; }
+          if (answer.message) { cardStatus.textContent = answer.message; }
+          window.setTimeout(poll, 1000);
+        })
+        .catch(function () { window.setTimeout(poll, 3000); });
+    };
+    window.setTimeout(poll, 1000);
+  }
+}());

@@ -1,0 +1,322 @@
+"""The kiosk app through Flask's test client, on SQLite and PostgreSQL: device binding, PIN
+sign-in in the inmate's language, the session bound to its kiosk, idle and sign-out, money,
+the cart's refusals and the order, headers and rate limits. The real browser runs in e2e."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import ledger
+from backoffice.audit.models import AuditEvent
+from backoffice.audit.services import Actor
+from backoffice.devices.services import register_device, revoke_device
+from backoffice.money.services import inmate_accounts, prison_account
+from backoffice.people.models import Inmate, Prison
+from backoffice.settings import Settings
+from backoffice.shop import services as shop
+from backoffice.shop.models import Category, Order, Product, ShopSchedule
+from backoffice.signin import services as signin
+from kiosk import create_app
+from kiosk.security import DEVICE_COOKIE
+from tests.conftest import test_settings, wing_of
+
+PIN = "4826"
+
+
+@pytest.fixture
+def kiosk_settings(database_url: str) -> Settings:
+    return test_settings(database_url, **{"signin.pin_allowed": True})
+
+
+@pytest.fixture
+def app(kiosk_settings: Settings) -> Any:
+    app = create_app(kiosk_settings)
+    yield app
+    app.extensions["cellgate"]["engine"].dispose()
+
+
+@pytest.fixture
+def kiosks(db: Session, prison: Prison, system: Actor) -> dict[str, str]:
+    """Credentials of a kiosk on wing A, one on wing B, and a tablet."""
+    made = {}
+    for name, kind, wing in (("kiosk-a", "kiosk", "A"), ("kiosk-b", "kiosk", "B")):
+        made[name] = register_device(
+            db, system, kind=kind, name=name, wing_id=wing_of(db, prison, wing).id
+        ).credential
+    cell = wing_of(db, prison, "A").cells[0]
+    made["tablet"] = register_device(
+        db, system, kind="tablet", name="tablet-a1", cell_id=cell.id
+    ).credential
+    db.commit()
+    return made
+
+
+@pytest.fixture
+def catalogue(db: Session, prison: Prison, system: Actor) -> dict[str, Product]:
+    db.add(Category(code="food", name_et="Toit", name_ru="Еда", name_en="Food"))
+    db.flush()
+    made = {}
+    for name, sku, price in (("coffee", "COF-1", 350), ("radio", "RAD-1", 4_000)):
+        made[name] = shop.create_product(
+            db,
+            system,
+            sku=sku,
+            category_code="food",
+            names={"et": f"{name} et", "ru": f"{name} ru", "en": name.title()},
+            price_cents=price,
+            stock=50,
+        )
+    # Ordering is open today whatever the weekday: the cut-off is two days ahead.
+    for wing in prison.wings:
+        today = date.today().weekday()
+        db.add(
+            ShopSchedule(
+                wing_id=wing.id,
+                opens_weekday=today,
+                cutoff_weekday=(today + 2) % 7,
+                cutoff_time="23:59",
+                delivery_weekday=(today + 3) % 7,
+            )
+        )
+    db.commit()
+    return made
+
+
+def deposit(db: Session, inmate: Inmate, cents: int) -> None:
+    ledger.transfer(
+        db,
+        key=secrets.token_hex(8),
+        debit_account_id=prison_account(db, inmate.prison_id, "family_deposits").id,
+        credit_account_id=inmate_accounts(db, inmate).spendable.id,
+        amount_cents=cents,
+        code=ledger.TransferCode.DEPOSIT,
+        requested_by="test",
+        reason="deposit",
+    )
+    db.commit()
+
+
+@pytest.fixture
+def estonian(db: Session, make_inmate: Callable[..., Inmate], system: Actor) -> Inmate:
+    inmate = make_inmate(language="et", legal_status="remand", first_name="Mart")
+    signin.set_pin(db, system, inmate, PIN)
+    db.commit()
+    deposit(db, inmate, 2_000)
+    return inmate
+
+
+def csrf(page: bytes) -> str:
+    found = re.search(rb'name="csrf-token" content="([^"]+)"', page)
+    assert found, page[:500]
+    return found.group(1).decode()
+
+
+def kiosk_client(app: Flask, credential: str) -> FlaskClient:
+    client = app.test_client()
+    client.set_cookie(DEVICE_COOKIE, credential)
+    return client
+
+
+def sign_in(client: FlaskClient, number: str, pin: str = PIN) -> Any:
+    token = csrf(client.get("/sign-in/pin").data)
+    return client.post(
+        "/sign-in/pin", data={"csrf_token": token, "prison_number": number, "pin": pin}
+    )
+
+
+def post(client: FlaskClient, path: str, page: str = "/home", **form: str) -> Any:
+    token = csrf(client.get(page).data)
+    return client.post(path, data={"csrf_token": token, **form})
+
+
+def test_an_unbound_browser_sees_only_the_set_up_screen(app: Flask, kiosks: dict[str, str]):
+    client = app.test_client()
+    for path in ("/", "/home", "/money", "/sign-in/pin"):
+        response = client.get(path)
+        assert response.status_code == 403
+        assert b"not set up as a kiosk" in response.data or b"kioskina" in response.data
+    # A tablet's credential is not a kiosk's.
+    client.set_cookie(DEVICE_COOKIE, kiosks["tablet"])
+    assert client.get("/").status_code == 403
+
+
+def test_provisioning_sets_a_long_lived_httponly_device_cookie(
+    app: Flask, kiosks: dict[str, str], db: Session
+):
+    client = app.test_client()
+    page = client.get("/device")
+    assert page.status_code == 200
+    wrong = client.post("/device", data={"csrf_token": csrf(page.data), "credential": "cgd_x.y"})
+    assert wrong.status_code == 403
+    response = client.post(
+        "/device", data={"csrf_token": csrf(page.data), "credential": kiosks["kiosk-a"]}
+    )
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith(f"{DEVICE_COOKIE}=")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Max-Age=" in cookie
+    assert client.get("/").status_code == 200
+    outcomes = db.scalars(
+        select(AuditEvent.outcome).where(AuditEvent.action == "kiosk.provision")
+    ).all()
+    assert sorted(outcomes) == ["ok", "refused"]
+
+
+def test_revoking_the_kiosk_locks_it_out_at_once(
+    app: Flask, kiosks: dict[str, str], db: Session, estonian: Inmate, system: Actor
+):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    assert sign_in(client, estonian.prison_number).status_code == 302
+    assert client.get("/home").status_code == 200
+    device_id = db.scalar(
+        select(AuditEvent.device_id).where(AuditEvent.action == "inmate.session_start")
+    )
+    revoke_device(db, system, device_id, "stolen")
+    db.commit()
+    assert client.get("/home").status_code == 403
+
+
+def test_pin_sign_in_speaks_the_inmates_language_and_shows_his_money(
+    app: Flask, kiosks: dict[str, str], estonian: Inmate
+):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    response = sign_in(client, estonian.prison_number)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/home")
+    home = client.get("/home")
+    assert '<html lang="et">' in home.text
+    assert "Logi välja" in home.text  # "Sign out" in Estonian
+    money = client.get("/money")
+    assert "20,00 €" in money.text
+    assert "Sulle saadetud raha" in money.text  # the deposit, said plainly
+    assert money.headers["Cache-Control"].startswith("no-store")
+
+
+def test_the_language_switch_works_on_every_screen(
+    app: Flask, kiosks: dict[str, str], estonian: Inmate
+):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    response = post(client, "/language", page="/money", lang="ru", next="/money")
+    assert response.headers["Location"] == "/money"
+    assert "Мои деньги" in client.get("/money").text
+    # Never a way off the kiosk.
+    away = post(client, "/language", lang="en", next="https://example.org/")
+    assert away.headers["Location"] == "/"
+
+
+def test_wrong_pin_and_other_wings_inmates_are_refused(
+    app: Flask,
+    kiosks: dict[str, str],
+    estonian: Inmate,
+    make_inmate: Callable[..., Inmate],
+    db: Session,
+    system: Actor,
+):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    wrong = sign_in(client, estonian.prison_number, "9513")
+    assert wrong.status_code == 401
+    assert "Vale" in wrong.text or "Wrong" in wrong.text
+    elsewhere = make_inmate(wing="B", cell="B1")
+    signin.set_pin(db, system, elsewhere, PIN)
+    db.commit()
+    assert sign_in(client, elsewhere.prison_number).status_code == 401
+    assert client.get("/home").status_code == 302
+
+
+def test_a_session_is_bound_to_its_kiosk(app: Flask, kiosks: dict[str, str], estonian: Inmate):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    assert client.get("/home").status_code == 200
+    # The same cookies carried to the other wing's kiosk show nothing personal.
+    client.set_cookie(DEVICE_COOKIE, kiosks["kiosk-b"])
+    response = client.get("/home")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/")
+
+
+def test_sign_out_leaves_nothing_behind(app: Flask, kiosks: dict[str, str], estonian: Inmate):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    response = post(client, "/sign-out")
+    assert response.status_code == 302
+    for path in ("/home", "/money", "/shop", "/orders"):
+        assert client.get(path).status_code == 302
+    assert "Mart" not in client.get("/").text
+
+
+def test_idle_session_ends_at_the_server_too(
+    kiosk_settings: Settings, kiosks: dict[str, str], estonian: Inmate, db: Session
+):
+    app = create_app(kiosk_settings.with_overrides({"kiosk.idle_seconds": 1}))
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    with client.session_transaction() as cookie_session:
+        cookie_session["seen_at"] = time.time() - 60
+    assert client.get("/money").status_code == 302
+    reasons = db.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "inmate.session_end")
+    ).all()
+    assert any(r.get("reason") == "idle" for r in reasons)
+    app.extensions["cellgate"]["engine"].dispose()
+
+
+def test_the_cart_refuses_what_money_cannot_cover_and_says_why(
+    app: Flask,
+    kiosks: dict[str, str],
+    estonian: Inmate,
+    catalogue: dict[str, Product],
+    db: Session,
+):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    coffee, radio = catalogue["coffee"], catalogue["radio"]
+    post(client, "/shop/cart", page="/shop", product_id=str(coffee.id), change="add")
+    refused = post(client, "/shop/cart", page="/shop", product_id=str(radio.id), change="add")
+    page = client.get(refused.headers["Location"]).text
+    assert "Rahast ei piisa" in page  # "not enough money", in Estonian
+    cart = client.get("/shop/cart").text
+    assert "coffee et" in cart and "radio et" not in cart
+    key = re.search(r'name="key" value="([^"]+)"', cart).group(1)
+    placed = post(client, "/shop/order", page="/shop/cart", key=key)
+    assert placed.status_code == 302 and "/orders/" in placed.headers["Location"]
+    order_page = client.get(placed.headers["Location"]).text
+    assert "3,50 €" in order_page
+    # Pressing "Place order" again with the same key makes no second order.
+    post(client, "/shop/order", page="/shop/cart", key=key)
+    assert len(db.scalars(select(Order).where(Order.inmate_id == estonian.id)).all()) == 1
+    db.rollback()  # SQLite: a reader here would hold the write lock the kiosk needs
+    money = client.get("/money").text
+    assert "3,50 €" in money  # held for the order
+
+
+def test_security_headers_on_every_answer(app: Flask, kiosks: dict[str, str]):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"].startswith("no-store")
+    assert "camera=(self)" in response.headers["Permissions-Policy"]
+    assert "<script>" not in response.text and " style=" not in response.text
+    assert not re.search(r'(src|href|action)="(https?:)?//', response.text)
+
+
+def test_sign_in_attempts_are_rate_limited_per_kiosk(
+    kiosk_settings: Settings, kiosks: dict[str, str], estonian: Inmate
+):
+    app = create_app(kiosk_settings.with_overrides({"kiosk.sign_in_rate_limit": "3 per minute"}))
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    codes = [sign_in(client, estonian.prison_number, "9513").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    app.extensions["cellgate"]["engine"].dispose()
