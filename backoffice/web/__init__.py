@@ -7,6 +7,7 @@ from flask_wtf import CSRFProtect
 
 from ..requests.views import init_app as init_requests
 from ..settings import Settings
+from ..visits.views import init_app as init_visits
 from .access import init_access
 from .base import health_blueprint, init_common, set_security_headers
 from .views import bp as views_bp
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_access(app, settings)
     app.register_blueprint(health_blueprint())
     app.register_blueprint(views_bp)
+    init_visits(app)
     init_requests(app)
     app.after_request(lambda response: set_security_headers(response, CSP))
     return app

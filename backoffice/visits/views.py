@@ -1,0 +1,333 @@
+"""The visit staff's back office: contact approvals and bars, the day's calls per booth (end a
+call, mark a technical failure), blocked dates; and the contact's public invitation page."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..errors import InvalidInput, ServiceError
+from ..people.models import Inmate, Prison
+from ..staff.models import Role
+from ..web.access import ACCESS, PUBLIC
+from ..web.base import EXTENSION, get_db, remote_addr
+from ..web.views import staff_actor
+from . import services
+from .models import Bar, BarCategory, Booking, Contact, Slot
+
+bp = Blueprint("visits", __name__, url_prefix="/visits", template_folder="templates")
+RULES = "cellgate.visits.rules"
+
+STAFF_ONLY = frozenset({Role.ADMIN, Role.VISITS})
+VISITS_ACCESS: dict[str, frozenset[str]] = {
+    "visits.contacts": STAFF_ONLY,
+    "visits.decide": STAFF_ONLY,
+    "visits.bar": STAFF_ONLY,
+    "visits.calls": STAFF_ONLY,
+    "visits.end_call": STAFF_ONLY,
+    "visits.call_failed": STAFF_ONLY,
+    "visits.blocked": STAFF_ONLY,
+    "visits.block": STAFF_ONLY,
+    "visits.unblock": STAFF_ONLY,
+    # The contact's invitation link: the token in the address is the credential.
+    "visits.join": PUBLIC,
+    "visits.join_now": PUBLIC,
+}
+
+
+def init_app(app: Flask) -> None:
+    """Open the visit pages to visit staff (access.py refuses unnamed endpoints), read the
+    visit rules once at start, and mount the blueprint."""
+    ACCESS.update(VISITS_ACCESS)
+    app.extensions[RULES] = services.VisitRules.from_settings(app.extensions[EXTENSION]["settings"])
+    app.register_blueprint(bp)
+
+
+def _rules() -> services.VisitRules:
+    return current_app.extensions[RULES]  # type: ignore[no-any-return]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _prison() -> Prison:
+    """The staff member's prison; national staff choose one with ?prison= (else the first)."""
+    db = get_db()
+    mine = current_user.user.prison_id
+    wanted = mine or request.values.get("prison", type=int)
+    prison = (
+        db.get(Prison, wanted) if wanted else db.scalars(select(Prison).order_by(Prison.id)).first()
+    )
+    if prison is None:
+        abort(404)
+    return prison
+
+
+def _visible(prison_id: int) -> bool:
+    mine = current_user.user.prison_id
+    return mine is None or mine == prison_id
+
+
+def _form_day(name: str) -> date:
+    try:
+        return date.fromisoformat(request.values.get(name, ""))
+    except ValueError:
+        raise InvalidInput("Dates are written YYYY-MM-DD.") from None
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@bp.get("/contacts")
+def contacts() -> Any:
+    db = get_db()
+    prison = _prison()
+    pending = services.pending_contacts(db, prison.id)
+    inmate_ids = {c.inmate_id for c in pending}
+    bars: dict[int, list[Bar]] = {}
+    if inmate_ids:
+        for bar in db.scalars(select(Bar).where(Bar.inmate_id.in_(inmate_ids)).order_by(Bar.id)):
+            bars.setdefault(bar.inmate_id, []).append(bar)
+    return render_template(
+        "visits/contacts.html",
+        prison=prison,
+        pending=pending,
+        bars=bars,
+        categories=[c.value for c in BarCategory],
+    )
+
+
+@bp.post("/contacts/<int:contact_id>/decide")
+def decide(contact_id: int) -> Any:
+    db = get_db()
+    contact = db.get(Contact, contact_id)
+    if contact is None or not _visible(contact.inmate.prison_id):
+        abort(404)
+    approve = request.form.get("decision") == "approve"
+    try:
+        services.decide_contact(
+            db,
+            staff_actor(),
+            contact_id,
+            approve=approve,
+            reason=request.form.get("reason", ""),
+            privileged=request.form.get("privileged") == "on" if approve else None,
+            now=_now(),
+        )
+    except ServiceError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("visits.contacts"))
+    db.commit()
+    flash(f"{contact.full_name}: {'approved' if approve else 'refused'}.")
+    return redirect(url_for("visits.contacts"))
+
+
+@bp.post("/bars")
+def bar() -> Any:
+    db = get_db()
+    number = request.form.get("prison_number", "").strip()
+    inmate = db.scalars(select(Inmate).where(Inmate.prison_number == number)).first()
+    if inmate is None or not _visible(inmate.prison_id):
+        flash(f"No inmate with prison number {number!r}.", "error")
+        return redirect(url_for("visits.contacts"))
+    try:
+        services.bar_person(
+            db,
+            staff_actor(),
+            inmate,
+            full_name=request.form.get("full_name", ""),
+            phone=request.form.get("phone", ""),
+            email=request.form.get("email", ""),
+            category=request.form.get("category", ""),
+            reason=request.form.get("reason", ""),
+            now=_now(),
+        )
+    except ServiceError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("visits.contacts"))
+    db.commit()
+    flash(f"{inmate.full_name} may not call this person any more.")
+    return redirect(url_for("visits.contacts"))
+
+
+# --- the day's calls -------------------------------------------------------------------------
+
+
+@bp.get("/calls")
+def calls() -> Any:
+    db = get_db()
+    prison = _prison()
+    zone = ZoneInfo(prison.timezone)
+    today = _now().astimezone(zone).date()
+    day = today
+    if request.args.get("day"):
+        try:
+            day = date.fromisoformat(request.args["day"])
+        except ValueError:
+            flash("Dates are written YYYY-MM-DD; showing today.", "error")
+    return render_template(
+        "visits/calls.html",
+        prison=prison,
+        day=day,
+        groups=services.calls_of_day(db, prison.id, day),
+        zone=zone,
+        now=_now(),
+    )
+
+
+def _staff_booking(booking_id: int) -> Booking:
+    booking = get_db().get(Booking, booking_id)
+    if booking is None or not _visible(booking.slot.prison_id):
+        abort(404)
+    return booking
+
+
+def _calls_page(booking: Booking) -> Any:
+    day = booking.slot.starts_at.astimezone(ZoneInfo(booking.slot.prison.timezone)).date()
+    return redirect(url_for("visits.calls", day=day.isoformat(), prison=booking.slot.prison_id))
+
+
+@bp.post("/calls/<int:booking_id>/end")
+def end_call(booking_id: int) -> Any:
+    db = get_db()
+    booking = _staff_booking(booking_id)
+    try:
+        services.end_call(
+            db, staff_actor(), booking_id, reason=request.form.get("reason", ""), now=_now()
+        )
+    except ServiceError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return _calls_page(booking)
+    db.commit()
+    flash(f"The call of {booking.inmate.full_name} is ended.")
+    return _calls_page(booking)
+
+
+@bp.post("/calls/<int:booking_id>/failed")
+def call_failed(booking_id: int) -> Any:
+    db = get_db()
+    booking = _staff_booking(booking_id)
+    try:
+        services.mark_failed(
+            db, staff_actor(), booking_id, reason=request.form.get("reason", ""), now=_now()
+        )
+    except ServiceError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return _calls_page(booking)
+    db.commit()
+    flash(
+        f"The call of {booking.inmate.full_name} is marked failed; "
+        "they may rebook it without using their quota."
+    )
+    return _calls_page(booking)
+
+
+# --- blocked dates ---------------------------------------------------------------------------
+
+
+@bp.get("/blocked")
+def blocked() -> Any:
+    prison = _prison()
+    today = _now().astimezone(ZoneInfo(prison.timezone)).date()
+    return render_template(
+        "visits/blocked.html",
+        prison=prison,
+        blocked=services.blocked_dates(get_db(), prison.id, since=today),
+    )
+
+
+@bp.post("/blocked")
+def block() -> Any:
+    db = get_db()
+    prison = _prison()
+    try:
+        day = _form_day("day")
+        services.block_date(
+            db, staff_actor(), prison.id, day, reason=request.form.get("reason", ""), now=_now()
+        )
+    except ServiceError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("visits.blocked", prison=prison.id))
+    db.commit()
+    flash(f"No calls on {day.isoformat()}; calls already booked that day are cancelled.")
+    return redirect(url_for("visits.blocked", prison=prison.id))
+
+
+@bp.post("/blocked/<int:blocked_id>/delete")
+def unblock(blocked_id: int) -> Any:
+    db = get_db()
+    prison = _prison()
+    try:
+        services.unblock_date(db, staff_actor(), blocked_id)
+    except ServiceError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("visits.blocked", prison=prison.id))
+    db.commit()
+    flash("The day is open for calls again.")
+    return redirect(url_for("visits.blocked", prison=prison.id))
+
+
+# --- the contact's invitation link (public) --------------------------------------------------
+
+
+@bp.get("/join/<token>")
+def join(token: str) -> Any:
+    """What the link shows: the call's time and, inside the join window, a button. The room
+    token is only made on the button's POST, so a mail scanner that opens links mints none."""
+    db = get_db()
+    now = _now()
+    try:
+        invitation = services.invitation_for(db, token, now)
+    except ServiceError as error:
+        return render_template("visits/join.html", error=error.message), error.status
+    booking = invitation.booking
+    slot: Slot = booking.slot
+    zone = ZoneInfo(slot.prison.timezone)
+    opens, closes = services.join_window(booking, _rules())
+    return render_template(
+        "visits/join.html",
+        error=None,
+        token=token,
+        booking=booking,
+        starts=slot.starts_at.astimezone(zone),
+        ends=slot.ends_at.astimezone(zone),
+        opens=opens.astimezone(zone),
+        is_open=opens <= now < closes and booking.status == "confirmed",
+    )
+
+
+@bp.post("/join/<token>")
+def join_now(token: str) -> Any:
+    db = get_db()
+    try:
+        room = services.join_token_for_contact(
+            db, token, _now(), _rules(), remote_addr=remote_addr()
+        )
+    except ServiceError as error:
+        db.rollback()
+        return render_template("visits/join.html", error=error.message), error.status
+    db.commit()
+    return redirect(room.url)
