@@ -47,6 +47,7 @@ Staff (back office):
                 policy=...) -> list[FaceTemplate]   # quality checks; InvalidInput when refused
     delete_faces(db, actor, inmate) -> int
     check_face_image(image, matcher, *, policy=...) -> FaceBox   # raises InvalidInput
+    identify(db, device, probe_template, *, policy=...) -> Match  # 1:N without liveness
 """
 
 from __future__ import annotations
@@ -597,6 +598,15 @@ def best_match(owners: np.ndarray, matrix: np.ndarray, probe: np.ndarray) -> Mat
     return Match(owner, float(found[best]), runner_up)
 
 
+def identify(
+    db: Session, device: Device, probe: np.ndarray, *, policy: SignInPolicy = DEFAULT_POLICY
+) -> Match:
+    """1:N: the enrolled inmate allowed at this device whose face is closest to the probe."""
+    allowed = inmates_allowed_at(device).with_only_columns(Inmate.id).scalar_subquery()
+    owners, matrix = _templates(db, policy, allowed)
+    return best_match(owners, matrix, probe)
+
+
 def enroll_face(
     db: Session,
     actor: Actor,
@@ -733,9 +743,7 @@ def face_sign_in(
             raise refuse("face-moved", "Keep your face in front of the camera.")
     middle = len(frames) // 2
     probe = matcher.encode(frames[middle], boxes[middle])
-    allowed = inmates_allowed_at(device).with_only_columns(Inmate.id).scalar_subquery()
-    owners, matrix = _templates(db, policy, allowed)
-    match = best_match(owners, matrix, probe)
+    match = identify(db, device, probe, policy=policy)
     score = round(match.distance, 4) if match.inmate_id is not None else None
     if match.inmate_id is None or match.distance > policy.face_tolerance:
         raise refuse(
