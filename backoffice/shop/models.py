@@ -58,7 +58,8 @@ class Product(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     # None: every prison.
     prison_id: Mapped[int | None] = mapped_column(ForeignKey("prisons.id"), index=True)
-    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Deferred: lists and checks never need the picture's bytes.
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     photo_type: Mapped[str] = mapped_column(String(32), default="")
     active: Mapped[bool] = mapped_column(default=True)
 

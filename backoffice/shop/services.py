@@ -572,13 +572,14 @@ def _create_order(
     now: datetime,
 ) -> Order:
     the_round = round_for(db, inmate, settings, now)
-    vat = dict(
-        db.execute(
+    vat: dict[int, int] = {
+        product_id: points
+        for product_id, points in db.execute(
             select(Product.id, Product.vat_basis_points).where(
                 Product.id.in_([d.product.id for d in draft])
             )
-        ).tuples()
-    )
+        )
+    }
     order = Order(
         key=key,
         payload_hash=payload,
@@ -758,7 +759,7 @@ def pack_order(
             select(Product)
             .where(Product.id.in_(sorted(wanted)))
             .order_by(Product.id)
-            .with_for_update()
+            .with_for_update(of=Product)
             .execution_options(populate_existing=True)
         )
     }
