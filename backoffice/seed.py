@@ -15,6 +15,7 @@ from .devices.services import register_device
 from .people.models import Cell, Inmate, Prison, Wing
 from .staff.models import Role
 from .staff.services import create_staff_user
+from .visits.demo import seed_demo_visits
 
 DEMO_PRISON_CODE = "TRT"
 
@@ -179,4 +180,5 @@ def seed_demo(db: Session, *, min_password_length: int) -> list[DemoDevice]:
         where = f"wing {wing_code}" + (f", cell {cell_number}" if cell_number else "")
         made.append(DemoDevice(name, kind, where, new.credential))
     db.flush()
+    seed_demo_visits(db, actor, prison)
     return made

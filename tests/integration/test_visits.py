@@ -685,3 +685,24 @@ def test_every_change_is_audited(world: World) -> None:
         "visits.booking_cancelled",
     ]
     assert {r.actor_kind for r in rows} == {"inmate"}
+
+
+def test_the_demo_prison_offers_calls_with_approved_contacts(
+    db: Session, settings: Settings
+) -> None:
+    from backoffice.seed import seed_demo
+
+    seed_demo(db, min_password_length=12)
+    db.commit()
+    inmate = db.scalars(select(Inmate).order_by(Inmate.prison_number)).first()
+    assert inmate is not None
+    contacts = {c.full_name: c for c in visits.contacts_of(db, inmate)}
+    assert contacts["Maie Tamm"].approved and contacts["Advokaat Kask"].privileged
+    rules = visits.VisitRules.from_settings(settings)
+    offers = visits.available_slots(db, inmate, NOW, rules)
+    assert offers and all(o.places_left >= 2 for o in offers)
+    booking = visits.hold_slot(
+        db, inmate_actor(inmate), inmate, offers[0].slot_id, contacts["Maie Tamm"].id, NOW, rules,
+    )  # fmt: skip
+    assert booking.endpoint is not None
+    assert [c.full_name for c in visits.pending_contacts(db)] == ["Jüri Saar"]
