@@ -18,7 +18,6 @@ from .errors import ServiceError
 from .requests.cli import requests_group
 from .seed import DEMO_STAFF, demo_password, is_seeded, seed_demo
 from .settings import ROOT, Settings, SettingsError, load_settings
-from .signin.cli import agent_command
 from .staff.models import Role
 from .staff.services import create_staff_user
 from .visits.cli import visits_group
@@ -74,7 +73,6 @@ def db_current(settings: Settings) -> None:
 
 main.add_command(requests_group)
 main.add_command(visits_group)
-main.add_command(agent_command)
 
 
 @main.group(help="Demo data.")
