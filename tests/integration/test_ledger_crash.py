@@ -1,0 +1,192 @@
+"""Crash the ledger mid-load: kill -9 worker processes and stop PostgreSQL with `-m immediate`
+(no checkpoint, no goodbye to clients), restart it, let every client retry its whole plan with
+the same idempotency keys, and prove each operation was applied exactly once.
+
+The test runs its own PostgreSQL (initdb in a temporary folder, its own port, as a non-root
+user), never the machine's shared server."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+import ledger
+from backoffice import migrate
+from backoffice.db import make_engine, make_session_factory
+from backoffice.settings import ROOT
+from tests import ledger_load
+
+WORKERS = 4
+OPS_PER_WORKER = 150
+
+
+def _pg_bin() -> Path | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Cluster:
+    def __init__(self, bin_dir: Path, data: Path, port: int) -> None:
+        self.bin_dir, self.data, self.port = bin_dir, data, port
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+
+    def _pg_ctl(self, *args: str) -> None:
+        command = [str(self.bin_dir / "pg_ctl"), "-D", str(self.data), *args]
+        subprocess.run(_as_owner(command), check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=on"
+        self._pg_ctl("-o", options, "-l", str(self.data / "server.log"), "-w", "start")
+
+    def crash(self) -> None:
+        self._pg_ctl("-m", "immediate", "stop")
+
+    def stop(self) -> None:
+        self._pg_ctl("-m", "fast", "stop")
+
+
+def _as_owner(command: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root; on CI we are root, so run it as the postgres user.
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[Cluster]:
+    bin_dir = _pg_bin()
+    if bin_dir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("initdb is not installed (CI=true: the crash test is mandatory)")
+        pytest.skip("initdb is not installed")
+    # Not under pytest's temporary folders: another pytest run on the machine may prune those.
+    base = Path(tempfile.mkdtemp(prefix="cellgate-crash-"))
+    data = base / "data"
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres")
+        base.chmod(0o755)
+        for parent in base.parents:  # the postgres user must be able to reach its folder
+            if parent == Path("/"):
+                break
+            parent.chmod(parent.stat().st_mode | 0o011)
+    subprocess.run(
+        _as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    cluster = Cluster(bin_dir, data, _free_port())
+    cluster.start()
+    yield cluster
+    with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+        cluster.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def _done_count(logs: list[Path]) -> int:
+    texts = [log.read_text() for log in logs if log.exists()]
+    return sum(text.count('{"done"') for text in texts)
+
+
+def _expected(plans: list[list[dict[str, Any]]], accounts: ledger_load.Accounts, initial: int):  # type: ignore[no-untyped-def]
+    """Posted and pending totals per account if every operation happened exactly once."""
+    posted = {a: 0 for a in [accounts.outside, accounts.shop, *accounts.inmates]}
+    pending = dict.fromkeys(posted, 0)
+    for inmate in accounts.inmates:
+        posted[inmate] += initial
+        posted[accounts.outside] -= initial
+    for ops in plans:
+        holds = {}
+        for op in ops:
+            if op["op"] == "move":
+                posted[op["from"]] -= op["cents"]
+                posted[op["to"]] += op["cents"]
+            elif op["op"] == "hold":
+                holds[op["key"]] = op
+                pending[op["from"]] += op["cents"]
+            else:
+                hold = holds.pop(op["hold"])
+                pending[hold["from"]] -= hold["cents"]
+                if op["op"] == "post":
+                    cents = max(1, hold["cents"] * op["share"] // 100)
+                    posted[hold["from"]] -= cents
+                    posted[hold["to"]] += cents
+    return posted, pending
+
+
+def test_every_operation_is_applied_exactly_once_across_a_crash(own_postgres: Cluster) -> None:
+    url = own_postgres.url
+    work = own_postgres.data.parent
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    initial = 10**9  # nothing is refused for lack of money, so the result is exact
+    accounts = ledger_load.open_accounts(url, "crash", inmates=3, initial_cents=initial)
+    plans = [ledger_load.plan(100 + n, OPS_PER_WORKER, accounts) for n in range(WORKERS)]
+
+    logs, workers = [], []
+    for n, ops in enumerate(plans):
+        plan_file, log = work / f"plan{n}.json", work / f"log{n}.jsonl"
+        plan_file.write_text(json.dumps(ops))
+        logs.append(log)
+        workers.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.ledger_load", url, str(plan_file), str(log)],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    total = WORKERS * OPS_PER_WORKER
+    deadline = time.monotonic() + 120
+    while _done_count(logs) < total // 3:  # wait for the load to be well under way
+        assert time.monotonic() < deadline, "the workers made no progress"
+        assert all(w.poll() is None for w in workers), "a worker died before the crash"
+        time.sleep(0.05)
+
+    for worker in workers[:2]:
+        worker.send_signal(signal.SIGKILL)
+    own_postgres.crash()
+    for worker in workers:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    before_restart = _done_count(logs)
+    assert 0 < before_restart < total, "the crash must land in the middle of the load"
+
+    own_postgres.start()
+    for ops in plans:  # every client retries its whole plan with the same keys
+        outcomes = ledger_load.run(url, ops)
+        outcomes.pop("retries")
+        assert all(v.startswith("ok:") for v in outcomes.values()), outcomes
+
+    engine = make_engine(url)
+    with make_session_factory(engine)() as db:
+        assert db.scalar(select(func.count()).select_from(ledger.Transfer)) == total + 3
+        assert ledger.check(db) == []
+        posted, pending = _expected(plans, accounts, initial)
+        for account_id in posted:
+            balance = ledger.balance(db, account_id)
+            assert balance.posted_cents == posted[account_id]
+            assert balance.pending_debits_cents == pending[account_id]
+    engine.dispose()
