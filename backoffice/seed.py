@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .audit.services import Actor
 from .devices.services import register_device
 from .people.models import Cell, Inmate, Prison, Wing
+from .requests.demo import seed_demo_requests
 from .staff.models import Role
 from .staff.services import create_staff_user
 from .visits.demo import seed_demo_visits
@@ -181,4 +182,5 @@ def seed_demo(db: Session, *, min_password_length: int) -> list[DemoDevice]:
         made.append(DemoDevice(name, kind, where, new.credential))
     db.flush()
     seed_demo_visits(db, actor, prison)
+    seed_demo_requests(db, actor, prison)
     return made
