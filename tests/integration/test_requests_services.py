@@ -3,17 +3,20 @@ Every test runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
+from backoffice.db import make_session_factory
 from backoffice.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backoffice.people.models import Inmate
 from backoffice.requests import services
@@ -598,3 +601,47 @@ def test_only_an_admin_changes_department_membership(
         )
         >= 2
     )
+
+
+@pytest.mark.postgres_only
+def test_two_kiosks_submitting_at_once_still_leave_one_open_case(
+    engine: Engine, rules: services.Rules, make_inmate: Callable[..., Inmate]
+) -> None:
+    inmate_id = make_inmate().id
+    factory = make_session_factory(engine)
+    outcome: dict[str, str] = {}
+
+    def second_kiosk() -> None:
+        with factory() as session:
+            inmate = session.get(Inmate, inmate_id)
+            assert inmate is not None
+            try:
+                services.submit(session, inmate_actor(inmate), rules, inmate, "see_doctor", DOCTOR)
+                session.commit()
+                outcome["second"] = "submitted"
+            except Conflict as refused:
+                outcome["second"] = refused.message
+
+    with factory() as first, factory() as watcher:
+        inmate = first.get(Inmate, inmate_id)
+        assert inmate is not None
+        services.submit(first, inmate_actor(inmate), rules, inmate, "see_doctor", DOCTOR)
+        thread = threading.Thread(target=second_kiosk)
+        thread.start()
+        # Commit only once the second kiosk is waiting for the first one's lock.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            waiting = watcher.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                )
+            )
+            watcher.rollback()
+            if waiting:
+                break
+        first.commit()
+        thread.join(20)
+    assert outcome["second"].startswith("You already have an open request of this kind")
+    with factory() as check:
+        assert check.scalar(select(func.count()).select_from(Request)) == 1
