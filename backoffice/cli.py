@@ -15,6 +15,7 @@ from . import migrate
 from .audit.services import Actor
 from .db import make_engine, make_session_factory
 from .errors import ServiceError
+from .money.cli import ledger_group, money_group
 from .requests.cli import requests_group
 from .seed import DEMO_STAFF, demo_password, is_seeded, seed_demo
 from .settings import ROOT, Settings, SettingsError, load_settings
@@ -71,6 +72,8 @@ def db_current(settings: Settings) -> None:
     engine.dispose()
 
 
+main.add_command(ledger_group)
+main.add_command(money_group)
 main.add_command(requests_group)
 main.add_command(visits_group)
 
