@@ -267,6 +267,7 @@ class Problem(Exception):
         params: Mapping[str, Any] | None = None,
         extra: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        detail: str | None = None,
     ) -> None:
         super().__init__(code)
         if code not in TYPES:
@@ -275,6 +276,8 @@ class Problem(Exception):
         self.params = dict(params or {})
         self.extra = dict(extra or {})
         self.headers = dict(headers or {})
+        # A detail already in the inmate's language (services that speak it say it themselves).
+        self.detail = detail
 
 
 def language() -> str:
@@ -306,7 +309,7 @@ def problem_response(problem: Problem) -> Response:
         "type": f"{TYPE_PREFIX}{kind.code}",
         "title": kind.title,
         "status": kind.status,
-        "detail": render(kind.code, problem.params, lang),
+        "detail": problem.detail or render(kind.code, problem.params, lang),
         "instance": request.path,
         "code": kind.code,
         **problem.extra,
@@ -355,6 +358,19 @@ def from_service_error(error: ServiceError) -> Problem:
     if error.status == 409:
         return Problem("conflict", params={"message": message})
     return Problem("refused", params={"message": message})
+
+
+STATUS_CODES = {403: "forbidden", 404: "not-found", 409: "conflict", 422: "refused"}
+
+
+def said_by_service(error: ServiceError) -> Problem:
+    """A refusal of a service whose messages are in the inmate's language already."""
+    code = STATUS_CODES.get(error.status, "refused")
+    extra: dict[str, Any] = {}
+    field = error.details.get("field")
+    if isinstance(field, str):
+        extra["errors"] = [{"field": field, "reason": error.message}]
+    return Problem(code, detail=error.message, extra=extra)
 
 
 def init_problems(app: Flask) -> None:

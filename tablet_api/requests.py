@@ -1,3 +1,214 @@
-"""requests routes of the tablet API."""
+"""Requests to staff on the tablet: the types offered, submitting, following, replying,
+withdrawing and appealing, and the documents staff attached for the inmate."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from flask import Response, current_app
+
+from backoffice.errors import ServiceError
+from backoffice.requests import services as requests
+from backoffice.web.base import get_db
+
+from . import http
+from .api import bp
+from .openapi import INMATE, endpoint
+from .problems import said_by_service
+from .schemas import PAGE_QUERY
+
+
+def rules() -> requests.Rules:
+    cached = current_app.extensions.get("tablet_request_rules")
+    if cached is None:
+        cached = requests.rules_from_settings(http.settings())
+        current_app.extensions["tablet_request_rules"] = cached
+    return cached  # type: ignore[no-any-return]
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def case_json(case: requests.InmateCase) -> dict[str, Any]:
+    data = _plain(asdict(case))
+    data["answers"] = [{"label": label, "value": value} for label, value in case.answers]
+    return data  # type: ignore[no-any-return]
+
+
+def _act(action: Callable[[], Any], status: int = 200) -> Any:
+    """Run a request service; its refusals are already in the inmate's language."""
+    db = get_db()
+    try:
+        case = action()
+    except ServiceError as refused:
+        db.rollback()
+        raise said_by_service(refused) from None
+    db.commit()
+    return http.json_response(case_json(case), status=status)
+
+
+@endpoint(
+    bp,
+    "/request-types",
+    "GET",
+    summary="The request types this prison offers, with their forms, in the inmate's language",
+    tag="requests",
+    auth=INMATE,
+    response="RequestTypes",
+    etag=True,
+)
+def request_types() -> Any:
+    types = requests.types_for_inmate(rules(), http.inmate())
+    return http.json_response({"items": [_plain(asdict(t)) for t in types]})
+
+
+@endpoint(
+    bp,
+    "/requests",
+    "GET",
+    summary="The inmate's requests, newest first, in pages",
+    tag="requests",
+    auth=INMATE,
+    response="RequestPage",
+    query=PAGE_QUERY,
+    etag=True,
+)
+def list_requests() -> Any:
+    q = http.query()
+    cases = requests.list_for_inmate(get_db(), http.inmate(), rules())
+    if "cursor" in q:
+        cases = [c for c in cases if c.id < int(q["cursor"])]
+    return http.json_response(
+        http.paged(cases[: q["limit"] + 1], q["limit"], lambda c: c.id, lambda c: _plain(asdict(c)))
+    )
+
+
+@endpoint(
+    bp,
+    "/requests",
+    "POST",
+    summary="Submit a request; it gets its receipt number and answer deadline at once",
+    tag="requests",
+    auth=INMATE,
+    body="NewRequest",
+    status=201,
+    response="Request",
+    errors=(403, 409),
+    example={"type": "see_doctor", "fields": {"reason": "My tooth has hurt since Monday."}},
+)
+def submit_request() -> Any:
+    data = http.body()
+    return _act(
+        lambda: requests.submit(
+            get_db(), http.actor(), rules(), http.inmate(), data["type"], data["fields"]
+        ),
+        status=201,
+    )
+
+
+@endpoint(
+    bp,
+    "/requests/<int:request_id>",
+    "GET",
+    summary="One of the inmate's requests with its history (what he may see of it)",
+    tag="requests",
+    auth=INMATE,
+    response="Request",
+    etag=True,
+)
+def get_request(request_id: int) -> Any:
+    return _act(lambda: requests.get_for_inmate(get_db(), rules(), http.inmate(), request_id))
+
+
+@endpoint(
+    bp,
+    "/requests/<int:request_id>/reply",
+    "POST",
+    summary="Add a message to an open request",
+    tag="requests",
+    auth=INMATE,
+    body="RequestMessage",
+    response="Request",
+    errors=(409,),
+    example={"body": "I asked again at the wing office today."},
+)
+def reply_request(request_id: int) -> Any:
+    body = http.body()["body"]
+    return _act(
+        lambda: requests.reply(get_db(), http.actor(), rules(), http.inmate(), request_id, body)
+    )
+
+
+@endpoint(
+    bp,
+    "/requests/<int:request_id>/withdraw",
+    "POST",
+    summary="Withdraw an open request",
+    tag="requests",
+    auth=INMATE,
+    response="Request",
+    errors=(409,),
+)
+def withdraw_request(request_id: int) -> Any:
+    return _act(
+        lambda: requests.withdraw(get_db(), http.actor(), rules(), http.inmate(), request_id)
+    )
+
+
+@endpoint(
+    bp,
+    "/requests/<int:request_id>/appeal",
+    "POST",
+    summary="Appeal an answer within its appeal window; the appeal is a new request",
+    tag="requests",
+    auth=INMATE,
+    body="RequestMessage",
+    status=201,
+    response="Request",
+    errors=(409,),
+    example={"body": "The answer did not consider my medical note."},
+)
+def appeal_request(request_id: int) -> Any:
+    body = http.body()["body"]
+    return _act(
+        lambda: requests.appeal(get_db(), http.actor(), rules(), http.inmate(), request_id, body),
+        status=201,
+    )
+
+
+@endpoint(
+    bp,
+    "/requests/<int:request_id>/documents/<int:document_id>",
+    "GET",
+    summary="A document staff attached to the request for the inmate (PDF or image)",
+    tag="requests",
+    auth=INMATE,
+    response=None,
+    other_responses={
+        200: {
+            "description": "The document",
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
+def request_document(request_id: int, document_id: int) -> Any:
+    try:
+        document = requests.document_for_inmate(get_db(), http.inmate(), request_id, document_id)
+    except ServiceError as refused:
+        raise said_by_service(refused) from None
+    response = Response(document.data, mimetype=document.content_type)
+    response.headers["Content-Disposition"] = "inline"
+    return response

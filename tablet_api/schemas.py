@@ -348,6 +348,269 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         ),
     ),
     "OrderPage": page_of("#/components/schemas/Order"),
+    "RequestTypes": obj(
+        {
+            "items": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "code": {"type": "string"},
+                        "name": {"type": "string"},
+                        "help": {"type": "string"},
+                        "deadline_working_days": {"type": "integer"},
+                        "one_open_at_a_time": {"type": "boolean"},
+                        "fields": {
+                            "type": "array",
+                            "items": obj(
+                                {
+                                    "code": {"type": "string"},
+                                    "kind": {"type": "string"},
+                                    "label": {"type": "string"},
+                                    "required": {"type": "boolean"},
+                                    "max_length": {"type": "integer"},
+                                    "choices": {
+                                        "type": "array",
+                                        "items": {"type": "array", "items": {"type": "string"}},
+                                        "description": "[code, label] pairs.",
+                                    },
+                                },
+                                ("code", "kind", "label", "required", "max_length", "choices"),
+                            ),
+                        },
+                    },
+                    (
+                        "code",
+                        "name",
+                        "help",
+                        "deadline_working_days",
+                        "one_open_at_a_time",
+                        "fields",
+                    ),
+                ),
+            }
+        },
+        ("items",),
+    ),
+    "RequestSummary": obj(
+        {
+            "id": {"type": "integer"},
+            "receipt": {"type": "string"},
+            "type_code": {"type": "string"},
+            "type_name": {"type": "string"},
+            "status": {"type": "string"},
+            "status_text": {"type": "string"},
+            "submitted_at": TIMESTAMP,
+            "due_on": DAY,
+            "updated_at": TIMESTAMP,
+        },
+        (
+            "id",
+            "receipt",
+            "type_code",
+            "type_name",
+            "status",
+            "status_text",
+            "submitted_at",
+            "due_on",
+            "updated_at",
+        ),
+    ),
+    "RequestPage": page_of("#/components/schemas/RequestSummary"),
+    "Request": obj(
+        {
+            "id": {"type": "integer"},
+            "receipt": {"type": "string"},
+            "type_code": {"type": "string"},
+            "type_name": {"type": "string"},
+            "department_name": {"type": "string"},
+            "status": {"type": "string"},
+            "status_text": {"type": "string"},
+            "submitted_at": TIMESTAMP,
+            "due_on": DAY,
+            "answers": {
+                "type": "array",
+                "items": obj(
+                    {"label": {"type": "string"}, "value": {"type": "string"}}, ("label", "value")
+                ),
+            },
+            "answer_text": {"type": "string"},
+            "rejection_reason_text": {"type": "string"},
+            "appeal_until_on": {"type": ["string", "null"], "format": "date"},
+            "appeal_of_receipt": {"type": "string"},
+            "can_reply": {"type": "boolean"},
+            "can_withdraw": {"type": "boolean"},
+            "can_appeal": {"type": "boolean"},
+            "entries": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "occurred_at": TIMESTAMP,
+                        "kind": {"type": "string"},
+                        "title": {"type": "string"},
+                        "body": {"type": "string"},
+                    },
+                    ("occurred_at", "kind", "title", "body"),
+                ),
+            },
+            "documents": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "id": {"type": "integer"},
+                        "filename": {"type": "string"},
+                        "content_type": {"type": "string"},
+                        "size_bytes": {"type": "integer"},
+                    },
+                    ("id", "filename", "content_type", "size_bytes"),
+                ),
+            },
+        },
+        (
+            "id",
+            "receipt",
+            "type_code",
+            "type_name",
+            "status",
+            "submitted_at",
+            "due_on",
+            "answers",
+            "can_reply",
+            "can_withdraw",
+            "can_appeal",
+            "entries",
+            "documents",
+        ),
+    ),
+    "NewRequest": obj(
+        {
+            "type": text(1, 64, pattern="^[a-z0-9_-]+$"),
+            "fields": {
+                "type": "object",
+                "maxProperties": 30,
+                "description": "Field code -> value: text, a choice's code, a date "
+                '(YYYY-MM-DD), an amount ("12.50" euros or whole cents), or a contact.',
+                "additionalProperties": {
+                    "anyOf": [
+                        text(0, 4000),
+                        {"type": "integer", "minimum": 0, "maximum": 100_000_000},
+                        obj(
+                            {"name": text(0, 200), "phone": text(0, 32)},
+                            description="A person: name and phone.",
+                        ),
+                    ]
+                },
+            },
+        },
+        ("type", "fields"),
+    ),
+    "RequestMessage": obj({"body": text(1, 2000)}, ("body",)),
+    "Contact": obj(
+        {
+            "id": {"type": "integer"},
+            "full_name": {"type": "string"},
+            "relation": {"type": "string"},
+            "status": {"type": "string", "enum": ["pending", "approved", "refused"]},
+            "requested_at": TIMESTAMP,
+        },
+        ("id", "full_name", "relation", "status", "requested_at"),
+    ),
+    "Contacts": obj({"items": {"type": "array", "items": ref("Contact")}}, ("items",)),
+    "NewContact": obj(
+        {
+            "full_name": text(2, 200),
+            "relation": {
+                "type": "string",
+                "enum": [
+                    "spouse",
+                    "partner",
+                    "parent",
+                    "child",
+                    "sibling",
+                    "relative",
+                    "friend",
+                    "lawyer",
+                    "other",
+                ],
+            },
+            "phone": text(0, 32, pattern="^[0-9 +()-]*$"),
+            "email": text(0, 254),
+        },
+        ("full_name", "relation"),
+    ),
+    "VisitSlots": obj(
+        {
+            "items": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "slot_id": {"type": "integer"},
+                        "starts_at": TIMESTAMP,
+                        "ends_at": TIMESTAMP,
+                        "places_left": {"type": "integer"},
+                        "within_quota": {"type": "boolean"},
+                    },
+                    ("slot_id", "starts_at", "ends_at", "places_left", "within_quota"),
+                ),
+            }
+        },
+        ("items",),
+    ),
+    "Booking": obj(
+        {
+            "id": {"type": "integer"},
+            "status": {"type": "string"},
+            "contact_id": {"type": "integer"},
+            "contact_name": {"type": "string"},
+            "starts_at": TIMESTAMP,
+            "ends_at": TIMESTAMP,
+            "hold_expires_at": TIMESTAMP,
+            "quota_exempt": {"type": "boolean"},
+        },
+        (
+            "id",
+            "status",
+            "contact_id",
+            "contact_name",
+            "starts_at",
+            "ends_at",
+            "hold_expires_at",
+            "quota_exempt",
+        ),
+    ),
+    "BookingPage": page_of("#/components/schemas/Booking"),
+    "NewBooking": obj(
+        {
+            "slot_id": ID,
+            "contact_id": ID,
+            "rebook_of": {**ID, "description": "The failed call this one replaces (free)."},
+        },
+        ("slot_id", "contact_id"),
+    ),
+    "RoomToken": obj(
+        {
+            "url": {"type": "string"},
+            "room": {"type": "string"},
+            "token": {"type": "string"},
+            "expires_at": TIMESTAMP,
+        },
+        ("url", "room", "token", "expires_at"),
+    ),
+    "Notification": obj(
+        {
+            "id": {"type": "string"},
+            "kind": {
+                "type": "string",
+                "enum": ["order_packed", "request_answered", "call_starting"],
+            },
+            "at": TIMESTAMP,
+            "text": {"type": "string"},
+            "order_id": {"type": "integer"},
+            "request_id": {"type": "integer"},
+            "booking_id": {"type": "integer"},
+        },
+        ("id", "kind", "at", "text"),
+    ),
+    "Notifications": obj({"items": {"type": "array", "items": ref("Notification")}}, ("items",)),
     "MissingItem": obj(
         {
             "line_id": ID,
@@ -494,6 +757,14 @@ def _check(
     schema: Mapping[str, Any], value: Any, field: str, errors: list[tuple[str, str, dict[str, Any]]]
 ) -> Any:
     name = field or "body"
+    if "anyOf" in schema:
+        for option in schema["anyOf"]:
+            attempt: list[tuple[str, str, dict[str, Any]]] = []
+            checked = _check(_resolve(option), value, field, attempt)
+            if not attempt:
+                return checked
+        errors.extend(attempt)
+        return value
     allowed = schema.get("type")
     if allowed is not None:
         types = [allowed] if isinstance(allowed, str) else list(allowed)
@@ -541,6 +812,9 @@ def _check(
         items = _resolve(schema.get("items", {}))
         return [_check(items, item, f"{name}[{i}]", errors) for i, item in enumerate(value)]
     if isinstance(value, dict):
+        if "maxProperties" in schema and len(value) > schema["maxProperties"]:
+            errors.append((name, "maxItems", {"n": schema["maxProperties"]}))
+            return value
         properties = schema.get("properties", {})
         prefix = f"{field}." if field else ""
         out = {}
@@ -549,8 +823,11 @@ def _check(
                 errors.append((f"{prefix}{key}", "required", {}))
         for key, item in value.items():
             if key not in properties:
-                if schema.get("additionalProperties", True) is False:
+                more = schema.get("additionalProperties", True)
+                if more is False or not _clean_text(key):
                     errors.append((f"{prefix}{key}", "unknown", {}))
+                elif isinstance(more, Mapping):
+                    out[key] = _check(_resolve(more), item, f"{prefix}{key}", errors)
                 continue
             out[key] = _check(_resolve(properties[key]), item, f"{prefix}{key}", errors)
         return out

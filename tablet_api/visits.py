@@ -1,3 +1,240 @@
-"""visits routes of the tablet API."""
+"""Video visits on the tablet: contacts, the sessions open for booking, bookings and joining."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from backoffice.db import utcnow
+from backoffice.visits import services as visits
+from backoffice.visits.models import Booking, Contact
+from backoffice.web.base import get_db
+
+from . import http
+from .api import bp
+from .openapi import INMATE, endpoint
+from .schemas import PAGE_QUERY
+
+
+def rules() -> visits.VisitRules:
+    cached = current_app.extensions.get("tablet_visit_rules")
+    if cached is None:
+        cached = visits.VisitRules.from_settings(http.settings())
+        current_app.extensions["tablet_visit_rules"] = cached
+    return cached  # type: ignore[no-any-return]
+
+
+def contact_json(contact: Contact) -> dict[str, Any]:
+    return {
+        "id": contact.id,
+        "full_name": contact.full_name,
+        "relation": contact.relation,
+        "status": contact.status_for_inmate,
+        "requested_at": contact.requested_at.isoformat(),
+    }
+
+
+def booking_json(booking: Booking) -> dict[str, Any]:
+    return {
+        "id": booking.id,
+        "status": booking.status,
+        "contact_id": booking.contact_id,
+        "contact_name": booking.contact.full_name,
+        "starts_at": booking.slot.starts_at.isoformat(),
+        "ends_at": booking.slot.ends_at.isoformat(),
+        "hold_expires_at": booking.hold_expires_at.isoformat(),
+        "quota_exempt": booking.quota_exempt,
+    }
+
+
+def _done(data: Any, status: int = 200) -> Any:
+    get_db().commit()
+    return http.json_response(data, status=status)
+
+
+@endpoint(
+    bp,
+    "/contacts",
+    "GET",
+    summary="The people the inmate asked to call, with staff's decision",
+    tag="visits",
+    auth=INMATE,
+    response="Contacts",
+    etag=True,
+)
+def list_contacts() -> Any:
+    contacts = visits.contacts_of(get_db(), http.inmate())
+    return http.json_response({"items": [contact_json(c) for c in contacts]})
+
+
+@endpoint(
+    bp,
+    "/contacts",
+    "POST",
+    summary="Ask to add a person to call; staff approve or refuse",
+    tag="visits",
+    auth=INMATE,
+    body="NewContact",
+    status=201,
+    response="Contact",
+    errors=(403, 409),
+    example={"full_name": "Maria Tamm", "relation": "spouse", "phone": "+3725551234"},
+)
+def add_contact() -> Any:
+    data = http.body()
+    contact = visits.request_contact(
+        get_db(),
+        http.actor(),
+        http.inmate(),
+        full_name=data["full_name"],
+        relation=data["relation"],
+        phone=data.get("phone", ""),
+        email=data.get("email", ""),
+        now=utcnow(),
+    )
+    return _done(contact_json(contact), status=201)
+
+
+@endpoint(
+    bp,
+    "/visit-slots",
+    "GET",
+    summary="Video-call sessions the inmate may book now, with places left",
+    tag="visits",
+    auth=INMATE,
+    response="VisitSlots",
+    errors=(403,),
+)
+def visit_slots() -> Any:
+    offers = visits.available_slots(get_db(), http.inmate(), utcnow(), rules())
+    return _done(
+        {
+            "items": [
+                {
+                    "slot_id": o.slot_id,
+                    "starts_at": o.starts_at.isoformat(),
+                    "ends_at": o.ends_at.isoformat(),
+                    "places_left": o.places_left,
+                    "within_quota": o.within_quota,
+                }
+                for o in offers
+            ]
+        }
+    )
+
+
+@endpoint(
+    bp,
+    "/bookings",
+    "GET",
+    summary="The inmate's video calls, latest session first, in pages",
+    tag="visits",
+    auth=INMATE,
+    response="BookingPage",
+    query=PAGE_QUERY,
+    etag=True,
+)
+def list_bookings() -> Any:
+    q = http.query()
+    bookings = visits.bookings_of(get_db(), http.inmate())
+    if "cursor" in q:
+        # bookings_of orders by session, so the cursor is a position, not an id.
+        bookings = bookings[int(q["cursor"]) :]
+        start = int(q["cursor"])
+    else:
+        start = 0
+    page = bookings[: q["limit"]]
+    more = len(bookings) > q["limit"]
+    return http.json_response(
+        {
+            "items": [booking_json(b) for b in page],
+            "next_cursor": str(start + q["limit"]) if more else None,
+        }
+    )
+
+
+@endpoint(
+    bp,
+    "/bookings",
+    "POST",
+    summary="Hold a place in a session for a call with an approved contact (confirm it next)",
+    tag="visits",
+    auth=INMATE,
+    body="NewBooking",
+    status=201,
+    response="Booking",
+    errors=(403, 404, 409),
+    example={"slot_id": 1, "contact_id": 1},
+)
+def hold_booking() -> Any:
+    data = http.body()
+    booking = visits.hold_slot(
+        get_db(),
+        http.actor(),
+        http.inmate(),
+        data["slot_id"],
+        data["contact_id"],
+        utcnow(),
+        rules(),
+        rebook_of=data.get("rebook_of"),
+    )
+    return _done(booking_json(booking), status=201)
+
+
+@endpoint(
+    bp,
+    "/bookings/<int:booking_id>/confirm",
+    "POST",
+    summary="Confirm a held call; the contact is sent an invitation",
+    tag="visits",
+    auth=INMATE,
+    response="Booking",
+    errors=(403, 409),
+)
+def confirm_booking(booking_id: int) -> Any:
+    confirmed = visits.confirm_booking(
+        get_db(), http.actor(), http.inmate(), booking_id, utcnow(), rules()
+    )
+    return _done(booking_json(confirmed.booking))
+
+
+@endpoint(
+    bp,
+    "/bookings/<int:booking_id>/cancel",
+    "POST",
+    summary="Cancel a held or confirmed call before it starts",
+    tag="visits",
+    auth=INMATE,
+    response="Booking",
+    errors=(403, 409),
+)
+def cancel_booking(booking_id: int) -> Any:
+    booking = visits.cancel_booking(
+        get_db(), http.actor(), http.inmate(), booking_id, utcnow(), rules()
+    )
+    return _done(booking_json(booking))
+
+
+@endpoint(
+    bp,
+    "/bookings/<int:booking_id>/join",
+    "POST",
+    summary="The room link and token for a confirmed call, inside its join window only",
+    tag="visits",
+    auth=INMATE,
+    response="RoomToken",
+    errors=(403, 409),
+)
+def join_booking(booking_id: int) -> Any:
+    token = visits.join_token_for_inmate(
+        get_db(), http.inmate(), booking_id, utcnow(), rules(), actor=http.actor()
+    )
+    return _done(
+        {
+            "url": token.url,
+            "room": token.room,
+            "token": token.token,
+            "expires_at": token.expires_at.isoformat(),
+        }
+    )
