@@ -131,6 +131,7 @@ def department(code: str) -> Any:
     scope = services.staff_scope(db, actor)
     if not scope.sees_department(code) and code not in scope.supervises:
         abort(404)
+    today = services.staff_today(db, scope, rules())
     return render_template(
         "requests/department.html",
         code=code,
@@ -138,7 +139,8 @@ def department(code: str) -> Any:
         view=view,
         views=services.QUEUE_VIEWS,
         cases=services.queue(db, actor, rules(), code, view=view),
-        today=services.staff_today(db, scope, rules()),
+        today=today,
+        soon=rules().calendar.add(today, rules().due_soon_working_days),
         type_name=_type_name,
     )
 
