@@ -143,7 +143,7 @@ def chart(rows: Sequence[AnswerStats], deadline_days: int | None = None) -> Char
         for i, r in enumerate(rows)
     ]
     return Chart(
-        width=label_width + plot_width + 80,
+        width=label_width + plot_width + 110,
         height=10 + len(rows) * ROW + 30,
         label_width=label_width,
         plot_width=plot_width,

@@ -118,6 +118,7 @@ def index() -> Any:
         queues=services.department_queues(db, actor, rules()),
         escalated=services.escalated_to_me(db, actor),
         scope=services.staff_scope(db, actor),
+        department_name=rules().catalogue.department_name,
     )
 
 
