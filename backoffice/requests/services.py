@@ -1092,8 +1092,16 @@ def add_note(
     if not 1 <= len(body) <= NOTE_MAX:
         raise InvalidInput(f"Note: write 1 to {NOTE_MAX} characters.")
     _touch(case_, now)
+    # The department that wrote it, so the inmate's history still names it after a forward.
     event = _event(
-        db, case_, actor, EventKind.NOTE, now=now, body=body, visible_to_inmate=visible_to_inmate
+        db,
+        case_,
+        actor,
+        EventKind.NOTE,
+        now=now,
+        body=body,
+        visible_to_inmate=visible_to_inmate,
+        to_department=case_.department_code,
     )
     record(
         db,

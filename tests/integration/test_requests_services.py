@@ -227,6 +227,7 @@ def test_forwarding_moves_the_case_and_keeps_its_history(
     nurse = handler("nurse", "healthcare")
     case = submit(db, rules, inmate)
     services.claim(db, clerk, case.id, now=NOW)
+    services.add_note(db, clerk, case.id, "Passing this on.", visible_to_inmate=True, now=NOW)
     services.forward(
         db, clerk, rules, case.id, "healthcare", "About the medical unit's shower", now=NOW
     )
@@ -246,7 +247,10 @@ def test_forwarding_moves_the_case_and_keeps_its_history(
     ]
     assert ("forwarded", "wing_office", "healthcare") in kinds
     seen = services.get_for_inmate(db, rules, inmate, case.id)
-    assert [e.title for e in seen.entries][-1] == "Passed to Healthcare"
+    assert [e.title for e in seen.entries][-2:] == [
+        "Message from Wing office",
+        "Passed to Healthcare",
+    ]
     assert "medical unit" not in repr(seen)  # the reason is for staff
     with pytest.raises(InvalidInput, match="already with healthcare"):
         services.forward(db, nurse, rules, case.id, "healthcare")
