@@ -15,7 +15,9 @@ NotFound (404), Forbidden (403), Conflict (409), InvalidInput (422).
         -> Contact (pending; refused on the spot when it matches a bar)
     available_slots(db, inmate, now, rules) -> list[SlotOffer]
         Sessions 2..28 days ahead (settings) in the inmate's prison, not on blocked dates,
-        with places left and whether the inmate's weekly quota allows one more.
+        with places left and whether the inmate's weekly quota allows one more. It creates
+        the horizon's slot rows from the session templates when missing: commit afterwards,
+        so that the slot ids it returns stay valid for hold_slot.
     hold_slot(db, actor, inmate, slot_id, contact_id, now, rules, *, via=None, rebook_of=None)
         -> Booking (status "held" until `hold_expires_at`, 10 minutes by default). `via` is
         "tablet" or "booth" (None: the cell's tablet if it has one, else a free booth).
@@ -534,6 +536,15 @@ def block_date(
     prison = db.get(Prison, prison_id)
     if prison is None:
         raise NotFound("No such prison.")
+    zone = _zone(prison)
+    day_slots = (
+        Slot.prison_id == prison_id,
+        Slot.starts_at >= _day_start(day, zone),
+        Slot.starts_at < _day_start(day + timedelta(days=1), zone),
+    )
+    # The day's slots are locked first, like hold_slot does: a hold racing with the block either
+    # commits before (and is cancelled below) or waits and then sees the blocked day.
+    db.execute(select(Slot.id).where(*day_slots).order_by(Slot.id).with_for_update()).all()
     blocked = BlockedDate(
         prison_id=prison_id, blocked_on=day, reason=reason, created_at=now, created_by=actor.name
     )
@@ -552,16 +563,11 @@ def block_date(
         day=day.isoformat(),
         reason=reason,
     )
-    zone = _zone(prison)
     stmt = (
         select(Booking)
         .join(Slot, Slot.id == Booking.slot_id)
-        .where(
-            Slot.prison_id == prison_id,
-            Slot.starts_at >= _day_start(day, zone),
-            Slot.starts_at < _day_start(day + timedelta(days=1), zone),
-            Booking.status.in_(ACTIVE_BOOKING),
-        )
+        .where(*day_slots, Booking.status.in_(ACTIVE_BOOKING))
+        .order_by(Booking.id)
     )
     _cancel_future(db, actor, list(db.scalars(stmt)), f"date blocked: {reason}", now)
     return blocked
@@ -912,8 +918,9 @@ def hold_slot(
     rules = _rules(rules)
     inmate = _lock_inmate(db, inmate.id)
     _check_active(inmate)
-    contact = db.get(Contact, contact_id)
-    if contact is None or contact.inmate_id != inmate.id:
+    # Locked so that a withdrawal of approval cannot slip between this check and the commit.
+    contact = _contact(db, contact_id)
+    if contact.inmate_id != inmate.id:
         raise NotFound("No such contact.", contact_id=contact_id)
     if not contact.approved:
         raise Forbidden(f"{contact.full_name} is not an approved contact yet.")
@@ -1470,7 +1477,8 @@ def sweep(db: Session, actor: Actor, now: datetime) -> SweepResult:
         select(Booking)
         .where(Booking.status == B.HELD.value, Booking.hold_expires_at <= now)
         .order_by(Booking.id)
-    ):
+        .with_for_update()
+    ).all():
         _move(db, actor, booking, B.EXPIRED, now, reason="not confirmed in time")
         expired += 1
     departed = db.scalars(
