@@ -433,7 +433,7 @@ def _type(where: _Where, code: str, raw: Any, departments: Mapping[str, Departme
         code=code,
         name=_text(where, raw.get("name"), "name", code),
         help=_text(where, raw.get("help"), "help", code),
-        department=department,
+        department=str(department),
         deadline_working_days=deadline,
         fields=fields,
         one_open_at_a_time=_bool(where, raw, "one_open_at_a_time", False, code),
