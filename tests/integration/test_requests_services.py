@@ -418,16 +418,17 @@ def test_deadlines_count_working_days_across_weekends_and_holidays(
     inmate = make_inmate()
     friday = datetime(2026, 3, 6, 10, tzinfo=UTC)
     saturday = datetime(2026, 3, 7, 10, tzinfo=UTC)
-    # Good Friday 3 April 2026 is a holiday in settings: Thursday 2nd + 3 = Tuesday 7th... plus
-    # one more day for the holiday.
+    # Good Friday, 3 April 2026, is a holiday in settings.
     before_easter = datetime(2026, 4, 2, 10, tzinfo=UTC)
     assert submit(db, rules, inmate, now=friday).due_on == date(2026, 3, 13)
     assert submit(db, rules, inmate, now=saturday).due_on == date(2026, 3, 13)
     doctor = submit(db, rules, inmate, "see_doctor", DOCTOR, now=before_easter)
     assert doctor.due_on == date(2026, 4, 8)  # Mon 6, Tue 7, Wed 8 (Fri 3 is a holiday)
-    # Late on a Friday evening in UTC is already Saturday in Tallinn.
-    late_friday = datetime(2026, 3, 6, 22, 30, tzinfo=UTC)
-    assert submit(db, rules, inmate, now=late_friday).due_on == date(2026, 3, 13)
+    # Late on a Thursday evening in UTC is already Friday in Tallinn: the prison's day counts.
+    late_thursday = datetime(2026, 3, 5, 22, 30, tzinfo=UTC)
+    assert submit(db, rules, inmate, now=late_thursday).due_on == date(2026, 3, 13)
+    early_thursday = datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
+    assert submit(db, rules, inmate, now=early_thursday).due_on == date(2026, 3, 12)
     extra = WorkingDays([date(2026, 3, 9)])
     with_holiday = replace(rules, calendar=extra)
     case = services.submit(
