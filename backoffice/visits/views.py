@@ -330,4 +330,6 @@ def join_now(token: str) -> Any:
         db.rollback()
         return render_template("visits/join.html", error=error.message), error.status
     db.commit()
-    return redirect(room.url)
+    # A link, not a redirect: the CSP's form-action 'self' would stop a redirect to the
+    # conferencing server after a form post.
+    return render_template("visits/join.html", error=None, room=room)
