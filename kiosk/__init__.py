@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from backoffice.settings import Settings
+from backoffice.signin import agent_api
 from backoffice.web.base import health_blueprint, init_common
 
 from . import views
@@ -31,7 +32,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_i18n(app, list(settings["languages"]))
     app.register_blueprint(health_blueprint())
     app.register_blueprint(views.bp)
-    views.register_optional(app)
+    # The kiosk agent's card endpoints (challenge, answer, removal) under /agent.
+    agent_api.init_app(app)
     for endpoint in views.SIGN_IN_ENDPOINTS:
         if endpoint in app.view_functions:
             app.view_functions[endpoint] = limiter.limit(

@@ -35,6 +35,12 @@ CSP = (
 PERMISSIONS = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=()"
 
 
+def _open(endpoint: str) -> bool:
+    # The kiosk agent is not a browser: it sends the device credential on every call and its
+    # blueprint checks it (backoffice/signin/agent_api.py).
+    return endpoint in OPEN_ENDPOINTS or endpoint.startswith("agent.")
+
+
 def current_device() -> Device | None:
     return g.get("kiosk_device")
 
@@ -64,7 +70,7 @@ def init_security(app: Flask, settings: Settings, limiter: Limiter) -> None:
             device = authenticate_device(get_db(), credential)
             if device is not None and device.kind == DeviceKind.KIOSK:
                 g.kiosk_device = device
-        if g.kiosk_device is None and request.endpoint not in OPEN_ENDPOINTS:
+        if g.kiosk_device is None and not _open(request.endpoint or ""):
             return render_template("kiosk/not_a_kiosk.html"), 403
         return None
 

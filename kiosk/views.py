@@ -691,8 +691,3 @@ def sign_in_card_pin() -> Any:
 
 # Sign-in attempts have their own, lower rate limit (per kiosk).
 SIGN_IN_ENDPOINTS = ("kiosk.sign_in_pin", "kiosk.sign_in_face", "kiosk.sign_in_card_pin")
-
-
-def register_optional(app: Any) -> None:
-    """Blueprints of other features that the kiosk serves when they are installed."""
-    return None

@@ -27,6 +27,7 @@ from backoffice.settings import Settings
 from backoffice.shop import services as shop
 from backoffice.shop.models import Category, Order, Product, ShopSchedule
 from backoffice.signin import services as signin
+from hardware.cards import card_response
 from kiosk import create_app
 from kiosk.security import DEVICE_COOKIE
 from tests.conftest import test_settings, wing_of
@@ -320,3 +321,37 @@ def test_sign_in_attempts_are_rate_limited_per_kiosk(
     codes = [sign_in(client, estonian.prison_number, "9513").status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
     app.extensions["cellgate"]["engine"].dispose()
+
+
+def test_a_card_in_the_reader_reaches_the_screen_which_asks_for_the_pin(
+    app: Flask, kiosks: dict[str, str], estonian: Inmate, db: Session, system: Actor
+):
+    card, key = signin.issue_card(db, system, estonian)
+    db.commit()
+    screen = kiosk_client(app, kiosks["kiosk-a"])
+    assert screen.get("/sign-in/card", headers={"Accept": "application/json"}).json == {
+        "pin_needed": False
+    }
+    # The kiosk agent (hardware/agent.py) relays the card's challenge and answer.
+    agent = app.test_client()
+    bearer = {"Authorization": f"Bearer {kiosks['kiosk-a']}"}
+    challenge = agent.post(
+        "/agent/card/challenge", json={"card_number": card.card_number}, headers=bearer
+    ).json
+    answer = card_response(key, bytes.fromhex(challenge["challenge"]))
+    verified = agent.post(
+        "/agent/card/verify",
+        json={"challenge_id": challenge["challenge_id"], "response": answer.hex()},
+        headers=bearer,
+    )
+    assert verified.json["status"] == "pin-required"
+    # The start screen's next look at the reader sends the inmate to the PIN.
+    state = screen.get("/sign-in/card", headers={"Accept": "application/json"}).json
+    assert state["pin_needed"] and state["redirect"] == "/sign-in/card/pin"
+    page = screen.get("/sign-in/card/pin")
+    assert "Mart" in page.text
+    response = screen.post("/sign-in/card/pin", data={"csrf_token": csrf(page.data), "pin": PIN})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/home")
+    assert screen.get("/home").status_code == 200
+    # Without the kiosk's credential the agent's endpoints answer nothing.
+    assert agent.post("/agent/card/challenge", json={"card_number": "x"}).status_code == 401
