@@ -650,3 +650,19 @@ def test_two_kiosks_submitting_at_once_still_leave_one_open_case(
     assert outcome["second"].startswith("You already have an open request of this kind")
     with factory() as check:
         assert check.scalar(select(func.count()).select_from(Request)) == 1
+
+
+def test_each_prison_offers_its_own_types_in_its_own_order(
+    db: Session, rules: services.Rules, make_inmate: Callable[..., Inmate]
+) -> None:
+    offered = {"TST": ("complaint", "see_doctor"), "*": ("court_form",)}
+    local = replace(rules, catalogue=replace(rules.catalogue, offered=offered))
+    inmate = make_inmate(language="et")
+    assert [(t.code, t.name) for t in services.types_for_inmate(local, inmate)] == [
+        ("complaint", "Kaebus"),
+        ("see_doctor", "Arsti vastuvõtt"),
+    ]
+    with pytest.raises(InvalidInput, match="Seda taotlust teie vanglas esitada ei saa"):
+        services.submit(
+            db, inmate_actor(inmate), local, inmate, "court_form", {"form": "Legal aid"}
+        )
