@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from . import migrate
+from .accounts.cli import retention_group
 from .audit.services import Actor
 from .db import make_engine, make_session_factory
 from .errors import ServiceError
@@ -73,6 +74,7 @@ def db_current(settings: Settings) -> None:
 
 
 main.add_command(ledger_group)
+main.add_command(retention_group)
 main.add_command(money_group)
 main.add_command(requests_group)
 main.add_command(visits_group)

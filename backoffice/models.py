@@ -4,6 +4,7 @@ Alembic and for the test that compares models with migrations."""
 from ledger import models as ledger_models  # noqa: F401
 from tablet_api import models as tablet_models  # noqa: F401
 
+from .accounts import models as accounts_models  # noqa: F401
 from .audit import models as audit_models  # noqa: F401
 from .devices import models as device_models  # noqa: F401
 from .money import models as money_models  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf import CSRFProtect
 
+from ..accounts.views import init_app as init_accounts
 from ..requests.views import init_app as init_requests
 from ..settings import Settings
 from ..visits.views import init_app as init_visits
@@ -28,5 +29,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(views_bp)
     init_visits(app)
     init_requests(app)
+    init_accounts(app)
     app.after_request(lambda response: set_security_headers(response, CSP))
     return app

@@ -1,0 +1,446 @@
+"""Family deposits from bank statements: a preview of what an import would do, the import, and
+the security officer's decision on held deposits.
+
+Every statement line is checked before any money moves. A line is held for a security officer
+when, within the check window (the booking day and the days before it, `accounts.check_days` in
+all), the inmate would have more than `max_senders_per_inmate` different senders, or the sender
+would have paid more than `max_inmates_per_sender` different inmates, or its amount is over
+`hold_over_cents`. Earlier lines of the same file count too. Money is credited through
+backoffice.money.services.receive_money (the income split) under a key made from the bank's
+reference, so a statement line imported twice is credited once.
+
+    preview_import(db, prison, csv_text, *, rules) -> list[LineOutcome]   (changes nothing)
+    import_statement(db, actor, prison, csv_text, *, rules, income) -> ImportResult
+    release_deposit(db, actor, deposit_id, reason, *, income) -> Deposit
+    return_deposit(db, actor, deposit_id, reason) -> Deposit
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+import ledger
+
+from ..audit.services import Actor, record
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..money.services import receive_money
+from ..people.models import Inmate, InmateStatus, Prison
+from ..settings import Settings
+from ..staff.models import Role
+from .csvimport import StatementLine, parse_statement
+from .models import DEPOSIT_TRANSITIONS, Deposit, DepositStatus
+from .services import is_month_closed, local_today
+
+
+@dataclass(frozen=True)
+class SecurityRules:
+    check_days: int = 7
+    max_senders_per_inmate: int = 3
+    max_inmates_per_sender: int = 3
+    hold_over_cents: int = 12000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SecurityRules:
+        section = settings["accounts"]
+        return cls(
+            check_days=section["check_days"],
+            max_senders_per_inmate=section["max_senders_per_inmate"],
+            max_inmates_per_sender=section["max_inmates_per_sender"],
+            hold_over_cents=section["hold_over_cents"],
+        )
+
+
+@dataclass(frozen=True)
+class LineOutcome:
+    """What happens (or would happen) to one line: credit, hold, duplicate or error."""
+
+    line: StatementLine
+    action: str  # credit | hold | duplicate | error
+    inmate: Inmate | None
+    reasons: tuple[str, ...] = ()
+    deposit_id: int | None = None
+
+    @property
+    def message(self) -> str:
+        if self.action == "error":
+            return self.line.error
+        return "; ".join(self.reasons)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    batch: str
+    outcomes: list[LineOutcome]
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def credited_cents(self) -> int:
+        return sum(o.line.amount_cents for o in self.outcomes if o.action == "credit")
+
+
+def ledger_key(bank_reference: str) -> str:
+    return f"bank:{bank_reference}"
+
+
+def _sender_key(deposit: Deposit) -> str:
+    return deposit.sender_account or "name:" + " ".join(deposit.sender_name.lower().split())
+
+
+@dataclass
+class _Window:
+    """Deposits seen in the check window: stored ones, then this file's earlier lines."""
+
+    senders_of: dict[int, list[tuple[str, date]]]
+    inmates_of: dict[str, list[tuple[int, date]]]
+
+
+def _earlier(
+    db: Session, window: _Window, rules: SecurityRules, inmate_id: int, sender: str, day: date
+) -> tuple[set[str], set[int]]:
+    since = day - timedelta(days=rules.check_days - 1)
+    senders = {s for s, on in window.senders_of.get(inmate_id, []) if since <= on <= day}
+    inmates = {i for i, on in window.inmates_of.get(sender, []) if since <= on <= day}
+    sender_filter = (
+        Deposit.sender_account == sender
+        if not sender.startswith("name:")
+        else (Deposit.sender_account == "")
+    )
+    stored = db.execute(
+        select(Deposit.inmate_id, Deposit.sender_account, Deposit.sender_name).where(
+            Deposit.booked_on >= since,
+            Deposit.booked_on <= day,
+            or_(Deposit.inmate_id == inmate_id, sender_filter),
+        )
+    ).all()
+    for stored_inmate, account, name in stored:
+        key = account or "name:" + " ".join(name.lower().split())
+        if stored_inmate == inmate_id:
+            senders.add(key)
+        if key == sender:
+            inmates.add(stored_inmate)
+    return senders, inmates
+
+
+def hold_reasons(
+    db: Session, rules: SecurityRules, window: _Window, line: StatementLine, inmate: Inmate
+) -> list[str]:
+    """The security rules this line meets (none: it may be credited)."""
+    assert line.booked_on is not None
+    sender = line.sender_key
+    senders, inmates = _earlier(db, window, rules, inmate.id, sender, line.booked_on)
+    senders.add(sender)
+    inmates.add(inmate.id)
+    reasons = []
+    if len(senders) > rules.max_senders_per_inmate:
+        reasons.append(
+            f"{inmate.prison_number} would have {len(senders)} different senders within "
+            f"{rules.check_days} days (more than {rules.max_senders_per_inmate})"
+        )
+    if len(inmates) > rules.max_inmates_per_sender:
+        reasons.append(
+            f"this sender would have paid {len(inmates)} different inmates within "
+            f"{rules.check_days} days (more than {rules.max_inmates_per_sender})"
+        )
+    if line.amount_cents > rules.hold_over_cents:
+        reasons.append(
+            f"{line.amount_cents / 100:.2f} is over the single-amount limit of "
+            f"{rules.hold_over_cents / 100:.2f}"
+        )
+    return reasons
+
+
+def _evaluate(
+    db: Session, prison: Prison, lines: list[StatementLine], rules: SecurityRules
+) -> list[LineOutcome]:
+    numbers = {line.prison_number for line in lines if line.prison_number}
+    inmates = (
+        {
+            i.prison_number: i
+            for i in db.scalars(select(Inmate).where(Inmate.prison_number.in_(numbers)))
+        }
+        if numbers
+        else {}
+    )
+    references = [line.bank_reference for line in lines if line.bank_reference]
+    done = (
+        {
+            d.bank_reference: d
+            for d in db.scalars(select(Deposit).where(Deposit.bank_reference.in_(references)))
+        }
+        if references
+        else {}
+    )
+    today = local_today(prison.timezone)
+    window = _Window({}, {})
+    seen: dict[str, int] = {}
+    outcomes: list[LineOutcome] = []
+    for line in lines:
+        if line.error:
+            outcomes.append(LineOutcome(line, "error", None))
+            continue
+        inmate = inmates.get(line.prison_number)
+        error = ""
+        assert line.booked_on is not None
+        if line.bank_reference in seen:
+            error = f"the same bank reference as line {seen[line.bank_reference]}"
+        elif line.bank_reference in done:
+            before = done[line.bank_reference]
+            outcomes.append(
+                LineOutcome(
+                    line,
+                    "duplicate",
+                    before.inmate,
+                    (
+                        f"imported before on {before.imported_at:%Y-%m-%d} ({before.status}); "
+                        "not credited again",
+                    ),
+                    before.id,
+                )
+            )
+            seen[line.bank_reference] = line.line
+            continue
+        elif inmate is None or inmate.prison_id != prison.id:
+            error = f"no inmate {line.prison_number} in {prison.name}"
+        elif inmate.status != InmateStatus.ACTIVE:
+            error = f"{line.prison_number} is {inmate.status}: return the money to the sender"
+        elif line.booked_on > today:
+            error = f"booked on {line.booked_on.isoformat()}, which is in the future"
+        elif is_month_closed(db, prison.id, line.booked_on):
+            error = f"{line.booked_on:%B %Y} is closed; book it in an open month"
+        seen.setdefault(line.bank_reference, line.line)
+        if error:
+            bad = StatementLine(**{**line.__dict__, "error": error})
+            outcomes.append(LineOutcome(bad, "error", inmate))
+            continue
+        assert inmate is not None
+        reasons = hold_reasons(db, rules, window, line, inmate)
+        window.senders_of.setdefault(inmate.id, []).append((line.sender_key, line.booked_on))
+        window.inmates_of.setdefault(line.sender_key, []).append((inmate.id, line.booked_on))
+        outcomes.append(LineOutcome(line, "hold" if reasons else "credit", inmate, tuple(reasons)))
+    return outcomes
+
+
+def preview_import(
+    db: Session, prison: Prison, csv_text: str, *, rules: SecurityRules
+) -> list[LineOutcome]:
+    """What importing this statement would do, line by line. Changes nothing."""
+    return _evaluate(db, prison, parse_statement(csv_text), rules)
+
+
+def import_statement(
+    db: Session,
+    actor: Actor,
+    prison: Prison,
+    csv_text: str,
+    *,
+    rules: SecurityRules,
+    income: ledger.IncomeRules,
+) -> ImportResult:
+    """Credit the good lines (split by the income rules), hold the suspicious ones for a
+    security officer, skip lines imported before, and report the bad ones (nothing is done with
+    them: fix them and import the file again)."""
+    lines = parse_statement(csv_text)
+    batch = "B" + hashlib.sha256(csv_text.encode()).hexdigest()[:16]
+    outcomes = _evaluate(db, prison, lines, rules)
+    result: list[LineOutcome] = []
+    for outcome in outcomes:
+        if outcome.action not in ("credit", "hold"):
+            result.append(outcome)
+            continue
+        line, inmate = outcome.line, outcome.inmate
+        assert inmate is not None and line.booked_on is not None
+        deposit = Deposit(
+            bank_reference=line.bank_reference,
+            prison_id=prison.id,
+            inmate_id=inmate.id,
+            booked_on=line.booked_on,
+            amount_cents=line.amount_cents,
+            sender_name=line.sender_name,
+            sender_account=line.sender_account,
+            message=line.message,
+            status=(
+                DepositStatus.CREDITED.value
+                if outcome.action == "credit"
+                else DepositStatus.HELD.value
+            ),
+            hold_reasons=list(outcome.reasons),
+            import_batch=batch,
+            imported_by=actor.name,
+            decided_by="",
+            decision_reason="",
+            ledger_key=ledger_key(line.bank_reference),
+        )
+        db.add(deposit)
+        db.flush()
+        if outcome.action == "credit":
+            _credit(db, actor, deposit, inmate, income)
+        else:
+            record(
+                db,
+                actor,
+                "accounts.deposit_held",
+                target_type="inmate",
+                target_id=inmate.id,
+                deposit_id=deposit.id,
+                amount_cents=deposit.amount_cents,
+                reasons=list(outcome.reasons),
+            )
+        result.append(
+            LineOutcome(line, outcome.action, inmate, outcome.reasons, deposit_id=deposit.id)
+        )
+    imported = ImportResult(batch, result)
+    record(
+        db,
+        actor,
+        "accounts.statement_imported",
+        target_type="prison",
+        target_id=prison.id,
+        batch=batch,
+        credited=imported.count("credit"),
+        held=imported.count("hold"),
+        duplicates=imported.count("duplicate"),
+        errors=imported.count("error"),
+        credited_cents=imported.credited_cents,
+    )
+    return imported
+
+
+def _credit(
+    db: Session, actor: Actor, deposit: Deposit, inmate: Inmate, income: ledger.IncomeRules
+) -> None:
+    # The journal keeps the bank's reference, never the sender's name: the journal cannot be
+    # changed, and the sender's name must be pseudonymised one day (see retention.py).
+    receive_money(
+        db,
+        actor,
+        inmate,
+        key=deposit.ledger_key,
+        amount_cents=deposit.amount_cents,
+        source_code="family_deposits",
+        code=ledger.TransferCode.DEPOSIT,
+        reason=f"family deposit {deposit.booked_on.isoformat()}",
+        rules=income,
+        reference=deposit.bank_reference,
+    )
+
+
+def _held(db: Session, actor: Actor, deposit_id: int, prison_id: int | None) -> Deposit:
+    if actor.kind != "staff" or not ({Role.OFFICER.value, Role.ADMIN.value} & actor.roles):
+        raise Forbidden("only a security officer decides on held deposits")
+    deposit = db.scalar(select(Deposit).where(Deposit.id == deposit_id).with_for_update())
+    if deposit is None or (prison_id is not None and deposit.prison_id != prison_id):
+        raise NotFound(f"no deposit {deposit_id}")
+    if deposit.status != DepositStatus.HELD:
+        raise Conflict(
+            f"deposit {deposit_id} is {deposit.status}"
+            + (f" by {deposit.decided_by}" if deposit.decided_by else "")
+            + "; only a held deposit can be released or returned"
+        )
+    return deposit
+
+
+def _decide(deposit: Deposit, actor: Actor, status: DepositStatus, reason: str) -> None:
+    assert status in DEPOSIT_TRANSITIONS[DepositStatus(deposit.status)]
+    deposit.status = status.value
+    deposit.decided_by = actor.name
+    deposit.decided_at = datetime.now(UTC)
+    deposit.decision_reason = reason
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if len(reason) < 5:
+        raise InvalidInput("give the reason for the decision (at least 5 characters)")
+    return reason[:500]
+
+
+def release_deposit(
+    db: Session,
+    actor: Actor,
+    deposit_id: int,
+    reason: str,
+    *,
+    income: ledger.IncomeRules,
+    prison_id: int | None = None,
+) -> Deposit:
+    """A security officer lets a held deposit through: it is credited now (split as usual)."""
+    reason = _reason(reason)
+    deposit = _held(db, actor, deposit_id, prison_id)
+    inmate = deposit.inmate
+    if inmate.status != InmateStatus.ACTIVE:
+        raise Conflict(f"{inmate.prison_number} is {inmate.status}: return the deposit instead")
+    _credit(db, actor, deposit, inmate, income)
+    _decide(deposit, actor, DepositStatus.RELEASED, reason)
+    db.flush()
+    record(
+        db,
+        actor,
+        "accounts.deposit_released",
+        target_type="inmate",
+        target_id=inmate.id,
+        deposit_id=deposit.id,
+        amount_cents=deposit.amount_cents,
+        reason=reason,
+    )
+    return deposit
+
+
+def return_deposit(
+    db: Session, actor: Actor, deposit_id: int, reason: str, *, prison_id: int | None = None
+) -> Deposit:
+    """A security officer sends a held deposit back to the sender: nothing is credited."""
+    reason = _reason(reason)
+    deposit = _held(db, actor, deposit_id, prison_id)
+    _decide(deposit, actor, DepositStatus.RETURNED, reason)
+    db.flush()
+    record(
+        db,
+        actor,
+        "accounts.deposit_returned",
+        target_type="inmate",
+        target_id=deposit.inmate_id,
+        deposit_id=deposit.id,
+        amount_cents=deposit.amount_cents,
+        reason=reason,
+    )
+    return deposit
+
+
+def deposits(
+    db: Session, *, prison_id: int | None, status: str = "", limit: int = 200
+) -> list[Deposit]:
+    stmt = select(Deposit)
+    if prison_id is not None:
+        stmt = stmt.where(Deposit.prison_id == prison_id)
+    if status:
+        stmt = stmt.where(Deposit.status == status)
+    return list(db.scalars(stmt.order_by(Deposit.id.desc()).limit(limit)))
+
+
+def held_count(db: Session, prison_id: int | None) -> int:
+    stmt = select(func.count()).select_from(Deposit).where(Deposit.status == DepositStatus.HELD)
+    if prison_id is not None:
+        stmt = stmt.where(Deposit.prison_id == prison_id)
+    return int(db.scalar(stmt) or 0)
+
+
+def as_dict(outcome: LineOutcome) -> dict[str, Any]:
+    line = outcome.line
+    return {
+        "line": line.line,
+        "action": outcome.action,
+        "booked_on": line.booked_on.isoformat() if line.booked_on else "",
+        "amount_cents": line.amount_cents,
+        "sender_name": line.sender_name,
+        "prison_number": line.prison_number,
+        "bank_reference": line.bank_reference,
+        "message": outcome.message,
+    }
