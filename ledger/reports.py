@@ -170,7 +170,8 @@ _CHAIN_COLUMNS = (
 def verify_chain(db: Session) -> ChainReport:
     """Walk each ledger's journal in order and recompute every link; report the first break."""
     checked = 0
-    for ledger in db.scalars(select(Ledger).order_by(Ledger.id)).all():
+    heads = select(Ledger).order_by(Ledger.id).execution_options(populate_existing=True)
+    for ledger in db.scalars(heads).all():
         count, problem = _walk(db, ledger)
         checked += count
         if problem:

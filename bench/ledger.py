@@ -1,0 +1,264 @@
+"""Ledger throughput on PostgreSQL, against a plain-SQL baseline measured in the same run.
+
+Prints one JSON object per line ("metric", "value", "unit", and what it measured):
+- transfers per second through `ledger.transfer` with 1 and 16 worker processes, on hot
+  accounts (everyone on the same two inmates, both ways) and on spread accounts (1,000 inmates);
+- the same transfer as plain SQL on the same server (lock two rows in id order, two updates,
+  insert the transfer and two entries) and the ledger's rate as a ratio of it;
+- the time of a 10,000-inmate wage run with income splits.
+
+Each figure is the median of ROUNDS runs of SECONDS each, ledger and baseline interleaved.
+Runs in a temporary database that it creates and drops. Usage: python bench/ledger.py
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import random
+import secrets
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import ledger
+from backoffice import migrate
+from backoffice.audit.services import Actor
+from backoffice.db import make_engine, make_session_factory
+from backoffice.money import services as money
+from backoffice.people.models import Cell, Inmate, Prison, Wing
+from ledger import TransferCode
+
+ADMIN_URL = os.environ.get(
+    "CELLGATE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SPREAD = 1000
+INMATES = 10_000
+
+
+def emit(metric: str, value: float, unit: str, **extra: object) -> None:
+    print(json.dumps({"metric": metric, "value": round(value, 3), "unit": unit, **extra}))
+    sys.stdout.flush()
+
+
+def _pairs(rng: random.Random, accounts: list[int], hot: bool) -> tuple[int, int]:
+    if hot:
+        a, b = accounts[0], accounts[1]
+        return (a, b) if rng.random() < 0.5 else (b, a)
+    a, b = rng.sample(accounts, 2)
+    return a, b
+
+
+def ledger_worker(args: tuple[str, list[int], bool, float, int]) -> int:
+    url, accounts, hot, start_at, seed = args
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    sessions = make_session_factory(engine)
+    rng = random.Random(seed)
+    done = 0
+    with sessions() as db:
+        db.execute(text("SELECT 1"))
+        db.rollback()
+        while time.time() < start_at:
+            time.sleep(0.001)
+        stop = start_at + SECONDS
+        while time.time() < stop:
+            debit, credit = _pairs(rng, accounts, hot)
+            ledger.transfer(
+                db,
+                key=f"w{seed}-{done}-{secrets.token_hex(4)}",
+                debit_account_id=debit,
+                credit_account_id=credit,
+                amount_cents=1,
+                code=TransferCode.CORRECTION,
+                requested_by="bench",
+                reason="bench",
+            )
+            db.commit()
+            done += 1
+    engine.dispose()
+    return done
+
+
+def baseline_worker(args: tuple[str, list[int], bool, float, int]) -> int:
+    url, accounts, hot, start_at, seed = args
+    rng = random.Random(seed)
+    done = 0
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as conn:
+        while time.time() < start_at:
+            time.sleep(0.001)
+        stop = start_at + SECONDS
+        while time.time() < stop:
+            debit, credit = _pairs(rng, accounts, hot)
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute(
+                    "SELECT id, balance FROM bl_accounts WHERE id IN (%s, %s) ORDER BY id "
+                    "FOR UPDATE",
+                    (debit, credit),
+                )
+                cur.fetchall()
+                cur.execute("UPDATE bl_accounts SET balance = balance - 1 WHERE id = %s", (debit,))
+                cur.execute("UPDATE bl_accounts SET balance = balance + 1 WHERE id = %s", (credit,))
+                cur.execute(
+                    "INSERT INTO bl_transfers (key, debit, credit, amount) VALUES (%s, %s, %s, 1) "
+                    "RETURNING id",
+                    (f"b{seed}-{done}-{secrets.token_hex(4)}", debit, credit),
+                )
+                transfer_id = cur.fetchone()[0]  # type: ignore[index]
+                cur.execute(
+                    "INSERT INTO bl_entries (transfer_id, account_id, amount) "
+                    "VALUES (%s, %s, -1), (%s, %s, 1)",
+                    (transfer_id, debit, transfer_id, credit),
+                )
+            done += 1
+    return done
+
+
+def measure(pool: multiprocessing.pool.Pool, worker, url, accounts, hot, workers) -> float:  # type: ignore[no-untyped-def,name-defined]
+    start_at = time.time() + 1.0
+    counts = pool.map(
+        worker, [(url, accounts, hot, start_at, random.randrange(10**9)) for _ in range(workers)]
+    )
+    return sum(counts) / SECONDS
+
+
+def setup_transfer_accounts(url: str) -> tuple[list[int], list[int]]:
+    engine = make_engine(url)
+    with make_session_factory(engine)() as db:
+        book = ledger.open_ledger(db, code="bench", currency="EUR")
+        ids = [
+            ledger.open_account(db, ledger_id=book.id, code=f"b{n}", name="b", kind="bench").id
+            for n in range(SPREAD)
+        ]
+        db.commit()
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE bl_accounts (id bigint PRIMARY KEY, balance bigint)"))
+        conn.execute(
+            text(
+                "CREATE TABLE bl_transfers (id bigserial PRIMARY KEY, key text UNIQUE, "
+                "debit bigint, credit bigint, amount bigint, created_at timestamptz DEFAULT now())"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TABLE bl_entries (id bigserial PRIMARY KEY, transfer_id bigint, "
+                "account_id bigint, amount bigint)"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO bl_accounts SELECT g, 0 FROM generate_series(1, :n) g"), {"n": SPREAD}
+        )
+    engine.dispose()
+    return ids, list(range(1, SPREAD + 1))
+
+
+def wage_run(url: str) -> list[float]:
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with sessions() as db:
+        prison = Prison(code="BEN", name="Bench prison")
+        db.add(prison)
+        db.flush()
+        wing = Wing(prison_id=prison.id, code="W", name="W")
+        db.add(wing)
+        db.flush()
+        cell = Cell(wing_id=wing.id, number="1")
+        db.add(cell)
+        db.flush()
+        rows = [
+            {
+                "prison_number": f"BEN{n:05d}",
+                "first_name": "F",
+                "last_name": "L",
+                "date_of_birth": date(1990, 1, 1),
+                "language": "et",
+                "legal_status": "convicted" if n % 3 else "remand",
+                "regime_level": "standard",
+                "prison_id": prison.id,
+                "wing_id": wing.id,
+                "cell_id": cell.id,
+                "admitted_on": date(2026, 1, 1),
+                "status": "active",
+            }
+            for n in range(INMATES)
+        ]
+        db.execute(insert(Inmate), rows)
+        inmates = list(db.query(Inmate).filter(Inmate.prison_id == prison.id))
+        money.accounts_of_inmates(db, inmates)
+        for inmate in inmates[::4]:
+            money.register_debt(db, Actor.system("bench"), inmate, creditor="court_fines",
+                                amount_cents=50_000, description="bench")  # fmt: skip
+        db.commit()
+        prison_id = prison.id
+    rules = ledger.IncomeRules(50, 20, release_fund_target_cents=265_800)
+    payroll = "\n".join(f"BEN{n:05d},{(n % 50) + 10}.{n % 100:02d}" for n in range(INMATES))
+    timings = []
+    for round_ in range(ROUNDS):
+        with sessions() as db:
+            started = time.perf_counter()
+            run = money.wage_run(db, Actor.system("bench"), payroll, key=f"wages-{round_}",
+                                 prison_id=prison_id, rules=rules)  # fmt: skip
+            db.commit()
+            timings.append(time.perf_counter() - started)
+            assert run.lines == INMATES and not run.replayed
+    with sessions() as db:
+        problems = ledger.check(db)
+        assert problems == [], problems
+    engine.dispose()
+    return timings
+
+
+def main() -> None:
+    name = f"cellgate_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        ledger_ids, baseline_ids = setup_transfer_accounts(url)
+        with multiprocessing.get_context("spawn").Pool(16) as pool:
+            for workers in (1, 16):
+                for hot in (True, False):
+                    rates: dict[str, list[float]] = {"ledger": [], "baseline": []}
+                    for _ in range(ROUNDS):
+                        rates["ledger"].append(
+                            measure(pool, ledger_worker, url, ledger_ids, hot, workers)
+                        )
+                        rates["baseline"].append(
+                            measure(pool, baseline_worker, url, baseline_ids, hot, workers)
+                        )
+                    where = "hot" if hot else "spread"
+                    ledger_rate = statistics.median(rates["ledger"])
+                    baseline_rate = statistics.median(rates["baseline"])
+                    common = {"workers": workers, "accounts": where, "rounds": rates}
+                    emit(f"ledger_transfers_{where}_{workers}w", ledger_rate, "transfers/s",
+                         **common)  # fmt: skip
+                    emit(f"baseline_transfers_{where}_{workers}w", baseline_rate, "transfers/s",
+                         workers=workers, accounts=where)  # fmt: skip
+                    emit(f"ledger_vs_baseline_{where}_{workers}w", ledger_rate / baseline_rate,
+                         "ratio", goal=">= 0.7")  # fmt: skip
+        timings = wage_run(url)
+        emit("wage_run_10000_inmates", statistics.median(timings), "s", rounds=timings,
+             goal="< 5 s", note="with income splits; a quarter of inmates have debts")  # fmt: skip
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
