@@ -26,7 +26,7 @@ from . import services
 from .models import TabletSession
 from .openapi import INMATE, PUBLIC, Operation, operation_of
 from .problems import Problem, language
-from .schemas import IDEMPOTENCY_PATTERN, Invalid, validate
+from .schemas import IDEMPOTENCY_PATTERN, MAX_ID, Invalid, validate
 
 DEVICE_HEADER = "X-Device-Credential"
 
@@ -186,6 +186,9 @@ def before_request() -> None:
     if op is None:
         return  # routing raises its own 404 or 405
     request.max_content_length = settings()[op.max_body_setting]
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise Problem("not-found")
     if op.auth == PUBLIC:
         hit(settings()["tablet.anonymous_rate_limit"], "public", remote_addr())
         return

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-# Largest id the API accepts anywhere: ids are 64-bit in the database.
-MAX_ID = 2**53
+# Largest id the API accepts anywhere (the smallest id column is a 32-bit integer).
+MAX_ID = 2**31 - 1
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 # Text fields: no control characters the database cannot store (NUL) and valid Unicode.
 TEXT_NOTE = "Text without NUL characters."

@@ -139,6 +139,7 @@ def catalogue() -> Any:
     auth=INMATE,
     body="Cart",
     response="CartCheck",
+    errors=(403, 404),
     example=CART_EXAMPLE,
 )
 def check_cart() -> Any:
