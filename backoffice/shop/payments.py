@@ -3,6 +3,7 @@ delivered (releasing the rest), void on cancel, refund after delivery."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -16,28 +17,41 @@ from ..people.models import Inmate
 SHOP_ACCOUNT = "shop"
 
 
-def available_cents(db: Session, inmate: Inmate) -> int:
+@dataclass(frozen=True)
+class OrderAccounts:
+    """The two accounts an order's money moves between, looked up once per order."""
+
+    spendable_id: int
+    shop_id: int
+
+
+def order_accounts(db: Session, inmate: Inmate) -> OrderAccounts:
+    return OrderAccounts(
+        spendable_id=inmate_accounts(db, inmate).spendable.id,
+        shop_id=prison_account(db, inmate.prison_id, SHOP_ACCOUNT).id,
+    )
+
+
+def available_cents(db: Session, spendable_id: int) -> int:
     """Spendable money less every open hold."""
-    return ledger.balance(db, inmate_accounts(db, inmate).spendable.id).available_cents
+    return ledger.balance(db, spendable_id).available_cents
 
 
 def hold(
     db: Session,
     actor: Actor,
-    inmate: Inmate,
+    accounts: OrderAccounts,
     *,
     key: str,
     amount_cents: int,
     order_number: str,
     expires_at: datetime,
 ) -> int:
-    accounts = inmate_accounts(db, inmate)
-    shop = prison_account(db, inmate.prison_id, SHOP_ACCOUNT)
     transfer = ledger.transfer(
         db,
         key=key,
-        debit_account_id=accounts.spendable.id,
-        credit_account_id=shop.id,
+        debit_account_id=accounts.spendable_id,
+        credit_account_id=accounts.shop_id,
         amount_cents=amount_cents,
         code=ledger.TransferCode.ORDER_HOLD,
         requested_by=actor.name,
@@ -95,13 +109,12 @@ def refund(
     order_number: str,
     why: str,
 ) -> int:
-    accounts = inmate_accounts(db, inmate)
-    shop = prison_account(db, inmate.prison_id, SHOP_ACCOUNT)
+    accounts = order_accounts(db, inmate)
     transfer = ledger.transfer(
         db,
         key=key,
-        debit_account_id=shop.id,
-        credit_account_id=accounts.spendable.id,
+        debit_account_id=accounts.shop_id,
+        credit_account_id=accounts.spendable_id,
         amount_cents=amount_cents,
         code=ledger.TransferCode.REFUND,
         requested_by=actor.name,

@@ -40,6 +40,8 @@ class ProductInfo:
     stock: int | None = None
     # The category's name per language, for messages; the code stands in where it is missing.
     category_names: Mapping[str, str] = field(default_factory=dict)
+    # Kept on the order line with the price; no rule looks at it.
+    vat_basis_points: int = 0
 
 
 @dataclass(frozen=True, slots=True)

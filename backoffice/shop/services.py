@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 import ledger
 
@@ -327,8 +327,16 @@ def _age(born: date, today: date) -> int:
 
 
 def inmate_context(
-    db: Session, inmate: Inmate, protocols: Protocols, settings: Settings, now: datetime
+    db: Session,
+    inmate: Inmate,
+    protocols: Protocols,
+    settings: Settings,
+    now: datetime,
+    *,
+    the_round: Round | None = None,
+    spendable_id: int | None = None,
 ) -> InmateContext:
+    """What the protocols need to know about the inmate, read in a handful of queries."""
     zone = _zone(inmate)
     local_now = now.astimezone(zone)
     today = local_now.date()
@@ -371,13 +379,15 @@ def inmate_context(
     restricted = frozenset(
         db.scalars(select(InmateRestriction.tag).where(InmateRestriction.inmate_id == inmate.id))
     )
-    the_round = round_for(db, inmate, settings, now)
+    the_round = the_round or round_for(db, inmate, settings, now)
+    if spendable_id is None:
+        spendable_id = payments.order_accounts(db, inmate).spendable_id
     return InmateContext(
         language=inmate.language,
         legal_status=inmate.legal_status,
         regime_level=inmate.regime_level,
         age_years=_age(inmate.date_of_birth, today),
-        available_cents=payments.available_cents(db, inmate),
+        available_cents=payments.available_cents(db, spendable_id),
         minimum_monthly_wage_cents=settings["money.minimum_monthly_wage_cents"],
         spent_cents=spent,
         bought=dict(bought),
@@ -418,7 +428,12 @@ def _draft(db: Session, inmate: Inmate, lines: Sequence[CartLine]) -> list[Draft
     if not merged:
         return []
     # Only the cart's products, in one query (plus one for their wings): no N+1.
-    products = {p.id: p for p in db.scalars(select(Product).where(Product.id.in_(merged)))}
+    products = {
+        p.id: p
+        for p in db.scalars(
+            select(Product).options(joinedload(Product.wings)).where(Product.id.in_(merged))
+        ).unique()
+    }
     if len(products) != len(merged):
         raise NotFound("The cart names a product that does not exist; start a new cart.")
     draft = []
@@ -436,6 +451,7 @@ def _draft(db: Session, inmate: Inmate, lines: Sequence[CartLine]) -> list[Draft
                     available=_sold_to(product, inmate),
                     stock=product.stock,
                     category_names=_category_names(product.category),
+                    vat_basis_points=product.vat_basis_points,
                 ),
                 quantity,
             )
@@ -512,7 +528,18 @@ def place_order(
     if inmate.status != InmateStatus.ACTIVE:
         raise Forbidden("Only inmates held here can order from the shop.")
     draft = _draft(db, inmate, lines)
-    result = evaluate(protocols, draft, inmate_context(db, inmate, protocols, settings, now))
+    the_round = round_for(db, inmate, settings, now)
+    accounts = payments.order_accounts(db, inmate)
+    ctx = inmate_context(
+        db,
+        inmate,
+        protocols,
+        settings,
+        now,
+        the_round=the_round,
+        spendable_id=accounts.spendable_id,
+    )
+    result = evaluate(protocols, draft, ctx)
     if result.ok:
         try:
             # A savepoint: a hold the ledger refuses leaves no half-made order behind.
@@ -521,17 +548,19 @@ def place_order(
                     db,
                     actor,
                     inmate,
+                    accounts,
                     draft,
                     result,
-                    key,
-                    payload,
-                    substitution_consent,
-                    settings,
-                    now,
+                    the_round,
+                    key=key,
+                    payload=payload,
+                    substitution_consent=substitution_consent,
+                    settings=settings,
+                    now=now,
                 )
         except ledger.InsufficientFunds:
             # Money left by another route (not a shop order) between our check and the hold.
-            ctx = inmate_context(db, inmate, protocols, settings, now)
+            ctx = inmate_context(db, inmate, protocols, settings, now, the_round=the_round)
             result = evaluate(protocols, draft, ctx)
             if result.ok:
                 numbers = {"total_cents": result.total_cents, "available_cents": 0}
@@ -563,23 +592,17 @@ def _create_order(
     db: Session,
     actor: Actor,
     inmate: Inmate,
+    accounts: payments.OrderAccounts,
     draft: Sequence[DraftLine],
     result: CheckResult,
+    the_round: Round,
+    *,
     key: str,
     payload: str,
     substitution_consent: bool,
     settings: Settings,
     now: datetime,
 ) -> Order:
-    the_round = round_for(db, inmate, settings, now)
-    vat: dict[int, int] = {
-        product_id: points
-        for product_id, points in db.execute(
-            select(Product.id, Product.vat_basis_points).where(
-                Product.id.in_([d.product.id for d in draft])
-            )
-        )
-    }
     order = Order(
         key=key,
         payload_hash=payload,
@@ -597,7 +620,7 @@ def _create_order(
                 quantity=d.quantity,
                 # The price the inmate saw and agreed to, whatever happens to it later.
                 unit_price_cents=d.product.unit_price_cents,
-                vat_basis_points=vat[d.product.id],
+                vat_basis_points=d.product.vat_basis_points,
             )
             for d in draft
         ],
@@ -609,7 +632,7 @@ def _create_order(
     order.hold_transfer_id = payments.hold(
         db,
         actor,
-        inmate,
+        accounts,
         key=f"shop:{key}:hold",
         amount_cents=result.total_cents,
         order_number=order.number,
