@@ -20,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -105,19 +107,30 @@ class CardReader(Protocol):
         Raises CardError when no card is there."""
         ...
 
+    def wait_for_change(self, timeout: float) -> None:
+        """Return when a card may have been inserted or removed, or after `timeout` seconds."""
+        ...
+
 
 class FakeCardReader:
     """A reader for unit tests: insert and remove a CellgateCard by hand."""
 
     def __init__(self) -> None:
         self.card: CellgateCard | None = None
+        self._changed = threading.Event()
 
     def insert(self, card: CellgateCard) -> None:
         card.reset()
         self.card = card
+        self._changed.set()
 
     def remove(self) -> None:
         self.card = None
+        self._changed.set()
+
+    def wait_for_change(self, timeout: float) -> None:
+        self._changed.wait(timeout)
+        self._changed.clear()
 
     def card_present(self) -> bool:
         return self.card is not None
@@ -138,6 +151,8 @@ class PcscCardReader:
         self._readers: Callable[[], list[object]] = readers
         self.reader_name = reader_name
         self._connection: object | None = None
+        self._context: int | None = None
+        self._state: int = 0
 
     def _reader(self) -> object | None:
         try:
@@ -176,6 +191,37 @@ class PcscCardReader:
         with contextlib.suppress(Exception):
             self._connection.disconnect()  # type: ignore[union-attr]
         self._connection = None
+
+    def wait_for_change(self, timeout: float) -> None:
+        """Block in pcscd until the reader's state changes (SCardGetStatusChange)."""
+        from smartcard import scard
+
+        reader = self._reader()
+        if reader is None:
+            time.sleep(timeout)  # no reader (yet): look again later
+            return
+        if self._context is None:
+            result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+            if result != scard.SCARD_S_SUCCESS:
+                time.sleep(timeout)
+                return
+            self._context = context
+        current = self._state or scard.SCARD_STATE_UNAWARE
+        result, states = scard.SCardGetStatusChange(
+            self._context, int(timeout * 1000), [(str(reader), current)]
+        )
+        if result == scard.SCARD_S_SUCCESS and states:
+            state = states[0][1] & ~scard.SCARD_STATE_CHANGED
+            if current == scard.SCARD_STATE_UNAWARE:
+                # The first call only learns the state; wait for its change now.
+                self._state = state
+                self.wait_for_change(timeout)
+                return
+            self._state = state
+        elif result != scard.SCARD_E_TIMEOUT:
+            scard.SCardReleaseContext(self._context)
+            self._context, self._state = None, 0
+            time.sleep(timeout)
 
     def transmit(self, apdu: bytes) -> bytes:
         from smartcard.Exceptions import CardConnectionException

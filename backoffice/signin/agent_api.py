@@ -1,0 +1,132 @@
+"""The kiosk agent's endpoints (see hardware/agent.py): card challenge, answer and removal,
+under the kiosk's device credential. The kiosk app mounts them with `init_app(app)`.
+
+Every answer is JSON. A missing, wrong or revoked credential is 401 {"code": "device"}; a
+refused sign-in step is 401 with the SignInRefused code and message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, g, jsonify, request
+
+from ..db import utcnow
+from ..devices.models import Device
+from ..devices.services import authenticate_device
+from ..errors import InvalidInput, ServiceError
+from ..web.base import get_db, remote_addr, settings
+from . import services
+from .services import SignInPolicy
+
+agent_bp = Blueprint("agent", __name__, url_prefix="/agent")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(agent_bp)
+    csrf = app.extensions.get("csrf")
+    if csrf is not None:
+        # The agent is not a browser: it proves itself with its credential on every call.
+        csrf.exempt(agent_bp)
+
+
+def _policy() -> SignInPolicy:
+    return SignInPolicy.from_settings(settings())
+
+
+def _problem(code: str, message: str, status: int) -> Any:
+    return jsonify({"code": code, "message": message}), status
+
+
+def _device() -> Device | None:
+    if "agent_device" in g:
+        return g.agent_device  # type: ignore[no-any-return]
+    g.agent_device = _authenticate()
+    return g.agent_device  # type: ignore[no-any-return]
+
+
+def _authenticate() -> Device | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, credential = header.partition(" ")
+    if scheme.lower() != "bearer" or not credential:
+        return None
+    return authenticate_device(get_db(), credential.strip())
+
+
+def _field(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value or len(value) > 200:
+        raise InvalidInput(f"{name}: required text.")
+    return value
+
+
+@agent_bp.errorhandler(ServiceError)
+def _refused(error: ServiceError) -> Any:
+    # Failure counts and audit rows written before the refusal must stay.
+    get_db().commit()
+    return _problem(error.code, error.message, error.status)
+
+
+@agent_bp.before_request
+def _require_device() -> Any:
+    if _device() is None:
+        return _problem("device", "This device is not registered or was revoked.", 401)
+    if not request.is_json:
+        return _problem("invalid-input", "Send JSON.", 415)
+    return None
+
+
+@agent_bp.post("/card/challenge")
+def challenge() -> Any:
+    device = _device()
+    assert device is not None
+    body = request.get_json(silent=True) or {}
+    challenge_id, challenge_bytes = services.card_challenge(
+        get_db(), device, _field(body, "card_number"), policy=_policy()
+    )
+    get_db().commit()
+    return jsonify({"challenge_id": challenge_id, "challenge": challenge_bytes.hex()})
+
+
+@agent_bp.post("/card/verify")
+def verify() -> Any:
+    device = _device()
+    assert device is not None
+    body = request.get_json(silent=True) or {}
+    try:
+        response = bytes.fromhex(_field(body, "response"))
+    except ValueError:
+        return _problem("invalid-input", "response: hex digits.", 422)
+    pending = services.card_verify(
+        get_db(),
+        services.device_actor(device, remote_addr()),
+        device,
+        _field(body, "challenge_id"),
+        response,
+        policy=_policy(),
+    )
+    get_db().commit()
+    return jsonify(
+        {
+            "status": "pin-required",
+            "challenge_id": pending.challenge_id,
+            "first_name": pending.inmate.first_name,
+            "expires_at": pending.expires_at.isoformat(),
+        }
+    )
+
+
+@agent_bp.post("/card/removed")
+def removed() -> Any:
+    device = _device()
+    assert device is not None
+    body = request.get_json(silent=True) or {}
+    services.card_removed(
+        get_db(),
+        services.device_actor(device, remote_addr()),
+        device,
+        _field(body, "card_number"),
+        utcnow(),
+    )
+    get_db().commit()
+    return jsonify({"status": "ok"})

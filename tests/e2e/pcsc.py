@@ -1,0 +1,140 @@
+"""A real PC/SC stack for tests: Debian's pcscd with vsmartcard's vpcd reader driver on a free
+port, and the project's card emulator in it.
+
+pcscd's client socket is fixed (/run/pcscd/pcscd.comm), so one pcscd runs per machine: a file
+lock makes test runs that need it take turns. `virtual_reader()` starts pcscd with a reader
+configuration of its own (not /etc/reader.conf.d) and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PCSCD = "/usr/sbin/pcscd"
+VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+READER = "Cellgate test reader"
+LOCK = Path("/tmp/cellgate-pcscd.lock")
+
+
+@dataclass(frozen=True)
+class VirtualReader:
+    port: int
+    # The name pcscd gives vpcd's first slot.
+    name: str
+
+
+def _free_port_pair() -> int:
+    """A port p with p and p + 1 free (vpcd opens one per slot)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port >= 65535:
+            continue
+        with socket.socket() as second:
+            try:
+                second.bind(("0.0.0.0", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two free ports in a row")
+
+
+def _readers() -> list[str]:
+    from smartcard.System import readers
+
+    try:
+        return [str(r) for r in readers()]
+    except Exception:  # pcscd not answering yet
+        return []
+
+
+def _wait_for(condition: object, what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {timeout:.0f} s for {what}")
+        time.sleep(0.05)
+
+
+@contextmanager
+def virtual_reader(tmp_path: Path) -> Iterator[VirtualReader]:
+    if not (os.path.exists(PCSCD) and os.path.exists(VPCD_DRIVER)):
+        pytest.fail("pcscd or vpcd missing: apt-get install pcscd vsmartcard-vpcd")
+    with LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True).returncode == 0:
+            pytest.fail("another pcscd is running on this machine; stop it first")
+        port = _free_port_pair()
+        config = tmp_path / "reader.conf.d"
+        config.mkdir()
+        (config / "vpcd").write_text(
+            f'FRIENDLYNAME "{READER}"\n'
+            f"DEVICENAME   /dev/null:0x{port:04X}\n"
+            f"LIBPATH      {VPCD_DRIVER}\n"
+            f"CHANNELID    0x{port:04X}\n"
+        )
+        log = (tmp_path / "pcscd.log").open("w")
+        daemon = subprocess.Popen(
+            [PCSCD, "--foreground", "--config", str(config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for(lambda: any(READER in r for r in _readers()), "pcscd's virtual reader")
+            name = next(r for r in _readers() if READER in r and r.endswith("00"))
+            yield VirtualReader(port=port, name=name)
+        finally:
+            daemon.terminate()
+            try:
+                daemon.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+                daemon.wait()
+            log.close()
+
+
+@contextmanager
+def emulated_card(reader: VirtualReader, card_number: str, key: bytes) -> Iterator[None]:
+    """The card is in the reader while the block runs; leaving it pulls the card out."""
+    emulator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hardware.card_emulator",
+            "--card-number",
+            card_number,
+            "--key-hex",
+            key.hex(),
+            "--port",
+            str(reader.port),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert emulator.stdout is not None
+        line = emulator.stdout.readline()
+        assert "inserted" in line, line
+        yield
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+        if emulator.stdout is not None:
+            emulator.stdout.close()
+
+
+def pcscd_available() -> bool:
+    return shutil.which("pcscd") is not None or os.path.exists(PCSCD)
