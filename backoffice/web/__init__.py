@@ -8,6 +8,7 @@ from flask_wtf import CSRFProtect
 from ..accounts.views import init_app as init_accounts
 from ..requests.views import init_app as init_requests
 from ..settings import Settings
+from ..shop.views import init_app as init_shop
 from ..visits.views import init_app as init_visits
 from .access import init_access
 from .base import health_blueprint, init_common, set_security_headers
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_access(app, settings)
     app.register_blueprint(health_blueprint())
     app.register_blueprint(views_bp)
+    init_shop(app)
     init_visits(app)
     init_requests(app)
     init_accounts(app)
