@@ -12,11 +12,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.audit.models import AuditEvent
+from backoffice.audit.services import Actor
 from backoffice.people.models import Inmate, Prison
+from backoffice.shop import services as shop
 from tablet_api import create_app
 from tablet_api.models import TabletSession
 from tablet_api.openapi import DOCUMENT_FILE, render_document
-from tests.integration.tablet_world import PIN, Tablet, World, build_world, tablet, tablet_settings
+from tests.integration.tablet_world import (
+    PIN,
+    Tablet,
+    World,
+    build_world,
+    deposit,
+    tablet,
+    tablet_settings,
+)
 
 
 @pytest.fixture
@@ -217,3 +227,104 @@ def test_pin_lockout_after_repeated_failures(a1: Tablet, world: World) -> None:
     codes = [a1.sign_in(world.alice, pin="1111").json["code"] for _ in range(6)]
     assert codes[-1] == "sign-in-locked"
     assert a1.sign_in(world.alice, pin=PIN).status_code == 423
+
+
+def test_acknowledge_delivery_then_report_a_missing_item(
+    a1: Tablet, world: World, db: Session
+) -> None:
+    a1.sign_in(world.alice)
+    cart = {"lines": [{"product_id": world.products["coffee"], "quantity": 2}]}
+    order = a1.post("/api/v1/orders", json=cart, headers={"Idempotency-Key": "order-0003"}).json
+    early = a1.post(f"/api/v1/orders/{order['id']}/acknowledge")
+    assert early.status_code == 409
+    assert early.json["code"] == "order-not-packed"
+    staff = Actor(kind="staff", id=1, name="sirje")
+    shop.pack_order(db, staff, order["id"], {})
+    db.commit()
+    assert a1.post(f"/api/v1/orders/{order['id']}/cancel").json["code"] == "order-not-cancellable"
+    notes = a1.get("/api/v1/notifications").json["items"]
+    assert [n["kind"] for n in notes] == ["order_packed"]
+    assert order["number"] in notes[0]["text"]
+    delivered = a1.post(f"/api/v1/orders/{order['id']}/acknowledge")
+    assert delivered.json["status"] == "delivered"
+    assert delivered.json["charged_cents"] == 700
+    line = delivered.json["lines"][0]["id"]
+    missing = {"line_id": line, "quantity": 1, "reason": "One jar was not in the bag."}
+    refunded = a1.post(
+        f"/api/v1/orders/{order['id']}/missing",
+        json=missing,
+        headers={"Idempotency-Key": "missing-0001"},
+    )
+    assert refunded.status_code == 200, refunded.json
+    assert refunded.json["refunded_cents"] == 350
+    assert a1.get("/api/v1/balance").json["available_cents"] == 10_000 - 700 + 350
+
+
+def test_transactions_come_in_pages(a1: Tablet, world: World, db: Session) -> None:
+    for _ in range(3):
+        deposit(db, world.alice, 100)
+    db.commit()
+    a1.sign_in(world.alice)
+    first = a1.get("/api/v1/transactions?limit=2").json
+    assert len(first["items"]) == 2
+    assert first["items"][0]["label"] == "Money received"
+    second = a1.get(f"/api/v1/transactions?limit=2&cursor={first['next_cursor']}").json
+    assert len(second["items"]) == 2
+    assert second["next_cursor"] is None
+    ids = [t["id"] for t in first["items"] + second["items"]]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 4
+    bad = a1.get("/api/v1/transactions?limit=500")
+    assert bad.status_code == 422
+    assert bad.json["errors"] == [{"field": "limit", "reason": "must be at most 100"}]
+
+
+def test_a_request_is_submitted_and_followed(a1: Tablet, world: World) -> None:
+    a1.sign_in(world.alice)
+    types = a1.get("/api/v1/request-types").json["items"]
+    assert "see_doctor" in {t["code"] for t in types}
+    made = a1.post(
+        "/api/v1/requests", json={"type": "see_doctor", "fields": {"reason": "Back pain."}}
+    )
+    assert made.status_code == 201, made.json
+    assert made.json["receipt"]
+    listed = a1.get("/api/v1/requests").json["items"]
+    assert [r["id"] for r in listed] == [made.json["id"]]
+    twice = a1.post(
+        "/api/v1/requests", json={"type": "see_doctor", "fields": {"reason": "Still hurts."}}
+    )
+    assert twice.status_code == 409
+    assert made.json["receipt"] in twice.json["detail"]
+    withdrawn = a1.post(f"/api/v1/requests/{made.json['id']}/withdraw")
+    assert withdrawn.json["status"] == "withdrawn"
+
+
+def test_a_contact_is_asked_for(a1: Tablet, world: World) -> None:
+    a1.sign_in(world.alice)
+    made = a1.post(
+        "/api/v1/contacts",
+        json={"full_name": "Ann Ames", "relation": "sibling", "phone": "+44 20 7946 0000"},
+    )
+    assert made.status_code == 201, made.json
+    assert made.json["status"] == "pending"
+    assert [c["full_name"] for c in a1.get("/api/v1/contacts").json["items"]] == ["Ann Ames"]
+
+
+def test_too_many_calls_from_one_tablet_are_limited(database_url: str, world: World) -> None:
+    app = create_app(tablet_settings(database_url, **{"tablet.device_rate_limit": "3 per minute"}))
+    device = tablet(app, world.tablet_a2)
+    codes = [device.get("/api/v1/device").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    limited = device.get("/api/v1/device")
+    assert limited.json["code"] == "rate-limited"
+    assert int(limited.headers["Retry-After"]) >= 1
+    # Another tablet is not slowed down by this one.
+    assert tablet(app, world.tablet_a1).get("/api/v1/device").status_code == 200
+    app.extensions["cellgate"]["engine"].dispose()
+
+
+def test_a_body_over_the_size_limit_is_refused(a1: Tablet, world: World) -> None:
+    a1.sign_in(world.alice)
+    huge = {"body": "x" * 70_000}
+    response = a1.post("/api/v1/requests/1/reply", json=huge)
+    assert response.status_code == 413
+    assert response.json["code"] == "payload-too-large"
