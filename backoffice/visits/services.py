@@ -621,6 +621,19 @@ def open_slots(db: Session, prison: Prison, first: date, last: date) -> int:
                     }
                 )
         day += timedelta(days=1)
+    if rows:
+        # Insert only what is missing: an upsert of every row on every look would burn
+        # PostgreSQL sequence numbers for nothing.
+        existing = set(
+            db.execute(
+                select(Slot.template_id, Slot.starts_at).where(
+                    Slot.prison_id == prison.id,
+                    Slot.starts_at >= min(r["starts_at"] for r in rows),
+                    Slot.starts_at <= max(r["starts_at"] for r in rows),
+                )
+            )
+        )
+        rows = [r for r in rows if (r["template_id"], r["starts_at"]) not in existing]
     if not rows:
         return 0
     insert = pg_insert if is_postgresql(db) else sqlite_insert
@@ -629,7 +642,8 @@ def open_slots(db: Session, prison: Prison, first: date, last: date) -> int:
         .values(rows)
         .on_conflict_do_nothing(index_elements=["template_id", "starts_at"])
     )
-    created = db.execute(stmt).rowcount or 0
+    # RETURNING counts what was inserted (rowcount is -1 for a multi-row insert on psycopg).
+    created = len(db.execute(stmt.returning(Slot.id)).all())
     if created:
         record(
             db,

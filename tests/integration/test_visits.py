@@ -264,6 +264,13 @@ def test_available_slots_cover_exactly_days_2_to_28(world: World) -> None:
     assert days[0] == ahead(2) and days[-1] == ahead(28) and len(days) == 27
     assert all(o.places_left == 2 and o.within_quota for o in offers)
     assert offers[0].local_start.hour == 14
+    world.db.commit()
+    again = visits.available_slots(world.db, inmate, NOW, world.rules)
+    assert [o.slot_id for o in again] == [o.slot_id for o in offers]
+    opened = world.db.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "visits.slots_opened")
+    ).all()
+    assert [d["created"] for d in opened] == [27]
 
 
 def test_the_hold_expires_at_exactly_ten_minutes(world: World) -> None:
