@@ -35,15 +35,18 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from backoffice.audit.services import Actor, record
+from backoffice.db import utcnow
 from backoffice.devices.models import Device, DeviceKind
 from backoffice.devices.services import authenticate_device
 from backoffice.errors import ServiceError
 from backoffice.money import services as money_services
 from backoffice.people.models import Inmate
+from backoffice.requests import services as requests_services
 from backoffice.settings import Settings
 from backoffice.shop import messages as shop_messages
 from backoffice.shop import services as shop_services
 from backoffice.shop.models import Product
+from backoffice.visits import services as visits_services
 from backoffice.web.base import get_db, remote_addr, settings
 
 from . import i18n, sessions
@@ -691,3 +694,223 @@ def sign_in_card_pin() -> Any:
 
 # Sign-in attempts have their own, lower rate limit (per kiosk).
 SIGN_IN_ENDPOINTS = ("kiosk.sign_in_pin", "kiosk.sign_in_face", "kiosk.sign_in_card_pin")
+
+
+# --- requests to staff ----------------------------------------------------------------------
+
+
+def request_rules() -> requests_services.Rules:
+    app = current_app
+    if "kiosk_request_rules" not in app.extensions:
+        app.extensions["kiosk_request_rules"] = requests_services.rules_from_settings(
+            kiosk_settings()
+        )
+    return app.extensions["kiosk_request_rules"]  # type: ignore[no-any-return]
+
+
+def request_fields(fields: Any) -> dict[str, Any]:
+    """The form's answers, by field code, as the request services take them."""
+    answers: dict[str, Any] = {}
+    for spec in fields:
+        if spec.kind == "contact":
+            name = request.form.get(f"f-{spec.code}-name", "").strip()
+            phone = request.form.get(f"f-{spec.code}-phone", "").strip()
+            if name or phone:
+                answers[spec.code] = {"name": name, "phone": phone}
+            continue
+        value = request.form.get(f"f-{spec.code}", "").strip()
+        if value:
+            answers[spec.code] = value
+    return answers
+
+
+@bp.get("/requests")
+@signed_in
+def requests(inmate: Inmate) -> Any:
+    rules = request_rules()
+    return render_template(
+        "kiosk/requests.html",
+        cases=requests_services.list_for_inmate(get_db(), inmate, rules),
+        types=requests_services.types_for_inmate(rules, inmate),
+    )
+
+
+@bp.route("/requests/new/<type_code>", methods=["GET", "POST"])
+@signed_in
+def request_new(inmate: Inmate, type_code: str) -> Any:
+    rules = request_rules()
+    kind = next(
+        (t for t in requests_services.types_for_inmate(rules, inmate) if t.code == type_code), None
+    )
+    if kind is None:
+        abort(404)
+    error, bad_field = "", ""
+    if request.method == "POST":
+        db = get_db()
+        try:
+            case = requests_services.submit(
+                db, actor_for(inmate), rules, inmate, type_code, request_fields(kind.fields)
+            )
+        except ServiceError as refused:
+            db.rollback()
+            error, bad_field = refused.message, str(refused.details.get("field", ""))
+        else:
+            db.commit()
+            flash(
+                _(
+                    "Your request is sent. Receipt %(receipt)s, answer due by %(due)s.",
+                    receipt=case.receipt,
+                    due=case.due_on.strftime("%d.%m.%Y"),
+                ),
+                "ok",
+            )
+            return redirect(url_for("kiosk.request_case", request_id=case.id))
+    return render_template(
+        "kiosk/request_new.html", kind=kind, error=error, bad_field=bad_field, form=request.form
+    ), (422 if error else 200)
+
+
+@bp.get("/requests/<int:request_id>")
+@signed_in
+def request_case(inmate: Inmate, request_id: int) -> Any:
+    try:
+        case = requests_services.get_for_inmate(get_db(), request_rules(), inmate, request_id)
+    except ServiceError:
+        abort(404)
+    return render_template("kiosk/request_case.html", case=case)
+
+
+@bp.post("/requests/<int:request_id>/<any(reply, withdraw):action>")
+@signed_in
+def request_action(inmate: Inmate, request_id: int, action: str) -> Any:
+    db = get_db()
+    rules = request_rules()
+    try:
+        if action == "reply":
+            requests_services.reply(
+                db, actor_for(inmate), rules, inmate, request_id, request.form.get("body", "")
+            )
+            message = _("Your message is added to the request.")
+        else:
+            requests_services.withdraw(db, actor_for(inmate), rules, inmate, request_id)
+            message = _("The request is withdrawn.")
+    except ServiceError as refused:
+        db.rollback()
+        flash(refused.message, "error")
+        return redirect(url_for("kiosk.request_case", request_id=request_id))
+    db.commit()
+    flash(message, "ok")
+    return redirect(url_for("kiosk.request_case", request_id=request_id))
+
+
+# --- video calls ----------------------------------------------------------------------------
+
+
+def visit_rules() -> visits_services.VisitRules:
+    app = current_app
+    if "kiosk_visit_rules" not in app.extensions:
+        app.extensions["kiosk_visit_rules"] = visits_services.VisitRules.from_settings(
+            kiosk_settings()
+        )
+    return app.extensions["kiosk_visit_rules"]  # type: ignore[no-any-return]
+
+
+def booking_word(status: str) -> str:
+    words = {
+        "held": _("Kept for you: confirm it"),
+        "confirmed": _("Booked"),
+        "cancelled": _("Cancelled"),
+        "expired": _("Not confirmed in time"),
+        "ended": _("Took place"),
+        "failed": _("Failed: you may book again"),
+    }
+    return words.get(status, status)
+
+
+def contact_word(status: str) -> str:
+    words = {
+        "pending": _("Waiting for approval"),
+        "approved": _("Approved"),
+        "refused": _("Not approved"),
+        "withdrawn": _("No longer approved"),
+    }
+    return words.get(status, status)
+
+
+@bp.get("/visits")
+@signed_in
+def visits(inmate: Inmate) -> Any:
+    db = get_db()
+    now = utcnow()
+    zone = ZoneInfo(inmate.prison.timezone)
+    contacts = visits_services.contacts_of(db, inmate)
+    approved = [c for c in contacts if c.approved]
+    offers: list[Any] = []
+    if approved:
+        try:
+            offers = [
+                o
+                for o in visits_services.available_slots(db, inmate, now, visit_rules())
+                if o.places_left > 0 and o.within_quota
+            ][:12]
+        except ServiceError as refused:
+            flash(refused.message, "error")
+        db.commit()  # the slot rows made for the booking horizon must stay for hold_slot
+    return render_template(
+        "kiosk/visits.html",
+        bookings=visits_services.bookings_of(db, inmate)[:10],
+        contacts=contacts,
+        approved=approved,
+        offers=offers,
+        zone=zone,
+        now=now,
+        booking_word=booking_word,
+        contact_word=contact_word,
+    )
+
+
+@bp.post("/visits/book")
+@signed_in
+def visit_book(inmate: Inmate) -> Any:
+    db = get_db()
+    try:
+        slot_id = int(request.form.get("slot_id", ""))
+        contact_id = int(request.form.get("contact_id", ""))
+    except ValueError:
+        flash(_("Choose who you want to call and when."), "error")
+        return redirect(url_for("kiosk.visits"))
+    try:
+        visits_services.hold_slot(
+            db, actor_for(inmate), inmate, slot_id, contact_id, utcnow(), visit_rules()
+        )
+    except ServiceError as refused:
+        db.rollback()
+        flash(refused.message, "error")
+        return redirect(url_for("kiosk.visits"))
+    db.commit()
+    flash(_("The time is kept for you. Press “Confirm” to book it."), "ok")
+    return redirect(url_for("kiosk.visits"))
+
+
+@bp.post("/visits/<int:booking_id>/<any(confirm, cancel):action>")
+@signed_in
+def visit_action(inmate: Inmate, booking_id: int, action: str) -> Any:
+    db = get_db()
+    try:
+        if action == "confirm":
+            visits_services.confirm_booking(
+                db, actor_for(inmate), inmate, booking_id, utcnow(), visit_rules()
+            )
+            message = _("The video call is booked. Your contact gets an invitation.")
+        else:
+            visits_services.cancel_booking(
+                db, actor_for(inmate), inmate, booking_id, utcnow(), visit_rules()
+            )
+            message = _("The video call is cancelled.")
+    except ServiceError as refused:
+        db.rollback()
+        flash(refused.message, "error")
+        return redirect(url_for("kiosk.visits"))
+    db.commit()
+    flash(message, "ok")
+    return redirect(url_for("kiosk.visits"))

@@ -10,7 +10,7 @@
   ["contextmenu", "dragstart", "selectstart"].forEach(function (name) {
     document.addEventListener(name, function (event) {
       var target = event.target;
-      if (name === "selectstart" && target && (target.tagName === "INPUT")) { return; }
+      if (name === "selectstart" && target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA")) { return; }
       event.preventDefault();
     });
   });
@@ -49,7 +49,7 @@
       document.addEventListener(name, touched, { passive: true });
     });
     show();
-    window.setInterval(function () {
+    var timer = window.setInterval(function () {
       left -= 1;
       show();
       if (left === 0) {
@@ -61,6 +61,10 @@
         signOutForm.submit();
       }
     }, 1000);
+    // Once a page is on its way (a link or a button was pressed), this one stops counting:
+    // a slow answer must not sign the inmate out behind his back. The server keeps its own
+    // idle clock for a page that never arrives.
+    window.addEventListener("beforeunload", function () { window.clearInterval(timer); });
   }
 
   // Provisioning: the launcher may pass the device key in the URL fragment (never sent to a
@@ -91,6 +95,36 @@
       });
     });
     target.focus();
+  }
+
+  // On-screen keyboard for text fields: types into the text field last touched.
+  var keyboard = document.querySelector(".keyboard");
+  if (keyboard) {
+    var fields = document.querySelectorAll(".typing");
+    var field = fields.length ? fields[0] : null;
+    var capitals = false;
+    Array.prototype.forEach.call(fields, function (each) {
+      each.addEventListener("focus", function () { field = each; });
+    });
+    var shift = keyboard.querySelector('[data-action="shift"]');
+    keyboard.addEventListener("click", function (event) {
+      var key = event.target.closest("button");
+      if (!key || !field) { return; }
+      var action = key.getAttribute("data-action");
+      if (action === "shift") {
+        capitals = !capitals;
+        shift.setAttribute("aria-pressed", capitals ? "true" : "false");
+      } else if (action === "delete") {
+        field.value = field.value.slice(0, -1);
+      } else {
+        var ch = key.getAttribute("data-char");
+        var max = parseInt(field.getAttribute("maxlength") || "0", 10);
+        if (!max || field.value.length < max) {
+          field.value += capitals ? ch.toUpperCase() : ch;
+        }
+      }
+      field.focus();
+    });
   }
 
   // Face sign-in: a short burst of camera frames sent to the server.

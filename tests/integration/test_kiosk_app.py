@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -27,6 +26,7 @@ from backoffice.settings import Settings
 from backoffice.shop import services as shop
 from backoffice.shop.models import Category, Order, Product, ShopSchedule
 from backoffice.signin import services as signin
+from backoffice.visits import services as visits
 from hardware.cards import card_response
 from kiosk import create_app
 from kiosk.security import DEVICE_COOKIE
@@ -262,7 +262,7 @@ def test_idle_session_ends_at_the_server_too(
     client = kiosk_client(app, kiosks["kiosk-a"])
     sign_in(client, estonian.prison_number)
     with client.session_transaction() as cookie_session:
-        cookie_session["seen_at"] = time.time() - 60
+        cookie_session["seen_at"] = datetime.now(UTC).timestamp() - 60
     assert client.get("/money").status_code == 302
     reasons = db.scalars(
         select(AuditEvent.details).where(AuditEvent.action == "inmate.session_end")
@@ -355,3 +355,73 @@ def test_a_card_in_the_reader_reaches_the_screen_which_asks_for_the_pin(
     assert screen.get("/home").status_code == 200
     # Without the kiosk's credential the agent's endpoints answer nothing.
     assert agent.post("/agent/card/challenge", json={"card_number": "x"}).status_code == 401
+
+
+def test_a_request_is_sent_followed_and_withdrawn_at_the_kiosk(
+    app: Flask, kiosks: dict[str, str], estonian: Inmate
+):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    listing = client.get("/requests").text
+    assert "Arsti vastuvõtt" in listing  # "See the doctor", in the inmate's Estonian
+    form = client.get("/requests/new/see_doctor")
+    assert 'class="keyboard"' in form.text  # an on-screen keyboard: a kiosk has none
+    empty = client.post("/requests/new/see_doctor", data={"csrf_token": csrf(form.data)})
+    assert empty.status_code == 422 and 'class="notice error"' in empty.text
+    sent = client.post(
+        "/requests/new/see_doctor",
+        data={"csrf_token": csrf(form.data), "f-reason": "Hammas valutab"},
+    )
+    assert sent.status_code == 302
+    case = client.get(sent.headers["Location"]).text
+    receipt = re.search(r'<dd id="receipt">([^<]+)</dd>', case).group(1)
+    assert "Hammas valutab" in case and receipt in client.get("/requests").text
+    withdrawn = post(client, sent.headers["Location"] + "/withdraw", page="/requests")
+    assert "Taotlus on tagasi võetud" in client.get(withdrawn.headers["Location"]).text
+
+
+def test_a_video_call_is_held_confirmed_and_cancelled_at_the_kiosk(
+    app: Flask,
+    kiosks: dict[str, str],
+    estonian: Inmate,
+    db: Session,
+    prison: Prison,
+    system: Actor,
+):
+    now = datetime.now(UTC)
+    contact = visits.request_contact(
+        db,
+        system,
+        estonian,
+        full_name="Maria Tamm",
+        relation="spouse",
+        phone="+3725551234",
+        now=now,
+    )
+    visits.decide_contact(db, system, contact.id, approve=True, reason="checked", now=now)
+    visits.add_endpoint(db, system, prison.id, kind="booth", name="Booth A")
+    visits.add_session_template(
+        db,
+        system,
+        prison.id,
+        name="Evenings",
+        weekdays=range(7),
+        starts_at_local=time(18, 0),
+        length_minutes=30,
+        parallel_calls=2,
+        valid_from=date.today(),
+    )
+    db.commit()
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    page = client.get("/visits").text
+    assert "Maria Tamm" in page
+    slot_id = re.search(r'name="slot_id" value="(\d+)"', page).group(1)
+    held = post(client, "/visits/book", page="/visits", slot_id=slot_id, contact_id=str(contact.id))
+    page = client.get(held.headers["Location"]).text
+    assert 'data-status="held"' in page
+    booking_id = re.search(r"/visits/(\d+)/confirm", page).group(1)
+    post(client, f"/visits/{booking_id}/confirm", page="/visits")
+    assert 'data-status="confirmed"' in client.get("/visits").text
+    post(client, f"/visits/{booking_id}/cancel", page="/visits")
+    assert 'data-status="cancelled"' in client.get("/visits").text
