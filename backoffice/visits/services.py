@@ -36,6 +36,7 @@ Contacts (the public invitation page):
     join_token_for_contact(db, token, now, rules, *, booking_id=None, remote_addr="")
 
 Staff (role "visits"): pending_contacts, decide_contact, withdraw_approval, bar_person,
+reissue_invitation (a lost link: the old one stops working),
 add_endpoint, add_session_template, block_date, unblock_date, calls_of_day, end_call,
 mark_failed, monitor_token (refused for privileged calls), cancel_for_departure and sweep
 (expire holds; cancel the calls of released or transferred inmates and tell their contacts).
@@ -1101,6 +1102,12 @@ def confirm_booking(
     booking.room = f"cellgate-{secrets.token_hex(16)}"
     booking.privileged = booking.contact.privileged
     _move(db, actor, booking, B.CONFIRMED, now)
+    url = _invite(db, actor, booking, now, rules)
+    return Confirmed(booking=booking, invitation_url=url)
+
+
+def _invite(db: Session, actor: Actor, booking: Booking, now: datetime, rules: VisitRules) -> str:
+    """A new invitation link for the booking's contact, into the outbox; returns the link."""
     token = secrets.token_urlsafe(32)
     db.add(
         Invitation(
@@ -1112,12 +1119,13 @@ def confirm_booking(
     )
     db.flush()
     url = f"{rules.invitation_base_url}{token}"
+    early = int(rules.join_early.total_seconds() // 60)
     _notify(
         db,
         booking,
         "invitation",
-        f"{inmate.full_name} has booked a video call with you on {_when(booking)}. "
-        f"Join from 5 minutes before the start: {url}",
+        f"{booking.inmate.full_name} has booked a video call with you on {_when(booking)}. "
+        f"Join from {early} minutes before the start: {url}",
         now,
     )
     record(
@@ -1129,7 +1137,35 @@ def confirm_booking(
         contact_id=booking.contact_id,
         expires_at=booking.slot.ends_at.isoformat(),
     )
-    return Confirmed(booking=booking, invitation_url=url)
+    return url
+
+
+def reissue_invitation(
+    db: Session, actor: Actor, booking_id: int, now: datetime, rules: VisitRules | Settings
+) -> str:
+    """The contact lost the link: the old links stop working and a new one is sent."""
+    rules = _rules(rules)
+    booking = _booking(db, booking_id)
+    if booking.status != B.CONFIRMED.value or booking.slot.ends_at <= now:
+        raise Conflict("Only a confirmed call that has not ended has an invitation.")
+    revoked = 0
+    for invitation in db.scalars(
+        select(Invitation).where(
+            Invitation.booking_id == booking.id, Invitation.revoked_at.is_(None)
+        )
+    ):
+        invitation.revoked_at = now
+        revoked += 1
+    db.flush()
+    record(
+        db,
+        actor,
+        "visits.invitation_revoked",
+        target_type="visit_booking",
+        target_id=booking.id,
+        revoked=revoked,
+    )
+    return _invite(db, actor, booking, now, rules)
 
 
 def _cancel_future(
@@ -1309,7 +1345,10 @@ def invitation_for(db: Session, token: str, now: datetime) -> Invitation:
     if invitation is None:
         raise NotFound("This link is not valid.")
     if invitation.revoked_at is not None:
-        raise Forbidden("This call was cancelled or has ended.")
+        raise Forbidden(
+            "This link is no longer valid: the call was cancelled or ended, "
+            "or a newer link was sent."
+        )
     if now >= invitation.expires_at:
         raise Forbidden("This link has expired.")
     return invitation

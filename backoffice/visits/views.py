@@ -41,6 +41,7 @@ VISITS_ACCESS: dict[str, frozenset[str]] = {
     "visits.calls": STAFF_ONLY,
     "visits.end_call": STAFF_ONLY,
     "visits.call_failed": STAFF_ONLY,
+    "visits.reinvite": STAFF_ONLY,
     "visits.blocked": STAFF_ONLY,
     "visits.block": STAFF_ONLY,
     "visits.unblock": STAFF_ONLY,
@@ -240,6 +241,21 @@ def call_failed(booking_id: int) -> Any:
         f"The call of {booking.inmate.full_name} is marked failed; "
         "they may rebook it without using their quota."
     )
+    return _calls_page(booking)
+
+
+@bp.post("/calls/<int:booking_id>/reinvite")
+def reinvite(booking_id: int) -> Any:
+    db = get_db()
+    booking = _staff_booking(booking_id)
+    try:
+        services.reissue_invitation(db, staff_actor(), booking_id, _now(), _rules())
+    except ServiceError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return _calls_page(booking)
+    db.commit()
+    flash(f"A new link is on its way to {booking.contact.full_name}; the old one no longer works.")
     return _calls_page(booking)
 
 

@@ -713,3 +713,23 @@ def test_the_demo_prison_offers_calls_with_approved_contacts(
     )  # fmt: skip
     assert booking.endpoint is not None
     assert [c.full_name for c in visits.pending_contacts(db)] == ["Jüri Saar"]
+
+
+def test_a_new_invitation_link_replaces_the_old_one(world: World) -> None:
+    db = world.db
+    inmate, contact = world.inmate_with_contact()
+    confirmed = world.book(inmate, contact, ahead(3))
+    old = confirmed.invitation_url.rsplit("/", 1)[1]
+    new_url = visits.reissue_invitation(db, STAFF, confirmed.booking.id, NOW, world.rules)
+    db.commit()
+    new = new_url.rsplit("/", 1)[1]
+    during = at(ahead(3), 12, 5)
+    with pytest.raises(Forbidden, match="newer link"):
+        visits.join_token_for_contact(db, old, during, world.rules)
+    assert visits.join_token_for_contact(db, new, during, world.rules).room == (
+        confirmed.booking.room
+    )
+    invitations = db.scalars(
+        select(Notification.kind).where(Notification.contact_id == contact.id)
+    ).all()
+    assert invitations == ["invitation", "invitation"]
