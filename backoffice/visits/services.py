@@ -35,11 +35,12 @@ Contacts (the public invitation page):
     invitation_for(db, token, now) -> Invitation          (valid, unexpired, not revoked)
     join_token_for_contact(db, token, now, rules, *, booking_id=None, remote_addr="")
 
-Staff (role "visits"): pending_contacts, decide_contact, withdraw_approval, bar_person,
-reissue_invitation (a lost link: the old one stops working),
-add_endpoint, add_session_template, block_date, unblock_date, calls_of_day, end_call,
-mark_failed, monitor_token (refused for privileged calls), cancel_for_departure and sweep
-(expire holds; cancel the calls of released or transferred inmates and tell their contacts).
+Staff (role "visits"): pending_contacts, decide_contact, withdraw_approval, bar_person;
+session_templates, add_session_template, stop_template, endpoints_of, add_endpoint;
+block_date, unblock_date; calls_of_day, end_call, mark_failed, reissue_invitation (a lost
+link: the old one stops working), monitor_token (refused for privileged calls);
+cancel_for_departure and sweep (expire holds; cancel the calls of released or transferred
+inmates and tell their contacts). The outbox: outbox, mark_sent.
 """
 
 from __future__ import annotations
@@ -510,6 +511,35 @@ def add_session_template(
     return template
 
 
+def session_templates(db: Session, prison_id: int) -> list[SessionTemplate]:
+    stmt = select(SessionTemplate).where(SessionTemplate.prison_id == prison_id)
+    return list(db.scalars(stmt.order_by(SessionTemplate.active.desc(), SessionTemplate.name)))
+
+
+def endpoints_of(db: Session, prison_id: int) -> list[Endpoint]:
+    stmt = select(Endpoint).where(Endpoint.prison_id == prison_id)
+    return list(db.scalars(stmt.order_by(Endpoint.kind, Endpoint.name)))
+
+
+def stop_template(db: Session, actor: Actor, template_id: int) -> SessionTemplate:
+    """No new bookings in this template's sessions; calls already booked stay."""
+    template = db.get(SessionTemplate, template_id)
+    if template is None:
+        raise NotFound("No such session template.")
+    if not template.active:
+        raise Conflict(f"{template.name} is already stopped.")
+    template.active = False
+    db.flush()
+    record(
+        db,
+        actor,
+        "visits.template_stopped",
+        target_type="visit_session_template",
+        target_id=template.id,
+    )
+    return template
+
+
 def _blocked_days(db: Session, prison_id: int, first: date, last: date) -> set[date]:
     stmt = select(BlockedDate.blocked_on).where(
         BlockedDate.prison_id == prison_id,
@@ -733,8 +763,10 @@ def available_slots(
     slots = list(
         db.scalars(
             select(Slot)
+            .join(SessionTemplate, SessionTemplate.id == Slot.template_id)
             .where(
                 Slot.prison_id == prison.id,
+                SessionTemplate.active.is_(True),
                 Slot.starts_at >= _day_start(first, zone),
                 Slot.starts_at < _day_start(last + timedelta(days=1), zone),
                 Slot.starts_at > now,

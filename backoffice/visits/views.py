@@ -3,7 +3,7 @@ call, mark a technical failure), blocked dates; and the contact's public invitat
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,10 @@ VISITS_ACCESS: dict[str, frozenset[str]] = {
     "visits.end_call": STAFF_ONLY,
     "visits.call_failed": STAFF_ONLY,
     "visits.reinvite": STAFF_ONLY,
+    "visits.setup": STAFF_ONLY,
+    "visits.add_template": STAFF_ONLY,
+    "visits.stop_template": STAFF_ONLY,
+    "visits.add_booth": STAFF_ONLY,
     "visits.blocked": STAFF_ONLY,
     "visits.block": STAFF_ONLY,
     "visits.unblock": STAFF_ONLY,
@@ -257,6 +261,103 @@ def reinvite(booking_id: int) -> Any:
     db.commit()
     flash(f"A new link is on its way to {booking.contact.full_name}; the old one no longer works.")
     return _calls_page(booking)
+
+
+# --- session templates and booths ------------------------------------------------------------
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+@bp.get("/setup")
+def setup() -> Any:
+    db = get_db()
+    prison = _prison()
+    return render_template(
+        "visits/setup.html",
+        prison=prison,
+        templates=services.session_templates(db, prison.id),
+        endpoints=services.endpoints_of(db, prison.id),
+        weekdays=WEEKDAYS,
+        wings=prison.wings,
+    )
+
+
+def _form_int(name: str) -> int:
+    raw = request.form.get(name, "").strip()
+    if not raw.isdigit():
+        raise InvalidInput(f"{name.replace('_', ' ').capitalize()}: a whole number, please.")
+    return int(raw)
+
+
+@bp.post("/templates")
+def add_template() -> Any:
+    db = get_db()
+    prison = _prison()
+    try:
+        try:
+            starts = time.fromisoformat(request.form.get("starts_at", ""))
+        except ValueError:
+            raise InvalidInput("The start time is written HH:MM.") from None
+        until = request.form.get("valid_until", "").strip()
+        services.add_session_template(
+            db,
+            staff_actor(),
+            prison.id,
+            name=request.form.get("name", ""),
+            weekdays=[int(d) for d in request.form.getlist("weekday") if d.isdigit()],
+            starts_at_local=starts,
+            length_minutes=_form_int("length_minutes"),
+            parallel_calls=_form_int("parallel_calls"),
+            valid_from=_form_day("valid_from"),
+            valid_until=_form_day("valid_until") if until else None,
+        )
+    except ServiceError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("visits.setup", prison=prison.id))
+    db.commit()
+    flash("Session template added; its sessions open for booking now.")
+    return redirect(url_for("visits.setup", prison=prison.id))
+
+
+@bp.post("/templates/<int:template_id>/stop")
+def stop_template(template_id: int) -> Any:
+    db = get_db()
+    prison = _prison()
+    try:
+        template = services.stop_template(db, staff_actor(), template_id)
+        if template.prison_id != prison.id:
+            abort(404)
+    except ServiceError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("visits.setup", prison=prison.id))
+    db.commit()
+    flash(f"{template.name}: no new bookings; calls already booked stay.")
+    return redirect(url_for("visits.setup", prison=prison.id))
+
+
+@bp.post("/booths")
+def add_booth() -> Any:
+    db = get_db()
+    prison = _prison()
+    wing_id = request.form.get("wing_id", "")
+    try:
+        services.add_endpoint(
+            db,
+            staff_actor(),
+            prison.id,
+            kind="booth",
+            name=request.form.get("name", ""),
+            wing_id=int(wing_id) if wing_id.isdigit() else None,
+        )
+    except ServiceError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("visits.setup", prison=prison.id))
+    db.commit()
+    flash("Booth added.")
+    return redirect(url_for("visits.setup", prison=prison.id))
 
 
 # --- blocked dates ---------------------------------------------------------------------------

@@ -185,3 +185,47 @@ def test_the_contact_joins_from_the_invitation_link(
     else:  # just after local midnight the slot of "today" starts later today
         assert "You can join from" in page
     assert client.get(f"/visits/join/{token[:-2]}xx").status_code == 404
+
+
+def test_visit_staff_set_up_sessions_and_booths(
+    app: Flask,
+    db: Session,
+    prison: Prison,
+    settings: Settings,
+    make_staff: Callable,
+    make_inmate: Callable[..., Inmate],
+) -> None:
+    make_staff("viljar", "visits")
+    inmate = make_inmate()
+    client = signed_in(app, "viljar")
+    token = csrf(client, "/visits/setup")
+    response = client.post(
+        "/visits/templates",
+        data={
+            "name": "Weekend calls", "weekday": ["5", "6"], "starts_at": "10:30",
+            "length_minutes": "40", "parallel_calls": "2", "valid_from": "2026-01-01",
+            "csrf_token": token,
+        },
+        follow_redirects=True,
+    )  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert "Session template added" in page and "Sat, Sun" in page and "10:30" in page
+    response = client.post(
+        "/visits/booths", data={"name": "Booth Z", "csrf_token": token}, follow_redirects=True
+    )
+    assert "Booth Z" in response.get_data(as_text=True)
+    rules = visits.VisitRules.from_settings(settings)
+    now = datetime.now(UTC)
+    offers = visits.available_slots(db, inmate, now, rules)
+    assert offers and {o.local_start.weekday() for o in offers} == {5, 6}
+    assert {o.local_start.strftime("%H:%M") for o in offers} == {"10:30"}
+    db.commit()
+    template_id = db.scalars(select(Slot.template_id)).first()
+    db.rollback()  # on SQLite an open transaction holds the write lock the app needs
+    response = client.post(
+        f"/visits/templates/{template_id}/stop", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "no new bookings" in response.get_data(as_text=True)
+    db.expire_all()
+    assert visits.available_slots(db, inmate, now, rules) == []
+    db.rollback()
