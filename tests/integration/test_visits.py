@@ -733,3 +733,27 @@ def test_a_new_invitation_link_replaces_the_old_one(world: World) -> None:
         select(Notification.kind).where(Notification.contact_id == contact.id)
     ).all()
     assert invitations == ["invitation", "invitation"]
+
+
+def test_an_inmate_cannot_book_a_session_of_another_prison(world: World, db: Session) -> None:
+    inmate, contact = world.inmate_with_contact()
+    other = Prison(code="OTH", name="Other Prison")
+    db.add(other)
+    db.flush()
+    visits.add_session_template(
+        db, STAFF, other.id, name="Theirs", weekdays=range(7), starts_at_local=time(9, 0),
+        length_minutes=30, parallel_calls=1, valid_from=date(2026, 1, 1),
+    )  # fmt: skip
+    visits.open_slots(db, other, ahead(5), ahead(5))
+    theirs = db.scalars(select(Slot).where(Slot.prison_id == other.id)).one()
+    with pytest.raises(NotFound, match="No such video call session"):
+        visits.hold_slot(db, inmate_actor(inmate), inmate, theirs.id, contact.id, NOW, world.rules)
+    offered = {o.slot_id for o in visits.available_slots(db, inmate, NOW, world.rules)}
+    assert theirs.id not in offered
+
+
+def test_quota_falls_back_to_the_default_of_the_legal_status(settings: Settings) -> None:
+    rules = visits.VisitRules.from_settings(settings)
+    unknown_level = Inmate(legal_status="convicted", regime_level="trusted")
+    remand = Inmate(legal_status="remand", regime_level="enhanced")
+    assert rules.quota_for(unknown_level) == 2 and rules.quota_for(remand) == 3
