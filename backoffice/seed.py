@@ -14,6 +14,7 @@ from .audit.services import Actor
 from .devices.services import register_device
 from .people.models import Cell, Inmate, Prison, Wing
 from .requests.demo import seed_demo_requests
+from .shop.demo import seed_demo_shop
 from .staff.models import Role
 from .staff.services import create_staff_user
 from .visits.demo import seed_demo_visits
@@ -183,4 +184,5 @@ def seed_demo(db: Session, *, min_password_length: int) -> list[DemoDevice]:
     db.flush()
     seed_demo_visits(db, actor, prison)
     seed_demo_requests(db, actor, prison)
+    seed_demo_shop(db, actor, prison)
     return made

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import ledger
+from ledger.models import Transfer
 
 from ..audit.services import Actor
 from ..money.services import inmate_accounts, prison_account
@@ -90,13 +92,23 @@ def capture(
 def release(
     db: Session, actor: Actor, *, key: str, hold_id: int, order_number: str, why: str
 ) -> None:
-    ledger.void_pending(
-        db,
-        key=key,
-        pending_id=hold_id,
-        requested_by=actor.name,
-        reason=f"shop order {order_number}: {why}",
-    )
+    """Give the held money back. A hold the ledger already expired by time needs nothing more."""
+    try:
+        ledger.void_pending(
+            db,
+            key=key,
+            pending_id=hold_id,
+            requested_by=actor.name,
+            reason=f"shop order {order_number}: {why}",
+        )
+    except ledger.HoldNotPending:
+        expired = db.scalar(
+            select(Transfer.id).where(
+                Transfer.pending_id == hold_id, Transfer.kind == ledger.TransferKind.EXPIRE
+            )
+        )
+        if expired is None:
+            raise
 
 
 def refund(

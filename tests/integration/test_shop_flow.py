@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -21,9 +21,10 @@ from backoffice.money.services import inmate_accounts, prison_account
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.shop import services as shop
-from backoffice.shop.models import Category, Order, OrderStatus, Product
+from backoffice.shop.models import Category, Order, OrderStatus, Product, ShopRefund
 from backoffice.shop.protocols import Protocols
-from ledger.models import Account
+from ledger.models import Account, Transfer
+from tests.conftest import test_settings
 
 # Monday 23 November 2026, 10:00 in Tallinn: the default round is open, delivery on Friday.
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -393,32 +394,27 @@ def test_orders_after_the_cutoff_go_to_the_next_round(
     assert order.delivery_on == date(2026, 12, 4)
 
 
-@pytest.mark.postgres_only
-def test_two_orders_at_once_never_spend_more_than_the_balance(
-    database_url: str,
-    db: Session,
-    buyer: Inmate,
-    catalogue: dict[str, Product],
-    protocols: Protocols,
-    settings: Settings,
-) -> None:
+def race(
+    database_url: str, inmate: Inmate, carts: list[list[shop.CartLine]], settings: Settings
+) -> list[str]:
+    """Place each cart for the inmate from its own connection and thread, all at one moment."""
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
-    coffee = catalogue["coffee"]
-    barrier = threading.Barrier(2)
+    protocols = shop.protocols_from(settings)
+    barrier = threading.Barrier(len(carts))
     outcomes: list[str] = []
 
     def order(n: int) -> None:
         with sessions() as session:
-            inmate = session.get(Inmate, buyer.id)
+            buyer = session.get(Inmate, inmate.id)
+            session.commit()
             barrier.wait()
             try:
-                # 10 coffees cost 35.00 of the 50.00: only one of the two can pass.
                 shop.place_order(
                     session,
-                    Actor.system(),
-                    inmate,
-                    [shop.CartLine(coffee.id, 10)],
+                    Actor(kind="inmate", id=inmate.id, name=f"race-{n}"),
+                    buyer,
+                    carts[n],
                     key=f"race-{n}-{secrets.token_hex(4)}",
                     protocols=protocols,
                     settings=settings,
@@ -427,15 +423,303 @@ def test_two_orders_at_once_never_spend_more_than_the_balance(
                 session.commit()
                 outcomes.append("placed")
             except shop.OrderRefused as refused:
+                session.commit()  # keeps the audit row of the refusal
+                outcomes.append(",".join(v.code for v in refused.violations))
+            except Exception as error:  # reported, not lost in the thread
                 session.rollback()
-                outcomes.append(refused.violations[0].code)
+                outcomes.append(f"error: {error!r}")
 
-    threads = [threading.Thread(target=order, args=(n,)) for n in range(2)]
+    threads = [threading.Thread(target=order, args=(n,)) for n in range(len(carts))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     engine.dispose()
+    return outcomes
+
+
+@pytest.mark.postgres_only
+def test_two_orders_at_once_never_spend_more_than_the_balance(
+    database_url: str,
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    settings: Settings,
+) -> None:
+    # 10 coffees cost 35.00 of the 50.00: either fits alone, only one of the two can pass.
+    cart = [shop.CartLine(catalogue["coffee"].id, 10)]
+    outcomes = race(database_url, buyer, [cart, cart], settings)
     assert sorted(outcomes) == ["insufficient_balance", "placed"]
     db.expire_all()
     assert spendable(db, buyer).available_cents == 1_500
+    assert db.scalar(select(func.count()).select_from(Order)) == 1
+    ledger_sums_to_zero(db)
+
+
+@pytest.mark.postgres_only
+def test_two_orders_at_once_never_spend_more_than_the_cap(
+    database_url: str,
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+) -> None:
+    # A monthly cap of 10.00 and 50.00 to spend: two orders of 6.00 each fit the cap alone.
+    settings = test_settings(database_url, **{"money.minimum_monthly_wage_cents": 1_000})
+    cart = [shop.CartLine(catalogue["tea"].id, 2)]
+    outcomes = race(database_url, buyer, [cart, cart, cart], settings)
+    assert sorted(outcomes) == ["placed", "spending_cap", "spending_cap"]
+    db.expire_all()
+    assert spendable(db, buyer).available_cents == 5_000 - 600
+    held = db.scalars(select(Order.held_cents)).all()
+    assert held == [600]
+    ledger_sums_to_zero(db)
+
+
+def test_the_dry_run_gives_the_same_answer_as_placing(
+    db: Session,
+    make_inmate: Callable[..., Inmate],
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+) -> None:
+    young = make_inmate(language="ru", date_of_birth=date(2010, 1, 1))
+    deposit(db, young, 2_000)
+    coffee, cigarettes = catalogue["coffee"], catalogue["cigarettes"]
+    carts = {
+        "fits": {coffee: 2},
+        "too dear": {coffee: 6},
+        "tobacco for a 16-year-old, too many": {cigarettes: 11, coffee: 1},
+    }
+    for name, cart in carts.items():
+        lines = [shop.CartLine(p.id, q) for p, q in cart.items()]
+        dry = shop.check_cart(db, young, lines, protocols=protocols, settings=settings, now=MONDAY)
+        db.commit()
+        try:
+            order = place(db, young, protocols, settings, cart)
+        except shop.OrderRefused as refused:
+            db.commit()
+            assert not dry.ok, name
+            assert refused.violations == dry.violations, name
+        else:
+            assert dry.ok, name
+            assert order.held_cents == dry.total_cents, name
+            assert spendable(db, young).available_cents == dry.left_cents["balance"] + 0, name
+    assert db.scalar(select(func.count()).select_from(Order)) == 1
+    refusals = db.scalars(select(AuditEvent).where(AuditEvent.action == "shop.order.refused")).all()
+    # Refusals are kept in the audit log with their reasons (the caller commits them).
+    assert [sorted(e.details["codes"]) for e in refusals] == [
+        ["insufficient_balance"],
+        ["age_restricted", "insufficient_balance", "quantity_limit"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "banned"),
+    [
+        (date(2026, 11, 1), date(2026, 11, 23), True),  # ends today: still banned
+        (date(2026, 11, 23), date(2026, 12, 1), True),  # starts today
+        (date(2026, 11, 1), date(2026, 11, 22), False),  # ended yesterday
+        (date(2026, 11, 24), date(2026, 12, 1), False),  # starts tomorrow
+    ],
+)
+def test_a_shop_ban_counts_from_its_first_to_its_last_day(
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+    staff: Actor,
+    starts: date,
+    ends: date,
+    banned: bool,
+) -> None:
+    shop.ban_from_shop(db, staff, buyer, starts_on=starts, ends_on=ends, reason="kaklus")
+    db.commit()
+    result = shop.check_cart(
+        db,
+        buyer,
+        [shop.CartLine(catalogue["tea"].id, 1)],
+        protocols=protocols,
+        settings=settings,
+        now=MONDAY,
+    )
+    if banned:
+        assert [v.message for v in result.violations] == [
+            f"Sul on poekeeld kuni {ends.isoformat()} (kaklus)."
+        ]
+    else:
+        assert result.ok
+
+
+@pytest.mark.parametrize(
+    ("born", "allowed"), [(date(2008, 11, 23), True), (date(2008, 11, 24), False)]
+)
+def test_tobacco_from_the_eighteenth_birthday(
+    db: Session,
+    make_inmate: Callable[..., Inmate],
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+    born: date,
+    allowed: bool,
+) -> None:
+    inmate = make_inmate(date_of_birth=born)
+    deposit(db, inmate, 5_000)
+    result = shop.check_cart(
+        db,
+        inmate,
+        [shop.CartLine(catalogue["cigarettes"].id, 1)],
+        protocols=protocols,
+        settings=settings,
+        now=MONDAY,
+    )
+    assert [v.code for v in result.violations] == ([] if allowed else ["age_restricted"])
+
+
+def test_quantity_limits_count_earlier_orders_but_not_cancelled_ones(
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+    staff: Actor,
+) -> None:
+    cigarettes = catalogue["cigarettes"]
+    deposit(db, buyer, 5_000)  # money is no limit here
+    first = place(db, buyer, protocols, settings, {cigarettes: 6})
+    with pytest.raises(shop.OrderRefused) as refused:
+        place(db, buyer, protocols, settings, {cigarettes: 5})
+    db.commit()
+    [violation] = refused.value.violations
+    assert violation.code == "quantity_limit"
+    assert violation.message == "„Tubakas“: lubatud kuni 10 (nädalas); oled juba tellinud 6."
+    shop.cancel_order(db, staff, first.id)
+    db.commit()
+    assert place(db, buyer, protocols, settings, {cigarettes: 5}).status == "placed"
+
+
+def test_a_product_not_sold_on_the_wing_is_unavailable(
+    db: Session,
+    prison: object,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+    staff: Actor,
+) -> None:
+    other_wing = next(w for w in buyer.prison.wings if w.id != buyer.wing_id)
+    radio = shop.create_product(
+        db,
+        staff,
+        sku="RADIO-1",
+        category_code="food",
+        names={"et": "Raadio", "ru": "Радио", "en": "Radio"},
+        price_cents=1_000,
+        stock=5,
+        wing_ids=[other_wing.id],
+    )
+    db.commit()
+    result = shop.check_cart(
+        db, buyer, [shop.CartLine(radio.id, 1)], protocols=protocols, settings=settings, now=MONDAY
+    )
+    assert [v.message for v in result.violations] == ["„Raadio“ ei ole praegu saadaval."]
+
+
+def test_transitions_out_of_order_are_refused_and_change_nothing(
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+    staff: Actor,
+) -> None:
+    order = place(db, buyer, protocols, settings, {catalogue["soap"]: 1})
+    with pytest.raises(Conflict, match="only a packed order can be delivered"):
+        shop.deliver_order(db, staff, order.id)
+    db.rollback()
+    shop.cancel_order(db, staff, order.id)
+    db.commit()
+    with pytest.raises(Conflict, match="cannot be packed"):
+        shop.pack_order(db, staff, order.id, {})
+    db.rollback()
+    with pytest.raises(Conflict, match="not delivered"):
+        shop.refund_line(db, staff, order.id, order.lines[0].id, 1, reason="x", key="refund-x")
+    db.rollback()
+    assert db.get(Order, order.id).status == "cancelled"
+    assert db.get(Product, catalogue["soap"].id).stock == 100
+    assert spendable(db, buyer).available_cents == 5_000
+    ledger_sums_to_zero(db)
+
+
+def test_nothing_packed_charges_nothing(
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+    staff: Actor,
+) -> None:
+    order = place(db, buyer, protocols, settings, {catalogue["tea"]: 2})
+    shop.pack_order(db, staff, order.id, {order.lines[0].id: 0})
+    shop.deliver_order(db, staff, order.id)
+    db.commit()
+    assert db.get(Order, order.id).charged_cents == 0
+    balance = spendable(db, buyer)
+    assert (balance.available_cents, balance.pending_debits_cents) == (5_000, 0)
+    ledger_sums_to_zero(db)
+
+
+def test_orders_never_delivered_expire_and_release_their_hold(
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+) -> None:
+    order = place(db, buyer, protocols, settings, {catalogue["tea"]: 2})
+    grace = settings["shop.hold_grace_days"]
+    not_yet = datetime.combine(FRIDAY + timedelta(days=grace), datetime.min.time(), UTC)
+    assert shop.expire_stale_orders(db, Actor.system(), settings, now=not_yet) == []
+    later = not_yet + timedelta(days=2)
+    # The ledger may expire the hold by time first; the shop's sweep still closes the order.
+    ledger.expire_pending(db, now=later)
+    expired = shop.expire_stale_orders(db, Actor.system(), settings, now=later)
+    db.commit()
+    assert [o.id for o in expired] == [order.id]
+    assert db.get(Order, order.id).status == "expired"
+    assert spendable(db, buyer).available_cents == 5_000
+    ledger_sums_to_zero(db)
+
+
+def test_the_whole_flow_for_one_inmate_leaves_the_books_balanced(
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+    staff: Actor,
+) -> None:
+    """The acceptance walk: place, pack short, deliver, cancel another, refund a damaged item."""
+    coffee, tea, soap = catalogue["coffee"], catalogue["tea"], catalogue["soap"]
+    kept = place(db, buyer, protocols, settings, {coffee: 2, tea: 2, soap: 1})  # 14.20
+    dropped = place(db, buyer, protocols, settings, {soap: 4})  # 4.80
+    assert spendable(db, buyer).available_cents == 5_000 - 1_420 - 480
+    shop.cancel_order(db, staff, dropped.id, inmate=buyer)
+    shop.start_picking(db, staff, buyer.wing_id, FRIDAY)
+    line = {li.product_id: li.id for li in kept.lines}
+    shop.pack_order(db, staff, kept.id, {line[coffee.id]: 1, line[tea.id]: 2, line[soap.id]: 1})
+    inmate_actor = Actor(kind="inmate", id=buyer.id, name=buyer.prison_number)
+    shop.deliver_order(db, inmate_actor, kept.id, inmate=buyer)
+    shop.refund_line(db, staff, kept.id, line[tea.id], 1, reason="torn box", key="whole-flow-1")
+    db.commit()
+    # Charged for one coffee, two teas and the soap (10.70), one tea (3.00) refunded.
+    assert spendable(db, buyer).available_cents == 5_000 - 1_070 + 300
+    assert spendable(db, buyer).pending_debits_cents == 0
+    shop_account = prison_account(db, buyer.prison_id, "shop")
+    assert ledger.balance(db, shop_account.id).posted_cents == 1_070 - 300
+    kinds = db.scalars(
+        select(Transfer.kind).where(Transfer.reference.in_([kept.number, dropped.number]))
+    ).all()
+    assert sorted(kinds) == ["pending", "pending", "post", "single", "void"]
+    assert db.scalar(select(func.count()).select_from(ShopRefund)) == 1
+    ledger_sums_to_zero(db)
