@@ -21,9 +21,11 @@ from .errors import (
 )
 from .income import IncomeRules, Split, split_income
 from .journal import (
+    LockedAccount,
     Resolution,
     TransferRequest,
     apply,
+    apply_many,
     expire_pending,
     lock_accounts,
     post_pending,
@@ -57,6 +59,7 @@ __all__ = [
     "InvalidAmount",
     "Ledger",
     "LedgerError",
+    "LockedAccount",
     "PostExceedsHold",
     "Resolution",
     "Split",
@@ -69,6 +72,7 @@ __all__ = [
     "UnknownAccount",
     "account_by_code",
     "apply",
+    "apply_many",
     "balance",
     "check",
     "close_account",

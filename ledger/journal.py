@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy import BigInteger, String, Table, any_, bindparam, insert, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -93,7 +94,7 @@ class _Row:
 
 
 @dataclass
-class _Locked:
+class LockedAccount:
     """An account locked for this unit of work, with its totals as they will be written."""
 
     id: int
@@ -107,6 +108,14 @@ class _Locked:
 
     def may_be_debited_by(self, code: str) -> bool:
         return self.debit_codes is None or code in self.debit_codes.split(",")
+
+    @property
+    def posted_credits_cents(self) -> int:
+        return self.totals[1]
+
+    @property
+    def posted_cents(self) -> int:
+        return self.totals[1] - self.totals[0]
 
 
 _LOCK_COLUMNS = (
@@ -210,6 +219,30 @@ def apply(
     now: datetime | None = None,
 ) -> list[Transfer]:
     """Make every operation, or none of them (a batch): see the module's docstring."""
+    return _apply(db, operations, requested_by=requested_by, now=now, load=True)
+
+
+def apply_many(
+    db: Session,
+    operations: Sequence[Operation],
+    *,
+    requested_by: str,
+    now: datetime | None = None,
+) -> int:
+    """`apply` for large batches (a payroll): the same checks and writes, but it returns only
+    how many transfers the batch holds instead of loading each one into the session."""
+    _apply(db, operations, requested_by=requested_by, now=now, load=False)
+    return len(operations)
+
+
+def _apply(
+    db: Session,
+    operations: Sequence[Operation],
+    *,
+    requested_by: str,
+    now: datetime | None,
+    load: bool,
+) -> list[Transfer]:
     if not operations:
         raise LedgerError("nothing to do: a batch needs at least one transfer")
     now = (now or utcnow()).astimezone(UTC)
@@ -228,7 +261,7 @@ def apply(
             account_ids.update((hold.debit_account_id, hold.credit_account_id))
         else:
             account_ids.update((op.debit_account_id, op.credit_account_id))
-    accounts = _lock_rows(db, account_ids)
+    accounts = lock_accounts(db, account_ids)
 
     payloads = [_payload_hash(op) for op in operations]
     existing = _existing(db, keys)
@@ -241,9 +274,9 @@ def apply(
         for op, payload in zip(operations, payloads, strict=True)
     ]
     _write_totals(db, accounts)
-    if len(rows) == 1 and db.get_bind().dialect.name == "postgresql":
+    if len(rows) == 1 and _is_postgresql(db):
         return [_insert_one_chained(db, rows[0])]
-    return _insert_chained(db, rows)
+    return _insert_chained(db, rows, load=load)
 
 
 def _holds(db: Session, ids: list[int]) -> dict[int, Transfer]:
@@ -257,41 +290,27 @@ def _holds(db: Session, ids: list[int]) -> dict[int, Transfer]:
     return found
 
 
-def lock_accounts(db: Session, ids: Iterable[int]) -> dict[int, Account]:
-    """Lock accounts in id order (the one order every caller uses) and read them fresh."""
-    wanted = sorted(set(ids))
-    locked: dict[int, Account] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        stmt = (
-            select(Account)
-            .where(Account.id.in_(chunk))
-            .order_by(Account.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        locked.update((a.id, a) for a in db.scalars(stmt))
-    missing = [i for i in wanted if i not in locked]
-    if missing:
-        raise UnknownAccount(f"no account with id {missing[0]}")
-    return locked
+def _is_postgresql(db: Session) -> bool:
+    return db.get_bind().dialect.name == "postgresql"
 
 
-def _lock_rows(db: Session, ids: Iterable[int]) -> dict[int, _Locked]:
-    """lock_accounts without the ORM's cost: the hot path of every transfer."""
+def _matching(db: Session, column: Any, values: list[Any], item_type: Any) -> list[Any]:
+    """Conditions that together select `column IN values`: one array parameter on PostgreSQL
+    (a statement of constant size, however many values), chunks of IN lists on SQLite."""
+    if _is_postgresql(db):
+        return [column == any_(bindparam(None, values, type_=ARRAY(item_type)))]
+    return [column.in_(values[i : i + _CHUNK]) for i in range(0, len(values), _CHUNK)]
+
+
+def lock_accounts(db: Session, ids: Iterable[int]) -> dict[int, LockedAccount]:
+    """Lock accounts in id order (the one order every caller uses) and read their totals."""
     wanted = sorted(set(ids))
-    locked: dict[int, _Locked] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        stmt = (
-            select(*_LOCK_COLUMNS)
-            .where(Account.id.in_(chunk))
-            .order_by(Account.id)
-            .with_for_update()
-        )
+    locked: dict[int, LockedAccount] = {}
+    for condition in _matching(db, Account.id, wanted, BigInteger):
+        stmt = select(*_LOCK_COLUMNS).where(condition).order_by(Account.id).with_for_update()
         for row in db.execute(stmt):
             account_id, ledger_id, code, no_overdraft, closed, debit_codes, *totals = row
-            locked[account_id] = _Locked(
+            locked[account_id] = LockedAccount(
                 account_id, ledger_id, code, no_overdraft, closed, debit_codes, list(totals)
             )
     missing = [i for i in wanted if i not in locked]
@@ -302,11 +321,8 @@ def _lock_rows(db: Session, ids: Iterable[int]) -> dict[int, _Locked]:
 
 def _existing(db: Session, keys: list[str]) -> dict[str, Transfer]:
     found: dict[str, Transfer] = {}
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        found.update(
-            (t.key, t) for t in db.scalars(select(Transfer).where(Transfer.key.in_(chunk)))
-        )
+    for condition in _matching(db, Transfer.key, keys, String):
+        found.update((t.key, t) for t in db.scalars(select(Transfer).where(condition)))
     return found
 
 
@@ -350,7 +366,7 @@ def _refuse_resolved(
 def _work_out(
     op: Operation,
     payload: str,
-    accounts: dict[int, _Locked],
+    accounts: dict[int, LockedAccount],
     holds: dict[int, Transfer],
     requested_by: str,
     now: datetime,
@@ -402,7 +418,7 @@ def _work_out(
 def _resolve(
     op: Resolution,
     payload: str,
-    accounts: dict[int, _Locked],
+    accounts: dict[int, LockedAccount],
     hold: Transfer,
     requested_by: str,
     now: datetime,
@@ -454,7 +470,7 @@ def _check_amount(amount: int) -> None:
 
 
 def _add(
-    state: dict[int, _Locked],
+    state: dict[int, LockedAccount],
     account_id: int,
     *,
     posted_debits: int = 0,
@@ -468,7 +484,7 @@ def _add(
     entry.changed = True
 
 
-def _check_overdraft(entry: _Locked, amount: int) -> None:
+def _check_overdraft(entry: LockedAccount, amount: int) -> None:
     posted_debits, posted_credits, pending_debits, _ = entry.totals
     available_after = posted_credits - posted_debits - pending_debits
     if entry.no_overdraft and available_after < 0:
@@ -534,21 +550,43 @@ def _canonical(parts: list[Any]) -> str:
     return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
 
 
-def _write_totals(db: Session, accounts: dict[int, _Locked]) -> None:
+_UPDATE_TOTALS = text(
+    """
+    UPDATE ledger_accounts AS a
+    SET posted_debits_cents = v.pd, posted_credits_cents = v.pc,
+        pending_debits_cents = v.qd, pending_credits_cents = v.qc
+    FROM unnest(
+        CAST(:ids AS bigint[]), CAST(:posted_debits_cents AS bigint[]),
+        CAST(:posted_credits_cents AS bigint[]), CAST(:pending_debits_cents AS bigint[]),
+        CAST(:pending_credits_cents AS bigint[])
+    ) AS v(id, pd, pc, qd, qc)
+    WHERE a.id = v.id
+    """
+)
+
+
+def _write_totals(db: Session, accounts: dict[int, LockedAccount]) -> None:
     changed = [entry for entry in accounts.values() if entry.changed]
     if not changed:
         return
-    table = Account.__table__
-    assert isinstance(table, Table)
-    stmt = (
-        update(table)
-        .where(table.c.id == bindparam("_id"))
-        .values({name: bindparam(name) for name in _TOTALS})
-    )
-    db.connection().execute(
-        stmt,
-        [{"_id": e.id, **dict(zip(_TOTALS, e.totals, strict=True))} for e in changed],
-    )
+    if _is_postgresql(db):
+        columns = [list(column) for column in zip(*(e.totals for e in changed), strict=True)]
+        db.execute(
+            _UPDATE_TOTALS,
+            {"ids": [e.id for e in changed], **dict(zip(_TOTALS, columns, strict=True))},
+        )
+    else:
+        table = Account.__table__
+        assert isinstance(table, Table)
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({name: bindparam(name) for name in _TOTALS})
+        )
+        db.connection().execute(
+            stmt,
+            [{"_id": e.id, **dict(zip(_TOTALS, e.totals, strict=True))} for e in changed],
+        )
     # Accounts the caller already holds in its session must show the new totals too.
     for entry in changed:
         held = db.identity_map.get(identity_key(Account, entry.id))
@@ -585,7 +623,7 @@ def chain_link(previous_hash: str, content: str) -> str:
     return hashlib.sha256(f"{previous_hash}\n{content}".encode()).hexdigest()
 
 
-def _insert_chained(db: Session, rows: list[_Row]) -> list[Transfer]:
+def _insert_chained(db: Session, rows: list[_Row], *, load: bool = True) -> list[Transfer]:
     """Lock each ledger's chain head (last of all locks), extend the chain, insert the rows."""
     ledger_ids = sorted({row.ledger_id for row in rows})
     heads = {
@@ -625,10 +663,56 @@ def _insert_chained(db: Session, rows: list[_Row]) -> list[Transfer]:
     for i in ledger_ids:
         set_committed_value(heads[i], "head_sequence", sequence[i])
         set_committed_value(heads[i], "head_hash", head_hash[i])
+    if _is_postgresql(db):
+        return _insert_unnest(db, params, load=load)
+    if not load:
+        db.execute(insert(Transfer), params)
+        return []
     inserted = db.scalars(
         insert(Transfer).returning(Transfer, sort_by_parameter_order=True), params
     ).all()
     return list(inserted)
+
+
+_BULK_COLUMNS = {
+    "ledger_id": "bigint",
+    "sequence": "bigint",
+    "key": "text",
+    "payload_hash": "text",
+    "kind": "text",
+    "code": "text",
+    "debit_account_id": "bigint",
+    "credit_account_id": "bigint",
+    "amount_cents": "bigint",
+    "pending_id": "bigint",
+    "requested_by": "text",
+    "reason": "text",
+    "reference": "text",
+    "created_at": "timestamptz",
+    "expires_at": "timestamptz",
+    "chain_hash": "text",
+}
+_INSERT_MANY = text(
+    f"INSERT INTO ledger_transfers ({', '.join(_BULK_COLUMNS)}) "
+    "SELECT * FROM unnest("
+    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _BULK_COLUMNS.items())
+    + ") RETURNING id, key"
+)
+
+
+def _insert_unnest(db: Session, params: list[dict[str, Any]], *, load: bool) -> list[Transfer]:
+    """Many transfers in one statement whose size does not grow with the batch."""
+    columns = {name: [p[name] for p in params] for name in _BULK_COLUMNS}
+    ids = dict((key, new_id) for new_id, key in db.execute(_INSERT_MANY, columns))
+    if not load:
+        return []
+    made = []
+    for p in params:
+        transfer = Transfer(**p, id=ids[p["key"]])
+        make_transient_to_detached(transfer)
+        made.append(transfer)
+    db.add_all(made)
+    return made
 
 
 _INSERT_ONE = text(

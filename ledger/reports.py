@@ -24,6 +24,7 @@ class Balance:
     posted_cents: int
     pending_debits_cents: int
     pending_credits_cents: int
+    posted_credits_cents: int  # everything ever credited (e.g. all ever set aside for debts)
 
     @property
     def available_cents(self) -> int:
@@ -37,11 +38,12 @@ def balance(db: Session, account_id: int) -> Balance:
             Account.posted_credits_cents - Account.posted_debits_cents,
             Account.pending_debits_cents,
             Account.pending_credits_cents,
+            Account.posted_credits_cents,
         ).where(Account.id == account_id)
     ).first()
     if row is None:
         raise UnknownAccount(f"no account with id {account_id}")
-    return Balance(account_id, int(row[0]), int(row[1]), int(row[2]))
+    return Balance(account_id, *(int(value) for value in row))
 
 
 @dataclass(frozen=True)

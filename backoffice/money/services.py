@@ -24,14 +24,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 import ledger
 from ledger import Account, Transfer, TransferCode, TransferRequest
 
 from ..audit.services import Actor, record
+from ..db import utcnow
 from ..errors import InvalidInput, NotFound
 from ..people.models import Inmate, LegalStatus
 from ..settings import Settings
@@ -78,47 +80,69 @@ def inmate_accounts(db: Session, inmate: Inmate) -> InmateAccounts:
 
 def accounts_of_inmates(db: Session, inmates: Sequence[Inmate]) -> dict[int, InmateAccounts]:
     """Each inmate's three accounts, opening the missing ones (in a few queries for many)."""
+    ids = _account_ids(db, [(i.id, i.prison_number) for i in inmates])
+    loaded = {
+        a.id: a
+        for chunk in _chunks(sorted({n for trio in ids.values() for n in trio}), 5000)
+        for a in db.scalars(select(Account).where(Account.id.in_(chunk)))
+    }
+    return {
+        inmate_id: InmateAccounts(*(loaded[account_id] for account_id in trio))
+        for inmate_id, trio in ids.items()
+    }
+
+
+def _account_ids(db: Session, inmates: Sequence[tuple[int, str]]) -> dict[int, tuple[int, ...]]:
+    """Per inmate id: the ids of its spendable, release-fund and debts accounts, opening the
+    missing ones. Plain rows, so that a payroll of thousands stays fast."""
     book = money_ledger(db)
-    wanted = {code: inmate for inmate in inmates for code in _inmate_codes(inmate.id)}
-    found: dict[str, Account] = {}
-    codes = list(wanted)
-    for start in range(0, len(codes), 5000):
-        chunk = codes[start : start + 5000]
+    wanted = {code: inmate for inmate in inmates for code in _inmate_codes(inmate[0])}
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(wanted), 5000):
         found.update(
-            (a.code, a)
-            for a in db.scalars(
-                select(Account).where(Account.ledger_id == book.id, Account.code.in_(chunk))
-            )
+            db.execute(
+                select(Account.code, Account.id).where(
+                    Account.ledger_id == book.id, Account.code.in_(chunk)
+                )
+            ).all()
         )
-    missing = [code for code in codes if code not in found]
-    for code in missing:
-        inmate = wanted[code]
-        part = code.rsplit(":", 1)[1]
-        account = Account(
-            ledger_id=book.id,
-            code=code,
-            name=f"{inmate.prison_number} {part.replace('_', ' ')}",
-            kind=f"inmate_{part}",
-            no_overdraft=True,
-            debit_codes={
-                "spendable": None,
-                "release_fund": ",".join(RELEASE_FUND_DEBITS),
-                "debts": ",".join(DEBTS_DEBITS),
-            }[part],
-            posted_debits_cents=0,
-            posted_credits_cents=0,
-            pending_debits_cents=0,
-            pending_credits_cents=0,
-        )
-        db.add(account)
-        found[code] = account
+    missing = [code for code in wanted if code not in found]
     if missing:
-        db.flush()
-    result = {}
-    for inmate in inmates:
-        spendable, release_fund, debts = (found[c] for c in _inmate_codes(inmate.id))
-        result[inmate.id] = InmateAccounts(spendable, release_fund, debts)
-    return result
+        rows = []
+        for code in missing:
+            part = code.rsplit(":", 1)[1]
+            rows.append(
+                {
+                    "ledger_id": book.id,
+                    "code": code,
+                    "name": f"{wanted[code][1]} {part.replace('_', ' ')}",
+                    "kind": f"inmate_{part}",
+                    "no_overdraft": True,
+                    "closed": False,
+                    "debit_codes": {
+                        "spendable": None,
+                        "release_fund": ",".join(RELEASE_FUND_DEBITS),
+                        "debts": ",".join(DEBTS_DEBITS),
+                    }[part],
+                    "posted_debits_cents": 0,
+                    "posted_credits_cents": 0,
+                    "pending_debits_cents": 0,
+                    "pending_credits_cents": 0,
+                    "created_at": utcnow(),
+                }
+            )
+        db.execute(insert(Account), rows)
+        for chunk in _chunks(missing, 5000):
+            found.update(
+                db.execute(
+                    select(Account.code, Account.id).where(
+                        Account.ledger_id == book.id, Account.code.in_(chunk)
+                    )
+                ).all()
+            )
+    return {
+        inmate_id: tuple(found[c] for c in _inmate_codes(inmate_id)) for inmate_id, _ in inmates
+    }
 
 
 def prison_account(db: Session, prison_id: int, code: str) -> Account:
@@ -145,22 +169,24 @@ def income_rules(settings: Settings) -> ledger.IncomeRules:
 
 
 def debts_remaining_cents(db: Session, inmate: Inmate) -> int:
-    return _debts_remaining(db, {inmate.id: inmate_accounts(db, inmate).debts})[inmate.id]
+    set_aside = ledger.balance(db, inmate_accounts(db, inmate).debts.id)
+    return _debts_remaining(db, {inmate.id: set_aside.posted_credits_cents})[inmate.id]
 
 
-def _debts_remaining(db: Session, debts_accounts: dict[int, Account]) -> dict[int, int]:
-    """Per inmate: debts registered less everything ever set aside for them."""
-    owed = dict(
-        db.execute(
-            select(Debt.inmate_id, func.sum(Debt.amount_cents))
-            .where(Debt.inmate_id.in_(list(debts_accounts)))
-            .group_by(Debt.inmate_id)
-        ).all()
-    )
-    return {
-        inmate_id: max(int(owed.get(inmate_id, 0)) - account.posted_credits_cents, 0)
-        for inmate_id, account in debts_accounts.items()
-    }
+def _debts_remaining(db: Session, set_aside: dict[int, int]) -> dict[int, int]:
+    """Per inmate: debts registered less everything ever set aside for them (`set_aside` is
+    the debts account's posted credits per inmate id)."""
+    owed: dict[int, int] = {}
+    ids = list(set_aside)
+    for start in range(0, len(ids), 5000):
+        owed.update(
+            db.execute(
+                select(Debt.inmate_id, func.sum(Debt.amount_cents))
+                .where(Debt.inmate_id.in_(ids[start : start + 5000]))
+                .group_by(Debt.inmate_id)
+            ).all()
+        )
+    return {i: max(int(owed.get(i, 0)) - cents, 0) for i, cents in set_aside.items()}
 
 
 def register_debt(
@@ -208,20 +234,21 @@ def _done_before(db: Session, keys: Sequence[str]) -> list[Transfer]:
 def _split_requests(
     *,
     key: str,
-    source: Account,
-    accounts: InmateAccounts,
+    source_id: int,
+    account_ids: tuple[int, int, int],
     split: ledger.Split,
     code: str,
     reason: str,
     reference: str,
 ) -> list[TransferRequest]:
     spendable_key, debts_key, release_key = _split_keys(key)
+    spendable, release_fund, debts = account_ids
     parts = [
-        (spendable_key, accounts.spendable, split.spendable_cents, code, reason),
-        (debts_key, accounts.debts, split.debts_cents, TransferCode.DEBT_SHARE, f"{reason}: debts"),
+        (spendable_key, spendable, split.spendable_cents, code, reason),
+        (debts_key, debts, split.debts_cents, TransferCode.DEBT_SHARE, f"{reason}: debts"),
         (
             release_key,
-            accounts.release_fund,
+            release_fund,
             split.release_fund_cents,
             TransferCode.RELEASE_FUND_SHARE,
             f"{reason}: release fund",
@@ -230,14 +257,14 @@ def _split_requests(
     return [
         TransferRequest(
             key=part_key,
-            debit_account_id=source.id,
-            credit_account_id=account.id,
+            debit_account_id=source_id,
+            credit_account_id=account_id,
             amount_cents=amount,
             code=str(part_code),
             reason=part_reason,
             reference=reference,
         )
-        for part_key, account, amount, part_code, part_reason in parts
+        for part_key, account_id, amount, part_code, part_reason in parts
         if amount > 0
     ]
 
@@ -265,18 +292,19 @@ def receive_money(
         return previous
     source = prison_account(db, inmate.prison_id, source_code)
     accounts = inmate_accounts(db, inmate)
-    ledger.lock_accounts(db, [accounts.debts.id, accounts.release_fund.id])
+    locked = ledger.lock_accounts(db, [accounts.debts.id, accounts.release_fund.id])
+    set_aside = {inmate.id: locked[accounts.debts.id].posted_credits_cents}
     split = ledger.split_income(
         amount_cents,
         convicted=inmate.legal_status == LegalStatus.CONVICTED,
-        debts_remaining_cents=_debts_remaining(db, {inmate.id: accounts.debts})[inmate.id],
-        release_fund_cents=accounts.release_fund.posted_cents,
+        debts_remaining_cents=_debts_remaining(db, set_aside)[inmate.id],
+        release_fund_cents=locked[accounts.release_fund.id].posted_cents,
         rules=rules,
     )
     requests = _split_requests(
         key=key,
-        source=source,
-        accounts=accounts,
+        source_id=source.id,
+        account_ids=(accounts.spendable.id, accounts.release_fund.id, accounts.debts.id),
         split=split,
         code=code,
         reason=reason,
@@ -378,43 +406,45 @@ def wage_run(
         previous = [t for chunk in _chunks(list(keys.values()), 2000) for t in _run_of(db, chunk)]
         return WageRun(len(wages), sum(t.amount_cents for t in previous), len(previous), True)
 
-    inmates = {
-        i.prison_number: i
-        for chunk in _chunks([w.prison_number for w in wages], 5000)
-        for i in db.scalars(
-            select(Inmate).where(Inmate.prison_number.in_(chunk), Inmate.prison_id == prison_id)
+    inmates: dict[str, tuple[int, str]] = {}  # prison number: (inmate id, legal status)
+    for chunk in _chunks([w.prison_number for w in wages], 5000):
+        rows = db.execute(
+            select(Inmate.prison_number, Inmate.id, Inmate.legal_status).where(
+                Inmate.prison_number.in_(chunk), Inmate.prison_id == prison_id
+            )
         )
-    }
+        inmates.update((number, (inmate_id, status)) for number, inmate_id, status in rows)
     unknown = [w for w in wages if w.prison_number not in inmates]
     if unknown:
         names = ", ".join(f"line {w.line}: {w.prison_number}" for w in unknown[:20])
         raise InvalidInput(f"no such inmate in this prison ({names}); nothing was paid")
     payroll = prison_account(db, prison_id, "payroll")
-    accounts = accounts_of_inmates(db, list(inmates.values()))
-    ledger.lock_accounts(
-        db, [a.id for acc in accounts.values() for a in (acc.debts, acc.release_fund)]
+    ids = _account_ids(db, [(inmate_id, n) for n, (inmate_id, _) in inmates.items()])
+    locked = ledger.lock_accounts(db, [n for trio in ids.values() for n in trio[1:]])
+    remaining = _debts_remaining(
+        db, {i: locked[trio[2]].posted_credits_cents for i, trio in ids.items()}
     )
-    remaining = _debts_remaining(db, {i.id: accounts[i.id].debts for i in inmates.values()})
     requests: list[TransferRequest] = []
     for wage in wages:
-        inmate = inmates[wage.prison_number]
+        inmate_id, status = inmates[wage.prison_number]
+        spendable, release_fund, debts = ids[inmate_id]
         split = ledger.split_income(
             wage.amount_cents,
-            convicted=inmate.legal_status == LegalStatus.CONVICTED,
-            debts_remaining_cents=remaining[inmate.id],
-            release_fund_cents=accounts[inmate.id].release_fund.posted_cents,
+            convicted=status == LegalStatus.CONVICTED,
+            debts_remaining_cents=remaining[inmate_id],
+            release_fund_cents=locked[release_fund].posted_cents,
             rules=rules,
         )
         requests += _split_requests(
             key=keys[wage.prison_number],
-            source=payroll,
-            accounts=accounts[inmate.id],
+            source_id=payroll.id,
+            account_ids=(spendable, release_fund, debts),
             split=split,
             code=TransferCode.WAGE,
             reason="wages",
             reference=key[:100],
         )
-    transfers = ledger.apply(db, requests, requested_by=actor.name)
+    made = ledger.apply_many(db, requests, requested_by=actor.name)
     total = sum(w.amount_cents for w in wages)
     record(
         db,
@@ -426,10 +456,10 @@ def wage_run(
         lines=len(wages),
         total_cents=total,
     )
-    return WageRun(len(wages), total, len(transfers), False)
+    return WageRun(len(wages), total, made, False)
 
 
-def _chunks(items: list[str], size: int) -> list[list[str]]:
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
