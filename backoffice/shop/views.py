@@ -39,21 +39,23 @@ bp = Blueprint(
 )
 
 SHOP_STAFF = frozenset({Role.SHOP})
+# Officers hand orders over on the wing and may confirm the delivery themselves.
+DELIVERY = frozenset({Role.SHOP, Role.OFFICER})
 # Bans are disciplinary sanctions and restrictions come from the wing or the doctor: officers
 # set them as well as the shop.
 SANCTIONS = frozenset({Role.SHOP, Role.OFFICER})
 
 SHOP_ACCESS: dict[str, frozenset[str]] = {
     "shop.static": ANY_STAFF,
-    "shop.index": SHOP_STAFF,
+    "shop.index": DELIVERY,
     "shop.day": SHOP_STAFF,
-    "shop.round_view": SHOP_STAFF,
+    "shop.round_view": DELIVERY,
     "shop.start_picking": SHOP_STAFF,
     "shop.pick_list": SHOP_STAFF,
-    "shop.packing_slips": SHOP_STAFF,
-    "shop.order_view": SHOP_STAFF,
+    "shop.packing_slips": DELIVERY,
+    "shop.order_view": DELIVERY,
     "shop.pack": SHOP_STAFF,
-    "shop.deliver": SHOP_STAFF,
+    "shop.deliver": DELIVERY,
     "shop.cancel": SHOP_STAFF,
     "shop.refund": SHOP_STAFF,
     "shop.products": SHOP_STAFF,

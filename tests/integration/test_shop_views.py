@@ -17,6 +17,7 @@ from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
 from backoffice.people.models import Inmate, Prison, Wing
 from backoffice.settings import Settings
+from backoffice.shop import services as shop_services
 from backoffice.shop.models import Order, PriceChange, Product
 from backoffice.shop.protocols import Protocols
 from backoffice.staff.services import create_staff_user
@@ -83,22 +84,62 @@ def shop_client(client: FlaskClient, make_staff: Callable[..., object]) -> Flask
     return client
 
 
-def test_only_shop_staff_and_admins_see_the_shop(
+def test_who_may_use_which_shop_page(
     client: FlaskClient, make_staff: Callable[..., object]
 ) -> None:
     assert client.get("/shop/").status_code == 302  # not signed in: to the sign-in page
-    make_staff("olev", "officer")
-    sign_in(client, "olev")
-    assert "/shop/" not in client.get("/").get_data(as_text=True)
+    make_staff("riina", "requests")
+    sign_in(client, "riina")
+    assert 'href="/shop/"' not in client.get("/").get_data(as_text=True)
     for path in ("/shop/", "/shop/products", f"/shop/day/{DAY}", "/shop/orders/1"):
         assert client.get(path).status_code == 403, path
-    response = client.post("/shop/orders/1/deliver", data={"csrf_token": token(client, "/inmates")})
-    assert response.status_code == 403
+    client.post("/sign-out", data={"csrf_token": token(client, "/")})
+
+    # Officers hand orders over on the wing: they see rounds and confirm delivery, but do not
+    # pack, refund, or touch products and the day's money.
+    make_staff("olev", "officer")
+    sign_in(client, "olev")
+    assert 'href="/shop/"' in client.get("/").get_data(as_text=True)
+    assert client.get("/shop/").status_code == 200
+    for path in ("/shop/products", f"/shop/day/{DAY}", f"/shop/round/1/{DAY}/pick-list"):
+        assert client.get(path).status_code == 403, path
+    csrf_token = token(client, "/shop/")
+    for action in ("pack", "cancel", "refund"):
+        response = client.post(f"/shop/orders/1/{action}", data={"csrf_token": csrf_token})
+        assert response.status_code == 403, action
     client.post("/sign-out", data={"csrf_token": token(client, "/")})
 
     make_staff("anu", "admin")
     sign_in(client, "anu")
-    assert client.get("/shop/").status_code == 200
+    assert client.get("/shop/products").status_code == 200
+
+
+def test_an_officer_confirms_delivery_on_the_wing(
+    client: FlaskClient,
+    db: Session,
+    make_staff: Callable[..., object],
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+    staff: Actor,
+) -> None:
+    order = place(db, buyer, protocols, settings, {catalogue["tea"]: 2})
+    shop_services.pack_order(db, staff, order.id, {order.lines[0].id: 1})
+    db.commit()
+    order_id = order.id
+    make_staff("olev", "officer")
+    sign_in(client, "olev")
+    path = f"/shop/orders/{order_id}"
+    page = client.get(path).get_data(as_text=True)
+    assert "Confirm delivery" in page and "Mark packed" not in page
+    page = post(client, f"{path}/deliver", path)
+    assert "Delivered: €3.00 charged, €3.00 released." in page
+    assert spendable(db, buyer).available_cents == 5_000 - 300
+    delivered = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "shop.order.delivered")
+    ).one()
+    assert (delivered.actor_name, delivered.details["charged_cents"]) == ("olev", 300)
 
 
 def test_shop_staff_find_the_shop_from_the_menu(shop_client: FlaskClient) -> None:
@@ -260,8 +301,8 @@ def test_bans_and_restrictions_are_set_from_the_inmates_page(
     ).all()
     assert sorted(actions) == ["shop.ban", "shop.restrict"]
     db.commit()
-    # Officers set sanctions but do not run the shop.
-    assert client.get("/shop/").status_code == 403
+    # Officers set sanctions but do not run the shop's catalogue.
+    assert client.get("/shop/products").status_code == 403
 
 
 def test_staff_of_another_prison_do_not_see_this_prisons_orders(
