@@ -103,6 +103,8 @@ from .models import (
 _hasher = PasswordHasher()
 _DUMMY_PIN_HASH = _hasher.hash("no such inmate, constant-time path")
 CARD_KEY_BYTES = 32
+# Where an app keeps its face matcher (app.extensions); tests put their own there.
+MATCHER_EXTENSION = "cellgate.signin.matcher"
 # Two enrolled people closer than the tolerance plus this are too alike to tell apart safely.
 AMBIGUITY_MARGIN = 0.06
 

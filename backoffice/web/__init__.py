@@ -9,6 +9,7 @@ from ..accounts.views import init_app as init_accounts
 from ..requests.views import init_app as init_requests
 from ..settings import Settings
 from ..shop.views import init_app as init_shop
+from ..signin.views import init_app as init_signin
 from ..visits.views import init_app as init_visits
 from .access import init_access
 from .base import health_blueprint, init_common, set_security_headers
@@ -32,5 +33,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_visits(app)
     init_requests(app)
     init_accounts(app)
+    init_signin(app)
     app.after_request(lambda response: set_security_headers(response, CSP))
     return app

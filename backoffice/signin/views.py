@@ -1,0 +1,262 @@
+"""Back-office pages for inmate sign-in: face enrolment at reception (photos uploaded or taken
+with the reception camera), cards (issue, block, replace), PINs and lockouts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from hardware.camera import CameraError, decode_image
+from hardware.faces import FaceMatcher, FaceRecognitionMatcher
+
+from ..db import utcnow
+from ..errors import ServiceError
+from ..people.models import Inmate
+from ..staff.models import Role
+from ..web.access import ACCESS
+from ..web.base import get_db, settings
+from ..web.views import staff_actor
+from . import services
+from .models import CardStatus, FaceTemplate, InmateCard, InmateCredentials
+from .services import SignInPolicy
+
+bp = Blueprint("signin", __name__, url_prefix="/signin", template_folder="templates")
+MATCHER = services.MATCHER_EXTENSION
+STAFF = frozenset({Role.ADMIN, Role.OFFICER})
+SIGNIN_ACCESS = {
+    "signin.index": STAFF,
+    "signin.inmate": STAFF,
+    "signin.enrol": STAFF,
+    "signin.delete_faces": STAFF,
+    "signin.issue_card": STAFF,
+    "signin.block_card": STAFF,
+    "signin.replace_card": STAFF,
+    "signin.set_pin": STAFF,
+    "signin.unlock": STAFF,
+}
+MAX_PHOTOS = 5
+
+
+def init_app(app: Flask) -> None:
+    """Open the sign-in pages to officers and administrators and mount the blueprint."""
+    ACCESS.update(SIGNIN_ACCESS)
+    app.register_blueprint(bp)
+
+
+def matcher() -> FaceMatcher:
+    # Made on first use: loading dlib's models takes a second and 100 MB, and only the workers
+    # that enrol faces need them. Tests put their own matcher here.
+    if MATCHER not in current_app.extensions:
+        upsample = settings()["signin"]["face_upsample"]
+        current_app.extensions[MATCHER] = FaceRecognitionMatcher(upsample=upsample)
+    return current_app.extensions[MATCHER]  # type: ignore[no-any-return]
+
+
+def _policy() -> SignInPolicy:
+    return SignInPolicy.from_settings(settings())
+
+
+def _inmate(inmate_id: int) -> Inmate:
+    inmate = get_db().get(Inmate, inmate_id)
+    if inmate is None:
+        abort(404)
+    return inmate
+
+
+def _card(card_id: int) -> InmateCard:
+    card = get_db().get(InmateCard, card_id)
+    if card is None:
+        abort(404)
+    return card
+
+
+def _back(inmate_id: int) -> Any:
+    return redirect(url_for("signin.inmate", inmate_id=inmate_id))
+
+
+@bp.get("/")
+def index() -> Any:
+    db = get_db()
+    text = request.args.get("q", "").strip()
+    stmt = (
+        select(Inmate)
+        .options(selectinload(Inmate.wing), selectinload(Inmate.cell))
+        .order_by(Inmate.last_name, Inmate.first_name)
+    )
+    if text:
+        like = f"%{text}%"
+        stmt = stmt.where(Inmate.prison_number.ilike(like) | Inmate.last_name.ilike(like))
+    inmates = list(db.scalars(stmt.limit(200)))
+    ids = [i.id for i in inmates]
+    faces = dict(
+        db.execute(
+            select(FaceTemplate.inmate_id, func.count())
+            .where(FaceTemplate.inmate_id.in_(ids))
+            .group_by(FaceTemplate.inmate_id)
+        ).all()
+    )
+    cards = dict(
+        db.execute(
+            select(InmateCard.inmate_id, InmateCard.card_number).where(
+                InmateCard.inmate_id.in_(ids), InmateCard.status == CardStatus.ACTIVE.value
+            )
+        ).all()
+    )
+    return render_template("signin/index.html", inmates=inmates, faces=faces, cards=cards, q=text)
+
+
+@bp.get("/inmates/<int:inmate_id>")
+def inmate(inmate_id: int) -> Any:
+    db = get_db()
+    person = _inmate(inmate_id)
+    return render_template(
+        "signin/inmate.html",
+        inmate=person,
+        faces=list(
+            db.scalars(
+                select(FaceTemplate)
+                .where(FaceTemplate.inmate_id == inmate_id)
+                .order_by(FaceTemplate.id)
+            )
+        ),
+        cards=services.cards_of(db, inmate_id),
+        credentials=db.get(InmateCredentials, inmate_id),
+        now=utcnow(),
+        max_photos=MAX_PHOTOS,
+    )
+
+
+@bp.post("/inmates/<int:inmate_id>/faces")
+def enrol(inmate_id: int) -> Any:
+    db = get_db()
+    person = _inmate(inmate_id)
+    uploads = [f for f in request.files.getlist("photos") if f and f.filename]
+    if not uploads:
+        flash("Choose at least one photo of the inmate.", "error")
+        return _back(inmate_id)
+    if len(uploads) > MAX_PHOTOS:
+        flash(f"At most {MAX_PHOTOS} photos at a time.", "error")
+        return _back(inmate_id)
+    images = []
+    for n, upload in enumerate(uploads, start=1):
+        try:
+            images.append(decode_image(upload.read()))
+        except CameraError:
+            flash(f"Photo {n} ({upload.filename}) is not a JPEG or PNG image.", "error")
+            return _back(inmate_id)
+    try:
+        templates = services.enroll_face(
+            db,
+            staff_actor(),
+            person,
+            images,
+            matcher(),
+            source=request.form.get("source", "upload")[:16] or "upload",
+            replace=request.form.get("replace") == "yes",
+            policy=_policy(),
+        )
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _back(inmate_id)
+    db.commit()
+    flash(f"{len(templates)} face image(s) enrolled for {person.full_name}.", "ok")
+    return _back(inmate_id)
+
+
+@bp.post("/inmates/<int:inmate_id>/faces/delete")
+def delete_faces(inmate_id: int) -> Any:
+    db = get_db()
+    removed = services.delete_faces(db, staff_actor(), _inmate(inmate_id))
+    db.commit()
+    flash(f"{removed} face image(s) deleted.", "ok")
+    return _back(inmate_id)
+
+
+def _show_key(card: InmateCard, key: bytes) -> Any:
+    # The key is shown once, to be written onto the card now; the server keeps it encrypted.
+    return render_template("signin/card_issued.html", card=card, key_hex=key.hex())
+
+
+@bp.post("/inmates/<int:inmate_id>/cards")
+def issue_card(inmate_id: int) -> Any:
+    db = get_db()
+    try:
+        card, key = services.issue_card(
+            db,
+            staff_actor(),
+            _inmate(inmate_id),
+            card_number=request.form.get("card_number", "").strip() or None,
+            policy=_policy(),
+        )
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _back(inmate_id)
+    db.commit()
+    return _show_key(card, key)
+
+
+@bp.post("/cards/<int:card_id>/block")
+def block_card(card_id: int) -> Any:
+    db = get_db()
+    card = _card(card_id)
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        flash("Reason: say why the card is blocked.", "error")
+        return _back(card.inmate_id)
+    services.block_card(db, staff_actor(), card, reason)
+    db.commit()
+    flash(f"Card {card.card_number} is blocked.", "ok")
+    return _back(card.inmate_id)
+
+
+@bp.post("/cards/<int:card_id>/replace")
+def replace_card(card_id: int) -> Any:
+    db = get_db()
+    card = _card(card_id)
+    reason = request.form.get("reason", "").strip() or "replaced"
+    try:
+        new_card, key = services.replace_card(db, staff_actor(), card, reason, policy=_policy())
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _back(card.inmate_id)
+    db.commit()
+    return _show_key(new_card, key)
+
+
+@bp.post("/inmates/<int:inmate_id>/pin")
+def set_pin(inmate_id: int) -> Any:
+    db = get_db()
+    pin = request.form.get("pin", "")
+    if pin != request.form.get("pin_again", ""):
+        flash("The two PINs differ.", "error")
+        return _back(inmate_id)
+    try:
+        services.set_pin(db, staff_actor(), _inmate(inmate_id), pin, policy=_policy())
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _back(inmate_id)
+    db.commit()
+    flash("The PIN is set. Tell it to the inmate in private.", "ok")
+    return _back(inmate_id)
+
+
+@bp.post("/inmates/<int:inmate_id>/unlock")
+def unlock(inmate_id: int) -> Any:
+    db = get_db()
+    services.unlock(db, staff_actor(), _inmate(inmate_id))
+    db.commit()
+    flash("Sign-in is unlocked.", "ok")
+    return _back(inmate_id)
