@@ -20,6 +20,7 @@ from .money.cli import ledger_group, money_group
 from .requests.cli import requests_group
 from .seed import DEMO_STAFF, demo_password, is_seeded, seed_demo
 from .settings import ROOT, Settings, SettingsError, load_settings
+from .shop.cli import shop_group
 from .signin.cli import agent_command
 from .staff.models import Role
 from .staff.services import create_staff_user
@@ -78,6 +79,7 @@ main.add_command(ledger_group)
 main.add_command(retention_group)
 main.add_command(money_group)
 main.add_command(requests_group)
+main.add_command(shop_group)
 main.add_command(visits_group)
 main.add_command(agent_command)
 
