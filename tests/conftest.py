@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from backoffice import migrate
 from backoffice.audit.services import Actor
@@ -89,11 +90,29 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+_EMPTYING: dict[str, str] = {}
+
+
 def _empty_postgres(url: str) -> None:
-    engine = create_engine(url)
-    tables = [t.name for metadata in all_metadata() for t in metadata.sorted_tables]
+    """Delete every row and restart every id, as TRUNCATE ... RESTART IDENTITY would, but
+    without TRUNCATE's new files for each table: much faster for the few rows a test leaves.
+    Triggers (the append-only ones, foreign keys) are off for this one transaction."""
+    engine = create_engine(url, poolclass=NullPool)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        if url not in _EMPTYING:
+            tables = [t.name for metadata in all_metadata() for t in metadata.sorted_tables]
+            sequences = conn.execute(
+                text(
+                    "SELECT relname FROM pg_class WHERE relkind = 'S' AND relnamespace = "
+                    "'public'::regnamespace"
+                )
+            ).scalars()
+            _EMPTYING[url] = "".join(
+                ["SET LOCAL session_replication_role = replica;"]
+                + [f'DELETE FROM "{table}";' for table in tables]
+                + [f'ALTER SEQUENCE "{sequence}" RESTART;' for sequence in sequences]
+            )
+        conn.exec_driver_sql(_EMPTYING[url])
     engine.dispose()
 
 
