@@ -15,6 +15,7 @@ from .devices.services import register_device
 from .people.models import Cell, Inmate, Prison, Wing
 from .requests.demo import seed_demo_requests
 from .shop.demo import seed_demo_shop
+from .signin.demo import seed_demo_signin
 from .staff.models import Role
 from .staff.services import create_staff_user
 from .visits.demo import seed_demo_visits
@@ -185,4 +186,5 @@ def seed_demo(db: Session, *, min_password_length: int) -> list[DemoDevice]:
     seed_demo_visits(db, actor, prison)
     seed_demo_requests(db, actor, prison)
     seed_demo_shop(db, actor, prison)
+    seed_demo_signin(db, actor, prison)
     return made

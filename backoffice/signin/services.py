@@ -823,10 +823,12 @@ def issue_card(
     inmate: Inmate,
     *,
     card_number: str | None = None,
+    key: bytes | None = None,
     policy: SignInPolicy = DEFAULT_POLICY,
 ) -> tuple[InmateCard, bytes]:
     """A new card for the inmate. Returns the card and its secret key, to be written onto the
-    card now; the server keeps the key only encrypted."""
+    card now; the server keeps the key only encrypted. `key` is for the demo seed only, so its
+    emulated card stays the same between runs."""
     active = db.scalar(
         select(InmateCard).where(
             InmateCard.inmate_id == inmate.id, InmateCard.status == CardStatus.ACTIVE.value
@@ -841,7 +843,7 @@ def issue_card(
         raise InvalidInput("Card number: letters and digits, at most 32.")
     if db.scalar(select(InmateCard.id).where(InmateCard.card_number == number)) is not None:
         raise Conflict(f"Card number {number} is used already.")
-    key = secrets.token_bytes(CARD_KEY_BYTES)
+    key = key or secrets.token_bytes(CARD_KEY_BYTES)
     card = InmateCard(
         inmate_id=inmate.id,
         card_number=number,
