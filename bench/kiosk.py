@@ -92,6 +92,9 @@ def main() -> None:
                 "cart": "/shop/cart",
                 "orders": "/orders",
                 "order": order_path,
+                "requests": "/requests",
+                "request_new": "/requests/new/see_doctor",
+                "visits": "/visits",
             }
             for name, path in signed_in.items():
                 weights[name] = weigh(page, server.url + path)

@@ -278,3 +278,11 @@ def moving_face_video(path: Path, frame: Image, matcher: FaceMatcher, seconds: i
 def still_photo_video(path: Path, frame: Image, seconds: int = 4) -> Path:
     """The same photograph held perfectly still in front of the camera."""
     return write_y4m(path, [frame] * (seconds * 10))
+
+
+# --- accessibility ---------------------------------------------------------------------------
+
+# Run in the page: what on this screen falls short of WCAG 2.2 AA for contrast (4.5:1, large
+# text 3:1), names (every control has a label or text) and touch targets (48 px here, stricter
+# than AA's 24 px, because the kiosk is used standing, by touch).
+A11Y_AUDIT = (Path(__file__).resolve().parent / "kiosk_a11y.js").read_text()

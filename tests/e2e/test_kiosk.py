@@ -23,6 +23,7 @@ from playwright.sync_api import expect, sync_playwright
 from hardware.faces import FaceRecognitionMatcher
 from tests import photos
 from tests.e2e.kiosk_world import (
+    A11Y_AUDIT,
     CHROMIUM,
     CHROMIUM_FLAGS,
     KIOSK_CREDENTIAL,
@@ -39,7 +40,7 @@ from tests.e2e.kiosk_world import (
 
 pytestmark = pytest.mark.e2e
 
-IDLE_SECONDS = 10
+IDLE_SECONDS = 20
 LANGUAGES = ("et", "ru", "en")
 
 
@@ -219,6 +220,7 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
         for language in LANGUAGES:
             choose_language(page, language)
             shoot(page, "start", language)
+        assert page.evaluate(A11Y_AUDIT) == []
         choose_language(page, "et")
         page.locator("#pin-link").click()
         # The on-screen keypad: no keyboard at a kiosk.
@@ -242,6 +244,18 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
         page.goto(f"{server.url}/shop")
         page.locator('li[data-sku="K-SOAP"] button[value="add"]').click()
 
+        # A request typed on the on-screen keyboard.
+        page.goto(f"{server.url}/requests/new/money_question")
+        page.locator('.keyboard button[data-char="5"]').click()  # into the amount
+        page.locator("#f-details").click()
+        for key in "puudub":
+            page.locator(f'.keyboard button[data-char="{key}"]').click()
+        page.locator("#send-request").click()
+        page.wait_for_url(re.compile(r".*/requests/\d+$"))
+        facts = page.locator("dl.facts").inner_text()
+        assert "puudub" in facts and "5" in facts
+        request_path = page.url.removeprefix(server.url)
+
         screens = {
             "home": "/home",
             "money": "/money",
@@ -250,6 +264,10 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
             "cart": "/shop/cart",
             "orders": "/orders",
             "order": order_path,
+            "requests": "/requests",
+            "request-new": "/requests/new/money_question",
+            "request": request_path,
+            "visits": "/visits",
         }
         for language in LANGUAGES:
             for screen, path in screens.items():
@@ -259,6 +277,8 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
                 assert page.locator("html").get_attribute("lang") == language
                 assert page.locator("#sign-out-button").is_visible()
                 shoot(page, screen, language)
+                if language == "et":
+                    assert page.evaluate(A11Y_AUDIT) == [], screen
 
         page.locator("#sign-out-button").click()
         page.wait_for_url(f"{server.url}/")
