@@ -10,7 +10,11 @@ from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, eve
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
-from ledger.base import NAMING_CONVENTION, LedgerBase, UTCDateTime, utcnow  # noqa: F401  (re-exported)
+# UTCDateTime and utcnow live beside the ledger (which may import nothing of ours) and are
+# re-exported here for every other table.
+from ledger.base import NAMING_CONVENTION, LedgerBase
+from ledger.base import UTCDateTime as UTCDateTime
+from ledger.base import utcnow as utcnow
 
 from .settings import ROOT
 

@@ -3,9 +3,10 @@ endpoint and the security headers. App factories call `init_common`; nothing run
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Request, current_app, g, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,8 +17,23 @@ from ..settings import Settings, load_settings
 EXTENSION = "cellgate"
 
 
+class InMemoryUploads(Request):
+    """Uploads stay in memory (bounded by MAX_CONTENT_LENGTH) instead of being spooled to a
+    temporary file, so a refused document is never written anywhere, not even for a moment."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> Any:
+        return io.BytesIO()
+
+
 def init_common(app: Flask, settings: Settings | None, surface: str) -> Settings:
     settings = settings or load_settings()
+    app.request_class = InMemoryUploads
     engine = make_engine(settings.database_url)
     app.extensions[EXTENSION] = {
         "settings": settings,
