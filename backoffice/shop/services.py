@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 import ledger
@@ -371,14 +371,25 @@ def inmate_context(
                     bought[(period, "product", line.product.sku)] += quantity or 0
                     bought[(period, "category", line.product.category.code)] += quantity or 0
 
-    ban = db.scalars(
-        select(ShopBan)
-        .where(ShopBan.inmate_id == inmate.id, ShopBan.starts_on <= today, ShopBan.ends_on >= today)
-        .order_by(ShopBan.ends_on.desc())
-    ).first()
-    restricted = frozenset(
-        db.scalars(select(InmateRestriction.tag).where(InmateRestriction.inmate_id == inmate.id))
-    )
+    # Bans in force today and restricted tags, in one round trip.
+    rows = db.execute(
+        union_all(
+            select(
+                literal("ban").label("kind"),
+                ShopBan.reason.label("text"),
+                ShopBan.ends_on.label("ends_on"),
+            ).where(
+                ShopBan.inmate_id == inmate.id,
+                ShopBan.starts_on <= today,
+                ShopBan.ends_on >= today,
+            ),
+            select(literal("tag"), InmateRestriction.tag, cast(null(), ShopBan.ends_on.type)).where(
+                InmateRestriction.inmate_id == inmate.id
+            ),
+        )
+    ).all()
+    restricted = frozenset(text for kind, text, _ in rows if kind == "tag")
+    bans = sorted(((ends_on, text) for kind, text, ends_on in rows if kind == "ban"), reverse=True)
     the_round = the_round or round_for(db, inmate, settings, now)
     if spendable_id is None:
         spendable_id = payments.order_accounts(db, inmate).spendable_id
@@ -392,7 +403,7 @@ def inmate_context(
         spent_cents=spent,
         bought=dict(bought),
         restricted_tags=restricted,
-        ban=ActiveBan(ban.ends_on, ban.reason) if ban else None,
+        ban=ActiveBan(*bans[0]) if bans else None,
         window_open=the_round.window_open,
         next_window_opens=the_round.opens_at.strftime("%Y-%m-%d %H:%M"),
     )
@@ -627,6 +638,19 @@ def _create_order(
     )
     db.add(order)
     db.flush()
+    # Written before the hold: the ledger's accounts stay locked from the hold to the commit,
+    # so the less that comes after it, the more orders a prison can place at once.
+    record(
+        db,
+        actor,
+        "shop.order.place",
+        target_type="order",
+        target_id=order.id,
+        inmate_id=inmate.id,
+        held_cents=order.held_cents,
+        delivery_on=order.delivery_on.isoformat(),
+        lines=len(order.lines),
+    )
     grace = timedelta(days=settings["shop.hold_grace_days"] + 1)
     expires_local = datetime.combine(the_round.delivery_on + grace, time(0, 0), _zone(inmate))
     order.hold_transfer_id = payments.hold(
@@ -639,17 +663,6 @@ def _create_order(
         expires_at=expires_local.astimezone(UTC),
     )
     db.flush()
-    record(
-        db,
-        actor,
-        "shop.order.place",
-        target_type="order",
-        target_id=order.id,
-        inmate_id=inmate.id,
-        held_cents=order.held_cents,
-        delivery_on=order.delivery_on.isoformat(),
-        lines=len(order.lines),
-    )
     return order
 
 

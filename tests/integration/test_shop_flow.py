@@ -723,3 +723,32 @@ def test_the_whole_flow_for_one_inmate_leaves_the_books_balanced(
     assert sorted(kinds) == ["pending", "pending", "post", "single", "void"]
     assert db.scalar(select(func.count()).select_from(ShopRefund)) == 1
     ledger_sums_to_zero(db)
+
+
+def test_restrictions_and_a_ban_set_by_staff_are_both_reported(
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+    staff: Actor,
+) -> None:
+    shop.restrict(db, staff, buyer, "Vegetarian", "diet (doctor's note)")
+    shop.restrict(db, staff, buyer, "tobacco", "security")
+    shop.ban_from_shop(
+        db, staff, buyer, starts_on=date(2026, 11, 1), ends_on=date(2026, 11, 30), reason="kaklus"
+    )
+    db.commit()
+    coffee, soap = catalogue["coffee"], catalogue["soap"]
+    result = shop.check_cart(
+        db,
+        buyer,
+        [shop.CartLine(coffee.id, 1), shop.CartLine(soap.id, 1)],
+        protocols=protocols,
+        settings=settings,
+        now=MONDAY,
+    )
+    assert [v.message for v in result.violations] == [
+        "„coffee (et)“ ei ole sulle lubatud (vegetarian).",
+        "Sul on poekeeld kuni 2026-11-30 (kaklus).",
+    ]
