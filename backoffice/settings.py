@@ -21,6 +21,8 @@ NOT_SETTINGS = {"CELLGATE_CONFIG", "CELLGATE_TEST_DATABASE_URL"}
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
 DEFAULT_TEMPLATE_KEY = "insecure-development-template-key"
 MODES = ("development", "production", "test")
+# Secrets besides secret_key that production must not run with at their shipped defaults.
+PRODUCTION_SECRETS = ("signin.template_key", "visits.jitsi_secret")
 LANGUAGES = ("et", "ru", "en")
 
 
@@ -208,9 +210,11 @@ def _validated(values: dict[str, Any]) -> Settings:
             raise SettingsError("debug: must be false in production")
         if url.startswith("sqlite"):
             raise SettingsError("database_url: production needs PostgreSQL, not SQLite")
-        if values["signin"]["template_key"] == DEFAULT_TEMPLATE_KEY:
-            raise SettingsError(
-                "signin.template_key: production needs its own key for face templates and card "
-                "keys (set CELLGATE_SIGNIN__TEMPLATE_KEY), not the default"
-            )
+        defaults = _schema()
+        for dotted in PRODUCTION_SECRETS:
+            if _lookup(values, dotted) == _lookup(defaults, dotted):
+                variable = ENV_PREFIX + dotted.upper().replace(".", "__")
+                raise SettingsError(
+                    f"{dotted}: production needs its own secret (set {variable}), not the default"
+                )
     return Settings(values)

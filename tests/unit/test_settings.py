@@ -68,6 +68,19 @@ def test_bad_settings_name_the_setting(
             "debug: must be false in production",
         ),
         ({"CELLGATE_SECRET_KEY": STRONG_SECRET}, "database_url: production needs PostgreSQL"),
+        (
+            {"CELLGATE_SECRET_KEY": STRONG_SECRET, "CELLGATE_DATABASE_URL": PG},
+            "signin.template_key: production needs its own secret "
+            r"\(set CELLGATE_SIGNIN__TEMPLATE_KEY\)",
+        ),
+        (
+            {
+                "CELLGATE_SECRET_KEY": STRONG_SECRET,
+                "CELLGATE_DATABASE_URL": PG,
+                "CELLGATE_SIGNIN__TEMPLATE_KEY": STRONG_SECRET + "t",
+            },
+            r"visits.jitsi_secret: production needs its own secret \(set CELLGATE_VISITS__JITSI",
+        ),
     ],
 )
 def test_production_refuses_unsafe_settings(environ: dict[str, str], expected: str) -> None:
@@ -81,6 +94,8 @@ def test_production_starts_with_safe_settings() -> None:
             "CELLGATE_MODE": "production",
             "CELLGATE_SECRET_KEY": STRONG_SECRET,
             "CELLGATE_DATABASE_URL": PG,
+            "CELLGATE_SIGNIN__TEMPLATE_KEY": STRONG_SECRET + "t",
+            "CELLGATE_VISITS__JITSI_SECRET": STRONG_SECRET + "j",
         }
     )
     assert settings.mode == "production"
