@@ -250,8 +250,8 @@ MENU: list[tuple[str, str, Callable[[], str]]] = [
 def language_switch() -> Any:
     i18n.set_language(request.form.get("lang", ""), current_app.extensions["kiosk_languages"])
     target = request.form.get("next", "")
-    # Only a path on this kiosk: never a link that leaves it.
-    if not target.startswith("/") or target.startswith("//"):
+    # Only a path on this kiosk: never a link that leaves it ("//host" and "/\\host" would).
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = url_for("kiosk.start")
     return redirect(target)
 
@@ -608,6 +608,10 @@ def status_word(status: str) -> str:
 
 
 def _signed_in_answer(inmate: Inmate, token: str) -> Any:
+    previous = session.get(TOKEN)
+    if previous:
+        # Someone signed in over another inmate's session: that one ends now, not when idle.
+        _end(previous, "replaced at the kiosk")
     begin(inmate, token)
     target = url_for("kiosk.home")
     if wants_json():
@@ -693,7 +697,12 @@ def sign_in_card_pin() -> Any:
 
 
 # Sign-in attempts have their own, lower rate limit (per kiosk).
-SIGN_IN_ENDPOINTS = ("kiosk.sign_in_pin", "kiosk.sign_in_face", "kiosk.sign_in_card_pin")
+SIGN_IN_ENDPOINTS = (
+    "kiosk.sign_in_pin",
+    "kiosk.sign_in_face",
+    "kiosk.sign_in_card_pin",
+    "kiosk.device_setup",
+)
 
 
 # --- requests to staff ----------------------------------------------------------------------
