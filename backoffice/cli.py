@@ -18,7 +18,7 @@ from .db import make_engine, make_session_factory
 from .errors import ServiceError
 from .money.cli import ledger_group, money_group
 from .requests.cli import requests_group
-from .seed import DEMO_STAFF, demo_password, is_seeded, seed_demo
+from .seed import DEMO_STAFF, demo_devices, demo_password, is_seeded, seed_demo
 from .settings import ROOT, Settings, SettingsError, load_settings
 from .shop.cli import shop_group
 from .signin.cli import agent_command
@@ -202,5 +202,11 @@ def demo(settings: Settings) -> None:
     click.echo("Demo staff sign-ins for the back office (username / password):")
     for username, _name, roles in DEMO_STAFF:
         click.echo(f"  {username:12} {demo_password(username):26} {', '.join(roles)}")
+    kiosk_url = f"http://{settings['server']['host']}:{settings['server']['kiosk_port']}"
+    click.echo("Kiosks: open once in each kiosk's browser to bind it (a kiosk serves one wing):")
+    for name, kind, wing, _cell, secret in demo_devices():
+        if kind == "kiosk":
+            key_id = name.lower().replace("-", "")  # as seed_demo registers it
+            click.echo(f"  {name:8} wing {wing}  {kiosk_url}/device#cgd_{key_id}.{secret}")
     click.echo(f"Database: {settings.database_url}")
     _serve(settings, list(SURFACES))
