@@ -426,3 +426,35 @@ def test_a_video_call_is_held_confirmed_and_cancelled_at_the_kiosk(
     assert 'data-status="confirmed"' in client.get("/visits").text
     post(client, f"/visits/{booking_id}/cancel", page="/visits")
     assert 'data-status="cancelled"' in client.get("/visits").text
+
+
+def test_the_inmate_acknowledges_delivery_and_pays_what_he_got(
+    app: Flask,
+    kiosks: dict[str, str],
+    estonian: Inmate,
+    catalogue: dict[str, Product],
+    db: Session,
+    system: Actor,
+):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    coffee = catalogue["coffee"]
+    for _ in range(2):
+        post(client, "/shop/cart", page="/shop", product_id=str(coffee.id), change="add")
+    cart = client.get("/shop/cart").text
+    key = re.search(r'name="key" value="([^"]+)"', cart).group(1)
+    order_url = post(client, "/shop/order", page="/shop/cart", key=key).headers["Location"]
+    order_id = int(order_url.rsplit("/", 1)[1])
+    assert 'id="received"' not in client.get(order_url).text  # not packed yet
+    # The shop packs one coffee of the two: the inmate pays for one.
+    line = db.get(Order, order_id).lines[0]
+    shop.pack_order(db, system, order_id, {line.id: 1})
+    db.commit()
+    page = client.get(order_url).text
+    assert 'id="received"' in page and "pakitud: 1" in page
+    done = post(client, f"{order_url}/received", page=order_url)
+    page = client.get(done.headers["Location"]).text
+    assert "Kätte toimetatud" in page and "3,50 €" in page  # delivered, paid one coffee
+    money = client.get("/money").text
+    assert "16,50 €" in money  # 20,00 € less the one coffee
+    db.rollback()
