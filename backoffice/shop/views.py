@@ -12,7 +12,17 @@ import secrets
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,6 +72,8 @@ SHOP_ACCESS: dict[str, frozenset[str]] = {
     "shop.product_create": SHOP_STAFF,
     "shop.product_view": SHOP_STAFF,
     "shop.product_update": SHOP_STAFF,
+    "shop.product_photo": SHOP_STAFF,
+    "shop.product_photo_upload": SHOP_STAFF,
     "shop.inmate_view": SANCTIONS,
     "shop.ban": SANCTIONS,
     "shop.restrict": SANCTIONS,
@@ -420,6 +432,28 @@ def product_update(product_id: int) -> Any:
             services.set_active(db, actor, product_id, request.form["active"] == "1")
 
     return _do(action, "Saved.", url_for("shop.product_view", product_id=product_id))
+
+
+@bp.get("/products/<int:product_id>/photo")
+def product_photo(product_id: int) -> Any:
+    product = _product(get_db(), product_id)
+    if not product.photo:
+        abort(404)
+    response = make_response(product.photo)
+    response.headers["Content-Type"] = product.photo_type
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/products/<int:product_id>/photo")
+def product_photo_upload(product_id: int) -> Any:
+    _product(get_db(), product_id)
+    upload = request.files.get("photo")
+
+    def action(db: Session) -> None:
+        services.set_photo(db, staff_actor(), product_id, upload.read() if upload else b"")
+
+    return _do(action, "Photo saved.", url_for("shop.product_view", product_id=product_id))
 
 
 # --- an inmate's shop page: orders, bans, restrictions ---------------------------------------

@@ -4,12 +4,14 @@ see it, the catalogue, and a round from pick list to delivery and refund."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -336,3 +338,27 @@ def test_staff_of_another_prison_do_not_see_this_prisons_orders(
     assert client.get(f"/shop/round/{wing_id}/{DAY}").status_code == 404
     index = client.get("/shop/").get_data(as_text=True)
     assert "Wing X" in index and "Wing A" not in index
+
+
+def test_a_product_photo_is_uploaded_shown_and_checked(
+    shop_client: FlaskClient, db: Session, catalogue: dict[str, Product]
+) -> None:
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 120, 40)).save(picture, format="PNG")
+    product_id = catalogue["tea"].id
+    path = f"/shop/products/{product_id}"
+    page = post(
+        shop_client, f"{path}/photo", path, photo=(io.BytesIO(picture.getvalue()), "tea.png")
+    )
+    assert "Photo saved." in page and f'src="{path}/photo"' in page
+    with shop_client.get(f"{path}/photo") as shown:
+        assert shown.headers["Content-Type"] == "image/png"
+        assert shown.data == picture.getvalue()
+    # A file that only calls itself a picture is refused, and the photo stays.
+    page = post(
+        shop_client, f"{path}/photo", path, photo=(io.BytesIO(b"<script>x</script>"), "x.png")
+    )
+    assert "Photo: only JPEG or PNG pictures." in page
+    db.expire_all()
+    assert db.get(Product, product_id).photo == picture.getvalue()
+    db.commit()
