@@ -975,6 +975,25 @@ def expire_stale_orders(
         .order_by(Order.id)
         .with_for_update()
     ).all()
+    packed = [line for order in stale if order.status == OrderStatus.PACKED for line in order.lines]
+    if packed:
+        # Packed goods nobody collected go back on the shelf (rows locked in id order).
+        stock = {
+            p.id: p
+            for p in db.scalars(
+                select(Product)
+                .where(
+                    Product.id.in_(
+                        sorted({li.substitute_product_id or li.product_id for li in packed})
+                    )
+                )
+                .order_by(Product.id)
+                .with_for_update(of=Product)
+                .execution_options(populate_existing=True)
+            )
+        }
+        for line in packed:
+            stock[line.substitute_product_id or line.product_id].stock += line.packed_quantity or 0
     for order in stale:
         assert order.hold_transfer_id is not None
         payments.release(

@@ -677,6 +677,10 @@ def test_orders_never_delivered_expire_and_release_their_hold(
     settings: Settings,
 ) -> None:
     order = place(db, buyer, protocols, settings, {catalogue["tea"]: 2})
+    packed = place(db, buyer, protocols, settings, {catalogue["soap"]: 3})
+    shop.pack_order(db, Actor.system(), packed.id, {})
+    db.commit()
+    assert db.get(Product, catalogue["soap"].id).stock == 97
     grace = settings["shop.hold_grace_days"]
     not_yet = datetime.combine(FRIDAY + timedelta(days=grace), datetime.min.time(), UTC)
     assert shop.expire_stale_orders(db, Actor.system(), settings, now=not_yet) == []
@@ -685,8 +689,10 @@ def test_orders_never_delivered_expire_and_release_their_hold(
     ledger.expire_pending(db, now=later)
     expired = shop.expire_stale_orders(db, Actor.system(), settings, now=later)
     db.commit()
-    assert [o.id for o in expired] == [order.id]
+    assert [o.id for o in expired] == [order.id, packed.id]
     assert db.get(Order, order.id).status == "expired"
+    # The packed soap nobody collected is back on the shelf; all the money is back.
+    assert db.get(Product, catalogue["soap"].id).stock == 100
     assert spendable(db, buyer).available_cents == 5_000
     ledger_sums_to_zero(db)
 
