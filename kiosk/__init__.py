@@ -10,6 +10,7 @@ from flask_wtf import CSRFProtect
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from backoffice.errors import ServiceError
 from backoffice.settings import Settings
 from backoffice.signin import agent_api
 from backoffice.web.base import health_blueprint, init_common
@@ -47,6 +48,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         return _error_page(
             _("Please try again"), _("The screen was open too long. Try again."), 400
         )
+
+    @app.errorhandler(ServiceError)
+    def refused(error: ServiceError) -> Any:
+        # A refusal no view expected (a stale cart naming a product that is gone, say).
+        return _error_page(_("This cannot be done"), error.message, error.status)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

@@ -458,3 +458,13 @@ def test_the_inmate_acknowledges_delivery_and_pays_what_he_got(
     money = client.get("/money").text
     assert "16,50 €" in money  # 20,00 € less the one coffee
     db.rollback()
+
+
+def test_a_product_that_does_not_exist_is_answered_plainly(
+    app: Flask, kiosks: dict[str, str], estonian: Inmate, catalogue: dict[str, Product]
+):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    response = post(client, "/shop/cart", page="/shop", product_id="999999", change="add")
+    assert response.status_code == 404
+    assert "Seda ei saa teha" in response.text  # "This cannot be done", in Estonian
