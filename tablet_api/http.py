@@ -25,7 +25,7 @@ from backoffice.web.base import get_db, remote_addr
 from . import services
 from .models import TabletSession
 from .openapi import INMATE, PUBLIC, Operation, operation_of
-from .problems import Problem, language
+from .problems import Problem, language, problem_response
 from .schemas import IDEMPOTENCY_PATTERN, MAX_ID, Invalid, validate
 
 DEVICE_HEADER = "X-Device-Credential"
@@ -200,16 +200,20 @@ def before_request() -> None:
         if not re.fullmatch(IDEMPOTENCY_PATTERN, key):
             raise Problem("idempotency-key-missing")
         g.idempotency_key = key
-    try:
-        g.query = _read_query(op) if op.query else {}
-        g.body = _read_body(op) if op.body else None
-    except Invalid as invalid:
-        errors = invalid.localized(language())
-        raise Problem(
+    g.query = _read_query(op) if op.query else {}
+    g.body = _read_body(op) if op.body else None
+
+
+def invalid_input(invalid: Invalid) -> Response:
+    """Wrong fields, each with its reason in the inmate's language (422)."""
+    errors = invalid.localized(language())
+    return problem_response(
+        Problem(
             "invalid-input",
             params={"fields": ", ".join(e["field"] for e in errors)},
             extra={"errors": errors},
-        ) from None
+        )
+    )
 
 
 def after_request(response: Response) -> Response:
@@ -243,6 +247,7 @@ def init_pipeline(app: Flask, settings_: Settings) -> None:
         headers_enabled=False,
     )
     app.extensions["tablet_lifetimes"] = services.Lifetimes.from_settings(settings_)
+    app.register_error_handler(Invalid, invalid_input)
     app.before_request(before_request)
     app.after_request(after_request)
 

@@ -21,6 +21,7 @@ from . import http
 from .api import bp
 from .openapi import INMATE, endpoint
 from .requests import rules as request_rules
+from .schemas import Invalid
 
 ANSWERED = {"approved", "declined", "rejected"}
 # A call is announced this long before it starts.
@@ -45,6 +46,13 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+def _moment(raw: str) -> datetime:
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:  # the pattern passed but the clock does not have hour 25
+        raise Invalid([("since", "pattern", {})]) from None
+
+
 @endpoint(
     bp,
     "/notifications",
@@ -57,7 +65,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "since": {
             "type": "string",
             "format": "date-time",
-            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$",
             "description": "Only what happened after this moment (the newest `at` seen).",
         }
     },
@@ -68,7 +76,7 @@ def notifications() -> Any:
     person = http.inmate()
     language = person.language
     raw_since = http.query().get("since")
-    since = datetime.fromisoformat(raw_since.replace("Z", "+00:00")) if raw_since else None
+    since = _moment(raw_since) if raw_since else None
     now = utcnow()
     items: list[dict[str, Any]] = []
 

@@ -328,3 +328,14 @@ def test_a_body_over_the_size_limit_is_refused(a1: Tablet, world: World) -> None
     response = a1.post("/api/v1/requests/1/reply", json=huge)
     assert response.status_code == 413
     assert response.json["code"] == "payload-too-large"
+
+
+def test_notifications_since_a_moment_and_a_moment_that_does_not_exist(
+    a1: Tablet, world: World
+) -> None:
+    a1.sign_in(world.alice)
+    later = a1.get("/api/v1/notifications?since=2999-01-01T00:00:00Z")
+    assert later.json == {"items": []}
+    wrong = a1.get("/api/v1/notifications?since=2026-01-01T25:00:00Z")
+    assert wrong.status_code == 422
+    assert wrong.json["errors"] == [{"field": "since", "reason": "has a wrong format"}]
