@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import DateTime, and_, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 import ledger
@@ -283,7 +283,9 @@ def inmate_statement(
         opening = int(credits or 0) - int(debits or 0)
     stmt = select(
         Transfer.id,
-        Transfer.created_at,
+        # The plain column type: the aware-UTC decorator per row costs a statement of 10,000
+        # lines more than its query; the loop below makes SQLite's naive times aware.
+        type_coerce(Transfer.created_at, DateTime(timezone=True)),
         Transfer.kind,
         Transfer.code,
         Transfer.amount_cents,
@@ -298,10 +300,12 @@ def inmate_statement(
         stmt = stmt.where(Transfer.created_at < tz_until)
     rows = []
     running = opening
-    for tid, at, kind, code, amount, credit_id, reason, reference, by in db.execute(
-        stmt.order_by(Transfer.sequence)
+    # Core rows, not ORM loading: a third of the time for a statement of 10,000 lines.
+    for tid, at, kind, code, amount, credit_id, reason, reference, by in (
+        db.connection().execute(stmt.order_by(Transfer.sequence)).all()
     ):
         signed_amount = amount if credit_id == aid else -amount
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at
         running += signed_amount
         rows.append(
             StatementRow(tid, at, kind, code, signed_amount, running, reason, reference, by)

@@ -26,6 +26,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -298,7 +299,36 @@ def statement() -> Any:
             return _pdf(f"{name}.pdf", _statement_pdf(result))
         except ServiceError as refused:
             return Response(refused.message, status=refused.status, mimetype="text/plain")
-    return render_template("accounts/statement.html", result=result, args=request.args)
+    return render_template(
+        "accounts/statement.html",
+        result=result,
+        rows_html=_statement_rows(result.rows),
+        args=request.args,
+    )
+
+
+def _statement_rows(rows: list[services.StatementRow]) -> Markup:
+    """The statement's rows as HTML, made here rather than in a template loop: a statement of
+    10,000 lines renders several times faster (bench/accounts.py)."""
+    euros = services.euros
+    seen: dict[str, str] = {}
+
+    def esc(value: str) -> str:
+        # Codes and reasons repeat a lot: escape each text once.
+        done = seen.get(value)
+        if done is None:
+            done = seen[value] = str(escape(value))
+        return done
+
+    return Markup(
+        "".join(
+            f"<tr><td>{r.id}</td><td>{r.at:%Y-%m-%d %H:%M}</td><td>{esc(r.code)}</td>"
+            f"<td>{esc(r.reason)}</td><td>{esc(r.reference)}</td>"
+            f'<td class="money">{euros(r.amount_cents)}</td>'
+            f'<td class="money">{euros(r.running_cents)}</td></tr>'
+            for r in rows
+        )
+    )
 
 
 def _period(result: services.InmateStatement) -> str:

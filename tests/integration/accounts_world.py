@@ -51,8 +51,12 @@ def statement(*lines: str) -> str:
 
 
 def spendable(db: Session, inmate: Inmate) -> int:
+    """The inmate's spendable balance, read in a transaction of its own (on SQLite an open
+    transaction would keep the app's requests out)."""
     db.expire_all()
-    return balances_for(db, inmate).spendable_cents
+    cents = balances_for(db, inmate).spendable_cents
+    db.rollback()
+    return cents
 
 
 def total_in(db: Session, inmate: Inmate) -> int:
