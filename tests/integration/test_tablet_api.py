@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from flask import Flask
@@ -15,6 +15,8 @@ from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
 from backoffice.people.models import Inmate, Prison
 from backoffice.shop import services as shop
+from backoffice.visits import services as visits
+from backoffice.visits.models import Slot
 from tablet_api import create_app
 from tablet_api.models import TabletSession
 from tablet_api.openapi import DOCUMENT_FILE, render_document
@@ -339,3 +341,60 @@ def test_notifications_since_a_moment_and_a_moment_that_does_not_exist(
     wrong = a1.get("/api/v1/notifications?since=2026-01-01T25:00:00Z")
     assert wrong.status_code == 422
     assert wrong.json["errors"] == [{"field": "since", "reason": "has a wrong format"}]
+
+
+def test_a_video_call_is_booked_announced_and_joined(a1: Tablet, world: World, db: Session) -> None:
+    staff = Actor(kind="staff", id=1, name="viljar", roles=frozenset({"visits"}))
+    visits.add_session_template(
+        db,
+        staff,
+        world.prison.id,
+        name="Calls",
+        weekdays=range(7),
+        starts_at_local=time(14, 0),
+        length_minutes=30,
+        parallel_calls=2,
+        valid_from=date(2026, 1, 1),
+    )
+    visits.add_endpoint(db, staff, world.prison.id, kind="booth", name="Booth 1")
+    db.commit()
+    a1.sign_in(world.alice)
+    contact = a1.post(
+        "/api/v1/contacts",
+        json={"full_name": "Ann Ames", "relation": "sibling", "phone": "+3725550002"},
+    ).json
+    slots = a1.get("/api/v1/visit-slots").json["items"]
+    refused = a1.post(
+        "/api/v1/bookings", json={"slot_id": slots[0]["slot_id"], "contact_id": contact["id"]}
+    )
+    assert 400 <= refused.status_code < 500  # not approved yet
+    visits.decide_contact(
+        db, staff, contact["id"], approve=True, reason="ID seen", now=datetime.now(UTC)
+    )
+    db.commit()
+    held = a1.post(
+        "/api/v1/bookings", json={"slot_id": slots[0]["slot_id"], "contact_id": contact["id"]}
+    )
+    assert held.status_code == 201, held.json
+    assert held.json["status"] == "held"
+    confirmed = a1.post(f"/api/v1/bookings/{held.json['id']}/confirm")
+    assert confirmed.json["status"] == "confirmed"
+    assert [b["id"] for b in a1.get("/api/v1/bookings").json["items"]] == [held.json["id"]]
+    too_early = a1.post(f"/api/v1/bookings/{held.json['id']}/join")
+    assert too_early.status_code in (403, 409)
+    # The call's time comes: ten minutes before, the tablet announces it...
+    slot = db.get(Slot, slots[0]["slot_id"])
+    assert slot is not None
+    soon = datetime.now(UTC) + timedelta(minutes=10)
+    slot.starts_at, slot.ends_at = soon, soon + timedelta(minutes=30)
+    db.commit()
+    notes = a1.get("/api/v1/notifications").json["items"]
+    assert [n["kind"] for n in notes] == ["call_starting"]
+    assert "Ann Ames" in notes[0]["text"]
+    # ...and from five minutes before it the inmate can join.
+    slot.starts_at = datetime.now(UTC) + timedelta(minutes=2)
+    db.commit()
+    joined = a1.post(f"/api/v1/bookings/{held.json['id']}/join")
+    assert joined.status_code == 200, joined.json
+    assert joined.json["url"].startswith("http")
+    assert joined.json["token"]
