@@ -328,7 +328,10 @@ def _zone(inmate_or_tz: Inmate | str) -> ZoneInfo:
 
 
 def schedule_for(db: Session, wing_id: int, settings: Settings) -> Schedule:
-    row = db.get(ShopSchedule, wing_id)
+    return _schedule(db.get(ShopSchedule, wing_id), settings)
+
+
+def _schedule(row: ShopSchedule | None, settings: Settings) -> Schedule:
     if row is not None:
         hours, minutes = (int(part) for part in row.cutoff_time.split(":"))
         return Schedule(
@@ -551,14 +554,21 @@ def place_order(
         raise InvalidInput("Order key: send a unique key of 8 to 100 characters with each order.")
     payload = _payload_hash(inmate.id, lines, substitution_consent)
     # One order at a time per inmate: the balance and the caps are read and spent under this
-    # lock (SQLite: the write lock BEGIN IMMEDIATE took). Reload the row we lock.
-    inmate = db.scalars(
-        select(Inmate)
+    # lock (SQLite: the write lock BEGIN IMMEDIATE took). The row is re-read under the lock,
+    # and the same round trip brings the wing's round and any order made with this key.
+    inmate, schedule_row, existing_id = db.execute(
+        select(
+            Inmate,
+            ShopSchedule,
+            select(Order.id).where(Order.key == key).scalar_subquery(),
+        )
+        .outerjoin(ShopSchedule, ShopSchedule.wing_id == Inmate.wing_id)
+        .options(joinedload(Inmate.prison, innerjoin=True))
         .where(Inmate.id == inmate.id)
-        .with_for_update()
+        .with_for_update(of=Inmate)
         .execution_options(populate_existing=True)
     ).one()
-    existing = db.scalar(select(Order).where(Order.key == key))
+    existing = db.get(Order, existing_id) if existing_id is not None else None
     if existing is not None:
         if existing.inmate_id != inmate.id or existing.payload_hash != payload:
             raise Conflict(
@@ -568,8 +578,10 @@ def place_order(
         return existing
     if inmate.status != InmateStatus.ACTIVE:
         raise Forbidden("Only inmates held here can order from the shop.")
+    if inmate.wing_id is None:
+        raise Forbidden("You are not placed on a wing, so the shop cannot deliver to you.")
     draft = _draft(db, inmate, lines)
-    the_round = round_for(db, inmate, settings, now)
+    the_round = current_round(_schedule(schedule_row, settings), now.astimezone(_zone(inmate)))
     accounts = payments.order_accounts(db, inmate)
     ctx = inmate_context(
         db,

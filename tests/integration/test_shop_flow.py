@@ -20,6 +20,7 @@ from backoffice.errors import Conflict, InvalidInput
 from backoffice.money.services import inmate_accounts, prison_account
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
+from backoffice.shop import payments
 from backoffice.shop import services as shop
 from backoffice.shop.models import Category, Order, OrderStatus, Product, ShopRefund
 from backoffice.shop.protocols import Protocols
@@ -758,3 +759,22 @@ def test_restrictions_and_a_ban_set_by_staff_are_both_reported(
         "„coffee (et)“ ei ole sulle lubatud (vegetarian).",
         "Sul on poekeeld kuni 2026-11-30 (kaklus).",
     ]
+
+
+def test_orders_find_the_same_accounts_as_the_money_services(
+    db: Session, buyer: Inmate, make_inmate: Callable[..., Inmate]
+) -> None:
+    # Before the prison's first order its shop account is not open: the money services open it.
+    assert payments.existing_order_accounts(db, buyer) is None
+    opened = payments.order_accounts(db, buyer)
+    # After that the one-query look-up used when placing finds the very same accounts.
+    assert payments.existing_order_accounts(db, buyer) == opened
+    assert opened == payments.OrderAccounts(
+        spendable_id=inmate_accounts(db, buyer).spendable.id,
+        shop_id=prison_account(db, buyer.prison_id, "shop").id,
+    )
+    newcomer = make_inmate()
+    assert payments.existing_order_accounts(db, newcomer) is None
+    assert payments.order_accounts(db, newcomer).spendable_id == (
+        inmate_accounts(db, newcomer).spendable.id
+    )
