@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .accounts.demo import seed_demo_accounts
 from .audit.services import Actor
 from .devices.services import register_device
 from .people.models import Cell, Inmate, Prison, Wing
@@ -187,4 +188,5 @@ def seed_demo(db: Session, *, min_password_length: int) -> list[DemoDevice]:
     seed_demo_requests(db, actor, prison)
     seed_demo_shop(db, actor, prison)
     seed_demo_signin(db, actor, prison)
+    seed_demo_accounts(db, actor, prison)
     return made
