@@ -33,10 +33,18 @@ from . import services
 from .models import CardStatus, FaceTemplate, InmateCard, InmateCredentials
 from .services import SignInPolicy
 
-bp = Blueprint("signin", __name__, url_prefix="/signin", template_folder="templates")
+bp = Blueprint(
+    "signin",
+    __name__,
+    url_prefix="/signin",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 MATCHER = services.MATCHER_EXTENSION
 STAFF = frozenset({Role.ADMIN, Role.OFFICER})
 SIGNIN_ACCESS = {
+    "signin.static": STAFF,
     "signin.index": STAFF,
     "signin.inmate": STAFF,
     "signin.enrol": STAFF,
