@@ -12,6 +12,9 @@ keypad. Every screen is photographed in every language into test-artifacts/scree
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +22,12 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import select
 
+from backoffice.audit.services import Actor
+from backoffice.db import make_engine, make_session_factory
+from backoffice.signin import services as signin
+from backoffice.signin.models import InmateSession
 from hardware.faces import FaceRecognitionMatcher
 from tests import photos
 from tests.e2e.kiosk_world import (
@@ -33,10 +41,12 @@ from tests.e2e.kiosk_world import (
     Server,
     World,
     build_world,
+    inmate,
     kiosk_server,
     moving_face_video,
     still_photo_video,
 )
+from tests.e2e.pcsc import emulated_card, virtual_reader
 
 pytestmark = pytest.mark.e2e
 
@@ -343,3 +353,80 @@ def test_security_headers_and_nothing_loaded_from_outside(playwright: Any, serve
     assert requests and all(url.startswith(server.url) for url in requests), requests
     # The strict policy broke nothing on the page (a violation is logged as a console error).
     assert not [p for p in problems if "Content Security Policy" in p], problems
+
+
+def test_a_card_in_the_real_reader_signs_in_after_the_pin(
+    playwright: Any, server: Server, world: World, tmp_path: Path
+) -> None:
+    """pcscd with the vpcd virtual reader, the project's card emulator in it, `cellgate agent`
+    relaying the card's challenge and answer to the kiosk server, and the start screen that
+    notices the card and asks for the PIN."""
+    engine = make_engine(world.database_url)
+    with make_session_factory(engine)() as db:
+        actor, holder = Actor.system("kiosk-e2e"), inmate(db, PIN_INMATE)
+        # A card of his own, whatever card the demo seed gave him.
+        active = [c for c in signin.cards_of(db, holder.id) if c.status == "active"]
+        if active:
+            card, key = signin.replace_card(db, actor, active[0], "kiosk e2e test")
+        else:
+            card, key = signin.issue_card(db, actor, holder)
+        db.commit()
+    engine.dispose()
+    credential_file = tmp_path / "kiosk.credential"
+    credential_file.write_text(KIOSK_CREDENTIAL)
+    with (
+        virtual_reader(tmp_path) as reader,
+        kiosk_browser(playwright, server) as page,
+    ):
+        agent = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "cellgate"),
+                "agent",
+                "--server",
+                server.url,
+                "--credential-file",
+                str(credential_file),
+                "--reader",
+                reader.name,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with emulated_card(reader, card.card_number, key):
+                # The start screen asks the server every second; the agent's news arrives.
+                page.wait_for_url(f"{server.url}/sign-in/card/pin", timeout=30_000)
+                assert "Mart" in page.locator("h1").inner_text()
+                shoot(page, "card-pin", "et")
+                for digit in PIN:
+                    page.locator(f'.keypad button[data-key="{digit}"]').click()
+                page.locator("#pin-form button[type=submit]").click()
+                page.wait_for_url(f"{server.url}/home")
+                assert "Mart" in page.locator("header .who").inner_text()
+            # Pulling the card ends the card's session: the next page is the start screen.
+            assert card_session_ended(world, card.card_number)
+            page.goto(f"{server.url}/money")
+            assert page.url == f"{server.url}/"
+            assert "Mart" not in page.content()
+        finally:
+            agent.terminate()
+            agent.wait(timeout=10)
+
+
+def card_session_ended(world: World, card_number: str, seconds: float = 20) -> bool:
+    """Whether the agent reported the pulled card and the card's session ended (asked a few
+    times a second: the agent polls the reader on its own clock)."""
+    engine = make_engine(world.database_url)
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            with make_session_factory(engine)() as db:
+                reasons = db.scalars(
+                    select(InmateSession.end_reason).where(InmateSession.method == "card")
+                ).all()
+            if "card removed" in reasons:
+                return True
+            time.sleep(0.2)
+        return False
+    finally:
+        engine.dispose()
