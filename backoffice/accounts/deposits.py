@@ -249,6 +249,10 @@ def import_statement(
     them: fix them and import the file again)."""
     lines = parse_statement(csv_text)
     batch = "B" + hashlib.sha256(csv_text.encode()).hexdigest()[:16]
+    # One import at a time per prison: the security rules count what is stored, so two imports
+    # side by side could each see three senders where together they make four; and a statement
+    # imported twice at once waits for the first and then finds its lines imported.
+    db.execute(select(Prison.id).where(Prison.id == prison.id).with_for_update())
     outcomes = _evaluate(db, prison, lines, rules)
     result: list[LineOutcome] = []
     for outcome in outcomes:

@@ -4,6 +4,7 @@ officer's release or return."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -14,6 +15,7 @@ import ledger
 from backoffice.accounts import deposits
 from backoffice.accounts.models import Deposit, DepositStatus
 from backoffice.audit.models import AuditEvent
+from backoffice.db import make_session_factory
 from backoffice.errors import Forbidden
 from backoffice.money.services import income_rules
 from backoffice.people.models import Inmate, Prison
@@ -262,3 +264,37 @@ def test_a_security_officer_releases_or_returns_held_deposits_with_reasons(
     )
     assert again.outcomes[0].action == "duplicate"
     assert spendable(db, inmate) == 20000
+
+
+@pytest.mark.postgres_only
+def test_the_same_statement_imported_twice_at_once_is_credited_once(
+    db: Session,
+    engine,
+    settings: Settings,
+    prison: Prison,
+    make_inmate,
+    accountant,  # type: ignore[no-untyped-def]
+) -> None:
+    inmate = make_inmate(legal_status="remand")
+    text = statement(*(bank_line(f"C-{n}", inmate.prison_number, "10.00") for n in range(3)))
+    sessions = make_session_factory(engine)
+    start = threading.Barrier(2)
+    outcomes: list[list[str]] = []
+
+    def import_it() -> None:
+        with sessions() as own:
+            start.wait()
+            result = deposits.import_statement(
+                own, actor_of(accountant), own.get(Prison, prison.id), text, rules=RULES,
+                income=income_rules(settings),
+            )  # fmt: skip
+            own.commit()
+            outcomes.append([o.action for o in result.outcomes])
+
+    threads = [threading.Thread(target=import_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [["credit"] * 3, ["duplicate"] * 3]
+    assert spendable(db, inmate) == 3000
