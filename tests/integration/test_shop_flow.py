@@ -778,3 +778,42 @@ def test_orders_find_the_same_accounts_as_the_money_services(
     assert payments.order_accounts(db, newcomer).spendable_id == (
         inmate_accounts(db, newcomer).spendable.id
     )
+
+
+def test_every_transition_can_be_repeated_without_doing_it_twice(
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+    staff: Actor,
+) -> None:
+    """A double click, a retried request: the second time changes nothing and says so."""
+    tea = catalogue["tea"]
+    order = place(db, buyer, protocols, settings, {tea: 3})
+    line = order.lines[0].id
+    assert shop.start_picking(db, staff, buyer.wing_id, FRIDAY) == 1
+    assert shop.start_picking(db, staff, buyer.wing_id, FRIDAY) == 0
+    shop.pack_order(db, staff, order.id, {line: 2})
+    shop.pack_order(db, staff, order.id, {line: 2})
+    db.commit()
+    with pytest.raises(Conflict, match="packed already with other quantities"):
+        shop.pack_order(db, staff, order.id, {line: 3})
+    db.rollback()
+    shop.deliver_order(db, staff, order.id)
+    shop.deliver_order(db, staff, order.id)
+    db.commit()
+    assert db.get(Product, tea.id).stock == 98  # taken from stock once
+    assert spendable(db, buyer).available_cents == 5_000 - 600  # charged once
+    actions = db.scalars(
+        select(AuditEvent.action)
+        .where(AuditEvent.target_type == "order", AuditEvent.target_id == str(order.id))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert actions == [
+        "shop.order.place",
+        "shop.order.picking",
+        "shop.order.packed",
+        "shop.order.delivered",
+    ]
+    ledger_sums_to_zero(db)
