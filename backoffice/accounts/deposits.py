@@ -31,7 +31,7 @@ from ..audit.services import Actor, record
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..money.services import receive_money
 from ..people.models import Inmate, InmateStatus, Prison
-from ..settings import Settings
+from ..settings import Settings, SettingsError
 from ..staff.models import Role
 from .csvimport import StatementLine, parse_statement
 from .models import DEPOSIT_TRANSITIONS, Deposit, DepositStatus
@@ -48,6 +48,11 @@ class SecurityRules:
     @classmethod
     def from_settings(cls, settings: Settings) -> SecurityRules:
         section = settings["accounts"]
+        for name in ("check_days", "max_senders_per_inmate", "max_inmates_per_sender"):
+            if section[name] < 1:
+                raise SettingsError(f"accounts.{name}: must be 1 or more, got {section[name]}")
+        if section["hold_over_cents"] < 0:
+            raise SettingsError("accounts.hold_over_cents: must be 0 or more")
         return cls(
             check_days=section["check_days"],
             max_senders_per_inmate=section["max_senders_per_inmate"],

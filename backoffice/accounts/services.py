@@ -368,6 +368,21 @@ def close_month(
         raise Conflict(f"{month_on:%B %Y} has not ended yet; it can be closed from its last day on")
     if is_month_closed(db, prison.id, month_on):
         raise Conflict(f"{month_on:%B %Y} is closed already")
+    waiting = list(
+        db.scalars(
+            select(ManualEntry.id).where(
+                ManualEntry.prison_id == prison.id,
+                ManualEntry.status == EntryStatus.PENDING.value,
+                ManualEntry.effective_on >= month_on,
+                ManualEntry.effective_on < next_month(month_on),
+            )
+        )
+    )
+    if waiting:
+        raise Conflict(
+            f"entries dated in {month_on:%B %Y} wait for approval "
+            f"({', '.join(f'M{i}' for i in waiting[:10])}): approve or reject them first"
+        )
     problems = ledger.check(db)
     if problems:
         raise Conflict(

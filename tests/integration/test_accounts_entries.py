@@ -163,6 +163,11 @@ def test_a_closed_month_refuses_back_dated_entries_and_deposits(
 
     with pytest.raises(Conflict, match="has not ended yet"):
         services.close_month(db, actor_of(maker), prison, this_month)
+    with pytest.raises(Conflict, match=f"M{waiting.id}\\): approve or reject them first"):
+        services.close_month(db, actor_of(maker), prison, last_month)
+    db.rollback()
+    services.reject_entry(db, actor_of(checker), waiting.id, "entered twice")
+    db.commit()
     closed = services.close_month(db, actor_of(maker), prison, last_month)
     db.commit()
     assert closed.chain_sequence > 0
@@ -175,10 +180,6 @@ def test_a_closed_month_refuses_back_dated_entries_and_deposits(
             db, actor_of(maker), funded, kind="correction", amount_cents=100, reason="late fix",
             effective_on=back_dated, part="spendable", counter="shop", direction="to_inmate",
         )  # fmt: skip
-    db.rollback()
-    # Entered before the close, approved after: refused too; nothing moves.
-    with pytest.raises(Conflict, match="is closed"):
-        services.approve_entry(db, actor_of(checker), waiting.id)
     db.rollback()
     assert balances_for(db, funded).spendable_cents == 3000
     # A bank statement line booked in the closed month is an error line, not a credit.
