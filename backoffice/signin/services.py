@@ -117,7 +117,7 @@ class SignInPolicy:
     min_sharpness: float = 15.0
     blink_ear: float = 0.2
     open_ear: float = 0.25
-    head_turn: float = 0.08
+    head_turn: float = 0.2
     pin_allowed: bool = False
     pin_min_length: int = 4
     max_failures: int = 5

@@ -70,7 +70,8 @@ def test_measures_do_not_change_when_a_photo_is_moved_scaled_or_turned() -> None
 def test_a_blink_or_a_head_turn_is_live_and_a_moved_photo_is_not() -> None:
     blink = [face(0.31), face(0.30), face(0.12), face(0.29)]
     assert liveness(blink).live and liveness(blink).reason == "blink"
-    turn = [face(nose_x=50), face(nose_x=55), face(nose_x=61)]
+    turn = [face(nose_x=40), face(nose_x=52), face(nose_x=63)]
+    assert not liveness([face(nose_x=48), face(nose_x=52), face(nose_x=58)]).live
     assert liveness(turn).live and liveness(turn).reason == "head turn"
     photo = face(0.3, nose_x=52)
     held_up = [
