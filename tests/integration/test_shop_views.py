@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from backoffice.audit.models import AuditEvent
@@ -362,3 +362,39 @@ def test_a_product_photo_is_uploaded_shown_and_checked(
     db.expire_all()
     assert db.get(Product, product_id).photo == picture.getvalue()
     db.commit()
+
+
+def test_round_pages_take_as_many_queries_for_six_orders_as_for_two(
+    app: Flask,
+    shop_client: FlaskClient,
+    db: Session,
+    make_inmate: Callable[..., Inmate],
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+) -> None:
+    statements: list[str] = []
+    event.listen(
+        app.extensions["cellgate"]["engine"],
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_: statements.append(statement),
+    )
+
+    def queries(path: str) -> int:
+        statements.clear()
+        assert shop_client.get(path).status_code == 200
+        return len(statements)
+
+    def add_orders(count: int) -> None:
+        for n in range(count):
+            inmate = make_inmate(cell=f"A{n % 3 + 1}")
+            deposit(db, inmate, 2_000)
+            place(db, inmate, protocols, settings, {catalogue["tea"]: 1, catalogue["soap"]: 2})
+
+    add_orders(2)
+    wing_id = db.scalars(select(Order.wing_id)).first()
+    db.commit()
+    pages = [f"/shop/round/{wing_id}/{DAY}", f"/shop/round/{wing_id}/{DAY}/slips"]
+    with_two = [queries(page) for page in pages]
+    add_orders(4)
+    assert [queries(page) for page in pages] == with_two
