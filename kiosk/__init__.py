@@ -28,9 +28,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     # A form stays valid as long as a kiosk session may last.
     app.config["WTF_CSRF_TIME_LIMIT"] = settings["kiosk.session_minutes"] * 60
     CSRFProtect(app)
+    # Languages first: the "not a kiosk" answer of the device check speaks them too.
+    init_i18n(app, list(settings["languages"]))
     limiter = make_limiter(settings)
     init_security(app, settings, limiter)
-    init_i18n(app, list(settings["languages"]))
     app.register_blueprint(health_blueprint())
     app.register_blueprint(views.bp)
     # The kiosk agent's card endpoints (challenge, answer, removal) under /agent.

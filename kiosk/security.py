@@ -24,7 +24,9 @@ from backoffice.web.base import get_db
 
 DEVICE_COOKIE = "cellgate_kiosk_device"
 # Endpoints a browser may reach before it is bound to a kiosk.
-OPEN_ENDPOINTS = frozenset({"health.health", "static", "kiosk.device_setup"})
+OPEN_ENDPOINTS = frozenset(
+    {"health.health", "static", "kiosk.device_setup", "kiosk.language_switch"}
+)
 
 # No inline scripts or styles, nothing from outside the kiosk.
 CSP = (

@@ -139,6 +139,7 @@
     var done = function (stream) {
       stream.getTracks().forEach(function (track) { track.stop(); });
       video.srcObject = null;
+      video.classList.add("hidden");
       startButton.disabled = false;
     };
     var capture = function (stream) {
@@ -179,6 +180,7 @@
       navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false })
         .then(function (stream) {
           video.srcObject = stream;
+          video.classList.remove("hidden");
           video.addEventListener("loadeddata", function () {
             video.play();
             capture(stream);

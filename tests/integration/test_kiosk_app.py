@@ -147,6 +147,11 @@ def test_an_unbound_browser_sees_only_the_set_up_screen(app: Flask, kiosks: dict
         response = client.get(path)
         assert response.status_code == 403
         assert b"not set up as a kiosk" in response.data or b"kioskina" in response.data
+    # Its own language can still be chosen on that screen.
+    token = csrf(client.get("/device").data)
+    switched = client.post("/language", data={"csrf_token": token, "lang": "ru", "next": "/"})
+    assert switched.status_code == 302
+    assert "Этот экран не настроен как киоск" in client.get("/").text
     # A tablet's credential is not a kiosk's.
     client.set_cookie(DEVICE_COOKIE, kiosks["tablet"])
     assert client.get("/").status_code == 403
