@@ -210,6 +210,7 @@ def start_session(
         raise InvalidInput("Method: face, card or pin.")
     if not may_sign_in_at(db, device, inmate.id):
         raise SignInRefused("not-allowed-here", "You cannot sign in on this device.")
+    _lock_inmate(db, inmate.id)
     others = db.scalars(
         select(InmateSession)
         .where(InmateSession.inmate_id == inmate.id, InmateSession.ended_at.is_(None))
@@ -316,8 +317,16 @@ def _end(db: Session, actor: Actor, session: InmateSession, now: datetime, reaso
 # --- failure counting -----------------------------------------------------------------------
 
 
+def _lock_inmate(db: Session, inmate_id: int) -> None:
+    """Serialise sign-in changes of one inmate (sessions, failure counts) across hosts."""
+    db.execute(select(Inmate.id).where(Inmate.id == inmate_id).with_for_update())
+
+
 def _credentials(db: Session, inmate_id: int) -> InmateCredentials:
-    credentials = db.get(InmateCredentials, inmate_id, with_for_update=True)
+    """The inmate's credentials row, locked; made on first use. The inmate row is locked first
+    so that two first attempts at once do not both insert it."""
+    _lock_inmate(db, inmate_id)
+    credentials = db.get(InmateCredentials, inmate_id, with_for_update=True, populate_existing=True)
     if credentials is None:
         credentials = InmateCredentials(inmate_id=inmate_id, failed_attempts=0)
         db.add(credentials)
@@ -328,7 +337,10 @@ def _credentials(db: Session, inmate_id: int) -> InmateCredentials:
 def _check_device(db: Session, device: Device, now: datetime, policy: SignInPolicy) -> None:
     if device.revoked_at is not None:
         raise SignInRefused("not-allowed-here", "This device is not in service.")
-    throttle = db.get(DeviceThrottle, device.id, with_for_update=True)
+    # One attempt at a time per device (a kiosk has one person in front of it); locks are taken
+    # device first, then inmate, everywhere.
+    db.execute(select(Device.id).where(Device.id == device.id).with_for_update())
+    throttle = db.get(DeviceThrottle, device.id, with_for_update=True, populate_existing=True)
     if throttle is None or now - throttle.window_started_at >= timedelta(minutes=1):
         return
     if throttle.failures >= policy.device_max_failures_per_minute:

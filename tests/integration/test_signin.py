@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
-from backoffice.db import utcnow
+from backoffice.db import make_session_factory, utcnow
 from backoffice.devices.models import Device
 from backoffice.devices.services import register_device, revoke_device
 from backoffice.errors import Conflict, InvalidInput
 from backoffice.people.models import Cell, Inmate, Prison
 from backoffice.signin import services as signin
-from backoffice.signin.models import CardStatus, InmateCard
+from backoffice.signin.models import CardStatus, InmateCard, InmateCredentials, InmateSession
 from backoffice.signin.services import SignInPolicy, SignInRefused, device_actor
 from hardware.cards import CellgateCard, FakeCardReader, answer_challenge, read_card
 from tests.conftest import wing_of
@@ -360,3 +361,63 @@ def test_card_failures_lock_face_and_pin_too_and_pulling_the_card_ends_its_sessi
     db.commit()
     assert signin.session_for_token(db, kiosk_a, token, utcnow()) is None
     assert session.end_reason == "card removed"
+
+
+# --- concurrency (row locks) -------------------------------------------------------------
+
+
+def _in_parallel(engine: Engine, count: int, work: Callable[[Session], object]) -> list[object]:
+    """Run `work` in `count` threads at once, each with its own session, committing after."""
+    sessions = make_session_factory(engine)
+    barrier = threading.Barrier(count)
+    results: list[object] = [None] * count
+
+    def run(n: int) -> None:
+        with sessions() as db:
+            barrier.wait()
+            try:
+                results[n] = work(db)
+            except SignInRefused as refused:
+                results[n] = refused.code
+            db.commit()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.postgres_only
+def test_parallel_sign_ins_leave_one_session_and_count_every_failure(
+    engine: Engine, db: Session, system: Actor, kiosk_a: Device, make_inmate: Callable[..., Inmate]
+) -> None:
+    inmate = make_inmate("A", "A1")
+    kiosk_id, inmate_id, number = kiosk_a.id, inmate.id, inmate.prison_number
+    signin.set_pin(db, system, inmate, "4071")
+    db.commit()
+
+    def start(session: Session) -> object:
+        device, person = session.get(Device, kiosk_id), session.get(Inmate, inmate_id)
+        return signin.start_session(session, system, device, person, method="pin")[0].id
+
+    _in_parallel(engine, 4, start)
+    active = db.scalars(
+        select(InmateSession).where(
+            InmateSession.inmate_id == inmate_id, InmateSession.ended_at.is_(None)
+        )
+    ).all()
+    assert len(active) == 1
+
+    policy = SignInPolicy(pin_allowed=True, max_failures=10)
+
+    def guess(session: Session) -> object:
+        device = session.get(Device, kiosk_id)
+        return signin.pin_sign_in(
+            session, device_actor(device), device, number, "9999", utcnow(), policy=policy
+        )
+
+    assert _in_parallel(engine, 6, guess) == ["wrong-pin"] * 6
+    db.expire_all()
+    assert db.get(InmateCredentials, inmate_id).failed_attempts == 6
