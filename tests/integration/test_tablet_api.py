@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
 from backoffice.people.models import Inmate, Prison
+from backoffice.requests import services as requests
 from backoffice.shop import services as shop
+from backoffice.staff.models import StaffUser
 from backoffice.visits import services as visits
 from backoffice.visits.models import Slot
 from tablet_api import create_app
@@ -398,3 +400,28 @@ def test_a_video_call_is_booked_announced_and_joined(a1: Tablet, world: World, d
     assert joined.status_code == 200, joined.json
     assert joined.json["url"].startswith("http")
     assert joined.json["token"]
+
+
+def test_an_answered_request_is_announced_in_the_inmates_language(
+    app: Flask, world: World, db: Session, make_staff: Callable[..., StaffUser]
+) -> None:
+    rules = requests.rules_from_settings(app.extensions["cellgate"]["settings"])
+    admin = make_staff("deptadmin", "admin")
+    nurse = make_staff("nurse", "requests")
+    admin_actor = Actor(kind="staff", id=admin.id, name=admin.username, roles=admin.roles)
+    requests.set_membership(db, admin_actor, rules, nurse.id, "healthcare")
+    db.commit()
+    bob = tablet(app, world.tablet_a1)
+    bob.sign_in(world.bob)
+    made = bob.post(
+        "/api/v1/requests", json={"type": "see_doctor", "fields": {"reason": "Headache."}}
+    ).json
+    assert bob.get("/api/v1/notifications").json["items"] == []
+    nurse_actor = Actor(kind="staff", id=nurse.id, name=nurse.username, roles=nurse.roles)
+    requests.answer(db, nurse_actor, rules, made["id"], "approved", "Tomorrow at 9.")
+    db.commit()
+    notes = bob.get("/api/v1/notifications").json["items"]
+    assert [n["kind"] for n in notes] == ["request_answered"]
+    assert notes[0]["text"].startswith(f"На заявление {made['receipt']} дан ответ")
+    case = bob.get(f"/api/v1/requests/{made['id']}").json
+    assert case["answer_text"] == "Tomorrow at 9."
