@@ -25,6 +25,8 @@ __all__ = ["CSP", "create_app"]
 def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     settings = init_common(app, settings, "kiosk")
+    # The kiosk never follows a link from elsewhere: its cookies need not either.
+    app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
     # A form stays valid as long as a kiosk session may last.
     app.config["WTF_CSRF_TIME_LIMIT"] = settings["kiosk.session_minutes"] * 60
     CSRFProtect(app)

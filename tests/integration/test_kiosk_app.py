@@ -199,6 +199,8 @@ def test_pin_sign_in_speaks_the_inmates_language_and_shows_his_money(
     client = kiosk_client(app, kiosks["kiosk-a"])
     response = sign_in(client, estonian.prison_number)
     assert response.status_code == 302 and response.headers["Location"].endswith("/home")
+    session_cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in session_cookie and "SameSite=Strict" in session_cookie
     home = client.get("/home")
     assert '<html lang="et">' in home.text
     assert "Logi välja" in home.text  # "Sign out" in Estonian
