@@ -155,3 +155,6 @@ def test_a_journal_row_altered_in_the_database_is_reported_by_the_page_and_the_c
     broken = runner.invoke(cellgate, ["ledger", "verify"], env=env)
     assert broken.exit_code == 1
     assert f"transfer {credited} (sequence 1)" in broken.output
+    checked = runner.invoke(cellgate, ["ledger", "check"], env=env)
+    assert checked.exit_code == 1
+    assert "hash chain" in checked.output
