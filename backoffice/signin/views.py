@@ -30,7 +30,7 @@ from ..web.access import ACCESS
 from ..web.base import get_db, settings
 from ..web.views import staff_actor
 from . import services
-from .models import CardStatus, FaceTemplate, InmateCard, InmateCredentials
+from .models import CardStatus, FaceTemplate, InmateCard, InmateCredentials, InmateSession
 from .services import SignInPolicy
 
 bp = Blueprint(
@@ -54,6 +54,8 @@ SIGNIN_ACCESS = {
     "signin.replace_card": STAFF,
     "signin.set_pin": STAFF,
     "signin.unlock": STAFF,
+    "signin.sessions": STAFF,
+    "signin.end_session": STAFF,
 }
 MAX_PHOTOS = 5
 
@@ -268,3 +270,31 @@ def unlock(inmate_id: int) -> Any:
     db.commit()
     flash("Sign-in is unlocked.", "ok")
     return _back(inmate_id)
+
+
+@bp.get("/sessions")
+def sessions() -> Any:
+    """Inmates signed in now, on which device, since when."""
+    db = get_db()
+    active = list(
+        db.scalars(
+            select(InmateSession)
+            .where(InmateSession.ended_at.is_(None))
+            .options(selectinload(InmateSession.inmate), selectinload(InmateSession.device))
+            .order_by(InmateSession.started_at.desc())
+            .limit(500)
+        )
+    )
+    return render_template("signin/sessions.html", sessions=active)
+
+
+@bp.post("/sessions/<int:session_id>/end")
+def end_session(session_id: int) -> Any:
+    db = get_db()
+    session = db.get(InmateSession, session_id)
+    if session is None:
+        abort(404)
+    services.end_session(db, staff_actor(), session, reason="ended by staff")
+    db.commit()
+    flash(f"{session.inmate.full_name} is signed out of {session.device.name}.", "ok")
+    return redirect(url_for("signin.sessions"))

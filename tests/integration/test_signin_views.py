@@ -16,15 +16,18 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.audit.services import Actor
 from backoffice.db import utcnow
-from backoffice.people.models import Inmate
+from backoffice.devices.services import register_device
+from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
-from backoffice.signin.models import CardStatus, InmateCard, InmateCredentials
+from backoffice.signin import services as signin
+from backoffice.signin.models import CardStatus, InmateCard, InmateCredentials, InmateSession
 from backoffice.signin.services import MATCHER_EXTENSION as MATCHER
 from backoffice.web import create_app
 from hardware.faces import FaceRecognitionMatcher
 from tests import photos
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, wing_of
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +157,27 @@ def test_only_officers_and_administrators_see_the_sign_in_pages(
     assert client.get("/signin/").status_code == 403
     anonymous = app.test_client()
     assert anonymous.get("/signin/").status_code == 302
+
+
+def test_staff_see_who_is_signed_in_and_can_sign_them_out(
+    officer: FlaskClient,
+    db: Session,
+    system: Actor,
+    prison: Prison,
+    make_inmate: Callable[..., Inmate],
+) -> None:
+    inmate = make_inmate("A", "A1")
+    kiosk = register_device(
+        db, system, kind="kiosk", name="kiosk-A", wing_id=wing_of(db, prison, "A").id
+    ).device
+    session, token = signin.start_session(db, system, kiosk, inmate, method="pin")
+    session_id = session.id
+    db.commit()
+    listing = officer.get("/signin/sessions").get_data(as_text=True)
+    assert f"{inmate.full_name} ({inmate.prison_number})" in listing and "kiosk-A" in listing
+    shown = _post(officer, f"/signin/sessions/{session_id}/end", "/signin/sessions")
+    assert f"{inmate.full_name} is signed out of kiosk-A." in shown
+    assert "Nobody is signed in." in shown
+    db.expire_all()
+    assert signin.session_for_token(db, kiosk, token, utcnow()) is None
+    assert db.get(InmateSession, session_id).end_reason == "ended by staff"
