@@ -220,6 +220,7 @@ def test_a_still_photo_and_a_stranger_are_refused(
             expect(page.locator("#face-start")).to_be_enabled(timeout=60_000)
             status = page.locator("#face-status")
             assert expected in status.inner_text(), status.inner_text()
+            shoot(page, f"face-refused-{video}", "et")
             assert page.url == f"{server.url}/"
             page.goto(f"{server.url}/home")
             assert page.url == f"{server.url}/"
@@ -231,15 +232,17 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
             choose_language(page, language)
             shoot(page, "start", language)
         assert page.evaluate(A11Y_AUDIT) == []
-        choose_language(page, "et")
         page.locator("#pin-link").click()
+        for language in LANGUAGES:
+            choose_language(page, language)
+            shoot(page, "pin", language)
+        choose_language(page, "et")
         # The on-screen keypad: no keyboard at a kiosk.
         for key in PIN_INMATE:
             page.locator(f'button[data-key="{key}"]').click()
         page.locator('button[data-key="next"]').click()
         for digit in PIN:
             page.locator(f'.keypad button[data-key="{digit}"]').click()
-        shoot(page, "pin", "et")
         page.locator("#pin-form button[type=submit]").click()
         page.wait_for_url(f"{server.url}/home")
         assert "Mart" in page.locator("header .who").inner_text()
@@ -397,7 +400,10 @@ def test_a_card_in_the_real_reader_signs_in_after_the_pin(
                 # The start screen asks the server every second; the agent's news arrives.
                 page.wait_for_url(f"{server.url}/sign-in/card/pin", timeout=30_000)
                 assert "Mart" in page.locator("h1").inner_text()
-                shoot(page, "card-pin", "et")
+                for language in LANGUAGES:
+                    choose_language(page, language)
+                    shoot(page, "card-pin", language)
+                choose_language(page, "et")
                 for digit in PIN:
                     page.locator(f'.keypad button[data-key="{digit}"]').click()
                 page.locator("#pin-form button[type=submit]").click()
@@ -430,3 +436,20 @@ def card_session_ended(world: World, card_number: str, seconds: float = 20) -> b
         return False
     finally:
         engine.dispose()
+
+
+def test_the_set_up_screens_in_every_language(playwright: Any, server: Server) -> None:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    try:
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        answer = page.goto(f"{server.url}/")
+        assert answer.status == 403
+        for language in LANGUAGES:
+            choose_language(page, language)
+            shoot(page, "not-a-kiosk", language)
+            page.goto(f"{server.url}/device")
+            shoot(page, "device", language)
+            page.goto(f"{server.url}/")
+        assert page.evaluate(A11Y_AUDIT) == []
+    finally:
+        browser.close()
