@@ -135,7 +135,10 @@
     var startButton = document.getElementById("face-start");
     var frames = parseInt(faceForm.getAttribute("data-frames") || "8", 10);
     var gap = parseInt(faceForm.getAttribute("data-gap-ms") || "150", 10);
-    var say = function (key) { status.textContent = status.getAttribute("data-" + key) || key; };
+    var say = function (key) {
+      status.textContent = status.getAttribute("data-" + key) || key;
+      status.classList.toggle("refused", key === "failed" || key === "nocamera");
+    };
     var done = function (stream) {
       stream.getTracks().forEach(function (track) { track.stop(); });
       video.srcObject = null;
@@ -163,6 +166,7 @@
             .then(function (answer) {
               if (answer.redirect) { window.location.assign(answer.redirect); return; }
               status.textContent = answer.message || status.getAttribute("data-failed");
+              status.classList.add("refused");
               done(stream);
             })
             .catch(function () { say("failed"); done(stream); });
