@@ -441,6 +441,8 @@ def entry_accounts(
     """Which accounts a manual entry moves money between, by its kind."""
     mine = inmate_accounts(db, inmate)
     if kind == EntryKind.RELEASE_PAYOUT:
+        if counter not in ("", "cash", "bank"):
+            raise InvalidInput("a release payout is paid from the cash office or the bank")
         cash = prison_account(db, inmate.prison_id, counter or "cash")
         return EntryAccounts(mine.release_fund, cash, TransferCode.RELEASE_PAYOUT)
     if kind == EntryKind.CREDITOR_PAYOUT:
