@@ -164,7 +164,7 @@ def current_inmate() -> Inmate | None:
     device = current_device()
     config = kiosk_settings()
     now = time.time()
-    # A second of grace for the page's own countdown to reach the server first.
+    # Two seconds of grace, so the page's own countdown reaches the server first.
     idle = config["kiosk.idle_seconds"] + 2
     too_long = now - session.get(STARTED, 0) > config["kiosk.session_minutes"] * 60
     idle_too_long = now - session.get(SEEN, 0) > idle
