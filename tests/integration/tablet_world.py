@@ -6,24 +6,32 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 import ledger
 from backoffice.audit.services import Actor
+from backoffice.db import utcnow
 from backoffice.devices.services import register_device, revoke_device
 from backoffice.money.services import inmate_accounts, prison_account
 from backoffice.people.models import Cell, Inmate, Prison
 from backoffice.settings import Settings
 from backoffice.shop import services as shop
 from backoffice.shop.models import Category, ShopSchedule
-from backoffice.signin import services as signin
+from backoffice.signin.models import InmateCredentials
 from tests.conftest import test_settings
 
 PIN = "4826"
+
+
+@cache
+def pin_hash() -> str:
+    return PasswordHasher().hash(PIN)
 
 
 def tablet_settings(database_url: str, **overrides: Any) -> Settings:
@@ -94,7 +102,8 @@ def build_world(db: Session, prison: Prison, make_inmate: Callable[..., Inmate])
     old = tablet("tablet-A1-old", cells["A1"])
     revoke_device(db, system, old.device.id, "replaced")
     for person in (alice, bob, carol):
-        signin.set_pin(db, system, person, PIN)
+        # The PIN as set_pin stores it, hashed once per test run (argon2 is slow on purpose).
+        db.add(InmateCredentials(inmate_id=person.id, pin_hash=pin_hash(), pin_set_at=utcnow()))
         deposit(db, person, 10_000)
     db.add_all(
         [
