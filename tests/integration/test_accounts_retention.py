@@ -20,6 +20,8 @@ from backoffice.cli import main as cellgate
 from backoffice.money.services import balances_for, income_rules
 from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
+from backoffice.signin.models import FaceTemplate
+from backoffice.visits.models import Contact
 from tests.integration.accounts_world import RULES, actor_of, bank_line, statement, today
 
 TODAY = today()
@@ -46,6 +48,16 @@ def test_the_retention_run_pseudonymises_what_is_due_and_keeps_the_money_records
         rules=RULES, income=income_rules(settings),
     )  # fmt: skip
     db.commit()
+    db.add_all(
+        [
+            Contact(inmate_id=long_gone.id, full_name="Ülle Õun", relation="parent",
+                    phone="+3725551234", email="ylle@example.ee"),
+            Contact(inmate_id=recent.id, full_name="Tiit Tamm", relation="sibling",
+                    phone="+3725550000"),
+            FaceTemplate(inmate_id=long_gone.id, template_encrypted=b"\x01" * 32),
+            FaceTemplate(inmate_id=recent.id, template_encrypted=b"\x02" * 32),
+        ]
+    )  # fmt: skip
     long_gone.status, long_gone.expected_release_on = "released", TODAY - timedelta(days=4 * 365)
     recent.status, recent.expected_release_on = "released", TODAY - timedelta(days=365)
     db.commit()
@@ -76,6 +88,11 @@ def test_the_retention_run_pseudonymises_what_is_due_and_keeps_the_money_records
     assert gone.date_of_birth == date(1980, 1, 1)
     assert gone.prison_number == long_gone.prison_number  # the accounts still tie to it
     assert db.get(Inmate, recent.id).last_name == "Tamm"  # type: ignore[union-attr]
+    contacts = dict(db.execute(select(Contact.inmate_id, Contact.full_name)).all())
+    assert contacts == {long_gone.id: "pseudonymised", recent.id: "Tiit Tamm"}
+    assert db.scalar(select(Contact.phone).where(Contact.inmate_id == long_gone.id)) == ""
+    faces = list(db.scalars(select(FaceTemplate.inmate_id)))
+    assert faces == [recent.id]  # the biometrics of the long-released inmate are gone
     senders = dict(db.execute(select(Deposit.bank_reference, Deposit.sender_name)).all())
     assert senders == {"OLD-1": "pseudonymised", "NEW-1": "Tiit Tamm"}
     # Kept: every journal line, the balances, the deposit's amount and bank reference; the
