@@ -3,14 +3,14 @@ port, and the project's card emulator in it.
 
 pcscd's client socket is fixed (/run/pcscd/pcscd.comm), so one pcscd runs per machine: a file
 lock makes test runs that need it take turns. `virtual_reader()` starts pcscd with a reader
-configuration of its own (not /etc/reader.conf.d) and stops it afterwards.
+configuration of its own (not /etc/reader.conf.d) and stops it afterwards; when the system runs
+a pcscd already, it uses that one's vpcd reader instead.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -76,7 +76,9 @@ def virtual_reader(tmp_path: Path) -> Iterator[VirtualReader]:
     with LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True).returncode == 0:
-            pytest.fail("another pcscd is running on this machine; stop it first")
+            # A pcscd started by the system: use its vpcd reader (from /etc/reader.conf.d).
+            yield _system_reader()
+            return
         port = _free_port_pair()
         config = tmp_path / "reader.conf.d"
         config.mkdir()
@@ -104,6 +106,19 @@ def virtual_reader(tmp_path: Path) -> Iterator[VirtualReader]:
                 daemon.kill()
                 daemon.wait()
             log.close()
+
+
+def _system_reader() -> VirtualReader:
+    config = Path("/etc/reader.conf.d/vpcd")
+    port = 0x8C7B  # vpcd's default, 35963
+    if config.exists():
+        for line in config.read_text().splitlines():
+            if line.split()[:1] == ["CHANNELID"]:
+                port = int(line.split()[1], 0)
+    names = [r for r in _readers() if "Virtual PCD" in r and r.endswith("00")]
+    if not names:
+        pytest.fail("a pcscd is running without a vpcd reader; stop it or install vsmartcard-vpcd")
+    return VirtualReader(port=port, name=names[0])
 
 
 @contextmanager
@@ -134,7 +149,3 @@ def emulated_card(reader: VirtualReader, card_number: str, key: bytes) -> Iterat
         emulator.wait(timeout=10)
         if emulator.stdout is not None:
             emulator.stdout.close()
-
-
-def pcscd_available() -> bool:
-    return shutil.which("pcscd") is not None or os.path.exists(PCSCD)
