@@ -294,7 +294,8 @@ def still_here(inmate: Inmate) -> Any:
 @bp.get("/home")
 @signed_in
 def home(inmate: Inmate) -> Any:
-    return render_template("kiosk/home.html")
+    balances = money_services.balances_for(get_db(), inmate)
+    return render_template("kiosk/home.html", balances=balances, money=format_money)
 
 
 # --- money ----------------------------------------------------------------------------------

@@ -204,6 +204,7 @@ def test_pin_sign_in_speaks_the_inmates_language_and_shows_his_money(
     home = client.get("/home")
     assert '<html lang="et">' in home.text
     assert "Logi välja" in home.text  # "Sign out" in Estonian
+    assert "Saad kulutada: <strong>20,00 €</strong>" in home.text  # money at a glance
     money = client.get("/money")
     assert "20,00 €" in money.text
     assert "Sulle saadetud raha" in money.text  # the deposit, said plainly
