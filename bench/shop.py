@@ -5,8 +5,10 @@
 2. The time to place 2,500 orders from 2,500 inmates through the service layer on PostgreSQL,
    one transaction per order as the kiosk and tablet make them, from BENCH_SHOP_WORKERS worker
    processes at once (default 4, as gunicorn workers would): a prison's whole shop round
-   (goal: under 10 seconds). Needs a reachable PostgreSQL (CELLGATE_TEST_DATABASE_URL, default
-   the local server); makes its own database and drops it at the end.
+   (goal: under 10 seconds). Workers stop after BENCH_SHOP_DEADLINE seconds (default 90) so
+   the bench stays short on a busy machine; the figure is then worked out from the rate
+   reached, with "complete": false. Needs a reachable PostgreSQL (CELLGATE_TEST_DATABASE_URL,
+   default the local server); makes its own database and drops it at the end.
 
     .venv/bin/python bench/shop.py            # both
     BENCH_SKIP_DB=1 .venv/bin/python bench/shop.py   # the protocols only
@@ -196,10 +198,15 @@ def seed(url: str) -> tuple[list[int], list[int]]:
 
 
 def place_share(
-    url: str, inmate_ids: list[int], carts: list[list[shop.CartLine]], barrier: Any
+    url: str,
+    inmate_ids: list[int],
+    carts: list[list[shop.CartLine]],
+    barrier: Any,
+    deadline_seconds: float,
 ) -> tuple[float, float, list[float], float]:
     """One worker (a gunicorn worker in production): its share of the round, one transaction
-    per order. Returns wall start and end, each order's latency, and the CPU time used."""
+    per order, until done or the deadline. Returns wall start and end, each order's latency,
+    and the CPU time used."""
     settings = load_settings({}).with_overrides({"mode": "test", "database_url": url})
     protocols = shop.protocols_from(settings)
     engine = make_engine(url)
@@ -212,6 +219,8 @@ def place_share(
         started = time.perf_counter()
         for inmate_id, cart in zip(inmate_ids, carts, strict=True):
             t0 = time.perf_counter()
+            if t0 - started > deadline_seconds:
+                break
             inmate = inmates[inmate_id]
             shop.place_order(
                 db,
@@ -231,7 +240,7 @@ def place_share(
     return started, ended, latencies, cpu
 
 
-def bench_shop_round(admin_url: str, workers: int) -> None:
+def bench_shop_round(admin_url: str, workers: int, deadline: float) -> None:
     name = f"cellgate_bench_shop_{os.getpid()}_{secrets.token_hex(3)}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -255,7 +264,10 @@ def bench_shop_round(admin_url: str, workers: int) -> None:
         with context.Pool(workers) as pool:
             shares = pool.starmap(
                 place_share,
-                [(url, inmate_ids[w::workers], carts[w::workers], barrier) for w in range(workers)],
+                [
+                    (url, inmate_ids[w::workers], carts[w::workers], barrier, deadline)
+                    for w in range(workers)
+                ],
             )
         # Worker clocks are the same monotonic clock on one machine.
         elapsed = max(s[1] for s in shares) - min(s[0] for s in shares)
@@ -265,22 +277,27 @@ def bench_shop_round(admin_url: str, workers: int) -> None:
             placed = db.scalar(select(func.count()).select_from(Order))
             problems = ledger.check(db)
         engine.dispose()
+        complete = placed == INMATES
         emit(
             "shop_round_place_2500_orders_seconds",
-            elapsed,
+            # Past the deadline the time for all 2,500 is worked out from the rate so far,
+            # and says so.
+            elapsed if complete else elapsed * INMATES / max(placed or 0, 1),
             "s",
+            complete=complete,
+            measured_seconds=round(elapsed, 3),
             orders=placed,
             lines_per_order=5,
             workers=workers,
-            orders_per_second=round(INMATES / elapsed),
+            orders_per_second=round((placed or 0) / elapsed),
             p50_ms=round(latencies[len(latencies) // 2] * 1000, 2),
             p95_ms=round(latencies[int(len(latencies) * 0.95)] * 1000, 2),
-            cpu_ms_per_order=round(sum(s[3] for s in shares) / INMATES * 1000, 2),
+            cpu_ms_per_order=round(sum(s[3] for s in shares) / max(placed or 0, 1) * 1000, 2),
             load_average=round(os.getloadavg()[0], 1),
             ledger_check_ok=problems == [],
             goal_seconds=10,
         )
-        if placed != INMATES or problems:
+        if problems or placed != len(latencies):
             raise SystemExit(f"bench: {placed} orders placed, ledger problems: {problems[:3]}")
     finally:
         with admin.connect() as conn:
@@ -294,6 +311,7 @@ def main() -> None:
         bench_shop_round(
             os.environ.get("CELLGATE_TEST_DATABASE_URL", DEFAULT_POSTGRES),
             workers=int(os.environ.get("BENCH_SHOP_WORKERS", "4")),
+            deadline=float(os.environ.get("BENCH_SHOP_DEADLINE", "90")),
         )
 
 
