@@ -425,3 +425,28 @@ def test_an_answered_request_is_announced_in_the_inmates_language(
     assert notes[0]["text"].startswith(f"На заявление {made['receipt']} дан ответ")
     case = bob.get(f"/api/v1/requests/{made['id']}").json
     assert case["answer_text"] == "Tomorrow at 9."
+
+
+def test_too_many_calls_from_one_inmate_are_limited(database_url: str, world: World) -> None:
+    app = create_app(tablet_settings(database_url, **{"tablet.inmate_rate_limit": "2 per minute"}))
+    alice = tablet(app, world.tablet_a1)
+    alice.sign_in(world.alice)
+    codes = [alice.get("/api/v1/me").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    bob = tablet(app, world.tablet_a1)
+    bob.sign_in(world.bob)
+    assert bob.get("/api/v1/me").status_code == 200  # same tablet, another inmate
+    app.extensions["cellgate"]["engine"].dispose()
+
+
+def test_a_body_that_is_not_json_is_refused_plainly(a1: Tablet, world: World) -> None:
+    a1.sign_in(world.alice)
+    as_form = a1.call("PATCH", "/api/v1/me", data="language=et")
+    assert as_form.status_code == 415
+    assert as_form.json["code"] == "unsupported-media-type"
+    broken = a1.call(
+        "PATCH", "/api/v1/me", data="{not json", headers={"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 400
+    assert broken.json["code"] == "bad-request"
+    assert a1.call("PUT", "/api/v1/me").status_code == 405
