@@ -794,6 +794,7 @@ def start_picking(db: Session, actor: Actor, wing_id: int, delivery_on: date) ->
         )
         .order_by(Order.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     for order in orders:
         _move(db, actor, order, OrderStatus.PICKING)
@@ -920,14 +921,15 @@ def refund_line(
     inmate: Inmate | None = None,
 ) -> ShopRefund:
     """A missing or damaged item after delivery: money back to the inmate at once."""
+    order = _order(db, order_id)
+    if inmate is not None and order.inmate_id != inmate.id:
+        raise NotFound("No such order.")
+    # Looked for under the order's lock: the same refund sent twice at once is made once.
     existing = db.scalar(select(ShopRefund).where(ShopRefund.key == key))
     if existing is not None:
         if existing.order_line_id != line_id or existing.quantity != quantity:
             raise Conflict("This refund key was used for another refund.")
         return existing
-    order = _order(db, order_id)
-    if inmate is not None and order.inmate_id != inmate.id:
-        raise NotFound("No such order.")
     if order.status != OrderStatus.DELIVERED:
         raise Conflict(f"Order {order.number} is not delivered; cancel or repack instead.")
     line = next((line for line in order.lines if line.id == line_id), None)
@@ -986,6 +988,7 @@ def expire_stale_orders(
         .where(Order.status.in_([s.value for s in OPEN_STATUSES]), Order.delivery_on < cutoff)
         .order_by(Order.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     packed = [line for order in stale if order.status == OrderStatus.PACKED for line in order.lines]
     if packed:

@@ -817,3 +817,50 @@ def test_every_transition_can_be_repeated_without_doing_it_twice(
         "shop.order.delivered",
     ]
     ledger_sums_to_zero(db)
+
+
+@pytest.mark.postgres_only
+def test_the_same_refund_sent_twice_at_once_is_made_once(
+    database_url: str,
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+    staff: Actor,
+) -> None:
+    order = place(db, buyer, protocols, settings, {catalogue["soap"]: 2})
+    shop.pack_order(db, staff, order.id, {})
+    shop.deliver_order(db, staff, order.id)
+    db.commit()
+    order_id, line_id = order.id, order.lines[0].id
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    barrier = threading.Barrier(2)
+    made: list[int] = []
+    errors: list[str] = []
+
+    def refund() -> None:
+        with sessions() as session:
+            barrier.wait()
+            try:
+                done = shop.refund_line(
+                    session, staff, order_id, line_id, 1, reason="crushed", key="double-click"
+                )
+                session.commit()
+                made.append(done.id)
+            except Exception as error:  # reported, not lost in the thread
+                session.rollback()
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=refund) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+    assert errors == [] and len(made) == 2 and made[0] == made[1]
+    db.expire_all()
+    assert db.get(Order, order_id).refunded_cents == 120
+    assert spendable(db, buyer).available_cents == 5_000 - 240 + 120
+    ledger_sums_to_zero(db)
