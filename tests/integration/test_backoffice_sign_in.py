@@ -48,6 +48,25 @@ def test_staff_signs_in_and_sees_their_roles(client: FlaskClient, make_staff: Ca
     assert "Welcome, Kadri" in home and "accountant" in home
 
 
+@pytest.mark.parametrize(
+    ("roles", "shown", "hidden"),
+    [
+        (("shop",), ["Shop rounds", "Catalogue"], ["Accounts", "Devices", "Audit log"]),
+        (("accountant",), ["Accounts", "Audit log"], ["Shop rounds", "Devices"]),
+        (("officer",), ["Held deposits", "Inmate sign-in"], ["Accounts", "Devices", "Catalogue"]),
+        (("admin",), ["Devices", "Accounts", "Shop rounds", "Video visits"], []),
+    ],
+)
+def test_the_home_page_offers_each_role_its_own_work(  # type: ignore[no-untyped-def]
+    client: FlaskClient, make_staff: Callable, roles, shown, hidden
+) -> None:
+    make_staff("someone", *roles)
+    sign_in(client, "someone")
+    tasks = client.get("/").get_data(as_text=True).split('class="tasks"')[1]
+    assert all(f">{name}</a>" in tasks for name in shown)
+    assert not any(f">{name}</a>" in tasks for name in hidden)
+
+
 def test_wrong_password_five_times_locks_the_account(
     client: FlaskClient, make_staff: Callable, db: Session
 ) -> None:
