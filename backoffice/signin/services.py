@@ -33,8 +33,9 @@ Sign-in (each raises SignInRefused(ServiceError) with a stable .code and a messa
     After a successful sign-in the caller calls start_session(..., method="face"|"card"|"pin").
 
     SignInRefused codes: device-paused, locked, wrong-pin, pin-not-allowed, pin-not-set,
-    no-face, several-faces, face-too-small, face-moved, no-match, ambiguous, not-live,
-    card-not-valid, card-refused, challenge-expired, challenge-unknown, not-allowed-here.
+    no-face, several-faces, face-too-small, face-moved, face-changed, no-match, ambiguous,
+    not-live, card-not-valid, card-refused, challenge-expired, challenge-unknown,
+    not-allowed-here.
 
 Staff (back office):
     set_pin(db, actor, inmate, pin, *, policy=...) -> None
@@ -616,9 +617,15 @@ def identify(
     db: Session, device: Device, probe: np.ndarray, *, policy: SignInPolicy = DEFAULT_POLICY
 ) -> Match:
     """1:N: the enrolled inmate allowed at this device whose face is closest to the probe."""
-    allowed = inmates_allowed_at(device).with_only_columns(Inmate.id).scalar_subquery()
-    owners, matrix = _templates(db, policy, allowed)
+    owners, matrix = _allowed_templates(db, device, policy)
     return best_match(owners, matrix, probe)
+
+
+def _allowed_templates(
+    db: Session, device: Device, policy: SignInPolicy
+) -> tuple[np.ndarray, np.ndarray]:
+    allowed = inmates_allowed_at(device).with_only_columns(Inmate.id).scalar_subquery()
+    return _templates(db, policy, allowed)
 
 
 def enroll_face(
@@ -757,7 +764,8 @@ def face_sign_in(
             raise refuse("face-moved", "Keep your face in front of the camera.")
     middle = len(frames) // 2
     probe = matcher.encode(frames[middle], boxes[middle])
-    match = identify(db, device, probe, policy=policy)
+    owners, matrix = _allowed_templates(db, device, policy)
+    match = best_match(owners, matrix, probe)
     score = round(match.distance, 4) if match.inmate_id is not None else None
     if match.inmate_id is None or match.distance > policy.face_tolerance:
         raise refuse(
@@ -770,6 +778,12 @@ def face_sign_in(
             score=score,
             runner_up=round(match.runner_up, 4),
         )
+    # The whole burst shows the same person: the first and last frames match them too.
+    own = matrix[owners == match.inmate_id]
+    for index in sorted({0, len(frames) - 1} - {middle}):
+        other = matcher.encode(frames[index], boxes[index])
+        if float(distances(own, other).min()) > policy.face_tolerance:
+            raise refuse("face-changed", "Keep your face in front of the camera.", score=score)
     inmate = db.get(Inmate, match.inmate_id)
     assert inmate is not None
     credentials = _credentials(db, inmate.id)

@@ -222,6 +222,24 @@ def test_a_still_photo_held_to_the_camera_is_refused_by_liveness(
     assert db.get(InmateCredentials, enrolled[person].id).failed_attempts == 1
 
 
+def test_a_burst_that_changes_person_is_refused(
+    db: Session,
+    kiosk: Device,
+    enrolled: dict[str, Inmate],
+    matcher: CachingMatcher,
+    camera_frame: Callable[..., Image],
+) -> None:
+    # Someone else turns their head in front of the camera before and after a photo of Obama.
+    burst = [
+        camera_frame("biden.jpg"),
+        camera_frame("obama2.jpg"),
+        camera_frame("biden.jpg", mirror=True),
+    ]
+    with pytest.raises(SignInRefused, match="Keep your face in front of the camera") as refused:
+        signin.face_sign_in(db, device_actor(kiosk), kiosk, burst, utcnow(), matcher, policy=POLICY)
+    assert refused.value.code == "face-changed"
+
+
 def test_a_face_not_enrolled_here_is_not_recognised(
     db: Session,
     system: Actor,
