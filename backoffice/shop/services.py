@@ -555,20 +555,19 @@ def place_order(
     payload = _payload_hash(inmate.id, lines, substitution_consent)
     # One order at a time per inmate: the balance and the caps are read and spent under this
     # lock (SQLite: the write lock BEGIN IMMEDIATE took). The row is re-read under the lock,
-    # and the same round trip brings the wing's round and any order made with this key.
-    inmate, schedule_row, existing_id = db.execute(
-        select(
-            Inmate,
-            ShopSchedule,
-            select(Order.id).where(Order.key == key).scalar_subquery(),
-        )
+    # and the same round trip brings the wing's round.
+    inmate, schedule_row = db.execute(
+        select(Inmate, ShopSchedule)
         .outerjoin(ShopSchedule, ShopSchedule.wing_id == Inmate.wing_id)
         .options(joinedload(Inmate.prison, innerjoin=True))
         .where(Inmate.id == inmate.id)
         .with_for_update(of=Inmate)
         .execution_options(populate_existing=True)
     ).one()
-    existing = db.get(Order, existing_id) if existing_id is not None else None
+    # The key is looked for in a statement of its own, after the lock is ours: inside the
+    # locking statement PostgreSQL may read it before waiting, and miss an order made by a
+    # double press that held the lock meanwhile.
+    existing = db.scalar(select(Order).where(Order.key == key))
     if existing is not None:
         if existing.inmate_id != inmate.id or existing.payload_hash != payload:
             raise Conflict(

@@ -864,3 +864,54 @@ def test_the_same_refund_sent_twice_at_once_is_made_once(
     assert db.get(Order, order_id).refunded_cents == 120
     assert spendable(db, buyer).available_cents == 5_000 - 240 + 120
     ledger_sums_to_zero(db)
+
+
+@pytest.mark.postgres_only
+def test_the_same_order_sent_twice_at_once_is_placed_once(
+    database_url: str,
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    settings: Settings,
+) -> None:
+    """A double press on "Place order": two requests with one key, at the same moment."""
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    protocols = shop.protocols_from(settings)
+    barrier = threading.Barrier(2)
+    placed: list[int] = []
+    errors: list[str] = []
+    cart = [shop.CartLine(catalogue["tea"].id, 2)]
+
+    def press() -> None:
+        with sessions() as session:
+            inmate = session.get(Inmate, buyer.id)
+            session.commit()
+            barrier.wait()
+            try:
+                order = shop.place_order(
+                    session,
+                    Actor(kind="inmate", id=buyer.id, name=buyer.prison_number),
+                    inmate,
+                    cart,
+                    key="one-press-key-123",
+                    protocols=protocols,
+                    settings=settings,
+                    now=MONDAY,
+                )
+                session.commit()
+                placed.append(order.id)
+            except Exception as error:  # reported, not lost in the thread
+                session.rollback()
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+    assert errors == [] and len(placed) == 2 and placed[0] == placed[1]
+    db.expire_all()
+    assert spendable(db, buyer).available_cents == 5_000 - 600
+    ledger_sums_to_zero(db)
