@@ -996,6 +996,15 @@ def card_challenge(
     )
     db.add(challenge)
     db.flush()
+    record(
+        db,
+        actor,
+        "inmate.card_challenge",
+        target_type="inmate",
+        target_id=card.inmate_id,
+        card=card.card_number,
+        device=device.name,
+    )
     return challenge.id, challenge.challenge
 
 
