@@ -6,7 +6,13 @@ in part), voided or expired exactly once. Every money-moving call carries an ide
 The journal is append-only and hash-chained. Calls flush; the caller commits.
 """
 
-from .accounts import account_by_code, close_account, open_account, open_ledger
+from .accounts import (
+    account_by_code,
+    close_account,
+    insert_missing_accounts,
+    open_account,
+    open_ledger,
+)
 from .errors import (
     AccountClosed,
     CodeNotAllowed,
@@ -77,6 +83,7 @@ __all__ = [
     "check",
     "close_account",
     "expire_pending",
+    "insert_missing_accounts",
     "lock_accounts",
     "open_account",
     "open_ledger",

@@ -26,7 +26,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 import ledger
@@ -131,7 +131,7 @@ def _account_ids(db: Session, inmates: Sequence[tuple[int, str]]) -> dict[int, t
                     "created_at": utcnow(),
                 }
             )
-        db.execute(insert(Account), rows)
+        ledger.insert_missing_accounts(db, rows)
         for chunk in _chunks(missing, 5000):
             found.update(
                 db.execute(

@@ -3,12 +3,15 @@ and the `cellgate ledger` proofs. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
 import ledger
 from backoffice.cli import main
+from backoffice.db import make_session_factory
 from backoffice.errors import InvalidInput
 from backoffice.money import services as money
 from ledger import TransferCode
@@ -155,3 +158,24 @@ def test_the_cli_wage_run(db, make_inmate, prison, database_url, tmp_path) -> No
     assert "nothing paid twice" in second.output
     db.expire_all()
     assert money.balances_for(db, inmate).spendable_cents == 700
+
+
+@pytest.mark.postgres_only
+def test_two_first_orders_at_once_open_one_shop_account(engine, prison) -> None:  # type: ignore[no-untyped-def]
+    """Accounts open on first use; two sessions doing that at once both succeed, with one."""
+    sessions = make_session_factory(engine)
+    start = threading.Barrier(2)
+    opened: list[int] = []
+
+    def first_use() -> None:
+        with sessions() as db:
+            start.wait()
+            opened.append(money.prison_account(db, prison.id, "shop").id)
+            db.commit()
+
+    threads = [threading.Thread(target=first_use) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(opened) == 2 and opened[0] == opened[1]
