@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import ledger
@@ -30,10 +31,18 @@ class OrderAccounts:
 def order_accounts(db: Session, inmate: Inmate) -> OrderAccounts:
     """The inmate's spendable account and the prison's shop account; opened by the money
     services on first use, found in one query every time after."""
-    return existing_order_accounts(db, inmate) or OrderAccounts(
-        spendable_id=inmate_accounts(db, inmate).spendable.id,
-        shop_id=prison_account(db, inmate.prison_id, SHOP_ACCOUNT).id,
-    )
+    found = existing_order_accounts(db, inmate)
+    if found is not None:
+        return found
+    spendable_id = inmate_accounts(db, inmate).spendable.id
+    try:
+        # Two first orders of a prison at once would both open its shop account; the one that
+        # loses finds the winner's (the savepoint keeps the rest of its work).
+        with db.begin_nested():
+            shop_id = prison_account(db, inmate.prison_id, SHOP_ACCOUNT).id
+    except IntegrityError:
+        shop_id = prison_account(db, inmate.prison_id, SHOP_ACCOUNT).id
+    return OrderAccounts(spendable_id=spendable_id, shop_id=shop_id)
 
 
 def existing_order_accounts(db: Session, inmate: Inmate) -> OrderAccounts | None:

@@ -915,3 +915,53 @@ def test_the_same_order_sent_twice_at_once_is_placed_once(
     db.expire_all()
     assert spendable(db, buyer).available_cents == 5_000 - 600
     ledger_sums_to_zero(db)
+
+
+@pytest.mark.postgres_only
+def test_a_prisons_first_two_orders_at_once_are_both_placed(
+    database_url: str,
+    db: Session,
+    make_inmate: Callable[..., Inmate],
+    catalogue: dict[str, Product],
+    settings: Settings,
+) -> None:
+    """The shop's account is opened by the prison's first order; two first orders at once."""
+    inmates = [make_inmate(), make_inmate(wing="B", cell="B1")]
+    for inmate in inmates:
+        deposit(db, inmate, 1_000)
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    protocols = shop.protocols_from(settings)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def first_order(inmate_id: int) -> None:
+        with sessions() as session:
+            inmate = session.get(Inmate, inmate_id)
+            session.commit()
+            barrier.wait()
+            try:
+                shop.place_order(
+                    session,
+                    Actor(kind="inmate", id=inmate_id, name="first"),
+                    inmate,
+                    [shop.CartLine(catalogue["soap"].id, 1)],
+                    key=f"first-order-{inmate_id}",
+                    protocols=protocols,
+                    settings=settings,
+                    now=MONDAY,
+                )
+                session.commit()
+                outcomes.append("placed")
+            except Exception as error:  # reported, not lost in the thread
+                session.rollback()
+                outcomes.append(repr(error))
+
+    threads = [threading.Thread(target=first_order, args=(i.id,)) for i in inmates]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+    assert outcomes == ["placed", "placed"]
+    ledger_sums_to_zero(db)
