@@ -175,7 +175,7 @@ def seed(url: str) -> tuple[list[int], list[int]]:
         db.flush()
         accounts = accounts_of_inmates(db, inmates)
         source = prison_account(db, prison.id, "family_deposits")
-        # Opened before the round: two first orders at once would both try to open it.
+        # Open before the round, as a working prison's shop account is.
         prison_account(db, prison.id, "shop")
         deposits = [
             ledger.TransferRequest(
