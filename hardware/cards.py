@@ -177,7 +177,10 @@ class PcscCardReader:
                 self._connection.transmit(list(select_apdu()))  # type: ignore[attr-defined]
                 return True
             except (CardConnectionException, NoCardException):
+                # Gone, or pulled and put back: report it gone once, so a card put in again
+                # (perhaps another one) is read and challenged afresh.
                 self._drop()
+                return False
         try:
             connection = reader.createConnection()  # type: ignore[attr-defined]
             connection.connect()
