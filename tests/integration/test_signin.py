@@ -117,6 +117,14 @@ def test_revoking_a_device_ends_its_sessions_at_once(
     db.commit()
     assert signin.session_for_token(db, tablet_a1, token, utcnow()) is None
     assert session.end_reason == "device revoked"
+    # The back office can also end every open session of a device outright.
+    other = make_inmate("A", "A1")
+    kiosk = _device(db, "kiosk", "kiosk-A-2", wing_id=other.wing_id)
+    signin.start_session(db, system, kiosk, other, method="pin")
+    signin.start_session(db, system, kiosk, inmate, method="pin")
+    assert signin.end_device_sessions(db, system, kiosk, "kiosk taken out of service") == 2
+    open_sessions = select(InmateSession).where(InmateSession.ended_at.is_(None))
+    assert db.scalars(open_sessions).all() == []
 
 
 def test_a_tablet_refuses_an_inmate_of_another_cell(
