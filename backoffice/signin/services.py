@@ -115,7 +115,7 @@ class SignInPolicy:
     face_tolerance: float = 0.5
     face_upsample: int = 0
     min_face_pixels: int = 80
-    min_sharpness: float = 15.0
+    min_sharpness: float = 30.0
     blink_ear: float = 0.2
     open_ear: float = 0.25
     head_turn: float = 0.2

@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 from sqlalchemy import select
@@ -261,7 +262,7 @@ def test_a_face_not_enrolled_here_is_not_recognised(
         assert refused.value.code == "no-match"
 
 
-def test_no_face_and_two_faces_are_refused_with_a_clear_message(
+def test_no_face_two_faces_small_or_blurred_faces_are_refused_with_a_clear_message(
     db: Session,
     system: Actor,
     kiosk: Device,
@@ -280,6 +281,9 @@ def test_no_face_and_two_faces_are_refused_with_a_clear_message(
         signin.enroll_face(db, system, inmate, [pair], matcher)
     with pytest.raises(InvalidInput, match=r"Photo 2: .*too small|Photo 2: No face found"):
         signin.enroll_face(db, system, inmate, [photo("obama.jpg"), tiny], matcher)
+    blurred = cv2.GaussianBlur(photo("obama.jpg"), (15, 15), 0)
+    with pytest.raises(InvalidInput, match=r"The photo is blurred \(sharpness \d+, at least 30\)"):
+        signin.enroll_face(db, system, inmate, [blurred], matcher)
     assert db.scalars(select(FaceTemplate)).all() == []
 
     actor = device_actor(kiosk)
