@@ -160,7 +160,7 @@ def liveness(
     *,
     blink_ear: float = 0.2,
     open_ear: float = 0.25,
-    min_turn: float = 0.2,
+    min_turn: float = 0.12,
 ) -> Liveness:
     """A live face over a burst: the eyes close after being open (a blink), or the head turns.
     A printed or on-screen photo keeps both still, however it is moved in front of the camera."""

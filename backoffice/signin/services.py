@@ -118,7 +118,7 @@ class SignInPolicy:
     min_sharpness: float = 30.0
     blink_ear: float = 0.2
     open_ear: float = 0.25
-    head_turn: float = 0.2
+    head_turn: float = 0.12
     pin_allowed: bool = False
     pin_min_length: int = 4
     max_failures: int = 5
