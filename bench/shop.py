@@ -24,9 +24,11 @@ import secrets
 import statistics
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -54,8 +56,11 @@ from backoffice.shop.protocols import (
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 INMATES = 2_500
-# Monday 23 November 2026, 10:00 in Tallinn: the default round is open.
-MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+TALLINN = ZoneInfo("Europe/Tallinn")
+# This week's Monday, 10:00 in Tallinn: the default round is open. Relative to today, because
+# the ledger's holds must end in the real future.
+_TODAY = datetime.now(TALLINN).date()
+MONDAY = datetime.combine(_TODAY - timedelta(days=_TODAY.weekday()), clock(10, 0), TALLINN)
 
 
 def emit(metric: str, value: float, unit: str, **extra: object) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -27,9 +28,22 @@ from backoffice.shop.protocols import Protocols
 from ledger.models import Account, Transfer
 from tests.conftest import test_settings
 
-# Monday 23 November 2026, 10:00 in Tallinn: the default round is open, delivery on Friday.
-MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-FRIDAY = date(2026, 11, 27)
+# This week's Monday, 10:00 in Tallinn: the default round is open, delivery on Friday. Relative
+# to today, because the ledger holds money against the real clock (a hold must end in the
+# future), so a fixed date would stop these tests from working in a few weeks.
+TALLINN = ZoneInfo("Europe/Tallinn")
+_THIS_MONDAY = datetime.now(TALLINN).date() - timedelta(days=datetime.now(TALLINN).weekday())
+MONDAY = datetime.combine(_THIS_MONDAY, time(10, 0), TALLINN).astimezone(UTC)
+FRIDAY = _THIS_MONDAY + timedelta(days=4)
+
+
+def day(offset: int) -> date:
+    """A day counted from this week's Monday."""
+    return _THIS_MONDAY + timedelta(days=offset)
+
+
+def local(offset: int, hour: int) -> datetime:
+    return datetime.combine(day(offset), time(hour, 0), TALLINN).astimezone(UTC)
 
 
 @pytest.fixture
@@ -370,7 +384,7 @@ def test_orders_after_the_cutoff_go_to_the_next_round(
     protocols: Protocols,
     settings: Settings,
 ) -> None:
-    wednesday_afternoon = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)  # 13:00 in Tallinn
+    wednesday_afternoon = local(2, 13)  # an hour after the 12:00 cut-off
     result = shop.check_cart(
         db,
         buyer,
@@ -380,8 +394,8 @@ def test_orders_after_the_cutoff_go_to_the_next_round(
         now=wednesday_afternoon,
     )
     assert [v.code for v in result.violations] == ["ordering_closed"]
-    assert "2026-11-30 00:00" in result.violations[0].message
-    next_monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    assert f"{day(7).isoformat()} 00:00" in result.violations[0].message
+    next_monday = local(7, 10)
     order = shop.place_order(
         db,
         Actor.system(),
@@ -392,7 +406,7 @@ def test_orders_after_the_cutoff_go_to_the_next_round(
         settings=settings,
         now=next_monday,
     )
-    assert order.delivery_on == date(2026, 12, 4)
+    assert order.delivery_on == day(11)
 
 
 def race(
@@ -483,7 +497,7 @@ def test_the_dry_run_gives_the_same_answer_as_placing(
     protocols: Protocols,
     settings: Settings,
 ) -> None:
-    young = make_inmate(language="ru", date_of_birth=date(2010, 1, 1))
+    young = make_inmate(language="ru", date_of_birth=date(MONDAY.year - 16, 1, 1))
     deposit(db, young, 2_000)
     coffee, cigarettes = catalogue["coffee"], catalogue["cigarettes"]
     carts = {
@@ -517,10 +531,10 @@ def test_the_dry_run_gives_the_same_answer_as_placing(
 @pytest.mark.parametrize(
     ("starts", "ends", "banned"),
     [
-        (date(2026, 11, 1), date(2026, 11, 23), True),  # ends today: still banned
-        (date(2026, 11, 23), date(2026, 12, 1), True),  # starts today
-        (date(2026, 11, 1), date(2026, 11, 22), False),  # ended yesterday
-        (date(2026, 11, 24), date(2026, 12, 1), False),  # starts tomorrow
+        (-20, 0, True),  # ends today (Monday): still banned
+        (0, 8, True),  # starts today
+        (-20, -1, False),  # ended yesterday
+        (1, 8, False),  # starts tomorrow
     ],
 )
 def test_a_shop_ban_counts_from_its_first_to_its_last_day(
@@ -530,11 +544,11 @@ def test_a_shop_ban_counts_from_its_first_to_its_last_day(
     protocols: Protocols,
     settings: Settings,
     staff: Actor,
-    starts: date,
-    ends: date,
+    starts: int,
+    ends: int,
     banned: bool,
 ) -> None:
-    shop.ban_from_shop(db, staff, buyer, starts_on=starts, ends_on=ends, reason="kaklus")
+    shop.ban_from_shop(db, staff, buyer, starts_on=day(starts), ends_on=day(ends), reason="kaklus")
     db.commit()
     result = shop.check_cart(
         db,
@@ -546,25 +560,27 @@ def test_a_shop_ban_counts_from_its_first_to_its_last_day(
     )
     if banned:
         assert [v.message for v in result.violations] == [
-            f"Sul on poekeeld kuni {ends.isoformat()} (kaklus)."
+            f"Sul on poekeeld kuni {day(ends).isoformat()} (kaklus)."
         ]
     else:
         assert result.ok
 
 
-@pytest.mark.parametrize(
-    ("born", "allowed"), [(date(2008, 11, 23), True), (date(2008, 11, 24), False)]
-)
+@pytest.mark.parametrize(("birthday", "allowed"), [(0, True), (1, False)])
 def test_tobacco_from_the_eighteenth_birthday(
     db: Session,
     make_inmate: Callable[..., Inmate],
     catalogue: dict[str, Product],
     protocols: Protocols,
     settings: Settings,
-    born: date,
+    birthday: int,
     allowed: bool,
 ) -> None:
-    inmate = make_inmate(date_of_birth=born)
+    # The 18th birthday is this Monday (old enough), or tomorrow (not yet).
+    birthday_on = day(birthday)
+    if (birthday_on.month, birthday_on.day) == (2, 29):
+        pytest.skip("18 years before a 29 February there is no 29 February")
+    inmate = make_inmate(date_of_birth=birthday_on.replace(year=birthday_on.year - 18))
     deposit(db, inmate, 5_000)
     result = shop.check_cart(
         db,
@@ -742,9 +758,7 @@ def test_restrictions_and_a_ban_set_by_staff_are_both_reported(
 ) -> None:
     shop.restrict(db, staff, buyer, "Vegetarian", "diet (doctor's note)")
     shop.restrict(db, staff, buyer, "tobacco", "security")
-    shop.ban_from_shop(
-        db, staff, buyer, starts_on=date(2026, 11, 1), ends_on=date(2026, 11, 30), reason="kaklus"
-    )
+    shop.ban_from_shop(db, staff, buyer, starts_on=day(-7), ends_on=day(7), reason="kaklus")
     db.commit()
     coffee, soap = catalogue["coffee"], catalogue["soap"]
     result = shop.check_cart(
@@ -757,7 +771,7 @@ def test_restrictions_and_a_ban_set_by_staff_are_both_reported(
     )
     assert [v.message for v in result.violations] == [
         "„coffee (et)“ ei ole sulle lubatud (vegetarian).",
-        "Sul on poekeeld kuni 2026-11-30 (kaklus).",
+        f"Sul on poekeeld kuni {day(7).isoformat()} (kaklus).",
     ]
 
 
