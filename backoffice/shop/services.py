@@ -615,7 +615,10 @@ def place_order(
             ctx = inmate_context(db, inmate, protocols, settings, now, the_round=the_round)
             result = evaluate(protocols, draft, ctx)
             if result.ok:
-                numbers = {"total_cents": result.total_cents, "available_cents": 0}
+                # The rules see no problem (e.g. no balance rule) but the ledger does: say so
+                # with the ledger's own figure.
+                available = max(payments.available_cents(db, accounts.spendable_id), 0)
+                numbers = {"total_cents": result.total_cents, "available_cents": available}
                 result = replace(
                     result,
                     violations=(

@@ -23,8 +23,8 @@ from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.shop import payments
 from backoffice.shop import services as shop
-from backoffice.shop.models import Category, Order, OrderStatus, Product, ShopRefund
-from backoffice.shop.protocols import Protocols
+from backoffice.shop.models import Category, Order, OrderLine, OrderStatus, Product, ShopRefund
+from backoffice.shop.protocols import Protocols, parse_protocols
 from ledger.models import Account, Transfer
 from tests.conftest import test_settings
 
@@ -978,4 +978,29 @@ def test_a_prisons_first_two_orders_at_once_are_both_placed(
         thread.join()
     engine.dispose()
     assert outcomes == ["placed", "placed"]
+    ledger_sums_to_zero(db)
+
+
+def test_when_the_ledger_refuses_the_hold_no_half_made_order_is_left(
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    settings: Settings,
+) -> None:
+    """Rules without a balance rule pass an order the money cannot cover: the ledger refuses
+    the hold, the order is undone to the savepoint, and the refusal is said and audited."""
+    no_balance_rule = parse_protocols(
+        {"rule": [{"id": "window", "kind": "ordering_window"}]}, "test.toml"
+    )
+    with pytest.raises(shop.OrderRefused) as refused:
+        place(db, buyer, no_balance_rule, settings, {catalogue["coffee"]: 20})
+    db.commit()  # as the kiosk does: the refusal's audit row is kept
+    assert [v.message for v in refused.value.violations] == [
+        "Rahast ei piisa: tellimus maksab 70,00 €, saad kasutada 50,00 €."
+    ]
+    assert db.scalar(select(func.count()).select_from(Order)) == 0
+    assert db.scalar(select(func.count()).select_from(OrderLine)) == 0
+    audit = db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("shop.order%")))
+    assert list(audit) == ["shop.order.refused"]
+    assert spendable(db, buyer).available_cents == 5_000
     ledger_sums_to_zero(db)
