@@ -854,6 +854,7 @@ def pack_order(
             substitute = stock.get(substitutes[line_id])
             if substitute is None:
                 raise NotFound("No such product to substitute.")
+            _check_substitute(db, order, substitute)
             line.substitute_product_id = substitute.id
             line.substitute_unit_price_cents = substitute.price_cents
             product = substitute
@@ -870,6 +871,24 @@ def pack_order(
     order.packed_by = actor.name
     _move(db, actor, order, OrderStatus.PACKED, shortfalls=shortfalls)
     return order
+
+
+def _check_substitute(db: Session, order: Order, substitute: Product) -> None:
+    """A substitute must be sold to the inmate and free of his diet, medical and security
+    restrictions: consent to a substitute is not consent to what he may not have."""
+    if not _sold_to(substitute, order.inmate):
+        raise InvalidInput(f"{substitute.name_en} is not sold on this inmate's wing.")
+    restricted = set(
+        db.scalars(
+            select(InmateRestriction.tag).where(InmateRestriction.inmate_id == order.inmate_id)
+        )
+    )
+    hit = restricted & set(substitute.tags)
+    if hit:
+        raise InvalidInput(
+            f"{substitute.name_en} is restricted for this inmate ({', '.join(sorted(hit))}); "
+            "choose another substitute or pack less."
+        )
 
 
 def deliver_order(

@@ -1004,3 +1004,54 @@ def test_when_the_ledger_refuses_the_hold_no_half_made_order_is_left(
     assert list(audit) == ["shop.order.refused"]
     assert spendable(db, buyer).available_cents == 5_000
     ledger_sums_to_zero(db)
+
+
+def test_a_substitute_must_be_allowed_for_the_inmate(
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+    staff: Actor,
+) -> None:
+    tea, soap = catalogue["tea"], catalogue["soap"]
+    shop.restrict(db, staff, buyer, "vegetarian", "diet")
+    db.commit()
+    order = place(db, buyer, protocols, settings, {soap: 1}, substitution_consent=True)
+    line = order.lines[0].id
+    # Tea is tagged vegetarian, which this inmate may not have: consent does not cover it.
+    with pytest.raises(InvalidInput, match=r"restricted for this inmate \(vegetarian\)"):
+        shop.pack_order(db, staff, order.id, {}, {line: tea.id})
+    db.rollback()
+    # Nor a product sold only on another wing.
+    other_wing = next(w for w in buyer.prison.wings if w.id != buyer.wing_id)
+    razor = shop.create_product(
+        db,
+        staff,
+        sku="RAZOR-1",
+        category_code="food",
+        names={"et": "Žilett", "ru": "Бритва", "en": "Razor"},
+        price_cents=100,
+        stock=5,
+        wing_ids=[other_wing.id],
+    )
+    db.commit()
+    with pytest.raises(InvalidInput, match="Razor is not sold on this inmate's wing"):
+        shop.pack_order(db, staff, order.id, {}, {line: razor.id})
+    db.rollback()
+    assert db.get(Product, tea.id).stock == 100
+    # A substitute he may have is packed, and charged at the lower of the two prices.
+    other_soap = shop.create_product(
+        db,
+        staff,
+        sku="SOAP-2",
+        category_code="food",
+        names={"et": "Seep 2", "ru": "Мыло 2", "en": "Soap 2"},
+        price_cents=150,
+        stock=5,
+    )
+    shop.pack_order(db, staff, order.id, {}, {line: other_soap.id})
+    shop.deliver_order(db, staff, order.id)
+    db.commit()
+    assert db.get(Order, order.id).charged_cents == 120
+    assert db.get(Product, other_soap.id).stock == 4
