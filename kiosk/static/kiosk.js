@@ -145,34 +145,72 @@
       video.classList.add("hidden");
       startButton.disabled = false;
     };
+    // Each frame sent is a new picture from the camera (never the same one twice, even when a
+    // busy machine delays the video), taken at least `gap` ms after the one before, so the
+    // burst spans a blink or a turn of the head.
     var capture = function (stream) {
-      var canvas = document.createElement("canvas");
-      canvas.width = video.videoWidth || 640;
-      canvas.height = video.videoHeight || 480;
-      var context = canvas.getContext("2d");
-      var data = new FormData(faceForm);
-      var taken = 0;
+      var width = video.videoWidth || 640;
+      var height = video.videoHeight || 480;
+      var shots = [];
+      var lastFrame = -1;
+      var lastAt = 0;
+      var giveUpAt = Date.now() + frames * gap + 5000;
+      var byCallback = typeof video.requestVideoFrameCallback === "function";
+      var ticks = 0;
       say("looking");
-      var grab = function () {
-        context.drawImage(video, 0, 0, canvas.width, canvas.height);
-        canvas.toBlob(function (blob) {
-          data.append("frame", blob, "frame" + taken + ".jpg");
-          taken += 1;
-          if (taken < frames) { window.setTimeout(grab, gap); return; }
-          say("checking");
-          fetch(faceForm.action, { method: "POST", body: data, credentials: "same-origin",
-            headers: JSON_HEADERS })
-            .then(function (response) { return response.json(); })
-            .then(function (answer) {
-              if (answer.redirect) { window.location.assign(answer.redirect); return; }
-              status.textContent = answer.message || status.getAttribute("data-failed");
-              status.classList.add("refused");
-              done(stream);
-            })
-            .catch(function () { say("failed"); done(stream); });
-        }, "image/jpeg", 0.9);
+      var sent = false;
+      var send = function () {
+        if (sent) { return; }
+        sent = true;
+        if (shots.length === 0) { say("nocamera"); done(stream); return; }
+        say("checking");
+        var blobs = [];
+        var left = shots.length;
+        shots.forEach(function (shot, index) {
+          shot.toBlob(function (blob) {
+            blobs[index] = blob;
+            left -= 1;
+            if (left > 0) { return; }
+            var data = new FormData(faceForm);
+            blobs.forEach(function (each, n) { data.append("frame", each, "frame" + n + ".jpg"); });
+            fetch(faceForm.action, { method: "POST", body: data, credentials: "same-origin",
+              headers: JSON_HEADERS })
+              .then(function (response) { return response.json(); })
+              .then(function (answer) {
+                if (answer.redirect) { window.location.assign(answer.redirect); return; }
+                status.textContent = answer.message || status.getAttribute("data-failed");
+                status.classList.add("refused");
+                done(stream);
+              })
+              .catch(function () { say("failed"); done(stream); });
+          }, "image/jpeg", 0.9);
+        });
       };
-      grab();
+      var consider = function (frameNumber) {
+        var now = Date.now();
+        if (frameNumber !== lastFrame && now - lastAt >= gap) {
+          lastFrame = frameNumber;
+          lastAt = now;
+          var shot = document.createElement("canvas");
+          shot.width = width;
+          shot.height = height;
+          shot.getContext("2d").drawImage(video, 0, 0, width, height);
+          shots.push(shot);
+        }
+        if (sent) { return; }
+        if (shots.length >= frames || (now > giveUpAt && shots.length > 0)) { send(); return; }
+        next();
+      };
+      var next = function () {
+        if (byCallback) {
+          video.requestVideoFrameCallback(function (_now, frame) { consider(frame.presentedFrames); });
+        } else {
+          window.setTimeout(function () { ticks += 1; consider(ticks); }, gap);
+        }
+      };
+      // A camera that stops sending pictures must not leave the screen waiting for ever.
+      window.setTimeout(send, frames * gap + 6000);
+      next();
     };
     startButton.addEventListener("click", function () {
       if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
