@@ -102,6 +102,15 @@ def catalogue_for(db: Session, inmate: Inmate, category_code: str | None = None)
     return list(db.scalars(stmt))
 
 
+def substitutes_for(db: Session, inmate: Inmate) -> list[Product]:
+    """What the shop may pack instead of a missing product: sold to him, in stock, and free of
+    his restrictions."""
+    restricted = set(
+        db.scalars(select(InmateRestriction.tag).where(InmateRestriction.inmate_id == inmate.id))
+    )
+    return [p for p in catalogue_for(db, inmate) if p.stock > 0 and not restricted & set(p.tags)]
+
+
 def categories(db: Session) -> list[Category]:
     return list(db.scalars(select(Category).order_by(Category.sort_order, Category.code)))
 

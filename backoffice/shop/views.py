@@ -275,7 +275,7 @@ def order_view(order_id: int) -> Any:
     db = get_db()
     order = _order(db, order_id)
     substitutes = (
-        services.catalogue_for(db, order.inmate)
+        services.substitutes_for(db, order.inmate)
         if order.substitution_consent and order.status in ("placed", "picking")
         else []
     )

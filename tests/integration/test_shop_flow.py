@@ -1040,6 +1040,9 @@ def test_a_substitute_must_be_allowed_for_the_inmate(
         shop.pack_order(db, staff, order.id, {}, {line: razor.id})
     db.rollback()
     assert db.get(Product, tea.id).stock == 100
+    # The packing form offers only what he may have.
+    offered = {p.sku for p in shop.substitutes_for(db, buyer)}
+    assert offered == {"SOAP-1", "CIG-20"}
     # A substitute he may have is packed, and charged at the lower of the two prices.
     other_soap = shop.create_product(
         db,
