@@ -12,6 +12,7 @@ from ..audit.services import Actor, AuditQuery, search
 from ..devices.services import list_devices, register_device, revoke_device
 from ..errors import ServiceError
 from ..people.models import Cell, Inmate, Wing
+from ..signin.services import end_device_sessions
 from ..staff.services import SignInPolicy, SignInRefused, authenticate
 from .access import StaffSession
 from .base import get_db, remote_addr, settings
@@ -149,8 +150,9 @@ def device_revoke(device_id: int) -> Any:
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("views.devices"))
+    ended = end_device_sessions(db, staff_actor(), device, "device revoked")
     db.commit()
-    flash(f"{device.name} is revoked: its sessions have ended.")
+    flash(f"{device.name} is revoked: its {ended} open inmate sessions have ended.")
     return redirect(url_for("views.devices"))
 
 

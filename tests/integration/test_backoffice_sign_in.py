@@ -9,7 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.audit.models import AuditEvent
+from backoffice.audit.services import Actor
+from backoffice.devices.services import register_device
 from backoffice.settings import Settings
+from backoffice.signin.services import start_session
 from backoffice.staff.models import StaffUser
 from backoffice.web import create_app
 from tests.conftest import TEST_PASSWORD
@@ -169,3 +172,23 @@ def test_external_redirects_are_ignored(client: FlaskClient, make_staff: Callabl
         data={"username": "kadri", "password": TEST_PASSWORD, "csrf_token": token},
     )
     assert response.headers["Location"] == "/"
+
+
+def test_revoking_a_device_ends_its_inmate_sessions_at_once(  # type: ignore[no-untyped-def]
+    client: FlaskClient, make_staff: Callable, make_inmate: Callable, db: Session, prison
+) -> None:
+    inmate = make_inmate(wing="A")
+    wing = next(w for w in prison.wings if w.code == "A")
+    kiosk = register_device(db, Actor.system("t"), kind="kiosk", name="kiosk-A", wing_id=wing.id)
+    session, _token = start_session(db, Actor.system("t"), kiosk.device, inmate, method="pin")
+    db.commit()
+    make_staff("adm", "admin")
+    sign_in(client, "adm")
+    page = client.post(
+        f"/devices/{kiosk.device.id}/revoke",
+        data={"reason": "screen smashed", "csrf_token": csrf(client, "/devices")},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "its 1 open inmate sessions have ended" in page
+    db.expire_all()
+    assert db.get(type(session), session.id).ended_at is not None  # type: ignore[union-attr]
