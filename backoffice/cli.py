@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from .seed import DEMO_STAFF, demo_devices, demo_password, is_seeded, seed_demo
 from .settings import ROOT, Settings, SettingsError, load_settings
 from .shop.cli import shop_group
 from .signin.cli import agent_command
+from .signin.demo import DEMO_PIN
 from .staff.models import Role
 from .staff.services import create_staff_user
 from .visits.cli import visits_group
@@ -208,5 +210,13 @@ def demo(settings: Settings) -> None:
         if kind == "kiosk":
             key_id = name.lower().replace("-", "")  # as seed_demo registers it
             click.echo(f"  {name:8} wing {wing}  {kiosk_url}/device#cgd_{key_id}.{secret}")
+    if settings.mode == "development" and "CELLGATE_SIGNIN__PIN_ALLOWED" not in os.environ:
+        # A demo machine has no enrolled faces and no card reader: let the PIN fallback work.
+        os.environ["CELLGATE_SIGNIN__PIN_ALLOWED"] = "true"
+    if os.environ.get("CELLGATE_SIGNIN__PIN_ALLOWED") == "true":
+        click.echo(
+            f"Inmate sign-in by number and PIN: PIN {DEMO_PIN} for TRT1001 to TRT1008 "
+            "(odd numbers live on wing A, even on wing B)"
+        )
     click.echo(f"Database: {settings.database_url}")
     _serve(settings, list(SURFACES))
