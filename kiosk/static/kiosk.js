@@ -67,6 +67,21 @@
     window.addEventListener("beforeunload", function () { window.clearInterval(timer); });
   }
 
+  // A screen left waiting (the start screen) loads itself again after a while without a touch,
+  // so its form tokens stay fresh and an old message does not stay on show.
+  var refreshSeconds = parseInt(body.getAttribute("data-refresh-seconds") || "0", 10);
+  if (refreshSeconds > 0) {
+    var renew = window.setTimeout(function () { window.location.replace(window.location.pathname); },
+      refreshSeconds * 1000);
+    ["pointerdown", "keydown"].forEach(function (name) {
+      document.addEventListener(name, function () {
+        window.clearTimeout(renew);
+        renew = window.setTimeout(function () { window.location.replace(window.location.pathname); },
+          refreshSeconds * 1000);
+      }, { passive: true });
+    });
+  }
+
   // Provisioning: the launcher may pass the device key in the URL fragment (never sent to a
   // server, so never in a log); put it in the form, drop it from the address and send it.
   var deviceForm = document.getElementById("device-form");

@@ -319,6 +319,8 @@ def test_security_headers_on_every_answer(app: Flask, kiosks: dict[str, str]):
     assert response.headers["Cache-Control"].startswith("no-store")
     assert "camera=(self)" in response.headers["Permissions-Policy"]
     assert "<script>" not in response.text and " style=" not in response.text
+    # The start screen renews itself while it waits (fresh form tokens, no old messages).
+    assert 'data-refresh-seconds="300"' in response.text
     assert not re.search(r'(src|href|action)="(https?:)?//', response.text)
 
 
