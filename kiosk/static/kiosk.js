@@ -70,14 +70,14 @@
   // A screen left waiting (the start screen) loads itself again after a while without a touch,
   // so its form tokens stay fresh and an old message does not stay on show.
   var refreshSeconds = parseInt(body.getAttribute("data-refresh-seconds") || "0", 10);
+  var refreshTo = body.getAttribute("data-refresh-to") || window.location.pathname;
   if (refreshSeconds > 0) {
-    var renew = window.setTimeout(function () { window.location.replace(window.location.pathname); },
-      refreshSeconds * 1000);
+    var renewNow = function () { window.location.replace(refreshTo); };
+    var renew = window.setTimeout(renewNow, refreshSeconds * 1000);
     ["pointerdown", "keydown"].forEach(function (name) {
       document.addEventListener(name, function () {
         window.clearTimeout(renew);
-        renew = window.setTimeout(function () { window.location.replace(window.location.pathname); },
-          refreshSeconds * 1000);
+        renew = window.setTimeout(renewNow, refreshSeconds * 1000);
       }, { passive: true });
     });
   }

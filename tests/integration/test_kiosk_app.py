@@ -321,6 +321,9 @@ def test_security_headers_on_every_answer(app: Flask, kiosks: dict[str, str]):
     assert "<script>" not in response.text and " style=" not in response.text
     # The start screen renews itself while it waits (fresh form tokens, no old messages).
     assert 'data-refresh-seconds="300"' in response.text
+    # A number and PIN screen left half-typed goes back to the start after the idle time.
+    pin_page = client.get("/sign-in/pin").text
+    assert 'data-refresh-seconds="60" data-refresh-to="/"' in pin_page
     assert not re.search(r'(src|href|action)="(https?:)?//', response.text)
 
 
