@@ -253,6 +253,9 @@ def _apply(
         if not key or len(key) > KEY_MAX:
             raise LedgerError(f"an idempotency key must be 1 to {KEY_MAX} characters")
 
+    single = operations[0]
+    if len(operations) == 1 and isinstance(single, TransferRequest) and _is_postgresql(db):
+        return [_transfer_on_postgresql(db, single, requested_by, now)]
     holds = _holds(db, [op.pending_id for op in operations if isinstance(op, Resolution)])
     account_ids: set[int] = set()
     for op in operations:
@@ -550,8 +553,7 @@ def _canonical(parts: list[Any]) -> str:
     return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
 
 
-_UPDATE_TOTALS = text(
-    """
+_TOTALS_SQL = """
     UPDATE ledger_accounts AS a
     SET posted_debits_cents = v.pd, posted_credits_cents = v.pc,
         pending_debits_cents = v.qd, pending_credits_cents = v.qc
@@ -561,8 +563,8 @@ _UPDATE_TOTALS = text(
         CAST(:pending_credits_cents AS bigint[])
     ) AS v(id, pd, pc, qd, qc)
     WHERE a.id = v.id
-    """
-)
+"""
+_UPDATE_TOTALS = text(_TOTALS_SQL)
 
 
 def _write_totals(db: Session, accounts: dict[int, LockedAccount]) -> None:
@@ -587,7 +589,11 @@ def _write_totals(db: Session, accounts: dict[int, LockedAccount]) -> None:
             stmt,
             [{"_id": e.id, **dict(zip(_TOTALS, e.totals, strict=True))} for e in changed],
         )
-    # Accounts the caller already holds in its session must show the new totals too.
+    _sync_accounts(db, changed)
+
+
+def _sync_accounts(db: Session, changed: list[LockedAccount]) -> None:
+    """Accounts the caller already holds in its session must show the new totals too."""
     for entry in changed:
         held = db.identity_map.get(identity_key(Account, entry.id))
         if held is not None:
@@ -715,17 +721,16 @@ def _insert_unnest(db: Session, params: list[dict[str, Any]], *, load: bool) -> 
     return made
 
 
-_INSERT_ONE = text(
-    """
-    WITH head AS (
-        UPDATE ledger_ledgers
-        SET head_sequence = head_sequence + 1,
-            head_hash = encode(sha256(convert_to(
-                head_hash || E'\\n' || :prefix || (head_sequence + 1)::text || :suffix, 'UTF8'
-            )), 'hex')
-        WHERE id = :ledger_id
-        RETURNING head_sequence, head_hash
-    )
+_HEAD_SQL = """
+    UPDATE ledger_ledgers
+    SET head_sequence = head_sequence + 1,
+        head_hash = encode(sha256(convert_to(
+            head_hash || E'\\n' || :prefix || (head_sequence + 1)::text || :suffix, 'UTF8'
+        )), 'hex')
+    WHERE id = :ledger_id
+    RETURNING head_sequence, head_hash
+"""
+_INSERT_FROM_HEAD_SQL = """
     INSERT INTO ledger_transfers (
         ledger_id, sequence, key, payload_hash, kind, code, debit_account_id,
         credit_account_id, amount_cents, pending_id, requested_by, reason, reference,
@@ -736,19 +741,76 @@ _INSERT_ONE = text(
         :created_at, :expires_at, head.head_hash
     FROM head
     RETURNING id, sequence, chain_hash
+"""
+_INSERT_ONE = text(f"WITH head AS ({_HEAD_SQL}) {_INSERT_FROM_HEAD_SQL}")
+# Balances, chain head and journal in one statement: data-modifying WITH parts always run.
+_WRITE_ONE = text(
+    f"WITH totals AS ({_TOTALS_SQL} RETURNING a.id), head AS ({_HEAD_SQL}) {_INSERT_FROM_HEAD_SQL}"
+)
+# The two accounts of a transfer, locked in id order, and whether its key was used before.
+_LOCK_TWO = text(
+    """
+    SELECT a.id, a.ledger_id, a.code, a.no_overdraft, a.closed, a.debit_codes,
+        a.posted_debits_cents, a.posted_credits_cents, a.pending_debits_cents,
+        a.pending_credits_cents,
+        (SELECT t.id FROM ledger_transfers AS t WHERE t.key = :key) AS existing_id
+    FROM ledger_accounts AS a
+    WHERE a.id IN (:debit, :credit)
+    ORDER BY a.id
+    FOR UPDATE OF a
     """
 )
+
+
+def _transfer_on_postgresql(
+    db: Session, op: TransferRequest, requested_by: str, now: datetime
+) -> Transfer:
+    """The everyday case, one transfer on PostgreSQL, in two statements: lock both accounts
+    and look the key up; then write both balances, extend the chain and insert. The same
+    checks as every other path (`_work_out`), in the same lock order.
+
+    A retry that raced its first attempt (both sent at the same moment) may not see the first
+    one's key here, and then fails on the key's unique constraint: no money moves twice, and
+    the next retry returns the first transfer."""
+    payload = _payload_hash(op)
+    found = db.execute(
+        _LOCK_TWO,
+        {"key": op.key, "debit": op.debit_account_id, "credit": op.credit_account_id},
+    ).all()
+    accounts = {
+        row[0]: LockedAccount(*row[:6], totals=[int(v) for v in row[6:10]])  # type: ignore[misc]
+        for row in found
+    }
+    existing = next((row[10] for row in found if row[10] is not None), None)
+    if existing is not None:
+        first = db.get(Transfer, existing)
+        assert first is not None
+        return _replay([op], [payload], {op.key: first})[0]
+    for account_id in (op.debit_account_id, op.credit_account_id):
+        if account_id not in accounts:
+            raise UnknownAccount(f"no account with id {account_id}")
+    row = _work_out(op, payload, accounts, {}, requested_by, now)
+    changed = [entry for entry in accounts.values() if entry.changed]
+    columns = [list(column) for column in zip(*(e.totals for e in changed), strict=True)]
+    totals = {"ids": [e.id for e in changed], **dict(zip(_TOTALS, columns, strict=True))}
+    made = _run_insert_one(db, _WRITE_ONE, row, totals)
+    _sync_accounts(db, changed)
+    return made
 
 
 def _insert_one_chained(db: Session, row: _Row) -> Transfer:
     """One transfer on PostgreSQL: extend the chain and insert in a single statement, so the
     chain head (the one lock every transfer shares) is held for as short a time as possible.
     The hash is the same as chain_link(previous, content_of(...)) computes."""
+    return _run_insert_one(db, _INSERT_ONE, row, {})
+
+
+def _run_insert_one(db: Session, stmt: Any, row: _Row, extra: dict[str, Any]) -> Transfer:
     marker = -1
     prefix, suffix = content_of(row.values, row.ledger_id, marker).split(str(marker), 1)
     params = {**row.values, "ledger_id": row.ledger_id, "payload_hash": row.payload_hash}
     new_id, sequence, chain_hash = db.execute(
-        _INSERT_ONE, {**params, "prefix": prefix, "suffix": suffix}
+        stmt, {**params, **extra, "prefix": prefix, "suffix": suffix}
     ).one()
     head = db.identity_map.get(identity_key(Ledger, row.ledger_id))
     if head is not None:
