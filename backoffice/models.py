@@ -2,7 +2,6 @@
 Alembic and for the test that compares models with migrations."""
 
 from ledger import models as ledger_models  # noqa: F401
-from tablet_api import models as tablet_models  # noqa: F401
 
 from .accounts import models as accounts_models  # noqa: F401
 from .audit import models as audit_models  # noqa: F401
@@ -12,5 +11,6 @@ from .people import models as people_models  # noqa: F401
 from .requests import models as requests_models  # noqa: F401
 from .shop import models as shop_models  # noqa: F401
 from .signin import models as signin_models  # noqa: F401
+from .signin import tablet_models  # noqa: F401
 from .staff import models as staff_models  # noqa: F401
 from .visits import models as visits_models  # noqa: F401

@@ -20,10 +20,10 @@ from backoffice.devices.models import Device, DeviceKind
 from backoffice.devices.services import authenticate_device
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
+from backoffice.signin.tablet_models import TabletSession
 from backoffice.web.base import get_db, remote_addr
 
 from . import services
-from .models import TabletSession
 from .openapi import INMATE, PUBLIC, Operation, operation_of
 from .problems import Problem, language, problem_response
 from .schemas import IDEMPOTENCY_PATTERN, MAX_ID, Invalid, validate

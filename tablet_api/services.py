@@ -23,8 +23,7 @@ from backoffice.people.models import Inmate, InmateStatus
 from backoffice.settings import Settings
 from backoffice.signin import services as signin
 from backoffice.signin.models import InmateSession
-
-from .models import TabletSession
+from backoffice.signin.tablet_models import TabletSession
 
 ACCESS_PREFIX = "cga_"
 REFRESH_PREFIX = "cgr_"

@@ -16,11 +16,11 @@ from backoffice.audit.services import Actor
 from backoffice.people.models import Inmate, Prison
 from backoffice.requests import services as requests
 from backoffice.shop import services as shop
+from backoffice.signin.tablet_models import TabletSession
 from backoffice.staff.models import StaffUser
 from backoffice.visits import services as visits
 from backoffice.visits.models import Slot
 from tablet_api import create_app
-from tablet_api.models import TabletSession
 from tablet_api.openapi import DOCUMENT_FILE, render_document
 from tests.integration.tablet_world import (
     PIN,

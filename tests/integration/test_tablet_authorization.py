@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from backoffice.audit.services import Actor
 from backoffice.devices.services import register_device
 from backoffice.people.models import Inmate, Prison
+from backoffice.signin.tablet_models import TabletSession
 from backoffice.visits import services as visits
 from tablet_api import create_app
-from tablet_api.models import TabletSession
 from tablet_api.openapi import DEVICE, INMATE, PUBLIC, operation_of
 from tests.integration.tablet_world import Tablet, World, build_world, tablet, tablet_settings
 

@@ -1,4 +1,6 @@
-"""A tablet session: one inmate signed in on one tablet, with its access and refresh tokens.
+"""A tablet session: one inmate signed in on one tablet, with its access and refresh tokens
+(the tablet API issues them; the table lives with the other sign-in tables, so that the back
+office never imports the tablet API).
 
 Only SHA-256 hashes of the tokens are kept (each is 256 random bits, so a fast hash is enough).
 The refresh token works only from the device the session started on and is rotated on every
@@ -12,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backoffice.db import BIG_ID, Base, UTCDateTime, utcnow
+from ..db import BIG_ID, Base, UTCDateTime, utcnow
 
 
 class TabletSession(Base):
