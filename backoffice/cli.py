@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -17,15 +18,19 @@ from .accounts.cli import retention_group
 from .audit.services import Actor
 from .db import make_engine, make_session_factory
 from .errors import ServiceError
+from .money.cli import expire_holds as ledger_expire_holds
 from .money.cli import ledger_group, money_group
+from .requests.cli import escalate as requests_escalate
 from .requests.cli import requests_group
 from .seed import DEMO_STAFF, demo_devices, demo_password, is_seeded, seed_demo
 from .settings import ROOT, Settings, SettingsError, load_settings
+from .shop.cli import expire_orders as shop_expire_orders
 from .shop.cli import shop_group
 from .signin.cli import agent_command
 from .signin.demo import DEMO_PIN
 from .staff.models import Role
 from .staff.services import create_staff_user
+from .visits.cli import sweep as visits_sweep
 from .visits.cli import visits_group
 
 SURFACES = {
@@ -78,6 +83,26 @@ def db_current(settings: Settings) -> None:
 
 
 main.add_command(ledger_group)
+
+
+@main.command(help="Run the housekeeping jobs: visits sweep, expired shop orders, expired holds, "
+              "overdue requests. Once, or every --every seconds.")  # fmt: skip
+@click.option("--every", type=click.IntRange(min=10), default=None, help="Repeat (seconds).")
+@click.pass_context
+def jobs(ctx: click.Context, every: int | None) -> None:
+    # Shop orders go before the ledger's sweep: the shop releases its own holds with the order.
+    steps = [visits_sweep, shop_expire_orders, ledger_expire_holds, requests_escalate]
+    while True:
+        for step in steps:
+            try:
+                ctx.invoke(step)
+            except click.ClickException as error:
+                click.echo(f"cellgate jobs: {step.name}: {error.message}", err=True)
+        if every is None:
+            return
+        time.sleep(every)
+
+
 main.add_command(retention_group)
 main.add_command(money_group)
 main.add_command(requests_group)
@@ -159,9 +184,15 @@ def serve(settings: Settings, surface: str) -> None:
     _serve(settings, list(SURFACES) if surface == "all" else [surface])
 
 
-def _serve(settings: Settings, surfaces: list[str]) -> None:
+def _serve(settings: Settings, surfaces: list[str], *, with_jobs: bool = False) -> None:
     host = settings["server"]["host"]
     processes = []
+    if with_jobs:
+        jobs_command = [sys.executable, "-m", "backoffice", "jobs", "--every", "300"]
+        processes.append(subprocess.Popen(jobs_command, cwd=ROOT))
+        click.echo(
+            "jobs        visits sweep, expired orders and holds, overdue requests: every 5 min"
+        )
     for name in surfaces:
         target, port_key, health = SURFACES[name]
         port = settings["server"][port_key]
@@ -219,4 +250,4 @@ def demo(settings: Settings) -> None:
             "(odd numbers live on wing A, even on wing B)"
         )
     click.echo(f"Database: {settings.database_url}")
-    _serve(settings, list(SURFACES))
+    _serve(settings, list(SURFACES), with_jobs=True)
