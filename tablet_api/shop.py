@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from backoffice.errors import Conflict, ServiceError
+from backoffice.requests import services as requests
 from backoffice.shop import services as shop
 from backoffice.shop.models import Order, OrderStatus, Product
 from backoffice.shop.protocols import CheckResult, Protocols, Violation
@@ -16,7 +17,9 @@ from backoffice.web.base import get_db
 from . import http
 from .api import bp
 from .openapi import INMATE, endpoint
-from .problems import Problem
+from .problems import Problem, said_by_service
+from .requests import case_json
+from .requests import rules as request_rules
 from .schemas import PAGE_QUERY
 
 CART_EXAMPLE = {"lines": [{"product_id": 1, "quantity": 2}], "substitution_consent": False}
@@ -276,38 +279,46 @@ def acknowledge_order(order_id: int) -> Any:
     bp,
     "/orders/<int:order_id>/missing",
     "POST",
-    summary="Report an item missing or damaged after delivery; its price is refunded",
+    summary=(
+        "Report an item missing or damaged after delivery: files a shop claim (a request) that "
+        "staff check; the money comes back when they refund it"
+    ),
     tag="shop",
     auth=INMATE,
     body="MissingItem",
-    response="Order",
-    idempotency_key=True,
+    status=201,
+    response="Request",
     errors=(409,),
     example={"line_id": 1, "quantity": 1, "reason": "The bag had no coffee in it."},
 )
 def report_missing(order_id: int) -> Any:
+    # An inmate's word alone never moves money: the claim goes to staff, who refund in the
+    # back office after checking (the shop's refund_line), within the claim's deadline.
     db = get_db()
     person = http.inmate()
     data = http.body()
     order = shop.order_for_inmate(db, person, order_id)
-    try:
-        shop.refund_line(
-            db,
-            http.actor(),
-            order_id,
-            data["line_id"],
-            data["quantity"],
-            reason=data["reason"],
-            key=_key(http.idempotency_key()),
-            inmate=person,
+    if order.status != OrderStatus.DELIVERED:
+        raise Problem("order-not-delivered", params={"number": order.number})
+    line = next((line for line in order.lines if line.id == data["line_id"]), None)
+    if line is None:
+        raise Problem("not-found")
+    left = (line.packed_quantity or 0) - line.refunded_quantity
+    if not 1 <= data["quantity"] <= left:
+        raise Problem(
+            "invalid-input",
+            params={"fields": "quantity"},
+            extra={"errors": [{"field": "quantity", "reason": f"must be 1 to {left}"}]},
         )
-    except Conflict:
-        if order.status != OrderStatus.DELIVERED:
-            raise Problem("order-not-delivered", params={"number": order.number}) from None
-        raise Problem("idempotency-key-reused") from None
-    except ServiceError:
+    fields = {
+        "order": order.number,
+        "item": f"{line.product.name(person.language)} x {data['quantity']} (line {line.id})",
+        "details": data["reason"],
+    }
+    try:
+        case = requests.submit(db, http.actor(), request_rules(), person, "shop_claim", fields)
+    except ServiceError as refused:
         db.rollback()
-        raise
+        raise said_by_service(refused) from None
     db.commit()
-    db.refresh(order)
-    return http.json_response(order_json(order, person.language))
+    return http.json_response(case_json(case), status=201)

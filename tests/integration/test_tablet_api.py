@@ -254,13 +254,16 @@ def test_acknowledge_delivery_then_report_a_missing_item(
     assert delivered.json["charged_cents"] == 700
     line = delivered.json["lines"][0]["id"]
     missing = {"line_id": line, "quantity": 1, "reason": "One jar was not in the bag."}
-    refunded = a1.post(
-        f"/api/v1/orders/{order['id']}/missing",
-        json=missing,
-        headers={"Idempotency-Key": "missing-0001"},
-    )
-    assert refunded.status_code == 200, refunded.json
-    assert refunded.json["refunded_cents"] == 350
+    too_many = a1.post(f"/api/v1/orders/{order['id']}/missing", json={**missing, "quantity": 3})
+    assert too_many.status_code == 422
+    claim = a1.post(f"/api/v1/orders/{order['id']}/missing", json=missing)
+    assert claim.status_code == 201, claim.json
+    assert claim.json["type_code"] == "shop_claim" and claim.json["receipt"]
+    # The inmate's word alone moves no money: staff check the claim, then refund.
+    assert a1.get("/api/v1/balance").json["available_cents"] == 10_000 - 700
+    assert order["number"] in str(claim.json)
+    shop.refund_line(db, staff, order["id"], line, 1, reason="claim checked", key="claim-1")
+    db.commit()
     assert a1.get("/api/v1/balance").json["available_cents"] == 10_000 - 700 + 350
 
 
