@@ -94,10 +94,16 @@ def wage_run(payroll: Path, prison_code: str, key: str, by: str) -> None:
         if prison is None:
             raise click.ClickException(f"no prison with code {prison_code}")
         try:
+            text = payroll.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise click.ClickException(
+                f"{payroll} is not UTF-8 text; save the payroll as CSV (UTF-8) and try again"
+            ) from None
+        try:
             run = services.wage_run(
                 db,
                 Actor.system(by),
-                payroll.read_text(encoding="utf-8"),
+                text,
                 key=key,
                 prison_id=prison.id,
                 rules=services.income_rules(settings),

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -39,6 +39,9 @@ from ..people.models import Inmate, LegalStatus
 from ..settings import Settings
 from .models import Creditor, Debt
 
+T = TypeVar("T")
+# No payroll line pays more; anything larger is a typing mistake.
+MAX_WAGE = Decimal("100000.00")
 LEDGER_CODE = "main"
 PRISON_ACCOUNTS = {
     "shop": "Prison shop",
@@ -79,69 +82,78 @@ def inmate_accounts(db: Session, inmate: Inmate) -> InmateAccounts:
 
 
 def accounts_of_inmates(db: Session, inmates: Sequence[Inmate]) -> dict[int, InmateAccounts]:
-    """Each inmate's three accounts, opening the missing ones (in a few queries for many)."""
-    ids = _account_ids(db, [(i.id, i.prison_number) for i in inmates])
-    loaded = {
-        a.id: a
-        for chunk in _chunks(sorted({n for trio in ids.values() for n in trio}), 5000)
-        for a in db.scalars(select(Account).where(Account.id.in_(chunk)))
-    }
-    return {
-        inmate_id: InmateAccounts(*(loaded[account_id] for account_id in trio))
-        for inmate_id, trio in ids.items()
-    }
+    """Each inmate's three accounts, read fresh (their totals included), opening the missing
+    ones: one query when they all exist, however many inmates."""
+
+    def load(ledger_id: int, codes: list[str]) -> dict[str, Account]:
+        found: dict[str, Account] = {}
+        for chunk in _chunks(codes, 5000):
+            stmt = (
+                select(Account)
+                .where(Account.ledger_id == ledger_id, Account.code.in_(chunk))
+                .execution_options(populate_existing=True)
+            )
+            found.update((a.code, a) for a in db.scalars(stmt))
+        return found
+
+    opened = _opened(db, [(i.id, i.prison_number) for i in inmates], load)
+    return {inmate_id: InmateAccounts(*trio) for inmate_id, trio in opened.items()}
 
 
 def _account_ids(db: Session, inmates: Sequence[tuple[int, str]]) -> dict[int, tuple[int, ...]]:
     """Per inmate id: the ids of its spendable, release-fund and debts accounts, opening the
     missing ones. Plain rows, so that a payroll of thousands stays fast."""
+
+    def load(ledger_id: int, codes: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(codes, 5000):
+            stmt = select(Account.code, Account.id).where(
+                Account.ledger_id == ledger_id, Account.code.in_(chunk)
+            )
+            found.update((code, account_id) for code, account_id in db.execute(stmt))
+        return found
+
+    return _opened(db, inmates, load)
+
+
+def _opened(
+    db: Session,
+    inmates: Sequence[tuple[int, str]],
+    load: Callable[[int, list[str]], dict[str, T]],
+) -> dict[int, tuple[T, ...]]:
+    """`load` the accounts of (inmate id, prison number) pairs by code; open the missing ones
+    (another session opening them at the same moment is fine) and load those too."""
     book = money_ledger(db)
-    wanted = {code: inmate for inmate in inmates for code in _inmate_codes(inmate[0])}
-    found: dict[str, int] = {}
-    for chunk in _chunks(list(wanted), 5000):
-        found.update(
-            db.execute(
-                select(Account.code, Account.id).where(
-                    Account.ledger_id == book.id, Account.code.in_(chunk)
-                )
-            ).all()
-        )
+    wanted = {code: number for inmate_id, number in inmates for code in _inmate_codes(inmate_id)}
+    found = load(book.id, list(wanted))
     missing = [code for code in wanted if code not in found]
     if missing:
-        rows = []
-        for code in missing:
-            part = code.rsplit(":", 1)[1]
-            rows.append(
-                {
-                    "ledger_id": book.id,
-                    "code": code,
-                    "name": f"{wanted[code][1]} {part.replace('_', ' ')}",
-                    "kind": f"inmate_{part}",
-                    "no_overdraft": True,
-                    "closed": False,
-                    "debit_codes": {
-                        "spendable": None,
-                        "release_fund": ",".join(RELEASE_FUND_DEBITS),
-                        "debts": ",".join(DEBTS_DEBITS),
-                    }[part],
-                    "posted_debits_cents": 0,
-                    "posted_credits_cents": 0,
-                    "pending_debits_cents": 0,
-                    "pending_credits_cents": 0,
-                    "created_at": utcnow(),
-                }
-            )
-        ledger.insert_missing_accounts(db, rows)
-        for chunk in _chunks(missing, 5000):
-            found.update(
-                db.execute(
-                    select(Account.code, Account.id).where(
-                        Account.ledger_id == book.id, Account.code.in_(chunk)
-                    )
-                ).all()
-            )
+        ledger.insert_missing_accounts(
+            db, [_new_account(book.id, code, wanted[code]) for code in missing]
+        )
+        found.update(load(book.id, missing))
     return {
-        inmate_id: tuple(found[c] for c in _inmate_codes(inmate_id)) for inmate_id, _ in inmates
+        inmate_id: tuple(found[code] for code in _inmate_codes(inmate_id))
+        for inmate_id, _ in inmates
+    }
+
+
+def _new_account(ledger_id: int, code: str, prison_number: str) -> dict[str, Any]:
+    part = code.rsplit(":", 1)[1]
+    debit_codes = {"release_fund": RELEASE_FUND_DEBITS, "debts": DEBTS_DEBITS}.get(part)
+    return {
+        "ledger_id": ledger_id,
+        "code": code,
+        "name": f"{prison_number} {part.replace('_', ' ')}",
+        "kind": f"inmate_{part}",
+        "no_overdraft": True,
+        "closed": False,
+        "debit_codes": ",".join(debit_codes) if debit_codes else None,
+        "posted_debits_cents": 0,
+        "posted_credits_cents": 0,
+        "pending_debits_cents": 0,
+        "pending_credits_cents": 0,
+        "created_at": utcnow(),
     }
 
 
@@ -169,8 +181,8 @@ def income_rules(settings: Settings) -> ledger.IncomeRules:
 
 
 def debts_remaining_cents(db: Session, inmate: Inmate) -> int:
-    set_aside = ledger.balance(db, inmate_accounts(db, inmate).debts.id)
-    return _debts_remaining(db, {inmate.id: set_aside.posted_credits_cents})[inmate.id]
+    set_aside = inmate_accounts(db, inmate).debts.posted_credits_cents
+    return _debts_remaining(db, {inmate.id: set_aside})[inmate.id]
 
 
 def _debts_remaining(db: Session, set_aside: dict[int, int]) -> dict[int, int]:
@@ -372,8 +384,12 @@ def parse_payroll(csv_text: str) -> list[WageLine]:
         except InvalidOperation:
             errors.append(f"line {number}: {raw_amount!r} is not an amount")
             continue
-        if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-            errors.append(f"line {number}: {raw_amount!r} must be positive with at most 2 decimals")
+        in_range = amount.is_finite() and 0 < amount <= MAX_WAGE
+        if not in_range or amount != amount.quantize(Decimal("0.01")):
+            errors.append(
+                f"line {number}: {raw_amount!r} must be from 0.01 to {MAX_WAGE} "
+                "with at most 2 decimals"
+            )
             continue
         if prison_number in seen:
             errors.append(
@@ -481,13 +497,12 @@ class InmateBalances:
 
 
 def balances_for(db: Session, inmate: Inmate) -> InmateBalances:
-    accounts = inmate_accounts(db, inmate)
-    spendable = ledger.balance(db, accounts.spendable.id)
+    accounts = inmate_accounts(db, inmate)  # read fresh, totals included
     return InmateBalances(
-        spendable_cents=spendable.posted_cents,
-        held_cents=spendable.pending_debits_cents,
-        release_fund_cents=ledger.balance(db, accounts.release_fund.id).posted_cents,
-        debts_set_aside_cents=ledger.balance(db, accounts.debts.id).posted_cents,
+        spendable_cents=accounts.spendable.posted_cents,
+        held_cents=accounts.spendable.pending_debits_cents,
+        release_fund_cents=accounts.release_fund.posted_cents,
+        debts_set_aside_cents=accounts.debts.posted_cents,
     )
 
 

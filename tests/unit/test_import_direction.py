@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,8 +43,6 @@ def test_each_package_imports_only_what_it_may(package: str) -> None:
 
 
 def test_the_ledger_needs_nothing_but_sqlalchemy_and_the_standard_library() -> None:
-    import sys
-
     third_party = set()
     for path in (ROOT / "ledger").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
