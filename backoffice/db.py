@@ -45,7 +45,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": 30}, **kwargs)
         _make_sqlite_behave(engine)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    # No pool_pre_ping: it costs a round trip on every checkout, that is on every request and
+    # every transfer. After a database restart each process answers one request with an error
+    # (nothing is committed), and SQLAlchemy then replaces the whole pool.
+    return create_engine(parsed, **kwargs)
 
 
 def _make_sqlite_behave(engine: Engine) -> None:
