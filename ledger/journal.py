@@ -9,8 +9,16 @@ asked, so that two sessions can never wait on each other in a circle:
 3. look the idempotency keys up *after* the locks, so a concurrent retry of the same key waits
    for the first and then finds it;
 4. check everything and work out the new balances in memory;
-5. write the balances, then lock the ledger's chain head last, extend the hash chain and insert
-   the transfers.
+5. write the balances and insert the transfers.
+
+The everyday case, one transfer on PostgreSQL, does all five in one statement.
+
+Each transfer is sealed into its ledger's hash chain: it gets the next `sequence` and a
+`chain_hash` linking it to the transfer before it. The chain head is the one lock every
+transfer of a ledger shares, so the everyday single transfer on PostgreSQL leaves the seal to
+a deferred trigger that runs at COMMIT (migration 0011): the head is then held only while a
+commit lasts. Batches, and everything on SQLite (whose writers are serialised for the whole
+transaction anyway), are sealed with the insert under the head's lock (`_seal_here`).
 
 Nothing is committed here: the caller's unit of work commits, or rolls everything back.
 """
@@ -19,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, String, Table, any_, bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -277,8 +287,6 @@ def _apply(
         for op, payload in zip(operations, payloads, strict=True)
     ]
     _write_totals(db, accounts)
-    if len(rows) == 1 and _is_postgresql(db):
-        return [_insert_one_chained(db, rows[0])]
     return _insert_chained(db, rows, load=load)
 
 
@@ -601,14 +609,12 @@ def _sync_accounts(db: Session, changed: list[LockedAccount]) -> None:
                 set_committed_value(held, name, value)
 
 
-def content_of(values: dict[str, Any], ledger_id: int, sequence: int) -> str:
-    """The text a transfer's chain hash covers (also used by the verifier)."""
+def content_of(values: dict[str, Any]) -> str:
+    """The text a transfer's `content_hash` covers (also used by the verifier)."""
     created: datetime = values["created_at"]
     expires: datetime | None = values["expires_at"]
     return _canonical(
         [
-            ledger_id,
-            sequence,
             values["key"],
             values["kind"],
             values["code"],
@@ -625,13 +631,42 @@ def content_of(values: dict[str, Any], ledger_id: int, sequence: int) -> str:
     )
 
 
-def chain_link(previous_hash: str, content: str) -> str:
-    return hashlib.sha256(f"{previous_hash}\n{content}".encode()).hexdigest()
+def content_hash_of(values: dict[str, Any]) -> str:
+    return hashlib.sha256(content_of(values).encode()).hexdigest()
+
+
+def chain_link(previous_hash: str, ledger_id: int, sequence: int, content_hash: str) -> str:
+    """A link of a ledger's hash chain. PostgreSQL's seal trigger (migration 0011) computes
+    the very same: sha256(previous, ledger, sequence and content hash, one per line)."""
+    return hashlib.sha256(
+        f"{previous_hash}\n{ledger_id}\n{sequence}\n{content_hash}".encode()
+    ).hexdigest()
 
 
 def _insert_chained(db: Session, rows: list[_Row], *, load: bool = True) -> list[Transfer]:
-    """Lock each ledger's chain head (last of all locks), extend the chain, insert the rows."""
-    ledger_ids = sorted({row.ledger_id for row in rows})
+    """Seal the transfers into their ledgers' chains and insert them."""
+    params = [
+        {**row.values, "ledger_id": row.ledger_id, "payload_hash": row.payload_hash,
+         "content_hash": content_hash_of(row.values)}
+        for row in rows
+    ]  # fmt: skip
+    _seal_here(db, params)
+    if _is_postgresql(db):
+        return _insert_unnest(db, params, load=load)
+    if not load:
+        db.execute(insert(Transfer), params)
+        return []
+    inserted = db.scalars(
+        insert(Transfer).returning(Transfer, sort_by_parameter_order=True), params
+    ).all()
+    return list(inserted)
+
+
+def _seal_here(db: Session, params: list[dict[str, Any]]) -> None:
+    """Lock each ledger's chain head (the last of all locks, held until the commit), extend
+    the chain over `params` in order and move the head. The seal trigger passes over
+    transfers sealed here; a batch moves each head once, however many transfers it holds."""
+    ledger_ids = sorted({p["ledger_id"] for p in params})
     heads = {
         ledger.id: ledger
         for ledger in db.scalars(
@@ -644,20 +679,11 @@ def _insert_chained(db: Session, rows: list[_Row], *, load: bool = True) -> list
     }
     sequence = {i: heads[i].head_sequence for i in ledger_ids}
     head_hash = {i: heads[i].head_hash for i in ledger_ids}
-    params = []
-    for row in rows:
-        lid = row.ledger_id
+    for p in params:
+        lid = p["ledger_id"]
         sequence[lid] += 1
-        head_hash[lid] = chain_link(head_hash[lid], content_of(row.values, lid, sequence[lid]))
-        params.append(
-            {
-                **row.values,
-                "ledger_id": lid,
-                "sequence": sequence[lid],
-                "payload_hash": row.payload_hash,
-                "chain_hash": head_hash[lid],
-            }
-        )
+        head_hash[lid] = chain_link(head_hash[lid], lid, sequence[lid], p["content_hash"])
+        p["sequence"], p["chain_hash"] = sequence[lid], head_hash[lid]
     table = Ledger.__table__
     assert isinstance(table, Table)
     db.connection().execute(
@@ -669,22 +695,13 @@ def _insert_chained(db: Session, rows: list[_Row], *, load: bool = True) -> list
     for i in ledger_ids:
         set_committed_value(heads[i], "head_sequence", sequence[i])
         set_committed_value(heads[i], "head_hash", head_hash[i])
-    if _is_postgresql(db):
-        return _insert_unnest(db, params, load=load)
-    if not load:
-        db.execute(insert(Transfer), params)
-        return []
-    inserted = db.scalars(
-        insert(Transfer).returning(Transfer, sort_by_parameter_order=True), params
-    ).all()
-    return list(inserted)
 
 
 _BULK_COLUMNS = {
     "ledger_id": "bigint",
-    "sequence": "bigint",
     "key": "text",
     "payload_hash": "text",
+    "content_hash": "text",
     "kind": "text",
     "code": "text",
     "debit_account_id": "bigint",
@@ -696,6 +713,7 @@ _BULK_COLUMNS = {
     "reference": "text",
     "created_at": "timestamptz",
     "expires_at": "timestamptz",
+    "sequence": "bigint",
     "chain_hash": "text",
 }
 _INSERT_MANY = text(
@@ -712,111 +730,140 @@ def _insert_unnest(db: Session, params: list[dict[str, Any]], *, load: bool) -> 
     ids = dict((key, new_id) for new_id, key in db.execute(_INSERT_MANY, columns))
     if not load:
         return []
-    made = []
-    for p in params:
-        transfer = Transfer(**p, id=ids[p["key"]])
-        make_transient_to_detached(transfer)
-        made.append(transfer)
-    db.add_all(made)
+    return [_detached(db, p, ids[p["key"]]) for p in params]
+
+
+def _detached(db: Session, values: dict[str, Any], new_id: int) -> Transfer:
+    """The ORM object of a transfer just inserted, without reading it back. Its seal
+    (`sequence`, `chain_hash`) is left unloaded: read after the commit, it is loaded then."""
+    made = Transfer(**values, id=new_id)
+    make_transient_to_detached(made)
+    db.add(made)
     return made
 
 
-_HEAD_SQL = """
-    UPDATE ledger_ledgers
-    SET head_sequence = head_sequence + 1,
-        head_hash = encode(sha256(convert_to(
-            head_hash || E'\\n' || :prefix || (head_sequence + 1)::text || :suffix, 'UTF8'
-        )), 'hex')
-    WHERE id = :ledger_id
-    RETURNING head_sequence, head_hash
-"""
-_INSERT_FROM_HEAD_SQL = """
-    INSERT INTO ledger_transfers (
-        ledger_id, sequence, key, payload_hash, kind, code, debit_account_id,
-        credit_account_id, amount_cents, pending_id, requested_by, reason, reference,
-        created_at, expires_at, chain_hash
+# One transfer on PostgreSQL in one statement: lock both accounts in id order, look the key
+# up, check what the database can check, then write both balances and the transfer. When a
+# check fails nothing is written and the caller works out why from the rows returned (the
+# accounts as they were, and the first transfer of a retried key), with the same code as
+# every other path. Data-modifying WITH parts always run; `ok` is empty when refused.
+_TRANSFER_ONE_SQL = """
+    WITH acc AS MATERIALIZED (
+        SELECT id, ledger_id, code, no_overdraft, closed, debit_codes, posted_debits_cents,
+            posted_credits_cents, pending_debits_cents, pending_credits_cents
+        FROM ledger_accounts WHERE id IN (:debit_account_id, :credit_account_id)
+        ORDER BY id FOR UPDATE
+    ),
+    prior AS MATERIALIZED (SELECT id FROM ledger_transfers WHERE key = :key),
+    ok AS MATERIALIZED (
+        SELECT d.ledger_id FROM acc AS d JOIN acc AS c ON c.id = :credit_account_id
+        WHERE d.id = :debit_account_id AND c.ledger_id = d.ledger_id
+            AND NOT d.closed AND NOT c.closed AND NOT EXISTS (SELECT FROM prior)
+            AND (d.debit_codes IS NULL OR :code = ANY (string_to_array(d.debit_codes, ',')))
+            AND (NOT d.no_overdraft OR d.posted_credits_cents - d.posted_debits_cents
+                 - d.pending_debits_cents >= :amount_cents)
+    ),
+    totals AS (
+        -- From the locked rows, not from `a`: this statement's snapshot may predate a
+        -- transfer that committed while it waited for the locks, and PostgreSQL checks
+        -- the constraints on the row it computes before it finds the newer version.
+        UPDATE ledger_accounts AS a SET
+            posted_debits_cents = acc.posted_debits_cents + side.debited * (1 - :held),
+            posted_credits_cents = acc.posted_credits_cents + side.credited * (1 - :held),
+            pending_debits_cents = acc.pending_debits_cents + side.debited * :held,
+            pending_credits_cents = acc.pending_credits_cents + side.credited * :held
+        FROM ok, acc, (VALUES
+            (CAST(:debit_account_id AS bigint), CAST(:amount_cents AS bigint), 0),
+            (CAST(:credit_account_id AS bigint), 0, CAST(:amount_cents AS bigint))
+        ) AS side(id, debited, credited)
+        WHERE a.id = acc.id AND acc.id = side.id
+    ),
+    made AS (
+        INSERT INTO ledger_transfers (ledger_id, key, payload_hash, content_hash, kind, code,
+            debit_account_id, credit_account_id, amount_cents, pending_id, requested_by,
+            reason, reference, created_at, expires_at)
+        SELECT ok.ledger_id, :key, :payload_hash, :content_hash, :kind, :code,
+            :debit_account_id, :credit_account_id, :amount_cents, NULL, :requested_by,
+            :reason, :reference, :created_at, CAST(:expires_at AS timestamptz)
+        FROM ok
+        RETURNING id
     )
-    SELECT :ledger_id, head.head_sequence, :key, :payload_hash, :kind, :code, :debit_account_id,
-        :credit_account_id, :amount_cents, :pending_id, :requested_by, :reason, :reference,
-        :created_at, :expires_at, head.head_hash
-    FROM head
-    RETURNING id, sequence, chain_hash
-"""
-_INSERT_ONE = text(f"WITH head AS ({_HEAD_SQL}) {_INSERT_FROM_HEAD_SQL}")
-# Balances, chain head and journal in one statement: data-modifying WITH parts always run.
-_WRITE_ONE = text(
-    f"WITH totals AS ({_TOTALS_SQL} RETURNING a.id), head AS ({_HEAD_SQL}) {_INSERT_FROM_HEAD_SQL}"
-)
-# The two accounts of a transfer, locked in id order, and whether its key was used before.
-_LOCK_TWO = text(
+    SELECT acc.*, (SELECT id FROM prior), (SELECT id FROM made) FROM acc ORDER BY acc.id
     """
-    SELECT a.id, a.ledger_id, a.code, a.no_overdraft, a.closed, a.debit_codes,
-        a.posted_debits_cents, a.posted_credits_cents, a.pending_debits_cents,
-        a.pending_credits_cents,
-        (SELECT t.id FROM ledger_transfers AS t WHERE t.key = :key) AS existing_id
-    FROM ledger_accounts AS a
-    WHERE a.id IN (:debit, :credit)
-    ORDER BY a.id
-    FOR UPDATE OF a
-    """
-)
+# The driver's own form of it (psycopg's "pyformat" parameters): the hot path skips
+# SQLAlchemy's statement handling, which cost more than the statement itself.
+_TRANSFER_ONE_DRIVER = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", _TRANSFER_ONE_SQL)
 
 
 def _transfer_on_postgresql(
     db: Session, op: TransferRequest, requested_by: str, now: datetime
 ) -> Transfer:
-    """The everyday case, one transfer on PostgreSQL, in two statements: lock both accounts
-    and look the key up; then write both balances, extend the chain and insert. The same
-    checks as every other path (`_work_out`), in the same lock order.
+    """The everyday case, one transfer on PostgreSQL, in one statement (`_TRANSFER_ONE`).
+    The chain head is not touched here: the seal trigger takes it at commit, for as short a
+    time as a commit lasts.
 
     A retry that raced its first attempt (both sent at the same moment) may not see the first
-    one's key here, and then fails on the key's unique constraint: no money moves twice, and
-    the next retry returns the first transfer."""
+    one's key, and then fails on the key's unique constraint: no money moves twice, and the
+    next retry returns the first transfer."""
+    _check_amount(op.amount_cents)
+    if op.pending and op.expires_at is not None and op.expires_at <= now:
+        raise LedgerError("a hold must expire in the future")
     payload = _payload_hash(op)
-    found = db.execute(
-        _LOCK_TWO,
-        {"key": op.key, "debit": op.debit_account_id, "credit": op.credit_account_id},
-    ).all()
+    kind = TransferKind.PENDING if op.pending else TransferKind.SINGLE
+    values = _values(
+        key=op.key,
+        kind=kind,
+        code=op.code,
+        debit=op.debit_account_id,
+        credit=op.credit_account_id,
+        amount=op.amount_cents,
+        pending_id=None,
+        requested_by=requested_by,
+        reason=op.reason,
+        reference=op.reference,
+        now=now,
+        expires_at=op.expires_at if op.pending else None,
+    )
+    content_hash = content_hash_of(values)
+    params = {
+        **values,
+        "payload_hash": payload,
+        "content_hash": content_hash,
+        "held": 1 if op.pending else 0,
+    }
+    found = _run_on_driver(db, _TRANSFER_ONE_DRIVER, params)
     accounts = {
         row[0]: LockedAccount(*row[:6], totals=[int(v) for v in row[6:10]])  # type: ignore[misc]
         for row in found
     }
-    existing = next((row[10] for row in found if row[10] is not None), None)
-    if existing is not None:
-        first = db.get(Transfer, existing)
+    prior_id = found[0][10] if found else None
+    made_id = found[0][11] if found else None
+    if prior_id is not None:
+        first = db.get(Transfer, prior_id)
         assert first is not None
         return _replay([op], [payload], {op.key: first})[0]
     for account_id in (op.debit_account_id, op.credit_account_id):
         if account_id not in accounts:
             raise UnknownAccount(f"no account with id {account_id}")
+    # The same checks in Python name what was refused; they must agree with the database's.
     row = _work_out(op, payload, accounts, {}, requested_by, now)
-    changed = [entry for entry in accounts.values() if entry.changed]
-    columns = [list(column) for column in zip(*(e.totals for e in changed), strict=True)]
-    totals = {"ids": [e.id for e in changed], **dict(zip(_TOTALS, columns, strict=True))}
-    made = _run_insert_one(db, _WRITE_ONE, row, totals)
-    _sync_accounts(db, changed)
-    return made
+    if made_id is None:
+        raise LedgerError("the database refused this transfer, but no rule names why")
+    _sync_accounts(db, [entry for entry in accounts.values() if entry.changed])
+    params = {**row.values, "ledger_id": row.ledger_id, "payload_hash": payload}
+    return _detached(db, {**params, "content_hash": content_hash}, made_id)
 
 
-def _insert_one_chained(db: Session, row: _Row) -> Transfer:
-    """One transfer on PostgreSQL: extend the chain and insert in a single statement, so the
-    chain head (the one lock every transfer shares) is held for as short a time as possible.
-    The hash is the same as chain_link(previous, content_of(...)) computes."""
-    return _run_insert_one(db, _INSERT_ONE, row, {})
-
-
-def _run_insert_one(db: Session, stmt: Any, row: _Row, extra: dict[str, Any]) -> Transfer:
-    marker = -1
-    prefix, suffix = content_of(row.values, row.ledger_id, marker).split(str(marker), 1)
-    params = {**row.values, "ledger_id": row.ledger_id, "payload_hash": row.payload_hash}
-    new_id, sequence, chain_hash = db.execute(
-        stmt, {**params, **extra, "prefix": prefix, "suffix": suffix}
-    ).one()
-    head = db.identity_map.get(identity_key(Ledger, row.ledger_id))
-    if head is not None:
-        set_committed_value(head, "head_sequence", sequence)
-        set_committed_value(head, "head_hash", chain_hash)
-    made = Transfer(**params, id=new_id, sequence=sequence, chain_hash=chain_hash)
-    make_transient_to_detached(made)
-    db.add(made)
-    return made
+def _run_on_driver(db: Session, sql: str, params: dict[str, Any]) -> list[Any]:
+    """Run `sql` on the session's connection with the driver's own cursor; its errors come
+    out as SQLAlchemy's, as from any other statement."""
+    connection = db.connection()
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    except dbapi.Error as error:
+        raise DBAPIError.instance(sql, params, error, dbapi.Error) from error
+    finally:
+        cursor.close()

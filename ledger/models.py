@@ -116,24 +116,31 @@ class Account(LedgerBase):
 
 
 class Transfer(LedgerBase):
-    """One line of the journal. Never updated or deleted (triggers refuse it)."""
+    """One line of the journal. Never updated or deleted (triggers refuse it); the one write
+    after the insert is its seal into the hash chain (`sequence`, `chain_hash`), at commit."""
 
     __tablename__ = "ledger_transfers"
     __table_args__ = (
-        UniqueConstraint("ledger_id", "sequence"),
         CheckConstraint("amount_cents > 0", name="amount_positive"),
         CheckConstraint("debit_account_id <> credit_account_id", name="two_accounts"),
         CheckConstraint("kind IN ('single', 'pending', 'post', 'void', 'expire')", name="kind"),
         CheckConstraint(
             "(pending_id IS NULL) = (kind IN ('single', 'pending'))", name="resolution_names_hold"
         ),
-        Index("ix_ledger_transfers_debit", "debit_account_id", "sequence"),
-        Index("ix_ledger_transfers_credit", "credit_account_id", "sequence"),
+        # An account's transfers in the order they happened: ids are taken under the account's
+        # lock, so per account they follow the order of commits.
+        Index("ix_ledger_transfers_debit", "debit_account_id", "id"),
+        Index("ix_ledger_transfers_credit", "credit_account_id", "id"),
+        # Room on each page for the seal (an update of two unindexed columns, kept in place).
+        {"postgresql_with": {"fillfactor": 85}},
     )
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     ledger_id: Mapped[int] = mapped_column(ForeignKey("ledger_ledgers.id"))
-    sequence: Mapped[int] = mapped_column(BigInteger)
+    # Place in the ledger's hash chain, and the chain's hash up to here: on PostgreSQL both
+    # are written when the transaction commits (a deferred trigger takes the chain head only
+    # then), so they are None on a transfer of the caller's own transaction until it commits.
+    sequence: Mapped[int | None] = mapped_column(BigInteger)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     payload_hash: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(8))
@@ -147,4 +154,6 @@ class Transfer(LedgerBase):
     reference: Mapped[str] = mapped_column(String(100), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    chain_hash: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of the transfer's contents (`journal.content_of`), written with the row.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))

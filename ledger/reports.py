@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .errors import UnknownAccount
-from .journal import chain_link, content_of
+from .journal import chain_link, content_hash_of
 from .models import GENESIS_HASH, RESOLUTIONS, Account, Ledger, Transfer, TransferKind
 
 POSTED_KINDS = (TransferKind.SINGLE, TransferKind.POST)
@@ -104,7 +104,7 @@ def statement(
         stmt = stmt.where(Transfer.created_at < until)
     lines = []
     running = opening
-    for transfer in db.scalars(stmt.order_by(Transfer.sequence)):
+    for transfer in db.scalars(stmt.order_by(Transfer.id)):
         amount = (
             transfer.amount_cents
             if transfer.credit_account_id == account_id
@@ -116,7 +116,7 @@ def statement(
     holds = db.scalars(
         select(Transfer)
         .where(touches, Transfer.kind == TransferKind.PENDING, Transfer.id.not_in(resolved))
-        .order_by(Transfer.sequence)
+        .order_by(Transfer.id)
     ).all()
     return Statement(account, since, until, opening, lines, list(holds))
 
@@ -165,6 +165,7 @@ _CHAIN_COLUMNS = (
     Transfer.reference,
     Transfer.created_at,
     Transfer.expires_at,
+    Transfer.content_hash,
     Transfer.chain_hash,
 )
 
@@ -187,7 +188,7 @@ def _walk(db: Session, ledger: Ledger) -> tuple[int, str | None]:
     stmt = (
         select(*_CHAIN_COLUMNS)
         .where(Transfer.ledger_id == ledger.id)
-        .order_by(Transfer.sequence)
+        .order_by(Transfer.sequence.nulls_last(), Transfer.id)
         .execution_options(yield_per=2000)
     )
     with db.execute(stmt) as rows:
@@ -195,15 +196,25 @@ def _walk(db: Session, ledger: Ledger) -> tuple[int, str | None]:
             values = row._asdict()
             sequence += 1
             where = f"ledger {ledger.code}, transfer {values['id']} (sequence {values['sequence']})"
+            if values["sequence"] is None:
+                return sequence, (
+                    f"{where}: it is not sealed into the chain; on PostgreSQL a transfer is "
+                    "sealed when its transaction commits, so check again after the commit"
+                )
             if values["sequence"] != sequence:
                 return sequence, f"{where}: expected sequence {sequence}; a transfer is missing"
-            link = chain_link(previous, content_of(values, ledger.id, values["sequence"]))
-            if link != values["chain_hash"]:
+            if content_hash_of(values) != values["content_hash"]:
                 return sequence, (
                     f"{where}: its contents do not match its hash; it was changed after it "
                     "was written"
                 )
-            previous = values["chain_hash"]
+            link = chain_link(previous, ledger.id, sequence, values["content_hash"])
+            if link != values["chain_hash"]:
+                return sequence, (
+                    f"{where}: its hash does not follow from the transfer before it; the "
+                    "chain was rewritten"
+                )
+            previous = link
     if (sequence, previous) != (ledger.head_sequence, ledger.head_hash):
         return sequence, (
             f"ledger {ledger.code}: the journal ends at sequence {sequence} but the chain head "

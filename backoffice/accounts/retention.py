@@ -116,7 +116,7 @@ def subject_access(db: Session, inmate: Inmate) -> dict[str, Any]:
             for t in db.scalars(
                 select(Transfer)
                 .where(or_(Transfer.debit_account_id.in_(ids), Transfer.credit_account_id.in_(ids)))
-                .order_by(Transfer.sequence)
+                .order_by(Transfer.id)
             )
         ],
     }

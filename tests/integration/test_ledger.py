@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 import ledger
-from ledger import Account, TransferCode
+from ledger import Account, Transfer, TransferCode
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -216,13 +216,39 @@ def test_statement_has_a_running_balance_and_open_holds(db, make_account) -> Non
     assert [h.amount_cents for h in report.open_holds] == [100]
 
 
-def test_the_journal_refuses_update_and_delete(db, make_account) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "sql",
+    [f"UPDATE ledger_transfers SET {c.name} = {c.name}" for c in Transfer.__table__.columns]
+    + ["DELETE FROM ledger_transfers"],
+)
+def test_the_journal_refuses_every_update_and_delete(db, make_account, sql) -> None:  # type: ignore[no-untyped-def]
     move(db, "d1", make_account(), make_account(), 100)
     db.commit()
-    for sql in ("UPDATE ledger_transfers SET amount_cents = 1", "DELETE FROM ledger_transfers"):
-        with pytest.raises((DBAPIError, IntegrityError), match="append-only"):
-            db.execute(text(sql))
-        db.rollback()
+    with pytest.raises((DBAPIError, IntegrityError), match="append-only"):
+        db.execute(text(sql))
+    db.rollback()
+
+
+def test_transfers_are_sealed_into_the_chain_in_the_order_of_commits(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate = make_account(), make_account(no_overdraft=True)
+    first = move(db, "d1", outside, inmate, 100)
+    batch = ledger.apply(
+        db,
+        [
+            ledger.TransferRequest("d2", outside.id, inmate.id, 200, TransferCode.DEPOSIT, "x"),
+            ledger.TransferRequest("d3", outside.id, inmate.id, 300, TransferCode.DEPOSIT, "x"),
+        ],
+        requested_by="test",
+    )
+    db.commit()
+    last = move(db, "d4", inmate, outside, 50)
+    db.commit()
+    sealed = dict(db.execute(text("SELECT key, sequence FROM ledger_transfers")).all())
+    assert sorted(sealed.values()) == [1, 2, 3, 4]
+    assert sealed["d4"] == 4 and sealed["d2"] + 1 == sealed["d3"]
+    assert {first.key, last.key, *(t.key for t in batch)} == set(sealed)
+    assert last.sequence == 4 and last.chain_hash is not None
+    assert ledger.verify_chain(db).ok and ledger.verify_chain(db).checked == 4
 
 
 def test_the_database_refuses_an_overdraft_the_service_did_not_see(db, make_account) -> None:  # type: ignore[no-untyped-def]
