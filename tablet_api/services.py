@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backoffice.audit.services import Actor, record
 from backoffice.db import utcnow
@@ -138,14 +139,24 @@ def _new_tokens() -> tuple[str, str]:
     return ACCESS_PREFIX + secrets.token_urlsafe(32), REFRESH_PREFIX + secrets.token_urlsafe(32)
 
 
+@dataclass(frozen=True)
+class Authenticated:
+    session: TabletSession
+    inmate: Inmate
+    # The call wrote (the last_seen touch): the entry point commits it at once, so those rows
+    # are not kept locked for the rest of the request. Most calls write nothing.
+    wrote: bool
+
+
 def authenticate(
     db: Session,
     device: Device,
     access_token: str,
     lifetimes: Lifetimes,
     now: datetime | None = None,
-) -> tuple[TabletSession, Inmate]:
-    """The live session and inmate of an access token presented by `device`."""
+) -> Authenticated:
+    """The live session and inmate of an access token presented by `device`. Read afresh on
+    every call (nothing cached): an ended session or a revoked device is refused at once."""
     now = now or utcnow()
     if not access_token.startswith(ACCESS_PREFIX):
         raise SessionProblem("sign-in-required")
@@ -175,23 +186,25 @@ def authenticate(
     if not may_use(device, inmate):
         _end(session, now, "moved")
         raise SessionProblem("session-ended")
-    if now - session.last_seen_at >= TOUCH_EVERY:
-        # A plain UPDATE, not an ORM change: no flush of the row on every request.
+    if now - session.last_seen_at < TOUCH_EVERY:
+        return Authenticated(session, inmate, wrote=False)
+    # A plain UPDATE, not an ORM change: no flush of the row on every request.
+    db.execute(
+        update(TabletSession)
+        .where(TabletSession.id == session.id)
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if session.inmate_session_id is not None:
         db.execute(
-            update(TabletSession)
-            .where(TabletSession.id == session.id)
+            update(InmateSession)
+            .where(InmateSession.id == session.inmate_session_id)
             .values(last_seen_at=now)
             .execution_options(synchronize_session=False)
         )
-        if session.inmate_session_id is not None:
-            db.execute(
-                update(InmateSession)
-                .where(InmateSession.id == session.inmate_session_id)
-                .values(last_seen_at=now)
-                .execution_options(synchronize_session=False)
-            )
-        session.last_seen_at = now
-    return session, inmate
+    # What the row now holds, without marking it changed (which would flush it again).
+    set_committed_value(session, "last_seen_at", now)
+    return Authenticated(session, inmate, wrote=True)
 
 
 def _end(session: TabletSession, now: datetime, reason: str) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from backoffice.errors import Conflict, ServiceError
 from backoffice.requests import services as requests
 from backoffice.shop import services as shop
-from backoffice.shop.models import Order, OrderStatus, Product
+from backoffice.shop.models import Order, OrderLine, OrderStatus, Product
 from backoffice.shop.protocols import CheckResult, Protocols, Violation
 from backoffice.web.base import get_db
 
@@ -75,7 +77,27 @@ def check_json(result: CheckResult) -> dict[str, Any]:
     }
 
 
-def order_json(order: Order, language: str) -> dict[str, Any]:
+def product_names(db: Session, product_ids: Iterable[int], language: str) -> dict[int, str]:
+    """Product names in one small query: a new order's lines have not loaded their products,
+    and loading them as objects would bring each one's category and wings along."""
+    ids = set(product_ids)
+    if not ids:
+        return {}
+    column = getattr(Product, f"name_{language}", Product.name_en)
+    rows = db.execute(select(Product.id, column, Product.name_en).where(Product.id.in_(ids)))
+    return {product_id: name or name_en for product_id, name, name_en in rows}
+
+
+def order_json(
+    order: Order, language: str, names: Mapping[int, str] | None = None
+) -> dict[str, Any]:
+    """The order as the tablet shows it; `names` (product id -> name, read beforehand) saves
+    loading each line's product."""
+
+    def name(line: OrderLine) -> str:
+        known = names.get(line.product_id) if names is not None else None
+        return known if known is not None else line.product.name(language)
+
     return {
         "id": order.id,
         "number": order.number,
@@ -92,7 +114,7 @@ def order_json(order: Order, language: str) -> dict[str, Any]:
             {
                 "id": line.id,
                 "product_id": line.product_id,
-                "name": line.product.name(language),
+                "name": name(line),
                 "quantity": line.quantity,
                 "unit_price_cents": line.unit_price_cents,
                 "packed_quantity": line.packed_quantity,
@@ -172,12 +194,16 @@ def check_cart() -> Any:
 def place_order() -> Any:
     db = get_db()
     person = http.inmate()
+    cart = _cart()
+    # The names the answer shows, read now, before the order takes its locks (an order's lines
+    # are the cart's products, a retry's too: the same key with another cart is refused).
+    names = product_names(db, (line.product_id for line in cart), person.language)
     try:
         order = shop.place_order(
             db,
             http.actor(),
             person,
-            _cart(),
+            cart,
             key=_key(http.idempotency_key()),
             protocols=protocols(),
             settings=http.settings(),
@@ -192,8 +218,10 @@ def place_order() -> Any:
         ) from None
     except Conflict:
         raise Problem("idempotency-key-reused") from None
+    # Nothing between the hold and this commit: the ledger keeps the shop's account locked
+    # until then, so every statement here would be one every other order waits for.
     db.commit()
-    return http.json_response(order_json(order, person.language), status=201)
+    return http.json_response(order_json(order, person.language, names), status=201)
 
 
 @endpoint(

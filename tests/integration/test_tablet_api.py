@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
+from backoffice.db import utcnow
 from backoffice.people.models import Inmate, Prison
 from backoffice.requests import services as requests
 from backoffice.shop import services as shop
@@ -152,6 +153,22 @@ def test_idle_and_expired_access_tokens(a1: Tablet, world: World, db: Session, a
     assert session.end_reason == "idle"
 
 
+def test_a_tablet_in_use_stays_signed_in_past_the_idle_time(
+    a1: Tablet, world: World, db: Session
+) -> None:
+    a1.sign_in(world.alice)
+    session = db.scalars(select(TabletSession)).one()
+    session.last_seen_at -= timedelta(minutes=9)  # idle after 10
+    db.commit()
+    assert a1.get("/api/v1/me").status_code == 200
+    db.refresh(session)
+    # The call was seen and that was saved: the idle clock starts again from now.
+    assert utcnow() - session.last_seen_at < timedelta(minutes=1)
+    assert session.ended_at is None
+    db.commit()  # SQLite: a reading test must not hold the write lock the app needs
+    assert a1.get("/api/v1/balance").status_code == 200
+
+
 def test_language_change_applies_to_errors(a1: Tablet, world: World) -> None:
     a1.sign_in(world.alice)
     changed = a1.call("PATCH", "/api/v1/me", json={"language": "et"})
@@ -197,6 +214,25 @@ def test_place_check_list_cancel_an_order(a1: Tablet, world: World, db: Session)
     cancelled = a1.post(f"/api/v1/orders/{placed.json['id']}/cancel")
     assert cancelled.json["status"] == "cancelled"
     assert a1.get("/api/v1/balance").json["held_cents"] == 0
+
+
+def test_an_order_names_its_lines_in_the_inmates_language(app: Flask, world: World) -> None:
+    a1 = tablet(app, world.tablet_a1)
+    a1.sign_in(world.bob)
+    cart = {
+        "lines": [
+            {"product_id": world.products["coffee"], "quantity": 1},
+            {"product_id": world.products["soap"], "quantity": 2},
+        ]
+    }
+    placed = a1.post("/api/v1/orders", json=cart, headers={"Idempotency-Key": "order-0003"})
+    assert placed.status_code == 201, placed.json
+    lines = {(line["name"], line["quantity"]) for line in placed.json["lines"]}
+    assert lines == {("coffee ru", 1), ("soap ru", 2)}
+    retried = a1.post("/api/v1/orders", json=cart, headers={"Idempotency-Key": "order-0003"})
+    assert retried.json == placed.json
+    shown = a1.get(f"/api/v1/orders/{placed.json['id']}").json
+    assert {(line["name"], line["quantity"]) for line in shown["lines"]} == lines
 
 
 def test_an_order_the_rules_refuse_says_why_in_the_inmates_language(
