@@ -45,12 +45,17 @@ def order_accounts(db: Session, inmate: Inmate) -> OrderAccounts:
     return OrderAccounts(spendable_id=spendable_id, shop_id=shop_id)
 
 
+def account_codes(inmate_id: int, prison_id: int) -> tuple[str, str]:
+    """The codes of an order's two accounts: the inmate's spendable one and the prison's shop.
+    They are the money services' own; if they ever change, look-ups by them find nothing and
+    `order_accounts` answers by the general look-ups (slower, never wrong)."""
+    return f"inmate:{inmate_id}:spendable", f"prison:{prison_id}:{SHOP_ACCOUNT}"
+
+
 def existing_order_accounts(db: Session, inmate: Inmate) -> OrderAccounts | None:
     # Placing orders is the busiest money path: one query instead of the four that the general
-    # look-ups take. The codes are the money services' own; if they ever change, this finds
-    # nothing and the general look-ups above answer (slower, never wrong).
-    spendable = f"inmate:{inmate.id}:spendable"
-    shop = f"prison:{inmate.prison_id}:{SHOP_ACCOUNT}"
+    # look-ups take (placing itself folds this query into its reading of the inmate).
+    spendable, shop = account_codes(inmate.id, inmate.prison_id)
     found = {
         code: account_id
         for code, account_id in db.execute(

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session
 
 import ledger
@@ -263,6 +263,90 @@ def test_placing_is_idempotent(
     assert spendable(db, buyer).available_cents == 4_700
     with pytest.raises(Conflict, match="different order"):
         place(db, buyer, protocols, settings, {catalogue["tea"]: 2}, key="order-key-1")
+
+
+def test_the_order_handed_back_is_the_order_stored(
+    db: Session,
+    engine: Engine,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+) -> None:
+    """Placing writes the order itself and hands back objects made without reading it back:
+    they say exactly what another session reads, down to the hold and the audit row."""
+    coffee, soap = catalogue["coffee"], catalogue["soap"]
+    order = place(db, buyer, protocols, settings, {coffee: 2, soap: 1}, substitution_consent=True)
+
+    def columns(row: object) -> dict[str, object]:
+        return {c.key: getattr(row, c.key) for c in inspect(type(row)).column_attrs}
+
+    with make_session_factory(engine)() as other:
+        stored = other.get(Order, order.id)
+        assert stored is not None
+        assert columns(stored) == columns(order)
+        assert [columns(line) for line in stored.lines] == [columns(line) for line in order.lines]
+        assert [(line.product.sku, line.quantity) for line in stored.lines] == [
+            ("COF-1", 2),
+            ("SOAP-1", 1),
+        ]
+        hold = other.get(Transfer, order.hold_transfer_id)
+        assert hold is not None
+        assert (hold.kind, hold.amount_cents, hold.reference) == ("pending", 820, order.number)
+        [placed] = other.scalars(select(AuditEvent).where(AuditEvent.action == "shop.order.place"))
+        assert (placed.actor_kind, placed.actor_name, placed.target_id) == (
+            "inmate",
+            buyer.prison_number,
+            str(order.id),
+        )
+        assert placed.details == {
+            "inmate_id": buyer.id,
+            "held_cents": 820,
+            "delivery_on": FRIDAY.isoformat(),
+            "lines": 2,
+        }
+    assert (order.status, order.substitution_consent, order.held_cents) == ("placed", True, 820)
+
+
+def test_after_delivery_the_allowance_counts_what_was_charged_and_packed(
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+    staff: Actor,
+) -> None:
+    cigarettes, tea = catalogue["cigarettes"], catalogue["tea"]
+    deposit(db, buyer, 5_000)  # money is no limit here
+    order = place(db, buyer, protocols, settings, {cigarettes: 6, tea: 2})
+    shop.start_picking(db, staff, buyer.wing_id, FRIDAY)
+    line = {li.product_id: li.id for li in order.lines}
+    shop.pack_order(db, staff, order.id, {line[cigarettes.id]: 4})  # two packs short
+    shop.deliver_order(db, staff, order.id)
+    shop.refund_line(db, staff, order.id, line[tea.id], 1, reason="torn box", key="allowance-1")
+    db.commit()
+
+    def check(packs: int) -> object:
+        return shop.check_cart(
+            db,
+            buyer,
+            [shop.CartLine(cigarettes.id, packs)],
+            protocols=protocols,
+            settings=settings,
+            now=MONDAY,
+        )
+
+    # Charged 4 x 6.00 + 2 x 3.00 = 30.00, and 3.00 came back: 27.00 counts for the month,
+    # and the 4 packs delivered (not the 6 ordered) for the week's tobacco.
+    result = check(6)
+    assert result.ok
+    assert (
+        result.left_cents["month"] == settings["money.minimum_monthly_wage_cents"] - 2_700 - 3_600
+    )
+    assert result.left_cents["balance"] == 10_000 - 2_700 - 3_600
+    assert [v.message for v in check(7).violations] == [
+        "„Tubakas“: lubatud kuni 10 (nädalas); oled juba tellinud 4."
+    ]
 
 
 def test_refused_order_says_why_in_the_inmates_language_and_holds_nothing(
