@@ -393,10 +393,10 @@ def _schedule(row: tuple[int, int, str, int] | None, settings: Settings) -> Sche
 
 # --- what the check reads -------------------------------------------------------------------
 #
-# Checking a cart and placing an order read the same things in three statements: the inmate
-# (with his prison's time zone and his wing's round; locked when placing), then everything
-# else about him in one UNION ALL (his money, his earlier orders in the period, bans,
-# restrictions and, when placing, whether the order key was used), then the cart's products.
+# Checking a cart and placing an order read the same things in two statements: the inmate
+# (with his prison's time zone, his wing's round and the cart's products; locked when
+# placing), then everything else about him in one UNION ALL (his money, his earlier orders in
+# the period, bans, restrictions and, when placing, whether the order key was used).
 
 
 @functools.lru_cache(maxsize=64)
@@ -451,37 +451,94 @@ class _Buyer:
         )
 
 
-_BUYER = (
-    select(
-        Inmate.id,
-        Inmate.prison_id,
-        Inmate.wing_id,
-        Inmate.status,
-        Inmate.language,
-        Inmate.legal_status,
-        Inmate.regime_level,
-        Inmate.date_of_birth,
-        Prison.timezone,
-        ShopSchedule.opens_weekday,
-        ShopSchedule.cutoff_weekday,
-        ShopSchedule.cutoff_time,
-        ShopSchedule.delivery_weekday,
-    )
-    .join(Prison, Prison.id == Inmate.prison_id)
-    .outerjoin(ShopSchedule, ShopSchedule.wing_id == Inmate.wing_id)
-    .where(Inmate.id == bindparam("inmate_id"))
+_BUYER_COLUMNS = (
+    Inmate.id,
+    Inmate.prison_id,
+    Inmate.wing_id,
+    Inmate.status,
+    Inmate.language,
+    Inmate.legal_status,
+    Inmate.regime_level,
+    Inmate.date_of_birth,
+    Prison.timezone,
+    ShopSchedule.opens_weekday,
+    ShopSchedule.cutoff_weekday,
+    ShopSchedule.cutoff_time,
+    ShopSchedule.delivery_weekday,
 )
-# One order at a time per inmate: the balance and the caps are read and spent under this lock
-# (SQLite: the write lock BEGIN IMMEDIATE took).
-_LOCK_BUYER = _BUYER.with_for_update(of=Inmate)
+_PRODUCT_COLUMNS = (
+    Product.id,
+    Product.sku,
+    Category.code,
+    Product.name_et,
+    Product.name_ru,
+    Product.name_en,
+    Product.price_cents,
+    Product.tags,
+    type_coerce(_sold_here(Inmate.prison_id, Inmate.wing_id), Boolean()),
+    Product.stock,
+    Category.name_et,
+    Category.name_ru,
+    Category.name_en,
+    Product.vat_basis_points,
+)
 
 
-def _buyer(db: Session, inmate_id: int, *, lock: bool) -> _Buyer:
-    rows = _run(db, _LOCK_BUYER if lock else _BUYER, {"inmate_id": inmate_id})
+@functools.lru_cache(maxsize=128)
+def _buyer_statement(products: int, lock: bool) -> Any:
+    """The inmate's row with his prison's time zone and his wing's round, and beside it each of
+    the cart's products (one row each) with its category and whether it is sold on his wing:
+    one round trip, no ORM objects (placing never changes a product). One parameter per
+    product: PostgreSQL then plans the statement once per cart size.
+
+    Placing locks his row: one order at a time per inmate, so the balance and the caps are read
+    and spent under this lock (SQLite: the write lock BEGIN IMMEDIATE took). The products are
+    read as the lock is asked for; a price changed while it waits is like one changed a moment
+    after it was read."""
+    stmt = (
+        select(*_BUYER_COLUMNS)
+        .join(Prison, Prison.id == Inmate.prison_id)
+        .outerjoin(ShopSchedule, ShopSchedule.wing_id == Inmate.wing_id)
+        .where(Inmate.id == bindparam("inmate_id"))
+    )
+    if products:
+        ids = [bindparam(f"product_{n}", type_=Integer()) for n in range(products)]
+        stmt = (
+            stmt.add_columns(*_PRODUCT_COLUMNS)
+            .outerjoin(Product, Product.id.in_(ids))
+            .outerjoin(Category, Category.id == Product.category_id)
+        )
+    return stmt.with_for_update(of=Inmate) if lock else stmt
+
+
+def _buyer_and_cart(
+    db: Session, inmate_id: int, merged: dict[int, int], *, lock: bool
+) -> tuple[_Buyer, dict[int, ProductInfo]]:
+    params = {f"product_{n}": product_id for n, product_id in enumerate(merged)}
+    rows = _run(db, _buyer_statement(len(merged), lock), {"inmate_id": inmate_id, **params})
     if not rows:
         raise NotFound("No such inmate.")
-    person, schedule = rows[0][:9], tuple(rows[0][9:])
-    return _Buyer(*person, schedule=None if schedule[0] is None else schedule)
+    person, schedule = rows[0][:9], tuple(rows[0][9:13])
+    buyer = _Buyer(*person, schedule=None if schedule[0] is None else schedule)
+    products = {}
+    for row in rows:
+        if len(row) == 13 or row[13] is None:
+            continue
+        id_, sku, category, et, ru, en, price, tags, sold, stock, *more = row[13:]
+        category_et, category_ru, category_en, vat = more
+        products[id_] = ProductInfo(
+            id=id_,
+            sku=sku,
+            category=category,
+            names={"et": et, "ru": ru, "en": en},
+            unit_price_cents=price,
+            tags=frozenset(tags),
+            available=sold,
+            stock=stock,
+            category_names={"et": category_et, "ru": category_ru, "en": category_en},
+            vat_basis_points=vat,
+        )
+    return buyer, products
 
 
 @dataclass
@@ -504,8 +561,8 @@ def _part(
     kind: str,
     *,
     id: Any = None,
-    text: Any = None,
-    text2: Any = None,
+    words: Any = None,
+    words2: Any = None,
     number: Any = None,
     at: Any = None,
     on: Any = None,
@@ -519,8 +576,8 @@ def _part(
     return select(
         literal_column(f"'{kind}'", String()).label("kind"),
         column(id, BigInteger(), "id"),
-        column(text, String(), "text"),
-        column(text2, String(), "text2"),
+        column(words, String(), "words"),
+        column(words2, String(), "words2"),
         column(number, BigInteger(), "number"),
         column(at, UTCDateTime(), "at"),
         column(on, Date(), "on"),
@@ -547,7 +604,7 @@ def _reading_statement(postgresql: bool, quantities: bool, placing: bool) -> Any
         _part(
             "account",
             id=Account.id,
-            text=Account.code,
+            words=Account.code,
             number=Account.posted_credits_cents
             - Account.posted_debits_cents
             - Account.pending_debits_cents,
@@ -566,18 +623,18 @@ def _reading_statement(postgresql: bool, quantities: bool, placing: bool) -> Any
             ),
             at=Order.placed_at,
         ).where(counted),
-        _part("ban", text=ShopBan.reason, on=ShopBan.ends_on).where(
+        _part("ban", words=ShopBan.reason, on=ShopBan.ends_on).where(
             ShopBan.inmate_id == inmate_id, ShopBan.starts_on <= today, ShopBan.ends_on >= today
         ),
-        _part("tag", text=InmateRestriction.tag).where(InmateRestriction.inmate_id == inmate_id),
+        _part("tag", words=InmateRestriction.tag).where(InmateRestriction.inmate_id == inmate_id),
     ]
     if quantities:
         parts.append(
             _part(
                 "line",
                 id=Order.id,
-                text=Product.sku,
-                text2=Category.code,
+                words=Product.sku,
+                words2=Category.code,
                 number=case(
                     (delivered, func.coalesce(OrderLine.packed_quantity, literal_column("0"))),
                     else_=OrderLine.quantity,
@@ -592,7 +649,7 @@ def _reading_statement(postgresql: bool, quantities: bool, placing: bool) -> Any
         )
     if placing:
         parts.append(
-            _part("key", id=Order.id, text=Order.payload_hash, number=Order.inmate_id).where(
+            _part("key", id=Order.id, words=Order.payload_hash, number=Order.inmate_id).where(
                 Order.key == bindparam("key")
             )
         )
@@ -737,56 +794,7 @@ def _sold_to(product: Product, prison_id: int, wing_id: int | None) -> bool:
     return not product.wings or any(w.wing_id == wing_id for w in product.wings)
 
 
-@functools.lru_cache(maxsize=128)
-def _cart_products(lines: int) -> Any:
-    """Only the cart's products, in one query with their category, and whether each is sold on
-    the inmate's wing: no N+1, and no ORM objects (placing never changes a product). One
-    parameter per product: PostgreSQL then plans the statement once per cart size (an array
-    of unknown length made it plan every time)."""
-    ids = Product.id.in_([bindparam(f"id_{n}", type_=Integer()) for n in range(lines)])
-    return (
-        select(
-            Product.id,
-            Product.sku,
-            Category.code,
-            Product.name_et,
-            Product.name_ru,
-            Product.name_en,
-            Product.price_cents,
-            Product.tags,
-            type_coerce(_sold_here(bindparam("prison_id"), bindparam("wing_id")), Boolean()),
-            Product.stock,
-            Category.name_et,
-            Category.name_ru,
-            Category.name_en,
-            Product.vat_basis_points,
-        )
-        .join(Category, Category.id == Product.category_id)
-        .where(ids)
-    )
-
-
-def _draft(db: Session, buyer: _Buyer, merged: dict[int, int]) -> list[DraftLine]:
-    if not merged:
-        return []
-    params = {f"id_{n}": product_id for n, product_id in enumerate(merged)}
-    params.update(prison_id=buyer.prison_id, wing_id=buyer.wing_id)
-    products = {}
-    stmt = _cart_products(len(merged))
-    for id_, sku, category, et, ru, en, price, tags, sold, stock, *more in _run(db, stmt, params):
-        category_et, category_ru, category_en, vat = more
-        products[id_] = ProductInfo(
-            id=id_,
-            sku=sku,
-            category=category,
-            names={"et": et, "ru": ru, "en": en},
-            unit_price_cents=price,
-            tags=frozenset(tags),
-            available=sold,
-            stock=stock,
-            category_names={"et": category_et, "ru": category_ru, "en": category_en},
-            vat_basis_points=vat,
-        )
+def _draft(products: dict[int, ProductInfo], merged: dict[int, int]) -> list[DraftLine]:
     if len(products) != len(merged):
         raise NotFound("The cart names a product that does not exist; start a new cart.")
     return [DraftLine(products[product_id], quantity) for product_id, quantity in merged.items()]
@@ -803,8 +811,9 @@ def check_cart(
 ) -> CheckResult:
     """The protocols' dry run: the same answer placing would give, and nothing is changed."""
     now = now or utcnow()
-    buyer = _buyer(db, inmate.id, lock=False)
-    draft = _draft(db, buyer, _merged(lines))
+    merged = _merged(lines)
+    buyer, products = _buyer_and_cart(db, inmate.id, merged, lock=False)
+    draft = _draft(products, merged)
     if buyer.wing_id is None:
         raise Forbidden("You are not placed on a wing, so the shop cannot deliver to you.")
     local_now = now.astimezone(ZoneInfo(buyer.timezone))
@@ -848,7 +857,7 @@ def place_order(
         raise InvalidInput("Order key: send a unique key of 8 to 100 characters with each order.")
     merged = _merged(lines)
     payload = _payload_hash(inmate.id, merged, substitution_consent)
-    buyer = _buyer(db, inmate.id, lock=True)
+    buyer, products = _buyer_and_cart(db, inmate.id, merged, lock=True)
     # The key, the money and the earlier orders are read in a statement of their own, after
     # the lock is ours: inside the locking statement PostgreSQL may read them before waiting,
     # and miss an order made by a double press that held the lock meanwhile.
@@ -868,7 +877,7 @@ def place_order(
         raise Forbidden("Only inmates held here can order from the shop.")
     if buyer.wing_id is None:
         raise Forbidden("You are not placed on a wing, so the shop cannot deliver to you.")
-    draft = _draft(db, buyer, merged)
+    draft = _draft(products, merged)
     the_round = buyer.round(settings, now)
     accounts, available = _order_accounts(db, inmate, buyer, found)
     ctx = _context(buyer, found, available, settings, local_now, the_round)
@@ -1051,9 +1060,11 @@ def _create_order(
     # The ORM objects handed back: the rows as written, as if the session had loaded them (no
     # flush, no read back). They join the session before the hold and leave it again if the
     # hold fails; after the hold only the write and the hold's id remain to be done.
-    order = Order(**values)
-    order.lines = [OrderLine(**v) for v in line_values]
-    for line in order.lines:
+    order = _as_loaded(Order, values)
+    lines = [_as_loaded(OrderLine, v) for v in line_values]
+    set_committed_value(order, "lines", lines)
+    for line in lines:
+        set_committed_value(line, "order", order)
         make_transient_to_detached(line)
     make_transient_to_detached(order)
     postgresql = is_postgresql(db)
@@ -1093,6 +1104,15 @@ def _create_order(
         raise
     set_committed_value(order, "hold_transfer_id", hold_id)
     return order
+
+
+def _as_loaded(model: type[Any], values: dict[str, Any]) -> Any:
+    """An instance holding `values` the way the ORM's own loading makes one: straight into its
+    __dict__, without the constructor's attribute events (half the cost, on the busiest path).
+    `make_transient_to_detached` then gives it its identity."""
+    instance = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(values)
+    return instance
 
 
 def _audit_values(
