@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from backoffice.errors import Conflict, ServiceError
@@ -16,7 +17,7 @@ from backoffice.shop.models import Order, OrderLine, OrderStatus, Product
 from backoffice.shop.protocols import CheckResult, Protocols, Violation
 from backoffice.web.base import get_db
 
-from . import http
+from . import http, services
 from .api import bp
 from .openapi import INMATE, endpoint
 from .problems import Problem, said_by_service
@@ -77,15 +78,25 @@ def check_json(result: CheckResult) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=64)
+def _names_of(count: int) -> Select[Any]:
+    ids = [bindparam(f"id_{n}") for n in range(count)]
+    return select(Product.id, Product.name_et, Product.name_ru, Product.name_en).where(
+        Product.id.in_(ids)
+    )
+
+
 def product_names(db: Session, product_ids: Iterable[int], language: str) -> dict[int, str]:
-    """Product names in one small query: a new order's lines have not loaded their products,
-    and loading them as objects would bring each one's category and wings along."""
-    ids = set(product_ids)
+    """Product names in one small statement: a new order's lines have not loaded their
+    products, and loading them as objects would bring each one's category and wings along."""
+    ids = sorted(set(product_ids))
     if not ids:
         return {}
-    column = getattr(Product, f"name_{language}", Product.name_en)
-    rows = db.execute(select(Product.id, column, Product.name_en).where(Product.id.in_(ids)))
-    return {product_id: name or name_en for product_id, name, name_en in rows}
+    params = {f"id_{n}": product_id for n, product_id in enumerate(ids)}
+    names = {}
+    for product_id, et, ru, en in services.fetch(db, _names_of(len(ids)), params):
+        names[product_id] = {"et": et, "ru": ru}.get(language) or en
+    return names
 
 
 def order_json(
