@@ -12,6 +12,10 @@ Needs a reachable PostgreSQL (CELLGATE_TEST_DATABASE_URL, default the local serv
 own database and drops it at the end. Bounded: BENCH_SECONDS (default 8) per phase, well
 under two minutes in all.
 
+Each phase also prints the CPU one request costs in each process (the gunicorn workers, their
+PostgreSQL backends, this load generator, read from /proc) and the rate the cores could carry at
+that cost: on a shared, noisy machine those move much less than the rate.
+
     .venv/bin/python bench/tablet_api.py
 """
 
@@ -21,6 +25,7 @@ import asyncio
 import json
 import os
 import secrets
+import shlex
 import socket
 import statistics
 import subprocess
@@ -33,7 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 import ledger
@@ -52,6 +57,9 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TABLETS = int(os.environ.get("BENCH_TABLETS", "32"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+# More gunicorn options for both servers, to compare settings, e.g. "--threads 2".
+GUNICORN_ARGS = shlex.split(os.environ.get("BENCH_GUNICORN_ARGS", ""))
+CORES = os.cpu_count() or 1
 
 
 def emit(metric: str, value: float, unit: str, **extra: object) -> None:
@@ -185,6 +193,7 @@ def gunicorn(app: str, url: str, port: int) -> subprocess.Popen[bytes]:
         "/dev/null",
         "--log-level",
         "warning",
+        *GUNICORN_ARGS,
         app,
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
@@ -232,6 +241,65 @@ def request(
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
+# --- what each request costs in CPU, wherever it is spent ----------------------------------------
+# The client, gunicorn and PostgreSQL share the machine's cores, so the rate alone moves with
+# whatever else runs; CPU seconds per request, read from /proc for each side, do not.
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0  # gone (or not Linux)
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text_ = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text_.split()]
+
+
+class Server:
+    """The processes that answer one gunicorn: its workers and their PostgreSQL backends."""
+
+    def __init__(
+        self, process: subprocess.Popen[bytes], port: int, admin: Engine, database: str
+    ) -> None:
+        self.process, self.port, self.admin, self.database = process, port, admin, database
+
+    def pids(self) -> tuple[list[int], list[int]]:
+        with self.admin.connect() as conn:
+            backends = conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = :name AND pid <> "
+                    "pg_backend_pid()"
+                ),
+                {"name": self.database},
+            ).scalars()
+            return children(self.process.pid), list(backends)
+
+    def cpu(self) -> dict[str, dict[int, float]]:
+        workers, backends = self.pids()
+        return {
+            "app": {pid: cpu_seconds(pid) for pid in workers},
+            "db": {pid: cpu_seconds(pid) for pid in backends},
+        }
+
+
+def cpu_used(
+    before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+) -> dict[str, float]:
+    return {
+        side: sum(seconds - before[side].get(pid, 0.0) for pid, seconds in after[side].items())
+        for side in after
+    }
+
+
 async def phase(port: int, make: Any, seconds: float) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
@@ -248,17 +316,32 @@ async def phase(port: int, make: Any, seconds: float) -> dict[str, Any]:
             else:
                 errors += 1
 
-    started = time.perf_counter()
+    started, client_started = time.perf_counter(), time.process_time()
     await asyncio.gather(*(tablet(i) for i in range(TABLETS)))
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {
         "ok": len(latencies),
         "errors": errors,
+        "elapsed": elapsed,
+        "client_cpu": time.process_time() - client_started,
         "rps": len(latencies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else 0.0,
     }
+
+
+def measure(server: Server, make: Any, seconds: float) -> dict[str, Any]:
+    before = server.cpu()
+    result = asyncio.run(phase(server.port, make, seconds))
+    used = cpu_used(before, server.cpu())
+    calls = result["ok"] + result["errors"]
+    result["cpu_ms"] = {
+        "client": result["client_cpu"] * 1000 / max(calls, 1),
+        "app": used["app"] * 1000 / max(calls, 1),
+        "db": used["db"] * 1000 / max(calls, 1),
+    }
+    return result
 
 
 def report(name: str, result: dict[str, Any], ping_rps: float | None = None) -> None:
@@ -266,6 +349,22 @@ def report(name: str, result: dict[str, Any], ping_rps: float | None = None) -> 
     emit(f"tablet_api.{name}.rps", round(result["rps"], 1), "requests/s", **extra)
     emit(f"tablet_api.{name}.p50", round(result["p50_ms"], 1), "ms", **extra)
     emit(f"tablet_api.{name}.p99", round(result["p99_ms"], 1), "ms", **extra)
+    cpu = result["cpu_ms"]
+    total = sum(cpu.values())
+    # CPU per request on each side (gunicorn workers, their PostgreSQL backends, this client)
+    # and the rate the machine's cores could give if nothing else ran and nobody waited.
+    emit(
+        f"tablet_api.{name}.cpu_per_request",
+        round(total, 3),
+        "ms",
+        **{side: round(ms, 3) for side, ms in cpu.items()},
+    )
+    emit(
+        f"tablet_api.{name}.cpu_bound_rps",
+        round(CORES * 1000 / total, 1) if total else 0.0,
+        "requests/s",
+        cores=CORES,
+    )
     if ping_rps:
         emit(f"tablet_api.{name}.ratio_to_ping", round(result["rps"] / ping_rps, 3), "ratio")
 
@@ -282,11 +381,16 @@ def main() -> None:
         tablets, products = seed(url)
         ping_port, api_port = free_port(), free_port()
         processes.append(gunicorn("bench.tablet_api:ping_app()", url, ping_port))
+        ping_server = Server(processes[-1], ping_port, admin, name)
         processes.append(gunicorn("tablet_api:create_app()", url, api_port))
+        api = Server(processes[-1], api_port, admin, name)
 
         def auth(index: int) -> dict[str, str]:
             credential, token = tablets[index]
             return {"X-Device-Credential": credential, "Authorization": f"Bearer {token}"}
+
+        def get(path: str) -> Any:
+            return lambda i, n: request("GET", path, auth(i), port=api_port)
 
         run_id = secrets.token_hex(4)
 
@@ -298,29 +402,15 @@ def main() -> None:
 
         ping_raw = request("GET", "/ping", {}, port=ping_port)
         # Warm up: every worker imports, connects and loads its rule files.
-        asyncio.run(phase(ping_port, lambda i, n: ping_raw, 1.0))
-        asyncio.run(
-            phase(api_port, lambda i, n: request("GET", "/api/v1/me", auth(i), port=api_port), 2.0)
-        )
-        ping = asyncio.run(phase(ping_port, lambda i, n: ping_raw, SECONDS))
+        measure(ping_server, lambda i, n: ping_raw, 1.0)
+        measure(api, get("/api/v1/me"), 2.0)
+        ping = measure(ping_server, lambda i, n: ping_raw, SECONDS)
         report("ping", ping)
-        balance = asyncio.run(
-            phase(
-                api_port,
-                lambda i, n: request("GET", "/api/v1/balance", auth(i), port=api_port),
-                SECONDS,
-            )
-        )
+        balance = measure(api, get("/api/v1/balance"), SECONDS)
         report("balance", balance, ping["rps"])
-        browse = asyncio.run(
-            phase(
-                api_port,
-                lambda i, n: request("GET", "/api/v1/catalogue", auth(i), port=api_port),
-                SECONDS,
-            )
-        )
+        browse = measure(api, get("/api/v1/catalogue"), SECONDS)
         report("catalogue", browse, ping["rps"])
-        placed = asyncio.run(phase(api_port, order, SECONDS))
+        placed = measure(api, order, SECONDS)
         report("place_order", placed, ping["rps"])
         emit(
             "tablet_api.place_order.goal_met",
