@@ -5,6 +5,8 @@ Prints one JSON object per line ("metric", "value", "unit", and what it measured
   accounts (everyone on the same two inmates, both ways) and on spread accounts (1,000 inmates);
 - the same transfer as plain SQL on the same server (lock two rows in id order, two updates,
   insert the transfer and two entries) and the ledger's rate as a ratio of it;
+- the CPU (client process and its database backend) each spends per transfer: a figure that
+  hardly moves with the machine's load, where the rates do;
 - the time of a 10,000-inmate wage run with income splits.
 
 Each figure is the median of ROUNDS runs of SECONDS each, ledger and baseline interleaved.
@@ -60,17 +62,18 @@ def _pairs(rng: random.Random, accounts: list[int], hot: bool) -> tuple[int, int
     return a, b
 
 
-def ledger_worker(args: tuple[str, list[int], bool, float, int]) -> int:
+def ledger_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int, float]:
     url, accounts, hot, start_at, seed = args
     engine = make_engine(url, pool_size=1, max_overflow=0)
     sessions = make_session_factory(engine)
     rng = random.Random(seed)
     done = 0
     with sessions() as db:
-        db.execute(text("SELECT 1"))
+        backend = db.execute(text("SELECT pg_backend_pid()")).scalar_one()
         db.rollback()
         while time.time() < start_at:
             time.sleep(0.001)
+        cpu = _cpu_now(backend)
         stop = start_at + SECONDS
         while time.time() < stop:
             debit, credit = _pairs(rng, accounts, hot)
@@ -86,18 +89,21 @@ def ledger_worker(args: tuple[str, list[int], bool, float, int]) -> int:
             )
             db.commit()
             done += 1
+        cpu = _cpu_now(backend) - cpu
     engine.dispose()
-    return done
+    return done, cpu
 
 
-def baseline_worker(args: tuple[str, list[int], bool, float, int]) -> int:
+def baseline_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int, float]:
     url, accounts, hot, start_at, seed = args
     rng = random.Random(seed)
     done = 0
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn) as conn:
+        backend = conn.info.backend_pid
         while time.time() < start_at:
             time.sleep(0.001)
+        cpu = _cpu_now(backend)
         stop = start_at + SECONDS
         while time.time() < stop:
             debit, credit = _pairs(rng, accounts, hot)
@@ -122,15 +128,29 @@ def baseline_worker(args: tuple[str, list[int], bool, float, int]) -> int:
                     (transfer_id, debit, transfer_id, credit),
                 )
             done += 1
-    return done
+        cpu = _cpu_now(backend) - cpu
+    return done, cpu
 
 
-def measure(pool: multiprocessing.pool.Pool, worker, url, accounts, hot, workers) -> float:  # type: ignore[no-untyped-def,name-defined]
+def _cpu_now(backend_pid: int) -> float:
+    """CPU seconds used so far by this process and its database backend (on this machine):
+    unlike the rate, it hardly moves with whatever else the two cores are doing."""
+    try:
+        fields = Path(f"/proc/{backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        server = float("nan")
+    return time.process_time() + server
+
+
+def measure(pool, worker, url, accounts, hot, workers) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Transfers per second, and CPU milliseconds (client and server) per transfer."""
     start_at = time.time() + 1.0
-    counts = pool.map(
+    results = pool.map(
         worker, [(url, accounts, hot, start_at, random.randrange(10**9)) for _ in range(workers)]
     )
-    return sum(counts) / SECONDS
+    done = sum(count for count, _ in results)
+    return done / SECONDS, 1000 * sum(cpu for _, cpu in results) / max(done, 1)
 
 
 def setup_transfer_accounts(url: str) -> tuple[list[int], list[int]]:
@@ -231,19 +251,25 @@ def main() -> None:
         engine.dispose()
         ledger_ids, baseline_ids = setup_transfer_accounts(url)
         with multiprocessing.get_context("spawn").Pool(16) as pool:
+            # Every worker process started and importing done before the first measurement.
+            pool.map(time.sleep, [0.2] * 16, chunksize=1)
             for workers in (1, 16):
                 for hot in (True, False):
                     rates: dict[str, list[float]] = {"ledger": [], "baseline": []}
+                    cpu: dict[str, list[float]] = {"ledger": [], "baseline": []}
                     for _ in range(ROUNDS):
-                        rates["ledger"].append(
-                            measure(pool, ledger_worker, url, ledger_ids, hot, workers)
-                        )
-                        rates["baseline"].append(
-                            measure(pool, baseline_worker, url, baseline_ids, hot, workers)
-                        )
+                        for name, worker, ids in (
+                            ("ledger", ledger_worker, ledger_ids),
+                            ("baseline", baseline_worker, baseline_ids),
+                        ):
+                            rate, cpu_ms = measure(pool, worker, url, ids, hot, workers)
+                            rates[name].append(rate)
+                            cpu[name].append(cpu_ms)
                     where = "hot" if hot else "spread"
                     ledger_rate = statistics.median(rates["ledger"])
                     baseline_rate = statistics.median(rates["baseline"])
+                    ledger_cpu = statistics.median(cpu["ledger"])
+                    baseline_cpu = statistics.median(cpu["baseline"])
                     common = {"workers": workers, "accounts": where, "rounds": rates}
                     emit(f"ledger_transfers_{where}_{workers}w", ledger_rate, "transfers/s",
                          **common)  # fmt: skip
@@ -251,6 +277,9 @@ def main() -> None:
                          workers=workers, accounts=where)  # fmt: skip
                     emit(f"ledger_vs_baseline_{where}_{workers}w", ledger_rate / baseline_rate,
                          "ratio", goal=">= 0.7")  # fmt: skip
+                    emit(f"cpu_per_transfer_{where}_{workers}w", ledger_cpu, "ms",
+                         baseline=round(baseline_cpu, 3), ratio=round(baseline_cpu / ledger_cpu, 3),
+                         note="client and database CPU per transfer; baseline/ledger")  # fmt: skip
         timings = wage_run(url)
         emit("wage_run_10000_inmates", statistics.median(timings), "s", rounds=timings,
              goal="< 5 s", note="with income splits; a quarter of inmates have debts")  # fmt: skip
