@@ -366,15 +366,6 @@ def restrict(db: Session, actor: Actor, inmate: Inmate, tag: str, reason: str) -
 # --- rounds ---------------------------------------------------------------------------------
 
 
-def schedule_for(db: Session, wing_id: int, settings: Settings) -> Schedule:
-    row = db.get(ShopSchedule, wing_id)
-    if row is None:
-        return _schedule(None, settings)
-    return _schedule(
-        (row.opens_weekday, row.cutoff_weekday, row.cutoff_time, row.delivery_weekday), settings
-    )
-
-
 def _schedule(row: tuple[int, int, str, int] | None, settings: Settings) -> Schedule:
     """A wing's schedule from its row (opens, cut-off weekday and time, delivery weekday), or
     the settings' default where the wing has none."""
@@ -418,9 +409,16 @@ def _run(db: Session, stmt: Any, params: dict[str, Any]) -> Sequence[Any]:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
     except connection.dialect.loaded_dbapi.Error as error:
-        # As SQLAlchemy's own statements raise them.
+        # As SQLAlchemy's own statements raise them, and a lost connection is not reused.
+        gone = connection.dialect.is_disconnect(
+            error, connection.connection.dbapi_connection, cursor
+        )
+        if gone:
+            connection.invalidate(error)
         dbapi_error = connection.dialect.loaded_dbapi.Error
-        raise DBAPIError.instance(sql, params, error, dbapi_error) from error
+        raise DBAPIError.instance(
+            sql, params, error, dbapi_error, connection_invalidated=gone
+        ) from error
     finally:
         cursor.close()
 
