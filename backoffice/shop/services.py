@@ -395,19 +395,20 @@ def _compiled(stmt: Any, dialect: Dialect) -> str:
     return str(stmt.compile(dialect=dialect))
 
 
-def _run(db: Session, stmt: Any, params: dict[str, Any]) -> Sequence[Any]:
-    """Run one of the statements of checking and placing. On PostgreSQL its compiled text goes
-    to the driver's cursor: SQLAlchemy's work per statement cost more than the statement (the
-    ledger does the same for its transfers). The statements bind only named parameters, in
-    types the driver knows. On SQLite, through SQLAlchemy as usual."""
+def _run(db: Session, stmt: Any, params: dict[str, Any], *, rows: bool = True) -> Sequence[Any]:
+    """Run one of the statements of checking and placing (`rows`: it returns some). On
+    PostgreSQL its compiled text goes to the driver's cursor: SQLAlchemy's work per statement
+    cost more than the statement (the ledger does the same for its transfers). The statements
+    bind only named parameters, in types the driver knows. On SQLite, through SQLAlchemy."""
     connection = db.connection()
     if connection.dialect.name != "postgresql":
-        return connection.execute(stmt, params).all()
+        result = connection.execute(stmt, params)
+        return result.all() if rows else []
     sql = _compiled(stmt, connection.dialect)
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+        return cursor.fetchall() if rows else []
     except connection.dialect.loaded_dbapi.Error as error:
         # As SQLAlchemy's own statements raise them, and a lost connection is not reused.
         gone = connection.dialect.is_disconnect(
@@ -1092,7 +1093,7 @@ def _create_order(
             expires_at=expires_local.astimezone(UTC),
         )
         if postgresql:
-            _run(db, _WRITE_ORDER_POSTGRESQL, {**params, "hold_transfer_id": hold_id})
+            _run(db, _WRITE_ORDER_POSTGRESQL, {**params, "hold_transfer_id": hold_id}, rows=False)
         else:
             db.execute(insert(_ORDERS), {**values, "hold_transfer_id": hold_id})
             db.execute(insert(_ORDER_LINES), line_values)
