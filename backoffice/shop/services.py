@@ -390,7 +390,8 @@ def _schedule(row: tuple[int, int, str, int] | None, settings: Settings) -> Sche
 # the period, bans, restrictions and, when placing, whether the order key was used).
 
 
-@functools.lru_cache(maxsize=64)
+# Placing's statements, per cart size: a few hundred at most, a few kB each.
+@functools.lru_cache(maxsize=512)
 def _compiled(stmt: Any, dialect: Dialect) -> str:
     return str(stmt.compile(dialect=dialect))
 
