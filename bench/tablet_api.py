@@ -56,6 +56,10 @@ from tablet_api import services as tablet_sessions
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TABLETS = int(os.environ.get("BENCH_TABLETS", "32"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+# Sync workers, two per core: the work is CPU (app and PostgreSQL on the same two cores) and
+# each request waits on a few database round trips, which a second worker per core covers.
+# Compared on this machine (orders, same database, settings interleaved): 2 sync workers and
+# gthread (2 workers x 4 threads) were slower, 6 no faster; the rest was the machine's noise.
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 # More gunicorn options for both servers, to compare settings, e.g. "--threads 2".
 GUNICORN_ARGS = shlex.split(os.environ.get("BENCH_GUNICORN_ARGS", ""))
