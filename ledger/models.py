@@ -61,6 +61,8 @@ RESOLUTIONS = (TransferKind.POST, TransferKind.VOID, TransferKind.EXPIRE)
 
 class Ledger(LedgerBase):
     __tablename__ = "ledger_ledgers"
+    # Room for the head's many updates in place (migration 0011).
+    __table_args__ = ({"postgresql_with": {"fillfactor": 10}},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
