@@ -856,14 +856,19 @@ def _transfer_on_postgresql(
 
 def _run_on_driver(db: Session, sql: str, params: dict[str, Any]) -> list[Any]:
     """Run `sql` on the session's connection with the driver's own cursor; its errors come
-    out as SQLAlchemy's, as from any other statement."""
+    out as SQLAlchemy's, as from any other statement, and a lost connection is not reused."""
     connection = db.connection()
-    dbapi = connection.dialect.loaded_dbapi
+    dialect = connection.dialect
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
-    except dbapi.Error as error:
-        raise DBAPIError.instance(sql, params, error, dbapi.Error) from error
+    except dialect.loaded_dbapi.Error as error:
+        gone = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+        if gone:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            sql, params, error, dialect.loaded_dbapi.Error, connection_invalidated=gone
+        ) from error
     finally:
         cursor.close()

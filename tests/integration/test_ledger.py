@@ -285,3 +285,20 @@ def _tamper(db: Session, database_url: str, sql: str) -> None:
         db.execute(text("DROP TRIGGER ledger_transfers_no_update"))
         db.execute(text(sql))
     db.commit()
+
+
+@pytest.mark.postgres_only
+def test_a_transfer_on_a_lost_connection_fails_cleanly_and_the_next_one_works(
+    db, make_account, engine
+) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate = make_account(), make_account(no_overdraft=True)
+    backend = db.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with engine.connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    with pytest.raises(DBAPIError) as lost:
+        move(db, "d1", outside, inmate, 100)
+    assert lost.value.connection_invalidated
+    db.rollback()
+    move(db, "d1", outside, inmate, 100)
+    db.commit()
+    assert ledger.balance(db, inmate.id).posted_cents == 100
