@@ -384,7 +384,7 @@ def _work_out(
 ) -> _Row:
     if isinstance(op, Resolution):
         return _resolve(op, payload, accounts, holds[op.pending_id], requested_by, now)
-    _check_amount(op.amount_cents)
+    values = _request_values(op, requested_by, now)
     if op.debit_account_id == op.credit_account_id:
         raise LedgerError("a transfer needs two different accounts")
     debit, credit = accounts[op.debit_account_id], accounts[op.credit_account_id]
@@ -398,8 +398,6 @@ def _work_out(
             f"account {debit.code} cannot be debited for {op.code}; "
             f"only for {debit.debit_codes.replace(',', ', ') if debit.debit_codes else 'nothing'}"
         )
-    if op.pending and op.expires_at is not None and op.expires_at <= now:
-        raise LedgerError("a hold must expire in the future")
     amount = op.amount_cents
     if op.pending:
         _add(accounts, debit.id, pending_debits=amount)
@@ -408,14 +406,21 @@ def _work_out(
         _add(accounts, debit.id, posted_debits=amount)
         _add(accounts, credit.id, posted_credits=amount)
     _check_overdraft(debit, amount)
-    kind = TransferKind.PENDING if op.pending else TransferKind.SINGLE
-    values = _values(
+    return _Row(values, payload, debit.ledger_id)
+
+
+def _request_values(op: TransferRequest, requested_by: str, now: datetime) -> dict[str, Any]:
+    """The row of a transfer request, after the checks that need no account."""
+    _check_amount(op.amount_cents)
+    if op.pending and op.expires_at is not None and op.expires_at <= now:
+        raise LedgerError("a hold must expire in the future")
+    return _values(
         key=op.key,
-        kind=kind,
+        kind=TransferKind.PENDING if op.pending else TransferKind.SINGLE,
         code=op.code,
-        debit=debit.id,
-        credit=credit.id,
-        amount=amount,
+        debit=op.debit_account_id,
+        credit=op.credit_account_id,
+        amount=op.amount_cents,
         pending_id=None,
         requested_by=requested_by,
         reason=op.reason,
@@ -423,7 +428,6 @@ def _work_out(
         now=now,
         expires_at=op.expires_at if op.pending else None,
     )
-    return _Row(values, payload, debit.ledger_id)
 
 
 def _resolve(
@@ -805,25 +809,8 @@ def _transfer_on_postgresql(
     A retry that raced its first attempt (both sent at the same moment) may not see the first
     one's key, and then fails on the key's unique constraint: no money moves twice, and the
     next retry returns the first transfer."""
-    _check_amount(op.amount_cents)
-    if op.pending and op.expires_at is not None and op.expires_at <= now:
-        raise LedgerError("a hold must expire in the future")
+    values = _request_values(op, requested_by, now)
     payload = _payload_hash(op)
-    kind = TransferKind.PENDING if op.pending else TransferKind.SINGLE
-    values = _values(
-        key=op.key,
-        kind=kind,
-        code=op.code,
-        debit=op.debit_account_id,
-        credit=op.credit_account_id,
-        amount=op.amount_cents,
-        pending_id=None,
-        requested_by=requested_by,
-        reason=op.reason,
-        reference=op.reference,
-        now=now,
-        expires_at=op.expires_at if op.pending else None,
-    )
     content_hash = content_hash_of(values)
     params = {
         **values,
