@@ -111,9 +111,12 @@ def _operation() -> Operation | None:
     return operation_of(current_app.view_functions[request.endpoint])
 
 
-def _authenticate_device() -> Device:
+def _credential() -> str:
     credential = request.headers.get(DEVICE_HEADER, "")
-    found = authenticate_device(get_db(), credential) if 0 < len(credential) <= 300 else None
+    return credential if 0 < len(credential) <= 300 else ""
+
+
+def _admit_device(found: Device | None) -> Device:
     if found is None or found.kind != DeviceKind.TABLET:
         hit(settings()["tablet.anonymous_rate_limit"], "address", remote_addr())
         raise Problem("device-unauthorized")
@@ -121,17 +124,30 @@ def _authenticate_device() -> Device:
     return found
 
 
-def _bearer() -> str:
+def _authenticate_device() -> Device:
+    credential = _credential()
+    return _admit_device(authenticate_device(get_db(), credential) if credential else None)
+
+
+def _bearer() -> str | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 300:
-        raise Problem("sign-in-required")
+        return None
     return token.strip()
 
 
-def _authenticate_inmate(found: Device) -> None:
+def _authenticate_signed_in() -> None:
+    """The device and the inmate of a signed-in call. Both are read in one statement (device,
+    session, inmate), then checked in the same order as two reads would: device first."""
     db = get_db()
+    credential, token = _credential(), _bearer()
+    if token is None or not token.startswith(services.ACCESS_PREFIX) or not credential:
+        g.device = _authenticate_device()
+        raise Problem("sign-in-required")
+    call = services.read_signed_in_call(db, credential, token)
+    g.device = found = _admit_device(call.device)
     try:
-        found_session = services.authenticate(db, found, _bearer(), lifetimes())
+        found_session = services.check_session(db, found, call.session, lifetimes())
     except services.SessionProblem as refused:
         db.commit()  # an idle or moved session stays ended
         raise Problem(refused.code) from None
@@ -200,9 +216,10 @@ def before_request() -> None:
     if op.auth == PUBLIC:
         hit(settings()["tablet.anonymous_rate_limit"], "public", remote_addr())
         return
-    g.device = _authenticate_device()
     if op.auth == INMATE:
-        _authenticate_inmate(g.device)
+        _authenticate_signed_in()
+    else:
+        g.device = _authenticate_device()
     if op.idempotency_key:
         key = request.headers.get("Idempotency-Key", "")
         if not re.fullmatch(IDEMPOTENCY_PATTERN, key):

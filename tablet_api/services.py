@@ -24,6 +24,7 @@ from sqlalchemy.orm.util import identity_key
 from backoffice.audit.services import Actor, record
 from backoffice.db import utcnow
 from backoffice.devices.models import Device
+from backoffice.devices.services import credential_admits, credential_key_id
 from backoffice.people.models import Inmate, InmateStatus
 from backoffice.settings import Settings
 from backoffice.signin import services as signin
@@ -34,6 +35,9 @@ ACCESS_PREFIX = "cga_"
 REFRESH_PREFIX = "cgr_"
 # last_seen is written at most this often, so a busy tablet does not write on every read.
 TOUCH_EVERY = timedelta(seconds=20)
+
+# A tablet session, its inmate, and when the sign-in helper's session ended (if it did).
+FoundSession = tuple[TabletSession, Inmate, datetime | None]
 
 
 def token_hash(token: str) -> str:
@@ -161,10 +165,47 @@ def authenticate(
 ) -> Authenticated:
     """The live session and inmate of an access token presented by `device`. Read afresh on
     every call (nothing cached): an ended session or a revoked device is refused at once."""
-    now = now or utcnow()
     if not access_token.startswith(ACCESS_PREFIX):
         raise SessionProblem("sign-in-required")
-    found = _session_of(db, token_hash(access_token))
+    return check_session(db, device, _session_of(db, token_hash(access_token)), lifetimes, now)
+
+
+@dataclass(frozen=True)
+class SignedInCall:
+    """What a signed-in call's one statement read: the device whose credential was presented
+    (None when the credential does not admit it) and the session of the access token."""
+
+    device: Device | None
+    session: FoundSession | None
+
+
+def read_signed_in_call(db: Session, credential: str, access_token: str) -> SignedInCall:
+    """The device of `credential` and the session of `access_token` (an access token, with its
+    prefix), in one statement. The device passes the devices service's own credential check
+    (`credential_admits`); the session is checked by `check_session`. Nothing is cached."""
+    key_id = credential_key_id(credential)
+    if key_id is None:
+        return SignedInCall(None, None)
+    rows = fetch(db, _CALL_OF, {"key_id": key_id, "digest": token_hash(access_token)})
+    if not rows:
+        return SignedInCall(None, None)
+    row = rows[0]
+    split = len(_DEVICE_KEYS)
+    device = as_loaded(db, Device, dict(zip(_DEVICE_KEYS, row[:split], strict=True)))
+    if not credential_admits(device, credential):
+        return SignedInCall(None, None)
+    return SignedInCall(device, _session_from(db, row[split:]))
+
+
+def check_session(
+    db: Session,
+    device: Device,
+    found: FoundSession | None,
+    lifetimes: Lifetimes,
+    now: datetime | None = None,
+) -> Authenticated:
+    """The rules a session read for `device` must pass (see `authenticate`)."""
+    now = now or utcnow()
     if found is None:
         raise SessionProblem("sign-in-required")
     session, inmate, inmate_session_ended_at = found
@@ -206,27 +247,44 @@ def authenticate(
     return Authenticated(session, inmate, wrote=True)
 
 
-# Every signed-in call reads its session, its inmate and the sign-in helper's session in this
-# one statement, run on the driver's cursor (see `fetch`) and made into objects as if loaded.
+# A session, its inmate and the sign-in helper's session, in one statement run on the driver's
+# cursor (see `fetch`) and made into objects as if loaded. `authenticate` reads this one.
 _SESSION_TABLE, _INMATE_TABLE = TabletSession.__table__, Inmate.__table__
+_DEVICE_TABLE = Device.__table__
 _SESSION_OF = (
     select(*_SESSION_TABLE.c, *_INMATE_TABLE.c, InmateSession.ended_at)
     .join(_INMATE_TABLE, _INMATE_TABLE.c.id == _SESSION_TABLE.c.inmate_id)
     .outerjoin(InmateSession, InmateSession.id == _SESSION_TABLE.c.inmate_session_id)
     .where(_SESSION_TABLE.c.access_hash == bindparam("digest"))
 )
+# What every signed-in call reads (`read_signed_in_call`): the same, with the row of the
+# presented credential's device in front, so the call makes one statement, not two. The
+# device's row alone (the session's columns NULL) when the token finds no session; no row
+# when no device has that key.
+_CALL_OF = (
+    select(*_DEVICE_TABLE.c, *_SESSION_OF.selected_columns)
+    .select_from(_DEVICE_TABLE)
+    .outerjoin(_SESSION_TABLE, _SESSION_TABLE.c.access_hash == bindparam("digest"))
+    .outerjoin(_INMATE_TABLE, _INMATE_TABLE.c.id == _SESSION_TABLE.c.inmate_id)
+    .outerjoin(InmateSession, InmateSession.id == _SESSION_TABLE.c.inmate_session_id)
+    .where(_DEVICE_TABLE.c.key_id == bindparam("key_id"))
+)
 
 
 _SESSION_KEYS = [TabletSession.__mapper__.get_property_by_column(c).key for c in _SESSION_TABLE.c]
 _INMATE_KEYS = [Inmate.__mapper__.get_property_by_column(c).key for c in _INMATE_TABLE.c]
+_DEVICE_KEYS = [Device.__mapper__.get_property_by_column(c).key for c in _DEVICE_TABLE.c]
 
 
-def _session_of(db: Session, digest: str) -> tuple[TabletSession, Inmate, datetime | None] | None:
+def _session_of(db: Session, digest: str) -> FoundSession | None:
     rows = fetch(db, _SESSION_OF, {"digest": digest})
-    if not rows:
-        return None
-    row = rows[0]
+    return _session_from(db, rows[0]) if rows else None
+
+
+def _session_from(db: Session, row: tuple[Any, ...]) -> FoundSession | None:
     split, end = len(_SESSION_KEYS), len(_SESSION_KEYS) + len(_INMATE_KEYS)
+    if row[0] is None:
+        return None  # the outer join found no session
     session = as_loaded(db, TabletSession, dict(zip(_SESSION_KEYS, row[:split], strict=True)))
     inmate = as_loaded(db, Inmate, dict(zip(_INMATE_KEYS, row[split:end], strict=True)))
     return session, inmate, row[end]

@@ -87,18 +87,36 @@ def register_device(
     return NewDevice(device=device, credential=f"{CREDENTIAL_PREFIX}_{key_id}.{secret}")
 
 
-def authenticate_device(db: Session, credential: str) -> Device | None:
-    """The active device this credential belongs to, or None. Checked on every request."""
+def credential_key_id(credential: str) -> str | None:
+    """The public part of a credential (which finds the device's row), or None when the
+    credential is not of our form at all."""
     prefix, _, rest = credential.partition("_")
     key_id, _, secret = rest.partition(".")
     if prefix != CREDENTIAL_PREFIX or not key_id or not secret:
         return None
+    return key_id
+
+
+def credential_admits(device: Device | None, credential: str) -> bool:
+    """Whether `credential` is this device's and the device may still be used: its key id,
+    its secret (compared in constant time against the stored hash), and not revoked. The one
+    place these rules live, for callers that read the device row themselves (the tablet API
+    reads it in the same statement as the session)."""
+    if device is None or credential_key_id(credential) != device.key_id:
+        return False
+    if not device.active:
+        return False
+    secret = credential.partition("_")[2].partition(".")[2]
+    return hmac.compare_digest(device.secret_hash, _secret_hash(secret))
+
+
+def authenticate_device(db: Session, credential: str) -> Device | None:
+    """The active device this credential belongs to, or None. Checked on every request."""
+    key_id = credential_key_id(credential)
+    if key_id is None:
+        return None
     device = db.scalar(select(Device).where(Device.key_id == key_id))
-    if device is None or device.revoked_at is not None:
-        return None
-    if not hmac.compare_digest(device.secret_hash, _secret_hash(secret)):
-        return None
-    return device
+    return device if credential_admits(device, credential) else None
 
 
 def revoke_device(db: Session, actor: Actor, device_id: int, reason: str) -> Device:

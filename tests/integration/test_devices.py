@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session
 from backoffice.audit.services import Actor
 from backoffice.devices.services import (
     authenticate_device,
+    credential_admits,
     may_sign_in_at,
     register_device,
     revoke_device,
@@ -38,6 +39,24 @@ def test_wrong_missing_and_revoked_credentials_are_refused(
     revoke_device(db, system, kiosk.device.id, reason="stolen")
     db.commit()
     assert authenticate_device(db, kiosk.credential) is None
+
+
+def test_a_credential_admits_only_its_own_active_device(
+    db: Session, system: Actor, prison: Prison
+) -> None:
+    wing = wing_of(db, prison, "A")
+    kiosk = register_device(db, system, kind="kiosk", name="kiosk-A", wing_id=wing.id)
+    tablet = register_device(db, system, kind="tablet", name="tab-A1", cell_id=wing.cells[0].id)
+    db.commit()
+    assert credential_admits(kiosk.device, kiosk.credential)
+    assert not credential_admits(tablet.device, kiosk.credential)
+    assert not credential_admits(None, kiosk.credential)
+    key_part = kiosk.credential.rsplit(".", 1)[0]
+    assert not credential_admits(kiosk.device, f"{key_part}.guessed-secret")
+    assert not credential_admits(kiosk.device, "")
+    revoke_device(db, system, kiosk.device.id, reason="stolen")
+    db.commit()
+    assert not credential_admits(kiosk.device, kiosk.credential)
 
 
 @pytest.mark.parametrize(

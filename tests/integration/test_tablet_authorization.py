@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.audit.services import Actor
-from backoffice.devices.services import register_device
+from backoffice.devices.services import register_device, revoke_device
 from backoffice.people.models import Inmate, Prison
 from backoffice.signin.tablet_models import TabletSession
 from backoffice.visits import services as visits
@@ -238,6 +238,26 @@ def test_a_tablet_credential_of_a_kiosk_is_refused(app: Flask, world: World, db:
     db.commit()
     response = Tablet(app.test_client(), kiosk.credential).get("/api/v1/device")
     assert response.status_code == 401
+
+
+def test_a_signed_in_tablet_is_refused_on_its_next_call_once_revoked(
+    app: Flask, world: World, db: Session
+) -> None:
+    alice = tablet(app, world.tablet_a1)
+    assert alice.sign_in(world.alice).status_code == 201
+    assert alice.get("/api/v1/me").status_code == 200
+    # Her tablet's key with a guessed secret, and her valid token: not her tablet.
+    guessed = tablet(app, world.tablet_a1.rsplit(".", 1)[0] + ".guessed-secret")
+    guessed.access = alice.access
+    assert guessed.get("/api/v1/me").json["code"] == "device-unauthorized"
+    device_id = db.scalars(
+        select(TabletSession.device_id).where(TabletSession.inmate_id == world.alice.id)
+    ).one()
+    revoke_device(db, Actor.system("test"), device_id, reason="stolen")
+    db.commit()
+    refused = alice.get("/api/v1/me")
+    assert refused.status_code == 401
+    assert refused.json["code"] == "device-unauthorized"
 
 
 def test_a_moved_inmate_loses_his_tablet_session(app: Flask, world: World, db: Session) -> None:
