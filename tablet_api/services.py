@@ -8,21 +8,19 @@ session ends. Services take the session and the actor and only flush.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Dialect, Select, bindparam, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from backoffice.audit.services import Actor, record
-from backoffice.db import utcnow
+from backoffice.db import run_on_driver, utcnow
 from backoffice.devices.models import Device
 from backoffice.devices.services import credential_admits, credential_key_id
 from backoffice.people.models import Inmate, InmateStatus
@@ -290,35 +288,9 @@ def _session_from(db: Session, row: tuple[Any, ...]) -> FoundSession | None:
     return session, inmate, row[end]
 
 
-@functools.lru_cache(maxsize=64)
-def _on_driver(stmt: Select[Any], dialect: Dialect) -> tuple[str, list[Any]]:
-    processors = [c.type.result_processor(dialect, None) for c in stmt.selected_columns]
-    return str(stmt.compile(dialect=dialect)), processors
-
-
 def fetch(db: Session, stmt: Select[Any], params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """The rows of a SELECT of plain columns with named parameters. On PostgreSQL its compiled
-    text goes to the driver's cursor and each value through its column type's result processor:
-    SQLAlchemy's own work per statement costs more than the statement itself, and these run on
-    every call (the ledger and the shop do the same for theirs). Elsewhere SQLAlchemy runs it."""
-    connection = db.connection()
-    if connection.dialect.name != "postgresql":
-        return [tuple(row) for row in connection.execute(stmt, params)]
-    sql, processors = _on_driver(stmt, connection.dialect)
-    dbapi = connection.dialect.loaded_dbapi
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    except dbapi.Error as error:
-        # As SQLAlchemy's own statements raise them.
-        raise DBAPIError.instance(sql, params, error, dbapi.Error) from error
-    finally:
-        cursor.close()
-    return [
-        tuple(v if p is None else p(v) for v, p in zip(row, processors, strict=True))
-        for row in rows
-    ]
+    """The rows of a SELECT of plain columns with named parameters, run on the driver."""
+    return run_on_driver(db, stmt, params)
 
 
 _Model = TypeVar("_Model")

@@ -38,8 +38,6 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import Sequence as DbSequence
-from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -48,7 +46,7 @@ from ledger.models import Account, Ledger
 
 from ..audit.models import AuditEvent
 from ..audit.services import Actor, record
-from ..db import UTCDateTime, is_postgresql, utcnow
+from ..db import UTCDateTime, is_postgresql, run_on_driver, utcnow
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..money.services import LEDGER_CODE
 from ..people.models import Inmate, InmateStatus, Prison
@@ -390,39 +388,9 @@ def _schedule(row: tuple[int, int, str, int] | None, settings: Settings) -> Sche
 # the period, bans, restrictions and, when placing, whether the order key was used).
 
 
-# Placing's statements, per cart size: a few hundred at most, a few kB each.
-@functools.lru_cache(maxsize=512)
-def _compiled(stmt: Any, dialect: Dialect) -> str:
-    return str(stmt.compile(dialect=dialect))
-
-
 def _run(db: Session, stmt: Any, params: dict[str, Any], *, rows: bool = True) -> Sequence[Any]:
-    """Run one of the statements of checking and placing (`rows`: it returns some). On
-    PostgreSQL its compiled text goes to the driver's cursor: SQLAlchemy's work per statement
-    cost more than the statement (the ledger does the same for its transfers). The statements
-    bind only named parameters, in types the driver knows. On SQLite, through SQLAlchemy."""
-    connection = db.connection()
-    if connection.dialect.name != "postgresql":
-        result = connection.execute(stmt, params)
-        return result.all() if rows else []
-    sql = _compiled(stmt, connection.dialect)
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if rows else []
-    except connection.dialect.loaded_dbapi.Error as error:
-        # As SQLAlchemy's own statements raise them, and a lost connection is not reused.
-        gone = connection.dialect.is_disconnect(
-            error, connection.connection.dbapi_connection, cursor
-        )
-        if gone:
-            connection.invalidate(error)
-        dbapi_error = connection.dialect.loaded_dbapi.Error
-        raise DBAPIError.instance(
-            sql, params, error, dbapi_error, connection_invalidated=gone
-        ) from error
-    finally:
-        cursor.close()
+    """Run one of the statements of checking and placing (`rows`: it returns some)."""
+    return run_on_driver(db, stmt, params, rows=rows)
 
 
 def _age(born: date, today: date) -> int:
