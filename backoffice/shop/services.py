@@ -557,16 +557,31 @@ _COUNTED = [literal_column(f"'{s.value}'") for s in (*OPEN_STATUSES, OrderStatus
 _DELIVERED = literal_column(f"'{OrderStatus.DELIVERED.value}'")
 
 
-@functools.cache
-def _reading_statement(postgresql: bool, quantities: bool, placing: bool) -> Any:
+# The periods the protocols count in (rounds.period_starts): each is bound as its start.
+_PERIODS = ("day", "week", "month")
+
+
+@functools.lru_cache(maxsize=64)
+def _reading_statement(
+    postgresql: bool, counted_items: tuple[int, int] | None, placing: bool
+) -> Any:
     """Everything about the inmate that checking a cart needs besides his row and the cart's
-    products, in one statement; placing adds the order key."""
+    products, in one statement; placing adds the order key.
+
+    His earlier orders come back summed, one row per set of periods they fall in (at most
+    four), and their lines, when a rule counts quantities (`counted_items`: how many SKUs and
+    categories the rules name), summed per item the rules name and per set of periods: an
+    inmate's hundredth order of the month reads as few rows as his second."""
     inmate_id = bindparam("inmate_id", type_=Integer())
     earliest = bindparam("earliest", type_=UTCDateTime())
     today = bindparam("today", type_=Date())
     counted = and_(
         Order.inmate_id == inmate_id, Order.placed_at >= earliest, Order.status.in_(_COUNTED)
     )
+    # Orders placed since the same period starts count alike in every period: one group each.
+    in_periods = [
+        Order.placed_at >= bindparam(f"{period}_starts", type_=UTCDateTime()) for period in _PERIODS
+    ]
     delivered = Order.status == _DELIVERED
     parts = [
         _part(
@@ -585,35 +600,60 @@ def _reading_statement(postgresql: bool, quantities: bool, placing: bool) -> Any
         ),
         _part(
             "order",
-            id=Order.id,
-            number=case(
-                (delivered, Order.charged_cents - Order.refunded_cents), else_=Order.held_cents
+            # Cast: PostgreSQL's sum of a bigint is a numeric.
+            number=cast(
+                func.sum(
+                    case(
+                        (delivered, Order.charged_cents - Order.refunded_cents),
+                        else_=Order.held_cents,
+                    )
+                ),
+                BigInteger(),
             ),
-            at=Order.placed_at,
-        ).where(counted),
+            # The earliest of the group stands for all of it: they share their periods.
+            at=func.min(Order.placed_at),
+        )
+        .where(counted)
+        .group_by(*in_periods),
         _part("ban", words=ShopBan.reason, on=ShopBan.ends_on).where(
             ShopBan.inmate_id == inmate_id, ShopBan.starts_on <= today, ShopBan.ends_on >= today
         ),
         _part("tag", words=InmateRestriction.tag).where(InmateRestriction.inmate_id == inmate_id),
     ]
-    if quantities:
+    if counted_items is not None:
+        skus, categories = counted_items
+        # Only the items a rule names: no rule reads what the others add up to.
+        named = or_(
+            Product.sku.in_([bindparam(f"sku_{n}", type_=String()) for n in range(skus)]),
+            Category.code.in_(
+                [bindparam(f"category_{n}", type_=String()) for n in range(categories)]
+            ),
+        )
         parts.append(
             _part(
                 "line",
-                id=Order.id,
                 words=Product.sku,
                 words2=Category.code,
-                number=case(
-                    (delivered, func.coalesce(OrderLine.packed_quantity, literal_column("0"))),
-                    else_=OrderLine.quantity,
+                number=cast(
+                    func.sum(
+                        case(
+                            (
+                                delivered,
+                                func.coalesce(OrderLine.packed_quantity, literal_column("0")),
+                            ),
+                            else_=OrderLine.quantity,
+                        )
+                    ),
+                    BigInteger(),
                 ),
-                at=Order.placed_at,
+                at=func.min(Order.placed_at),
             )
             .select_from(OrderLine)
             .join(Order, Order.id == OrderLine.order_id)
             .join(Product, Product.id == OrderLine.product_id)
             .join(Category, Category.id == Product.category_id)
-            .where(counted)
+            .where(counted, named)
+            .group_by(Product.sku, Category.code, *in_periods)
         )
     if placing:
         parts.append(
@@ -622,6 +662,18 @@ def _reading_statement(postgresql: bool, quantities: bool, placing: bool) -> Any
             )
         )
     return union_all(*parts)
+
+
+def _counted_items(protocols: Protocols) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The SKUs and the categories whose quantities a rule limits over a period."""
+    limits = [
+        rule
+        for rule in protocols.rules
+        if isinstance(rule, QuantityLimitRule) and rule.period != "order"
+    ]
+    skus = sorted({rule.target for rule in limits if rule.scope == "product"})
+    categories = sorted({rule.target for rule in limits if rule.scope == "category"})
+    return tuple(skus), tuple(categories)
 
 
 def _read(
@@ -636,11 +688,15 @@ def _read(
     placing = key is not None
     starts = period_starts(local_now)
     spendable, shop_account = payments.account_codes(buyer.id, buyer.prison_id)
-    quantities = any(isinstance(rule, QuantityLimitRule) for rule in protocols.rules)
-    stmt = _reading_statement(postgresql, quantities, placing)
+    skus, categories = _counted_items(protocols)
+    counted_items = (len(skus), len(categories)) if skus or categories else None
+    stmt = _reading_statement(postgresql, counted_items, placing)
     params = {
         "inmate_id": buyer.id,
         "earliest": min(starts.values()).astimezone(UTC),
+        **{f"{period}_starts": starts[period].astimezone(UTC) for period in _PERIODS},
+        **{f"sku_{n}": sku for n, sku in enumerate(skus)},
+        **{f"category_{n}": category for n, category in enumerate(categories)},
         "today": local_now.date(),
         "ledger": LEDGER_CODE,
         "spendable": spendable,
