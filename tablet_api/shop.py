@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from backoffice.errors import Conflict, ServiceError
 from backoffice.requests import services as requests
@@ -17,7 +15,7 @@ from backoffice.shop.models import Order, OrderLine, OrderStatus, Product
 from backoffice.shop.protocols import CheckResult, Protocols, Violation
 from backoffice.web.base import get_db
 
-from . import http, services
+from . import http
 from .api import bp
 from .openapi import INMATE, endpoint
 from .problems import Problem, said_by_service
@@ -76,27 +74,6 @@ def check_json(result: CheckResult) -> dict[str, Any]:
         "violations": [violation_json(v) for v in result.violations],
         "left_cents": dict(result.left_cents),
     }
-
-
-@functools.lru_cache(maxsize=64)
-def _names_of(count: int) -> Select[Any]:
-    ids = [bindparam(f"id_{n}") for n in range(count)]
-    return select(Product.id, Product.name_et, Product.name_ru, Product.name_en).where(
-        Product.id.in_(ids)
-    )
-
-
-def product_names(db: Session, product_ids: Iterable[int], language: str) -> dict[int, str]:
-    """Product names in one small statement: a new order's lines have not loaded their
-    products, and loading them as objects would bring each one's category and wings along."""
-    ids = sorted(set(product_ids))
-    if not ids:
-        return {}
-    params = {f"id_{n}": product_id for n, product_id in enumerate(ids)}
-    names = {}
-    for product_id, et, ru, en in services.fetch(db, _names_of(len(ids)), params):
-        names[product_id] = {"et": et, "ru": ru}.get(language) or en
-    return names
 
 
 def order_json(
@@ -206,9 +183,9 @@ def place_order() -> Any:
     db = get_db()
     person = http.inmate()
     cart = _cart()
-    # The names the answer shows, read now, before the order takes its locks (an order's lines
-    # are the cart's products, a retry's too: the same key with another cart is refused).
-    names = product_names(db, (line.product_id for line in cart), person.language)
+    # The names the answer shows, read by placing with the cart (an order's lines are the
+    # cart's products, a retry's too: the same key with another cart is refused).
+    names: dict[int, Mapping[str, str]] = {}
     try:
         order = shop.place_order(
             db,
@@ -219,6 +196,7 @@ def place_order() -> Any:
             protocols=protocols(),
             settings=http.settings(),
             substitution_consent=http.body().get("substitution_consent", False),
+            names=names,
         )
     except shop.OrderRefused as refused:
         db.commit()  # keep the audit record of the refusal
@@ -232,7 +210,9 @@ def place_order() -> Any:
     # Nothing between the hold and this commit: the ledger keeps the shop's account locked
     # until then, so every statement here would be one every other order waits for.
     db.commit()
-    return http.json_response(order_json(order, person.language, names), status=201)
+    language = person.language
+    shown = {product_id: n.get(language) or n["en"] for product_id, n in names.items()}
+    return http.json_response(order_json(order, language, shown), status=201)
 
 
 @endpoint(

@@ -8,7 +8,7 @@ import functools
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -869,9 +869,13 @@ def place_order(
     settings: Settings,
     substitution_consent: bool = False,
     now: datetime | None = None,
+    names: dict[int, Mapping[str, str]] | None = None,
 ) -> Order:
     """Check the order against the protocols and hold its price. The same key again returns
     the first order; the same key with other lines is refused.
+
+    `names`, when given, is filled with the cart's products' names (product id -> language ->
+    name) as read with the cart, so an answer can show the order without reading them again.
 
     A refusal raises OrderRefused after flushing its audit row and nothing else, so the entry
     point should commit (not roll back) to keep the record of what was refused and why."""
@@ -882,6 +886,8 @@ def place_order(
     merged = _merged(lines)
     payload = _payload_hash(inmate.id, merged, substitution_consent)
     buyer, products = _buyer_and_cart(db, inmate.id, merged, lock=True)
+    if names is not None:
+        names.update((product_id, product.names) for product_id, product in products.items())
     # The key, the money and the earlier orders are read in a statement of their own, after
     # the lock is ours: inside the locking statement PostgreSQL may read them before waiting,
     # and miss an order made by a double press that held the lock meanwhile.
