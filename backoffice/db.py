@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # UTCDateTime and utcnow live beside the ledger (which may import nothing of ours) and are
@@ -17,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from ledger.base import NAMING_CONVENTION, LedgerBase
 from ledger.base import UTCDateTime as UTCDateTime
 from ledger.base import utcnow as utcnow
+from ledger.journal import execute_on_driver
 
 from .settings import ROOT
 
@@ -48,8 +48,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _make_sqlite_behave(engine)
         return engine
     # No pool_pre_ping: it costs a round trip on every checkout, that is on every request and
-    # every transfer. After a database restart each process answers one request with an error
-    # (nothing is committed), and SQLAlchemy then replaces the whole pool.
+    # every transfer. After a database restart each pooled connection fails one request
+    # (nothing is committed) and is then replaced: one request per sync gunicorn worker, which
+    # holds one connection.
     return create_engine(parsed, **kwargs)
 
 
@@ -85,29 +86,14 @@ def run_on_driver(
 ) -> list[tuple[Any, ...]]:
     """Run a statement of the busiest paths (a tablet's every call, placing an order) with
     named parameters; `rows`: it returns some. On PostgreSQL its compiled text goes to the
-    driver's cursor, and each value of a SELECT through its column type's result processor:
-    SQLAlchemy's own work per statement cost more than these statements (the ledger does the
-    same for its transfers). Its errors come out as SQLAlchemy's, and a lost connection is
-    not reused. Elsewhere SQLAlchemy runs it as usual."""
-    connection = db.connection()
-    dialect = connection.dialect
-    if dialect.name != "postgresql":
-        result = connection.execute(stmt, params)
+    driver's cursor as the ledger's transfers do (`ledger.journal.execute_on_driver`), and
+    each value of a SELECT through its column type's result processor. Elsewhere SQLAlchemy
+    runs it as usual."""
+    if db.get_bind().dialect.name != "postgresql":
+        result = db.connection().execute(stmt, params)
         return [tuple(row) for row in result] if rows else []
-    sql, processors = _on_driver(stmt, dialect)
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        found = cursor.fetchall() if rows else []
-    except dialect.loaded_dbapi.Error as error:
-        gone = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
-        if gone:
-            connection.invalidate(error)
-        raise DBAPIError.instance(
-            sql, params, error, dialect.loaded_dbapi.Error, connection_invalidated=gone
-        ) from error
-    finally:
-        cursor.close()
+    sql, processors = _on_driver(stmt, db.get_bind().dialect)
+    found = execute_on_driver(db, sql, params, rows=rows)
     if not any(processors):
         return found
     return [

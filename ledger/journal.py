@@ -384,7 +384,13 @@ def _work_out(
 ) -> _Row:
     if isinstance(op, Resolution):
         return _resolve(op, payload, accounts, holds[op.pending_id], requested_by, now)
-    values = _request_values(op, requested_by, now)
+    return _transfer_row(op, _request_values(op, requested_by, now), payload, accounts)
+
+
+def _transfer_row(
+    op: TransferRequest, values: dict[str, Any], payload: str, accounts: dict[int, LockedAccount]
+) -> _Row:
+    """Check a transfer request against its locked accounts and add it to their totals."""
     if op.debit_account_id == op.credit_account_id:
         raise LedgerError("a transfer needs two different accounts")
     debit, credit = accounts[op.debit_account_id], accounts[op.credit_account_id]
@@ -565,7 +571,8 @@ def _canonical(parts: list[Any]) -> str:
     return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
 
 
-_TOTALS_SQL = """
+_UPDATE_TOTALS = text(
+    """
     UPDATE ledger_accounts AS a
     SET posted_debits_cents = v.pd, posted_credits_cents = v.pc,
         pending_debits_cents = v.qd, pending_credits_cents = v.qc
@@ -575,8 +582,8 @@ _TOTALS_SQL = """
         CAST(:pending_credits_cents AS bigint[])
     ) AS v(id, pd, pc, qd, qc)
     WHERE a.id = v.id
-"""
-_UPDATE_TOTALS = text(_TOTALS_SQL)
+    """
+)
 
 
 def _write_totals(db: Session, accounts: dict[int, LockedAccount]) -> None:
@@ -802,7 +809,7 @@ _TRANSFER_ONE_DRIVER = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", _TRANSFER_ONE_SQL)
 def _transfer_on_postgresql(
     db: Session, op: TransferRequest, requested_by: str, now: datetime
 ) -> Transfer:
-    """The everyday case, one transfer on PostgreSQL, in one statement (`_TRANSFER_ONE`).
+    """The everyday case, one transfer on PostgreSQL, in one statement (`_TRANSFER_ONE_SQL`).
     The chain head is not touched here: the seal trigger takes it at commit, for as short a
     time as a commit lasts.
 
@@ -818,7 +825,7 @@ def _transfer_on_postgresql(
         "content_hash": content_hash,
         "held": 1 if op.pending else 0,
     }
-    found = _run_on_driver(db, _TRANSFER_ONE_DRIVER, params)
+    found = execute_on_driver(db, _TRANSFER_ONE_DRIVER, params)
     accounts = {
         row[0]: LockedAccount(*row[:6], totals=[int(v) for v in row[6:10]])  # type: ignore[misc]
         for row in found
@@ -833,7 +840,7 @@ def _transfer_on_postgresql(
         if account_id not in accounts:
             raise UnknownAccount(f"no account with id {account_id}")
     # The same checks in Python name what was refused; they must agree with the database's.
-    row = _work_out(op, payload, accounts, {}, requested_by, now)
+    row = _transfer_row(op, values, payload, accounts)
     if made_id is None:
         raise LedgerError("the database refused this transfer, but no rule names why")
     _sync_accounts(db, [entry for entry in accounts.values() if entry.changed])
@@ -841,15 +848,19 @@ def _transfer_on_postgresql(
     return _detached(db, {**params, "content_hash": content_hash}, made_id)
 
 
-def _run_on_driver(db: Session, sql: str, params: dict[str, Any]) -> list[Any]:
-    """Run `sql` on the session's connection with the driver's own cursor; its errors come
-    out as SQLAlchemy's, as from any other statement, and a lost connection is not reused."""
+def execute_on_driver(
+    db: Session, sql: str, params: dict[str, Any], *, rows: bool = True
+) -> list[Any]:
+    """Run `sql` (in the driver's own parameter style) on the session's connection with the
+    driver's cursor, for the busiest paths, where SQLAlchemy's work per statement costs more
+    than the statement. `rows`: it returns some. Its errors come out as SQLAlchemy's, as from
+    any other statement, and a lost connection is not reused."""
     connection = db.connection()
     dialect = connection.dialect
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql, params)
-        return list(cursor.fetchall())
+        return list(cursor.fetchall()) if rows else []
     except dialect.loaded_dbapi.Error as error:
         gone = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
         if gone:

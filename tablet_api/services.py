@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -154,20 +154,6 @@ class Authenticated:
     wrote: bool
 
 
-def authenticate(
-    db: Session,
-    device: Device,
-    access_token: str,
-    lifetimes: Lifetimes,
-    now: datetime | None = None,
-) -> Authenticated:
-    """The live session and inmate of an access token presented by `device`. Read afresh on
-    every call (nothing cached): an ended session or a revoked device is refused at once."""
-    if not access_token.startswith(ACCESS_PREFIX):
-        raise SessionProblem("sign-in-required")
-    return check_session(db, device, _session_of(db, token_hash(access_token)), lifetimes, now)
-
-
 @dataclass(frozen=True)
 class SignedInCall:
     """What a signed-in call's one statement read: the device whose credential was presented
@@ -184,7 +170,7 @@ def read_signed_in_call(db: Session, credential: str, access_token: str) -> Sign
     key_id = credential_key_id(credential)
     if key_id is None:
         return SignedInCall(None, None)
-    rows = fetch(db, _CALL_OF, {"key_id": key_id, "digest": token_hash(access_token)})
+    rows = run_on_driver(db, _CALL_OF, {"key_id": key_id, "digest": token_hash(access_token)})
     if not rows:
         return SignedInCall(None, None)
     row = rows[0]
@@ -202,7 +188,8 @@ def check_session(
     lifetimes: Lifetimes,
     now: datetime | None = None,
 ) -> Authenticated:
-    """The rules a session read for `device` must pass (see `authenticate`)."""
+    """The rules a session read for `device` must pass. Read afresh on every call (nothing
+    cached): an ended session or a revoked device is refused at once."""
     now = now or utcnow()
     if found is None:
         raise SessionProblem("sign-in-required")
@@ -246,7 +233,7 @@ def check_session(
 
 
 # A session, its inmate and the sign-in helper's session, in one statement run on the driver's
-# cursor (see `fetch`) and made into objects as if loaded. `authenticate` reads this one.
+# cursor (`run_on_driver`) and made into objects as if loaded.
 _SESSION_TABLE, _INMATE_TABLE = TabletSession.__table__, Inmate.__table__
 _DEVICE_TABLE = Device.__table__
 _SESSION_OF = (
@@ -274,11 +261,6 @@ _INMATE_KEYS = [Inmate.__mapper__.get_property_by_column(c).key for c in _INMATE
 _DEVICE_KEYS = [Device.__mapper__.get_property_by_column(c).key for c in _DEVICE_TABLE.c]
 
 
-def _session_of(db: Session, digest: str) -> FoundSession | None:
-    rows = fetch(db, _SESSION_OF, {"digest": digest})
-    return _session_from(db, rows[0]) if rows else None
-
-
 def _session_from(db: Session, row: tuple[Any, ...]) -> FoundSession | None:
     split, end = len(_SESSION_KEYS), len(_SESSION_KEYS) + len(_INMATE_KEYS)
     if row[0] is None:
@@ -286,11 +268,6 @@ def _session_from(db: Session, row: tuple[Any, ...]) -> FoundSession | None:
     session = as_loaded(db, TabletSession, dict(zip(_SESSION_KEYS, row[:split], strict=True)))
     inmate = as_loaded(db, Inmate, dict(zip(_INMATE_KEYS, row[split:end], strict=True)))
     return session, inmate, row[end]
-
-
-def fetch(db: Session, stmt: Select[Any], params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """The rows of a SELECT of plain columns with named parameters, run on the driver."""
-    return run_on_driver(db, stmt, params)
 
 
 _Model = TypeVar("_Model")

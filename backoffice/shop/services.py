@@ -388,11 +388,6 @@ def _schedule(row: tuple[int, int, str, int] | None, settings: Settings) -> Sche
 # the period, bans, restrictions and, when placing, whether the order key was used).
 
 
-def _run(db: Session, stmt: Any, params: dict[str, Any], *, rows: bool = True) -> Sequence[Any]:
-    """Run one of the statements of checking and placing (`rows`: it returns some)."""
-    return run_on_driver(db, stmt, params, rows=rows)
-
-
 def _age(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
@@ -483,7 +478,9 @@ def _buyer_and_cart(
     db: Session, inmate_id: int, merged: dict[int, int], *, lock: bool
 ) -> tuple[_Buyer, dict[int, ProductInfo]]:
     params = {f"product_{n}": product_id for n, product_id in enumerate(merged)}
-    rows = _run(db, _buyer_statement(len(merged), lock), {"inmate_id": inmate_id, **params})
+    rows = run_on_driver(
+        db, _buyer_statement(len(merged), lock), {"inmate_id": inmate_id, **params}
+    )
     if not rows:
         raise NotFound("No such inmate.")
     person, schedule = rows[0][:9], tuple(rows[0][9:13])
@@ -562,9 +559,7 @@ _PERIODS = ("day", "week", "month")
 
 
 @functools.lru_cache(maxsize=64)
-def _reading_statement(
-    postgresql: bool, counted_items: tuple[int, int] | None, placing: bool
-) -> Any:
+def _reading_statement(counted_items: tuple[int, int] | None, placing: bool) -> Any:
     """Everything about the inmate that checking a cart needs besides his row and the cart's
     products, in one statement; placing adds the order key.
 
@@ -684,13 +679,12 @@ def _read(
     *,
     key: str | None = None,
 ) -> _Reading:
-    postgresql = is_postgresql(db)
     placing = key is not None
     starts = period_starts(local_now)
     spendable, shop_account = payments.account_codes(buyer.id, buyer.prison_id)
     skus, categories = _counted_items(protocols)
     counted_items = (len(skus), len(categories)) if skus or categories else None
-    stmt = _reading_statement(postgresql, counted_items, placing)
+    stmt = _reading_statement(counted_items, placing)
     params = {
         "inmate_id": buyer.id,
         "earliest": min(starts.values()).astimezone(UTC),
@@ -705,7 +699,7 @@ def _read(
     if placing:
         params["key"] = key
     found = _Reading()
-    for kind, id_, words, words2, number, at, on in _run(db, stmt, params):
+    for kind, id_, words, words2, number, at, on in run_on_driver(db, stmt, params):
         if kind == "order":
             found.orders.append((number, at))
         elif kind == "line":
@@ -739,7 +733,7 @@ def _new_ids(db: Session, lines: int) -> tuple[int, list[int]]:
     hold can name the order and no UPDATE has to follow it. PostgreSQL: from their sequences;
     SQLite: the first ones free, under the write lock BEGIN IMMEDIATE took."""
     postgresql = is_postgresql(db)
-    order_id, *line_ids = _run(db, _new_ids_statement(postgresql, lines), {})[0]
+    order_id, *line_ids = run_on_driver(db, _new_ids_statement(postgresql, lines), {})[0]
     if not postgresql:
         line_ids = list(range(line_ids[0], line_ids[0] + lines))
     return order_id, line_ids
@@ -1124,7 +1118,9 @@ def _create_order(
             expires_at=expires_local.astimezone(UTC),
         )
         if postgresql:
-            _run(db, _WRITE_ORDER_POSTGRESQL, {**params, "hold_transfer_id": hold_id}, rows=False)
+            run_on_driver(
+                db, _WRITE_ORDER_POSTGRESQL, {**params, "hold_transfer_id": hold_id}, rows=False
+            )
         else:
             db.execute(insert(_ORDERS), {**values, "hold_transfer_id": hold_id})
             db.execute(insert(_ORDER_LINES), line_values)
