@@ -20,6 +20,7 @@ from .db import make_engine, make_session_factory
 from .errors import ServiceError
 from .money.cli import expire_holds as ledger_expire_holds
 from .money.cli import ledger_group, money_group
+from .money.cli import seal as ledger_seal
 from .requests.cli import escalate as requests_escalate
 from .requests.cli import requests_group
 from .seed import DEMO_STAFF, demo_devices, demo_password, is_seeded, seed_demo
@@ -86,12 +87,14 @@ main.add_command(ledger_group)
 
 
 @main.command(help="Run the housekeeping jobs: visits sweep, expired shop orders, expired holds, "
-              "overdue requests. Once, or every --every seconds.")  # fmt: skip
+              "transfers waiting for their seal, overdue requests. Once, or every --every "
+              "seconds.")  # fmt: skip
 @click.option("--every", type=click.IntRange(min=10), default=None, help="Repeat (seconds).")
 @click.pass_context
 def jobs(ctx: click.Context, every: int | None) -> None:
     # Shop orders go before the ledger's sweep: the shop releases its own holds with the order.
-    steps = [visits_sweep, shop_expire_orders, ledger_expire_holds, requests_escalate]
+    steps = [visits_sweep, shop_expire_orders, ledger_expire_holds, ledger_seal,
+             requests_escalate]  # fmt: skip
     while True:
         for step in steps:
             try:

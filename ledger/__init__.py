@@ -35,10 +35,11 @@ from .journal import (
     expire_pending,
     lock_accounts,
     post_pending,
+    seal_waiting,
     transfer,
     void_pending,
 )
-from .models import Account, Ledger, Transfer, TransferCode, TransferKind
+from .models import Account, Ledger, SealWaiting, Transfer, TransferCode, TransferKind
 from .reports import (
     Balance,
     ChainReport,
@@ -49,6 +50,7 @@ from .reports import (
     statement,
     trial_balance,
     verify_chain,
+    waiting_for_seal,
 )
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "LockedAccount",
     "PostExceedsHold",
     "Resolution",
+    "SealWaiting",
     "Split",
     "Statement",
     "StatementLine",
@@ -88,10 +91,12 @@ __all__ = [
     "open_account",
     "open_ledger",
     "post_pending",
+    "seal_waiting",
     "split_income",
     "statement",
     "transfer",
     "trial_balance",
     "verify_chain",
     "void_pending",
+    "waiting_for_seal",
 ]

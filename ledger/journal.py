@@ -16,9 +16,11 @@ The everyday case, one transfer on PostgreSQL, does all five in one statement.
 Each transfer is sealed into its ledger's hash chain: it gets the next `sequence` and a
 `chain_hash` linking it to the transfer before it. The chain head is the one lock every
 transfer of a ledger shares, so the everyday single transfer on PostgreSQL leaves the seal to
-a deferred trigger that runs at COMMIT (migration 0011): the head is then held only while a
-commit lasts. Batches, and everything on SQLite (whose writers are serialised for the whole
-transaction anyway), are sealed with the insert under the head's lock (`_seal_here`).
+a deferred trigger that runs at COMMIT and never waits for the head (migrations 0011, 0012):
+when another commit holds it, the transfer waits for its seal in `SealWaiting` and the next
+commit that gets the head seals it (`seal_waiting` seals what a quiet moment leaves). Batches,
+and everything on SQLite (whose writers are serialised for the whole transaction anyway), are
+sealed with the insert under the head's lock (`_seal_here`).
 
 Nothing is committed here: the caller's unit of work commits, or rolls everything back.
 """
@@ -33,10 +35,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Table, any_, bindparam, insert, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -53,7 +66,7 @@ from .errors import (
     PostExceedsHold,
     UnknownAccount,
 )
-from .models import Account, Ledger, Transfer, TransferCode, TransferKind
+from .models import Account, Ledger, SealWaiting, Transfer, TransferCode, TransferKind
 
 KEY_MAX = 200
 _CHUNK = 5000
@@ -219,6 +232,28 @@ def expire_pending(
         for hold_id in due
     ]
     return apply(db, resolutions, requested_by=requested_by, now=now) if resolutions else []
+
+
+_SEAL_WAITING = text("SELECT ledger_seal_waiting(:ledger)")
+
+
+def seal_waiting(db: Session) -> int:
+    """Seal every transfer that committed while its ledger's chain head was taken and is still
+    waiting (PostgreSQL; on SQLite nothing waits), as the next commit of its ledger would. It
+    waits for the head; returns how many it sealed. `cellgate jobs` runs it."""
+    if not _is_postgresql(db):
+        return 0
+    ledger_ids = db.scalars(
+        select(SealWaiting.ledger_id)
+        .where(func.cardinality(SealWaiting.transfer_ids) > 0)
+        .distinct()
+        .order_by(SealWaiting.ledger_id)
+    ).all()
+    sealed = 0
+    for ledger_id in ledger_ids:
+        db.execute(select(Ledger.id).where(Ledger.id == ledger_id).with_for_update())
+        sealed += db.execute(_SEAL_WAITING, {"ledger": ledger_id}).scalar_one()
+    return sealed
 
 
 def apply(
@@ -613,8 +648,11 @@ def _write_totals(db: Session, accounts: dict[int, LockedAccount]) -> None:
 
 def _sync_accounts(db: Session, changed: list[LockedAccount]) -> None:
     """Accounts the caller already holds in its session must show the new totals too."""
+    held_accounts = db.identity_map
+    if not held_accounts:
+        return
     for entry in changed:
-        held = db.identity_map.get(identity_key(Account, entry.id))
+        held = held_accounts.get(identity_key(Account, entry.id))
         if held is not None:
             for name, value in zip(_TOTALS, entry.totals, strict=True):
                 set_committed_value(held, name, value)
@@ -747,7 +785,13 @@ def _insert_unnest(db: Session, params: list[dict[str, Any]], *, load: bool) -> 
 def _detached(db: Session, values: dict[str, Any], new_id: int) -> Transfer:
     """The ORM object of a transfer just inserted, without reading it back. Its seal
     (`sequence`, `chain_hash`) is left unloaded: read after the commit, it is loaded then."""
-    made = Transfer(**values, id=new_id)
+    # Straight into its __dict__, as the ORM's own loading does: the constructor's attribute
+    # events cost more than the rest of making it.
+    mapper = Transfer.__mapper__
+    if not mapper.configured:
+        configure_mappers()
+    made: Transfer = mapper.class_manager.new_instance()
+    made.__dict__.update(values, id=new_id)
     make_transient_to_detached(made)
     db.add(made)
     return made

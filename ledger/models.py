@@ -16,11 +16,15 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
+    SmallInteger,
     String,
+    Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import LedgerBase, UTCDateTime, utcnow
@@ -77,6 +81,8 @@ class Account(LedgerBase):
     __tablename__ = "ledger_accounts"
     __table_args__ = (
         UniqueConstraint("ledger_id", "code"),
+        # What a transfer's two sides refer to: an account in the transfer's own ledger.
+        Index("uq_ledger_accounts_id_ledger_id", "id", "ledger_id", unique=True),
         CheckConstraint(
             "posted_debits_cents >= 0 AND posted_credits_cents >= 0 "
             "AND pending_debits_cents >= 0 AND pending_credits_cents >= 0",
@@ -129,6 +135,14 @@ class Transfer(LedgerBase):
         CheckConstraint(
             "(pending_id IS NULL) = (kind IN ('single', 'pending'))", name="resolution_names_hold"
         ),
+        # Both sides are accounts of the transfer's ledger. (`ledger_id` refers to no ledger row
+        # itself: that check would share-lock the row every commit of the ledger updates.)
+        ForeignKeyConstraint(
+            ["debit_account_id", "ledger_id"], ["ledger_accounts.id", "ledger_accounts.ledger_id"]
+        ),
+        ForeignKeyConstraint(
+            ["credit_account_id", "ledger_id"], ["ledger_accounts.id", "ledger_accounts.ledger_id"]
+        ),
         # An account's transfers in the order they happened: ids are taken under the account's
         # lock, so per account they follow the order of commits.
         Index("ix_ledger_transfers_debit", "debit_account_id", "id"),
@@ -138,7 +152,7 @@ class Transfer(LedgerBase):
     )
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
-    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledger_ledgers.id"))
+    ledger_id: Mapped[int] = mapped_column(Integer)
     # Place in the ledger's hash chain, and the chain's hash up to here: on PostgreSQL both
     # are written when the transaction commits (a deferred trigger takes the chain head only
     # then), so they are None on a transfer of the caller's own transaction until it commits.
@@ -147,8 +161,8 @@ class Transfer(LedgerBase):
     payload_hash: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(8))
     code: Mapped[str] = mapped_column(String(32), index=True)
-    debit_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
-    credit_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    debit_account_id: Mapped[int] = mapped_column(Integer)
+    credit_account_id: Mapped[int] = mapped_column(Integer)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     pending_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transfers.id"), unique=True)
     requested_by: Mapped[str] = mapped_column(String(200))
@@ -159,3 +173,20 @@ class Transfer(LedgerBase):
     # SHA-256 of the transfer's contents (`journal.content_of`), written with the row.
     content_hash: Mapped[str] = mapped_column(String(64))
     chain_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class SealWaiting(LedgerBase):
+    """A place where transfers wait for their seal (PostgreSQL). At COMMIT a transfer whose
+    ledger's chain head is held by another commit adds its id to a free place of its ledger and
+    commits without waiting; the next commit that gets the head seals every waiting transfer,
+    in id order, and then itself (migration 0012). A ledger has 16 places, so commits
+    in flight together rarely want the same one. On SQLite nothing ever waits."""
+
+    __tablename__ = "ledger_seal_waiting"
+    __table_args__ = ({"postgresql_with": {"fillfactor": 10}},)
+
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledger_ledgers.id"), primary_key=True)
+    place: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    transfer_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(BigInteger).with_variant(Text(), "sqlite"), default=list
+    )

@@ -1,5 +1,5 @@
-"""`cellgate ledger ...` (prove the books: verify the hash chain, check every invariant, release
-expired holds) and `cellgate money ...` (the wage run)."""
+"""`cellgate ledger ...` (prove the books: verify the hash chain, check every invariant, seal
+what waits for its seal, release expired holds) and `cellgate money ...` (the wage run)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ def verify() -> None:
     with _session(_settings()) as db:
         report = ledger.verify_chain(db)
     if report.ok:
-        click.echo(f"ok: {report.checked} transfers verified, the hash chain is intact")
+        waiting = f"; {report.waiting} waiting for their seal" if report.waiting else ""
+        click.echo(f"ok: {report.checked} transfers verified, the hash chain is intact{waiting}")
         return
     click.echo(f"BROKEN after {report.checked} transfers: {report.first_break}", err=True)
     sys.exit(1)
@@ -66,6 +67,16 @@ def check() -> None:
     for problem in problems:
         click.echo(f"PROBLEM: {problem}", err=True)
     sys.exit(1)
+
+
+@ledger_group.command(
+    "seal", help="Seal the transfers that committed while the chain head was busy (run often)."
+)
+def seal() -> None:
+    with _session(_settings()) as db:
+        sealed = ledger.seal_waiting(db)
+        db.commit()
+    click.echo(f"{sealed} waiting transfers sealed into the chain")
 
 
 @ledger_group.command("expire-holds", help="Release holds whose time has run out (run often).")

@@ -31,7 +31,8 @@ def test_the_jobs_run_once_and_release_a_hold_whose_time_ran_out(  # type: ignor
 
     result = CliRunner().invoke(main, ["jobs"], env={"CELLGATE_DATABASE_URL": database_url})
     assert result.exit_code == 0, result.output
-    for said in ("holds expired", "orders expired", "1 expired holds released", "escalated"):
+    for said in ("holds expired", "orders expired", "1 expired holds released",
+                 "waiting transfers sealed", "escalated"):  # fmt: skip
         assert said in result.output
     db.expire_all()
     assert ledger.balance(db, spendable).available_cents == 1_000

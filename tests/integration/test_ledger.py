@@ -302,3 +302,87 @@ def test_a_transfer_on_a_lost_connection_fails_cleanly_and_the_next_one_works(
     move(db, "d1", outside, inmate, 100)
     db.commit()
     assert ledger.balance(db, inmate.id).posted_cents == 100
+
+
+def test_the_database_refuses_a_transfer_between_two_ledgers(db, make_account, book) -> None:  # type: ignore[no-untyped-def]
+    euros = make_account()
+    dollars = ledger.open_ledger(db, code="usd", currency="USD")
+    foreign = ledger.open_account(db, ledger_id=dollars.id, code="usd1", name="x", kind="test")
+    db.commit()
+    with pytest.raises(IntegrityError):
+        db.execute(
+            text(
+                "INSERT INTO ledger_transfers (ledger_id, key, payload_hash, content_hash, kind, "
+                "code, debit_account_id, credit_account_id, amount_cents, requested_by, reason, "
+                "reference, created_at) VALUES (:ledger, 'x1', 'p', 'c', 'single', 'deposit', "
+                ":debit, :credit, 100, 'intruder', 'x', '', CURRENT_TIMESTAMP)"
+            ),
+            {"ledger": book.id, "debit": foreign.id, "credit": euros.id},
+        )
+    db.rollback()
+
+
+def _hold_the_chain_head(engine, book):  # type: ignore[no-untyped-def]
+    """Another commit of the ledger in flight: it holds the chain head."""
+    other = engine.connect()
+    other.execute(
+        text("SELECT id FROM ledger_ledgers WHERE id = :id FOR NO KEY UPDATE"), {"id": book.id}
+    )
+    return other
+
+
+@pytest.mark.postgres_only
+def test_a_commit_never_waits_for_the_chain_head_and_the_next_one_seals_it(  # type: ignore[no-untyped-def]
+    db, make_account, engine, book
+) -> None:
+    outside, inmate = make_account(), make_account(no_overdraft=True)
+    other = _hold_the_chain_head(engine, book)
+    # Waiting for the head would fail this commit instead of hanging the test.
+    db.execute(text("SET LOCAL lock_timeout = '5s'"))
+    first = move(db, "d1", outside, inmate, 100)
+    db.commit()
+    assert first.sequence is None, "it is waiting for its seal"
+    report = ledger.verify_chain(db)
+    assert report.ok and (report.checked, report.waiting) == (0, 1)
+    assert ledger.check(db) == []
+    db.rollback()
+    other.rollback()
+    other.close()
+
+    second = move(db, "d2", inmate, outside, 30)
+    db.commit()
+    sealed = dict(db.execute(text("SELECT key, sequence FROM ledger_transfers")).all())
+    assert sealed == {"d2": 1, "d1": 2}
+    assert second.sequence == 1 and first.chain_hash is not None
+    report = ledger.verify_chain(db)
+    assert report.ok and (report.checked, report.waiting) == (2, 0)
+    assert ledger.balance(db, inmate.id).posted_cents == 70
+
+
+@pytest.mark.postgres_only
+def test_the_jobs_seal_what_waits_and_the_chain_names_what_neither_waits_nor_is_sealed(  # type: ignore[no-untyped-def]
+    db, make_account, engine, book, database_url
+) -> None:
+    outside, inmate = make_account(), make_account(no_overdraft=True)
+    other = _hold_the_chain_head(engine, book)
+    move(db, "d1", outside, inmate, 100)
+    db.commit()
+    other.rollback()
+    other.close()
+    assert ledger.seal_waiting(db) == 1
+    db.commit()
+    assert ledger.seal_waiting(db) == 0
+    report = ledger.verify_chain(db)
+    assert report.ok and (report.checked, report.waiting) == (1, 0)
+
+    other = _hold_the_chain_head(engine, book)
+    move(db, "d2", outside, inmate, 100)
+    db.commit()
+    other.rollback()
+    other.close()
+    # An intruder takes the transfer off the waiting list, hoping it is never sealed.
+    _tamper(db, database_url, "UPDATE ledger_seal_waiting SET transfer_ids = '{}'")
+    report = ledger.verify_chain(db)
+    assert not report.ok
+    assert "neither sealed into the chain nor waiting" in (report.first_break or "")
+    assert any("hash chain" in p for p in ledger.check(db))

@@ -40,5 +40,11 @@ def test_sixteen_processes_lose_nothing_and_apply_nothing_twice(
     setup = len(accounts.inmates)
     assert db.scalar(select(func.count()).select_from(ledger.Transfer)) == len(applied) + setup
     assert ledger.check(db) == []
+    # Commits that found the chain head busy did not wait for it: the next commit sealed
+    # them, or they still wait, and sealing what waits leaves every transfer in the chain.
+    ledger.seal_waiting(db)
+    db.commit()
+    report = ledger.verify_chain(db)
+    assert report.ok and (report.checked, report.waiting) == (len(applied) + setup, 0)
     for inmate in accounts.inmates:
         assert ledger.balance(db, inmate).available_cents >= 0

@@ -1,0 +1,204 @@
+"""ledger: no commit waits for another's seal; both accounts of a transfer are in its ledger
+
+At COMMIT a transfer takes its ledger's chain head without waiting (`SKIP LOCKED`). When the
+head is free it seals the transfers waiting for it and then itself, as before. When another
+commit holds it, the transfer puts its id in one of the ledger's waiting places and commits at
+once; the next commit that gets the head seals it (`cellgate jobs` seals what a quiet moment
+leaves). Before this revision every commit of a ledger queued on the head, each holding it
+until its WAL was flushed.
+
+The transfer's `ledger_id` no longer refers to the ledger row itself: that check took a share
+lock on the one row every commit updates. Instead each side refers to its account in the
+transfer's ledger (`debit_account_id, ledger_id` to `ledger_accounts (id, ledger_id)`), which
+also makes the database refuse a transfer between two ledgers.
+
+Revision ID: 0012
+Revises: 0011
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+from backoffice.migrate import append_only
+
+revision: str = "0012"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Waiting places per ledger: more than the commits that are ever in flight together.
+SEAL_PLACES = 16
+
+# Seals the transfers waiting for the head, in id order, linked exactly as journal.chain_link
+# does. The caller holds the head. Places locked by a commit still in flight are passed over:
+# the next seal takes them.
+_SEAL_WAITING_FUNCTION = r"""
+CREATE FUNCTION ledger_seal_waiting(ledger integer) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    waiting bigint[];
+    seq bigint;
+    link text;
+    ids bigint[] := '{}';
+    seqs bigint[] := '{}';
+    links text[] := '{}';
+    next record;
+BEGIN
+    WITH taken AS (
+        SELECT place, transfer_ids FROM ledger_seal_waiting
+        WHERE ledger_id = ledger AND transfer_ids <> '{}'
+        FOR UPDATE SKIP LOCKED
+    ), emptied AS (
+        UPDATE ledger_seal_waiting AS w SET transfer_ids = '{}' FROM taken
+        WHERE w.ledger_id = ledger AND w.place = taken.place
+    )
+    SELECT array_agg(id) INTO waiting FROM taken, unnest(taken.transfer_ids) AS id;
+    IF waiting IS NULL THEN
+        RETURN 0;
+    END IF;
+    -- A new statement, so a new snapshot: a place may have come to us in its latest version,
+    -- committed after the snapshot above, and its transfers are seen only from here on.
+    SELECT head_sequence, head_hash INTO seq, link FROM ledger_ledgers WHERE id = ledger;
+    FOR next IN
+        SELECT id, content_hash FROM ledger_transfers
+        WHERE id = ANY (waiting) AND chain_hash IS NULL ORDER BY id
+    LOOP
+        seq := seq + 1;
+        link := encode(sha256(convert_to(
+            link || E'\n' || ledger || E'\n' || seq || E'\n' || next.content_hash, 'UTF8')), 'hex');
+        ids := ids || next.id;
+        seqs := seqs || seq;
+        links := links || link;
+    END LOOP;
+    IF cardinality(ids) = 0 THEN
+        RETURN 0;
+    END IF;
+    WITH head AS (
+        UPDATE ledger_ledgers SET head_sequence = seq, head_hash = link WHERE id = ledger
+    )
+    UPDATE ledger_transfers AS t SET sequence = s.seq, chain_hash = s.link
+    FROM unnest(ids, seqs, links) AS s(id, seq, link)
+    WHERE t.id = s.id;
+    RETURN cardinality(ids);
+END $$
+"""
+# The seal at COMMIT (the deferred trigger of 0011), which never waits for the head: a commit
+# that gets it seals its transfer and then those waiting; one that does not leaves its transfer
+# waiting in a free place (trying first a place of its own, so that commits in flight rarely
+# try the same one), or, with every place taken, behind one.
+_SEAL_FUNCTION = rf"""
+CREATE OR REPLACE FUNCTION ledger_seal() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    LOOP
+        WITH head AS (
+            UPDATE ledger_ledgers
+            SET head_sequence = head_sequence + 1,
+                head_hash = encode(sha256(convert_to(
+                    head_hash || E'\n' || NEW.ledger_id || E'\n' || (head_sequence + 1) || E'\n'
+                    || NEW.content_hash, 'UTF8')), 'hex')
+            WHERE id = (
+                SELECT id FROM ledger_ledgers WHERE id = NEW.ledger_id
+                FOR NO KEY UPDATE SKIP LOCKED
+            )
+            RETURNING head_sequence, head_hash
+        )
+        UPDATE ledger_transfers SET sequence = head.head_sequence, chain_hash = head.head_hash
+        FROM head WHERE ledger_transfers.id = NEW.id;
+        IF FOUND THEN
+            IF EXISTS (
+                SELECT FROM ledger_seal_waiting
+                WHERE ledger_id = NEW.ledger_id AND transfer_ids <> '{{}}'
+            ) THEN
+                PERFORM ledger_seal_waiting(NEW.ledger_id);
+            END IF;
+            RETURN NULL;
+        END IF;
+        UPDATE ledger_seal_waiting SET transfer_ids = transfer_ids || NEW.id
+        WHERE (ledger_id, place) = (
+            SELECT ledger_id, place FROM ledger_seal_waiting WHERE ledger_id = NEW.ledger_id
+            ORDER BY (place + pg_backend_pid()) % {SEAL_PLACES}
+            LIMIT 1 FOR UPDATE SKIP LOCKED
+        );
+        IF FOUND THEN
+            RETURN NULL;
+        END IF;
+        UPDATE ledger_seal_waiting SET transfer_ids = transfer_ids || NEW.id
+        WHERE ledger_id = NEW.ledger_id AND place = pg_backend_pid() % {SEAL_PLACES};
+        IF FOUND THEN
+            RETURN NULL;
+        END IF;
+        -- The ledger has no waiting places (it was made with triggers off): wait for the head
+        -- and seal as above, as every commit did before this revision.
+        PERFORM FROM ledger_ledgers WHERE id = NEW.ledger_id FOR NO KEY UPDATE;
+    END LOOP;
+END $$
+"""
+_PLACES_FUNCTION = rf"""
+CREATE FUNCTION ledger_open_seal_places() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO ledger_seal_waiting (ledger_id, place, transfer_ids)
+    SELECT NEW.id, place, '{{}}' FROM generate_series(0, {SEAL_PLACES - 1}) AS place;
+    RETURN NULL;
+END $$
+"""
+
+
+def upgrade() -> None:
+    postgresql_here = op.get_context().dialect.name == "postgresql"
+    # A unique index rather than a constraint: SQLite adds it without rebuilding the table.
+    op.create_index("uq_ledger_accounts_id_ledger_id", "ledger_accounts", ["id", "ledger_id"],
+                    unique=True)  # fmt: skip
+    if not postgresql_here:
+        op.execute("DROP TRIGGER ledger_transfers_no_update")
+        op.execute("DROP TRIGGER ledger_transfers_no_delete")
+    with op.batch_alter_table("ledger_transfers", schema=None) as batch_op:
+        for name in ("ledger_id_ledger_ledgers", "debit_account_id_ledger_accounts",
+                     "credit_account_id_ledger_accounts"):  # fmt: skip
+            batch_op.drop_constraint(batch_op.f(f"fk_ledger_transfers_{name}"), type_="foreignkey")
+        for side in ("debit", "credit"):
+            batch_op.create_foreign_key(
+                batch_op.f(f"fk_ledger_transfers_{side}_account_id_ledger_accounts"),
+                "ledger_accounts",
+                [f"{side}_account_id", "ledger_id"],
+                ["id", "ledger_id"],
+            )
+    op.create_table(
+        "ledger_seal_waiting",
+        sa.Column("ledger_id", sa.Integer(), nullable=False),
+        sa.Column("place", sa.SmallInteger(), nullable=False),
+        sa.Column(
+            "transfer_ids",
+            postgresql.ARRAY(sa.BigInteger()).with_variant(sa.Text(), "sqlite"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["ledger_id"],
+            ["ledger_ledgers.id"],
+            name=op.f("fk_ledger_seal_waiting_ledger_id_ledger_ledgers"),
+        ),
+        sa.PrimaryKeyConstraint("ledger_id", "place", name=op.f("pk_ledger_seal_waiting")),
+        postgresql_with={"fillfactor": 10},
+    )
+    if not postgresql_here:
+        append_only("ledger_transfers")
+        return
+    op.execute(_PLACES_FUNCTION)
+    op.execute(
+        "CREATE TRIGGER ledger_ledgers_seal_places AFTER INSERT ON ledger_ledgers "
+        "FOR EACH ROW EXECUTE FUNCTION ledger_open_seal_places()"
+    )
+    op.execute(
+        "INSERT INTO ledger_seal_waiting (ledger_id, place, transfer_ids) "
+        f"SELECT id, place, '{{}}' FROM ledger_ledgers, generate_series(0, {SEAL_PLACES - 1}) "
+        "AS place"
+    )
+    op.execute(_SEAL_WAITING_FUNCTION)
+    op.execute(_SEAL_FUNCTION)
+
+
+def downgrade() -> None:
+    raise NotImplementedError(
+        "0012 follows 0011, which cannot be undone; restore the backup taken before the upgrade"
+    )
