@@ -386,3 +386,23 @@ def test_the_jobs_seal_what_waits_and_the_chain_names_what_neither_waits_nor_is_
     assert not report.ok
     assert "neither sealed into the chain nor waiting" in (report.first_break or "")
     assert any("hash chain" in p for p in ledger.check(db))
+
+
+@pytest.mark.postgres_only
+def test_a_ledger_without_waiting_places_gets_them_instead_of_a_wait(  # type: ignore[no-untyped-def]
+    db, make_account, engine, book, database_url
+) -> None:
+    outside, inmate = make_account(), make_account(no_overdraft=True)
+    _tamper(db, database_url, "DELETE FROM ledger_seal_waiting")  # as if made with triggers off
+    other = _hold_the_chain_head(engine, book)
+    db.execute(text("SET LOCAL lock_timeout = '5s'"))
+    move(db, "d1", outside, inmate, 100)
+    db.commit()
+    assert db.scalar(text("SELECT count(*) FROM ledger_seal_waiting")) == 16
+    other.rollback()
+    other.close()
+    assert ledger.verify_chain(db).waiting == 1
+    assert ledger.seal_waiting(db) == 1
+    db.commit()
+    report = ledger.verify_chain(db)
+    assert report.ok and (report.checked, report.waiting) == (1, 0)

@@ -129,9 +129,10 @@ BEGIN
         IF FOUND THEN
             RETURN NULL;
         END IF;
-        -- The ledger has no waiting places (it was made with triggers off): wait for the head
-        -- and seal as above, as every commit did before this revision.
-        PERFORM FROM ledger_ledgers WHERE id = NEW.ledger_id FOR NO KEY UPDATE;
+        -- The ledger has no waiting places (it was made with triggers off): open them.
+        INSERT INTO ledger_seal_waiting (ledger_id, place, transfer_ids)
+        SELECT NEW.ledger_id, place, '{{}}' FROM generate_series(0, {SEAL_PLACES - 1}) AS place
+        ON CONFLICT DO NOTHING;
     END LOOP;
 END $$
 """
