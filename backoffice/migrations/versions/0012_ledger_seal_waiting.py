@@ -39,12 +39,12 @@ _SEAL_WAITING_FUNCTION = r"""
 CREATE FUNCTION ledger_seal_waiting(ledger integer) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
     waiting bigint[];
+    waiting_id bigint;
     seq bigint;
     link text;
-    ids bigint[] := '{}';
-    seqs bigint[] := '{}';
-    links text[] := '{}';
-    next record;
+    sealed_seq bigint;
+    sealed_link text;
+    sealed integer := 0;
 BEGIN
     WITH taken AS (
         SELECT place, transfer_ids FROM ledger_seal_waiting
@@ -54,34 +54,29 @@ BEGIN
         UPDATE ledger_seal_waiting AS w SET transfer_ids = '{}' FROM taken
         WHERE w.ledger_id = ledger AND w.place = taken.place
     )
-    SELECT array_agg(id) INTO waiting FROM taken, unnest(taken.transfer_ids) AS id;
+    SELECT array_agg(id ORDER BY id) INTO waiting FROM taken, unnest(taken.transfer_ids) AS id;
     IF waiting IS NULL THEN
         RETURN 0;
     END IF;
-    -- A new statement, so a new snapshot: a place may have come to us in its latest version,
-    -- committed after the snapshot above, and its transfers are seen only from here on.
+    -- New statements, so new snapshots: a place may have come to us in its latest version,
+    -- committed after the snapshot above, and its transfers are seen only from here on. One
+    -- update by key a transfer, so that no plan ever scans the journal.
     SELECT head_sequence, head_hash INTO seq, link FROM ledger_ledgers WHERE id = ledger;
-    FOR next IN
-        SELECT id, content_hash FROM ledger_transfers
-        WHERE id = ANY (waiting) AND chain_hash IS NULL ORDER BY id
-    LOOP
-        seq := seq + 1;
-        link := encode(sha256(convert_to(
-            link || E'\n' || ledger || E'\n' || seq || E'\n' || next.content_hash, 'UTF8')), 'hex');
-        ids := ids || next.id;
-        seqs := seqs || seq;
-        links := links || link;
+    FOREACH waiting_id IN ARRAY waiting LOOP
+        UPDATE ledger_transfers SET sequence = seq + 1, chain_hash = encode(sha256(convert_to(
+            link || E'\n' || ledger || E'\n' || (seq + 1) || E'\n' || content_hash, 'UTF8')), 'hex')
+        WHERE id = waiting_id AND chain_hash IS NULL
+        RETURNING sequence, chain_hash INTO sealed_seq, sealed_link;
+        IF FOUND THEN
+            seq := sealed_seq;
+            link := sealed_link;
+            sealed := sealed + 1;
+        END IF;
     END LOOP;
-    IF cardinality(ids) = 0 THEN
-        RETURN 0;
+    IF sealed > 0 THEN
+        UPDATE ledger_ledgers SET head_sequence = seq, head_hash = link WHERE id = ledger;
     END IF;
-    WITH head AS (
-        UPDATE ledger_ledgers SET head_sequence = seq, head_hash = link WHERE id = ledger
-    )
-    UPDATE ledger_transfers AS t SET sequence = s.seq, chain_hash = s.link
-    FROM unnest(ids, seqs, links) AS s(id, seq, link)
-    WHERE t.id = s.id;
-    RETURN cardinality(ids);
+    RETURN sealed;
 END $$
 """
 # The seal at COMMIT (the deferred trigger of 0011), which never waits for the head: a commit
