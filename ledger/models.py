@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -147,6 +148,15 @@ class Transfer(LedgerBase):
         # lock, so per account they follow the order of commits.
         Index("ix_ledger_transfers_debit", "debit_account_id", "id"),
         Index("ix_ledger_transfers_credit", "credit_account_id", "id"),
+        # A hold is resolved at most once. Only resolutions name a hold: the index leaves out
+        # the other transfers (most of them), which would all be inserted at one spot.
+        Index(
+            "uq_ledger_transfers_pending_id",
+            "pending_id",
+            unique=True,
+            postgresql_where=text("pending_id IS NOT NULL"),
+            sqlite_where=text("pending_id IS NOT NULL"),
+        ),
         # Room on each page for the seal (an update of two unindexed columns, kept in place).
         {"postgresql_with": {"fillfactor": 85}},
     )
@@ -164,7 +174,7 @@ class Transfer(LedgerBase):
     debit_account_id: Mapped[int] = mapped_column(Integer)
     credit_account_id: Mapped[int] = mapped_column(Integer)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
-    pending_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transfers.id"), unique=True)
+    pending_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transfers.id"))
     requested_by: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(String(500))
     reference: Mapped[str] = mapped_column(String(100), default="", index=True)

@@ -115,6 +115,19 @@ def test_a_hold_is_resolved_exactly_once(db, make_account) -> None:  # type: ign
         ledger.void_pending(db, key="v2", pending_id=hold.id, requested_by="x", reason="again")
     db.rollback()
     assert ledger.balance(db, inmate.id).available_cents == 1000
+    # The database's own guard, behind the service's check.
+    with pytest.raises(IntegrityError, match="pending_id"):
+        db.execute(
+            text(
+                "INSERT INTO ledger_transfers (ledger_id, key, payload_hash, content_hash, kind, "
+                "code, debit_account_id, credit_account_id, amount_cents, pending_id, "
+                "requested_by, reason, reference, created_at) SELECT ledger_id, 'v3', 'p', 'c', "
+                "'void', code, debit_account_id, credit_account_id, amount_cents, id, 'x', 'x', "
+                "'', created_at FROM ledger_transfers WHERE id = :hold"
+            ),
+            {"hold": hold.id},
+        )
+    db.rollback()
 
 
 def test_a_post_never_exceeds_its_hold(db, make_account) -> None:  # type: ignore[no-untyped-def]

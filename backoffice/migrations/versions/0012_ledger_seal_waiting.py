@@ -7,6 +7,8 @@ once; the next commit that gets the head seals it (`cellgate jobs` seals what a 
 leaves). Before this revision every commit of a ledger queued on the head, each holding it
 until its WAL was flushed.
 
+The unique index on `pending_id` leaves out the transfers that name no hold (most of them).
+
 The transfer's `ledger_id` no longer refers to the ledger row itself: that check took a share
 lock on the one row every commit updates. Instead each side refers to its account in the
 transfer's ledger (`debit_account_id, ledger_id` to `ledger_accounts (id, ledger_id)`), which
@@ -153,6 +155,15 @@ def upgrade() -> None:
         for name in ("ledger_id_ledger_ledgers", "debit_account_id_ledger_accounts",
                      "credit_account_id_ledger_accounts"):  # fmt: skip
             batch_op.drop_constraint(batch_op.f(f"fk_ledger_transfers_{name}"), type_="foreignkey")
+        # Only resolutions name a hold: the others (most transfers) stay out of the index.
+        batch_op.drop_constraint(batch_op.f("uq_ledger_transfers_pending_id"), type_="unique")
+        batch_op.create_index(
+            "uq_ledger_transfers_pending_id",
+            ["pending_id"],
+            unique=True,
+            postgresql_where=sa.text("pending_id IS NOT NULL"),
+            sqlite_where=sa.text("pending_id IS NOT NULL"),
+        )
         for side in ("debit", "credit"):
             batch_op.create_foreign_key(
                 batch_op.f(f"fk_ledger_transfers_{side}_account_id_ledger_accounts"),
