@@ -89,27 +89,35 @@ _SEAL_FUNCTION = rf"""
 CREATE OR REPLACE FUNCTION ledger_seal() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     LOOP
-        WITH head AS (
-            UPDATE ledger_ledgers
-            SET head_sequence = head_sequence + 1,
-                head_hash = encode(sha256(convert_to(
-                    head_hash || E'\n' || NEW.ledger_id || E'\n' || (head_sequence + 1) || E'\n'
-                    || NEW.content_hash, 'UTF8')), 'hex')
-            WHERE id = (
-                SELECT id FROM ledger_ledgers WHERE id = NEW.ledger_id
-                FOR NO KEY UPDATE SKIP LOCKED
-            )
-            RETURNING head_sequence, head_hash
-        )
-        UPDATE ledger_transfers SET sequence = head.head_sequence, chain_hash = head.head_hash
-        FROM head WHERE ledger_transfers.id = NEW.id;
+        PERFORM FROM ledger_ledgers WHERE id = NEW.ledger_id FOR NO KEY UPDATE SKIP LOCKED;
         IF FOUND THEN
+            WITH head AS (
+                UPDATE ledger_ledgers
+                SET head_sequence = head_sequence + 1,
+                    head_hash = encode(sha256(convert_to(
+                        head_hash || E'\n' || NEW.ledger_id || E'\n' || (head_sequence + 1)
+                        || E'\n' || NEW.content_hash, 'UTF8')), 'hex')
+                WHERE id = NEW.ledger_id
+                RETURNING head_sequence, head_hash
+            )
+            UPDATE ledger_transfers SET sequence = head.head_sequence, chain_hash = head.head_hash
+            FROM head WHERE ledger_transfers.id = NEW.id;
             IF EXISTS (
                 SELECT FROM ledger_seal_waiting
                 WHERE ledger_id = NEW.ledger_id AND transfer_ids <> '{{}}'
             ) THEN
                 PERFORM ledger_seal_waiting(NEW.ledger_id);
             END IF;
+            RETURN NULL;
+        END IF;
+        -- Our own place first: one row, no sort.
+        UPDATE ledger_seal_waiting SET transfer_ids = transfer_ids || NEW.id
+        WHERE (ledger_id, place) = (
+            SELECT ledger_id, place FROM ledger_seal_waiting
+            WHERE ledger_id = NEW.ledger_id AND place = pg_backend_pid() % {SEAL_PLACES}
+            FOR UPDATE SKIP LOCKED
+        );
+        IF FOUND THEN
             RETURN NULL;
         END IF;
         UPDATE ledger_seal_waiting SET transfer_ids = transfer_ids || NEW.id
