@@ -53,11 +53,14 @@ def signed_in(app: Flask, username: str) -> FlaskClient:
 def a_call_now(
     db: Session, prison: Prison, settings: Settings, make_inmate: Callable[..., Inmate]
 ) -> tuple[Booking, str]:
-    """A confirmed call that started 10 minutes ago (booked 3 days earlier)."""
+    """A confirmed call that started 10 minutes ago (booked 3 days earlier), or at the
+    prison's midnight if that was later: it is one of today's calls whenever the test runs."""
     rules = visits.VisitRules.from_settings(settings)
     zone = ZoneInfo(prison.timezone)
     now = datetime.now(UTC)
-    start_local = (now - timedelta(minutes=10)).astimezone(zone)
+    local_now = now.astimezone(zone)
+    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    start_local = max(local_now - timedelta(minutes=10), midnight)
     template = visits.add_session_template(
         db, STAFF, prison.id, name="Now", weekdays=range(7),
         starts_at_local=start_local.time().replace(second=0, microsecond=0),
