@@ -799,9 +799,9 @@ def _detached(db: Session, values: dict[str, Any], new_id: int) -> Transfer:
 
 # One transfer on PostgreSQL in one statement: lock both accounts in id order, look the key
 # up, check what the database can check, then write both balances and the transfer. When a
-# check fails nothing is written and the caller works out why from the rows returned (the
-# accounts as they were, and the first transfer of a retried key), with the same code as
-# every other path. Data-modifying WITH parts always run; `ok` is empty when refused.
+# check fails nothing is written and nothing comes back; the caller then works out why (the
+# first transfer of a retried key, or the accounts as they are) with the same code as every
+# other path. Data-modifying WITH parts always run; `ok` is empty when refused.
 _TRANSFER_ONE_SQL = """
     WITH acc AS MATERIALIZED (
         SELECT id, ledger_id, code, no_overdraft, closed, debit_codes, posted_debits_cents,
@@ -832,18 +832,18 @@ _TRANSFER_ONE_SQL = """
             (CAST(:credit_account_id AS bigint), 0, CAST(:amount_cents AS bigint))
         ) AS side(id, debited, credited)
         WHERE a.id = acc.id AND acc.id = side.id
-    ),
-    made AS (
-        INSERT INTO ledger_transfers (ledger_id, key, payload_hash, content_hash, kind, code,
-            debit_account_id, credit_account_id, amount_cents, pending_id, requested_by,
-            reason, reference, created_at, expires_at)
-        SELECT ok.ledger_id, :key, :payload_hash, :content_hash, :kind, :code,
-            :debit_account_id, :credit_account_id, :amount_cents, NULL, :requested_by,
-            :reason, :reference, :created_at, CAST(:expires_at AS timestamptz)
-        FROM ok
-        RETURNING id
     )
-    SELECT acc.*, (SELECT id FROM prior), (SELECT id FROM made) FROM acc ORDER BY acc.id
+    -- The insert is the statement itself, not a part of it: when the lock on an account
+    -- had to wait, PostgreSQL re-checks the locked row and first prepares every part of the
+    -- statement again, and this one (eight indexes) is the dearest to prepare.
+    INSERT INTO ledger_transfers (ledger_id, key, payload_hash, content_hash, kind, code,
+        debit_account_id, credit_account_id, amount_cents, pending_id, requested_by,
+        reason, reference, created_at, expires_at)
+    SELECT ok.ledger_id, :key, :payload_hash, :content_hash, :kind, :code,
+        :debit_account_id, :credit_account_id, :amount_cents, NULL, :requested_by,
+        :reason, :reference, :created_at, CAST(:expires_at AS timestamptz)
+    FROM ok
+    RETURNING id, ledger_id
     """
 # The driver's own form of it (psycopg's "pyformat" parameters): the hot path skips
 # SQLAlchemy's statement handling, which cost more than the statement itself.
@@ -860,6 +860,8 @@ def _transfer_on_postgresql(
     A retry that raced its first attempt (both sent at the same moment) may not see the first
     one's key, and then fails on the key's unique constraint: no money moves twice, and the
     next retry returns the first transfer."""
+    if op.debit_account_id == op.credit_account_id:
+        raise LedgerError("a transfer needs two different accounts")
     values = _request_values(op, requested_by, now)
     payload = _payload_hash(op)
     content_hash = content_hash_of(values)
@@ -870,26 +872,37 @@ def _transfer_on_postgresql(
         "held": 1 if op.pending else 0,
     }
     found = execute_on_driver(db, _TRANSFER_ONE_DRIVER, params)
-    accounts = {
-        row[0]: LockedAccount(*row[:6], totals=[int(v) for v in row[6:10]])  # type: ignore[misc]
-        for row in found
-    }
-    prior_id = found[0][10] if found else None
-    made_id = found[0][11] if found else None
-    if prior_id is not None:
-        first = db.get(Transfer, prior_id)
-        assert first is not None
-        return _replay([op], [payload], {op.key: first})[0]
-    for account_id in (op.debit_account_id, op.credit_account_id):
-        if account_id not in accounts:
-            raise UnknownAccount(f"no account with id {account_id}")
-    # The same checks in Python name what was refused; they must agree with the database's.
-    row = _transfer_row(op, values, payload, accounts)
-    if made_id is None:
-        raise LedgerError("the database refused this transfer, but no rule names why")
-    _sync_accounts(db, [entry for entry in accounts.values() if entry.changed])
-    params = {**row.values, "ledger_id": row.ledger_id, "payload_hash": payload}
-    return _detached(db, {**params, "content_hash": content_hash}, made_id)
+    if not found:
+        return _refused_on_postgresql(db, op, values, payload)
+    made_id, ledger_id = found[0]
+    _forget_totals(db, (op.debit_account_id, op.credit_account_id))
+    made = {**values, "ledger_id": ledger_id, "payload_hash": payload}
+    made["content_hash"] = content_hash
+    return _detached(db, made, made_id)
+
+
+def _refused_on_postgresql(
+    db: Session, op: TransferRequest, values: dict[str, Any], payload: str
+) -> Transfer:
+    """The statement wrote nothing: a retry returns the first transfer, anything else is
+    refused with the reason the checks of every other path give."""
+    existing = _existing(db, [op.key])
+    if existing:
+        return _replay([op], [payload], existing)[0]
+    accounts = lock_accounts(db, (op.debit_account_id, op.credit_account_id))
+    _transfer_row(op, values, payload, accounts)
+    raise LedgerError("the database refused this transfer, but no rule names why")
+
+
+def _forget_totals(db: Session, account_ids: Iterable[int]) -> None:
+    """Accounts the caller holds in its session load their new totals when next read."""
+    held_accounts = db.identity_map
+    if not held_accounts:
+        return
+    for account_id in account_ids:
+        held = held_accounts.get(identity_key(Account, account_id))
+        if held is not None:
+            db.expire(held, list(_TOTALS))
 
 
 def execute_on_driver(

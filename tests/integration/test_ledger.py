@@ -67,6 +67,25 @@ def test_a_deposit_moves_money_and_the_books_balance(db, make_account) -> None: 
     assert ledger.check(db) == []
 
 
+def test_accounts_held_in_the_session_show_what_a_transfer_did(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate = make_account(), make_account(no_overdraft=True)
+    assert inmate.posted_cents == 0
+    move(db, "d1", outside, inmate, 700)
+    assert (inmate.posted_cents, outside.posted_cents) == (700, -700)
+    ledger.transfer(db, key="h1", debit_account_id=inmate.id, credit_account_id=outside.id,
+                    amount_cents=200, code=TransferCode.VISIT, requested_by="t", reason="held",
+                    pending=True)  # fmt: skip
+    assert inmate.available_cents == 500
+    db.commit()
+
+
+def test_a_transfer_needs_two_accounts(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    inmate = make_account(no_overdraft=True)
+    with pytest.raises(ledger.LedgerError, match="two different accounts"):
+        move(db, "d1", inmate, inmate, 100)
+    db.rollback()
+
+
 def test_a_spendable_account_never_goes_below_zero(db, make_account) -> None:  # type: ignore[no-untyped-def]
     outside, inmate, shop = make_account(), make_account(no_overdraft=True), make_account()
     move(db, "d1", outside, inmate, 1000)
