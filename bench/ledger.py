@@ -258,13 +258,13 @@ def main() -> None:
                     rates: dict[str, list[float]] = {"ledger": [], "baseline": []}
                     cpu: dict[str, list[float]] = {"ledger": [], "baseline": []}
                     for _ in range(ROUNDS):
-                        for name, worker, ids in (
+                        for side, worker, ids in (
                             ("ledger", ledger_worker, ledger_ids),
                             ("baseline", baseline_worker, baseline_ids),
                         ):
                             rate, cpu_ms = measure(pool, worker, url, ids, hot, workers)
-                            rates[name].append(rate)
-                            cpu[name].append(cpu_ms)
+                            rates[side].append(rate)
+                            cpu[side].append(cpu_ms)
                     where = "hot" if hot else "spread"
                     ledger_rate = statistics.median(rates["ledger"])
                     baseline_rate = statistics.median(rates["baseline"])
