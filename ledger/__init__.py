@@ -50,7 +50,6 @@ from .reports import (
     statement,
     trial_balance,
     verify_chain,
-    waiting_for_seal,
 )
 
 __all__ = [
@@ -98,5 +97,4 @@ __all__ = [
     "trial_balance",
     "verify_chain",
     "void_pending",
-    "waiting_for_seal",
 ]

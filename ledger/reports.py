@@ -196,7 +196,7 @@ def verify_chain(db: Session) -> ChainReport:
 
 def _walk(db: Session, ledger: Ledger) -> tuple[int, int, str | None]:
     """The sealed transfers in chain order, then those not sealed: each of these must be
-    waiting for its seal."""
+    waiting for its seal. Returns how many are sealed and how many wait, and the first break."""
     previous = GENESIS_HASH
     sequence = unsealed = 0
     waiting: set[int] | None = None
@@ -209,45 +209,18 @@ def _walk(db: Session, ledger: Ledger) -> tuple[int, int, str | None]:
     with db.execute(stmt) as rows:
         for row in rows:
             values = row._asdict()
-            where = f"ledger {ledger.code}, transfer {values['id']} (sequence {values['sequence']})"
             if values["sequence"] is None:
                 if waiting is None:
-                    waiting = waiting_for_seal(db, ledger.id)
+                    waiting = _waiting_for_seal(db, ledger.id)
                 if values["id"] in waiting:
                     unsealed += 1
                     continue
-                return (
-                    sequence,
-                    unsealed,
-                    (
-                        f"{where}: it is neither sealed into the chain nor waiting for its seal; "
-                        "a transfer is sealed when its transaction commits, so check again after "
-                        "the commit"
-                    ),
-                )
-            sequence += 1
-            if values["sequence"] != sequence:
-                return sequence, 0, f"{where}: expected sequence {sequence}; a transfer is missing"
-            if content_hash_of(values) != values["content_hash"]:
-                return (
-                    sequence,
-                    0,
-                    (
-                        f"{where}: its contents do not match its hash; it was changed after it "
-                        "was written"
-                    ),
-                )
-            link = chain_link(previous, ledger.id, sequence, values["content_hash"])
-            if link != values["chain_hash"]:
-                return (
-                    sequence,
-                    0,
-                    (
-                        f"{where}: its hash does not follow from the transfer before it; the "
-                        "chain was rewritten"
-                    ),
-                )
-            previous = link
+            else:
+                sequence += 1
+            problem = _break_at(values, ledger, sequence, previous)
+            if problem:
+                return sequence, unsealed, problem
+            previous = values["chain_hash"]
     if (sequence, previous) != (ledger.head_sequence, ledger.head_hash):
         return (
             sequence,
@@ -260,7 +233,27 @@ def _walk(db: Session, ledger: Ledger) -> tuple[int, int, str | None]:
     return sequence, unsealed, None
 
 
-def waiting_for_seal(db: Session, ledger_id: int) -> set[int]:
+def _break_at(values: dict[str, Any], ledger: Ledger, sequence: int, previous: str) -> str | None:
+    """What is wrong with this transfer as the `sequence`-th of its ledger's chain, if anything."""
+    where = f"ledger {ledger.code}, transfer {values['id']} (sequence {values['sequence']})"
+    if values["sequence"] is None:
+        return (
+            f"{where}: it is neither sealed into the chain nor waiting for its seal; a transfer "
+            "is sealed when its transaction commits, so check again after the commit"
+        )
+    if values["sequence"] != sequence:
+        return f"{where}: expected sequence {sequence}; a transfer is missing"
+    if content_hash_of(values) != values["content_hash"]:
+        return f"{where}: its contents do not match its hash; it was changed after it was written"
+    if chain_link(previous, ledger.id, sequence, values["content_hash"]) != values["chain_hash"]:
+        return (
+            f"{where}: its hash does not follow from the transfer before it; the chain was "
+            "rewritten"
+        )
+    return None
+
+
+def _waiting_for_seal(db: Session, ledger_id: int) -> set[int]:
     """The ids of the ledger's transfers that committed while its chain head was taken and
     wait for the next seal (PostgreSQL; on SQLite nothing waits)."""
     if db.get_bind().dialect.name != "postgresql":

@@ -34,8 +34,33 @@ depends_on: str | Sequence[str] | None = None
 # Waiting places per ledger: more than the commits that are ever in flight together.
 SEAL_PLACES = 16
 
-# Seals the transfers waiting for the head, in id order, linked exactly as journal.chain_link
-# does. The caller holds the head. Places locked by a commit still in flight are passed over:
+# A link of a ledger's hash chain, exactly as journal.chain_link makes it. Declared as
+# volatile as its parts (convert_to is STABLE), so the planner writes it into each statement
+# that calls it instead of calling a function per row.
+_CHAIN_LINK_FUNCTION = r"""
+CREATE FUNCTION ledger_chain_link(previous text, ledger integer, seq bigint, content text)
+RETURNS text LANGUAGE sql STABLE STRICT AS $$
+    SELECT encode(sha256(convert_to(
+        previous || E'\n' || ledger::text || E'\n' || seq::text || E'\n' || content,
+        'UTF8')), 'hex')
+$$
+"""
+# A ledger's waiting places, opened once (again: nothing happens).
+_OPEN_PLACES_FUNCTION = rf"""
+CREATE FUNCTION ledger_open_seal_places(ledger integer) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO ledger_seal_waiting (ledger_id, place, transfer_ids)
+    SELECT ledger, place, '{{}}' FROM generate_series(0, {SEAL_PLACES - 1}) AS place
+    ON CONFLICT DO NOTHING
+$$
+"""
+_NEW_LEDGER_FUNCTION = r"""
+CREATE FUNCTION ledger_ledgers_open_seal_places() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM ledger_open_seal_places(NEW.id);
+    RETURN NULL;
+END $$
+"""
+# Seals the transfers waiting for the head, in id order. The caller holds the head. Places locked by a commit still in flight are passed over:
 # the next seal takes them.
 _SEAL_WAITING_FUNCTION = r"""
 CREATE FUNCTION ledger_seal_waiting(ledger integer) RETURNS integer LANGUAGE plpgsql AS $$
@@ -65,8 +90,8 @@ BEGIN
     -- update by key a transfer, so that no plan ever scans the journal.
     SELECT head_sequence, head_hash INTO seq, link FROM ledger_ledgers WHERE id = ledger;
     FOREACH waiting_id IN ARRAY waiting LOOP
-        UPDATE ledger_transfers SET sequence = seq + 1, chain_hash = encode(sha256(convert_to(
-            link || E'\n' || ledger || E'\n' || (seq + 1) || E'\n' || content_hash, 'UTF8')), 'hex')
+        UPDATE ledger_transfers
+        SET sequence = seq + 1, chain_hash = ledger_chain_link(link, ledger, seq + 1, content_hash)
         WHERE id = waiting_id AND chain_hash IS NULL
         RETURNING sequence, chain_hash INTO sealed_seq, sealed_link;
         IF FOUND THEN
@@ -93,10 +118,8 @@ BEGIN
         IF FOUND THEN
             WITH head AS (
                 UPDATE ledger_ledgers
-                SET head_sequence = head_sequence + 1,
-                    head_hash = encode(sha256(convert_to(
-                        head_hash || E'\n' || NEW.ledger_id || E'\n' || (head_sequence + 1)
-                        || E'\n' || NEW.content_hash, 'UTF8')), 'hex')
+                SET head_sequence = head_sequence + 1, head_hash = ledger_chain_link(
+                    head_hash, NEW.ledger_id, head_sequence + 1, NEW.content_hash)
                 WHERE id = NEW.ledger_id
                 RETURNING head_sequence, head_hash
             )
@@ -135,18 +158,8 @@ BEGIN
             RETURN NULL;
         END IF;
         -- The ledger has no waiting places (it was made with triggers off): open them.
-        INSERT INTO ledger_seal_waiting (ledger_id, place, transfer_ids)
-        SELECT NEW.ledger_id, place, '{{}}' FROM generate_series(0, {SEAL_PLACES - 1}) AS place
-        ON CONFLICT DO NOTHING;
+        PERFORM ledger_open_seal_places(NEW.ledger_id);
     END LOOP;
-END $$
-"""
-_PLACES_FUNCTION = rf"""
-CREATE FUNCTION ledger_open_seal_places() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO ledger_seal_waiting (ledger_id, place, transfer_ids)
-    SELECT NEW.id, place, '{{}}' FROM generate_series(0, {SEAL_PLACES - 1}) AS place;
-    RETURN NULL;
 END $$
 """
 
@@ -199,18 +212,14 @@ def upgrade() -> None:
     if not postgresql_here:
         append_only("ledger_transfers")
         return
-    op.execute(_PLACES_FUNCTION)
+    for function in (_CHAIN_LINK_FUNCTION, _OPEN_PLACES_FUNCTION, _NEW_LEDGER_FUNCTION,
+                     _SEAL_WAITING_FUNCTION, _SEAL_FUNCTION):  # fmt: skip
+        op.execute(function)
     op.execute(
         "CREATE TRIGGER ledger_ledgers_seal_places AFTER INSERT ON ledger_ledgers "
-        "FOR EACH ROW EXECUTE FUNCTION ledger_open_seal_places()"
+        "FOR EACH ROW EXECUTE FUNCTION ledger_ledgers_open_seal_places()"
     )
-    op.execute(
-        "INSERT INTO ledger_seal_waiting (ledger_id, place, transfer_ids) "
-        f"SELECT id, place, '{{}}' FROM ledger_ledgers, generate_series(0, {SEAL_PLACES - 1}) "
-        "AS place"
-    )
-    op.execute(_SEAL_WAITING_FUNCTION)
-    op.execute(_SEAL_FUNCTION)
+    op.execute("SELECT ledger_open_seal_places(id) FROM ledger_ledgers")
 
 
 def downgrade() -> None:
