@@ -88,9 +88,10 @@ def virtual_reader(tmp_path: Path) -> Iterator[VirtualReader]:
             f"LIBPATH      {VPCD_DRIVER}\n"
             f"CHANNELID    0x{port:04X}\n"
         )
+        # With its debug log (in the test's folder), a reader that misbehaves can be explained.
         log = (tmp_path / "pcscd.log").open("w")
         daemon = subprocess.Popen(
-            [PCSCD, "--foreground", "--config", str(config)],
+            [PCSCD, "--foreground", "--debug", "--config", str(config)],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -121,9 +122,33 @@ def _system_reader() -> VirtualReader:
     return VirtualReader(port=port, name=names[0])
 
 
+def _reader_state(reader: VirtualReader) -> tuple[bool, int]:
+    """Whether pcscd sees a card in the reader, and how many insertions and removals it has
+    seen there (the event count in the top half of the reader's state)."""
+    from smartcard import scard
+
+    result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if result != scard.SCARD_S_SUCCESS:
+        return False, -1
+    try:
+        result, states = scard.SCardGetStatusChange(
+            context, 0, [(reader.name, scard.SCARD_STATE_UNAWARE)]
+        )
+        if result != scard.SCARD_S_SUCCESS:
+            return False, -1
+        state = states[0][1]
+        return bool(state & scard.SCARD_STATE_PRESENT), state >> 16
+    finally:
+        scard.SCardReleaseContext(context)
+
+
 @contextmanager
 def emulated_card(reader: VirtualReader, card_number: str, key: bytes) -> Iterator[None]:
-    """The card is in the reader while the block runs; leaving it pulls the card out."""
+    """The card is in the reader while the block runs; leaving it pulls the card out, and
+    returns once pcscd has seen the reader empty, as a hand takes longer to put the next card
+    in than pcscd takes to look (every 0.4 s). A card put in before then would, to pcscd, be
+    the same card never pulled (vpcd answers for whichever emulator is connected), and no
+    client would hear of the new one."""
     emulator = subprocess.Popen(
         [
             sys.executable,
@@ -139,13 +164,25 @@ def emulated_card(reader: VirtualReader, card_number: str, key: bytes) -> Iterat
         stdout=subprocess.PIPE,
         text=True,
     )
+    events: int | None = None
     try:
         assert emulator.stdout is not None
         line = emulator.stdout.readline()
         assert "inserted" in line, line
+        _wait_for(lambda: _reader_state(reader)[0], "pcscd to see the card")
+        events = _reader_state(reader)[1]
         yield
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)
         if emulator.stdout is not None:
             emulator.stdout.close()
+        if events is not None:
+
+            def pulled() -> bool:
+                # Empty, by pcscd's own look (a new event): a client's failed command to the
+                # card can make the reader seem empty before pcscd has looked.
+                present, seen = _reader_state(reader)
+                return not present and seen != events
+
+            _wait_for(pulled, "pcscd to see the card pulled")
