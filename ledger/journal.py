@@ -426,8 +426,6 @@ def _transfer_row(
     op: TransferRequest, values: dict[str, Any], payload: str, accounts: dict[int, LockedAccount]
 ) -> _Row:
     """Check a transfer request against its locked accounts and add it to their totals."""
-    if op.debit_account_id == op.credit_account_id:
-        raise LedgerError("a transfer needs two different accounts")
     debit, credit = accounts[op.debit_account_id], accounts[op.credit_account_id]
     if debit.ledger_id != credit.ledger_id:
         raise LedgerError("both accounts of a transfer must be in the same ledger (currency)")
@@ -453,6 +451,8 @@ def _transfer_row(
 def _request_values(op: TransferRequest, requested_by: str, now: datetime) -> dict[str, Any]:
     """The row of a transfer request, after the checks that need no account."""
     _check_amount(op.amount_cents)
+    if op.debit_account_id == op.credit_account_id:
+        raise LedgerError("a transfer needs two different accounts")
     if op.pending and op.expires_at is not None and op.expires_at <= now:
         raise LedgerError("a hold must expire in the future")
     return _values(
@@ -685,8 +685,9 @@ def content_hash_of(values: dict[str, Any]) -> str:
 
 
 def chain_link(previous_hash: str, ledger_id: int, sequence: int, content_hash: str) -> str:
-    """A link of a ledger's hash chain. PostgreSQL's seal trigger (migration 0011) computes
-    the very same: sha256(previous, ledger, sequence and content hash, one per line)."""
+    """A link of a ledger's hash chain. PostgreSQL's seal (`ledger_chain_link`, migration
+    0012) computes the very same: sha256 of previous, ledger, sequence and content hash, one
+    per line."""
     return hashlib.sha256(
         f"{previous_hash}\n{ledger_id}\n{sequence}\n{content_hash}".encode()
     ).hexdigest()
@@ -860,8 +861,6 @@ def _transfer_on_postgresql(
     A retry that raced its first attempt (both sent at the same moment) may not see the first
     one's key, and then fails on the key's unique constraint: no money moves twice, and the
     next retry returns the first transfer."""
-    if op.debit_account_id == op.credit_account_id:
-        raise LedgerError("a transfer needs two different accounts")
     values = _request_values(op, requested_by, now)
     payload = _payload_hash(op)
     content_hash = content_hash_of(values)
@@ -876,8 +875,7 @@ def _transfer_on_postgresql(
         return _refused_on_postgresql(db, op, values, payload)
     made_id, ledger_id = found[0]
     _forget_totals(db, (op.debit_account_id, op.credit_account_id))
-    made = {**values, "ledger_id": ledger_id, "payload_hash": payload}
-    made["content_hash"] = content_hash
+    made = {**values, "ledger_id": ledger_id, "payload_hash": payload, "content_hash": content_hash}
     return _detached(db, made, made_id)
 
 

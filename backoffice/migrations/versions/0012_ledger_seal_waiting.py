@@ -60,8 +60,8 @@ BEGIN
     RETURN NULL;
 END $$
 """
-# Seals the transfers waiting for the head, in id order. The caller holds the head. Places locked by a commit still in flight are passed over:
-# the next seal takes them.
+# Seals the transfers waiting for the head, in id order. The caller holds the head. Places
+# locked by a commit still in flight are passed over: the next seal takes them.
 _SEAL_WAITING_FUNCTION = r"""
 CREATE FUNCTION ledger_seal_waiting(ledger integer) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
