@@ -196,6 +196,9 @@ def _serve(settings: Settings, surfaces: list[str], *, with_jobs: bool = False) 
         click.echo(
             "jobs        visits sweep, expired orders and holds, overdue requests: every 5 min"
         )
+        sealer_command = [sys.executable, "-m", "backoffice", "ledger", "seal", "--every", "1"]
+        processes.append(subprocess.Popen(sealer_command, cwd=ROOT))
+        click.echo("sealer      seals new transfers into the ledger's hash chain: every second")
     for name in surfaces:
         target, port_key, health = SURFACES[name]
         port = settings["server"][port_key]

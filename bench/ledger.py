@@ -7,6 +7,9 @@ Prints one JSON object per line ("metric", "value", "unit", and what it measured
   insert the transfer and two entries) and the ledger's rate as a ratio of it;
 - the CPU (client process and its database backend) each spends per transfer: a figure that
   hardly moves with the machine's load, where the rates do;
+- how long a transfer waited for its seal at most: during the ledger's rounds the sealer runs
+  as in production (`cellgate ledger seal --every 1`, in a process of its own), its CPU counts
+  in the ledger's, and each round's time includes sealing what the round left waiting;
 - the time of a 10,000-inmate wage run with income splits.
 
 Each figure is the median of ROUNDS runs of SECONDS each, ledger and baseline interleaved.
@@ -37,6 +40,7 @@ from backoffice import migrate
 from backoffice.audit.services import Actor
 from backoffice.db import make_engine, make_session_factory
 from backoffice.money import services as money
+from backoffice.money.cli import seal_everything_waiting
 from backoffice.people.models import Cell, Inmate, Prison, Wing
 from ledger import TransferCode
 
@@ -45,6 +49,7 @@ ADMIN_URL = os.environ.get(
 )
 SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SEAL_EVERY = 1.0  # seconds, as the README tells production to run the sealer
 SPREAD = 1000
 INMATES = 10_000
 
@@ -132,6 +137,33 @@ def baseline_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int,
     return done, cpu
 
 
+def sealer_worker(args: tuple[str, float, float]) -> tuple[float, float]:
+    """The sealer's loop during a round: CPU seconds it and its backend spent, and the longest
+    any transfer had waited in the queue when it looked."""
+    url, start_at, stop = args
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    sessions = make_session_factory(engine)
+    longest = 0.0
+    with sessions() as db:
+        backend = db.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        db.rollback()
+        while time.time() < start_at:
+            time.sleep(0.001)
+        cpu = _cpu_now(backend)
+        while time.time() < stop:
+            waited = db.scalar(_OLDEST_WAIT)
+            longest = max(longest, float(waited or 0))
+            db.rollback()
+            seal_everything_waiting(db)
+            time.sleep(SEAL_EVERY)
+        cpu = _cpu_now(backend) - cpu
+    engine.dispose()
+    return cpu, longest
+
+
+_OLDEST_WAIT = text("SELECT extract(epoch FROM now() - min(queued_at)) FROM ledger_seal_queue")
+
+
 def _cpu_now(backend_pid: int) -> float:
     """CPU seconds used so far by this process and its database backend (on this machine):
     unlike the rate, it hardly moves with whatever else the two cores are doing."""
@@ -143,14 +175,40 @@ def _cpu_now(backend_pid: int) -> float:
     return time.process_time() + server
 
 
-def measure(pool, worker, url, accounts, hot, workers) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    """Transfers per second, and CPU milliseconds (client and server) per transfer."""
+def measure(pool, worker, url, accounts, hot, workers, sealer=None):  # type: ignore[no-untyped-def]
+    """Transfers per second, CPU milliseconds (client and server) per transfer, and the
+    longest wait for a seal. With a `sealer` pool the sealer runs beside the workers; after
+    them, what they left waiting is sealed here, and that time and CPU count in the round."""
     start_at = time.time() + 1.0
+    sealing = None
+    if sealer is not None:
+        sealing = sealer.apply_async(sealer_worker, ((url, start_at, start_at + SECONDS),))
     results = pool.map(
         worker, [(url, accounts, hot, start_at, random.randrange(10**9)) for _ in range(workers)]
     )
     done = sum(count for count, _ in results)
-    return done / SECONDS, 1000 * sum(cpu for _, cpu in results) / max(done, 1)
+    cpu = sum(cpu for _, cpu in results)
+    elapsed, longest = SECONDS, 0.0
+    if sealing is not None:
+        sealer_cpu, longest = sealing.get()
+        drain_seconds, drain_cpu = _seal_the_rest(url)
+        elapsed += drain_seconds
+        cpu += sealer_cpu + drain_cpu
+    return done / elapsed, 1000 * cpu / max(done, 1), longest
+
+
+def _seal_the_rest(url: str) -> tuple[float, float]:
+    """Seal what is still waiting: the seconds and the CPU seconds that took."""
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    with make_session_factory(engine)() as db:
+        backend = db.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        db.rollback()
+        started, cpu = time.perf_counter(), _cpu_now(backend)
+        seal_everything_waiting(db)
+        took, cpu = time.perf_counter() - started, _cpu_now(backend) - cpu
+        assert db.scalar(text("SELECT count(*) FROM ledger_seal_queue")) == 0
+    engine.dispose()
+    return took, cpu
 
 
 def setup_transfer_accounts(url: str) -> tuple[list[int], list[int]]:
@@ -250,21 +308,27 @@ def main() -> None:
         migrate.upgrade(engine)
         engine.dispose()
         ledger_ids, baseline_ids = setup_transfer_accounts(url)
-        with multiprocessing.get_context("spawn").Pool(16) as pool:
+        spawn = multiprocessing.get_context("spawn")
+        with spawn.Pool(16) as pool, spawn.Pool(1) as sealer:
             # Every worker process started and importing done before the first measurement.
             pool.map(time.sleep, [0.2] * 16, chunksize=1)
+            sealer.apply(time.sleep, (0.2,))
             for workers in (1, 16):
                 for hot in (True, False):
                     rates: dict[str, list[float]] = {"ledger": [], "baseline": []}
                     cpu: dict[str, list[float]] = {"ledger": [], "baseline": []}
+                    waits: list[float] = []
                     for _ in range(ROUNDS):
-                        for side, worker, ids in (
-                            ("ledger", ledger_worker, ledger_ids),
-                            ("baseline", baseline_worker, baseline_ids),
+                        for side, worker, ids, sealing in (
+                            ("ledger", ledger_worker, ledger_ids, sealer),
+                            ("baseline", baseline_worker, baseline_ids, None),
                         ):
-                            rate, cpu_ms = measure(pool, worker, url, ids, hot, workers)
+                            rate, cpu_ms, longest = measure(pool, worker, url, ids, hot, workers,
+                                                            sealing)  # fmt: skip
                             rates[side].append(rate)
                             cpu[side].append(cpu_ms)
+                            if sealing:
+                                waits.append(longest)
                     where = "hot" if hot else "spread"
                     ledger_rate = statistics.median(rates["ledger"])
                     baseline_rate = statistics.median(rates["baseline"])
@@ -279,7 +343,12 @@ def main() -> None:
                          "ratio", goal=">= 0.7")  # fmt: skip
                     emit(f"cpu_per_transfer_{where}_{workers}w", ledger_cpu, "ms",
                          baseline=round(baseline_cpu, 3), ratio=round(baseline_cpu / ledger_cpu, 3),
-                         note="client and database CPU per transfer; baseline/ledger")  # fmt: skip
+                         note="client and database CPU per transfer, the ledger's with the "
+                         "sealer's; baseline/ledger")  # fmt: skip
+                    emit(f"seal_wait_longest_{where}_{workers}w", max(waits), "s",
+                         rounds=[round(w, 3) for w in waits],
+                         note=f"the longest a transfer waited for its seal (sealer every "
+                         f"{SEAL_EVERY:g} s)")  # fmt: skip
         timings = wage_run(url)
         emit("wage_run_10000_inmates", statistics.median(timings), "s", rounds=timings,
              goal="< 5 s", note="with income splits; a quarter of inmates have debts")  # fmt: skip

@@ -27,6 +27,7 @@ from .errors import (
 )
 from .income import IncomeRules, Split, split_income
 from .journal import (
+    SEAL_BATCH,
     LockedAccount,
     Resolution,
     TransferRequest,
@@ -39,7 +40,7 @@ from .journal import (
     transfer,
     void_pending,
 )
-from .models import Account, Ledger, SealWaiting, Transfer, TransferCode, TransferKind
+from .models import Account, Ledger, SealQueue, Transfer, TransferCode, TransferKind
 from .reports import (
     Balance,
     ChainReport,
@@ -53,6 +54,7 @@ from .reports import (
 )
 
 __all__ = [
+    "SEAL_BATCH",
     "Account",
     "AccountClosed",
     "Balance",
@@ -69,7 +71,7 @@ __all__ = [
     "LockedAccount",
     "PostExceedsHold",
     "Resolution",
-    "SealWaiting",
+    "SealQueue",
     "Split",
     "Statement",
     "StatementLine",

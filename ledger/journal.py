@@ -15,12 +15,12 @@ The everyday case, one transfer on PostgreSQL, does all five in one statement.
 
 Each transfer is sealed into its ledger's hash chain: it gets the next `sequence` and a
 `chain_hash` linking it to the transfer before it. The chain head is the one lock every
-transfer of a ledger shares, so the everyday single transfer on PostgreSQL leaves the seal to
-a deferred trigger that runs at COMMIT and never waits for the head (migrations 0011, 0012):
-when another commit holds it, the transfer waits for its seal in `SealWaiting` and the next
-commit that gets the head seals it (`seal_waiting` seals what a quiet moment leaves). Batches,
-and everything on SQLite (whose writers are serialised for the whole transaction anyway), are
-sealed with the insert under the head's lock (`_seal_here`).
+transfer of a ledger shares, so the everyday single transfer on PostgreSQL does not take it:
+its statement puts the transfer in the seal queue (`SealQueue`, migration 0013), and the
+sealer (`seal_waiting`, run every second by `cellgate ledger seal --every 1`) seals all that
+committed since its last turn, in id order, under the head's lock. Batches, resolutions of
+holds and everything on SQLite (whose writers are serialised for the whole transaction anyway)
+are sealed with the insert under the head's lock (`_seal_here`).
 
 Nothing is committed here: the caller's unit of work commits, or rolls everything back.
 """
@@ -41,7 +41,6 @@ from sqlalchemy import (
     Table,
     any_,
     bindparam,
-    func,
     insert,
     select,
     text,
@@ -66,7 +65,7 @@ from .errors import (
     PostExceedsHold,
     UnknownAccount,
 )
-from .models import Account, Ledger, SealWaiting, Transfer, TransferCode, TransferKind
+from .models import Account, Ledger, SealQueue, Transfer, TransferCode, TransferKind
 
 KEY_MAX = 200
 _CHUNK = 5000
@@ -234,26 +233,58 @@ def expire_pending(
     return apply(db, resolutions, requested_by=requested_by, now=now) if resolutions else []
 
 
-_SEAL_WAITING = text("SELECT ledger_seal_waiting(:ledger)")
+# The queue's entries that committed, taken out (the caller holds their ledgers' heads),
+# with what the seal of each needs. An entry whose transfer is sealed already goes too.
+_TAKE_QUEUE = text(
+    """
+    DELETE FROM ledger_seal_queue AS q USING ledger_transfers AS t
+    WHERE q.transfer_id IN (
+        SELECT transfer_id FROM ledger_seal_queue WHERE ledger_id = ANY (:ledgers)
+        ORDER BY transfer_id LIMIT :limit
+    ) AND t.id = q.transfer_id AND t.ledger_id = q.ledger_id
+    RETURNING t.id, t.ledger_id, t.content_hash, t.chain_hash IS NOT NULL AS sealed
+    """
+).bindparams(bindparam("ledgers", type_=ARRAY(BigInteger)))
+_WRITE_SEALS = text(
+    """
+    UPDATE ledger_transfers AS t SET sequence = s.sequence, chain_hash = s.chain_hash
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:sequences AS bigint[]), CAST(:hashes AS text[]))
+        AS s(id, sequence, chain_hash)
+    WHERE t.id = s.id AND t.chain_hash IS NULL
+    """
+)
+SEAL_BATCH = 5000
 
 
-def seal_waiting(db: Session) -> int:
-    """Seal every transfer that committed while its ledger's chain head was taken and is still
-    waiting (PostgreSQL; on SQLite nothing waits), as the next commit of its ledger would. It
-    waits for the head; returns how many it sealed. `cellgate jobs` runs it."""
+def seal_waiting(db: Session, *, limit: int = SEAL_BATCH) -> int:
+    """Seal the transfers waiting in the seal queue (PostgreSQL; on SQLite nothing waits):
+    at most `limit` of them, in id order, each ledger's under its head's lock (taken before
+    the queue is read, and held until the caller commits). Returns how many it sealed; while
+    it returns `limit`, more are waiting. `cellgate ledger seal --every 1` runs it."""
     if not _is_postgresql(db):
         return 0
-    ledger_ids = db.scalars(
-        select(SealWaiting.ledger_id)
-        .where(func.cardinality(SealWaiting.transfer_ids) > 0)
-        .distinct()
-        .order_by(SealWaiting.ledger_id)
-    ).all()
-    sealed = 0
-    for ledger_id in ledger_ids:
-        db.execute(select(Ledger.id).where(Ledger.id == ledger_id).with_for_update())
-        sealed += db.execute(_SEAL_WAITING, {"ledger": ledger_id}).scalar_one()
-    return sealed
+    ledger_ids = sorted(db.scalars(select(SealQueue.ledger_id).distinct()).all())
+    if not ledger_ids:
+        return 0
+    heads = _lock_heads(db, ledger_ids)
+    taken = db.execute(_TAKE_QUEUE, {"ledgers": ledger_ids, "limit": limit}).all()
+    params = [
+        {"id": row.id, "ledger_id": row.ledger_id, "content_hash": row.content_hash}
+        for row in sorted(taken)
+        if not row.sealed
+    ]
+    if not params:
+        return 0
+    _extend_chains(db, heads, params)
+    db.execute(
+        _WRITE_SEALS,
+        {
+            "ids": [p["id"] for p in params],
+            "sequences": [p["sequence"] for p in params],
+            "hashes": [p["chain_hash"] for p in params],
+        },
+    )
+    return len(params)
 
 
 def apply(
@@ -713,11 +744,16 @@ def _insert_chained(db: Session, rows: list[_Row], *, load: bool = True) -> list
 
 
 def _seal_here(db: Session, params: list[dict[str, Any]]) -> None:
-    """Lock each ledger's chain head (the last of all locks, held until the commit), extend
-    the chain over `params` in order and move the head. The seal trigger passes over
-    transfers sealed here; a batch moves each head once, however many transfers it holds."""
+    """Seal transfers about to be inserted: lock each ledger's chain head (the last of all
+    locks, held until the commit) and extend the chain over `params` in order. A batch moves
+    each head once, however many transfers it holds."""
     ledger_ids = sorted({p["ledger_id"] for p in params})
-    heads = {
+    _extend_chains(db, _lock_heads(db, ledger_ids), params)
+
+
+def _lock_heads(db: Session, ledger_ids: list[int]) -> dict[int, Ledger]:
+    """The ledgers' chain heads, locked in id order and read as they are now."""
+    return {
         ledger.id: ledger
         for ledger in db.scalars(
             select(Ledger)
@@ -727,22 +763,28 @@ def _seal_here(db: Session, params: list[dict[str, Any]]) -> None:
             .execution_options(populate_existing=True)
         )
     }
-    sequence = {i: heads[i].head_sequence for i in ledger_ids}
-    head_hash = {i: heads[i].head_hash for i in ledger_ids}
+
+
+def _extend_chains(db: Session, heads: dict[int, Ledger], params: list[dict[str, Any]]) -> None:
+    """Give each of `params` (in order) the next place in its ledger's chain (`sequence`,
+    `chain_hash`) and move the locked heads past them."""
+    sequence = {i: head.head_sequence for i, head in heads.items()}
+    head_hash = {i: head.head_hash for i, head in heads.items()}
     for p in params:
         lid = p["ledger_id"]
         sequence[lid] += 1
         head_hash[lid] = chain_link(head_hash[lid], lid, sequence[lid], p["content_hash"])
         p["sequence"], p["chain_hash"] = sequence[lid], head_hash[lid]
+    moved = sorted({p["ledger_id"] for p in params})
     table = Ledger.__table__
     assert isinstance(table, Table)
     db.connection().execute(
         update(table)
         .where(table.c.id == bindparam("_id"))
         .values(head_sequence=bindparam("seq"), head_hash=bindparam("hash")),
-        [{"_id": i, "seq": sequence[i], "hash": head_hash[i]} for i in ledger_ids],
+        [{"_id": i, "seq": sequence[i], "hash": head_hash[i]} for i in moved],
     )
-    for i in ledger_ids:
+    for i in moved:
         set_committed_value(heads[i], "head_sequence", sequence[i])
         set_committed_value(heads[i], "head_hash", head_hash[i])
 
@@ -784,8 +826,8 @@ def _insert_unnest(db: Session, params: list[dict[str, Any]], *, load: bool) -> 
 
 
 def _detached(db: Session, values: dict[str, Any], new_id: int) -> Transfer:
-    """The ORM object of a transfer just inserted, without reading it back. Its seal
-    (`sequence`, `chain_hash`) is left unloaded: read after the commit, it is loaded then."""
+    """The ORM object of a transfer just inserted, without reading it back. A seal the
+    sealer writes later (`sequence`, `chain_hash`) is left unloaded: it is loaded when read."""
     # Straight into its __dict__, as the ORM's own loading does: the constructor's attribute
     # events cost more than the rest of making it.
     mapper = Transfer.__mapper__
@@ -833,18 +875,20 @@ _TRANSFER_ONE_SQL = """
             (CAST(:credit_account_id AS bigint), 0, CAST(:amount_cents AS bigint))
         ) AS side(id, debited, credited)
         WHERE a.id = acc.id AND acc.id = side.id
+    ),
+    made AS (
+        INSERT INTO ledger_transfers (ledger_id, key, payload_hash, content_hash, kind, code,
+            debit_account_id, credit_account_id, amount_cents, pending_id, requested_by,
+            reason, reference, created_at, expires_at)
+        SELECT ok.ledger_id, :key, :payload_hash, :content_hash, :kind, :code,
+            :debit_account_id, :credit_account_id, :amount_cents, NULL, :requested_by,
+            :reason, :reference, :created_at, CAST(:expires_at AS timestamptz)
+        FROM ok
+        RETURNING id, ledger_id
     )
-    -- The insert is the statement itself, not a part of it: when the lock on an account
-    -- had to wait, PostgreSQL re-checks the locked row and first prepares every part of the
-    -- statement again, and this one (eight indexes) is the dearest to prepare.
-    INSERT INTO ledger_transfers (ledger_id, key, payload_hash, content_hash, kind, code,
-        debit_account_id, credit_account_id, amount_cents, pending_id, requested_by,
-        reason, reference, created_at, expires_at)
-    SELECT ok.ledger_id, :key, :payload_hash, :content_hash, :kind, :code,
-        :debit_account_id, :credit_account_id, :amount_cents, NULL, :requested_by,
-        :reason, :reference, :created_at, CAST(:expires_at AS timestamptz)
-    FROM ok
-    RETURNING id, ledger_id
+    -- The transfer waits for its seal: the sealer takes the queue once it has committed.
+    INSERT INTO ledger_seal_queue (transfer_id, ledger_id) SELECT id, ledger_id FROM made
+    RETURNING transfer_id, ledger_id
     """
 # The driver's own form of it (psycopg's "pyformat" parameters): the hot path skips
 # SQLAlchemy's statement handling, which cost more than the statement itself.
@@ -855,8 +899,7 @@ def _transfer_on_postgresql(
     db: Session, op: TransferRequest, requested_by: str, now: datetime
 ) -> Transfer:
     """The everyday case, one transfer on PostgreSQL, in one statement (`_TRANSFER_ONE_SQL`).
-    The chain head is not touched here: the seal trigger takes it at commit, for as short a
-    time as a commit lasts.
+    The chain head is not touched here: the transfer waits in the seal queue for the sealer.
 
     A retry that raced its first attempt (both sent at the same moment) may not see the first
     one's key, and then fails on the key's unique constraint: no money moves twice, and the

@@ -19,13 +19,11 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
-    SmallInteger,
     String,
-    Text,
     UniqueConstraint,
+    func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import LedgerBase, UTCDateTime, utcnow
@@ -126,7 +124,7 @@ class Account(LedgerBase):
 
 class Transfer(LedgerBase):
     """One line of the journal. Never updated or deleted (triggers refuse it); the one write
-    after the insert is its seal into the hash chain (`sequence`, `chain_hash`), at commit."""
+    after the insert is its seal into the hash chain (`sequence`, `chain_hash`), once."""
 
     __tablename__ = "ledger_transfers"
     __table_args__ = (
@@ -163,9 +161,9 @@ class Transfer(LedgerBase):
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     ledger_id: Mapped[int] = mapped_column(Integer)
-    # Place in the ledger's hash chain, and the chain's hash up to here: on PostgreSQL both
-    # are written when the transaction commits (a deferred trigger takes the chain head only
-    # then), so they are None on a transfer of the caller's own transaction until it commits.
+    # Place in the ledger's hash chain, and the chain's hash up to here. A single transfer on
+    # PostgreSQL gets both from the sealer after its commit (`SealQueue`), so until then they
+    # are None; every other transfer gets them with its insert.
     sequence: Mapped[int | None] = mapped_column(BigInteger)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     payload_hash: Mapped[str] = mapped_column(String(64))
@@ -185,18 +183,14 @@ class Transfer(LedgerBase):
     chain_hash: Mapped[str | None] = mapped_column(String(64))
 
 
-class SealWaiting(LedgerBase):
-    """A place where transfers wait for their seal (PostgreSQL). At COMMIT a transfer whose
-    ledger's chain head is held by another commit adds its id to a free place of its ledger and
-    commits without waiting; the next commit that gets the head seals every waiting transfer,
-    in id order, and then itself (migration 0012). A ledger has 16 places, so commits
-    in flight together rarely want the same one. On SQLite nothing ever waits."""
+class SealQueue(LedgerBase):
+    """A transfer waiting for its seal (PostgreSQL): the single-transfer statement writes its
+    entry with the transfer, and the sealer (`journal.seal_waiting`) takes every committed
+    entry at once, seals those transfers in id order and deletes the entries (migration 0013).
+    It refers to nothing, so that writing an entry locks no row. On SQLite nothing waits."""
 
-    __tablename__ = "ledger_seal_waiting"
-    __table_args__ = ({"postgresql_with": {"fillfactor": 10}},)
+    __tablename__ = "ledger_seal_queue"
 
-    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledger_ledgers.id"), primary_key=True)
-    place: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    transfer_ids: Mapped[list[int]] = mapped_column(
-        ARRAY(BigInteger).with_variant(Text(), "sqlite"), default=list
-    )
+    transfer_id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=False)
+    ledger_id: Mapped[int] = mapped_column(Integer)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())

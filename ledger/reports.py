@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from .base import utcnow
 from .errors import UnknownAccount
 from .journal import chain_link, content_hash_of
 from .models import (
@@ -18,12 +19,14 @@ from .models import (
     RESOLUTIONS,
     Account,
     Ledger,
-    SealWaiting,
+    SealQueue,
     Transfer,
     TransferKind,
 )
 
 POSTED_KINDS = (TransferKind.SINGLE, TransferKind.POST)
+# A transfer waits a second or so for its seal while the sealer runs; this long, and it is not.
+SEAL_OVERDUE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -151,9 +154,11 @@ def trial_balance(db: Session, ledger_id: int) -> list[TrialBalanceLine]:
 class ChainReport:
     checked: int
     first_break: str | None
-    # Committed while their ledger's chain head was taken, and not sealed yet (PostgreSQL):
-    # the next commit of the ledger or `ledger.seal_waiting` seals them.
+    # Single transfers committed on PostgreSQL and not sealed yet: the sealer
+    # (`ledger.seal_waiting`) seals them within a second while it runs. When the oldest of
+    # them joined the queue.
     waiting: int = 0
+    waiting_since: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -191,17 +196,35 @@ def verify_chain(db: Session) -> ChainReport:
         waiting += unsealed
         if problem:
             return ChainReport(checked, problem, waiting)
-    return ChainReport(checked, None, waiting)
+    since = db.scalar(select(func.min(SealQueue.queued_at))) if waiting else None
+    return ChainReport(checked, None, waiting, since)
+
+
+def _one_snapshot(db: Session) -> None:
+    """On PostgreSQL, a proof that starts a transaction reads everything from one snapshot:
+    what commits meanwhile (transfers, the sealer's seals) cannot make it see a break or a
+    difference that is not there."""
+    if not db.in_transaction() and db.get_bind().dialect.name == "postgresql":
+        db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def _walk(db: Session, ledger: Ledger) -> tuple[int, int, str | None]:
     """The sealed transfers in chain order, then those not sealed: each of these must be
-    waiting for its seal. Returns how many are sealed and how many wait, and the first break."""
+    waiting in the seal queue. Returns how many are sealed and how many wait, and the first
+    break. The journal, the queue and the head are read by one statement, so in one snapshot:
+    a seal committed meanwhile cannot look like a break."""
     previous = GENESIS_HASH
     sequence = unsealed = 0
-    waiting: set[int] | None = None
+    head = (ledger.head_sequence, ledger.head_hash)  # with no transfer, nothing can have moved it
+    here = Ledger.id == ledger.id
     stmt = (
-        select(*_CHAIN_COLUMNS)
+        select(
+            *_CHAIN_COLUMNS,
+            SealQueue.transfer_id.is_not(None).label("queued"),
+            select(Ledger.head_sequence).where(here).scalar_subquery().label("head_sequence"),
+            select(Ledger.head_hash).where(here).scalar_subquery().label("head_hash"),
+        )
+        .outerjoin(SealQueue, SealQueue.transfer_id == Transfer.id)
         .where(Transfer.ledger_id == ledger.id)
         .order_by(Transfer.sequence.nulls_last(), Transfer.id)
         .execution_options(yield_per=2000)
@@ -209,57 +232,52 @@ def _walk(db: Session, ledger: Ledger) -> tuple[int, int, str | None]:
     with db.execute(stmt) as rows:
         for row in rows:
             values = row._asdict()
-            if values["sequence"] is None:
-                if waiting is None:
-                    waiting = _waiting_for_seal(db, ledger.id)
-                if values["id"] in waiting:
-                    unsealed += 1
-                    continue
-            else:
+            head = (values["head_sequence"], values["head_hash"])
+            if values["sequence"] is not None:
                 sequence += 1
+            elif values["queued"]:
+                unsealed += 1
             problem = _break_at(values, ledger, sequence, previous)
             if problem:
                 return sequence, unsealed, problem
-            previous = values["chain_hash"]
-    if (sequence, previous) != (ledger.head_sequence, ledger.head_hash):
+            if values["sequence"] is not None:
+                previous = values["chain_hash"]
+    if (sequence, previous) != head:
         return (
             sequence,
             unsealed,
             (
                 f"ledger {ledger.code}: the journal ends at sequence {sequence} but the chain head "
-                f"says {ledger.head_sequence}; transfers were removed or the head was changed"
+                f"says {head[0]}; transfers were removed or the head was changed"
             ),
         )
     return sequence, unsealed, None
 
 
 def _break_at(values: dict[str, Any], ledger: Ledger, sequence: int, previous: str) -> str | None:
-    """What is wrong with this transfer as the `sequence`-th of its ledger's chain, if anything."""
-    where = f"ledger {ledger.code}, transfer {values['id']} (sequence {values['sequence']})"
-    if values["sequence"] is None:
+    """What is wrong with this transfer as the `sequence`-th of its ledger's chain, or as one
+    waiting for its seal, if anything."""
+    waiting = values["sequence"] is None
+    place = "waiting for its seal" if waiting else f"sequence {values['sequence']}"
+    where = f"ledger {ledger.code}, transfer {values['id']} ({place})"
+    if waiting and not values["queued"]:
         return (
-            f"{where}: it is neither sealed into the chain nor waiting for its seal; a transfer "
-            "is sealed when its transaction commits, so check again after the commit"
+            f"ledger {ledger.code}, transfer {values['id']}: it is neither sealed into the chain "
+            "nor waiting for its seal; it was written past the ledger, or taken out of the seal "
+            "queue"
         )
-    if values["sequence"] != sequence:
+    if not waiting and values["sequence"] != sequence:
         return f"{where}: expected sequence {sequence}; a transfer is missing"
     if content_hash_of(values) != values["content_hash"]:
         return f"{where}: its contents do not match its hash; it was changed after it was written"
-    if chain_link(previous, ledger.id, sequence, values["content_hash"]) != values["chain_hash"]:
+    if not waiting and (
+        chain_link(previous, ledger.id, sequence, values["content_hash"]) != values["chain_hash"]
+    ):
         return (
             f"{where}: its hash does not follow from the transfer before it; the chain was "
             "rewritten"
         )
     return None
-
-
-def _waiting_for_seal(db: Session, ledger_id: int) -> set[int]:
-    """The ids of the ledger's transfers that committed while its chain head was taken and
-    wait for the next seal (PostgreSQL; on SQLite nothing waits)."""
-    if db.get_bind().dialect.name != "postgresql":
-        return set()
-    places = select(SealWaiting.transfer_ids).where(SealWaiting.ledger_id == ledger_id)
-    return {transfer_id for ids in db.scalars(places) for transfer_id in ids}
 
 
 _sum_amount = func.sum(Transfer.amount_cents)
@@ -294,6 +312,7 @@ def recomputed_totals(db: Session) -> dict[int, list[int]]:
 
 def check(db: Session) -> list[str]:
     """Every invariant of the ledger, proven on the live database. Empty means all hold."""
+    _one_snapshot(db)
     problems: list[str] = []
     debit, credit = aliased(Account), aliased(Account)
     crossed = db.scalar(
@@ -359,4 +378,10 @@ def check(db: Session) -> list[str]:
     report = verify_chain(db)
     if not report.ok:
         problems.append(f"hash chain: {report.first_break}")
+    elif report.waiting_since is not None and report.waiting_since < utcnow() - SEAL_OVERDUE:
+        problems.append(
+            f"{report.waiting} transfers wait for their seal, the oldest since "
+            f"{report.waiting_since:%Y-%m-%d %H:%M:%S} UTC: the sealer is not running; start "
+            "`cellgate ledger seal --every 1`"
+        )
     return problems

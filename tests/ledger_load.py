@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,24 @@ def run(url: str, ops: list[dict[str, Any]], log: Path | None = None) -> dict[st
     engine.dispose()
     outcomes["retries"] = str(retries)
     return outcomes
+
+
+def seal_until(url: str, stop: Any, sealed: Any) -> None:
+    """The sealer beside the load, as `cellgate ledger seal --every` runs it, but looking
+    every 10 ms so that its turns fall between the load's commits; once `stop` is set, one
+    last turn. Adds what it sealed to `sealed` (a shared integer)."""
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    sessions = make_session_factory(engine)
+    while True:
+        last = stop.is_set()
+        with sessions() as db:
+            count = ledger.seal_waiting(db)
+            db.commit()
+        sealed.value += count
+        if last:
+            break
+        time.sleep(0.01)
+    engine.dispose()
 
 
 def run_in_process(args: tuple[str, list[dict[str, Any]]]) -> dict[str, str]:

@@ -4,12 +4,14 @@ what waits for its seal, release expired holds) and `cellgate money ...` (the wa
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 import ledger
@@ -49,7 +51,10 @@ def verify() -> None:
     with _session(_settings()) as db:
         report = ledger.verify_chain(db)
     if report.ok:
-        waiting = f"; {report.waiting} waiting for their seal" if report.waiting else ""
+        waiting = ""
+        if report.waiting_since is not None:
+            waiting = (f"; {report.waiting} waiting for their seal, the oldest since "
+                       f"{report.waiting_since:%Y-%m-%d %H:%M:%S} UTC")  # fmt: skip
         click.echo(f"ok: {report.checked} transfers verified, the hash chain is intact{waiting}")
         return
     click.echo(f"BROKEN after {report.checked} transfers: {report.first_break}", err=True)
@@ -70,13 +75,43 @@ def check() -> None:
 
 
 @ledger_group.command(
-    "seal", help="Seal the transfers that committed while the chain head was busy (run often)."
+    "seal",
+    help="Seal the transfers waiting in the seal queue into the hash chain. On PostgreSQL run "
+    "it as a service: `--every 1` seals what committed each second.",
 )
-def seal() -> None:
-    with _session(_settings()) as db:
-        sealed = ledger.seal_waiting(db)
+@click.option("--every", type=click.FloatRange(min=0.1), default=None,
+              help="Repeat every this many seconds, until stopped.")  # fmt: skip
+def seal(every: float | None) -> None:
+    settings = _settings()
+    if every is None:
+        with _session(settings) as db:
+            click.echo(f"{seal_everything_waiting(db)} waiting transfers sealed into the chain")
+        return
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    try:
+        while True:
+            try:
+                with sessions() as db:
+                    seal_everything_waiting(db)
+            except DBAPIError as error:
+                # The database is down or restarting: what waits is sealed on a later turn.
+                click.echo(f"cellgate ledger seal: {error.orig}; trying again", err=True)
+            time.sleep(every)
+    finally:
+        engine.dispose()
+
+
+def seal_everything_waiting(db: Session) -> int:
+    """Everything in the queue, a committed batch at a time (each holds the chain heads only
+    as long as it takes)."""
+    sealed = 0
+    while True:
+        count = ledger.seal_waiting(db)
         db.commit()
-    click.echo(f"{sealed} waiting transfers sealed into the chain")
+        sealed += count
+        if count < ledger.SEAL_BATCH:
+            return sealed
 
 
 @ledger_group.command("expire-holds", help="Release holds whose time has run out (run often).")

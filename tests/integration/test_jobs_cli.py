@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from click.testing import CliRunner
 
 import ledger
@@ -37,3 +42,43 @@ def test_the_jobs_run_once_and_release_a_hold_whose_time_ran_out(  # type: ignor
     db.expire_all()
     assert ledger.balance(db, spendable).available_cents == 1_000
     assert ledger.check(db) == []
+
+
+@pytest.mark.postgres_only
+def test_the_sealer_service_seals_single_transfers_as_they_commit(  # type: ignore[no-untyped-def]
+    db, system, make_inmate, settings, database_url
+) -> None:
+    inmate = make_inmate(legal_status="remand")
+    for n in range(3):
+        money.receive_money(db, system, inmate, key=f"d{n}", amount_cents=100,
+                            source_code="family_deposits", code=ledger.TransferCode.DEPOSIT,
+                            reason="deposit", rules=money.income_rules(settings))  # fmt: skip
+        db.commit()
+    assert ledger.verify_chain(db).waiting == 3
+    db.rollback()
+    sealer = subprocess.Popen(
+        [sys.executable, "-m", "backoffice", "ledger", "seal", "--every", "0.1"],
+        env={**os.environ, "CELLGATE_DATABASE_URL": database_url},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while (report := ledger.verify_chain(db)).waiting and time.monotonic() < deadline:
+            db.rollback()
+            time.sleep(0.05)
+        assert report.ok and report.waiting == 0, "the sealer sealed what had committed"
+        db.rollback()
+        money.receive_money(db, system, inmate, key="d3", amount_cents=100,
+                            source_code="family_deposits", code=ledger.TransferCode.DEPOSIT,
+                            reason="deposit", rules=money.income_rules(settings))  # fmt: skip
+        db.commit()
+        while (report := ledger.verify_chain(db)).waiting and time.monotonic() < deadline:
+            db.rollback()
+            time.sleep(0.05)
+        assert report.ok and report.waiting == 0, "and what commits while it runs"
+        assert sealer.poll() is None, "and it keeps running"
+    finally:
+        sealer.terminate()
+        _, errors = sealer.communicate(timeout=30)
+    assert errors == ""

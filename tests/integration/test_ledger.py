@@ -256,12 +256,13 @@ def test_statement_has_a_running_balance_and_open_holds(db, make_account) -> Non
 def test_the_journal_refuses_every_update_and_delete(db, make_account, sql) -> None:  # type: ignore[no-untyped-def]
     move(db, "d1", make_account(), make_account(), 100)
     db.commit()
+    _seal(db)
     with pytest.raises((DBAPIError, IntegrityError), match="append-only"):
         db.execute(text(sql))
     db.rollback()
 
 
-def test_transfers_are_sealed_into_the_chain_in_the_order_of_commits(db, make_account) -> None:  # type: ignore[no-untyped-def]
+def test_every_transfer_is_sealed_into_the_chain_once(db, make_account, database_url) -> None:  # type: ignore[no-untyped-def]
     outside, inmate = make_account(), make_account(no_overdraft=True)
     first = move(db, "d1", outside, inmate, 100)
     batch = ledger.apply(
@@ -275,12 +276,23 @@ def test_transfers_are_sealed_into_the_chain_in_the_order_of_commits(db, make_ac
     db.commit()
     last = move(db, "d4", inmate, outside, 50)
     db.commit()
+    # On PostgreSQL the two single transfers wait for the sealer; a batch is sealed with its
+    # insert, and on SQLite everything is.
+    assert _seal(db) == (2 if database_url.startswith("postgresql") else 0)
     sealed = dict(db.execute(text("SELECT key, sequence FROM ledger_transfers")).all())
     assert sorted(sealed.values()) == [1, 2, 3, 4]
     assert sealed["d4"] == 4 and sealed["d2"] + 1 == sealed["d3"]
     assert {first.key, last.key, *(t.key for t in batch)} == set(sealed)
     assert last.sequence == 4 and last.chain_hash is not None
     assert ledger.verify_chain(db).ok and ledger.verify_chain(db).checked == 4
+    assert _seal(db) == 0
+
+
+def _seal(db: Session, *, limit: int = ledger.SEAL_BATCH) -> int:
+    """One turn of the sealer (`cellgate ledger seal`)."""
+    sealed = ledger.seal_waiting(db, limit=limit)
+    db.commit()
+    return sealed
 
 
 def test_the_database_refuses_an_overdraft_the_service_did_not_see(db, make_account) -> None:  # type: ignore[no-untyped-def]
@@ -298,6 +310,7 @@ def test_the_chain_finds_an_edited_row(db, make_account, database_url) -> None: 
     for n in range(5):
         move(db, f"d{n}", outside, inmate, 100 + n)
     db.commit()
+    _seal(db)
     assert ledger.verify_chain(db).ok
     third = db.scalar(text("SELECT id FROM ledger_transfers WHERE sequence = 3"))
     _tamper(db, database_url, f"UPDATE ledger_transfers SET amount_cents = 999 WHERE id = {third}")
@@ -355,16 +368,14 @@ def test_the_database_refuses_a_transfer_between_two_ledgers(db, make_account, b
 
 
 def _hold_the_chain_head(engine, book):  # type: ignore[no-untyped-def]
-    """Another commit of the ledger in flight: it holds the chain head."""
+    """A batch of the ledger in flight: it holds the chain head until it commits."""
     other = engine.connect()
-    other.execute(
-        text("SELECT id FROM ledger_ledgers WHERE id = :id FOR NO KEY UPDATE"), {"id": book.id}
-    )
+    other.execute(text("SELECT id FROM ledger_ledgers WHERE id = :id FOR UPDATE"), {"id": book.id})
     return other
 
 
 @pytest.mark.postgres_only
-def test_a_commit_never_waits_for_the_chain_head_and_the_next_one_seals_it(  # type: ignore[no-untyped-def]
+def test_a_single_transfer_never_waits_for_the_chain_head_and_the_sealer_seals_it(  # type: ignore[no-untyped-def]
     db, make_account, engine, book
 ) -> None:
     outside, inmate = make_account(), make_account(no_overdraft=True)
@@ -374,8 +385,10 @@ def test_a_commit_never_waits_for_the_chain_head_and_the_next_one_seals_it(  # t
     first = move(db, "d1", outside, inmate, 100)
     db.commit()
     assert first.sequence is None, "it is waiting for its seal"
+    assert ledger.balance(db, inmate.id).posted_cents == 100, "and its money moved"
     report = ledger.verify_chain(db)
     assert report.ok and (report.checked, report.waiting) == (0, 1)
+    assert report.waiting_since is not None
     assert ledger.check(db) == []
     db.rollback()
     other.rollback()
@@ -383,37 +396,49 @@ def test_a_commit_never_waits_for_the_chain_head_and_the_next_one_seals_it(  # t
 
     second = move(db, "d2", inmate, outside, 30)
     db.commit()
+    assert _seal(db) == 2
     sealed = dict(db.execute(text("SELECT key, sequence FROM ledger_transfers")).all())
-    assert sealed == {"d2": 1, "d1": 2}
-    assert second.sequence == 1 and first.chain_hash is not None
+    assert sealed == {"d1": 1, "d2": 2}, "in the order they were made"
+    assert first.sequence == 1 and second.chain_hash is not None
     report = ledger.verify_chain(db)
-    assert report.ok and (report.checked, report.waiting) == (2, 0)
-    assert ledger.balance(db, inmate.id).posted_cents == 70
+    assert report.ok and (report.checked, report.waiting, report.waiting_since) == (2, 0, None)
+    assert _seal(db) == 0
 
 
 @pytest.mark.postgres_only
-def test_the_jobs_seal_what_waits_and_the_chain_names_what_neither_waits_nor_is_sealed(  # type: ignore[no-untyped-def]
-    db, make_account, engine, book, database_url
+def test_the_sealer_takes_a_long_queue_a_batch_at_a_time(db, make_account) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate = make_account(), make_account(no_overdraft=True)
+    for n in range(5):
+        move(db, f"d{n}", outside, inmate, 100)
+        db.commit()
+    assert [_seal(db, limit=2) for _ in range(4)] == [2, 2, 1, 0]
+    report = ledger.verify_chain(db)
+    assert report.ok and (report.checked, report.waiting) == (5, 0)
+
+
+@pytest.mark.postgres_only
+def test_a_transfer_the_sealer_has_not_seen_yet_is_not_sealed(db, make_account, engine) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate = make_account(), make_account(no_overdraft=True)
+    move(db, "d1", outside, inmate, 100)  # not committed yet
+    with Session(engine) as sealer:
+        assert ledger.seal_waiting(sealer) == 0
+        sealer.commit()
+    db.commit()
+    assert _seal(db) == 1
+
+
+@pytest.mark.postgres_only
+def test_the_chain_names_a_transfer_taken_out_of_the_seal_queue(  # type: ignore[no-untyped-def]
+    db, make_account, database_url
 ) -> None:
     outside, inmate = make_account(), make_account(no_overdraft=True)
-    other = _hold_the_chain_head(engine, book)
     move(db, "d1", outside, inmate, 100)
     db.commit()
-    other.rollback()
-    other.close()
-    assert ledger.seal_waiting(db) == 1
-    db.commit()
-    assert ledger.seal_waiting(db) == 0
-    report = ledger.verify_chain(db)
-    assert report.ok and (report.checked, report.waiting) == (1, 0)
-
-    other = _hold_the_chain_head(engine, book)
+    assert _seal(db) == 1
     move(db, "d2", outside, inmate, 100)
     db.commit()
-    other.rollback()
-    other.close()
-    # An intruder takes the transfer off the waiting list, hoping it is never sealed.
-    _tamper(db, database_url, "UPDATE ledger_seal_waiting SET transfer_ids = '{}'")
+    # An intruder takes the transfer off the queue, hoping it is never sealed.
+    _tamper(db, database_url, "DELETE FROM ledger_seal_queue")
     report = ledger.verify_chain(db)
     assert not report.ok
     assert "neither sealed into the chain nor waiting" in (report.first_break or "")
@@ -421,20 +446,32 @@ def test_the_jobs_seal_what_waits_and_the_chain_names_what_neither_waits_nor_is_
 
 
 @pytest.mark.postgres_only
-def test_a_ledger_without_waiting_places_gets_them_instead_of_a_wait(  # type: ignore[no-untyped-def]
-    db, make_account, engine, book, database_url
+def test_the_chain_finds_an_edited_row_that_waits_for_its_seal(  # type: ignore[no-untyped-def]
+    db, make_account, database_url
 ) -> None:
     outside, inmate = make_account(), make_account(no_overdraft=True)
-    _tamper(db, database_url, "DELETE FROM ledger_seal_waiting")  # as if made with triggers off
-    other = _hold_the_chain_head(engine, book)
-    db.execute(text("SET LOCAL lock_timeout = '5s'"))
+    made = move(db, "d1", outside, inmate, 100)
+    db.commit()
+    _tamper(db, database_url, f"UPDATE ledger_transfers SET amount_cents = 9 WHERE id = {made.id}")
+    report = ledger.verify_chain(db)
+    assert not report.ok
+    assert f"transfer {made.id} (waiting for its seal): its contents do not match" in (
+        report.first_break or ""
+    )
+
+
+@pytest.mark.postgres_only
+def test_check_says_when_the_sealer_is_not_running(db, make_account, database_url) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate = make_account(), make_account(no_overdraft=True)
     move(db, "d1", outside, inmate, 100)
     db.commit()
-    assert db.scalar(text("SELECT count(*) FROM ledger_seal_waiting")) == 16
-    other.rollback()
-    other.close()
-    assert ledger.verify_chain(db).waiting == 1
-    assert ledger.seal_waiting(db) == 1
-    db.commit()
-    report = ledger.verify_chain(db)
-    assert report.ok and (report.checked, report.waiting) == (1, 0)
+    assert ledger.check(db) == [], "a transfer waits a moment for its seal"
+    db.rollback()
+    _tamper(db, database_url, "UPDATE ledger_seal_queue SET queued_at = now() - interval '11 min'")
+    problems = ledger.check(db)
+    assert len(problems) == 1
+    assert "1 transfers wait for their seal" in problems[0]
+    assert "start `cellgate ledger seal --every 1`" in problems[0]
+    db.rollback()
+    assert _seal(db) == 1
+    assert ledger.check(db) == []

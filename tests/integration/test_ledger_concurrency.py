@@ -1,6 +1,7 @@
 """16 processes hammer a few hot accounts of one ledger on PostgreSQL, moving money both ways
-between the same pairs (the classic deadlock), holding, posting and voiding. Afterwards every
-invariant holds and each operation was applied exactly once or refused and left no trace."""
+between the same pairs (the classic deadlock), holding, posting and voiding, while the sealer
+seals their single transfers. Afterwards every invariant holds and each operation was applied
+exactly once or refused and left no trace."""
 
 from __future__ import annotations
 
@@ -24,8 +25,18 @@ def test_sixteen_processes_lose_nothing_and_apply_nothing_twice(
 ) -> None:
     accounts = ledger_load.open_accounts(database_url, "hot", inmates=3, initial_cents=2_000)
     plans = [ledger_load.plan(seed, OPS_PER_WORKER, accounts) for seed in range(WORKERS)]
-    with multiprocessing.get_context("spawn").Pool(WORKERS) as pool:
-        results = pool.map(ledger_load.run_in_process, [(database_url, p) for p in plans])
+    spawn = multiprocessing.get_context("spawn")
+    stop, sealed = spawn.Event(), spawn.Value("i", 0)
+    sealer = spawn.Process(target=ledger_load.seal_until, args=(database_url, stop, sealed))
+    sealer.start()
+    try:
+        with spawn.Pool(WORKERS) as pool:
+            results = pool.map(ledger_load.run_in_process, [(database_url, p) for p in plans])
+    finally:
+        stop.set()
+        sealer.join(timeout=60)
+    assert sealer.exitcode == 0, "the sealer failed beside the load"
+    assert sealed.value > 0, "the sealer sealed single transfers while the load ran"
 
     assert [r.pop("retries") for r in results] == ["0"] * WORKERS, "a deadlock was retried"
     outcomes = {key: outcome for result in results for key, outcome in result.items()}
@@ -40,9 +51,8 @@ def test_sixteen_processes_lose_nothing_and_apply_nothing_twice(
     setup = len(accounts.inmates)
     assert db.scalar(select(func.count()).select_from(ledger.Transfer)) == len(applied) + setup
     assert ledger.check(db) == []
-    # Commits that found the chain head busy did not wait for it: the next commit sealed
-    # them, or they still wait, and sealing what waits leaves every transfer in the chain.
-    ledger.seal_waiting(db)
+    # The sealer's last turn came after the last commit: nothing waits.
+    assert ledger.seal_waiting(db) == 0
     db.commit()
     report = ledger.verify_chain(db)
     assert report.ok and (report.checked, report.waiting) == (len(applied) + setup, 0)

@@ -135,7 +135,9 @@ def _expected(plans: list[list[dict[str, Any]]], accounts: ledger_load.Accounts,
     return posted, pending
 
 
-def test_every_operation_is_applied_exactly_once_across_a_crash(own_postgres: Cluster) -> None:
+def test_every_operation_is_applied_exactly_once_across_a_crash(
+    own_postgres: Cluster, request: pytest.FixtureRequest
+) -> None:
     url = own_postgres.url
     work = own_postgres.data.parent
     engine = make_engine(url)
@@ -145,6 +147,15 @@ def test_every_operation_is_applied_exactly_once_across_a_crash(own_postgres: Cl
     accounts = ledger_load.open_accounts(url, "crash", inmates=3, initial_cents=initial)
     plans = [ledger_load.plan(100 + n, OPS_PER_WORKER, accounts) for n in range(WORKERS)]
 
+    # The sealer runs as in production, through the crash.
+    sealer = subprocess.Popen(
+        [sys.executable, "-m", "backoffice", "ledger", "seal", "--every", "0.1"],
+        cwd=ROOT,
+        env={**os.environ, "CELLGATE_DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    request.addfinalizer(sealer.kill)
     logs, workers = [], []
     for n, ops in enumerate(plans):
         plan_file, log = work / f"plan{n}.json", work / f"log{n}.jsonl"
@@ -184,6 +195,15 @@ def test_every_operation_is_applied_exactly_once_across_a_crash(own_postgres: Cl
     with make_session_factory(engine)() as db:
         assert db.scalar(select(func.count()).select_from(ledger.Transfer)) == total + 3
         assert ledger.check(db) == []
+        db.rollback()
+        deadline = time.monotonic() + 60
+        while (report := ledger.verify_chain(db)).waiting and time.monotonic() < deadline:
+            db.rollback()
+            time.sleep(0.05)
+        assert report.ok and report.waiting == 0, "the sealer sealed everything after the crash"
+        assert sealer.poll() is None, "the sealer outlived the database's crash"
+        sealer.terminate()
+        sealer.wait(timeout=30)
         posted, pending = _expected(plans, accounts, initial)
         for account_id in posted:
             balance = ledger.balance(db, account_id)
