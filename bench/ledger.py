@@ -26,6 +26,7 @@ import secrets
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def _pairs(rng: random.Random, accounts: list[int], hot: bool) -> tuple[int, int
     return a, b
 
 
-def ledger_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int, float]:
+def ledger_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int, Cpu]:
     url, accounts, hot, start_at, seed = args
     engine = make_engine(url, pool_size=1, max_overflow=0)
     sessions = make_session_factory(engine)
@@ -99,7 +100,7 @@ def ledger_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int, f
     return done, cpu
 
 
-def baseline_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int, float]:
+def baseline_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int, Cpu]:
     url, accounts, hot, start_at, seed = args
     rng = random.Random(seed)
     done = 0
@@ -137,7 +138,7 @@ def baseline_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int,
     return done, cpu
 
 
-def sealer_worker(args: tuple[str, float, float]) -> tuple[float, float]:
+def sealer_worker(args: tuple[str, float, float]) -> tuple[Cpu, float]:
     """The sealer's loop during a round: CPU seconds it and its backend spent, and the longest
     any transfer had waited in the queue when it looked."""
     url, start_at, stop = args
@@ -164,21 +165,36 @@ def sealer_worker(args: tuple[str, float, float]) -> tuple[float, float]:
 _OLDEST_WAIT = text("SELECT extract(epoch FROM now() - min(queued_at)) FROM ledger_seal_queue")
 
 
-def _cpu_now(backend_pid: int) -> float:
-    """CPU seconds used so far by this process and its database backend (on this machine):
-    unlike the rate, it hardly moves with whatever else the two cores are doing."""
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds of a client process and of its database backend."""
+
+    client: float = 0.0
+    server: float = 0.0
+
+    def __add__(self, other: Cpu) -> Cpu:
+        return Cpu(self.client + other.client, self.server + other.server)
+
+    def __sub__(self, other: Cpu) -> Cpu:
+        return Cpu(self.client - other.client, self.server - other.server)
+
+
+def _cpu_now(backend_pid: int) -> Cpu:
+    """CPU used so far by this process and its database backend (on this machine): unlike
+    the rate, it hardly moves with whatever else the two cores are doing."""
     try:
         fields = Path(f"/proc/{backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
         server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except OSError:
         server = float("nan")
-    return time.process_time() + server
+    return Cpu(time.process_time(), server)
 
 
 def measure(pool, worker, url, accounts, hot, workers, sealer=None):  # type: ignore[no-untyped-def]
-    """Transfers per second, CPU milliseconds (client and server) per transfer, and the
-    longest wait for a seal. With a `sealer` pool the sealer runs beside the workers; after
-    them, what they left waiting is sealed here, and that time and CPU count in the round."""
+    """Transfers per second, CPU milliseconds per transfer (of the clients, of their database
+    backends, of the sealer and its backend), and the longest wait for a seal. With a
+    `sealer` pool the sealer runs beside the workers; after them, what they left waiting is
+    sealed here, and that time and CPU count in the round."""
     start_at = time.time() + 1.0
     sealing = None
     if sealer is not None:
@@ -187,17 +203,27 @@ def measure(pool, worker, url, accounts, hot, workers, sealer=None):  # type: ig
         worker, [(url, accounts, hot, start_at, random.randrange(10**9)) for _ in range(workers)]
     )
     done = sum(count for count, _ in results)
-    cpu = sum(cpu for _, cpu in results)
-    elapsed, longest = SECONDS, 0.0
+    cpu = sum((cpu for _, cpu in results), Cpu())
+    elapsed, longest, sealer_cpu = SECONDS, 0.0, Cpu()
     if sealing is not None:
         sealer_cpu, longest = sealing.get()
         drain_seconds, drain_cpu = _seal_the_rest(url)
         elapsed += drain_seconds
-        cpu += sealer_cpu + drain_cpu
-    return done / elapsed, 1000 * cpu / max(done, 1), longest
+        sealer_cpu += drain_cpu
+    per = 1000 / max(done, 1)
+    parts = {
+        "client": cpu.client * per,
+        "server": cpu.server * per,
+        "sealer": (sealer_cpu.client + sealer_cpu.server) * per,
+    }
+    return done / elapsed, parts, longest
 
 
-def _seal_the_rest(url: str) -> tuple[float, float]:
+def _medians(rounds: list[dict[str, float]]) -> dict[str, float]:
+    return {part: round(statistics.median(r[part] for r in rounds), 3) for part in rounds[0]}
+
+
+def _seal_the_rest(url: str) -> tuple[float, Cpu]:
     """Seal what is still waiting: the seconds and the CPU seconds that took."""
     engine = make_engine(url, pool_size=1, max_overflow=0)
     with make_session_factory(engine)() as db:
@@ -316,7 +342,7 @@ def main() -> None:
             for workers in (1, 16):
                 for hot in (True, False):
                     rates: dict[str, list[float]] = {"ledger": [], "baseline": []}
-                    cpu: dict[str, list[float]] = {"ledger": [], "baseline": []}
+                    cpu: dict[str, list[dict[str, float]]] = {"ledger": [], "baseline": []}
                     waits: list[float] = []
                     for _ in range(ROUNDS):
                         for side, worker, ids, sealing in (
@@ -332,8 +358,10 @@ def main() -> None:
                     where = "hot" if hot else "spread"
                     ledger_rate = statistics.median(rates["ledger"])
                     baseline_rate = statistics.median(rates["baseline"])
-                    ledger_cpu = statistics.median(cpu["ledger"])
-                    baseline_cpu = statistics.median(cpu["baseline"])
+                    ledger_parts = _medians(cpu["ledger"])
+                    baseline_parts = _medians(cpu["baseline"])
+                    ledger_cpu = statistics.median(sum(p.values()) for p in cpu["ledger"])
+                    baseline_cpu = statistics.median(sum(p.values()) for p in cpu["baseline"])
                     common = {"workers": workers, "accounts": where, "rounds": rates}
                     emit(f"ledger_transfers_{where}_{workers}w", ledger_rate, "transfers/s",
                          **common)  # fmt: skip
@@ -343,8 +371,9 @@ def main() -> None:
                          "ratio", goal=">= 0.7")  # fmt: skip
                     emit(f"cpu_per_transfer_{where}_{workers}w", ledger_cpu, "ms",
                          baseline=round(baseline_cpu, 3), ratio=round(baseline_cpu / ledger_cpu, 3),
+                         ledger_parts=ledger_parts, baseline_parts=baseline_parts,
                          note="client and database CPU per transfer, the ledger's with the "
-                         "sealer's; baseline/ledger")  # fmt: skip
+                         "sealer's; ratio is baseline/ledger")  # fmt: skip
                     emit(f"seal_wait_longest_{where}_{workers}w", max(waits), "s",
                          rounds=[round(w, 3) for w in waits],
                          note=f"the longest a transfer waited for its seal (sealer every "
