@@ -40,7 +40,7 @@ from .journal import (
     transfer,
     void_pending,
 )
-from .models import Account, Ledger, SealQueue, Transfer, TransferCode, TransferKind
+from .models import Account, Ledger, Seal, SealQueue, Transfer, TransferCode, TransferKind
 from .reports import (
     Balance,
     ChainReport,
@@ -71,6 +71,7 @@ __all__ = [
     "LockedAccount",
     "PostExceedsHold",
     "Resolution",
+    "Seal",
     "SealQueue",
     "Split",
     "Statement",

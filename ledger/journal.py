@@ -20,7 +20,8 @@ its statement puts the transfer in the seal queue (`SealQueue`, migration 0013),
 sealer (`seal_waiting`, run every second by `cellgate ledger seal --every 1`) seals all that
 committed since its last turn, in id order, under the head's lock. Batches, resolutions of
 holds and everything on SQLite (whose writers are serialised for the whole transaction anyway)
-are sealed with the insert under the head's lock (`_seal_here`).
+are sealed with the insert under the head's lock (`_insert_chained`). A seal is a row of its
+own (`Seal`): nothing in the journal is ever updated.
 
 Nothing is committed here: the caller's unit of work commits, or rolls everything back.
 """
@@ -65,7 +66,7 @@ from .errors import (
     PostExceedsHold,
     UnknownAccount,
 )
-from .models import Account, Ledger, SealQueue, Transfer, TransferCode, TransferKind
+from .models import Account, Ledger, Seal, SealQueue, Transfer, TransferCode, TransferKind
 
 KEY_MAX = 200
 _CHUNK = 5000
@@ -242,17 +243,18 @@ _TAKE_QUEUE = text(
         SELECT transfer_id FROM ledger_seal_queue WHERE ledger_id = ANY (:ledgers)
         ORDER BY transfer_id LIMIT :limit
     ) AND t.id = q.transfer_id AND t.ledger_id = q.ledger_id
-    RETURNING t.id, t.ledger_id, t.content_hash, t.chain_hash IS NOT NULL AS sealed
+    RETURNING t.id, t.ledger_id, t.content_hash,
+        EXISTS (SELECT FROM ledger_seals AS s WHERE s.transfer_id = t.id) AS sealed
     """
 ).bindparams(bindparam("ledgers", type_=ARRAY(BigInteger)))
 _WRITE_SEALS = text(
     """
-    UPDATE ledger_transfers AS t SET sequence = s.sequence, chain_hash = s.chain_hash
-    FROM unnest(CAST(:ids AS bigint[]), CAST(:sequences AS bigint[]), CAST(:hashes AS text[]))
-        AS s(id, sequence, chain_hash)
-    WHERE t.id = s.id AND t.chain_hash IS NULL
+    INSERT INTO ledger_seals (transfer_id, ledger_id, sequence, chain_hash)
+    SELECT * FROM unnest(CAST(:transfer_id AS bigint[]), CAST(:ledger_id AS integer[]),
+        CAST(:sequence AS bigint[]), CAST(:chain_hash AS text[]))
     """
 )
+_SEAL_COLUMNS = ("transfer_id", "ledger_id", "sequence", "chain_hash")
 SEAL_BATCH = 5000
 
 
@@ -268,23 +270,23 @@ def seal_waiting(db: Session, *, limit: int = SEAL_BATCH) -> int:
         return 0
     heads = _lock_heads(db, ledger_ids)
     taken = db.execute(_TAKE_QUEUE, {"ledgers": ledger_ids, "limit": limit}).all()
-    params = [
-        {"id": row.id, "ledger_id": row.ledger_id, "content_hash": row.content_hash}
+    seals = [
+        {"transfer_id": row.id, "ledger_id": row.ledger_id, "content_hash": row.content_hash}
         for row in sorted(taken)
         if not row.sealed
     ]
-    if not params:
+    if not seals:
         return 0
-    _extend_chains(db, heads, params)
-    db.execute(
-        _WRITE_SEALS,
-        {
-            "ids": [p["id"] for p in params],
-            "sequences": [p["sequence"] for p in params],
-            "hashes": [p["chain_hash"] for p in params],
-        },
-    )
-    return len(params)
+    _extend_chains(db, heads, seals)
+    _write_seals(db, seals)
+    return len(seals)
+
+
+def _write_seals(db: Session, seals: list[dict[str, Any]]) -> None:
+    if _is_postgresql(db):
+        db.execute(_WRITE_SEALS, {name: [s[name] for s in seals] for name in _SEAL_COLUMNS})
+    else:
+        db.execute(insert(Seal), [{name: s[name] for name in _SEAL_COLUMNS} for s in seals])
 
 
 def apply(
@@ -716,39 +718,42 @@ def content_hash_of(values: dict[str, Any]) -> str:
 
 
 def chain_link(previous_hash: str, ledger_id: int, sequence: int, content_hash: str) -> str:
-    """A link of a ledger's hash chain. PostgreSQL's seal (`ledger_chain_link`, migration
-    0012) computes the very same: sha256 of previous, ledger, sequence and content hash, one
-    per line."""
+    """A link of a ledger's hash chain: sha256 of the previous link, the ledger, the sequence
+    and the transfer's content hash, one per line."""
     return hashlib.sha256(
         f"{previous_hash}\n{ledger_id}\n{sequence}\n{content_hash}".encode()
     ).hexdigest()
 
 
 def _insert_chained(db: Session, rows: list[_Row], *, load: bool = True) -> list[Transfer]:
-    """Seal the transfers into their ledgers' chains and insert them."""
+    """Insert the transfers and their seals: the chain heads are locked (the last of all
+    locks, held until the commit) and each ledger's chain extended over them in order. A
+    batch moves each head once, however many transfers it holds."""
     params = [
         {**row.values, "ledger_id": row.ledger_id, "payload_hash": row.payload_hash,
          "content_hash": content_hash_of(row.values)}
         for row in rows
     ]  # fmt: skip
-    _seal_here(db, params)
+    seals = [{"ledger_id": p["ledger_id"], "content_hash": p["content_hash"]} for p in params]
+    _extend_chains(db, _lock_heads(db, sorted({p["ledger_id"] for p in params})), seals)
+    made: list[Transfer] = []
     if _is_postgresql(db):
-        return _insert_unnest(db, params, load=load)
-    if not load:
-        db.execute(insert(Transfer), params)
-        return []
-    inserted = db.scalars(
-        insert(Transfer).returning(Transfer, sort_by_parameter_order=True), params
-    ).all()
-    return list(inserted)
-
-
-def _seal_here(db: Session, params: list[dict[str, Any]]) -> None:
-    """Seal transfers about to be inserted: lock each ledger's chain head (the last of all
-    locks, held until the commit) and extend the chain over `params` in order. A batch moves
-    each head once, however many transfers it holds."""
-    ledger_ids = sorted({p["ledger_id"] for p in params})
-    _extend_chains(db, _lock_heads(db, ledger_ids), params)
+        ids, made = _insert_unnest(db, params, load=load)
+    elif load:
+        made = list(
+            db.scalars(insert(Transfer).returning(Transfer, sort_by_parameter_order=True), params)
+        )
+        ids = [transfer.id for transfer in made]
+    else:
+        ids = list(
+            db.scalars(
+                insert(Transfer).returning(Transfer.id, sort_by_parameter_order=True), params
+            )
+        )
+    for seal, new_id in zip(seals, ids, strict=True):
+        seal["transfer_id"] = new_id
+    _write_seals(db, seals)
+    return made
 
 
 def _lock_heads(db: Session, ledger_ids: list[int]) -> dict[int, Ledger]:
@@ -765,17 +770,18 @@ def _lock_heads(db: Session, ledger_ids: list[int]) -> dict[int, Ledger]:
     }
 
 
-def _extend_chains(db: Session, heads: dict[int, Ledger], params: list[dict[str, Any]]) -> None:
-    """Give each of `params` (in order) the next place in its ledger's chain (`sequence`,
-    `chain_hash`) and move the locked heads past them."""
+def _extend_chains(db: Session, heads: dict[int, Ledger], seals: list[dict[str, Any]]) -> None:
+    """Give each seal (in order; `ledger_id` and the transfer's `content_hash`) the next
+    place in its ledger's chain (`sequence`, `chain_hash`) and move the locked heads past
+    them."""
     sequence = {i: head.head_sequence for i, head in heads.items()}
     head_hash = {i: head.head_hash for i, head in heads.items()}
-    for p in params:
-        lid = p["ledger_id"]
+    for seal in seals:
+        lid = seal["ledger_id"]
         sequence[lid] += 1
-        head_hash[lid] = chain_link(head_hash[lid], lid, sequence[lid], p["content_hash"])
-        p["sequence"], p["chain_hash"] = sequence[lid], head_hash[lid]
-    moved = sorted({p["ledger_id"] for p in params})
+        head_hash[lid] = chain_link(head_hash[lid], lid, sequence[lid], seal["content_hash"])
+        seal["sequence"], seal["chain_hash"] = sequence[lid], head_hash[lid]
+    moved = sorted({seal["ledger_id"] for seal in seals})
     table = Ledger.__table__
     assert isinstance(table, Table)
     db.connection().execute(
@@ -805,8 +811,6 @@ _BULK_COLUMNS = {
     "reference": "text",
     "created_at": "timestamptz",
     "expires_at": "timestamptz",
-    "sequence": "bigint",
-    "chain_hash": "text",
 }
 _INSERT_MANY = text(
     f"INSERT INTO ledger_transfers ({', '.join(_BULK_COLUMNS)}) "
@@ -816,18 +820,22 @@ _INSERT_MANY = text(
 )
 
 
-def _insert_unnest(db: Session, params: list[dict[str, Any]], *, load: bool) -> list[Transfer]:
-    """Many transfers in one statement whose size does not grow with the batch."""
+def _insert_unnest(
+    db: Session, params: list[dict[str, Any]], *, load: bool
+) -> tuple[list[int], list[Transfer]]:
+    """Many transfers in one statement whose size does not grow with the batch: their ids,
+    in the order of `params`, and (with `load`) their objects."""
     columns = {name: [p[name] for p in params] for name in _BULK_COLUMNS}
-    ids = dict((key, new_id) for new_id, key in db.execute(_INSERT_MANY, columns))
+    by_key = dict((key, new_id) for new_id, key in db.execute(_INSERT_MANY, columns))
+    ids = [by_key[p["key"]] for p in params]
     if not load:
-        return []
-    return [_detached(db, p, ids[p["key"]]) for p in params]
+        return ids, []
+    return ids, [_detached(db, p, new_id) for p, new_id in zip(params, ids, strict=True)]
 
 
 def _detached(db: Session, values: dict[str, Any], new_id: int) -> Transfer:
-    """The ORM object of a transfer just inserted, without reading it back. A seal the
-    sealer writes later (`sequence`, `chain_hash`) is left unloaded: it is loaded when read."""
+    """The ORM object of a transfer just inserted, without reading it back. Its seal is left
+    unloaded: it is loaded when read."""
     # Straight into its __dict__, as the ORM's own loading does: the constructor's attribute
     # events cost more than the rest of making it.
     mapper = Transfer.__mapper__

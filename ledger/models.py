@@ -24,7 +24,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import LedgerBase, UTCDateTime, utcnow
 
@@ -123,8 +123,9 @@ class Account(LedgerBase):
 
 
 class Transfer(LedgerBase):
-    """One line of the journal. Never updated or deleted (triggers refuse it); the one write
-    after the insert is its seal into the hash chain (`sequence`, `chain_hash`), once."""
+    """One line of the journal. Never updated or deleted (triggers refuse it). Its place in its
+    ledger's hash chain is its `Seal`: written with it, or, for a single transfer on
+    PostgreSQL, by the sealer a moment after its commit."""
 
     __tablename__ = "ledger_transfers"
     __table_args__ = (
@@ -155,16 +156,10 @@ class Transfer(LedgerBase):
             postgresql_where=text("pending_id IS NOT NULL"),
             sqlite_where=text("pending_id IS NOT NULL"),
         ),
-        # Room on each page for the seal (an update of two unindexed columns, kept in place).
-        {"postgresql_with": {"fillfactor": 85}},
     )
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     ledger_id: Mapped[int] = mapped_column(Integer)
-    # Place in the ledger's hash chain, and the chain's hash up to here. A single transfer on
-    # PostgreSQL gets both from the sealer after its commit (`SealQueue`), so until then they
-    # are None; every other transfer gets them with its insert.
-    sequence: Mapped[int | None] = mapped_column(BigInteger)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     payload_hash: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(8))
@@ -180,7 +175,33 @@ class Transfer(LedgerBase):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # SHA-256 of the transfer's contents (`journal.content_of`), written with the row.
     content_hash: Mapped[str] = mapped_column(String(64))
-    chain_hash: Mapped[str | None] = mapped_column(String(64))
+    seal: Mapped[Seal | None] = relationship(viewonly=True)
+
+    @property
+    def sequence(self) -> int | None:
+        """Its place in the ledger's hash chain; None while it waits for its seal."""
+        return self.seal.sequence if self.seal else None
+
+    @property
+    def chain_hash(self) -> str | None:
+        """The chain's hash up to and with it; None while it waits for its seal."""
+        return self.seal.chain_hash if self.seal else None
+
+
+class Seal(LedgerBase):
+    """A transfer's place in its ledger's hash chain: its `sequence` and the chain's hash up
+    to and with it (`journal.chain_link` of the one before and its `content_hash`). Written
+    once and never updated or deleted, like the journal (migration 0014)."""
+
+    __tablename__ = "ledger_seals"
+    __table_args__ = (UniqueConstraint("ledger_id", "sequence"),)
+
+    transfer_id: Mapped[int] = mapped_column(
+        BIG_ID, ForeignKey("ledger_transfers.id"), primary_key=True, autoincrement=False
+    )
+    ledger_id: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    chain_hash: Mapped[str] = mapped_column(String(64))
 
 
 class SealQueue(LedgerBase):

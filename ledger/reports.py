@@ -19,6 +19,7 @@ from .models import (
     RESOLUTIONS,
     Account,
     Ledger,
+    Seal,
     SealQueue,
     Transfer,
     TransferKind,
@@ -168,7 +169,6 @@ class ChainReport:
 _CHAIN_COLUMNS = (
     Transfer.id,
     Transfer.ledger_id,
-    Transfer.sequence,
     Transfer.key,
     Transfer.kind,
     Transfer.code,
@@ -182,7 +182,9 @@ _CHAIN_COLUMNS = (
     Transfer.created_at,
     Transfer.expires_at,
     Transfer.content_hash,
-    Transfer.chain_hash,
+    Seal.sequence,
+    Seal.chain_hash,
+    Seal.ledger_id.label("sealed_in"),
 )
 
 
@@ -224,9 +226,10 @@ def _walk(db: Session, ledger: Ledger) -> tuple[int, int, str | None]:
             select(Ledger.head_sequence).where(here).scalar_subquery().label("head_sequence"),
             select(Ledger.head_hash).where(here).scalar_subquery().label("head_hash"),
         )
+        .outerjoin(Seal, Seal.transfer_id == Transfer.id)
         .outerjoin(SealQueue, SealQueue.transfer_id == Transfer.id)
         .where(Transfer.ledger_id == ledger.id)
-        .order_by(Transfer.sequence.nulls_last(), Transfer.id)
+        .order_by(Seal.sequence.nulls_last(), Transfer.id)
         .execution_options(yield_per=2000)
     )
     with db.execute(stmt) as rows:
@@ -266,6 +269,8 @@ def _break_at(values: dict[str, Any], ledger: Ledger, sequence: int, previous: s
             "nor waiting for its seal; it was written past the ledger, or taken out of the seal "
             "queue"
         )
+    if not waiting and values["sealed_in"] != ledger.id:
+        return f"{where}: its seal places it in the chain of ledger {values['sealed_in']}"
     if not waiting and values["sequence"] != sequence:
         return f"{where}: expected sequence {sequence}; a transfer is missing"
     if content_hash_of(values) != values["content_hash"]:

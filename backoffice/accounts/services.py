@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, and_, exists, func, or_, select, type_coerce
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 import ledger
 from ledger import Account, Transfer, TransferCode, TransferKind
@@ -76,7 +76,7 @@ class JournalQuery:
 @dataclass(frozen=True)
 class JournalRow:
     id: int
-    sequence: int
+    sequence: int | None  # None for the moment it waits for its seal
     at: datetime
     kind: str
     code: str
@@ -129,6 +129,7 @@ def search_journal(
         select(Transfer, debit.code, debit.name, credit.code, credit.name)
         .join(debit, debit.id == Transfer.debit_account_id)
         .join(credit, credit.id == Transfer.credit_account_id)
+        .options(selectinload(Transfer.seal))
     )
     if prison_id is not None:
         mine = _prison_account_ids(db, prison_id)

@@ -251,7 +251,8 @@ def test_statement_has_a_running_balance_and_open_holds(db, make_account) -> Non
 @pytest.mark.parametrize(
     "sql",
     [f"UPDATE ledger_transfers SET {c.name} = {c.name}" for c in Transfer.__table__.columns]
-    + ["DELETE FROM ledger_transfers"],
+    + [f"UPDATE ledger_seals SET {c.name} = {c.name}" for c in ledger.Seal.__table__.columns]
+    + ["DELETE FROM ledger_transfers", "DELETE FROM ledger_seals"],
 )
 def test_the_journal_refuses_every_update_and_delete(db, make_account, sql) -> None:  # type: ignore[no-untyped-def]
     move(db, "d1", make_account(), make_account(), 100)
@@ -279,13 +280,16 @@ def test_every_transfer_is_sealed_into_the_chain_once(db, make_account, database
     # On PostgreSQL the two single transfers wait for the sealer; a batch is sealed with its
     # insert, and on SQLite everything is.
     assert _seal(db) == (2 if database_url.startswith("postgresql") else 0)
-    sealed = dict(db.execute(text("SELECT key, sequence FROM ledger_transfers")).all())
+    sealed = dict(db.execute(text(_SEQUENCES)).all())
     assert sorted(sealed.values()) == [1, 2, 3, 4]
     assert sealed["d4"] == 4 and sealed["d2"] + 1 == sealed["d3"]
     assert {first.key, last.key, *(t.key for t in batch)} == set(sealed)
     assert last.sequence == 4 and last.chain_hash is not None
     assert ledger.verify_chain(db).ok and ledger.verify_chain(db).checked == 4
     assert _seal(db) == 0
+
+
+_SEQUENCES = "SELECT key, sequence FROM ledger_transfers JOIN ledger_seals ON transfer_id = id"
 
 
 def _seal(db: Session, *, limit: int = ledger.SEAL_BATCH) -> int:
@@ -312,7 +316,7 @@ def test_the_chain_finds_an_edited_row(db, make_account, database_url) -> None: 
     db.commit()
     _seal(db)
     assert ledger.verify_chain(db).ok
-    third = db.scalar(text("SELECT id FROM ledger_transfers WHERE sequence = 3"))
+    third = db.scalar(text("SELECT transfer_id FROM ledger_seals WHERE sequence = 3"))
     _tamper(db, database_url, f"UPDATE ledger_transfers SET amount_cents = 999 WHERE id = {third}")
     report = ledger.verify_chain(db)
     assert not report.ok
@@ -320,16 +324,40 @@ def test_the_chain_finds_an_edited_row(db, make_account, database_url) -> None: 
     assert any("hash chain" in p for p in ledger.check(db))
 
 
-def _tamper(db: Session, database_url: str, sql: str) -> None:
+def _tamper(
+    db: Session, database_url: str, sql: str, sqlite_trigger: str = "ledger_transfers_no_update"
+) -> None:
     """What an intruder with database access does: switch the triggers off and edit."""
     if database_url.startswith("postgresql"):
         db.execute(text("SET session_replication_role = replica"))
         db.execute(text(sql))
         db.execute(text("SET session_replication_role = DEFAULT"))
     else:
-        db.execute(text("DROP TRIGGER ledger_transfers_no_update"))
+        db.execute(text(f"DROP TRIGGER {sqlite_trigger}"))
         db.execute(text(sql))
     db.commit()
+
+
+def test_the_chain_finds_a_seal_removed_or_moved(db, make_account, database_url) -> None:  # type: ignore[no-untyped-def]
+    outside, inmate = make_account(), make_account(no_overdraft=True)
+    for n in range(5):
+        move(db, f"d{n}", outside, inmate, 100 + n)
+    db.commit()
+    _seal(db)
+    third, fourth = db.scalars(
+        text("SELECT transfer_id FROM ledger_seals WHERE sequence IN (3, 4) ORDER BY sequence")
+    )
+    _tamper(db, database_url, "UPDATE ledger_seals SET ledger_id = 99 WHERE sequence = 4",
+            "ledger_seals_no_update")  # fmt: skip
+    assert f"transfer {fourth} (sequence 4): its seal places it in the chain of ledger 99" in (
+        ledger.verify_chain(db).first_break or ""
+    )
+    _tamper(db, database_url, "DELETE FROM ledger_seals WHERE sequence = 2",
+            "ledger_seals_no_delete")  # fmt: skip
+    report = ledger.verify_chain(db)
+    assert f"transfer {third} (sequence 3): expected sequence 2; a transfer is missing" in (
+        report.first_break or ""
+    )
 
 
 @pytest.mark.postgres_only
@@ -397,7 +425,7 @@ def test_a_single_transfer_never_waits_for_the_chain_head_and_the_sealer_seals_i
     second = move(db, "d2", inmate, outside, 30)
     db.commit()
     assert _seal(db) == 2
-    sealed = dict(db.execute(text("SELECT key, sequence FROM ledger_transfers")).all())
+    sealed = dict(db.execute(text(_SEQUENCES)).all())
     assert sealed == {"d1": 1, "d2": 2}, "in the order they were made"
     assert first.sequence == 1 and second.chain_hash is not None
     report = ledger.verify_chain(db)
