@@ -26,6 +26,8 @@ import secrets
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,6 +35,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -49,7 +52,7 @@ ADMIN_URL = os.environ.get(
     "CELLGATE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SEAL_EVERY = 1.0  # seconds, as the README tells production to run the sealer
 SPREAD = 1000
 INMATES = 10_000
@@ -70,15 +73,9 @@ def _pairs(rng: random.Random, accounts: list[int], hot: bool) -> tuple[int, int
 
 def ledger_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int, Cpu]:
     url, accounts, hot, start_at, seed = args
-    engine = make_engine(url, pool_size=1, max_overflow=0)
-    sessions = make_session_factory(engine)
     rng = random.Random(seed)
     done = 0
-    with sessions() as db:
-        backend = db.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        db.rollback()
-        while time.time() < start_at:
-            time.sleep(0.001)
+    with _session_from(url, start_at) as (db, backend):
         cpu = _cpu_now(backend)
         stop = start_at + SECONDS
         while time.time() < stop:
@@ -96,8 +93,22 @@ def ledger_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int, C
             db.commit()
             done += 1
         cpu = _cpu_now(backend) - cpu
-    engine.dispose()
     return done, cpu
+
+
+@contextmanager
+def _session_from(url: str, start_at: float) -> Iterator[tuple[Session, int]]:
+    """A session on a connection of its own, and its backend's pid, from `start_at` on."""
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        with make_session_factory(engine)() as db:
+            backend = db.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            db.rollback()
+            while time.time() < start_at:
+                time.sleep(0.001)
+            yield db, backend
+    finally:
+        engine.dispose()
 
 
 def baseline_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int, Cpu]:
@@ -142,14 +153,8 @@ def sealer_worker(args: tuple[str, float, float]) -> tuple[Cpu, float]:
     """The sealer's loop during a round: CPU seconds it and its backend spent, and the longest
     any transfer had waited in the queue when it looked."""
     url, start_at, stop = args
-    engine = make_engine(url, pool_size=1, max_overflow=0)
-    sessions = make_session_factory(engine)
     longest = 0.0
-    with sessions() as db:
-        backend = db.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        db.rollback()
-        while time.time() < start_at:
-            time.sleep(0.001)
+    with _session_from(url, start_at) as (db, backend):
         cpu = _cpu_now(backend)
         while time.time() < stop:
             waited = db.scalar(_OLDEST_WAIT)
@@ -158,7 +163,6 @@ def sealer_worker(args: tuple[str, float, float]) -> tuple[Cpu, float]:
             seal_everything_waiting(db)
             time.sleep(SEAL_EVERY)
         cpu = _cpu_now(backend) - cpu
-    engine.dispose()
     return cpu, longest
 
 
@@ -225,15 +229,11 @@ def _medians(rounds: list[dict[str, float]]) -> dict[str, float]:
 
 def _seal_the_rest(url: str) -> tuple[float, Cpu]:
     """Seal what is still waiting: the seconds and the CPU seconds that took."""
-    engine = make_engine(url, pool_size=1, max_overflow=0)
-    with make_session_factory(engine)() as db:
-        backend = db.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        db.rollback()
+    with _session_from(url, 0) as (db, backend):
         started, cpu = time.perf_counter(), _cpu_now(backend)
         seal_everything_waiting(db)
         took, cpu = time.perf_counter() - started, _cpu_now(backend) - cpu
         assert db.scalar(text("SELECT count(*) FROM ledger_seal_queue")) == 0
-    engine.dispose()
     return took, cpu
 
 

@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -67,18 +68,32 @@ def postgres_admin_url() -> str:
 
 @pytest.fixture(scope="session")
 def postgres_database(postgres_admin_url: str) -> Iterator[str]:
+    with _new_postgres_database(postgres_admin_url) as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture
+def unmigrated_postgres(postgres_admin_url: str) -> Iterator[str]:
+    """A new PostgreSQL database of this test's own, with no tables: for migration tests."""
+    with _new_postgres_database(postgres_admin_url) as url:
+        yield url
+
+
+@contextmanager
+def _new_postgres_database(admin_url: str) -> Iterator[str]:
     name = f"cellgate_test_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,8 @@
-import secrets
 from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session
 
 import ledger
@@ -42,14 +40,9 @@ def test_upgrade_from_nothing_on_a_new_sqlite_file(tmp_path) -> None:  # type: i
 
 
 def test_transfers_waiting_for_their_seal_before_0013_wait_in_its_queue(
-    postgres_admin_url: str,
+    unmigrated_postgres: str,
 ) -> None:
-    name = f"cellgate_migrate_{secrets.token_hex(4)}"
-    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
+    engine = make_engine(unmigrated_postgres)
     try:
         migrate.upgrade(engine, "0012")
         transfer = _a_transfer_that_waits_under_0012(engine)
@@ -65,9 +58,6 @@ def test_transfers_waiting_for_their_seal_before_0013_wait_in_its_queue(
             assert report.ok and (report.checked, report.waiting) == (2, 0)
     finally:
         engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _a_transfer_that_waits_under_0012(engine: Engine) -> int:
