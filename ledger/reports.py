@@ -155,9 +155,9 @@ def trial_balance(db: Session, ledger_id: int) -> list[TrialBalanceLine]:
 class ChainReport:
     checked: int
     first_break: str | None
-    # Single transfers committed on PostgreSQL and not sealed yet: the sealer
-    # (`ledger.seal_waiting`) seals them within a second while it runs. When the oldest of
-    # them joined the queue.
+    # Single transfers committed on PostgreSQL and not sealed yet (the sealer,
+    # `ledger.seal_waiting`, seals them within a second while it runs), and when the oldest
+    # of them joined the seal queue.
     waiting: int = 0
     waiting_since: datetime | None = None
 
