@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 import ledger
 from backoffice.db import make_engine, make_session_factory
+from backoffice.money.cli import seal_everything_waiting
 from ledger import TransferCode
 
 
@@ -171,13 +172,22 @@ def seal_until(url: str, stop: Any, sealed: Any) -> None:
     while True:
         last = stop.is_set()
         with sessions() as db:
-            count = ledger.seal_waiting(db)
-            db.commit()
-        sealed.value += count
+            sealed.value += seal_everything_waiting(db)
         if last:
             break
         time.sleep(0.01)
     engine.dispose()
+
+
+def wait_for_the_sealer(db: Session, seconds: float) -> ledger.ChainReport:
+    """The chain's report once nothing waits for its seal (a sealer service is running), or
+    as it is after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while (report := ledger.verify_chain(db)).waiting and time.monotonic() < deadline:
+        db.rollback()
+        time.sleep(0.05)
+    db.rollback()
+    return report
 
 
 def run_in_process(args: tuple[str, list[dict[str, Any]]]) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from click.testing import CliRunner
 import ledger
 from backoffice.cli import main
 from backoffice.money import services as money
+from tests import ledger_load
 
 
 def test_the_jobs_run_once_and_release_a_hold_whose_time_ran_out(  # type: ignore[no-untyped-def]
@@ -63,19 +63,13 @@ def test_the_sealer_service_seals_single_transfers_as_they_commit(  # type: igno
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while (report := ledger.verify_chain(db)).waiting and time.monotonic() < deadline:
-            db.rollback()
-            time.sleep(0.05)
+        report = ledger_load.wait_for_the_sealer(db, 30)
         assert report.ok and report.waiting == 0, "the sealer sealed what had committed"
-        db.rollback()
         money.receive_money(db, system, inmate, key="d3", amount_cents=100,
                             source_code="family_deposits", code=ledger.TransferCode.DEPOSIT,
                             reason="deposit", rules=money.income_rules(settings))  # fmt: skip
         db.commit()
-        while (report := ledger.verify_chain(db)).waiting and time.monotonic() < deadline:
-            db.rollback()
-            time.sleep(0.05)
+        report = ledger_load.wait_for_the_sealer(db, 30)
         assert report.ok and report.waiting == 0, "and what commits while it runs"
         assert sealer.poll() is None, "and it keeps running"
     finally:
