@@ -17,13 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT / "config" / "default.toml"
 ENV_PREFIX = "CELLGATE_"
 # CELLGATE_* variables that are not settings.
-NOT_SETTINGS = {"CELLGATE_CONFIG", "CELLGATE_TEST_DATABASE_URL"}
+NOT_SETTINGS = {"CELLGATE_CONFIG", "CELLGATE_TEST_DATABASE_URL", "CELLGATE_TEST_REDIS_URL"}
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
 DEFAULT_TEMPLATE_KEY = "insecure-development-template-key"
 MODES = ("development", "production", "test")
 # Secrets besides secret_key that production must not run with at their shipped defaults.
 PRODUCTION_SECRETS = ("signin.template_key", "visits.jitsi_secret")
 LANGUAGES = ("et", "ru", "en")
+# What server.shared_storage may name: Redis, or memory outside production.
+SHARED_STORAGES = ("redis://", "rediss://", "memory://")
 
 
 class SettingsError(Exception):
@@ -199,6 +201,18 @@ def _validated(values: dict[str, Any]) -> Settings:
         raise SettingsError("signin.face_tolerance: must be between 0 and 1")
     if values["money"]["debt_share_percent"] + values["money"]["release_fund_share_percent"] > 100:
         raise SettingsError("money.debt_share_percent: with the release fund share, over 100")
+    storage = values["server"]["shared_storage"]
+    if not storage.startswith(SHARED_STORAGES):
+        raise SettingsError(
+            "server.shared_storage: must be a redis://, rediss:// or memory:// URL, "
+            f"got {storage!r}"
+        )
+    if not values["server"]["shared_storage_prefix"]:
+        raise SettingsError("server.shared_storage_prefix: must not be empty")
+    if values["server"]["hsts_max_age"] < 0:
+        raise SettingsError("server.hsts_max_age: must be 0 or more")
+    if values["server"]["trusted_proxies"] < 0:
+        raise SettingsError("server.trusted_proxies: must be 0 or more")
     if values["mode"] == "production":
         secret = values["secret_key"]
         if secret == DEFAULT_SECRET_KEY or len(secret) < 32:
@@ -217,4 +231,9 @@ def _validated(values: dict[str, Any]) -> Settings:
                 raise SettingsError(
                     f"{dotted}: production needs its own secret (set {variable}), not the default"
                 )
+        if storage.startswith("memory://"):
+            raise SettingsError(
+                "server.shared_storage: production needs Redis shared by every worker and host "
+                "(set CELLGATE_SERVER__SHARED_STORAGE=redis://host:6379/0), not memory://"
+            )
     return Settings(values)

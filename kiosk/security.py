@@ -20,7 +20,7 @@ from flask_limiter.util import get_remote_address
 from backoffice.devices.models import Device, DeviceKind
 from backoffice.devices.services import authenticate_device
 from backoffice.settings import Settings
-from backoffice.web.base import get_db
+from backoffice.web.base import check_shared_storage, get_db, shared_storage
 
 DEVICE_COOKIE = "cellgate_kiosk_device"
 # Endpoints a browser may reach before it is bound to a kiosk.
@@ -57,7 +57,7 @@ def make_limiter(settings: Settings) -> Limiter:
     return Limiter(
         key_func=_device_key,
         default_limits=[settings["kiosk.request_rate_limit"]],
-        storage_uri=settings["kiosk.rate_limit_storage"],
+        **shared_storage(settings),
         headers_enabled=False,
         strategy="fixed-window",
     )
@@ -78,6 +78,7 @@ def init_security(app: Flask, settings: Settings, limiter: Limiter) -> None:
 
     # Registered after find_device, so the limiter counts per kiosk.
     limiter.init_app(app)
+    check_shared_storage(limiter, settings)
 
     @app.after_request
     def headers(response: Any) -> Any:

@@ -22,7 +22,7 @@ from backoffice.devices.services import authenticate_device
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.signin.tablet_models import TabletSession
-from backoffice.web.base import get_db, remote_addr
+from backoffice.web.base import check_shared_storage, get_db, remote_addr, shared_storage
 
 from . import services
 from .openapi import INMATE, PUBLIC, Operation, operation_of
@@ -267,10 +267,11 @@ def init_pipeline(app: Flask, settings_: Settings) -> None:
     app.extensions["tablet_limiter"] = Limiter(
         remote_addr,
         app=app,
-        storage_uri=settings_["tablet.rate_limit_storage"],
+        **shared_storage(settings_),
         default_limits=[],
         headers_enabled=False,
     )
+    check_shared_storage(app.extensions["tablet_limiter"], settings_)
     app.extensions["tablet_lifetimes"] = services.Lifetimes.from_settings(settings_)
     app.register_error_handler(Invalid, invalid_input)
     app.before_request(before_request)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -33,6 +34,7 @@ from backoffice.staff.models import StaffUser
 from backoffice.staff.services import create_staff_user
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 ENGINES = ["sqlite", "postgresql"]
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -94,6 +96,28 @@ def _new_postgres_database(admin_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def redis_storage() -> Iterator[dict[str, str]]:
+    """Settings that keep what workers share in the machine's Redis, under a key prefix of this
+    test's own (parallel runs never count each other's calls); its keys are deleted after. With
+    CI=true an unreachable Redis fails the test instead of skipping it."""
+    url = os.environ.get("CELLGATE_TEST_REDIS_URL", DEFAULT_REDIS)
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError as error:
+        client.close()
+        message = f"Redis is unreachable at {url}: {error}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} (CI=true: the Redis tests are mandatory)")
+        pytest.skip(message)
+    prefix = f"cellgate-test-{os.getpid()}-{secrets.token_hex(4)}"
+    yield {"server.shared_storage": url, "server.shared_storage_prefix": prefix}
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+    client.close()
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Request, current_app, g, jsonify, request
+from flask_limiter import Limiter
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..db import make_engine, make_session_factory
-from ..settings import Settings, load_settings
+from ..settings import Settings, SettingsError, load_settings
 
 EXTENSION = "cellgate"
 
@@ -54,8 +56,38 @@ def init_common(app: Flask, settings: Settings | None, surface: str) -> Settings
     if settings["server"]["trusted_proxies"]:
         proxies = settings["server"]["trusted_proxies"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    if settings["server"]["hsts_max_age"]:
+        app.after_request(_strict_transport_security)
     app.teardown_appcontext(_close_db)
     return settings
+
+
+def _strict_transport_security(response: Any) -> Any:
+    # Only over TLS: the request's own, or the trusted proxy's (X-Forwarded-Proto, read by
+    # ProxyFix). Browsers ignore the header over plain HTTP, and a development machine served
+    # on http://127.0.0.1 must not be told to refuse plain HTTP for a year.
+    if request.is_secure:
+        max_age = settings()["server"]["hsts_max_age"]
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
+    return response
+
+
+def shared_storage(settings: Settings) -> dict[str, Any]:
+    """Flask-Limiter's storage arguments: the counters every worker and host share."""
+    return {
+        "storage_uri": settings["server"]["shared_storage"],
+        "storage_options": {"key_prefix": settings["server"]["shared_storage_prefix"]},
+    }
+
+
+def check_shared_storage(limiter: Limiter, settings: Settings) -> None:
+    """A worker whose Redis does not answer stops at start, naming the setting, instead of
+    answering every request with an error."""
+    if not limiter.storage.check():
+        where = urlsplit(settings["server"]["shared_storage"])
+        raise SettingsError(
+            f"server.shared_storage: no answer from {where.hostname}:{where.port or 6379}"
+        )
 
 
 def settings() -> Settings:

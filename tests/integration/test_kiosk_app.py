@@ -337,6 +337,27 @@ def test_sign_in_attempts_are_rate_limited_per_kiosk(
     app.extensions["cellgate"]["engine"].dispose()
 
 
+def test_sign_in_attempts_are_counted_across_every_worker(
+    kiosk_settings: Settings,
+    kiosks: dict[str, str],
+    estonian: Inmate,
+    redis_storage: dict[str, str],
+):
+    """Two app instances are two gunicorn workers (or hosts) behind the kiosk's address: with
+    the counters in Redis the third wrong PIN is the last, whichever worker took the others."""
+    limited = kiosk_settings.with_overrides(
+        {"kiosk.sign_in_rate_limit": "3 per minute", **redis_storage}
+    )
+    workers = [kiosk_client(create_app(limited), kiosks["kiosk-a"]) for _ in range(2)]
+    codes = [sign_in(workers[n % 2], estonian.prison_number, "9513").status_code for n in range(5)]
+    assert codes == [401, 401, 401, 429, 429]
+    # The other wing's kiosk counts its own attempts.
+    other = kiosk_client(create_app(limited), kiosks["kiosk-b"])
+    assert sign_in(other, estonian.prison_number, "9513").status_code == 401
+    for client in [*workers, other]:
+        client.application.extensions["cellgate"]["engine"].dispose()
+
+
 def test_a_card_in_the_reader_reaches_the_screen_which_asks_for_the_pin(
     app: Flask, kiosks: dict[str, str], estonian: Inmate, db: Session, system: Actor
 ):

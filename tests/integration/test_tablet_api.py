@@ -365,6 +365,25 @@ def test_too_many_calls_from_one_tablet_are_limited(database_url: str, world: Wo
     app.extensions["cellgate"]["engine"].dispose()
 
 
+def test_the_limit_of_one_tablet_is_counted_across_every_worker(
+    database_url: str, world: World, redis_storage: dict[str, str]
+) -> None:
+    """Two app instances are two gunicorn workers (or hosts): with the counters in Redis, three
+    calls a minute means three, whichever worker answers each call."""
+    limited = tablet_settings(
+        database_url, **{"tablet.device_rate_limit": "3 per minute", **redis_storage}
+    )
+    workers = [create_app(limited), create_app(limited)]
+    codes = [
+        tablet(workers[n % 2], world.tablet_a2).get("/api/v1/device").status_code for n in range(5)
+    ]
+    assert codes == [200, 200, 200, 429, 429]
+    # Another tablet is not slowed down by this one.
+    assert tablet(workers[0], world.tablet_a1).get("/api/v1/device").status_code == 200
+    for app in workers:
+        app.extensions["cellgate"]["engine"].dispose()
+
+
 def test_a_body_over_the_size_limit_is_refused(a1: Tablet, world: World) -> None:
     a1.sign_in(world.alice)
     huge = {"body": "x" * 70_000}

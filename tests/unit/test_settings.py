@@ -81,6 +81,16 @@ def test_bad_settings_name_the_setting(
             },
             r"visits.jitsi_secret: production needs its own secret \(set CELLGATE_VISITS__JITSI",
         ),
+        (
+            {
+                "CELLGATE_SECRET_KEY": STRONG_SECRET,
+                "CELLGATE_DATABASE_URL": PG,
+                "CELLGATE_SIGNIN__TEMPLATE_KEY": STRONG_SECRET + "t",
+                "CELLGATE_VISITS__JITSI_SECRET": STRONG_SECRET + "j",
+            },
+            r"server.shared_storage: production needs Redis shared by every worker and host "
+            r"\(set CELLGATE_SERVER__SHARED_STORAGE=redis://host:6379/0\), not memory://",
+        ),
     ],
 )
 def test_production_refuses_unsafe_settings(environ: dict[str, str], expected: str) -> None:
@@ -96,9 +106,21 @@ def test_production_starts_with_safe_settings() -> None:
             "CELLGATE_DATABASE_URL": PG,
             "CELLGATE_SIGNIN__TEMPLATE_KEY": STRONG_SECRET + "t",
             "CELLGATE_VISITS__JITSI_SECRET": STRONG_SECRET + "j",
+            "CELLGATE_SERVER__SHARED_STORAGE": "redis://redis.example:6379/0",
         }
     )
     assert settings.mode == "production"
+    assert settings["server.shared_storage"] == "redis://redis.example:6379/0"
+
+
+def test_memory_storage_is_allowed_outside_production() -> None:
+    for mode in ("development", "test"):
+        assert load_settings({"CELLGATE_MODE": mode})["server.shared_storage"] == "memory://"
+
+
+def test_shared_storage_must_be_redis_or_memory() -> None:
+    with pytest.raises(SettingsError, match=r"server.shared_storage: must be a redis://"):
+        load_settings({"CELLGATE_SERVER__SHARED_STORAGE": "memcached://cache:11211"})
 
 
 def test_missing_config_file_is_named() -> None:
@@ -118,3 +140,24 @@ def test_the_command_stops_with_one_line_naming_the_setting() -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "secret_key" in lines[0]
+
+
+def test_serve_in_production_refuses_memory_storage_with_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "backoffice", "serve", "tablet-api"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "CELLGATE_MODE": "production",
+            "CELLGATE_SECRET_KEY": STRONG_SECRET,
+            "CELLGATE_DATABASE_URL": PG,
+            "CELLGATE_SIGNIN__TEMPLATE_KEY": STRONG_SECRET + "t",
+            "CELLGATE_VISITS__JITSI_SECRET": STRONG_SECRET + "j",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "server.shared_storage: production needs Redis" in lines[0]

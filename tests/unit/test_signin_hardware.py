@@ -210,6 +210,7 @@ def test_production_refuses_the_default_template_key() -> None:
         "CELLGATE_SECRET_KEY": "s" * 40,
         "CELLGATE_DATABASE_URL": "postgresql+psycopg://cellgate@db/cellgate",
         "CELLGATE_VISITS__JITSI_SECRET": "j" * 40,
+        "CELLGATE_SERVER__SHARED_STORAGE": "redis://redis.example:6379/0",
     }
     with pytest.raises(SettingsError, match=r"signin\.template_key"):
         load_settings(production)
