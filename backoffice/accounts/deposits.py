@@ -342,7 +342,7 @@ def _credit(
 
 
 def _held(db: Session, actor: Actor, deposit_id: int, prison_id: int | None) -> Deposit:
-    if actor.kind != "staff" or not ({Role.OFFICER.value, Role.ADMIN.value} & actor.roles):
+    if actor.kind != "staff" or Role.OFFICER.value not in actor.roles:
         raise Forbidden("only a security officer decides on held deposits")
     deposit = db.scalar(select(Deposit).where(Deposit.id == deposit_id).with_for_update())
     if deposit is None or (prison_id is not None and deposit.prison_id != prison_id):
