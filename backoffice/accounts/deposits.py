@@ -342,11 +342,17 @@ def _credit(
 
 
 def _held(db: Session, actor: Actor, deposit_id: int, prison_id: int | None) -> Deposit:
-    if actor.kind != "staff" or not ({Role.OFFICER.value, Role.ADMIN.value} & actor.roles):
+    if actor.kind != "staff" or Role.OFFICER.value not in actor.roles:
         raise Forbidden("only a security officer decides on held deposits")
     deposit = db.scalar(select(Deposit).where(Deposit.id == deposit_id).with_for_update())
     if deposit is None or (prison_id is not None and deposit.prison_id != prison_id):
         raise NotFound(f"no deposit {deposit_id}")
+    # Maker-checker, whatever roles the officer also holds: the import is the making.
+    if deposit.imported_by == actor.name:
+        raise Forbidden(
+            f"you imported deposit {deposit_id}, so you cannot decide on it: another security "
+            "officer must (maker-checker)"
+        )
     if deposit.status != DepositStatus.HELD:
         raise Conflict(
             f"deposit {deposit_id} is {deposit.status}"

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 import ledger
 
-from ..audit.services import Actor
 from ..db import make_engine, make_session_factory
 from ..errors import ServiceError
 from ..people.models import Prison
 from ..settings import Settings, SettingsError, load_settings
+from ..staff.models import Role
+from ..staff.services import acting_staff
 from . import services
 
 
@@ -132,13 +133,18 @@ def money_group() -> None:
 @click.option("--prison", "prison_code", required=True, help="The prison's code, e.g. TRT.")
 @click.option("--key", required=True, help="Unique per payroll, e.g. wages-2026-11; a rerun "
               "with the same key pays nothing twice.")  # fmt: skip
-@click.option("--by", "by", default="cli", help="Who runs it, for the audit log.")
+@click.option("--by", "by", required=True,
+              help="Your staff username: an accountant of the prison (money moves).")  # fmt: skip
 def wage_run(payroll: Path, prison_code: str, key: str, by: str) -> None:
     settings = _settings()
     with _session(settings) as db:
         prison = db.scalar(select(Prison).where(Prison.code == prison_code))
         if prison is None:
             raise click.ClickException(f"no prison with code {prison_code}")
+        try:
+            accountant = acting_staff(db, by, Role.ACCOUNTANT, prison_id=prison.id)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
         try:
             text = payroll.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -148,7 +154,7 @@ def wage_run(payroll: Path, prison_code: str, key: str, by: str) -> None:
         try:
             run = services.wage_run(
                 db,
-                Actor.system(by),
+                accountant,
                 text,
                 key=key,
                 prison_id=prison.id,

@@ -40,11 +40,12 @@ bp = Blueprint(
     static_folder="static",
 )
 
-HANDLERS = frozenset({Role.ADMIN.value, Role.REQUESTS.value, Role.OFFICER.value})
+HANDLERS = frozenset({Role.REQUESTS.value, Role.OFFICER.value})
+# Administrators place staff in departments; they read no cases unless also handlers.
 ADMINS = frozenset({Role.ADMIN.value})
 # Who may open each page; the services then decide which cases each person sees.
 ENDPOINT_ROLES: dict[str, frozenset[str]] = {
-    "requests.static": HANDLERS,
+    "requests.static": HANDLERS | ADMINS,
     "requests.index": HANDLERS,
     "requests.department": HANDLERS,
     "requests.case": HANDLERS,

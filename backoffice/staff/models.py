@@ -11,6 +11,10 @@ from ..people.models import one_of
 
 
 class Role(StrEnum):
+    """A duty, not a rank: each role opens only its own work. `admin` administers people,
+    devices and staff; it is not an accountant, an officer or shop staff unless also given those
+    roles, so maker-checker and the separation of duties cannot be passed by seniority."""
+
     ADMIN = "admin"
     SHOP = "shop"
     ACCOUNTANT = "accountant"
@@ -44,7 +48,8 @@ class StaffUser(Base):
         return frozenset(r.role for r in self.role_rows)
 
     def has_role(self, *roles: str) -> bool:
-        return Role.ADMIN.value in self.roles or bool(self.roles.intersection(roles))
+        """Holds at least one of these roles (no role stands in for another)."""
+        return bool(self.roles.intersection(roles))
 
 
 class StaffRole(Base):

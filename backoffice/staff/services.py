@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import Actor, record
 from ..db import utcnow
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from .models import Role, StaffRole, StaffUser
 
 # argon2id with the library's current recommended cost (RFC 9106 low-memory profile).
@@ -149,6 +149,23 @@ def authenticate(
     db.flush()
     record(db, attempt, "staff.sign_in", target_type="staff_user", target_id=user.id)
     return user
+
+
+def acting_staff(db: Session, username: str, duty: Role, *, prison_id: int | None = None) -> Actor:
+    """The named member of staff acting from the command line, refused unless they hold the
+    duty (no other role stands in for it) and, when prison_id is given, work in that prison."""
+    user = db.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+    if user is None or not user.active:
+        raise NotFound(f"No active staff user named {username!r}.")
+    if not user.has_role(duty):
+        raise Forbidden(f"{user.username} is not {_a(duty)} {duty.value}: this is their work.")
+    if prison_id is not None and user.prison_id not in (None, prison_id):
+        raise Forbidden(f"{user.username} works in another prison.")
+    return Actor(kind="staff", id=user.id, name=user.username, roles=user.roles)
+
+
+def _a(role: Role) -> str:
+    return "an" if role.value[0] in "aeiou" else "a"
 
 
 def unlock(db: Session, actor: Actor, user: StaffUser) -> None:

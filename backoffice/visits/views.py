@@ -33,7 +33,7 @@ from .models import Bar, BarCategory, Booking, Contact, Slot
 bp = Blueprint("visits", __name__, url_prefix="/visits", template_folder="templates")
 RULES = "cellgate.visits.rules"
 
-STAFF_ONLY = frozenset({Role.ADMIN, Role.VISITS})
+STAFF_ONLY = frozenset({Role.VISITS})
 VISITS_ACCESS: dict[str, frozenset[str]] = {
     "visits.contacts": STAFF_ONLY,
     "visits.decide": STAFF_ONLY,

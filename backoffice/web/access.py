@@ -1,7 +1,9 @@
 """Staff sessions and role checks for the back office, in one place.
 
 Every endpoint is named in ACCESS with the roles that may use it; an endpoint that is not named
-is refused, so a new page is closed until someone decides who may see it.
+is refused, so a new page is closed until someone decides who may see it. Roles are duties: no
+role, `admin` included, opens another role's pages (tests/integration/test_role_duties.py holds
+the whole table).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "views.sign_in": PUBLIC,
     "views.sign_out": ANY_STAFF,
     "views.home": ANY_STAFF,
+    # Oversight, not a duty of its own: reading the log changes nothing.
     "views.audit": frozenset({Role.ADMIN, Role.ACCOUNTANT, Role.OFFICER}),
     "views.devices": frozenset({Role.ADMIN}),
     "views.device_register": frozenset({Role.ADMIN}),

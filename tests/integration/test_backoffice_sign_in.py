@@ -57,7 +57,16 @@ def test_staff_signs_in_and_sees_their_roles(client: FlaskClient, make_staff: Ca
         (("shop",), ["Shop rounds", "Catalogue"], ["Accounts", "Devices", "Audit log"]),
         (("accountant",), ["Accounts", "Audit log"], ["Shop rounds", "Devices"]),
         (("officer",), ["Held deposits", "Inmate sign-in"], ["Accounts", "Devices", "Catalogue"]),
-        (("admin",), ["Devices", "Accounts", "Shop rounds", "Video visits"], []),
+        (
+            ("admin",),
+            ["Devices", "Inmate sign-in", "Request departments", "Audit log"],
+            ["Accounts", "Shop rounds", "Catalogue", "Requests", "Video visits", "Held deposits"],
+        ),
+        (
+            ("admin", "accountant", "shop", "visits"),
+            ["Devices", "Accounts", "Shop rounds", "Video visits"],
+            [],
+        ),
     ],
 )
 def test_the_home_page_offers_each_role_its_own_work(  # type: ignore[no-untyped-def]

@@ -145,12 +145,14 @@ def test_the_cli_proves_the_books_and_finds_an_edit(  # type: ignore[no-untyped-
     assert checked.exit_code == 1 and "hash chain" in checked.output
 
 
-def test_the_cli_wage_run(db, make_inmate, prison, database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_wage_run(db, make_inmate, make_staff, prison, database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
     inmate = make_inmate(legal_status="remand")
+    make_staff("kadri", "accountant")
     payroll = tmp_path / "payroll.csv"
     payroll.write_text(f"{inmate.prison_number},7.00\n")
     env = {"CELLGATE_DATABASE_URL": database_url}
-    args = ["money", "wage-run", str(payroll), "--prison", prison.code, "--key", "w-nov"]
+    args = ["money", "wage-run", str(payroll), "--prison", prison.code, "--key", "w-nov",
+            "--by", "kadri"]  # fmt: skip
     first = CliRunner().invoke(main, args, env=env)
     assert first.exit_code == 0, first.output
     assert "paid 1 inmates 7.00" in first.output

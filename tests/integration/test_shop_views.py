@@ -111,7 +111,7 @@ def test_who_may_use_which_shop_page(
         assert response.status_code == 403, action
     client.post("/sign-out", data={"csrf_token": token(client, "/")})
 
-    make_staff("anu", "admin")
+    make_staff("anu", "admin", "shop")
     sign_in(client, "anu")
     assert client.get("/shop/products").status_code == 200
 
