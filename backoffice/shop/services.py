@@ -617,13 +617,15 @@ def _reading_statement(counted_items: tuple[int, int] | None, placing: bool) -> 
     ]
     if counted_items is not None:
         skus, categories = counted_items
-        # Only the items a rule names: no rule reads what the others add up to.
-        named = or_(
-            Product.sku.in_([bindparam(f"sku_{n}", type_=String()) for n in range(skus)]),
-            Category.code.in_(
-                [bindparam(f"category_{n}", type_=String()) for n in range(categories)]
-            ),
-        )
+        # Only the items a rule names: no rule reads what the others add up to. An empty IN
+        # is left out: compiled for the driver it is SQL that PostgreSQL refuses.
+        named = []
+        if skus:
+            named_skus = [bindparam(f"sku_{n}", type_=String()) for n in range(skus)]
+            named.append(Product.sku.in_(named_skus))
+        if categories:
+            codes = [bindparam(f"category_{n}", type_=String()) for n in range(categories)]
+            named.append(Category.code.in_(codes))
         parts.append(
             _part(
                 "line",
@@ -647,7 +649,7 @@ def _reading_statement(counted_items: tuple[int, int] | None, placing: bool) -> 
             .join(Order, Order.id == OrderLine.order_id)
             .join(Product, Product.id == OrderLine.product_id)
             .join(Category, Category.id == Product.category_id)
-            .where(counted, named)
+            .where(counted, or_(*named))
             .group_by(Product.sku, Category.code, *in_periods)
         )
     if placing:
