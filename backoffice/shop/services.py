@@ -50,7 +50,7 @@ from ..db import UTCDateTime, is_postgresql, run_on_driver, utcnow
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..money.services import LEDGER_CODE
 from ..people.models import Inmate, InmateStatus, Prison
-from ..settings import ROOT, Settings
+from ..settings import Settings
 from . import payments
 from .messages import render
 from .models import (
@@ -68,6 +68,7 @@ from .models import (
     ShopRefund,
     ShopSchedule,
 )
+from .protocol_versions import start_file
 from .protocols import (
     ActiveBan,
     CheckResult,
@@ -78,7 +79,6 @@ from .protocols import (
     QuantityLimitRule,
     Violation,
     evaluate,
-    load_protocols,
 )
 from .rounds import Round, Schedule, current_round, period_starts
 
@@ -100,8 +100,9 @@ class CartLine:
 
 
 def protocols_from(settings: Settings) -> Protocols:
-    path = ROOT / settings["shop.protocols_file"]
-    return load_protocols(path)
+    """The configured file's rules, checked as an app's start checks them. The apps apply the
+    rules in force instead (protocol_versions.RuleBook), which a reload changes."""
+    return start_file(settings).protocols
 
 
 # --- catalogue ------------------------------------------------------------------------------
