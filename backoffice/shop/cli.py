@@ -130,8 +130,9 @@ def check_protocols(path: Path | None, file_only: bool) -> None:
 @click.option("--by", default="", help="Who reloads (default: the user running the command).")
 def reload_protocols(path: Path | None, by: str) -> None:
     settings = _settings()
-    path = path or configured_path(settings)
-    actor = Actor.system(by or getpass.getuser())
+    # Recorded as the source the back office shows: the whole path, not the one typed here.
+    path = (path or configured_path(settings)).resolve()
+    actor = Actor.system(by or _who())
     with _session(settings) as db:
         current = _or_exit(lambda: in_force(db))
         try:
@@ -147,6 +148,13 @@ def reload_protocols(path: Path | None, by: str) -> None:
         return
     click.echo(f"in force: {describe(version)}, {len(file.protocols.rules)} rules")
     click.echo("every worker applies it on its next shop call")
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (a bare container)
+        return "unknown user"
 
 
 def refuse_to_serve_unknown_names(settings: Settings) -> None:
