@@ -26,7 +26,7 @@ from .requests.cli import requests_group
 from .seed import DEMO_STAFF, demo_devices, demo_password, is_seeded, seed_demo
 from .settings import ROOT, Settings, SettingsError, load_settings
 from .shop.cli import expire_orders as shop_expire_orders
-from .shop.cli import shop_group
+from .shop.cli import refuse_to_serve_unknown_names, shop_group
 from .signin.cli import agent_command
 from .signin.demo import DEMO_PIN
 from .staff.models import Role
@@ -189,6 +189,11 @@ def serve(settings: Settings, surface: str) -> None:
 
 def _serve(settings: Settings, surfaces: list[str], *, with_jobs: bool = False) -> None:
     host = settings["server"]["host"]
+    if {"kiosk", "tablet-api"} & set(surfaces):
+        # Inmates shop there: a rule naming a product or category that does not exist would
+        # be switched off without a word. (The back office alone may start, to fix the
+        # catalogue.)
+        refuse_to_serve_unknown_names(settings)
     processes = []
     if with_jobs:
         jobs_command = [sys.executable, "-m", "backoffice", "jobs", "--every", "300"]

@@ -178,6 +178,8 @@ def _validated(values: dict[str, Any]) -> Settings:
     bad = [lang for lang in values["languages"] if lang not in LANGUAGES]
     if bad or not values["languages"]:
         raise SettingsError(f"languages: each must be one of {', '.join(LANGUAGES)}, got {bad}")
+    if not values["regime_levels"] or not all(isinstance(v, str) for v in values["regime_levels"]):
+        raise SettingsError("regime_levels: must be a list of one or more level names")
     url = values["database_url"]
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise SettingsError(f"database_url: must be a sqlite:// or postgresql:// URL, got {url!r}")

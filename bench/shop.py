@@ -47,6 +47,7 @@ from backoffice.people.models import Inmate, Prison, Wing
 from backoffice.settings import ROOT, load_settings
 from backoffice.shop import services as shop
 from backoffice.shop.models import Category, Order, Product
+from backoffice.shop.protocol_versions import RuleBook
 from backoffice.shop.protocols import (
     DraftLine,
     InmateContext,
@@ -216,7 +217,8 @@ def place_share(
     per order, until done or the deadline. Returns wall start and end, each order's latency,
     and the CPU time used by the worker and by its database backend."""
     settings = load_settings({}).with_overrides({"mode": "test", "database_url": url})
-    protocols = shop.protocols_from(settings)
+    # As an app holds it: each order asks for the rules in force, as each shop call does.
+    rules = RuleBook.at_start(settings)
     engine = make_engine(url)
     latencies = []
     with make_session_factory(engine)() as db:
@@ -239,7 +241,7 @@ def place_share(
                 inmate,
                 cart,
                 key=f"bench-order-{inmate_id}",
-                protocols=protocols,
+                protocols=rules.current(db),
                 settings=settings,
                 now=MONDAY,
             )

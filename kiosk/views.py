@@ -46,6 +46,9 @@ from backoffice.settings import Settings
 from backoffice.shop import messages as shop_messages
 from backoffice.shop import services as shop_services
 from backoffice.shop.models import Product
+from backoffice.shop.protocol_versions import APP_KEY as SHOP_RULES
+from backoffice.shop.protocol_versions import RuleBook
+from backoffice.shop.protocols import Protocols
 from backoffice.visits import services as visits_services
 from backoffice.web.base import get_db, remote_addr, settings
 
@@ -365,11 +368,10 @@ CART = "cart"
 ORDER_KEY = "order_key"
 
 
-def protocols() -> Any:
-    app = current_app
-    if "kiosk_protocols" not in app.extensions:
-        app.extensions["kiosk_protocols"] = shop_services.protocols_from(kiosk_settings())
-    return app.extensions["kiosk_protocols"]
+def protocols() -> Protocols:
+    """The rules in force (a reload reaches this worker on its next call)."""
+    rules: RuleBook = current_app.extensions[SHOP_RULES]
+    return rules.current(get_db())
 
 
 def cart_lines() -> list[shop_services.CartLine]:

@@ -12,6 +12,8 @@ from backoffice.errors import Conflict, ServiceError
 from backoffice.requests import services as requests
 from backoffice.shop import services as shop
 from backoffice.shop.models import Order, OrderLine, OrderStatus, Product
+from backoffice.shop.protocol_versions import APP_KEY as SHOP_RULES
+from backoffice.shop.protocol_versions import RuleBook
 from backoffice.shop.protocols import CheckResult, Protocols, Violation
 from backoffice.web.base import get_db
 
@@ -27,12 +29,9 @@ CART_EXAMPLE = {"lines": [{"product_id": 1, "quantity": 2}], "substitution_conse
 
 
 def protocols() -> Protocols:
-    """The shop's rule file, read once per process (a change needs a restart, like settings)."""
-    cached = current_app.extensions.get("tablet_protocols")
-    if cached is None:
-        cached = shop.protocols_from(http.settings())
-        current_app.extensions["tablet_protocols"] = cached
-    return cached  # type: ignore[no-any-return]
+    """The rules in force (a reload reaches this worker on its next call)."""
+    rules: RuleBook = current_app.extensions[SHOP_RULES]
+    return rules.current(get_db())
 
 
 def _key(raw: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -259,3 +260,18 @@ class ShopRefund(Base):
     transfer_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class ProtocolVersion(Base):
+    """A version of the protocol file put in force by a reload: the newest row is the rules
+    every worker on every host applies. Rows are never changed; going back is a new row."""
+
+    __tablename__ = "shop_protocol_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    # The file it was read from, on the host that loaded it.
+    source: Mapped[str] = mapped_column(String(500))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    loaded_by: Mapped[str] = mapped_column(String(200))

@@ -50,7 +50,7 @@ from ..db import UTCDateTime, is_postgresql, run_on_driver, utcnow
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..money.services import LEDGER_CODE
 from ..people.models import Inmate, InmateStatus, Prison
-from ..settings import ROOT, Settings
+from ..settings import Settings
 from . import payments
 from .messages import render
 from .models import (
@@ -68,6 +68,7 @@ from .models import (
     ShopRefund,
     ShopSchedule,
 )
+from .protocol_versions import start_file
 from .protocols import (
     ActiveBan,
     CheckResult,
@@ -78,7 +79,6 @@ from .protocols import (
     QuantityLimitRule,
     Violation,
     evaluate,
-    load_protocols,
 )
 from .rounds import Round, Schedule, current_round, period_starts
 
@@ -100,8 +100,9 @@ class CartLine:
 
 
 def protocols_from(settings: Settings) -> Protocols:
-    path = ROOT / settings["shop.protocols_file"]
-    return load_protocols(path)
+    """The configured file's rules, checked as an app's start checks them. The apps apply the
+    rules in force instead (protocol_versions.RuleBook), which a reload changes."""
+    return start_file(settings).protocols
 
 
 # --- catalogue ------------------------------------------------------------------------------
@@ -617,13 +618,15 @@ def _reading_statement(counted_items: tuple[int, int] | None, placing: bool) -> 
     ]
     if counted_items is not None:
         skus, categories = counted_items
-        # Only the items a rule names: no rule reads what the others add up to.
-        named = or_(
-            Product.sku.in_([bindparam(f"sku_{n}", type_=String()) for n in range(skus)]),
-            Category.code.in_(
-                [bindparam(f"category_{n}", type_=String()) for n in range(categories)]
-            ),
-        )
+        # Only the items a rule names: no rule reads what the others add up to. An empty IN
+        # is left out: compiled for the driver it is SQL that PostgreSQL refuses.
+        named = []
+        if skus:
+            named_skus = [bindparam(f"sku_{n}", type_=String()) for n in range(skus)]
+            named.append(Product.sku.in_(named_skus))
+        if categories:
+            codes = [bindparam(f"category_{n}", type_=String()) for n in range(categories)]
+            named.append(Category.code.in_(codes))
         parts.append(
             _part(
                 "line",
@@ -647,7 +650,7 @@ def _reading_statement(counted_items: tuple[int, int] | None, placing: bool) -> 
             .join(Order, Order.id == OrderLine.order_id)
             .join(Product, Product.id == OrderLine.product_id)
             .join(Category, Category.id == Product.category_id)
-            .where(counted, named)
+            .where(counted, or_(*named))
             .group_by(Product.sku, Category.code, *in_periods)
         )
     if placing:

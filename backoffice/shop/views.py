@@ -9,6 +9,8 @@ message on the page it came from. Staff of one prison see only that prison's win
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from dataclasses import fields as dataclass_fields
 from datetime import date
 from typing import Any
 
@@ -16,6 +18,7 @@ from flask import (
     Blueprint,
     Flask,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -38,6 +41,9 @@ from ..web.views import staff_actor
 from . import services
 from .messages import money
 from .models import InmateRestriction, Order, OrderStatus, Product, ShopBan
+from .protocol_versions import APP_KEY as SHOP_RULES
+from .protocol_versions import RuleBook
+from .protocols import Rule
 
 bp = Blueprint(
     "shop",
@@ -77,6 +83,8 @@ SHOP_ACCESS: dict[str, frozenset[str]] = {
     "shop.inmate_view": SANCTIONS,
     "shop.ban": SANCTIONS,
     "shop.restrict": SANCTIONS,
+    # Read-only: the shop applies them, the accounts office answers for what they let through.
+    "shop.rules_in_force": frozenset({Role.SHOP, Role.ACCOUNTANT}),
 }
 
 
@@ -508,3 +516,37 @@ def restrict(inmate_id: int) -> Any:
         return f"Products tagged {tag.strip().lower()!r} are no longer sold to this inmate."
 
     return _do(action, "", url_for("shop.inmate_view", inmate_id=inmate_id))
+
+
+# --- the rules in force ----------------------------------------------------------------------
+
+
+@bp.get("/protocols")
+def rules_in_force() -> Any:
+    rule_book: RuleBook = current_app.extensions[SHOP_RULES]
+    shown = rule_book.shown(get_db())
+    return render_template(
+        "shop/protocols.html",
+        shown=shown,
+        rules=[(rule.id, _kind(rule), _fields(rule)) for rule in shown.protocols.rules],
+    )
+
+
+def _kind(rule: Rule) -> str:
+    return type(rule).__name__.removesuffix("Rule")
+
+
+def _fields(rule: Rule) -> list[tuple[str, str]]:
+    shown = []
+    for field in dataclass_fields(rule):
+        if field.name == "id":
+            continue
+        value = getattr(rule, field.name)
+        if value is None:
+            value = "not set"
+        elif isinstance(value, frozenset):
+            value = ", ".join(sorted(value))
+        elif isinstance(value, Mapping):
+            value = ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
+        shown.append((field.name, str(value)))
+    return shown

@@ -28,13 +28,14 @@ from tests.integration.test_shop_flow import (  # noqa: F401 (fixtures, used by 
 
 def test_check_protocols_names_the_file_the_rule_and_the_field(tmp_path: Path) -> None:
     runner = CliRunner()
-    good = runner.invoke(main, ["shop", "check-protocols", "config/protocols.toml"])
+    # Without the database: the catalogue's names are checked in test_shop_protocol_versions.
+    good = runner.invoke(main, ["shop", "check-protocols", "--file-only", "config/protocols.toml"])
     assert good.exit_code == 0 and "monthly-cap" in good.output
     broken = tmp_path / "protocols.toml"
     broken.write_text('[[rule]]\nid = "weekly"\nkind = "spending_cap"\nperiod = "fortnight"\n')
-    result = runner.invoke(main, ["shop", "check-protocols", str(broken)])
+    result = runner.invoke(main, ["shop", "check-protocols", "--file-only", str(broken)])
     assert result.exit_code == 1
-    assert f"{broken}: rule 'weekly': field 'period' must be one of week, month" in result.output
+    assert f"{broken}:4: rule 'weekly': field 'period' must be one of week, month" in result.output
 
 
 def test_expire_orders_closes_old_orders_and_releases_their_holds(

@@ -296,7 +296,7 @@ def test_missing_or_broken_file(tmp_path: Path) -> None:
         load_protocols(tmp_path / "nope.toml")
     broken = tmp_path / "broken.toml"
     broken.write_text("[[rule]\n")
-    with pytest.raises(ProtocolError, match=r"broken\.toml: not valid TOML"):
+    with pytest.raises(ProtocolError, match=r"broken\.toml:1: not valid TOML"):
         load_protocols(broken)
 
 
