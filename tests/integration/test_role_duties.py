@@ -121,6 +121,7 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "shop.inmate_view": only(SHOP, OFFICER),
     "shop.ban": only(SHOP, OFFICER),
     "shop.restrict": only(SHOP, OFFICER),
+    "shop.rules_in_force": only(SHOP, ACCOUNTANT),
     # inmate sign-in: enrolment, cards and PINs, by officers and administrators
     "signin.static": only(ADMIN, OFFICER),
     "signin.index": only(ADMIN, OFFICER),
@@ -170,6 +171,7 @@ COMMANDS: dict[str, frozenset[str] | None] = {
             "requests close-settled",
             "requests member",
             "shop check-protocols",
+            "shop reload-protocols",
             "shop expire-orders",
             "visits sweep",
             "visits open-slots",
