@@ -15,7 +15,12 @@ from backoffice.settings import Settings
 from backoffice.shop.protocol_versions import APP_KEY as SHOP_RULES
 from backoffice.shop.protocol_versions import RuleBook
 from backoffice.signin import agent_api
-from backoffice.web.base import health_blueprint, init_common
+from backoffice.web.base import (
+    RETRY_AFTER_SECONDS,
+    health_blueprint,
+    init_common,
+    init_shared_storage_outage,
+)
 
 from . import views
 from .i18n import init_i18n
@@ -49,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             )(app.view_functions[endpoint])
     limiter.exempt(app.view_functions["health.health"])
     limiter.exempt(app.view_functions["static"])
+    init_shared_storage_outage(app, limiter, _unavailable)
 
     @app.errorhandler(CSRFError)
     def stale_form(_error: CSRFError) -> Any:
@@ -77,3 +83,16 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _error_page(title: str, message: str, code: int) -> Any:
     return render_template("kiosk/error.html", title=title, message=message), code
+
+
+def _unavailable() -> Any:
+    # Redis, where the kiosk's limits are counted, does not answer: nothing can be done here.
+    page, code = _error_page(
+        _("Temporarily unavailable"),
+        _(
+            "The kiosk is not working for a moment. Try again in a minute; if it still does not "
+            "work, call an officer."
+        ),
+        503,
+    )
+    return page, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}

@@ -22,7 +22,14 @@ from backoffice.devices.services import authenticate_device
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.signin.tablet_models import TabletSession
-from backoffice.web.base import check_shared_storage, get_db, remote_addr, shared_storage
+from backoffice.web.base import (
+    RETRY_AFTER_SECONDS,
+    check_shared_storage,
+    get_db,
+    init_shared_storage_outage,
+    remote_addr,
+    shared_storage,
+)
 
 from . import services
 from .openapi import INMATE, PUBLIC, Operation, operation_of
@@ -145,6 +152,10 @@ def _authenticate_signed_in() -> None:
         g.device = _authenticate_device()
         raise Problem("sign-in-required")
     call = services.read_signed_in_call(db, credential, token)
+    if call.session is not None:
+        # Whatever refuses the call from here on (the counters unreachable, a limit, an ended
+        # session) speaks the language of the inmate whose token it carries.
+        g.language = call.session[1].language
     g.device = found = _admit_device(call.device)
     try:
         found_session = services.check_session(db, found, call.session, lifetimes())
@@ -260,6 +271,13 @@ def after_request(response: Response) -> Response:
     return response
 
 
+def unavailable() -> Response:
+    """The counters cannot be reached: no call is answered without being counted."""
+    return problem_response(
+        Problem("unavailable", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    )
+
+
 def init_pipeline(app: Flask, settings_: Settings) -> None:
     # Flask-Limiter: the counters' storage (memory, or Redis shared by every host) and a
     # per-address ceiling on everything; the per-device and per-inmate limits are counted in
@@ -272,6 +290,7 @@ def init_pipeline(app: Flask, settings_: Settings) -> None:
         headers_enabled=False,
     )
     check_shared_storage(app.extensions["tablet_limiter"], settings_)
+    init_shared_storage_outage(app, app.extensions["tablet_limiter"], unavailable)
     app.extensions["tablet_lifetimes"] = services.Lifetimes.from_settings(settings_)
     app.register_error_handler(Invalid, invalid_input)
     app.before_request(before_request)

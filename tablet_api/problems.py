@@ -248,10 +248,13 @@ TYPES: dict[str, ProblemType] = {
         _t(
             "unavailable",
             503,
-            "The service is unavailable for a moment",
-            "Teenus ei ole hetkel saadaval. Proovi hiljem uuesti.",
-            "Сервис временно недоступен. Попробуйте позже.",
-            "The service is not available right now. Try again later.",
+            "The service is unavailable for a moment; try again after Retry-After",
+            "Teenus ei ole hetkel saadaval. Proovi minuti pärast uuesti; kui see ei aita, pöördu "
+            "ametniku poole.",
+            "Сервис временно недоступен. Попробуйте через минуту; если не поможет, обратитесь к "
+            "сотруднику.",
+            "The service is not available right now. Try again in a minute; if that does not "
+            "help, ask an officer.",
         ),
     ]
 }

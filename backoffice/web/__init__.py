@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
+
+from flask import Flask, render_template
+from flask_limiter import Limiter
 from flask_wtf import CSRFProtect
 
 from ..accounts.views import init_app as init_accounts
@@ -14,7 +17,16 @@ from ..shop.views import init_app as init_shop
 from ..signin.views import init_app as init_signin
 from ..visits.views import init_app as init_visits
 from .access import init_access
-from .base import health_blueprint, init_common, set_security_headers
+from .base import (
+    RETRY_AFTER_SECONDS,
+    check_shared_storage,
+    health_blueprint,
+    init_common,
+    init_shared_storage_outage,
+    remote_addr,
+    set_security_headers,
+    shared_storage,
+)
 from .views import bp as views_bp
 
 CSP = (
@@ -39,5 +51,49 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_requests(app)
     init_accounts(app)
     init_signin(app)
+    init_sign_in_limit(app, settings)
     app.after_request(lambda response: set_security_headers(response, CSP))
     return app
+
+
+def init_sign_in_limit(app: Flask, settings: Settings) -> None:
+    """Sign-in attempts are counted per client address, in the counters every worker and host
+    share, besides the lockout of each account: one address cannot try a password on many
+    accounts. While the counters cannot be reached nobody signs in; staff already signed in
+    go on working."""
+    limiter = Limiter(
+        remote_addr,
+        **shared_storage(settings),
+        default_limits=[],
+        headers_enabled=False,
+        strategy="fixed-window",
+    )
+    limiter.init_app(app)
+    check_shared_storage(limiter, settings)
+    app.view_functions["views.sign_in"] = limiter.limit(
+        settings["auth.sign_in_rate_limit"], methods=["POST"]
+    )(app.view_functions["views.sign_in"])
+    init_shared_storage_outage(app, limiter, _unavailable)
+    app.register_error_handler(429, _too_many_attempts)
+
+
+def _error_page(title: str, message: str, code: int) -> Any:
+    return render_template("error.html", title=title, message=message), code
+
+
+def _too_many_attempts(_error: Exception) -> Any:
+    return _error_page(
+        "Too many sign-in attempts",
+        "Too many attempts from here. Wait a minute and try again.",
+        429,
+    )
+
+
+def _unavailable() -> Any:
+    page, code = _error_page(
+        "Temporarily unavailable",
+        "Signing in is not possible for a moment: the service that counts sign-in attempts does "
+        "not answer. Try again in a minute; if it goes on, tell the system administrator.",
+        503,
+    )
+    return page, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}

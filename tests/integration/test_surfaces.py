@@ -85,7 +85,7 @@ def test_strict_transport_security_over_tls_only(
     switched_off.extensions["cellgate"]["engine"].dispose()
 
 
-@pytest.mark.parametrize(("factory", "path", "surface"), SURFACES[:2])
+@pytest.mark.parametrize(("factory", "path", "surface"), SURFACES)
 def test_a_surface_whose_redis_does_not_answer_stops_at_start(
     settings: Settings, factory: Callable[..., Flask], path: str, surface: str
 ) -> None:
