@@ -179,7 +179,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_contract(
         "--request-timeout",
         "20",
         "--max-time",
-        "150",
+        "120",
     ]
     env = {
         **os.environ,
