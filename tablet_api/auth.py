@@ -135,19 +135,19 @@ def _frame(index: int, encoded: str) -> Any:
         raw = b""
     image = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_COLOR) if raw else None
     if image is None:
+        # The schema checks the base64; what it decodes to is this refusal's to say.
         field = f"frames[{index}]"
         raise Problem(
-            "invalid-input",
-            params={"fields": field},
+            "frame-unreadable",
             extra={"errors": [{"field": field, "reason": FRAME_REASON[language()]}]},
         )
     return as_rgb(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
 
 
 FRAME_REASON = {
-    "et": "ei ole JPEG- ega PNG-pilt (base64)",
-    "ru": "не является изображением JPEG или PNG (base64)",
-    "en": "is not a JPEG or PNG image (base64)",
+    "et": "ei ole JPEG- ega PNG-pilt",
+    "ru": "не является изображением JPEG или PNG",
+    "en": "is not a JPEG or PNG image",
 }
 
 

@@ -30,6 +30,7 @@ from backoffice.web.base import (
     remote_addr,
     shared_storage,
 )
+from backoffice.web.json_body import MalformedJson, parse_json
 
 from . import services
 from .openapi import INMATE, PUBLIC, Operation, operation_of
@@ -37,6 +38,15 @@ from .problems import Problem, language, problem_response
 from .schemas import IDEMPOTENCY_PATTERN, MAX_ID, Invalid, validate
 
 DEVICE_HEADER = "X-Device-Credential"
+# The body reader's refusals (backoffice/web/json_body.py), as problem types.
+MALFORMED = {
+    "not-utf8": "body-not-utf8",
+    "syntax": "bad-request",
+    "too-deep": "body-too-deep",
+    "not-a-number": "body-not-a-number",
+    "duplicate-key": "body-duplicate-key",
+    "characters": "body-bad-characters",
+}
 
 
 def settings() -> Settings:
@@ -176,11 +186,10 @@ def _read_body(op: Operation) -> Any:
     mimetype = request.mimetype
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise Problem("unsupported-media-type")
-    raw = request.get_data(cache=False)
     try:
-        value = json.loads(raw)
-    except ValueError:
-        raise Problem("bad-request") from None
+        value = parse_json(request.get_data(cache=False))
+    except MalformedJson as malformed:
+        raise Problem(MALFORMED[malformed.reason]) from None
     assert op.body is not None
     return validate({"$ref": f"#/components/schemas/{op.body}"}, value)
 

@@ -28,14 +28,21 @@ DOCUMENT_FILE = Path(__file__).resolve().parent / "openapi.json"
 METHODS = ("get", "post", "put", "patch", "delete")
 
 ERROR_DESCRIPTIONS = {
-    400: "Malformed request (not JSON, or a required header is missing)",
+    400: (
+        "Malformed request: the body is not UTF-8 JSON, is nested deeper than 32 levels, has "
+        "NaN or Infinity, a key twice, or a NUL or lone surrogate in a string; or a required "
+        "header is missing"
+    ),
     401: "No valid device credential, or no valid access token",
     403: "Not allowed",
     404: "No such resource (or not yours)",
     409: "The resource's state does not allow this",
     413: "Request body too large",
     415: "The body must be application/json",
-    422: "A field is wrong (`errors` says which and why) or the request is refused",
+    422: (
+        "A field is against this document (`invalid-input`; `errors` says which and why), or "
+        "the prison's rules or state refuse a request the document allows (its own type)"
+    ),
     423: "Sign-in is locked after too many failures",
     429: "Too many requests; see Retry-After",
 }

@@ -2,9 +2,13 @@
 the OpenAPI document publishes, so the contract and the checks cannot drift apart.
 
 The validator understands the subset of JSON Schema the document uses: type, properties,
-required, additionalProperties (false), items, minItems/maxItems, minimum/maximum,
-minLength/maxLength, pattern, enum and format "date". Each refusal names the field and the
-reason in the inmate's language.
+required, additionalProperties (false or a schema), propertyNames, maxProperties, anyOf (beside
+other keywords), items, minItems/maxItems, minimum/maximum, minLength/maxLength, pattern, enum
+and format "date". Each refusal names the field and the reason in the inmate's language.
+
+The contract: a body the schema accepts is never refused as `invalid-input`; what only the
+prison's state or rules can refuse (money, the shop's rules, a request type's form) is refused
+with its own problem type.
 """
 
 from __future__ import annotations
@@ -17,12 +21,35 @@ from typing import Any
 # Largest id the API accepts anywhere (the smallest id column is a 32-bit integer).
 MAX_ID = 2**31 - 1
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-# Text fields: no control characters the database cannot store (NUL) and valid Unicode.
-TEXT_NOTE = "Text without NUL characters."
+# What a text field may hold: anything but NUL, which the database cannot store. The body
+# reader also refuses lone surrogates (not Unicode), which a pattern cannot name portably.
+CHARACTER = r"[^\u0000]"
+PLAIN_TEXT = f"^{CHARACTER}*$"
+# Whitespace as Python's str.split() sees it, spelled out: what `\s` means differs between
+# regular expression engines (ECMA's leaves out \x1c-\x1f and \x85).
+_BLANK = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Text that is more than blanks (the services collapse whitespace, then require a character).
+NOT_BLANK = rf"^{CHARACTER}*[^{_BLANK}\u0000]{CHARACTER}*$"
+# A base64 string (as Python's strict decoder reads it).
+BASE64 = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+# The phone numbers the visits service takes: 6 to 20 digits, a leading + and spaces, dashes
+# or brackets between them.
+PHONE = r"^(?:\+?[ ()-]*(?:[0-9][ ()-]*){6,20})?$"
+# An e-mail address as the visits service checks it (no blanks, an @ and a dot after it).
+_EMAIL_PART = rf"[^@{_BLANK}\u0000]+"
+EMAIL = rf"^(?:{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART})?$"
+# Codes in the request types file (types and their form fields).
+CODE = "^[a-z][a-z0-9_]{0,63}$"
 
 
 def text(min_length: int = 0, max_length: int = 200, **more: Any) -> dict[str, Any]:
-    return {"type": "string", "minLength": min_length, "maxLength": max_length, **more}
+    return {
+        "type": "string",
+        "minLength": min_length,
+        "maxLength": max_length,
+        "pattern": PLAIN_TEXT,
+        **more,
+    }
 
 
 def obj(
@@ -148,7 +175,13 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                 "type": "array",
                 "minItems": 1,
                 "maxItems": 5,
-                "items": text(4, 700_000, description="A camera frame, JPEG or PNG, base64."),
+                "items": text(
+                    4,
+                    700_000,
+                    pattern=BASE64,
+                    contentEncoding="base64",
+                    description="A camera frame, JPEG or PNG, base64.",
+                ),
             },
         },
         ("frames",),
@@ -173,7 +206,9 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "inmate",
         ),
     ),
-    "Refresh": obj({"refresh_token": text(20, 200)}, ("refresh_token",)),
+    "Refresh": obj(
+        {"refresh_token": text(20, 200, pattern="^cgr_[A-Za-z0-9_-]+$")}, ("refresh_token",)
+    ),
     "Profile": obj(
         {
             "id": {"type": "integer"},
@@ -483,10 +518,11 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     ),
     "NewRequest": obj(
         {
-            "type": text(1, 64, pattern="^[a-z0-9_-]+$"),
+            "type": text(1, 64, pattern=CODE),
             "fields": {
                 "type": "object",
                 "maxProperties": 30,
+                "propertyNames": {"pattern": CODE},
                 "description": "Field code -> value: text, a choice's code, a date "
                 '(YYYY-MM-DD), an amount ("12.50" euros or whole cents), or a contact.',
                 "additionalProperties": {
@@ -517,7 +553,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "Contacts": obj({"items": {"type": "array", "items": ref("Contact")}}, ("items",)),
     "NewContact": obj(
         {
-            "full_name": text(2, 200),
+            "full_name": text(2, 200, pattern=NOT_BLANK),
             "relation": {
                 "type": "string",
                 "enum": [
@@ -532,10 +568,15 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                     "other",
                 ],
             },
-            "phone": text(0, 32, pattern="^[0-9 +()-]*$"),
-            "email": text(0, 254),
+            "phone": text(0, 32, pattern=PHONE),
+            "email": text(0, 254, pattern=EMAIL),
         },
         ("full_name", "relation"),
+        description="Staff need a way to reach the person: a phone number, an e-mail or both.",
+        anyOf=[
+            {"required": ["phone"], "properties": {"phone": {"minLength": 1}}},
+            {"required": ["email"], "properties": {"email": {"minLength": 1}}},
+        ],
     ),
     "VisitSlots": obj(
         {
@@ -676,6 +717,11 @@ REASONS: dict[str, dict[str, str]] = {
         "ru": "должно содержать не больше {n} элементов",
         "en": "must have at most {n} entries",
     },
+    "either": {
+        "et": "täida vähemalt üks neist: {fields}",
+        "ru": "заполните хотя бы одно из: {fields}",
+        "en": "give at least one of: {fields}",
+    },
     "date": {
         "et": "peab olema kuupäev (AAAA-KK-PP)",
         "ru": "должно быть датой (ГГГГ-ММ-ДД)",
@@ -744,6 +790,12 @@ def _clean_text(value: str) -> bool:
     return True
 
 
+def _name_fits(schema: Mapping[str, Any], key: str) -> bool:
+    attempt: list[tuple[str, str, dict[str, Any]]] = []
+    _check(schema, key, "", attempt)
+    return not attempt
+
+
 def validate(schema: Mapping[str, Any], value: Any, field: str = "") -> Any:
     """The value, checked and normalised (integral floats become ints); raises Invalid."""
     errors: list[tuple[str, str, dict[str, Any]]] = []
@@ -753,18 +805,34 @@ def validate(schema: Mapping[str, Any], value: Any, field: str = "") -> Any:
     return result
 
 
+def _any_of(
+    options: list[Any], value: Any, field: str, errors: list[tuple[str, str, dict[str, Any]]]
+) -> Any:
+    attempts = []
+    for option in options:
+        attempt: list[tuple[str, str, dict[str, Any]]] = []
+        checked = _check(_resolve(option), value, field, attempt)
+        if not attempt:
+            return checked
+        attempts.append(attempt)
+    # Options that each ask for a field ("a phone or an e-mail"): say that, not the last one.
+    wanted = [option.get("required", []) for option in options]
+    if all(wanted) and all(option.keys() <= {"required", "properties"} for option in options):
+        either = ", ".join(f"{field}.{k}" if field else k for keys in wanted for k in keys)
+        errors.append((either, "either", {"fields": either}))
+    else:
+        errors.extend(attempts[-1])
+    return value
+
+
 def _check(
     schema: Mapping[str, Any], value: Any, field: str, errors: list[tuple[str, str, dict[str, Any]]]
 ) -> Any:
     name = field or "body"
     if "anyOf" in schema:
-        for option in schema["anyOf"]:
-            attempt: list[tuple[str, str, dict[str, Any]]] = []
-            checked = _check(_resolve(option), value, field, attempt)
-            if not attempt:
-                return checked
-        errors.extend(attempt)
-        return value
+        rest = {k: v for k, v in schema.items() if k != "anyOf"}
+        checked = _any_of(schema["anyOf"], value, field, errors)
+        return _check(rest, checked, field, errors) if rest else checked
     allowed = schema.get("type")
     if allowed is not None:
         types = [allowed] if isinstance(allowed, str) else list(allowed)
@@ -821,13 +889,19 @@ def _check(
         for key in schema.get("required", []):
             if key not in value:
                 errors.append((f"{prefix}{key}", "required", {}))
+        names = schema.get("propertyNames")
         for key, item in value.items():
+            if names is not None and not _name_fits(names, key):
+                errors.append((f"{prefix}{key}", "unknown", {}))
+                continue
             if key not in properties:
                 more = schema.get("additionalProperties", True)
                 if more is False or not _clean_text(key):
                     errors.append((f"{prefix}{key}", "unknown", {}))
                 elif isinstance(more, Mapping):
                     out[key] = _check(_resolve(more), item, f"{prefix}{key}", errors)
+                else:
+                    out[key] = item  # allowed, unchecked (an anyOf option's other fields)
                 continue
             out[key] = _check(_resolve(properties[key]), item, f"{prefix}{key}", errors)
         return out

@@ -20,10 +20,10 @@ from backoffice.web.base import get_db
 from . import http
 from .api import bp
 from .openapi import INMATE, endpoint
-from .problems import Problem, said_by_service
+from .problems import Problem, language, said_by_service
 from .requests import case_json
 from .requests import rules as request_rules
-from .schemas import PAGE_QUERY
+from .schemas import PAGE_QUERY, Invalid
 
 CART_EXAMPLE = {"lines": [{"product_id": 1, "quantity": 2}], "substitution_consent": False}
 
@@ -322,11 +322,13 @@ def report_missing(order_id: int) -> Any:
     if line is None:
         raise Problem("not-found")
     left = (line.packed_quantity or 0) - line.refunded_quantity
-    if not 1 <= data["quantity"] <= left:
+    if data["quantity"] > left:
+        # The schema allows up to 99; how many this line still has is the order's to say.
+        errors = Invalid([("quantity", "maximum", {"n": left})]).localized(language())
         raise Problem(
-            "invalid-input",
-            params={"fields": "quantity"},
-            extra={"errors": [{"field": "quantity", "reason": f"must be 1 to {left}"}]},
+            "refused",
+            params={"message": f"quantity {errors[0]['reason']}"},
+            extra={"errors": errors},
         )
     fields = {
         "order": order.number,

@@ -16,6 +16,7 @@ from ..devices.models import Device
 from ..devices.services import authenticate_device
 from ..errors import InvalidInput, ServiceError
 from ..web.base import get_db, remote_addr, settings
+from ..web.json_body import MalformedJson, parse_json
 from . import services
 from .services import SignInPolicy
 
@@ -53,6 +54,26 @@ def _authenticate() -> Device | None:
     return authenticate_device(get_db(), credential.strip())
 
 
+BODY_REFUSALS = {
+    "not-utf8": "The body is not UTF-8.",
+    "syntax": "The body is not JSON.",
+    "too-deep": "The body is nested too deep.",
+    "not-a-number": "The body has NaN, Infinity or a number too large.",
+    "duplicate-key": "The body has the same key twice.",
+    "characters": "The body has a NUL character or a lone surrogate.",
+}
+
+
+def _body() -> dict[str, Any]:
+    try:
+        body = parse_json(request.get_data(cache=False))
+    except MalformedJson as malformed:
+        raise ServiceError(BODY_REFUSALS[malformed.reason]) from None
+    if not isinstance(body, dict):
+        raise ServiceError("The body must be a JSON object.")
+    return body
+
+
 def _field(body: dict[str, Any], name: str) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value or len(value) > 200:
@@ -80,7 +101,7 @@ def _require_device() -> Any:
 def challenge() -> Any:
     device = _device()
     assert device is not None
-    body = request.get_json(silent=True) or {}
+    body = _body()
     challenge_id, challenge_bytes = services.card_challenge(
         get_db(), device, _field(body, "card_number"), policy=_policy()
     )
@@ -92,7 +113,7 @@ def challenge() -> Any:
 def verify() -> Any:
     device = _device()
     assert device is not None
-    body = request.get_json(silent=True) or {}
+    body = _body()
     try:
         response = bytes.fromhex(_field(body, "response"))
     except ValueError:
@@ -120,7 +141,7 @@ def verify() -> Any:
 def removed() -> Any:
     device = _device()
     assert device is not None
-    body = request.get_json(silent=True) or {}
+    body = _body()
     services.card_removed(
         get_db(),
         services.device_actor(device, remote_addr()),
