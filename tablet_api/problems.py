@@ -46,6 +46,22 @@ TYPES: dict[str, ProblemType] = {
             "This tablet is not registered or its access was withdrawn. Ask an officer.",
         ),
         _t(
+            "device-revoked",
+            401,
+            "The device was revoked in the back office",
+            "See tahvel on kasutusest kõrvaldatud. Pöördu ametniku poole.",
+            "Этот планшет выведен из эксплуатации. Обратитесь к сотруднику.",
+            "This tablet has been taken out of service. Ask an officer.",
+        ),
+        _t(
+            "device-expired",
+            401,
+            "The device's registration has expired; renew it in the back office",
+            "Selle tahvli registreering on aegunud. Pöördu ametniku poole.",
+            "Срок регистрации этого планшета истёк. Обратитесь к сотруднику.",
+            "This tablet's registration has expired. Ask an officer.",
+        ),
+        _t(
             "sign-in-required",
             401,
             "No valid access token",
