@@ -13,7 +13,13 @@ from werkzeug.exceptions import HTTPException
 from backoffice.errors import ServiceError
 from backoffice.settings import Settings
 from backoffice.signin import agent_api
-from backoffice.web.base import health_blueprint, init_common
+from backoffice.web.base import (
+    DATABASE_AWAY,
+    RETRY_AFTER_SECONDS,
+    health_blueprint,
+    init_common,
+    log_database_away,
+)
 
 from . import views
 from .i18n import init_i18n
@@ -56,6 +62,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     def refused(error: ServiceError) -> Any:
         # A refusal no view expected (a stale cart naming a product that is gone, say).
         return _error_page(_("This cannot be done"), error.message, error.status)
+
+    def database_away(error: Exception) -> Any:
+        log_database_away(error)
+        page, code = _error_page(_("Please wait a moment"), _("Please try again."), 503)
+        return page, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    for away in DATABASE_AWAY:
+        app.register_error_handler(away, database_away)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

@@ -15,6 +15,7 @@ from flask import Flask, Response, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from backoffice.errors import ServiceError
+from backoffice.web.base import DATABASE_AWAY, RETRY_AFTER_SECONDS, log_database_away
 from ledger.errors import LedgerError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -413,6 +414,15 @@ def init_problems(app: Flask) -> None:
         if status == 429:
             headers["Retry-After"] = str(getattr(error, "retry_after", None) or 60)
         return problem_response(Problem(code, headers=headers))
+
+    def database_away(error: Exception) -> Response:
+        log_database_away(error)
+        return problem_response(
+            Problem("unavailable", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        )
+
+    for away in DATABASE_AWAY:
+        app.register_error_handler(away, database_away)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Blueprint, Flask, Request, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Request, Response, current_app, g, jsonify, request
 from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -15,6 +16,10 @@ from ..db import make_engine, make_session_factory
 from ..settings import Settings, load_settings
 
 EXTENSION = "cellgate"
+# The database is away (restarting, failing over, the network): a moment to wait, not a bug.
+# Each surface answers it as a 503 in its own way (this page, the kiosk's, the API's problem).
+DATABASE_AWAY = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 2
 
 
 class InMemoryUploads(Request):
@@ -55,7 +60,27 @@ def init_common(app: Flask, settings: Settings | None, surface: str) -> Settings
         proxies = settings["server"]["trusted_proxies"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.teardown_appcontext(_close_db)
+    for away in DATABASE_AWAY:
+        app.register_error_handler(away, _database_away)
     return settings
+
+
+def log_database_away(error: Exception) -> None:
+    current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+
+
+def _database_away(error: Exception) -> Response:
+    log_database_away(error)
+    page = (
+        '<!doctype html><html lang="en"><meta charset="utf-8"><title>Please wait</title>'
+        "<p>Cellgate cannot reach its database just now. Wait a few seconds and try again.</p>"
+    )
+    return Response(
+        page,
+        status=503,
+        mimetype="text/html",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
+    )
 
 
 def settings() -> Settings:
@@ -71,8 +96,15 @@ def get_db() -> Session:
 
 def _close_db(_exc: BaseException | None) -> None:
     db = g.pop("db", None)
-    if db is not None:
+    if db is None:
+        return
+    try:
         db.rollback()
+    except DATABASE_AWAY:
+        # The connection died after the answer was made (the database restarted): nothing
+        # is left to undo, the pool drops that connection, and the answer must still go out.
+        pass
+    finally:
         db.close()
 
 
