@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, jsonify, render_template, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -85,6 +85,10 @@ def init_security(app: Flask, settings: Settings, limiter: Limiter) -> None:
                 )
                 db.commit()
         if g.kiosk_device is None and not _open(request.endpoint or ""):
+            if request.accept_mimetypes.best == "application/json":
+                # The page's own polling (the card reader's news): send the screen to the
+                # refusal, where nothing polls, rather than answer it every few seconds.
+                return jsonify({"redirect": url_for("kiosk.start")}), 403
             return render_template("kiosk/not_a_kiosk.html", standing=standing.value), 403
         return None
 

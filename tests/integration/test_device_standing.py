@@ -143,6 +143,9 @@ def test_the_kiosk_refuses_an_expired_or_revoked_registration(
     assert signed_in_name not in home.text
     assert open_sessions(db, device_id) == 0
     assert ended_because(db, device_id) == [f"device {why}"]
+    # The start screen's card poll is sent to the refusal screen, where nothing polls.
+    poll = other.get("/sign-in/card", headers={"Accept": "application/json"})
+    assert (poll.status_code, poll.json) == (403, {"redirect": "/"})
 
     # The next inmate at the screen (the start screen speaks Estonian) cannot sign in.
     refused = other.post(
@@ -154,7 +157,7 @@ def test_the_kiosk_refuses_an_expired_or_revoked_registration(
     started = db.scalar(select(func.count()).select_from(InmateSession))
     db.rollback()
     assert started == 1  # only the session from before
-    assert refusals(db, device_id) == [("refused", why, "kiosk")] * 3
+    assert refusals(db, device_id) == [("refused", why, "kiosk")] * 4
 
 
 def test_an_admin_renews_an_expired_kiosk_but_not_a_revoked_one(
