@@ -18,8 +18,8 @@ from ..settings import Settings
 from .models import Device, DeviceKind
 
 CREDENTIAL_PREFIX = "cgd"
-# How long a registration lasts when the caller names no lifetime: config/default.toml's
-# [devices] registration_days. Entry points pass the prison's own setting.
+# How long a registration lasts when the caller names none: config/default.toml's
+# [devices] registration_days. Entry points pass the installation's setting.
 DEFAULT_REGISTRATION = timedelta(days=365)
 
 

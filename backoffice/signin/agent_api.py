@@ -61,10 +61,7 @@ def _authenticate() -> tuple[Device | None, Standing]:
     scheme, _, credential = header.partition(" ")
     if scheme.lower() != "bearer" or not credential:
         return None, Standing.UNKNOWN
-    device, standing = find_device(
-        get_db(), credential.strip(), utcnow(), registration_of(settings())
-    )
-    return device, standing
+    return find_device(get_db(), credential.strip(), utcnow(), registration_of(settings()))
 
 
 def _field(body: dict[str, Any], name: str) -> str:

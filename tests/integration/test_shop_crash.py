@@ -417,6 +417,8 @@ def test_orders_and_deliveries_survive_the_database_stopping_dead(
         assert sorted(orders) == sorted(progress.placed.values())  # each order exactly once
         assert db.scalar(select(func.count(func.distinct(Order.key)))) == total
         assert set(progress.delivered) | progress.cancelled == set(orders)
+        holds = select(func.count()).where(ledger.Transfer.kind == ledger.TransferKind.PENDING)
+        assert db.scalar(holds) == total  # one hold per order, none left over from a retry
         charged: Counter[int] = Counter()
         for order in orders.values():
             assert order.hold_transfer_id is not None
