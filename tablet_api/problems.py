@@ -41,7 +41,7 @@ TYPES: dict[str, ProblemType] = {
         _t(
             "device-unauthorized",
             401,
-            "The device credential is missing, wrong or revoked",
+            "The device credential is missing or wrong",
             "See tahvel ei ole registreeritud või on selle luba tühistatud. Pöördu ametniku poole.",
             "Этот планшет не зарегистрирован или его доступ отозван. Обратитесь к сотруднику.",
             "This tablet is not registered or its access was withdrawn. Ask an officer.",

@@ -90,7 +90,7 @@ def _require_device() -> Any:
             )
             db.commit()
             return _problem(f"device-{standing.value}", REFUSED_DEVICE[standing], 401)
-        return _problem("device", "This device is not registered or was revoked.", 401)
+        return _problem("device", "This device is not registered.", 401)
     if not request.is_json:
         return _problem("invalid-input", "Send JSON.", 415)
     return None
