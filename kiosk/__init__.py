@@ -16,10 +16,13 @@ from backoffice.shop.protocol_versions import APP_KEY as SHOP_RULES
 from backoffice.shop.protocol_versions import RuleBook
 from backoffice.signin import agent_api
 from backoffice.web.base import (
+    DATABASE_AWAY,
+    DATABASE_RETRY_AFTER_SECONDS,
     RETRY_AFTER_SECONDS,
     health_blueprint,
     init_common,
     init_shared_storage_outage,
+    log_database_away,
 )
 
 from . import views
@@ -66,6 +69,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     def refused(error: ServiceError) -> Any:
         # A refusal no view expected (a stale cart naming a product that is gone, say).
         return _error_page(_("This cannot be done"), error.message, error.status)
+
+    def database_away(error: Exception) -> Any:
+        log_database_away(error)
+        page, code = _error_page(_("Please wait a moment"), _("Please try again."), 503)
+        return page, code, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+
+    for away in DATABASE_AWAY:
+        app.register_error_handler(away, database_away)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, jsonify, render_template, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from backoffice.db import utcnow
 from backoffice.devices.models import Device, DeviceKind
-from backoffice.devices.services import authenticate_device
+from backoffice.devices.services import Standing, find_device, registration_of
 from backoffice.settings import Settings
-from backoffice.web.base import check_shared_storage, get_db, shared_storage
+from backoffice.signin.services import device_refused
+from backoffice.web.base import check_shared_storage, get_db, remote_addr, shared_storage
 
 DEVICE_COOKIE = "cellgate_kiosk_device"
 # Endpoints a browser may reach before it is bound to a kiosk.
@@ -65,18 +67,32 @@ def make_limiter(settings: Settings) -> Limiter:
 
 def init_security(app: Flask, settings: Settings, limiter: Limiter) -> None:
     @app.before_request
-    def find_device() -> Any:
+    def check_device() -> Any:
         g.kiosk_device = None
         credential = request.cookies.get(DEVICE_COOKIE, "")
+        standing = Standing.UNKNOWN
         if credential:
-            device = authenticate_device(get_db(), credential)
-            if device is not None and device.kind == DeviceKind.KIOSK:
+            db = get_db()
+            device, standing = find_device(db, credential, utcnow(), registration_of(settings))
+            if device is None or device.kind != DeviceKind.KIOSK:
+                standing = Standing.UNKNOWN
+            elif standing == Standing.ADMITTED:
                 g.kiosk_device = device
+            elif not _open(request.endpoint or ""):
+                # Revoked or expired: on the record, and whoever was signed in is signed out.
+                device_refused(
+                    db, device, standing.value, surface="kiosk", remote_addr=remote_addr()
+                )
+                db.commit()
         if g.kiosk_device is None and not _open(request.endpoint or ""):
-            return render_template("kiosk/not_a_kiosk.html"), 403
+            if request.accept_mimetypes.best == "application/json":
+                # The page's own polling (the card reader's news): send the screen to the
+                # refusal, where nothing polls, rather than answer it every few seconds.
+                return jsonify({"redirect": url_for("kiosk.start")}), 403
+            return render_template("kiosk/not_a_kiosk.html", standing=standing.value), 403
         return None
 
-    # Registered after find_device, so the limiter counts per kiosk.
+    # Registered after check_device, so the limiter counts per kiosk.
     limiter.init_app(app)
     check_shared_storage(limiter, settings)
 

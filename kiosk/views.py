@@ -37,7 +37,7 @@ from sqlalchemy import select
 from backoffice.audit.services import Actor, record
 from backoffice.db import utcnow
 from backoffice.devices.models import Device, DeviceKind
-from backoffice.devices.services import authenticate_device
+from backoffice.devices.services import authenticate_device, registration_of
 from backoffice.errors import ServiceError
 from backoffice.money import services as money_services
 from backoffice.people.models import Inmate
@@ -127,7 +127,10 @@ def device_setup() -> Any:
     if request.method == "POST":
         credential = request.form.get("credential", "").strip()
         db = get_db()
-        device = authenticate_device(db, credential) if credential else None
+        registration = registration_of(kiosk_settings())
+        device = (
+            authenticate_device(db, credential, registration=registration) if credential else None
+        )
         if device is None or device.kind != DeviceKind.KIOSK:
             record(
                 db,

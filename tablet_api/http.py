@@ -11,16 +11,19 @@ import hashlib
 import re
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, current_app, g, json, request
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse
 
+from backoffice.db import utcnow
 from backoffice.devices.models import Device, DeviceKind
-from backoffice.devices.services import authenticate_device
+from backoffice.devices.services import Standing, find_device, registration_of
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
+from backoffice.signin import services as signin
 from backoffice.signin.tablet_models import TabletSession
 from backoffice.web.base import (
     RETRY_AFTER_SECONDS,
@@ -133,17 +136,31 @@ def _credential() -> str:
     return credential if 0 < len(credential) <= 300 else ""
 
 
-def _admit_device(found: Device | None) -> Device:
+def _admit_device(found: Device | None, standing: Standing) -> Device:
     if found is None or found.kind != DeviceKind.TABLET:
         hit(settings()["tablet.anonymous_rate_limit"], "address", remote_addr())
         raise Problem("device-unauthorized")
     hit(settings()["tablet.device_rate_limit"], "device", str(found.id))
+    if standing != Standing.ADMITTED:
+        # Revoked or expired: on the record, and whoever was signed in is signed out.
+        db = get_db()
+        signin.device_refused(
+            db, found, standing.value, surface="tablet", remote_addr=remote_addr()
+        )
+        db.commit()
+        raise Problem(f"device-{standing.value}")
     return found
 
 
 def _authenticate_device() -> Device:
     credential = _credential()
-    return _admit_device(authenticate_device(get_db(), credential) if credential else None)
+    if not credential:
+        return _admit_device(None, Standing.UNKNOWN)
+    return _admit_device(*find_device(get_db(), credential, utcnow(), _registration()))
+
+
+def _registration() -> timedelta:
+    return registration_of(settings())
 
 
 def _bearer() -> str | None:
@@ -161,12 +178,12 @@ def _authenticate_signed_in() -> None:
     if token is None or not token.startswith(services.ACCESS_PREFIX) or not credential:
         g.device = _authenticate_device()
         raise Problem("sign-in-required")
-    call = services.read_signed_in_call(db, credential, token)
+    call = services.read_signed_in_call(db, credential, token, utcnow(), _registration())
     if call.session is not None:
         # Whatever refuses the call from here on (the counters unreachable, a limit, an ended
         # session) speaks the language of the inmate whose token it carries.
         g.language = call.session[1].language
-    g.device = found = _admit_device(call.device)
+    g.device = found = _admit_device(call.device, call.standing)
     try:
         found_session = services.check_session(db, found, call.session, lifetimes())
     except services.SessionProblem as refused:

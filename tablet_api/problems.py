@@ -15,6 +15,7 @@ from flask import Flask, Response, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from backoffice.errors import ServiceError
+from backoffice.web.base import DATABASE_AWAY, DATABASE_RETRY_AFTER_SECONDS, log_database_away
 from ledger.errors import LedgerError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -40,10 +41,26 @@ TYPES: dict[str, ProblemType] = {
         _t(
             "device-unauthorized",
             401,
-            "The device credential is missing, wrong or revoked",
+            "The device credential is missing or wrong",
             "See tahvel ei ole registreeritud või on selle luba tühistatud. Pöördu ametniku poole.",
             "Этот планшет не зарегистрирован или его доступ отозван. Обратитесь к сотруднику.",
             "This tablet is not registered or its access was withdrawn. Ask an officer.",
+        ),
+        _t(
+            "device-revoked",
+            401,
+            "The device was revoked in the back office",
+            "See tahvel on kasutusest kõrvaldatud. Pöördu ametniku poole.",
+            "Этот планшет выведен из эксплуатации. Обратитесь к сотруднику.",
+            "This tablet has been taken out of service. Ask an officer.",
+        ),
+        _t(
+            "device-expired",
+            401,
+            "The device's registration has expired; renew it in the back office",
+            "Selle tahvli registreering on aegunud. Pöördu ametniku poole.",
+            "Срок регистрации этого планшета истёк. Обратитесь к сотруднику.",
+            "This tablet's registration has expired. Ask an officer.",
         ),
         _t(
             "sign-in-required",
@@ -449,6 +466,15 @@ def init_problems(app: Flask) -> None:
         if status == 429:
             headers["Retry-After"] = str(getattr(error, "retry_after", None) or 60)
         return problem_response(Problem(code, headers=headers))
+
+    def database_away(error: Exception) -> Response:
+        log_database_away(error)
+        return problem_response(
+            Problem("unavailable", headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+        )
+
+    for away in DATABASE_AWAY:
+        app.register_error_handler(away, database_away)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

@@ -22,7 +22,12 @@ from sqlalchemy.orm.util import identity_key
 from backoffice.audit.services import Actor, record
 from backoffice.db import run_on_driver, utcnow
 from backoffice.devices.models import Device
-from backoffice.devices.services import credential_admits, credential_key_id
+from backoffice.devices.services import (
+    DEFAULT_REGISTRATION,
+    Standing,
+    credential_key_id,
+    standing,
+)
 from backoffice.people.models import Inmate, InmateStatus
 from backoffice.settings import Settings
 from backoffice.signin import services as signin
@@ -157,28 +162,39 @@ class Authenticated:
 @dataclass(frozen=True)
 class SignedInCall:
     """What a signed-in call's one statement read: the device whose credential was presented
-    (None when the credential does not admit it) and the session of the access token."""
+    (None when the credential is not a device's), its standing (only an admitted device may
+    go on) and the session of the access token."""
 
     device: Device | None
+    standing: Standing
     session: FoundSession | None
 
 
-def read_signed_in_call(db: Session, credential: str, access_token: str) -> SignedInCall:
+def read_signed_in_call(
+    db: Session,
+    credential: str,
+    access_token: str,
+    now: datetime | None = None,
+    registration: timedelta = DEFAULT_REGISTRATION,
+) -> SignedInCall:
     """The device of `credential` and the session of `access_token` (an access token, with its
     prefix), in one statement. The device passes the devices service's own credential check
-    (`credential_admits`); the session is checked by `check_session`. Nothing is cached."""
+    (`standing`); the session is checked by `check_session`. Nothing is cached."""
     key_id = credential_key_id(credential)
     if key_id is None:
-        return SignedInCall(None, None)
+        return SignedInCall(None, Standing.UNKNOWN, None)
     rows = run_on_driver(db, _CALL_OF, {"key_id": key_id, "digest": token_hash(access_token)})
     if not rows:
-        return SignedInCall(None, None)
+        return SignedInCall(None, Standing.UNKNOWN, None)
     row = rows[0]
     split = len(_DEVICE_KEYS)
     device = as_loaded(db, Device, dict(zip(_DEVICE_KEYS, row[:split], strict=True)))
-    if not credential_admits(device, credential):
-        return SignedInCall(None, None)
-    return SignedInCall(device, _session_from(db, row[split:]))
+    found = standing(device, credential, now, registration)
+    if found == Standing.UNKNOWN:
+        return SignedInCall(None, found, None)
+    if found != Standing.ADMITTED:
+        return SignedInCall(device, found, None)
+    return SignedInCall(device, found, _session_from(db, row[split:]))
 
 
 def check_session(

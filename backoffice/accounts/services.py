@@ -549,7 +549,8 @@ def _same_person(entry: ManualEntry, actor: Actor) -> bool:
 def approve_entry(
     db: Session, actor: Actor, entry_id: int, *, prison_id: int | None = None
 ) -> ManualEntry:
-    """The checker approves: only now does the money move. The maker may not approve."""
+    """The checker approves: only now does the money move. The maker may not approve.
+    A Forbidden from here has written nothing but its audit row: the page commits it."""
     if actor.kind != "staff" or actor.id is None:
         raise Forbidden("manual entries are approved by a named member of staff")
     entry = _pending_entry(db, entry_id)

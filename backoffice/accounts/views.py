@@ -35,7 +35,7 @@ import ledger
 from ledger import TransferCode
 
 from ..audit.services import record
-from ..errors import InvalidInput, NotFound, ServiceError
+from ..errors import Forbidden, InvalidInput, NotFound, ServiceError
 from ..money.services import PRISON_ACCOUNTS, income_rules
 from ..people.models import Inmate, Prison
 from ..staff.models import Role
@@ -151,13 +151,18 @@ def _tz() -> str:
     return str(settings()["timezone"])
 
 
-def _do(action: Any, done: str, back: str) -> Any:
-    """One service call, one commit; a refusal goes back with its reason."""
+def _do(action: Any, done: str, back: str, *, audited: type[ServiceError] | None = None) -> Any:
+    """One service call, one commit; a refusal goes back with its reason. A refusal of the
+    `audited` kind is committed, not rolled back: the service wrote nothing but its audit row
+    (a maker trying to approve their own entry must stay on the record)."""
     db = get_db()
     try:
         message = action(db) or done
     except (ServiceError, ledger.LedgerError) as error:
-        db.rollback()
+        if audited is not None and isinstance(error, audited):
+            db.commit()
+        else:
+            db.rollback()
         flash(getattr(error, "message", str(error)), "error")
         return redirect(back)
     db.commit()
@@ -543,6 +548,7 @@ def entry_approve(entry_id: int) -> Any:
         ),
         "",
         url_for("accounts.entries_page"),
+        audited=Forbidden,
     )
 
 

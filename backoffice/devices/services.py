@@ -4,6 +4,8 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -12,9 +14,27 @@ from ..audit.services import Actor, record
 from ..db import utcnow
 from ..errors import Conflict, InvalidInput, NotFound
 from ..people.models import Cell, Inmate, InmateStatus, Wing
+from ..settings import Settings
 from .models import Device, DeviceKind
 
 CREDENTIAL_PREFIX = "cgd"
+# How long a registration lasts when the caller names none: config/default.toml's
+# [devices] registration_days. Entry points pass the installation's setting.
+DEFAULT_REGISTRATION = timedelta(days=365)
+
+
+def registration_of(settings: Settings) -> timedelta:
+    return timedelta(days=settings["devices.registration_days"])
+
+
+class Standing(StrEnum):
+    """What a presented credential says about its device. Only a credential whose secret is
+    right learns that its device was revoked or has expired; any other is just unknown."""
+
+    ADMITTED = "admitted"
+    UNKNOWN = "unknown"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
@@ -97,26 +117,92 @@ def credential_key_id(credential: str) -> str | None:
     return key_id
 
 
-def credential_admits(device: Device | None, credential: str) -> bool:
+def registration_ends_at(
+    device: Device, registration: timedelta = DEFAULT_REGISTRATION
+) -> datetime:
+    """A registration lasts `registration` from the day it was made or last renewed."""
+    return device.registered_at + registration
+
+
+def standing(
+    device: Device | None,
+    credential: str,
+    now: datetime | None = None,
+    registration: timedelta = DEFAULT_REGISTRATION,
+) -> Standing:
     """Whether `credential` is this device's and the device may still be used: its key id,
-    its secret (compared in constant time against the stored hash), and not revoked. The one
-    place these rules live, for callers that read the device row themselves (the tablet API
-    reads it in the same statement as the session)."""
+    its secret (compared in constant time against the stored hash), not revoked and its
+    registration not expired. The one place these rules live, for callers that read the device
+    row themselves (the tablet API reads it in the same statement as the session)."""
     if device is None or credential_key_id(credential) != device.key_id:
-        return False
-    if not device.active:
-        return False
+        return Standing.UNKNOWN
     secret = credential.partition("_")[2].partition(".")[2]
-    return hmac.compare_digest(device.secret_hash, _secret_hash(secret))
+    if not hmac.compare_digest(device.secret_hash, _secret_hash(secret)):
+        return Standing.UNKNOWN
+    if not device.active:
+        return Standing.REVOKED
+    if (now or utcnow()) >= registration_ends_at(device, registration):
+        return Standing.EXPIRED
+    return Standing.ADMITTED
 
 
-def authenticate_device(db: Session, credential: str) -> Device | None:
-    """The active device this credential belongs to, or None. Checked on every request."""
+def credential_admits(
+    device: Device | None,
+    credential: str,
+    now: datetime | None = None,
+    registration: timedelta = DEFAULT_REGISTRATION,
+) -> bool:
+    return standing(device, credential, now, registration) == Standing.ADMITTED
+
+
+def find_device(
+    db: Session,
+    credential: str,
+    now: datetime | None = None,
+    registration: timedelta = DEFAULT_REGISTRATION,
+) -> tuple[Device | None, Standing]:
+    """The device a credential names and its standing; the device only when its secret is
+    right (a revoked or expired device is returned with its standing, so the caller can say
+    why it is refused and audit it)."""
     key_id = credential_key_id(credential)
     if key_id is None:
-        return None
+        return None, Standing.UNKNOWN
     device = db.scalar(select(Device).where(Device.key_id == key_id))
-    return device if credential_admits(device, credential) else None
+    found = standing(device, credential, now, registration)
+    return (device if found != Standing.UNKNOWN else None), found
+
+
+def authenticate_device(
+    db: Session,
+    credential: str,
+    now: datetime | None = None,
+    registration: timedelta = DEFAULT_REGISTRATION,
+) -> Device | None:
+    """The active device this credential belongs to, or None. Checked on every request."""
+    device, found = find_device(db, credential, now, registration)
+    return device if found == Standing.ADMITTED else None
+
+
+def renew_device(db: Session, actor: Actor, device_id: int) -> Device:
+    """A new registration period from now, with the same credential. A revoked device stays
+    revoked: it is registered again as a new device."""
+    device = db.get(Device, device_id)
+    if device is None:
+        raise NotFound("No such device.")
+    if device.revoked_at is not None:
+        raise Conflict(f"{device.name} is revoked; register it again as a new device.")
+    ended = device.registered_at
+    device.registered_at = utcnow()
+    db.flush()
+    record(
+        db,
+        actor,
+        "device.renew",
+        target_type="device",
+        target_id=device.id,
+        registered_before=ended.isoformat(),
+    )
+    return device
 
 
 def revoke_device(db: Session, actor: Actor, device_id: int, reason: str) -> Device:

@@ -1,8 +1,10 @@
 """The kiosk agent's endpoints (see hardware/agent.py): card challenge, answer and removal,
 under the kiosk's device credential. The kiosk app mounts them with `init_app(app)`.
 
-Every answer is JSON. A missing, wrong or revoked credential is 401 {"code": "device"}; a
-refused sign-in step is 401 with the SignInRefused code and message.
+Every answer is JSON. A missing or wrong credential is 401 {"code": "device"}; a revoked or
+expired device's is 401 {"code": "device-revoked"} or {"code": "device-expired"} (audited, and
+its open inmate sessions end); a refused sign-in step is 401 with the SignInRefused code and
+message.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from flask import Blueprint, Flask, g, jsonify, request
 
 from ..db import utcnow
 from ..devices.models import Device
-from ..devices.services import authenticate_device
+from ..devices.services import Standing, find_device, registration_of
 from ..errors import InvalidInput, ServiceError
 from ..web.base import get_db, remote_addr, settings
 from ..web.json_body import MalformedJson, parse_json
@@ -39,19 +41,28 @@ def _problem(code: str, message: str, status: int) -> Any:
     return jsonify({"code": code, "message": message}), status
 
 
+REFUSED_DEVICE = {
+    Standing.REVOKED: "This kiosk was taken out of service in the back office.",
+    Standing.EXPIRED: "This kiosk's registration has expired: renew it in the back office.",
+}
+
+
 def _device() -> Device | None:
-    if "agent_device" in g:
-        return g.agent_device  # type: ignore[no-any-return]
-    g.agent_device = _authenticate()
+    """The kiosk calling, when its credential admits it."""
+    if "agent_device" not in g:
+        g.agent_device, g.agent_standing = _authenticate()
+    if g.agent_standing != Standing.ADMITTED:
+        return None
     return g.agent_device  # type: ignore[no-any-return]
 
 
-def _authenticate() -> Device | None:
+def _authenticate() -> tuple[Device | None, Standing]:
+    """The device a credential names (only when its secret is right) and its standing."""
     header = request.headers.get("Authorization", "")
     scheme, _, credential = header.partition(" ")
     if scheme.lower() != "bearer" or not credential:
-        return None
-    return authenticate_device(get_db(), credential.strip())
+        return None, Standing.UNKNOWN
+    return find_device(get_db(), credential.strip(), utcnow(), registration_of(settings()))
 
 
 BODY_REFUSALS = {
@@ -91,7 +102,16 @@ def _refused(error: ServiceError) -> Any:
 @agent_bp.before_request
 def _require_device() -> Any:
     if _device() is None:
-        return _problem("device", "This device is not registered or was revoked.", 401)
+        standing = g.agent_standing
+        if standing in REFUSED_DEVICE:
+            # Revoked or expired: on the record, and whoever was signed in is signed out.
+            db = get_db()
+            services.device_refused(
+                db, g.agent_device, standing.value, surface="agent", remote_addr=remote_addr()
+            )
+            db.commit()
+            return _problem(f"device-{standing.value}", REFUSED_DEVICE[standing], 401)
+        return _problem("device", "This device is not registered.", 401)
     if not request.is_json:
         return _problem("invalid-input", "Send JSON.", 415)
     return None

@@ -15,6 +15,8 @@ Sessions (one active session per inmate, bound to one device):
     touch(db, session, now) -> None             # call on each request that used the session
     end_session(db, actor, session, reason="signed out") -> None
     end_device_sessions(db, actor, device, reason) -> int   # e.g. after revoking a device
+    device_refused(db, device, why, *, surface, remote_addr="") -> int
+        # a revoked or expired device tried to serve: audit it, end its open sessions
 
 Sign-in (each raises SignInRefused(ServiceError) with a stable .code and a message to show):
     pin_sign_in(db, actor, device, prison_number, pin, now, *, policy=...) -> Inmate
@@ -298,6 +300,26 @@ def end_device_sessions(db: Session, actor: Actor, device: Device, reason: str) 
     for session in sessions:
         _end(db, actor, session, now, reason)
     return len(sessions)
+
+
+def device_refused(
+    db: Session, device: Device, why: str, *, surface: str, remote_addr: str = ""
+) -> int:
+    """A revoked or expired device (`why`) tried to serve on `surface`: the attempt is audited
+    and every inmate session still open on it ends (one revoked by a bare service call, or one
+    that outlived the registration). How many ended."""
+    actor = device_actor(device, remote_addr)
+    record(
+        db,
+        actor,
+        "device.refused",
+        target_type="device",
+        target_id=device.id,
+        outcome="refused",
+        why=why,
+        surface=surface,
+    )
+    return end_device_sessions(db, actor, device, f"device {why}")
 
 
 def _end(db: Session, actor: Actor, session: InmateSession, now: datetime, reason: str) -> None:

@@ -33,6 +33,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "views.devices": frozenset({Role.ADMIN}),
     "views.device_register": frozenset({Role.ADMIN}),
     "views.device_revoke": frozenset({Role.ADMIN}),
+    "views.device_renew": frozenset({Role.ADMIN}),
     "views.inmates": frozenset(
         {Role.ADMIN, Role.OFFICER, Role.SHOP, Role.ACCOUNTANT, Role.REQUESTS, Role.VISITS}
     ),

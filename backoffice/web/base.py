@@ -9,12 +9,13 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Request, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Request, Response, current_app, g, jsonify, request
 from flask_limiter import Limiter
 from limits.errors import StorageError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -29,6 +30,10 @@ EXTENSION = "cellgate"
 REDIS_TIMEOUT_SECONDS = 1.0
 # What an answer refused because the counters cannot be reached tells the client to wait.
 RETRY_AFTER_SECONDS = 60
+# The database is away (restarting, failing over, the network): a moment to wait, not a bug.
+# Each surface answers it as a 503 in its own way (this page, the kiosk's, the API's problem).
+DATABASE_AWAY = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER_SECONDS = 2
 
 
 class InMemoryUploads(Request):
@@ -71,6 +76,8 @@ def init_common(app: Flask, settings: Settings | None, surface: str) -> Settings
     if settings["server"]["hsts_max_age"]:
         app.after_request(_strict_transport_security)
     app.teardown_appcontext(_close_db)
+    for away in DATABASE_AWAY:
+        app.register_error_handler(away, _database_away)
     return settings
 
 
@@ -153,6 +160,24 @@ def init_shared_storage_outage(app: Flask, limiter: Limiter, refuse: Callable[[]
         return response
 
 
+def log_database_away(error: Exception) -> None:
+    current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+
+
+def _database_away(error: Exception) -> Response:
+    log_database_away(error)
+    page = (
+        '<!doctype html><html lang="en"><meta charset="utf-8"><title>Please wait</title>'
+        "<p>Cellgate cannot reach its database just now. Wait a few seconds and try again.</p>"
+    )
+    return Response(
+        page,
+        status=503,
+        mimetype="text/html",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
+    )
+
+
 def settings() -> Settings:
     return current_app.extensions[EXTENSION]["settings"]  # type: ignore[no-any-return]
 
@@ -166,8 +191,15 @@ def get_db() -> Session:
 
 def _close_db(_exc: BaseException | None) -> None:
     db = g.pop("db", None)
-    if db is not None:
+    if db is None:
+        return
+    try:
         db.rollback()
+    except DATABASE_AWAY:
+        # The connection died after the answer was made (the database restarted): nothing
+        # is left to undo, the pool drops that connection, and the answer must still go out.
+        pass
+    finally:
         db.close()
 
 

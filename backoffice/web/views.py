@@ -9,7 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import Actor, AuditQuery, search
-from ..devices.services import list_devices, register_device, revoke_device
+from ..db import utcnow
+from ..devices.services import (
+    list_devices,
+    register_device,
+    registration_ends_at,
+    registration_of,
+    renew_device,
+    revoke_device,
+)
 from ..errors import ServiceError
 from ..people.models import Cell, Inmate, Wing
 from ..signin.services import end_device_sessions
@@ -113,7 +121,14 @@ def devices() -> Any:
             select(Cell).options(selectinload(Cell.wing)).order_by(Cell.wing_id, Cell.number)
         )
     )
-    return render_template("devices.html", devices=list_devices(db), wings=wings, cells=cells)
+    registration = registration_of(settings())
+    return render_template(
+        "devices.html",
+        devices=[(d, registration_ends_at(d, registration)) for d in list_devices(db)],
+        now=utcnow(),
+        wings=wings,
+        cells=cells,
+    )
 
 
 @bp.post("/devices")
@@ -153,6 +168,20 @@ def device_revoke(device_id: int) -> Any:
     ended = end_device_sessions(db, staff_actor(), device, "device revoked")
     db.commit()
     flash(f"{device.name} is revoked: its {ended} open inmate sessions have ended.")
+    return redirect(url_for("views.devices"))
+
+
+@bp.post("/devices/<int:device_id>/renew")
+def device_renew(device_id: int) -> Any:
+    db = get_db()
+    try:
+        device = renew_device(db, staff_actor(), device_id)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("views.devices"))
+    db.commit()
+    ends = registration_ends_at(device, registration_of(settings()))
+    flash(f"{device.name} is registered again until {ends:%Y-%m-%d}.")
     return redirect(url_for("views.devices"))
 
 

@@ -184,6 +184,6 @@ def test_an_agent_with_a_revoked_credential_is_refused(
     agent = start_agent(kiosk.credential)
     with emulated_card(reader, card.card_number, key):
         line = agent.expect(rf"^(verified|refused) {card.card_number}")
-        assert line.startswith(f"refused {card.card_number} device:"), line
+        assert line.startswith(f"refused {card.card_number} device-revoked:"), line
     line = agent.expect(rf"^(removed|error) {card.card_number}")
     assert "could not report removal" in line, line

@@ -1,13 +1,18 @@
+from datetime import timedelta
+
 import pytest
 from sqlalchemy.orm import Session
 
 from backoffice.audit.services import Actor
 from backoffice.devices.services import (
+    Standing,
     authenticate_device,
     credential_admits,
+    find_device,
     may_sign_in_at,
     register_device,
     revoke_device,
+    standing,
 )
 from backoffice.errors import InvalidInput
 from backoffice.people.models import Prison
@@ -101,3 +106,23 @@ def test_only_inmates_of_the_wing_or_cell_may_sign_in(
     ]
     revoke_device(db, system, tablet.id, reason="broken")
     assert not may_sign_in_at(db, tablet, in_a1.id)
+
+
+def test_a_registration_expires_and_only_the_right_secret_learns_why(
+    db: Session, system: Actor, prison: Prison
+) -> None:
+    wing = wing_of(db, prison, "A")
+    kiosk = register_device(db, system, kind="kiosk", name="kiosk-A", wing_id=wing.id)
+    db.commit()
+    ends = kiosk.device.registered_at + timedelta(days=30)
+    month = timedelta(days=30)
+    just_before, at_the_end = ends - timedelta(seconds=1), ends
+    assert standing(kiosk.device, kiosk.credential, just_before, month) == Standing.ADMITTED
+    assert standing(kiosk.device, kiosk.credential, at_the_end, month) == Standing.EXPIRED
+    assert authenticate_device(db, kiosk.credential, at_the_end, month) is None
+    guessed = kiosk.credential.rsplit(".", 1)[0] + ".guessed-secret"
+    assert find_device(db, guessed, at_the_end, month) == (None, Standing.UNKNOWN)
+    revoke_device(db, system, kiosk.device.id, reason="stolen")
+    db.commit()
+    assert find_device(db, kiosk.credential) == (kiosk.device, Standing.REVOKED)
+    assert find_device(db, guessed) == (None, Standing.UNKNOWN)

@@ -2,22 +2,18 @@
 (no checkpoint, no goodbye to clients), restart it, let every client retry its whole plan with
 the same idempotency keys, and prove each operation was applied exactly once.
 
-The test runs its own PostgreSQL (initdb in a temporary folder, its own port, as a non-root
-user), never the machine's shared server."""
+The test runs its own PostgreSQL (tests/postgres_cluster.py), never the machine's shared
+server."""
+# ruff: noqa: F811  (the cluster fixture is imported and then requested by name)
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,79 +25,10 @@ from backoffice import migrate
 from backoffice.db import make_engine, make_session_factory
 from backoffice.settings import ROOT
 from tests import ledger_load
+from tests.postgres_cluster import Cluster, own_postgres  # noqa: F401 (a fixture, used by name)
 
 WORKERS = 4
 OPS_PER_WORKER = 150
-
-
-def _pg_bin() -> Path | None:
-    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (candidate / "initdb").exists():
-            return candidate
-    found = shutil.which("initdb")
-    return Path(found).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Cluster:
-    def __init__(self, bin_dir: Path, data: Path, port: int) -> None:
-        self.bin_dir, self.data, self.port = bin_dir, data, port
-        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-
-    def _pg_ctl(self, *args: str) -> None:
-        command = [str(self.bin_dir / "pg_ctl"), "-D", str(self.data), *args]
-        subprocess.run(_as_owner(command), check=True, capture_output=True, timeout=120)
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=on"
-        self._pg_ctl("-o", options, "-l", str(self.data / "server.log"), "-w", "start")
-
-    def crash(self) -> None:
-        self._pg_ctl("-m", "immediate", "stop")
-
-    def stop(self) -> None:
-        self._pg_ctl("-m", "fast", "stop")
-
-
-def _as_owner(command: list[str]) -> list[str]:
-    # PostgreSQL refuses to run as root; on CI we are root, so run it as the postgres user.
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[Cluster]:
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("initdb is not installed (CI=true: the crash test is mandatory)")
-        pytest.skip("initdb is not installed")
-    # Not under pytest's temporary folders: another pytest run on the machine may prune those.
-    base = Path(tempfile.mkdtemp(prefix="cellgate-crash-"))
-    data = base / "data"
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-        base.chmod(0o755)
-        for parent in base.parents:  # the postgres user must be able to reach its folder
-            if parent == Path("/"):
-                break
-            parent.chmod(parent.stat().st_mode | 0o011)
-    subprocess.run(
-        _as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    cluster = Cluster(bin_dir, data, _free_port())
-    cluster.start()
-    yield cluster
-    with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
-        cluster.stop()
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def _done_count(logs: list[Path]) -> int:

@@ -90,7 +90,7 @@ def test_missing_wrong_and_revoked_credentials_are_refused(
     revoke_device(db, system, kiosks["A"].device.id, reason="stolen")
     db.commit()
     answer = _post(client, "card/challenge", good, card_number="CG1")
-    assert (answer.status_code, answer.json["code"]) == (401, "device")
+    assert (answer.status_code, answer.json["code"]) == (401, "device-revoked")
 
 
 def test_a_kiosk_cannot_sign_in_an_inmate_of_another_wing(

@@ -193,7 +193,7 @@ def test_every_route_refuses_what_it_must(
         revoked.access = alice.access
         refused = _call(revoked, rule, method, op, others.ids)
         assert refused.status_code == 401, where
-        assert refused.json["code"] == "device-unauthorized", where
+        assert refused.json["code"] == "device-revoked", where
 
         # Another cell's tablet with Alice's token (copied from hers).
         elsewhere = Tablet(app.test_client(), world.tablet_a2)
@@ -257,7 +257,7 @@ def test_a_signed_in_tablet_is_refused_on_its_next_call_once_revoked(
     db.commit()
     refused = alice.get("/api/v1/me")
     assert refused.status_code == 401
-    assert refused.json["code"] == "device-unauthorized"
+    assert refused.json["code"] == "device-revoked"
 
 
 def test_a_moved_inmate_loses_his_tablet_session(app: Flask, world: World, db: Session) -> None:
