@@ -36,6 +36,7 @@ from ledger import TransferCode
 
 from ..audit.services import record
 from ..errors import InvalidInput, NotFound, ServiceError
+from ..money.amounts import AmountError, parse_cents
 from ..money.services import PRISON_ACCOUNTS, income_rules
 from ..people.models import Inmate, Prison
 from ..staff.models import Role
@@ -43,7 +44,6 @@ from ..web.access import ACCESS, ANY_STAFF
 from ..web.base import get_db, settings
 from ..web.views import staff_actor
 from . import charts, deposits, reconciliation, retention, services
-from .csvimport import parse_amount
 from .models import DepositStatus, EntryKind, EntryStatus
 from .pdf import Document
 
@@ -137,14 +137,14 @@ def _date_arg(name: str) -> date | None:
         raise InvalidInput(f"{name}: a date like 2026-11-01, please") from None
 
 
-def _cents_arg(name: str) -> int | None:
+def _cents_arg(name: str, *, zero: bool = False) -> int | None:
     raw = request.values.get(name, "").strip()
     if not raw:
         return None
     try:
-        return parse_amount(raw)
-    except ValueError as error:
-        raise InvalidInput(f"{name}: {error}") from None
+        return parse_cents(raw, zero=zero)
+    except AmountError as error:
+        raise InvalidInput(f"{name}: {error.message}") from None
 
 
 def _tz() -> str:
@@ -233,8 +233,8 @@ def journal() -> Any:
             prison_number=request.args.get("prison_number", ""),
             account=request.args.get("account", ""),
             code=request.args.get("code", ""),
-            min_cents=_cents_arg("min"),
-            max_cents=_cents_arg("max"),
+            min_cents=_cents_arg("min", zero=True),
+            max_cents=_cents_arg("max", zero=True),
             since_on=_date_arg("since"),
             until_on=_date_arg("until"),
             person=request.args.get("person", ""),
@@ -377,10 +377,15 @@ def _statement_text() -> str:
     upload = request.files.get("statement")
     if upload is not None and upload.filename:
         raw = upload.read()
-        try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return raw.decode("cp1257")  # Baltic Windows code page, as older bank exports use
+        for encoding in ("utf-8-sig", "cp1257"):  # cp1257: the Baltic Windows code page
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        raise InvalidInput(
+            "the file is not a text file (neither UTF-8 nor Windows-1257): export the bank "
+            "statement as CSV and upload it again"
+        )
     return request.form.get("csv_text", "")
 
 
@@ -403,10 +408,11 @@ def deposits_page() -> Any:
 def deposits_import() -> Any:
     db = get_db()
     prison = _prison(db)
-    text = _statement_text()
     rules = deposits.SecurityRules.from_settings(settings())
+    text = ""
     preview = result = None
     try:
+        text = _statement_text()
         if request.form.get("action") == "import":
             result = deposits.import_statement(
                 db, staff_actor(), prison, text, rules=rules, income=income_rules(settings())

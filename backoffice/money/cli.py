@@ -22,6 +22,7 @@ from ..errors import ServiceError
 from ..people.models import Prison
 from ..settings import Settings, SettingsError, load_settings
 from . import services
+from .amounts import euros
 
 
 def _settings() -> Settings:
@@ -160,5 +161,5 @@ def wage_run(payroll: Path, prison_code: str, key: str, by: str) -> None:
     if run.replayed:
         click.echo(f"payroll {key} was paid before: nothing paid twice ({run.lines} lines)")
     else:
-        click.echo(f"paid {run.lines} inmates {run.total_cents / 100:.2f} in {run.transfers} "
+        click.echo(f"paid {run.lines} inmates {euros(run.total_cents)} in {run.transfers} "
                    "transfers")  # fmt: skip

@@ -160,6 +160,31 @@ def test_the_cli_wage_run(db, make_inmate, prison, database_url, tmp_path) -> No
     assert money.balances_for(db, inmate).spendable_cents == 700
 
 
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("{number},1e3", "line 1: '1e3': write the amount out in digits, e.g. 1000.00 (not 1e3)"),
+        ("{number},NaN", "line 1: 'NaN' is not an amount"),
+        ("{number}\x00,7.00", "the payroll has a NUL character"),
+        ("{number}," + "x" * 131_073, "the payroll cannot be read as CSV at line 1"),
+    ],
+)
+def test_the_cli_wage_run_refuses_what_is_not_an_amount_and_pays_nothing(  # type: ignore[no-untyped-def]
+    db, make_inmate, prison, database_url, tmp_path, line, reason
+) -> None:
+    inmate = make_inmate(legal_status="remand")
+    payroll = tmp_path / "payroll.csv"
+    payroll.write_text(line.format(number=inmate.prison_number) + "\n")
+    env = {"CELLGATE_DATABASE_URL": database_url}
+    args = ["money", "wage-run", str(payroll), "--prison", prison.code, "--key", "w-nov"]
+    refused = CliRunner().invoke(main, args, env=env)
+    assert refused.exit_code == 1, refused.output
+    assert isinstance(refused.exception, SystemExit)  # a refusal, not a traceback
+    assert reason in refused.output
+    db.expire_all()
+    assert money.balances_for(db, inmate).spendable_cents == 0
+
+
 @pytest.mark.postgres_only
 def test_two_first_orders_at_once_open_one_shop_account(engine, prison) -> None:  # type: ignore[no-untyped-def]
     """Accounts open on first use; two sessions doing that at once both succeed, with one."""
