@@ -8,8 +8,6 @@ message. Staff of one prison see only that prison; national staff choose a priso
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date, timedelta
 from typing import Any
@@ -42,6 +40,7 @@ from ..people.models import Inmate, Prison
 from ..staff.models import Role
 from ..web.access import ACCESS, ANY_STAFF
 from ..web.base import get_db, settings
+from ..web.csvexport import Money, csv_response
 from ..web.views import staff_actor
 from . import charts, deposits, reconciliation, retention, services
 from .models import DepositStatus, EntryKind, EntryStatus
@@ -165,20 +164,6 @@ def _do(action: Any, done: str, back: str) -> Any:
     return redirect(back)
 
 
-def _csv(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        # A cell starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 def _pdf(filename: str, body: bytes) -> Response:
     return Response(
         body,
@@ -244,11 +229,11 @@ def journal() -> Any:
     except ServiceError as refused:
         error = refused.message
     if page is not None and request.args.get("format") == "csv":
-        return _csv(
+        return csv_response(
             "journal.csv",
             ["id", "sequence", "at_utc", "kind", "code", "amount", "debit", "credit",
              "requested_by", "reason", "reference"],
-            [[r.id, r.sequence, r.at.isoformat(), r.kind, r.code, services.euros(r.amount_cents),
+            [[r.id, r.sequence, r.at.isoformat(), r.kind, r.code, Money(r.amount_cents),
               r.debit_code, r.credit_code, r.requested_by, r.reason, r.reference]
              for r in page.rows],
         )  # fmt: skip
@@ -286,12 +271,12 @@ def statement() -> Any:
     fmt = request.args.get("format", "")
     name = f"statement-{inmate.prison_number}-{result.part}"
     if fmt == "csv":
-        return _csv(
+        return csv_response(
             f"{name}.csv",
             ["id", "at_utc", "kind", "code", "amount", "balance", "reason", "reference", "by"],
-            [["", "", "", "opening", "", services.euros(result.opening_cents), "", "", ""]]
-            + [[r.id, r.at.isoformat(), r.kind, r.code, services.euros(r.amount_cents),
-                services.euros(r.running_cents), r.reason, r.reference, r.requested_by]
+            [[None, None, None, "opening", None, Money(result.opening_cents), None, None, None]]
+            + [[r.id, r.at.isoformat(), r.kind, r.code, Money(r.amount_cents),
+                Money(r.running_cents), r.reason, r.reference, r.requested_by]
                for r in result.rows],
         )  # fmt: skip
     if fmt == "pdf":
