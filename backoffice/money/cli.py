@@ -141,7 +141,8 @@ def wage_run(payroll: Path, prison_code: str, key: str, by: str) -> None:
         if prison is None:
             raise click.ClickException(f"no prison with code {prison_code}")
         try:
-            text = payroll.read_text(encoding="utf-8")
+            # utf-8-sig: a spreadsheet saving "CSV UTF-8" puts a byte order mark first.
+            text = payroll.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             raise click.ClickException(
                 f"{payroll} is not UTF-8 text; save the payroll as CSV (UTF-8) and try again"

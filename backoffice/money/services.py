@@ -365,12 +365,15 @@ class WageRun:
 
 
 def parse_payroll(csv_text: str) -> list[WageLine]:
-    """`prison_number,amount` per line (amount in euros, e.g. 12.50, read by money.amounts); a
-    header line is allowed. Every bad line is reported at once, so the file can be fixed in one
-    go; a file that is not CSV text is refused whole."""
+    """`prison_number,amount` per line (amount in euros, e.g. 12.50, read by money.amounts), or
+    `prison_number;amount` as spreadsheets in Estonian and Russian save CSV (12,50); a header
+    line is allowed. Every bad line is reported at once, so the file can be fixed in one go; a
+    file that is not CSV text is refused whole."""
     if "\x00" in csv_text:
         raise InvalidInput("the payroll has a NUL character: it is not a CSV text file")
-    reader = csv.reader(io.StringIO(csv_text))
+    first = next((line for line in csv_text.splitlines() if line.strip()), "")
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(csv_text), delimiter=delimiter)
     try:
         rows = list(reader)
     except csv.Error as error:

@@ -148,7 +148,8 @@ def test_the_cli_proves_the_books_and_finds_an_edit(  # type: ignore[no-untyped-
 def test_the_cli_wage_run(db, make_inmate, prison, database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
     inmate = make_inmate(legal_status="remand")
     payroll = tmp_path / "payroll.csv"
-    payroll.write_text(f"{inmate.prison_number},7.00\n")
+    # As a spreadsheet saves "CSV UTF-8": a byte order mark first.
+    payroll.write_text(f"\ufeffprison_number,amount\n{inmate.prison_number},7.00\n")
     env = {"CELLGATE_DATABASE_URL": database_url}
     args = ["money", "wage-run", str(payroll), "--prison", prison.code, "--key", "w-nov"]
     first = CliRunner().invoke(main, args, env=env)

@@ -17,6 +17,14 @@ def test_a_good_payroll_is_read_to_the_cent() -> None:
     ]
 
 
+def test_a_payroll_saved_by_an_estonian_spreadsheet_is_read() -> None:
+    lines = parse_payroll("prison_number;amount\nTRT1001;12,50\nTRT1002;1.234,00\n")
+    assert [(w.prison_number, w.amount_cents) for w in lines] == [
+        ("TRT1001", 1250),
+        ("TRT1002", 123400),
+    ]
+
+
 @pytest.mark.parametrize(
     ("amount", "reason"),
     [
