@@ -46,15 +46,20 @@ Cell = str | int | Money | None
 
 def cell(value: Cell) -> str:
     """One cell as it appears in the file."""
-    if value is None or value == "":
-        return ""
+    if isinstance(value, str):
+        return _text(value) if value else ""
     if isinstance(value, Money):
         return euros(value.cents)
-    if isinstance(value, bool) or not isinstance(value, int | str):
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"a CSV cell is text, a whole number or Money, not {value!r}")
-    if isinstance(value, int):
-        return str(value)
-    value = _AFTER_A_BREAK.sub("'", value)
+    return str(value)
+
+
+def _text(value: str) -> str:
+    if ";" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = _AFTER_A_BREAK.sub("'", value)
     if value[0] in FORMULA_STARTS:
         value = "'" + value
     return '"' + value.replace('"', '""') + '"'
