@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from itertools import chain
 from typing import Any
 
 from flask import (
@@ -233,9 +234,9 @@ def journal() -> Any:
             "journal.csv",
             ["id", "sequence", "at_utc", "kind", "code", "amount", "debit", "credit",
              "requested_by", "reason", "reference"],
-            [[r.id, r.sequence, r.at.isoformat(), r.kind, r.code, Money(r.amount_cents),
-              r.debit_code, r.credit_code, r.requested_by, r.reason, r.reference]
-             for r in page.rows],
+            ((r.id, r.sequence, r.at.isoformat(), r.kind, r.code, Money(r.amount_cents),
+              r.debit_code, r.credit_code, r.requested_by, r.reason, r.reference)
+             for r in page.rows),
         )  # fmt: skip
     return render_template(
         "accounts/journal.html",
@@ -274,10 +275,13 @@ def statement() -> Any:
         return csv_response(
             f"{name}.csv",
             ["id", "at_utc", "kind", "code", "amount", "balance", "reason", "reference", "by"],
-            [[None, None, None, "opening", None, Money(result.opening_cents), None, None, None]]
-            + [[r.id, r.at.isoformat(), r.kind, r.code, Money(r.amount_cents),
-                Money(r.running_cents), r.reason, r.reference, r.requested_by]
-               for r in result.rows],
+            chain(
+                [(None, None, None, "opening", None, Money(result.opening_cents), None, None,
+                  None)],
+                ((r.id, r.at.isoformat(), r.kind, r.code, Money(r.amount_cents),
+                  Money(r.running_cents), r.reason, r.reference, r.requested_by)
+                 for r in result.rows),
+            ),
         )  # fmt: skip
     if fmt == "pdf":
         try:
