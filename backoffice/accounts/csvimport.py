@@ -3,7 +3,11 @@
 The file has a header row naming its columns, separated by commas or semicolons (Estonian banks
 export semicolons and decimal commas). Needed columns: date, amount, sender_name,
 sender_account, bank_reference, prison_number; an optional message column is kept.
-Dates are YYYY-MM-DD or DD.MM.YYYY; amounts are euros like 25.00, 25,00 or 25.
+Dates are YYYY-MM-DD or DD.MM.YYYY; amounts are euros like 25.00, 25,00, 1.234,56 or 25, read
+by backoffice.money.amounts (no exponents, no NaN, nothing over the caller's bound).
+
+A file that is not a CSV text (a NUL character, a field longer than the csv module reads) is
+refused whole; a bad line is refused alone, with its reason, and the good lines stay good.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from ..errors import InvalidInput
+from ..money.amounts import LEDGER_MOST_CENTS, AmountError, parse_cents
 
 REQUIRED = ("date", "amount", "sender_name", "sender_account", "bank_reference", "prison_number")
 ALIASES = {
@@ -28,6 +33,11 @@ ALIASES = {
     "description": "message",
 }
 MAX_LINES = 5000
+# No field of a bank statement is longer; a longer one is a wrong file or an attack.
+MAX_FIELD_LENGTH = 1000
+# Bank statements of Cellgate's time; an older date is a typing mistake (and the check window
+# before it would leave the calendar).
+EARLIEST = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -54,42 +64,46 @@ def normalise_account(raw: str) -> str:
     return re.sub(r"\s+", "", raw).upper()
 
 
-def parse_amount(raw: str) -> int:
-    text = raw.strip().replace("\u00a0", "").replace(" ", "")
-    if "," in text and "." in text:
-        text = text.replace(".", "").replace(",", ".")  # 1.234,56
-    else:
-        text = text.replace(",", ".")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{raw!r} is not an amount") from None
-    if amount <= 0:
-        raise ValueError(f"{raw!r}: an amount received must be above 0")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"{raw!r}: at most 2 decimals")
-    return int(amount * 100)
-
-
 def parse_date(raw: str) -> date:
     text = raw.strip()
     for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
         try:
-            return datetime.strptime(text, pattern).date()
+            day = datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        if day < EARLIEST:
+            raise ValueError(
+                f"{raw!r} is before {EARLIEST.isoformat()}: not a date of this statement"
+            )
+        return day
     raise ValueError(f"{raw!r} is not a date (YYYY-MM-DD or DD.MM.YYYY)")
 
 
-def parse_statement(text: str) -> list[StatementLine]:
-    """Every line of the file, good or bad. A file that cannot be read at all (no header, a
-    needed column missing, too long) raises InvalidInput."""
+def parse_statement(text: str, *, most_cents: int = LEDGER_MOST_CENTS) -> list[StatementLine]:
+    """Every line of the file, good or bad; an amount over `most_cents` is a bad line. A file
+    that cannot be read at all (not CSV text, no header, a needed column missing, too long)
+    raises InvalidInput."""
     text = text.lstrip("\ufeff")
     rows = [line for line in text.splitlines() if line.strip()]
     if not rows:
         raise InvalidInput("the bank statement is empty")
+    for number, row in enumerate(rows, start=1):
+        if "\x00" in row:
+            raise InvalidInput(
+                f"the bank statement has a NUL character in line {number}: it is not a CSV "
+                "text file; export the statement from the bank as CSV again"
+            )
     delimiter = ";" if rows[0].count(";") > rows[0].count(",") else ","
     reader = csv.reader(io.StringIO("\n".join(rows)), delimiter=delimiter)
+    try:
+        return _read(reader, most_cents)
+    except csv.Error as error:
+        raise InvalidInput(
+            f"the bank statement cannot be read as CSV at line {reader.line_num}: {error}"
+        ) from None
+
+
+def _read(reader: Iterator[list[str]], most_cents: int) -> list[StatementLine]:
     header = [ALIASES.get(h.strip().lower(), h.strip().lower()) for h in next(reader)]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
@@ -101,15 +115,18 @@ def parse_statement(text: str) -> list[StatementLine]:
     for number, row in enumerate(reader, start=2):
         if len(lines) >= MAX_LINES:
             raise InvalidInput(f"a bank statement may have at most {MAX_LINES} lines; split it")
-        lines.append(_line(number, header, row))
+        lines.append(_line(number, header, row, most_cents))
     if not lines:
         raise InvalidInput("the bank statement has a header but no lines")
     return lines
 
 
-def _line(number: int, header: list[str], row: list[str]) -> StatementLine:
+def _line(number: int, header: list[str], row: list[str], most_cents: int) -> StatementLine:
     values = {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)}
     errors: list[str] = []
+    if any(len(field) > MAX_FIELD_LENGTH for field in row):
+        errors.append(f"a field is longer than {MAX_FIELD_LENGTH} characters")
+        values = {name: value[:MAX_FIELD_LENGTH] for name, value in values.items()}
     booked_on = None
     amount = 0
     try:
@@ -117,9 +134,9 @@ def _line(number: int, header: list[str], row: list[str]) -> StatementLine:
     except ValueError as error:
         errors.append(str(error))
     try:
-        amount = parse_amount(values["amount"])
-    except ValueError as error:
-        errors.append(str(error))
+        amount = parse_cents(values["amount"], most_cents=most_cents)
+    except AmountError as error:
+        errors.append(error.message)
     reference = values["bank_reference"]
     if not reference:
         errors.append("no bank reference (needed so the line is never credited twice)")

@@ -5,9 +5,10 @@ Every statement line is checked before any money moves. A line is held for a sec
 when, within the check window (the booking day and the days before it, `accounts.check_days` in
 all), the inmate would have more than `max_senders_per_inmate` different senders, or the sender
 would have paid more than `max_inmates_per_sender` different inmates, or its amount is over
-`hold_over_cents`. Earlier lines of the same file count too. Money is credited through
-backoffice.money.services.receive_money (the income split) under a key made from the bank's
-reference, so a statement line imported twice is credited once.
+`hold_over_cents`. Earlier lines of the same file count too. A line over `max_line_cents` is
+refused as a mistake. Money is credited through backoffice.money.services.receive_money (the
+income split) under a key made from the bank's reference, so a statement line imported twice is
+credited once.
 
     preview_import(db, prison, csv_text, *, rules) -> list[LineOutcome]   (changes nothing)
     import_statement(db, actor, prison, csv_text, *, rules, income) -> ImportResult
@@ -29,6 +30,7 @@ import ledger
 
 from ..audit.services import Actor, record
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..money.amounts import LEDGER_MOST_CENTS, euros
 from ..money.services import receive_money
 from ..people.models import Inmate, InmateStatus, Prison
 from ..settings import Settings, SettingsError
@@ -44,6 +46,7 @@ class SecurityRules:
     max_senders_per_inmate: int = 3
     max_inmates_per_sender: int = 3
     hold_over_cents: int = 12000
+    max_line_cents: int = 1_000_000
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecurityRules:
@@ -53,11 +56,17 @@ class SecurityRules:
                 raise SettingsError(f"accounts.{name}: must be 1 or more, got {section[name]}")
         if section["hold_over_cents"] < 0:
             raise SettingsError("accounts.hold_over_cents: must be 0 or more")
+        if not 1 <= section["max_line_cents"] <= LEDGER_MOST_CENTS:
+            raise SettingsError(
+                f"accounts.max_line_cents: must be from 1 to {LEDGER_MOST_CENTS} (what the "
+                f"ledger holds), got {section['max_line_cents']}"
+            )
         return cls(
             check_days=section["check_days"],
             max_senders_per_inmate=section["max_senders_per_inmate"],
             max_inmates_per_sender=section["max_inmates_per_sender"],
             hold_over_cents=section["hold_over_cents"],
+            max_line_cents=section["max_line_cents"],
         )
 
 
@@ -156,8 +165,8 @@ def hold_reasons(
         )
     if line.amount_cents > rules.hold_over_cents:
         reasons.append(
-            f"{line.amount_cents / 100:.2f} is over the single-amount limit of "
-            f"{rules.hold_over_cents / 100:.2f}"
+            f"{euros(line.amount_cents)} is over the single-amount limit of "
+            f"{euros(rules.hold_over_cents)}"
         )
     return reasons
 
@@ -237,7 +246,7 @@ def preview_import(
     db: Session, prison: Prison, csv_text: str, *, rules: SecurityRules
 ) -> list[LineOutcome]:
     """What importing this statement would do, line by line. Changes nothing."""
-    return _evaluate(db, prison, parse_statement(csv_text), rules)
+    return _evaluate(db, prison, parse_statement(csv_text, most_cents=rules.max_line_cents), rules)
 
 
 def import_statement(
@@ -252,7 +261,7 @@ def import_statement(
     """Credit the good lines (split by the income rules), hold the suspicious ones for a
     security officer, skip lines imported before, and report the bad ones (nothing is done with
     them: fix them and import the file again)."""
-    lines = parse_statement(csv_text)
+    lines = parse_statement(csv_text, most_cents=rules.max_line_cents)
     batch = "B" + hashlib.sha256(csv_text.encode()).hexdigest()[:16]
     # One import at a time per prison: the security rules count what is stored, so two imports
     # side by side could each see three senders where together they make four; and a statement

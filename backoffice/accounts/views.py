@@ -8,10 +8,9 @@ message. Staff of one prison see only that prison; national staff choose a priso
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date, timedelta
+from itertools import chain
 from typing import Any
 
 from flask import (
@@ -36,14 +35,15 @@ from ledger import TransferCode
 
 from ..audit.services import record
 from ..errors import Forbidden, InvalidInput, NotFound, ServiceError
+from ..money.amounts import AmountError, parse_cents
 from ..money.services import PRISON_ACCOUNTS, income_rules
 from ..people.models import Inmate, Prison
 from ..staff.models import Role
 from ..web.access import ACCESS, ANY_STAFF
 from ..web.base import get_db, settings
+from ..web.csvexport import Money, csv_response
 from ..web.views import staff_actor
 from . import charts, deposits, reconciliation, retention, services
-from .csvimport import parse_amount
 from .models import DepositStatus, EntryKind, EntryStatus
 from .pdf import Document
 
@@ -137,14 +137,14 @@ def _date_arg(name: str) -> date | None:
         raise InvalidInput(f"{name}: a date like 2026-11-01, please") from None
 
 
-def _cents_arg(name: str) -> int | None:
+def _cents_arg(name: str, *, zero: bool = False) -> int | None:
     raw = request.values.get(name, "").strip()
     if not raw:
         return None
     try:
-        return parse_amount(raw)
-    except ValueError as error:
-        raise InvalidInput(f"{name}: {error}") from None
+        return parse_cents(raw, zero=zero)
+    except AmountError as error:
+        raise InvalidInput(f"{name}: {error.message}") from None
 
 
 def _tz() -> str:
@@ -168,20 +168,6 @@ def _do(action: Any, done: str, back: str, *, audited: type[ServiceError] | None
     db.commit()
     flash(message)
     return redirect(back)
-
-
-def _csv(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        # A cell starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def _pdf(filename: str, body: bytes) -> Response:
@@ -238,8 +224,8 @@ def journal() -> Any:
             prison_number=request.args.get("prison_number", ""),
             account=request.args.get("account", ""),
             code=request.args.get("code", ""),
-            min_cents=_cents_arg("min"),
-            max_cents=_cents_arg("max"),
+            min_cents=_cents_arg("min", zero=True),
+            max_cents=_cents_arg("max", zero=True),
             since_on=_date_arg("since"),
             until_on=_date_arg("until"),
             person=request.args.get("person", ""),
@@ -249,13 +235,13 @@ def journal() -> Any:
     except ServiceError as refused:
         error = refused.message
     if page is not None and request.args.get("format") == "csv":
-        return _csv(
+        return csv_response(
             "journal.csv",
             ["id", "sequence", "at_utc", "kind", "code", "amount", "debit", "credit",
              "requested_by", "reason", "reference"],
-            [[r.id, r.sequence, r.at.isoformat(), r.kind, r.code, services.euros(r.amount_cents),
-              r.debit_code, r.credit_code, r.requested_by, r.reason, r.reference]
-             for r in page.rows],
+            ((r.id, r.sequence, r.at.isoformat(), r.kind, r.code, Money(r.amount_cents),
+              r.debit_code, r.credit_code, r.requested_by, r.reason, r.reference)
+             for r in page.rows),
         )  # fmt: skip
     return render_template(
         "accounts/journal.html",
@@ -291,13 +277,16 @@ def statement() -> Any:
     fmt = request.args.get("format", "")
     name = f"statement-{inmate.prison_number}-{result.part}"
     if fmt == "csv":
-        return _csv(
+        return csv_response(
             f"{name}.csv",
             ["id", "at_utc", "kind", "code", "amount", "balance", "reason", "reference", "by"],
-            [["", "", "", "opening", "", services.euros(result.opening_cents), "", "", ""]]
-            + [[r.id, r.at.isoformat(), r.kind, r.code, services.euros(r.amount_cents),
-                services.euros(r.running_cents), r.reason, r.reference, r.requested_by]
-               for r in result.rows],
+            chain(
+                [(None, None, None, "opening", None, Money(result.opening_cents), None, None,
+                  None)],
+                ((r.id, r.at.isoformat(), r.kind, r.code, Money(r.amount_cents),
+                  Money(r.running_cents), r.reason, r.reference, r.requested_by)
+                 for r in result.rows),
+            ),
         )  # fmt: skip
     if fmt == "pdf":
         try:
@@ -382,10 +371,15 @@ def _statement_text() -> str:
     upload = request.files.get("statement")
     if upload is not None and upload.filename:
         raw = upload.read()
-        try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return raw.decode("cp1257")  # Baltic Windows code page, as older bank exports use
+        for encoding in ("utf-8-sig", "cp1257"):  # cp1257: the Baltic Windows code page
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        raise InvalidInput(
+            "the file is not a text file (neither UTF-8 nor Windows-1257): export the bank "
+            "statement as CSV and upload it again"
+        )
     return request.form.get("csv_text", "")
 
 
@@ -408,10 +402,11 @@ def deposits_page() -> Any:
 def deposits_import() -> Any:
     db = get_db()
     prison = _prison(db)
-    text = _statement_text()
     rules = deposits.SecurityRules.from_settings(settings())
+    text = ""
     preview = result = None
     try:
+        text = _statement_text()
         if request.form.get("action") == "import":
             result = deposits.import_statement(
                 db, staff_actor(), prison, text, rules=rules, income=income_rules(settings())

@@ -23,6 +23,7 @@ from ..settings import Settings, SettingsError, load_settings
 from ..staff.models import Role
 from ..staff.services import acting_staff
 from . import services
+from .amounts import euros
 
 
 def _settings() -> Settings:
@@ -146,7 +147,8 @@ def wage_run(payroll: Path, prison_code: str, key: str, by: str) -> None:
         except ServiceError as error:
             raise click.ClickException(error.message) from None
         try:
-            text = payroll.read_text(encoding="utf-8")
+            # utf-8-sig: a spreadsheet saving "CSV UTF-8" puts a byte order mark first.
+            text = payroll.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             raise click.ClickException(
                 f"{payroll} is not UTF-8 text; save the payroll as CSV (UTF-8) and try again"
@@ -166,5 +168,5 @@ def wage_run(payroll: Path, prison_code: str, key: str, by: str) -> None:
     if run.replayed:
         click.echo(f"payroll {key} was paid before: nothing paid twice ({run.lines} lines)")
     else:
-        click.echo(f"paid {run.lines} inmates {run.total_cents / 100:.2f} in {run.transfers} "
+        click.echo(f"paid {run.lines} inmates {euros(run.total_cents)} in {run.transfers} "
                    "transfers")  # fmt: skip

@@ -23,7 +23,6 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
@@ -37,11 +36,14 @@ from ..db import utcnow
 from ..errors import InvalidInput, NotFound
 from ..people.models import Inmate, LegalStatus
 from ..settings import Settings
+from .amounts import AmountError, parse_cents
 from .models import Creditor, Debt
 
 T = TypeVar("T")
 # No payroll line pays more; anything larger is a typing mistake.
-MAX_WAGE = Decimal("100000.00")
+MAX_WAGE_CENTS = 10_000_000
+# A prison number is at most this long (the column's length); a longer one is not a number.
+MAX_PRISON_NUMBER = 32
 LEDGER_CODE = "main"
 PRISON_ACCOUNTS = {
     "shop": "Prison shop",
@@ -363,12 +365,25 @@ class WageRun:
 
 
 def parse_payroll(csv_text: str) -> list[WageLine]:
-    """`prison_number,amount` per line (amount in euros, e.g. 12.50); a header line is allowed.
-    Every bad line is reported at once, so the file can be fixed in one go."""
+    """`prison_number,amount` per line (amount in euros, e.g. 12.50, read by money.amounts), or
+    `prison_number;amount` as spreadsheets in Estonian and Russian save CSV (12,50); a header
+    line is allowed. Every bad line is reported at once, so the file can be fixed in one go; a
+    file that is not CSV text is refused whole."""
+    if "\x00" in csv_text:
+        raise InvalidInput("the payroll has a NUL character: it is not a CSV text file")
+    first = next((line for line in csv_text.splitlines() if line.strip()), "")
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(csv_text), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        raise InvalidInput(
+            f"the payroll cannot be read as CSV at line {reader.line_num}: {error}"
+        ) from None
     lines: list[WageLine] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(csv.reader(io.StringIO(csv_text)), start=1):
+    for number, row in enumerate(rows, start=1):
         if not row or not "".join(row).strip():
             continue
         if number == 1 and row[0].strip().lower() in ("prison_number", "inmate", "number"):
@@ -379,17 +394,15 @@ def parse_payroll(csv_text: str) -> list[WageLine]:
             )
             continue
         prison_number, raw_amount = row[0].strip(), row[1].strip()
-        try:
-            amount = Decimal(raw_amount)
-        except InvalidOperation:
-            errors.append(f"line {number}: {raw_amount!r} is not an amount")
-            continue
-        in_range = amount.is_finite() and 0 < amount <= MAX_WAGE
-        if not in_range or amount != amount.quantize(Decimal("0.01")):
+        if not prison_number or len(prison_number) > MAX_PRISON_NUMBER:
             errors.append(
-                f"line {number}: {raw_amount!r} must be from 0.01 to {MAX_WAGE} "
-                "with at most 2 decimals"
+                f"line {number}: no prison number of at most {MAX_PRISON_NUMBER} characters"
             )
+            continue
+        try:
+            amount_cents = parse_cents(raw_amount, most_cents=MAX_WAGE_CENTS)
+        except AmountError as error:
+            errors.append(f"line {number}: {error.message}")
             continue
         if prison_number in seen:
             errors.append(
@@ -397,7 +410,7 @@ def parse_payroll(csv_text: str) -> list[WageLine]:
             )
             continue
         seen[prison_number] = number
-        lines.append(WageLine(number, prison_number, int(amount * 100)))
+        lines.append(WageLine(number, prison_number, amount_cents))
     if errors:
         raise InvalidInput("the payroll has errors; nothing was paid: " + "; ".join(errors[:20]))
     if not lines:

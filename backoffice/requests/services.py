@@ -68,6 +68,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..audit.services import Actor, record
 from ..db import utcnow
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..money.amounts import euros
 from ..people.models import Inmate, InmateStatus, Prison
 from ..settings import ROOT, Settings
 from ..staff.models import Role, StaffUser
@@ -473,7 +474,7 @@ def _summary(case_: Request, language: str, rules: Rules | None) -> CaseSummary:
 
 def _display(value: Any, kind: str, spec_choices: Sequence[Any], language: str) -> str:
     if kind == "amount" and isinstance(value, int):
-        return f"{value // 100}.{value % 100:02d} EUR"
+        return f"{euros(value)} EUR"
     if kind == "contact" and isinstance(value, Mapping):
         return f"{value.get('name', '')} {value.get('phone', '')}".strip()
     if kind == "choice":

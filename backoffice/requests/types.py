@@ -15,12 +15,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
+from ..money.amounts import AmountError, euros, parse_cents
 from ..settings import LANGUAGES, ROOT
 
 FIELD_KINDS = ("text", "choice", "date", "amount", "contact")
@@ -122,10 +122,6 @@ def message(key: str, language: str, **values: Any) -> str:
     return texts.get(language, texts["en"]).format(**values)
 
 
-def _euros(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
 @dataclass(frozen=True)
 class Text:
     """A text in each inmate language."""
@@ -214,22 +210,20 @@ class FieldSpec:
             cents = value
         else:
             try:
-                euros = Decimal(str(value).replace(",", ".").replace(" ", ""))
-            except InvalidOperation:
+                cents = parse_cents(str(value), negative=True, zero=True)
+            except AmountError as error:
                 raise InvalidInput(
-                    message("amount", language, label=label), field=self.code
+                    f"{message('amount', language, label=label)} ({error.reason(language)})",
+                    field=self.code,
                 ) from None
-            if not euros.is_finite() or euros != euros.quantize(Decimal("0.01")):
-                raise InvalidInput(message("amount", language, label=label), field=self.code)
-            cents = int(euros * 100)
         if not self.min_cents <= cents <= self.max_cents:
             raise InvalidInput(
                 message(
                     "amount_range",
                     language,
                     label=label,
-                    low=_euros(self.min_cents),
-                    high=_euros(self.max_cents),
+                    low=euros(self.min_cents),
+                    high=euros(self.max_cents),
                 ),
                 field=self.code,
             )

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 import ledger
 
 from ..errors import InvalidInput, ServiceError
+from ..money.amounts import AmountError, parse_cents
 from ..people.models import Inmate, Wing
 from ..staff.models import Role
 from ..web.access import ACCESS, ANY_STAFF
@@ -55,6 +56,9 @@ bp = Blueprint(
 )
 
 SHOP_STAFF = frozenset({Role.SHOP})
+# No product costs more; a larger price is a typing mistake (and order totals must stay far
+# inside the ledger's cents).
+MAX_PRICE_CENTS = 1_000_000
 # Officers hand orders over on the wing and may confirm the delivery themselves.
 DELIVERY = frozenset({Role.SHOP, Role.OFFICER})
 # Bans are disciplinary sanctions and restrictions come from the wing or the doctor: officers
@@ -169,11 +173,13 @@ def _int(name: str, default: int | None = None) -> int:
 
 
 def _cents(name: str) -> int:
-    raw = request.form.get(name, "").strip().replace(",", ".")
-    euros, _, cents = raw.partition(".")
-    if not euros.isdigit() or (cents and (not cents.isdigit() or len(cents) > 2)):
-        raise InvalidInput(f"{name.replace('_', ' ').capitalize()}: an amount like 2.50, please.")
-    return int(euros) * 100 + int(cents.ljust(2, "0") or 0)
+    try:
+        return parse_cents(request.form.get(name, ""), zero=True, most_cents=MAX_PRICE_CENTS)
+    except AmountError as error:
+        label = name.replace("_", " ").capitalize()
+        if error.kind == "too_large":
+            raise InvalidInput(f"{label}: {error.message}.") from None
+        raise InvalidInput(f"{label}: an amount like 2.50, please.") from None
 
 
 def _do(action: Any, done: str, back: str) -> Any:

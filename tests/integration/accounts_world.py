@@ -6,14 +6,17 @@ import re
 from datetime import date, timedelta
 
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.accounts.deposits import SecurityRules
+from backoffice.accounts.models import Deposit
 from backoffice.accounts.services import local_today
 from backoffice.audit.services import Actor
 from backoffice.money.services import balances_for
 from backoffice.people.models import Inmate
 from backoffice.staff.models import StaffUser
+from ledger import Account, Transfer
 from tests.conftest import TEST_PASSWORD
 
 HEADER = "date,amount,sender_name,sender_account,bank_reference,prison_number,message"
@@ -91,3 +94,23 @@ def post(client: FlaskClient, path: str, form_page: str, **data: object) -> str:
     )
     assert response.status_code == 200
     return response.get_data(as_text=True)
+
+
+def books(db: Session) -> tuple[object, ...]:
+    """Everything an import could change in the money: every account's totals, the number of
+    transfers and the deposits. Equal before and after means nothing moved. Read on a
+    connection of its own, which it closes: the test's session and its objects stay as they
+    are, and on SQLite no open transaction keeps the app's requests out."""
+    with db.get_bind().connect() as conn:
+        accounts = conn.execute(
+            select(
+                Account.id,
+                Account.posted_debits_cents,
+                Account.posted_credits_cents,
+                Account.pending_debits_cents,
+                Account.pending_credits_cents,
+            ).order_by(Account.id)
+        ).all()
+        transfers = conn.execute(select(func.count()).select_from(Transfer)).scalar()
+        deposits = conn.execute(select(Deposit.id, Deposit.status).order_by(Deposit.id)).all()
+    return tuple(accounts), transfers, tuple(deposits)

@@ -77,7 +77,7 @@ def test_good_lines_are_credited_with_the_income_split_and_bad_lines_are_reporte
     assert result.count("credit") == 2 and result.count("error") == 5
     errors = {o.line.line: o.message for o in result.outcomes if o.action == "error"}
     assert "no inmate NOBODY1" in errors[4]
-    assert "above 0" in errors[5]
+    assert "cannot be negative" in errors[5]
     assert "no bank reference" in errors[6]
     assert "not a date" in errors[7]
     assert "in the future" in errors[8]

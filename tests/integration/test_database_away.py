@@ -36,7 +36,7 @@ def test_a_database_away_is_a_503_to_try_again(surface: tuple[str, Flask]) -> No
         answer = client.get("/api/v1/me", headers={"X-Device-Credential": "cgd_abc.def"})
         assert answer.mimetype == "application/problem+json"
         assert answer.json["code"] == "unavailable"
-        assert answer.json["detail"] == "Teenus ei ole hetkel saadaval. Proovi hiljem uuesti."
+        assert answer.json["detail"].startswith("Teenus ei ole hetkel saadaval.")
     elif name == "kiosk":
         client.set_cookie(DEVICE_COOKIE, "cgd_abc.def")
         answer = client.get("/")

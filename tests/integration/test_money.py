@@ -149,7 +149,8 @@ def test_the_cli_wage_run(db, make_inmate, make_staff, prison, database_url, tmp
     inmate = make_inmate(legal_status="remand")
     make_staff("kadri", "accountant")
     payroll = tmp_path / "payroll.csv"
-    payroll.write_text(f"{inmate.prison_number},7.00\n")
+    # As a spreadsheet saves "CSV UTF-8": a byte order mark first.
+    payroll.write_text(f"\ufeffprison_number,amount\n{inmate.prison_number},7.00\n")
     env = {"CELLGATE_DATABASE_URL": database_url}
     args = ["money", "wage-run", str(payroll), "--prison", prison.code, "--key", "w-nov",
             "--by", "kadri"]  # fmt: skip
@@ -160,6 +161,33 @@ def test_the_cli_wage_run(db, make_inmate, make_staff, prison, database_url, tmp
     assert "nothing paid twice" in second.output
     db.expire_all()
     assert money.balances_for(db, inmate).spendable_cents == 700
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("{number},1e3", "line 1: '1e3': write the amount out in digits, e.g. 1000.00 (not 1e3)"),
+        ("{number},NaN", "line 1: 'NaN' is not an amount"),
+        ("{number}\x00,7.00", "the payroll has a NUL character"),
+        ("{number}," + "x" * 131_073, "the payroll cannot be read as CSV at line 1"),
+    ],
+)
+def test_the_cli_wage_run_refuses_what_is_not_an_amount_and_pays_nothing(  # type: ignore[no-untyped-def]
+    db, make_inmate, make_staff, prison, database_url, tmp_path, line, reason
+) -> None:
+    inmate = make_inmate(legal_status="remand")
+    make_staff("kadri", "accountant")
+    payroll = tmp_path / "payroll.csv"
+    payroll.write_text(line.format(number=inmate.prison_number) + "\n")
+    env = {"CELLGATE_DATABASE_URL": database_url}
+    args = ["money", "wage-run", str(payroll), "--prison", prison.code, "--key", "w-nov",
+            "--by", "kadri"]  # fmt: skip
+    refused = CliRunner().invoke(main, args, env=env)
+    assert refused.exit_code == 1, refused.output
+    assert isinstance(refused.exception, SystemExit)  # a refusal, not a traceback
+    assert reason in refused.output
+    db.expire_all()
+    assert money.balances_for(db, inmate).spendable_cents == 0
 
 
 @pytest.mark.postgres_only

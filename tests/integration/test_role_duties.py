@@ -64,6 +64,7 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "views.devices": only(ADMIN),
     "views.device_register": only(ADMIN),
     "views.device_revoke": only(ADMIN),
+    "views.device_renew": only(ADMIN),
     # accounts: the accountant's books; the security officer decides on held deposits
     "accounts.static": EVERY_ROLE,
     "accounts.index": only(ACCOUNTANT),

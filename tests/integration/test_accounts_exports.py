@@ -1,0 +1,105 @@
+"""The accountant's CSV exports read back as a spreadsheet would, on SQLite and PostgreSQL: the
+amounts are numbers (debits too) and add up, empty cells are empty, formulas are text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+import ledger
+from backoffice.money.services import inmate_accounts, prison_account
+from backoffice.people.models import Inmate, Prison
+from backoffice.settings import Settings
+from backoffice.web import create_app
+from tests.integration.accounts_world import sign_in
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    app = create_app(settings)
+    yield app
+    app.extensions["cellgate"]["engine"].dispose()
+
+
+@pytest.fixture
+def accountant(app: Flask, make_staff: Callable[..., object], prison: Prison) -> FlaskClient:
+    make_staff("kadri", "accountant")
+    client = app.test_client()
+    sign_in(client, "kadri")
+    return client
+
+
+def move(db: Session, debit_id: int, credit_id: int, cents: int, code: str, reason: str) -> None:
+    ledger.transfer(db, key=secrets.token_hex(8), debit_account_id=debit_id,
+                    credit_account_id=credit_id, amount_cents=cents, code=code,
+                    requested_by="test", reason=reason)  # fmt: skip
+
+
+@pytest.fixture
+def inmate_with_debits(db: Session, make_inmate: Callable[..., Inmate]) -> Inmate:
+    """20.00 in, then 14.44 and 0.56 out, with reasons a spreadsheet would run."""
+    inmate = make_inmate(legal_status="remand")
+    spendable = inmate_accounts(db, inmate).spendable.id
+    deposits = prison_account(db, inmate.prison_id, "family_deposits").id
+    visits = prison_account(db, inmate.prison_id, "visits").id
+    move(db, deposits, spendable, 2000, ledger.TransferCode.DEPOSIT,
+         "@SUM(1+9)*cmd|' /C calc'!A0")  # fmt: skip
+    move(db, spendable, visits, 1444, ledger.TransferCode.VISIT, "=cmd|' /C calc'!A0")
+    move(db, spendable, visits, 56, ledger.TransferCode.VISIT, "\tcall; =1+1")
+    db.commit()
+    return inmate
+
+
+def read(response: object) -> tuple[str, list[list[str]]]:
+    raw = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    text = raw.removeprefix("\ufeff")
+    return text, list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_a_statement_export_adds_up_in_a_spreadsheet(
+    accountant: FlaskClient, inmate_with_debits: Inmate
+) -> None:
+    response = accountant.get(
+        f"/accounts/statement?prison_number={inmate_with_debits.prison_number}&format=csv"
+    )
+    assert response.mimetype == "text/csv"
+    text, (header, opening, *rows) = read(response)
+    assert header == ["id", "at_utc", "kind", "code", "amount", "balance", "reason", "reference",
+                      "by"]  # fmt: skip
+    # Empty cells were a lone ' each; the opening balance is a number.
+    assert opening == ["", "", "", "opening", "", "0.00", "", "", ""]
+    assert ",-14.44," in text  # was the text '-14.44, which a spreadsheet does not add up
+    amounts = [Decimal(row[4]) for row in rows]
+    assert amounts == [Decimal("20.00"), Decimal("-14.44"), Decimal("-0.56")]
+    assert sum(amounts) == Decimal(rows[-1][5]) - Decimal(opening[5]) == Decimal("5.00")
+    assert [row[6] for row in rows] == [
+        "'@SUM(1+9)*cmd|' /C calc'!A0",
+        "'=cmd|' /C calc'!A0",
+        "'\tcall; =1+1",  # a leading tab was not guarded
+    ]
+    assert [row[7] for row in rows] == ["", "", ""]
+
+
+def test_a_journal_export_keeps_amounts_as_numbers(
+    accountant: FlaskClient, inmate_with_debits: Inmate
+) -> None:
+    response = accountant.get(
+        f"/accounts/journal?prison_number={inmate_with_debits.prison_number}&format=csv"
+    )
+    _, (header, *rows) = read(response)
+    amount = header.index("amount")
+    assert sorted(Decimal(row[amount]) for row in rows) == [
+        Decimal("0.56"),
+        Decimal("14.44"),
+        Decimal("20.00"),
+    ]
+    assert all(row[header.index("reference")] == "" for row in rows)
+    assert all(row[header.index("id")].isdigit() for row in rows)
