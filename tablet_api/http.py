@@ -224,7 +224,7 @@ def _read_query(op: Operation) -> dict[str, Any]:
             continue
         value: Any = raw
         if schema.get("type") == "integer":
-            if not raw.lstrip("-").isdigit() or len(raw) > 20:
+            if not re.fullmatch(r"-?[0-9]{1,18}", raw):
                 errors.append((name, "type", {"type": "integer"}))
                 continue
             value = int(raw)

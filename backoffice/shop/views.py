@@ -37,7 +37,7 @@ from ..money.amounts import AmountError, parse_cents
 from ..people.models import Inmate, Wing
 from ..staff.models import Role
 from ..web.access import ACCESS, ANY_STAFF
-from ..web.base import get_db
+from ..web.base import form_id, get_db
 from ..web.views import staff_actor
 from . import services
 from .messages import money
@@ -394,7 +394,7 @@ def product_create() -> Any:
     form = request.form
 
     def action(db: Session) -> str:
-        wing_ids = [int(w) for w in form.getlist("wing_ids") if w.isdigit()]
+        wing_ids = [w for w in map(form_id, form.getlist("wing_ids")) if w is not None]
         for wing_id in wing_ids:
             _wing(db, wing_id)
         product = services.create_product(

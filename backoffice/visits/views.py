@@ -25,7 +25,7 @@ from ..errors import InvalidInput, ServiceError
 from ..people.models import Inmate, Prison
 from ..staff.models import Role
 from ..web.access import ACCESS, PUBLIC
-from ..web.base import EXTENSION, get_db, remote_addr
+from ..web.base import EXTENSION, form_id, get_db, remote_addr
 from ..web.views import staff_actor
 from . import services
 from .models import Bar, BarCategory, Booking, Contact, Slot
@@ -284,7 +284,7 @@ def setup() -> Any:
 
 def _form_int(name: str) -> int:
     raw = request.form.get(name, "").strip()
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
         raise InvalidInput(f"{name.replace('_', ' ').capitalize()}: a whole number, please.")
     return int(raw)
 
@@ -304,7 +304,7 @@ def add_template() -> Any:
             staff_actor(),
             prison.id,
             name=request.form.get("name", ""),
-            weekdays=[int(d) for d in request.form.getlist("weekday") if d.isdigit()],
+            weekdays=[int(d) for d in request.form.getlist("weekday") if d in set("0123456")],
             starts_at_local=starts,
             length_minutes=_form_int("length_minutes"),
             parallel_calls=_form_int("parallel_calls"),
@@ -349,7 +349,7 @@ def add_booth() -> Any:
             prison.id,
             kind="booth",
             name=request.form.get("name", ""),
-            wing_id=int(wing_id) if wing_id.isdigit() else None,
+            wing_id=form_id(wing_id),
         )
     except ServiceError as error:
         db.rollback()

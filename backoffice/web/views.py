@@ -23,7 +23,7 @@ from ..people.models import Cell, Inmate, Wing
 from ..signin.services import end_device_sessions
 from ..staff.services import SignInPolicy, SignInRefused, authenticate
 from .access import StaffSession
-from .base import get_db, remote_addr, settings
+from .base import form_id, get_db, remote_addr, settings
 
 bp = Blueprint("views", __name__)
 
@@ -141,8 +141,8 @@ def device_register() -> Any:
             staff_actor(),
             kind=form.get("kind", ""),
             name=form.get("name", ""),
-            wing_id=int(form["wing_id"]) if form.get("wing_id", "").isdigit() else None,
-            cell_id=int(form["cell_id"]) if form.get("cell_id", "").isdigit() else None,
+            wing_id=form_id(form.get("wing_id")),
+            cell_id=form_id(form.get("cell_id")),
             location=form.get("location", ""),
         )
     except ServiceError as error:
