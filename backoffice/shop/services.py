@@ -36,8 +36,8 @@ from sqlalchemy import (
     text,
     type_coerce,
     union_all,
+    update,
 )
-from sqlalchemy import Sequence as DbSequence
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -70,6 +70,7 @@ from .models import (
 )
 from .protocols import (
     ActiveBan,
+    BalanceRule,
     CheckResult,
     DraftLine,
     InmateContext,
@@ -91,6 +92,21 @@ class OrderRefused(InvalidInput):
     def __init__(self, violations: Sequence[Violation]) -> None:
         super().__init__(" ".join(v.message for v in violations))
         self.violations = tuple(violations)
+
+
+class BeforeDeliveryDay(Conflict):
+    """The inmate confirms receipt of an order before the day it is brought to him."""
+
+    code = "order-not-due"
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(
+            f"Order {order.number} is brought on {order.delivery_on.isoformat()}; its delivery "
+            "can be confirmed from that day.",
+            number=order.number,
+            delivery_on=order.delivery_on,
+        )
+        self.delivery_on = order.delivery_on
 
 
 @dataclass(frozen=True)
@@ -136,12 +152,14 @@ def catalogue_for(db: Session, inmate: Inmate, category_code: str | None = None)
 
 
 def substitutes_for(db: Session, inmate: Inmate) -> list[Product]:
-    """What the shop may pack instead of a missing product: sold to him, in stock, and free of
-    his restrictions."""
+    """What the shop may offer to pack instead of a missing product: sold to him, in stock that
+    no other order has reserved, and free of his restrictions. Packing checks the rest."""
     restricted = set(
         db.scalars(select(InmateRestriction.tag).where(InmateRestriction.inmate_id == inmate.id))
     )
-    return [p for p in catalogue_for(db, inmate) if p.stock > 0 and not restricted & set(p.tags)]
+    return [
+        p for p in catalogue_for(db, inmate) if p.free_stock > 0 and not restricted & set(p.tags)
+    ]
 
 
 def categories(db: Session) -> list[Category]:
@@ -429,6 +447,11 @@ _BUYER_COLUMNS = (
     ShopSchedule.cutoff_time,
     ShopSchedule.delivery_weekday,
 )
+# What can still be ordered: the stock less what placed orders have reserved, never below none
+# (a stock count may find less than was reserved). Product.free_stock says the same.
+_FREE_STOCK = case(
+    (Product.stock > Product.reserved, Product.stock - Product.reserved), else_=literal_column("0")
+)
 _PRODUCT_COLUMNS = (
     Product.id,
     Product.sku,
@@ -439,7 +462,7 @@ _PRODUCT_COLUMNS = (
     Product.price_cents,
     Product.tags,
     type_coerce(_sold_here(Inmate.prison_id, Inmate.wing_id), Boolean()),
-    Product.stock,
+    _FREE_STOCK,
     Category.name_et,
     Category.name_ru,
     Category.name_en,
@@ -715,28 +738,96 @@ def _read(
     return found
 
 
-@functools.lru_cache(maxsize=128)
-def _new_ids_statement(postgresql: bool, lines: int) -> Any:
-    if postgresql:
-        # One nextval per line, and no parameter: PostgreSQL plans it once per cart size.
-        order = DbSequence("shop_orders_id_seq").next_value()
-        line = DbSequence("shop_order_lines_id_seq").next_value()
-        return select(order, *(line.label(f"line_{n}") for n in range(lines)))
-    return select(
-        func.coalesce(select(func.max(Order.id)).scalar_subquery(), 0) + 1,
-        func.coalesce(select(func.max(OrderLine.id)).scalar_subquery(), 0) + 1,
+# PostgreSQL: the cart's stock reserved, all of it or none, and the new ids, in one statement.
+# The products' rows are locked in id order (so two orders never deadlock) and read as they are
+# once locked: a reservation committed by another order while this one waited counts. The
+# text depends only on the cart's size, so the server plans it once per connection and size.
+_RESERVE_AND_NUMBER_POSTGRESQL = """
+    WITH wanted AS (
+        SELECT id, quantity
+        FROM unnest(CAST(:product_ids AS integer[]), CAST(:quantities AS integer[]))
+            AS wanted(id, quantity)
+    ),
+    locked AS (
+        SELECT id, stock - reserved AS free FROM shop_products
+        WHERE id = ANY(CAST(:product_ids AS integer[]))
+        ORDER BY id
+        FOR NO KEY UPDATE
+    ),
+    reserved AS (
+        UPDATE shop_products SET reserved = shop_products.reserved + wanted.quantity
+        FROM wanted
+        WHERE shop_products.id = wanted.id AND NOT EXISTS (
+            SELECT FROM locked JOIN wanted AS w ON w.id = locked.id
+            WHERE locked.free < w.quantity
+        )
+        RETURNING shop_products.id
     )
+    SELECT (SELECT count(*) FROM reserved), nextval('shop_orders_id_seq'), {line_ids}
+"""
 
 
-def _new_ids(db: Session, lines: int) -> tuple[int, list[int]]:
-    """Ids for an order about to be placed and for its lines, taken before the hold so that the
-    hold can name the order and no UPDATE has to follow it. PostgreSQL: from their sequences;
-    SQLite: the first ones free, under the write lock BEGIN IMMEDIATE took."""
-    postgresql = is_postgresql(db)
-    order_id, *line_ids = run_on_driver(db, _new_ids_statement(postgresql, lines), {})[0]
-    if not postgresql:
-        line_ids = list(range(line_ids[0], line_ids[0] + lines))
-    return order_id, line_ids
+@functools.lru_cache(maxsize=128)
+def _reserve_and_number_statement(lines: int) -> Any:
+    line_ids = ", ".join(f"nextval('shop_order_lines_id_seq') AS line_{n}" for n in range(lines))
+    return text(_RESERVE_AND_NUMBER_POSTGRESQL.format(line_ids=line_ids))
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_PRODUCTS = _table(Product)
+_RESERVE_SQLITE = (
+    update(_PRODUCTS)
+    .where(
+        _PRODUCTS.c.id == bindparam("product_id"),
+        _PRODUCTS.c.stock - _PRODUCTS.c.reserved >= bindparam("quantity"),
+    )
+    .values(reserved=_PRODUCTS.c.reserved + bindparam("quantity"))
+)
+_UNRESERVE = (
+    update(_PRODUCTS)
+    .where(_PRODUCTS.c.id == bindparam("product_id"))
+    .values(reserved=_PRODUCTS.c.reserved - bindparam("quantity"))
+)
+_FIRST_FREE_IDS_SQLITE = select(
+    func.coalesce(select(func.max(Order.id)).scalar_subquery(), 0) + 1,
+    func.coalesce(select(func.max(OrderLine.id)).scalar_subquery(), 0) + 1,
+)
+
+
+def _reserve_and_number(db: Session, draft: Sequence[DraftLine]) -> tuple[int, list[int]] | None:
+    """Reserve the cart's stock, all of it or none, and take ids for the order and its lines;
+    None: another order reserved the stock first. Both before the hold, so that the hold can
+    name the order and no UPDATE has to follow it. PostgreSQL: one statement, the ids from
+    their sequences; SQLite: under the write lock BEGIN IMMEDIATE took, so the stock read with
+    the cart is still the stock, and the ids are the first ones free."""
+    wanted = sorted((line.product.id, line.quantity) for line in draft)
+    if is_postgresql(db):
+        stmt = _reserve_and_number_statement(len(draft))
+        params = {"product_ids": [p for p, _ in wanted], "quantities": [q for _, q in wanted]}
+        reserved, order_id, *line_ids = run_on_driver(db, stmt, params)[0]
+        return (order_id, line_ids) if reserved == len(wanted) else None
+    connection = db.connection()
+    done: list[dict[str, int]] = []
+    for product_id, quantity in wanted:
+        params = {"product_id": product_id, "quantity": quantity}
+        if connection.execute(_RESERVE_SQLITE, params).rowcount != 1:
+            if done:
+                connection.execute(_UNRESERVE, done)
+            return None
+        done.append(params)
+    order_id, first_line = connection.execute(_FIRST_FREE_IDS_SQLITE).one()
+    return order_id, list(range(first_line, first_line + len(draft)))
+
+
+def _unreserve(db: Session, draft: Sequence[DraftLine]) -> None:
+    """Give back the stock `_reserve_and_number` reserved, for an order not placed after all."""
+    wanted = sorted((line.product.id, line.quantity) for line in draft)
+    db.connection().execute(_UNRESERVE, [{"product_id": p, "quantity": q} for p, q in wanted])
 
 
 def _order_accounts(
@@ -852,6 +943,14 @@ def _payload_hash(inmate_id: int, merged: dict[int, int], consent: bool) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _refusal(
+    result: CheckResult, code: str, rule: str, language: str, numbers: dict[str, Any]
+) -> CheckResult:
+    """The check's result with one refusal the rules could not see, in the inmate's words."""
+    violation = Violation(code, rule, render(code, language, numbers), numbers)
+    return replace(result, violations=(violation,))
+
+
 def place_order(
     db: Session,
     actor: Actor,
@@ -906,8 +1005,17 @@ def place_order(
     accounts, available = _order_accounts(db, inmate, buyer, found)
     ctx = _context(buyer, found, available, settings, local_now, the_round)
     result = evaluate(protocols, draft, ctx)
-    if result.ok:
-        order_id, line_ids = _new_ids(db, len(draft))
+    numbered = _reserve_and_number(db, draft) if result.ok else None
+    if result.ok and numbered is None:
+        # Another order reserved the stock between our read and our reservation (it waited
+        # for that order's commit): say so with the stock as it is now.
+        _, products = _buyer_and_cart(db, inmate.id, merged, lock=False)
+        result = evaluate(protocols, _draft(products, merged), ctx)
+        if result.ok:
+            # Gone and back again meanwhile (a delivery came in): the inmate may try again.
+            result = _refusal(result, "stock_changed", "catalogue", buyer.language, {})
+    elif numbered is not None:
+        order_id, line_ids = numbered
         try:
             return _create_order(
                 db,
@@ -928,7 +1036,8 @@ def place_order(
         except ledger.InsufficientFunds:
             # Money left by another route (not a shop order) between our check and the hold.
             # Nothing of the order was written before the hold and the ledger refuses before
-            # it writes, so there is nothing to undo: only the refusal below is kept.
+            # it writes: only the reservation is undone, and the refusal below is kept.
+            _unreserve(db, draft)
             found = _read(db, buyer, protocols, local_now)
             _, available = _order_accounts(db, inmate, buyer, found)
             ctx = _context(buyer, found, available, settings, local_now, the_round)
@@ -940,16 +1049,8 @@ def place_order(
                     "total_cents": result.total_cents,
                     "available_cents": max(ctx.available_cents, 0),
                 }
-                result = replace(
-                    result,
-                    violations=(
-                        Violation(
-                            "insufficient_balance",
-                            "balance",
-                            render("insufficient_balance", buyer.language, numbers),
-                            numbers,
-                        ),
-                    ),
+                result = _refusal(
+                    result, "insufficient_balance", "balance", buyer.language, numbers
                 )
     record(
         db,
@@ -962,12 +1063,6 @@ def place_order(
         total_cents=result.total_cents,
     )
     raise OrderRefused(result.violations)
-
-
-def _table(model: type[Any]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
 
 
 _ORDERS = _table(Order)
@@ -1213,6 +1308,30 @@ def orders_of(db: Session, inmate: Inmate, limit: int = 20) -> list[Order]:
     )
 
 
+def _locked_products(db: Session, ids: set[int]) -> dict[int, Product]:
+    """Products locked in one fixed order (by id), so that two orders never lose a count or
+    deadlock, and re-read under the lock. FOR NO KEY UPDATE, like placing's reservation: an
+    order line being written may still refer to them meanwhile."""
+    if not ids:
+        return {}
+    return {
+        p.id: p
+        for p in db.scalars(
+            select(Product)
+            .where(Product.id.in_(sorted(ids)))
+            .order_by(Product.id)
+            .with_for_update(of=Product, key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    }
+
+
+def _release_reservations(stock: Mapping[int, Product], lines: Sequence[OrderLine]) -> None:
+    """The stock an order reserved when it was placed, free for other orders again."""
+    for line in lines:
+        stock[line.product_id].reserved -= line.quantity
+
+
 def cancel_order(
     db: Session, actor: Actor, order_id: int, *, inmate: Inmate | None = None
 ) -> Order:
@@ -1228,6 +1347,9 @@ def cancel_order(
             " refuse it at delivery or ask the shop."
         )
     assert order.hold_transfer_id is not None
+    # The stock first, then the money: placing locks in that order too.
+    stock = _locked_products(db, {line.product_id for line in order.lines})
+    _release_reservations(stock, order.lines)
     payments.release(
         db,
         actor,
@@ -1265,9 +1387,15 @@ def pack_order(
     order_id: int,
     packed: dict[int, int],
     substitutes: dict[int, int] | None = None,
+    *,
+    protocols: Protocols | None = None,
+    settings: Settings | None = None,
+    language: str = "en",
 ) -> Order:
-    """Record what was packed per line (shortfalls as smaller numbers) and take it from stock.
-    Substitutes are allowed only where the inmate consented when ordering."""
+    """Record what was packed per line (shortfalls as smaller numbers), take it from stock and
+    end the order's reservation (a shortfall's too). Substitutes are allowed only where the
+    inmate consented when ordering, and only within the rules: `protocols` and `settings` are
+    needed for them, and a refusal says why in `language` (the packer's)."""
     substitutes = substitutes or {}
     order = _order(db, order_id)
     if order.status == OrderStatus.PACKED:
@@ -1287,71 +1415,190 @@ def pack_order(
         raise InvalidInput(f"Order {order.number} has no line {sorted(unknown)[0]}.")
     if substitutes and not order.substitution_consent:
         raise InvalidInput("The inmate did not agree to substitutes: pack less instead.")
-    # Stock rows locked in one fixed order (by id), so two packers never lose a count or
-    # deadlock, and re-read under the lock.
-    wanted = {line.product_id for line in lines.values()} | set(substitutes.values())
-    stock = {
-        p.id: p
-        for p in db.scalars(
-            select(Product)
-            .where(Product.id.in_(sorted(wanted)))
-            .order_by(Product.id)
-            .with_for_update(of=Product)
-            .execution_options(populate_existing=True)
-        )
-    }
-    shortfalls = {}
+    stock = _locked_products(
+        db, {line.product_id for line in lines.values()} | set(substitutes.values())
+    )
+    quantities = {}
     for line_id, line in lines.items():
         quantity = packed.get(line_id, line.quantity)
         if not 0 <= quantity <= line.quantity:
             raise InvalidInput(f"{line.product.name_en}: pack between 0 and {line.quantity}.")
-        product = stock[line.product_id]
-        if line_id in substitutes:
-            substitute = stock.get(substitutes[line_id])
-            if substitute is None:
-                raise NotFound("No such product to substitute.")
-            _check_substitute(db, order, substitute)
-            line.substitute_product_id = substitute.id
-            line.substitute_unit_price_cents = substitute.price_cents
-            product = substitute
-        if quantity > product.stock:
+        quantities[line_id] = quantity
+    chosen: dict[int, Product] = {}
+    for line_id, product_id in substitutes.items():
+        if product_id not in stock:
+            raise NotFound("No such product to substitute.")
+        # The product itself, or nothing packed, is no substitute.
+        if product_id != lines[line_id].product_id and quantities[line_id] > 0:
+            chosen[line_id] = stock[product_id]
+    if chosen:
+        if protocols is None or settings is None:
+            raise TypeError("pack_order checks substitutes against the protocols: pass both")
+        _check_substitutes(db, order, quantities, chosen, protocols, settings, language)
+    # The whole reservation ends here, whatever was packed; then the shelf gives what was.
+    _release_reservations(stock, order.lines)
+    shortfalls = {}
+    for line_id, line in lines.items():
+        quantity = quantities[line_id]
+        substitute = chosen.get(line_id)
+        product = substitute or stock[line.product_id]
+        # A substitute comes out of what no other order has reserved; the product ordered
+        # out of what is on the shelf (its own reservation is part of that).
+        on_hand = product.free_stock if substitute else product.stock
+        if quantity > on_hand:
             raise InvalidInput(
-                f"{product.name_en}: only {product.stock} in stock; "
+                f"{product.name_en}: only {on_hand} in stock"
+                f"{' that no other order has reserved' if substitute else ''}; "
                 "pack fewer or correct the stock first."
             )
         product.stock -= quantity
         line.packed_quantity = quantity
+        if substitute is not None:
+            line.substitute_product_id = substitute.id
+            line.substitute_unit_price_cents = substitute.price_cents
         if quantity < line.quantity:
             shortfalls[line.product.sku] = line.quantity - quantity
     order.packed_at = utcnow()
     order.packed_by = actor.name
-    _move(db, actor, order, OrderStatus.PACKED, shortfalls=shortfalls)
+    _move(
+        db,
+        actor,
+        order,
+        OrderStatus.PACKED,
+        shortfalls=shortfalls,
+        substitutes={
+            lines[line_id].product.sku: substitute.sku for line_id, substitute in chosen.items()
+        },
+    )
     return order
 
 
-def _check_substitute(db: Session, order: Order, substitute: Product) -> None:
-    """A substitute must be sold to the inmate and free of his diet, medical and security
-    restrictions: consent to a substitute is not consent to what he may not have."""
-    if not _sold_to(substitute, order.inmate.prison_id, order.inmate.wing_id):
-        raise InvalidInput(f"{substitute.name_en} is not sold on this inmate's wing.")
-    restricted = set(
-        db.scalars(
-            select(InmateRestriction.tag).where(InmateRestriction.inmate_id == order.inmate_id)
-        )
+def _as_drafted(product: Product, unit_price_cents: int, available: bool) -> ProductInfo:
+    """A product as the protocols see it in a draft (the stock left out: packing counts the
+    shelf itself, under its lock)."""
+    category = product.category
+    return ProductInfo(
+        id=product.id,
+        sku=product.sku,
+        category=category.code,
+        names=product.names,
+        unit_price_cents=unit_price_cents,
+        tags=frozenset(product.tags),
+        available=available,
+        category_names={"et": category.name_et, "ru": category.name_ru, "en": category.name_en},
+        vat_basis_points=product.vat_basis_points,
     )
-    hit = restricted & set(substitute.tags)
-    if hit:
-        raise InvalidInput(
-            f"{substitute.name_en} is restricted for this inmate ({', '.join(sorted(hit))}); "
-            "choose another substitute or pack less."
+
+
+def _check_substitutes(
+    db: Session,
+    order: Order,
+    quantities: Mapping[int, int],
+    chosen: Mapping[int, Product],
+    protocols: Protocols,
+    settings: Settings,
+    language: str,
+) -> None:
+    """Consent to a substitute is consent to a similar item, not to what he may not have nor to
+    paying more than was held. The order as it would be packed is checked by the same
+    protocols as placing: with the inmate as he is now (level, age, restrictions), his other
+    orders of the periods this one was placed in (quantities, caps), and without the rules
+    about the moment of ordering (the window, a ban, the money: it is held already). What the
+    substitutes add to what the order as ordered would break is refused, in `language`; and
+    the packed order may not cost more than its hold."""
+    buyer, _ = _buyer_and_cart(db, order.inmate_id, {}, lock=False)
+    placed_local = order.placed_at.astimezone(ZoneInfo(buyer.timezone))
+    found = _read(db, buyer, protocols, placed_local)
+    # The reading counts this very order among his earlier ones: take it out again.
+    found.orders.append((-order.held_cents, order.placed_at))
+    for line in order.lines:
+        found.lines.append(
+            (line.product.sku, line.product.category.code, -line.quantity, order.placed_at)
         )
+    ctx = replace(
+        _context(
+            buyer,
+            found,
+            order.held_cents,
+            settings,
+            placed_local,
+            buyer.round(settings, order.placed_at),
+        ),
+        language=language,
+        ban=None,
+        window_open=True,
+    )
+    rules = replace(
+        protocols, rules=tuple(r for r in protocols.rules if not isinstance(r, BalanceRule))
+    )
+    as_ordered, substituted = [], []
+    # Each substitute's SKU -> the product it stands in for, to name both in a refusal.
+    originals: dict[str, Product] = {}
+    for line in order.lines:
+        quantity = quantities[line.id]
+        if not quantity:
+            continue
+        # Sold to him when he ordered it, at the price he agreed to.
+        ordered = DraftLine(_as_drafted(line.product, line.unit_price_cents, True), quantity)
+        as_ordered.append(ordered)
+        substitute = chosen.get(line.id)
+        if substitute is None:
+            substituted.append(ordered)
+            continue
+        originals.setdefault(substitute.sku, line.product)
+        sold = _sold_to(substitute, buyer.prison_id, buyer.wing_id)
+        substituted.append(
+            DraftLine(_as_drafted(substitute, substitute.price_cents, sold), quantity)
+        )
+    known = {(v.code, v.rule, v.sku) for v in evaluate(rules, as_ordered, ctx).violations}
+    result = evaluate(rules, substituted, ctx)
+    reasons = []
+    for violation in result.violations:
+        if (violation.code, violation.rule, violation.sku) in known:
+            continue
+        original = originals.get(violation.sku)
+        if original is None:
+            # A rule over the whole order (a cap, the order's size) or a category.
+            reasons.append(render("substitutes_refused", language, {"reason": violation.message}))
+            continue
+        substitute = next(s for s in chosen.values() if s.sku == violation.sku)
+        numbers = {
+            "item": substitute.names,
+            "original": original.names,
+            "reason": violation.message,
+        }
+        reasons.append(render("substitute_refused", language, numbers))
+    if result.total_cents > order.held_cents:
+        numbers = {"total_cents": result.total_cents, "held_cents": order.held_cents}
+        reasons.append(render("substitutes_over_hold", language, numbers))
+    if reasons:
+        raise InvalidInput(" ".join(reasons), order=order.number)
+
+
+def delivery_day_come(db: Session, order: Order, now: datetime | None = None) -> bool:
+    """Whether the order's delivery day has begun, in its prison's local time."""
+    prison = db.get(Prison, order.prison_id)
+    assert prison is not None
+    local_now = (now or utcnow()).astimezone(ZoneInfo(prison.timezone))
+    return local_now.date() >= order.delivery_on
+
+
+def may_acknowledge(db: Session, order: Order, now: datetime | None = None) -> bool:
+    """Whether the inmate may confirm the order's delivery now: packed, and its day has come."""
+    return order.status == OrderStatus.PACKED and delivery_day_come(db, order, now)
 
 
 def deliver_order(
-    db: Session, actor: Actor, order_id: int, *, inmate: Inmate | None = None
+    db: Session,
+    actor: Actor,
+    order_id: int,
+    *,
+    inmate: Inmate | None = None,
+    now: datetime | None = None,
 ) -> Order:
     """Delivery acknowledged (by the inmate, or by an officer): charge what was delivered and
-    release the rest of the hold."""
+    release the rest of the hold. `inmate`: he confirms it himself, so it is his order and
+    not before its delivery day (an officer hands an order over when it comes)."""
     order = _order(db, order_id)
     if inmate is not None and order.inmate_id != inmate.id:
         raise NotFound("No such order.")
@@ -1361,6 +1608,8 @@ def deliver_order(
         raise Conflict(
             f"Order {order.number} is {order.status}; only a packed order can be delivered."
         )
+    if inmate is not None and not delivery_day_come(db, order, now):
+        raise BeforeDeliveryDay(order)
     amount = sum(line.delivered_cents for line in order.lines)
     assert order.hold_transfer_id is not None and amount <= order.held_cents
     payments.capture(
@@ -1457,7 +1706,7 @@ def refund_line(
 def expire_stale_orders(
     db: Session, actor: Actor, settings: Settings, now: datetime | None = None
 ) -> list[Order]:
-    """Release the holds of orders never delivered within the grace period."""
+    """Release the holds of orders never delivered within the grace period, and their stock."""
     now = now or utcnow()
     cutoff = now.date() - timedelta(days=settings["shop.hold_grace_days"])
     stale = db.scalars(
@@ -1468,24 +1717,19 @@ def expire_stale_orders(
         .execution_options(populate_existing=True)
     ).all()
     packed = [line for order in stale if order.status == OrderStatus.PACKED for line in order.lines]
-    if packed:
-        # Packed goods nobody collected go back on the shelf (rows locked in id order).
-        stock = {
-            p.id: p
-            for p in db.scalars(
-                select(Product)
-                .where(
-                    Product.id.in_(
-                        sorted({li.substitute_product_id or li.product_id for li in packed})
-                    )
-                )
-                .order_by(Product.id)
-                .with_for_update(of=Product)
-                .execution_options(populate_existing=True)
-            )
-        }
-        for line in packed:
-            stock[line.substitute_product_id or line.product_id].stock += line.packed_quantity or 0
+    unpacked = [
+        line for order in stale if order.status != OrderStatus.PACKED for line in order.lines
+    ]
+    stock = _locked_products(
+        db,
+        {line.product_id for line in unpacked}
+        | {line.substitute_product_id or line.product_id for line in packed},
+    )
+    # What was never packed frees its reservation; packed goods nobody collected go back on
+    # the shelf.
+    _release_reservations(stock, unpacked)
+    for line in packed:
+        stock[line.substitute_product_id or line.product_id].stock += line.packed_quantity or 0
     for order in stale:
         assert order.hold_transfer_id is not None
         payments.release(

@@ -33,7 +33,7 @@ from ..errors import InvalidInput, ServiceError
 from ..people.models import Inmate, Wing
 from ..staff.models import Role
 from ..web.access import ACCESS, ANY_STAFF
-from ..web.base import get_db
+from ..web.base import get_db, settings
 from ..web.views import staff_actor
 from . import services
 from .messages import money
@@ -300,7 +300,18 @@ def pack(order_id: int) -> Any:
             for line_id in line_ids
             if request.form.get(f"substitute_{line_id}", "").strip()
         }
-        done = services.pack_order(db, staff_actor(), order_id, packed, substitutes)
+        # The rule file as it is now: a substitute must pass the rules in force.
+        config = settings()
+        done = services.pack_order(
+            db,
+            staff_actor(),
+            order_id,
+            packed,
+            substitutes,
+            protocols=services.protocols_from(config),
+            settings=config,
+            language=current_user.user.language,
+        )
         short = sum(line.quantity - (line.packed_quantity or 0) for line in done.lines)
         if short:
             return f"Packed with {short} item(s) short; the inmate will not be charged for them."
