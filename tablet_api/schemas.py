@@ -239,7 +239,10 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "unit": {"type": "string"},
             "price_cents": MONEY,
             "tags": {"type": "array", "items": {"type": "string"}},
-            "in_stock": {"type": "boolean"},
+            "in_stock": {
+                "type": "boolean",
+                "description": "Some is left that no placed order has reserved.",
+            },
         },
         ("id", "sku", "category", "name", "unit", "price_cents", "tags", "in_stock"),
     ),

@@ -54,7 +54,7 @@ def product_json(product: Product, language: str) -> dict[str, Any]:
         "unit": product.unit,
         "price_cents": product.price_cents,
         "tags": list(product.tags),
-        "in_stock": product.stock > 0,
+        "in_stock": product.free_stock > 0,
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -174,7 +175,7 @@ def test_a_substitute_keeps_to_the_age_and_the_quantity_limits(
 ) -> None:
     soap, shampoo = catalogue["soap"], catalogue["shampoo"]
     cigarettes, batteries = catalogue["cigarettes"], catalogue["batteries"]
-    minor = make_buyer(date_of_birth=MONDAY.date().replace(year=MONDAY.year - 17))
+    minor = make_buyer(date_of_birth=date(MONDAY.year - 17, 1, 1))  # 17 this Monday
     order = place(db, minor, protocols, settings, {shampoo: 2}, substitution_consent=True)
     one = {shampoo: 1}
     assert refusal(db, order, {shampoo: cigarettes}, protocols, settings, packed=one) == (
