@@ -38,6 +38,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import Sequence as DbSequence
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -738,96 +739,28 @@ def _read(
     return found
 
 
-# PostgreSQL: the cart's stock reserved, all of it or none, and the new ids, in one statement.
-# The products' rows are locked in id order (so two orders never deadlock) and read as they are
-# once locked: a reservation committed by another order while this one waited counts. The
-# text depends only on the cart's size, so the server plans it once per connection and size.
-_RESERVE_AND_NUMBER_POSTGRESQL = """
-    WITH wanted AS (
-        SELECT id, quantity
-        FROM unnest(CAST(:product_ids AS integer[]), CAST(:quantities AS integer[]))
-            AS wanted(id, quantity)
-    ),
-    locked AS (
-        SELECT id, stock - reserved AS free FROM shop_products
-        WHERE id = ANY(CAST(:product_ids AS integer[]))
-        ORDER BY id
-        FOR NO KEY UPDATE
-    ),
-    reserved AS (
-        UPDATE shop_products SET reserved = shop_products.reserved + wanted.quantity
-        FROM wanted
-        WHERE shop_products.id = wanted.id AND NOT EXISTS (
-            SELECT FROM locked JOIN wanted AS w ON w.id = locked.id
-            WHERE locked.free < w.quantity
-        )
-        RETURNING shop_products.id
-    )
-    SELECT (SELECT count(*) FROM reserved), nextval('shop_orders_id_seq'), {line_ids}
-"""
-
-
 @functools.lru_cache(maxsize=128)
-def _reserve_and_number_statement(lines: int) -> Any:
-    line_ids = ", ".join(f"nextval('shop_order_lines_id_seq') AS line_{n}" for n in range(lines))
-    return text(_RESERVE_AND_NUMBER_POSTGRESQL.format(line_ids=line_ids))
-
-
-def _table(model: type[Any]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-_PRODUCTS = _table(Product)
-_RESERVE_SQLITE = (
-    update(_PRODUCTS)
-    .where(
-        _PRODUCTS.c.id == bindparam("product_id"),
-        _PRODUCTS.c.stock - _PRODUCTS.c.reserved >= bindparam("quantity"),
+def _new_ids_statement(postgresql: bool, lines: int) -> Any:
+    if postgresql:
+        # One nextval per line, and no parameter: PostgreSQL plans it once per cart size.
+        order = DbSequence("shop_orders_id_seq").next_value()
+        line = DbSequence("shop_order_lines_id_seq").next_value()
+        return select(order, *(line.label(f"line_{n}") for n in range(lines)))
+    return select(
+        func.coalesce(select(func.max(Order.id)).scalar_subquery(), 0) + 1,
+        func.coalesce(select(func.max(OrderLine.id)).scalar_subquery(), 0) + 1,
     )
-    .values(reserved=_PRODUCTS.c.reserved + bindparam("quantity"))
-)
-_UNRESERVE = (
-    update(_PRODUCTS)
-    .where(_PRODUCTS.c.id == bindparam("product_id"))
-    .values(reserved=_PRODUCTS.c.reserved - bindparam("quantity"))
-)
-_FIRST_FREE_IDS_SQLITE = select(
-    func.coalesce(select(func.max(Order.id)).scalar_subquery(), 0) + 1,
-    func.coalesce(select(func.max(OrderLine.id)).scalar_subquery(), 0) + 1,
-)
 
 
-def _reserve_and_number(db: Session, draft: Sequence[DraftLine]) -> tuple[int, list[int]] | None:
-    """Reserve the cart's stock, all of it or none, and take ids for the order and its lines;
-    None: another order reserved the stock first. Both before the hold, so that the hold can
-    name the order and no UPDATE has to follow it. PostgreSQL: one statement, the ids from
-    their sequences; SQLite: under the write lock BEGIN IMMEDIATE took, so the stock read with
-    the cart is still the stock, and the ids are the first ones free."""
-    wanted = sorted((line.product.id, line.quantity) for line in draft)
-    if is_postgresql(db):
-        stmt = _reserve_and_number_statement(len(draft))
-        params = {"product_ids": [p for p, _ in wanted], "quantities": [q for _, q in wanted]}
-        reserved, order_id, *line_ids = run_on_driver(db, stmt, params)[0]
-        return (order_id, line_ids) if reserved == len(wanted) else None
-    connection = db.connection()
-    done: list[dict[str, int]] = []
-    for product_id, quantity in wanted:
-        params = {"product_id": product_id, "quantity": quantity}
-        if connection.execute(_RESERVE_SQLITE, params).rowcount != 1:
-            if done:
-                connection.execute(_UNRESERVE, done)
-            return None
-        done.append(params)
-    order_id, first_line = connection.execute(_FIRST_FREE_IDS_SQLITE).one()
-    return order_id, list(range(first_line, first_line + len(draft)))
-
-
-def _unreserve(db: Session, draft: Sequence[DraftLine]) -> None:
-    """Give back the stock `_reserve_and_number` reserved, for an order not placed after all."""
-    wanted = sorted((line.product.id, line.quantity) for line in draft)
-    db.connection().execute(_UNRESERVE, [{"product_id": p, "quantity": q} for p, q in wanted])
+def _new_ids(db: Session, lines: int) -> tuple[int, list[int]]:
+    """Ids for an order about to be placed and for its lines, taken before the hold so that the
+    hold can name the order and no UPDATE has to follow it. PostgreSQL: from their sequences;
+    SQLite: the first ones free, under the write lock BEGIN IMMEDIATE took."""
+    postgresql = is_postgresql(db)
+    order_id, *line_ids = run_on_driver(db, _new_ids_statement(postgresql, lines), {})[0]
+    if not postgresql:
+        line_ids = list(range(line_ids[0], line_ids[0] + lines))
+    return order_id, line_ids
 
 
 def _order_accounts(
@@ -1005,17 +938,8 @@ def place_order(
     accounts, available = _order_accounts(db, inmate, buyer, found)
     ctx = _context(buyer, found, available, settings, local_now, the_round)
     result = evaluate(protocols, draft, ctx)
-    numbered = _reserve_and_number(db, draft) if result.ok else None
-    if result.ok and numbered is None:
-        # Another order reserved the stock between our read and our reservation (it waited
-        # for that order's commit): say so with the stock as it is now.
-        _, products = _buyer_and_cart(db, inmate.id, merged, lock=False)
-        result = evaluate(protocols, _draft(products, merged), ctx)
-        if result.ok:
-            # Gone and back again meanwhile (a delivery came in): the inmate may try again.
-            result = _refusal(result, "stock_changed", "catalogue", buyer.language, {})
-    elif numbered is not None:
-        order_id, line_ids = numbered
+    if result.ok:
+        order_id, line_ids = _new_ids(db, len(draft))
         try:
             return _create_order(
                 db,
@@ -1033,11 +957,27 @@ def place_order(
                 settings=settings,
                 now=now,
             )
+        except _StockTaken as taken:
+            # Another order reserved the stock between our read and our write (this one
+            # waited for its commit): the hold goes back, and the inmate is told the stock
+            # as it is now.
+            payments.release(
+                db,
+                actor,
+                key=f"shop:{key}:{order_id}:unplaced",
+                hold_id=taken.hold_id,
+                order_number=f"S{order_id:06d}",
+                why="the stock was taken by another order",
+            )
+            _, products = _buyer_and_cart(db, inmate.id, merged, lock=False)
+            result = evaluate(protocols, _draft(products, merged), ctx)
+            if result.ok:
+                # Gone and back again meanwhile (a delivery came in): the inmate may try again.
+                result = _refusal(result, "stock_changed", "catalogue", buyer.language, {})
         except ledger.InsufficientFunds:
             # Money left by another route (not a shop order) between our check and the hold.
             # Nothing of the order was written before the hold and the ledger refuses before
-            # it writes: only the reservation is undone, and the refusal below is kept.
-            _unreserve(db, draft)
+            # it writes, so there is nothing to undo: only the refusal below is kept.
             found = _read(db, buyer, protocols, local_now)
             _, available = _order_accounts(db, inmate, buyer, found)
             ctx = _context(buyer, found, available, settings, local_now, the_round)
@@ -1065,26 +1005,91 @@ def place_order(
     raise OrderRefused(result.violations)
 
 
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_PRODUCTS = _table(Product)
+_RESERVE_SQLITE = (
+    update(_PRODUCTS)
+    .where(
+        _PRODUCTS.c.id == bindparam("product_id"),
+        _PRODUCTS.c.stock - _PRODUCTS.c.reserved >= bindparam("quantity"),
+    )
+    .values(reserved=_PRODUCTS.c.reserved + bindparam("quantity"))
+)
+_UNRESERVE_SQLITE = (
+    update(_PRODUCTS)
+    .where(_PRODUCTS.c.id == bindparam("product_id"))
+    .values(reserved=_PRODUCTS.c.reserved - bindparam("quantity"))
+)
+
+
+def _reserve_sqlite(db: Session, draft: Sequence[DraftLine], hold_id: int) -> None:
+    """SQLite: the cart's stock reserved, all or none, under the write lock BEGIN IMMEDIATE
+    took (so the stock read with the cart is still the stock: the check is a second line)."""
+    connection = db.connection()
+    done: list[dict[str, int]] = []
+    for line in sorted(draft, key=lambda line: line.product.id):
+        params = {"product_id": line.product.id, "quantity": line.quantity}
+        if connection.execute(_RESERVE_SQLITE, params).rowcount != 1:
+            if done:
+                connection.execute(_UNRESERVE_SQLITE, done)
+            raise _StockTaken(hold_id)
+        done.append(params)
+
+
 _ORDERS = _table(Order)
 _ORDER_LINES = _table(OrderLine)
 _AUDIT = _table(AuditEvent)
 
 
-# PostgreSQL: the order, its lines (as arrays) and its audit row in one statement whose text
-# never changes, so the server prepares it once per connection. The columns are the models'
-# (the ORM objects `_create_order` hands back are built from the same values; a test compares
-# them with the rows read back).
+# PostgreSQL: the cart's stock reserved, all of it or none, then the order, its lines (as
+# arrays) and its audit row, written only if the stock was, in one statement whose text never
+# changes, so the server prepares it once per connection. It runs after the hold, while the
+# ledger keeps the prison's shop account locked, so the products' rows are locked only for
+# the moment every order of the prison waits for anyway. They are locked in id order (two
+# orders never deadlock over them) and read as they are once locked: stock another order
+# reserved while this one waited counts. The columns are the models' (the ORM objects
+# `_create_order` hands back are built from the same values; a test compares them with the
+# rows read back).
 _WRITE_ORDER_POSTGRESQL = text(
     """
-    WITH new_order AS (
+    WITH wanted AS (
+        SELECT id, quantity
+        FROM unnest(CAST(:product_ids AS integer[]), CAST(:quantities AS integer[]))
+            AS wanted(id, quantity)
+    ),
+    locked AS (
+        SELECT id, stock - reserved AS free FROM shop_products
+        WHERE id = ANY(CAST(:product_ids AS integer[]))
+        ORDER BY id
+        FOR NO KEY UPDATE
+    ),
+    reserved AS (
+        UPDATE shop_products SET reserved = shop_products.reserved + wanted.quantity
+        FROM wanted
+        WHERE shop_products.id = wanted.id AND NOT EXISTS (
+            SELECT FROM locked JOIN wanted AS w ON w.id = locked.id
+            WHERE locked.free < w.quantity
+        )
+        RETURNING shop_products.id
+    ),
+    placed AS (
+        SELECT count(*) = cardinality(CAST(:product_ids AS integer[])) AS ok FROM reserved
+    ),
+    new_order AS (
         INSERT INTO shop_orders (id, key, payload_hash, inmate_id, prison_id, wing_id,
             delivery_on, status, substitution_consent, held_cents, charged_cents,
             refunded_cents, hold_transfer_id, placed_at, placed_via, packed_at, packed_by,
             delivered_at, delivered_by, cancelled_at)
-        VALUES (:id, :key, :payload_hash, :inmate_id, :prison_id, :wing_id, :delivery_on,
+        SELECT :id, :key, :payload_hash, :inmate_id, :prison_id, :wing_id, :delivery_on,
             :status, :substitution_consent, :held_cents, :charged_cents, :refunded_cents,
             :hold_transfer_id, :placed_at, :placed_via, NULL, :packed_by, NULL, :delivered_by,
-            NULL)
+            NULL
+        FROM placed WHERE placed.ok
     ),
     new_lines AS (
         INSERT INTO shop_order_lines (id, order_id, product_id, quantity, unit_price_cents,
@@ -1094,15 +1099,28 @@ _WRITE_ORDER_POSTGRESQL = text(
         FROM unnest(CAST(:line_ids AS bigint[]), CAST(:product_ids AS integer[]),
             CAST(:quantities AS integer[]), CAST(:unit_prices AS bigint[]),
             CAST(:vat_rates AS integer[]))
-            AS line(id, product_id, quantity, unit_price_cents, vat_basis_points)
+            AS line(id, product_id, quantity, unit_price_cents, vat_basis_points), placed
+        WHERE placed.ok
+    ),
+    new_audit AS (
+        INSERT INTO audit_events (occurred_at, actor_kind, actor_id, actor_name, action,
+            target_type, target_id, outcome, device_id, remote_addr, details)
+        SELECT :audit_occurred_at, :audit_actor_kind, :audit_actor_id, :audit_actor_name,
+            :audit_action, :audit_target_type, :audit_target_id, :audit_outcome,
+            :audit_device_id, :audit_remote_addr, CAST(:audit_details AS json)
+        FROM placed WHERE placed.ok
     )
-    INSERT INTO audit_events (occurred_at, actor_kind, actor_id, actor_name, action,
-        target_type, target_id, outcome, device_id, remote_addr, details)
-    VALUES (:audit_occurred_at, :audit_actor_kind, :audit_actor_id, :audit_actor_name,
-        :audit_action, :audit_target_type, :audit_target_id, :audit_outcome, :audit_device_id,
-        :audit_remote_addr, CAST(:audit_details AS json))
+    SELECT ok FROM placed
     """
 )
+
+
+class _StockTaken(Exception):
+    """Another order reserved the stock between the check and the write; the hold was made."""
+
+    def __init__(self, hold_id: int) -> None:
+        super().__init__(hold_id)
+        self.hold_id = hold_id
 
 
 def _create_order(
@@ -1207,16 +1225,20 @@ def _create_order(
             db,
             actor,
             accounts,
-            key=f"shop:{key}:hold",
+            # The order's id in the key: a hold given back because the stock was taken is
+            # never found again by the same order key's next try.
+            key=f"shop:{key}:{order_id}:hold",
             amount_cents=result.total_cents,
             order_number=order.number,
             expires_at=expires_local.astimezone(UTC),
         )
         if postgresql:
-            run_on_driver(
-                db, _WRITE_ORDER_POSTGRESQL, {**params, "hold_transfer_id": hold_id}, rows=False
-            )
+            params["hold_transfer_id"] = hold_id
+            [(written,)] = run_on_driver(db, _WRITE_ORDER_POSTGRESQL, params)
+            if not written:
+                raise _StockTaken(hold_id)
         else:
+            _reserve_sqlite(db, draft, hold_id)
             db.execute(insert(_ORDERS), {**values, "hold_transfer_id": hold_id})
             db.execute(insert(_ORDER_LINES), line_values)
             db.execute(insert(_AUDIT), audit)
@@ -1347,9 +1369,6 @@ def cancel_order(
             " refuse it at delivery or ask the shop."
         )
     assert order.hold_transfer_id is not None
-    # The stock first, then the money: placing locks in that order too.
-    stock = _locked_products(db, {line.product_id for line in order.lines})
-    _release_reservations(stock, order.lines)
     payments.release(
         db,
         actor,
@@ -1358,6 +1377,8 @@ def cancel_order(
         order_number=order.number,
         why="cancelled",
     )
+    # The money first, then the stock: placing locks in that order too.
+    _release_reservations(_locked_products(db, {li.product_id for li in order.lines}), order.lines)
     order.cancelled_at = utcnow()
     _move(db, actor, order, OrderStatus.CANCELLED)
     return order
@@ -1720,16 +1741,6 @@ def expire_stale_orders(
     unpacked = [
         line for order in stale if order.status != OrderStatus.PACKED for line in order.lines
     ]
-    stock = _locked_products(
-        db,
-        {line.product_id for line in unpacked}
-        | {line.substitute_product_id or line.product_id for line in packed},
-    )
-    # What was never packed frees its reservation; packed goods nobody collected go back on
-    # the shelf.
-    _release_reservations(stock, unpacked)
-    for line in packed:
-        stock[line.substitute_product_id or line.product_id].stock += line.packed_quantity or 0
     for order in stale:
         assert order.hold_transfer_id is not None
         payments.release(
@@ -1741,6 +1752,16 @@ def expire_stale_orders(
             why="not delivered in time",
         )
         _move(db, actor, order, OrderStatus.EXPIRED)
+    # The money first, then the stock (placing locks in that order too): what was never
+    # packed frees its reservation, packed goods nobody collected go back on the shelf.
+    stock = _locked_products(
+        db,
+        {line.product_id for line in unpacked}
+        | {line.substitute_product_id or line.product_id for line in packed},
+    )
+    _release_reservations(stock, unpacked)
+    for line in packed:
+        stock[line.substitute_product_id or line.product_id].stock += line.packed_quantity or 0
     return list(stale)
 
 
