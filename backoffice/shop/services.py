@@ -897,14 +897,15 @@ def place_order(
     now: datetime | None = None,
     names: dict[int, Mapping[str, str]] | None = None,
 ) -> Order:
-    """Check the order against the protocols and hold its price. The same key again returns
-    the first order; the same key with other lines is refused.
+    """Check the order against the protocols, hold its price and reserve its stock. The same
+    key again returns the first order; the same key with other lines is refused.
 
     `names`, when given, is filled with the cart's products' names (product id -> language ->
     name) as read with the cart, so an answer can show the order without reading them again.
 
-    A refusal raises OrderRefused after flushing its audit row and nothing else, so the entry
-    point should commit (not roll back) to keep the record of what was refused and why."""
+    A refusal raises OrderRefused after flushing its audit row and nothing else (an order that
+    lost its stock to another at the same moment: and its hold given back), so the entry point
+    should commit (not roll back) to keep the record of what was refused and why."""
     now = now or utcnow()
     key = key.strip()
     if not 8 <= len(key) <= 100:
