@@ -565,13 +565,15 @@ def orders(inmate: Inmate) -> Any:
 @bp.get("/orders/<int:order_id>")
 @signed_in
 def order(inmate: Inmate, order_id: int) -> Any:
+    db = get_db()
     try:
-        the_order = shop_services.order_for_inmate(get_db(), inmate, order_id)
+        the_order = shop_services.order_for_inmate(db, inmate, order_id)
     except ServiceError:
         abort(404)
     return render_template(
         "kiosk/order.html",
         order=the_order,
+        can_acknowledge=shop_services.may_acknowledge(db, the_order),
         money=format_money,
         status_word=status_word,
         lang=language(),
@@ -589,6 +591,14 @@ def order_action(inmate: Inmate, order_id: int, action: str) -> Any:
         else:
             shop_services.cancel_order(db, actor_for(inmate), order_id, inmate=inmate)
             message = _("The order is cancelled and the money is free again.")
+    except shop_services.BeforeDeliveryDay as early:
+        db.rollback()
+        day = early.delivery_on.isoformat()
+        flash(
+            _("The order is brought on %(day)s: confirm it then, when you have it.", day=day),
+            "error",
+        )
+        return redirect(url_for("kiosk.order", order_id=order_id))
     except ServiceError as error:
         db.rollback()
         flash(error.message, "error")

@@ -175,6 +175,14 @@ TYPES: dict[str, ProblemType] = {
             "Order {number} has not been packed yet.",
         ),
         _t(
+            "order-not-due",
+            409,
+            "Delivery can be acknowledged only from the order's delivery day",
+            "Tellimus {number} tuuakse {day}. Kättesaamist saab kinnitada alates sellest päevast.",
+            "Заказ {number} принесут {day}. Подтвердить получение можно с этого дня.",
+            "Order {number} is brought on {day}. You can confirm it from that day.",
+        ),
+        _t(
             "order-not-delivered",
             409,
             "A missing item can be reported only on a delivered order",

@@ -274,7 +274,10 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "unit": {"type": "string"},
             "price_cents": MONEY,
             "tags": {"type": "array", "items": {"type": "string"}},
-            "in_stock": {"type": "boolean"},
+            "in_stock": {
+                "type": "boolean",
+                "description": "Some is left that no placed order has reserved.",
+            },
         },
         ("id", "sku", "category", "name", "unit", "price_cents", "tags", "in_stock"),
     ),
@@ -338,6 +341,17 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "unit_price_cents": MONEY,
             "packed_quantity": {"type": ["integer", "null"]},
             "refunded_quantity": {"type": "integer"},
+            "substitute_product_id": {
+                "type": ["integer", "null"],
+                "description": "Packed in place of this product (with the inmate's consent).",
+            },
+            "substitute_name": {"type": ["string", "null"]},
+            "substitute_unit_price_cents": {"type": ["integer", "null"]},
+            "charged_unit_cents": {
+                "type": "integer",
+                "description": "What one of what was packed costs: the substitute's price "
+                "where one was packed, else the price ordered at.",
+            },
         },
         (
             "id",
@@ -347,6 +361,10 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "unit_price_cents",
             "packed_quantity",
             "refunded_quantity",
+            "substitute_product_id",
+            "substitute_name",
+            "substitute_unit_price_cents",
+            "charged_unit_cents",
         ),
     ),
     "Order": obj(
@@ -364,7 +382,10 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "refunded_cents": MONEY,
             "substitution_consent": {"type": "boolean"},
             "can_cancel": {"type": "boolean"},
-            "can_acknowledge": {"type": "boolean"},
+            "can_acknowledge": {
+                "type": "boolean",
+                "description": "Packed, and its delivery day has come in the prison's time.",
+            },
             "lines": {"type": "array", "items": ref("OrderLine")},
         },
         (

@@ -53,7 +53,7 @@ def product_json(product: Product, language: str) -> dict[str, Any]:
         "unit": product.unit,
         "price_cents": product.price_cents,
         "tags": list(product.tags),
-        "in_stock": product.stock > 0,
+        "in_stock": product.free_stock > 0,
     }
 
 
@@ -85,6 +85,9 @@ def order_json(
         known = names.get(line.product_id) if names is not None else None
         return known if known is not None else line.product.name(language)
 
+    def substitute_name(line: OrderLine) -> str | None:
+        return None if line.substitute is None else line.substitute.name(language)
+
     return {
         "id": order.id,
         "number": order.number,
@@ -96,7 +99,9 @@ def order_json(
         "refunded_cents": order.refunded_cents,
         "substitution_consent": order.substitution_consent,
         "can_cancel": order.status == OrderStatus.PLACED,
-        "can_acknowledge": order.status == OrderStatus.PACKED,
+        # Packed, and its delivery day has come (only a packed order reads the prison's clock).
+        "can_acknowledge": order.status == OrderStatus.PACKED
+        and shop.may_acknowledge(get_db(), order),
         "lines": [
             {
                 "id": line.id,
@@ -106,6 +111,11 @@ def order_json(
                 "unit_price_cents": line.unit_price_cents,
                 "packed_quantity": line.packed_quantity,
                 "refunded_quantity": line.refunded_quantity,
+                # What was packed in its place, if anything, and what one of it costs him.
+                "substitute_product_id": line.substitute_product_id,
+                "substitute_name": substitute_name(line),
+                "substitute_unit_price_cents": line.substitute_unit_price_cents,
+                "charged_unit_cents": line.charged_unit_cents,
             }
             for line in order.lines
         ],
@@ -259,6 +269,9 @@ def _order_action(order_id: int, action: Any, refusal: str) -> Any:
     order = shop.order_for_inmate(db, person, order_id)
     try:
         order = action(db, http.actor(), order_id, inmate=person)
+    except shop.BeforeDeliveryDay as early:
+        params = {"number": order.number, "day": early.delivery_on.isoformat()}
+        raise Problem("order-not-due", params=params) from None
     except Conflict:
         raise Problem(refusal, params={"number": order.number}) from None
     db.commit()
@@ -288,6 +301,8 @@ def cancel_order(order_id: int) -> Any:
     auth=INMATE,
     response="Order",
     errors=(409,),
+    description="Only a packed order, and not before its delivery day in the prison's time: "
+    "409 `order-not-packed` or `order-not-due` (`can_acknowledge` says when it may be sent).",
 )
 def acknowledge_order(order_id: int) -> Any:
     return _order_action(order_id, shop.deliver_order, "order-not-packed")

@@ -81,6 +81,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Корзина пуста.",
         "en": "The cart is empty.",
     },
+    "stock_changed": {
+        "et": "Poe laoseis muutus tellimise ajal: kontrolli ostukorvi ja esita tellimus uuesti.",
+        "ru": "Остатки в магазине изменились во время заказа: проверьте корзину и закажите снова.",
+        "en": "The shop's stock changed while you ordered: check the cart and order again.",
+    },
+    # Packing: what the shop staff are told when a substitute is refused. {reason} is the
+    # rule's own message, as the inmate would have been told it.
+    "substitute_refused": {
+        "et": "„{item}“ ei saa selle kinnipeetava jaoks asendada toodet „{original}“. "
+        "Reegel ütleb: {reason}",
+        "ru": "«{item}» не может заменить «{original}» для этого заключённого. Правило: {reason}",
+        "en": "“{item}” cannot replace “{original}” for this inmate. The rule says: {reason}",
+    },
+    "substitutes_refused": {
+        "et": "Asenduskaubad rikuvad selle kinnipeetava poereeglit. Reegel ütleb: {reason}",
+        "ru": "Замены нарушают правило магазина для этого заключённого. Правило: {reason}",
+        "en": "The substitutes break a shop rule for this inmate. The rule says: {reason}",
+    },
+    "substitutes_over_hold": {
+        "et": "Asenduskaupadega maksaks tellimus {total}, rohkem kui selle jaoks kinni hoitud "
+        "{held}: vali odavam asendus või paki vähem.",
+        "ru": "С заменами заказ стоил бы {total}, больше удержанных на него {held}: "
+        "выберите замену дешевле или упакуйте меньше.",
+        "en": "With the substitutes the order would cost {total}, more than the {held} held "
+        "for it: choose a cheaper substitute or pack less.",
+    },
 }
 
 PERIODS = {

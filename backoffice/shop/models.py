@@ -40,6 +40,7 @@ class Product(Base):
     __table_args__ = (
         CheckConstraint("price_cents >= 0", name="price_not_negative"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
         CheckConstraint("vat_basis_points BETWEEN 0 AND 10000", name="vat_range"),
     )
 
@@ -53,7 +54,12 @@ class Product(Base):
     price_cents: Mapped[int] = mapped_column(BigInteger)
     # VAT in basis points: 2400 is 24 %.
     vat_basis_points: Mapped[int] = mapped_column(default=2400)
+    # On the shelf: packing takes from it, a delivery from the supplier or a count sets it.
     stock: Mapped[int] = mapped_column(default=0)
+    # Promised to orders placed and not yet packed (migration 0015): placing adds to it,
+    # packing, cancelling and expiry take it off again. What can still be ordered is
+    # `free_stock`, so two inmates can never both order the last three.
+    reserved: Mapped[int] = mapped_column(default=0, server_default="0")
     # Diet and allergen tags (halal, vegetarian, gluten, nuts, ...) and restriction tags
     # (tobacco, batteries, sharp, electronics, ...), matched by the protocols.
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -69,6 +75,12 @@ class Product(Base):
 
     def name(self, language: str) -> str:
         return str(getattr(self, f"name_{language}", self.name_en) or self.name_en)
+
+    @property
+    def free_stock(self) -> int:
+        """What can still be ordered: the stock less what placed orders have reserved (never
+        below none, when a count found less than was reserved)."""
+        return max(self.stock - self.reserved, 0)
 
     @property
     def names(self) -> dict[str, str]:
@@ -224,7 +236,8 @@ class OrderLine(Base):
     unit_price_cents: Mapped[int] = mapped_column(BigInteger)
     vat_basis_points: Mapped[int] = mapped_column()
     packed_quantity: Mapped[int | None] = mapped_column()
-    # Packed in place of this product, with the inmate's consent; charged at the lower price.
+    # Packed in place of this product, with the inmate's consent and within every rule the
+    # product itself had to pass (services.pack_order); charged at its own price.
     substitute_product_id: Mapped[int | None] = mapped_column(ForeignKey("shop_products.id"))
     substitute_unit_price_cents: Mapped[int | None] = mapped_column(BigInteger)
     refunded_quantity: Mapped[int] = mapped_column(default=0)
@@ -236,8 +249,11 @@ class OrderLine(Base):
 
     @property
     def charged_unit_cents(self) -> int:
+        """What one of what was packed costs the inmate: the substitute's price where one was
+        packed (the packing checked that the order still fits its hold), else the price he
+        ordered at."""
         if self.substitute_unit_price_cents is not None:
-            return min(self.unit_price_cents, self.substitute_unit_price_cents)
+            return self.substitute_unit_price_cents
         return self.unit_price_cents
 
     @property

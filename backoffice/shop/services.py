@@ -36,6 +36,7 @@ from sqlalchemy import (
     text,
     type_coerce,
     union_all,
+    update,
 )
 from sqlalchemy import Sequence as DbSequence
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
@@ -71,6 +72,7 @@ from .models import (
 from .protocol_versions import start_file
 from .protocols import (
     ActiveBan,
+    BalanceRule,
     CheckResult,
     DraftLine,
     InmateContext,
@@ -91,6 +93,21 @@ class OrderRefused(InvalidInput):
     def __init__(self, violations: Sequence[Violation]) -> None:
         super().__init__(" ".join(v.message for v in violations))
         self.violations = tuple(violations)
+
+
+class BeforeDeliveryDay(Conflict):
+    """The inmate confirms receipt of an order before the day it is brought to him."""
+
+    code = "order-not-due"
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(
+            f"Order {order.number} is brought on {order.delivery_on.isoformat()}; its delivery "
+            "can be confirmed from that day.",
+            number=order.number,
+            delivery_on=order.delivery_on,
+        )
+        self.delivery_on = order.delivery_on
 
 
 @dataclass(frozen=True)
@@ -137,12 +154,14 @@ def catalogue_for(db: Session, inmate: Inmate, category_code: str | None = None)
 
 
 def substitutes_for(db: Session, inmate: Inmate) -> list[Product]:
-    """What the shop may pack instead of a missing product: sold to him, in stock, and free of
-    his restrictions."""
+    """What the shop may offer to pack instead of a missing product: sold to him, in stock that
+    no other order has reserved, and free of his restrictions. Packing checks the rest."""
     restricted = set(
         db.scalars(select(InmateRestriction.tag).where(InmateRestriction.inmate_id == inmate.id))
     )
-    return [p for p in catalogue_for(db, inmate) if p.stock > 0 and not restricted & set(p.tags)]
+    return [
+        p for p in catalogue_for(db, inmate) if p.free_stock > 0 and not restricted & set(p.tags)
+    ]
 
 
 def categories(db: Session) -> list[Category]:
@@ -430,6 +449,11 @@ _BUYER_COLUMNS = (
     ShopSchedule.cutoff_time,
     ShopSchedule.delivery_weekday,
 )
+# What can still be ordered: the stock less what placed orders have reserved, never below none
+# (a stock count may find less than was reserved). Product.free_stock says the same.
+_FREE_STOCK = case(
+    (Product.stock > Product.reserved, Product.stock - Product.reserved), else_=literal_column("0")
+)
 _PRODUCT_COLUMNS = (
     Product.id,
     Product.sku,
@@ -440,7 +464,7 @@ _PRODUCT_COLUMNS = (
     Product.price_cents,
     Product.tags,
     type_coerce(_sold_here(Inmate.prison_id, Inmate.wing_id), Boolean()),
-    Product.stock,
+    _FREE_STOCK,
     Category.name_et,
     Category.name_ru,
     Category.name_en,
@@ -855,6 +879,14 @@ def _payload_hash(inmate_id: int, merged: dict[int, int], consent: bool) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _refusal(
+    result: CheckResult, code: str, rule: str, language: str, numbers: dict[str, Any]
+) -> CheckResult:
+    """The check's result with one refusal the rules could not see, in the inmate's words."""
+    violation = Violation(code, rule, render(code, language, numbers), numbers)
+    return replace(result, violations=(violation,))
+
+
 def place_order(
     db: Session,
     actor: Actor,
@@ -868,14 +900,15 @@ def place_order(
     now: datetime | None = None,
     names: dict[int, Mapping[str, str]] | None = None,
 ) -> Order:
-    """Check the order against the protocols and hold its price. The same key again returns
-    the first order; the same key with other lines is refused.
+    """Check the order against the protocols, hold its price and reserve its stock. The same
+    key again returns the first order; the same key with other lines is refused.
 
     `names`, when given, is filled with the cart's products' names (product id -> language ->
     name) as read with the cart, so an answer can show the order without reading them again.
 
-    A refusal raises OrderRefused after flushing its audit row and nothing else, so the entry
-    point should commit (not roll back) to keep the record of what was refused and why."""
+    A refusal raises OrderRefused after flushing its audit row and nothing else (an order that
+    lost its stock to another at the same moment: and its hold given back), so the entry point
+    should commit (not roll back) to keep the record of what was refused and why."""
     now = now or utcnow()
     key = key.strip()
     if not 8 <= len(key) <= 100:
@@ -928,6 +961,23 @@ def place_order(
                 settings=settings,
                 now=now,
             )
+        except _StockTaken as taken:
+            # Another order reserved the stock between our read and our write (this one
+            # waited for its commit): the hold goes back, and the inmate is told the stock
+            # as it is now.
+            payments.release(
+                db,
+                actor,
+                key=f"shop:{key}:{order_id}:unplaced",
+                hold_id=taken.hold_id,
+                order_number=f"S{order_id:06d}",
+                why="the stock was taken by another order",
+            )
+            _, products = _buyer_and_cart(db, inmate.id, merged, lock=False)
+            result = evaluate(protocols, _draft(products, merged), ctx)
+            if result.ok:
+                # Gone and back again meanwhile (a delivery came in): the inmate may try again.
+                result = _refusal(result, "stock_changed", "catalogue", buyer.language, {})
         except ledger.InsufficientFunds:
             # Money left by another route (not a shop order) between our check and the hold.
             # Nothing of the order was written before the hold and the ledger refuses before
@@ -943,16 +993,8 @@ def place_order(
                     "total_cents": result.total_cents,
                     "available_cents": max(ctx.available_cents, 0),
                 }
-                result = replace(
-                    result,
-                    violations=(
-                        Violation(
-                            "insufficient_balance",
-                            "balance",
-                            render("insufficient_balance", buyer.language, numbers),
-                            numbers,
-                        ),
-                    ),
+                result = _refusal(
+                    result, "insufficient_balance", "balance", buyer.language, numbers
                 )
     record(
         db,
@@ -973,26 +1015,85 @@ def _table(model: type[Any]) -> Table:
     return table
 
 
+_PRODUCTS = _table(Product)
+_RESERVE_SQLITE = (
+    update(_PRODUCTS)
+    .where(
+        _PRODUCTS.c.id == bindparam("product_id"),
+        _PRODUCTS.c.stock - _PRODUCTS.c.reserved >= bindparam("quantity"),
+    )
+    .values(reserved=_PRODUCTS.c.reserved + bindparam("quantity"))
+)
+_UNRESERVE_SQLITE = (
+    update(_PRODUCTS)
+    .where(_PRODUCTS.c.id == bindparam("product_id"))
+    .values(reserved=_PRODUCTS.c.reserved - bindparam("quantity"))
+)
+
+
+def _reserve_sqlite(db: Session, draft: Sequence[DraftLine], hold_id: int) -> None:
+    """SQLite: the cart's stock reserved, all or none, under the write lock BEGIN IMMEDIATE
+    took (so the stock read with the cart is still the stock: the check is a second line)."""
+    connection = db.connection()
+    done: list[dict[str, int]] = []
+    for line in sorted(draft, key=lambda line: line.product.id):
+        params = {"product_id": line.product.id, "quantity": line.quantity}
+        if connection.execute(_RESERVE_SQLITE, params).rowcount != 1:
+            if done:
+                connection.execute(_UNRESERVE_SQLITE, done)
+            raise _StockTaken(hold_id)
+        done.append(params)
+
+
 _ORDERS = _table(Order)
 _ORDER_LINES = _table(OrderLine)
 _AUDIT = _table(AuditEvent)
 
 
-# PostgreSQL: the order, its lines (as arrays) and its audit row in one statement whose text
-# never changes, so the server prepares it once per connection. The columns are the models'
-# (the ORM objects `_create_order` hands back are built from the same values; a test compares
-# them with the rows read back).
+# PostgreSQL: the cart's stock reserved, all of it or none, then the order, its lines (as
+# arrays) and its audit row, written only if the stock was, in one statement whose text never
+# changes, so the server prepares it once per connection. It runs after the hold, while the
+# ledger keeps the prison's shop account locked, so the products' rows are locked only for
+# the moment every order of the prison waits for anyway. They are locked in id order (two
+# orders never deadlock over them) and read as they are once locked: stock another order
+# reserved while this one waited counts. The columns are the models' (the ORM objects
+# `_create_order` hands back are built from the same values; a test compares them with the
+# rows read back).
 _WRITE_ORDER_POSTGRESQL = text(
     """
-    WITH new_order AS (
+    WITH wanted AS (
+        SELECT id, quantity
+        FROM unnest(CAST(:product_ids AS integer[]), CAST(:quantities AS integer[]))
+            AS wanted(id, quantity)
+    ),
+    locked AS (
+        SELECT id, stock - reserved AS free FROM shop_products
+        WHERE id = ANY(CAST(:product_ids AS integer[]))
+        ORDER BY id
+        FOR NO KEY UPDATE
+    ),
+    reserved AS (
+        UPDATE shop_products SET reserved = shop_products.reserved + wanted.quantity
+        FROM wanted
+        WHERE shop_products.id = wanted.id AND NOT EXISTS (
+            SELECT FROM locked JOIN wanted AS w ON w.id = locked.id
+            WHERE locked.free < w.quantity
+        )
+        RETURNING shop_products.id
+    ),
+    placed AS (
+        SELECT count(*) = cardinality(CAST(:product_ids AS integer[])) AS ok FROM reserved
+    ),
+    new_order AS (
         INSERT INTO shop_orders (id, key, payload_hash, inmate_id, prison_id, wing_id,
             delivery_on, status, substitution_consent, held_cents, charged_cents,
             refunded_cents, hold_transfer_id, placed_at, placed_via, packed_at, packed_by,
             delivered_at, delivered_by, cancelled_at)
-        VALUES (:id, :key, :payload_hash, :inmate_id, :prison_id, :wing_id, :delivery_on,
+        SELECT :id, :key, :payload_hash, :inmate_id, :prison_id, :wing_id, :delivery_on,
             :status, :substitution_consent, :held_cents, :charged_cents, :refunded_cents,
             :hold_transfer_id, :placed_at, :placed_via, NULL, :packed_by, NULL, :delivered_by,
-            NULL)
+            NULL
+        FROM placed WHERE placed.ok
     ),
     new_lines AS (
         INSERT INTO shop_order_lines (id, order_id, product_id, quantity, unit_price_cents,
@@ -1002,15 +1103,28 @@ _WRITE_ORDER_POSTGRESQL = text(
         FROM unnest(CAST(:line_ids AS bigint[]), CAST(:product_ids AS integer[]),
             CAST(:quantities AS integer[]), CAST(:unit_prices AS bigint[]),
             CAST(:vat_rates AS integer[]))
-            AS line(id, product_id, quantity, unit_price_cents, vat_basis_points)
+            AS line(id, product_id, quantity, unit_price_cents, vat_basis_points), placed
+        WHERE placed.ok
+    ),
+    new_audit AS (
+        INSERT INTO audit_events (occurred_at, actor_kind, actor_id, actor_name, action,
+            target_type, target_id, outcome, device_id, remote_addr, details)
+        SELECT :audit_occurred_at, :audit_actor_kind, :audit_actor_id, :audit_actor_name,
+            :audit_action, :audit_target_type, :audit_target_id, :audit_outcome,
+            :audit_device_id, :audit_remote_addr, CAST(:audit_details AS json)
+        FROM placed WHERE placed.ok
     )
-    INSERT INTO audit_events (occurred_at, actor_kind, actor_id, actor_name, action,
-        target_type, target_id, outcome, device_id, remote_addr, details)
-    VALUES (:audit_occurred_at, :audit_actor_kind, :audit_actor_id, :audit_actor_name,
-        :audit_action, :audit_target_type, :audit_target_id, :audit_outcome, :audit_device_id,
-        :audit_remote_addr, CAST(:audit_details AS json))
+    SELECT ok FROM placed
     """
 )
+
+
+class _StockTaken(Exception):
+    """Another order reserved the stock between the check and the write; the hold was made."""
+
+    def __init__(self, hold_id: int) -> None:
+        super().__init__(hold_id)
+        self.hold_id = hold_id
 
 
 def _create_order(
@@ -1115,16 +1229,20 @@ def _create_order(
             db,
             actor,
             accounts,
-            key=f"shop:{key}:hold",
+            # The order's id in the key: a hold given back because the stock was taken is
+            # never found again by the same order key's next try.
+            key=f"shop:{key}:{order_id}:hold",
             amount_cents=result.total_cents,
             order_number=order.number,
             expires_at=expires_local.astimezone(UTC),
         )
         if postgresql:
-            run_on_driver(
-                db, _WRITE_ORDER_POSTGRESQL, {**params, "hold_transfer_id": hold_id}, rows=False
-            )
+            params["hold_transfer_id"] = hold_id
+            [(written,)] = run_on_driver(db, _WRITE_ORDER_POSTGRESQL, params)
+            if not written:
+                raise _StockTaken(hold_id)
         else:
+            _reserve_sqlite(db, draft, hold_id)
             db.execute(insert(_ORDERS), {**values, "hold_transfer_id": hold_id})
             db.execute(insert(_ORDER_LINES), line_values)
             db.execute(insert(_AUDIT), audit)
@@ -1216,6 +1334,30 @@ def orders_of(db: Session, inmate: Inmate, limit: int = 20) -> list[Order]:
     )
 
 
+def _locked_products(db: Session, ids: set[int]) -> dict[int, Product]:
+    """Products locked in one fixed order (by id), so that two orders never lose a count or
+    deadlock, and re-read under the lock. FOR NO KEY UPDATE, like placing's reservation: an
+    order line being written may still refer to them meanwhile."""
+    if not ids:
+        return {}
+    return {
+        p.id: p
+        for p in db.scalars(
+            select(Product)
+            .where(Product.id.in_(sorted(ids)))
+            .order_by(Product.id)
+            .with_for_update(of=Product, key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    }
+
+
+def _release_reservations(stock: Mapping[int, Product], lines: Sequence[OrderLine]) -> None:
+    """The stock an order reserved when it was placed, free for other orders again."""
+    for line in lines:
+        stock[line.product_id].reserved -= line.quantity
+
+
 def cancel_order(
     db: Session, actor: Actor, order_id: int, *, inmate: Inmate | None = None
 ) -> Order:
@@ -1239,6 +1381,8 @@ def cancel_order(
         order_number=order.number,
         why="cancelled",
     )
+    # The money first, then the stock: placing locks in that order too.
+    _release_reservations(_locked_products(db, {li.product_id for li in order.lines}), order.lines)
     order.cancelled_at = utcnow()
     _move(db, actor, order, OrderStatus.CANCELLED)
     return order
@@ -1268,9 +1412,15 @@ def pack_order(
     order_id: int,
     packed: dict[int, int],
     substitutes: dict[int, int] | None = None,
+    *,
+    protocols: Protocols | None = None,
+    settings: Settings | None = None,
+    language: str = "en",
 ) -> Order:
-    """Record what was packed per line (shortfalls as smaller numbers) and take it from stock.
-    Substitutes are allowed only where the inmate consented when ordering."""
+    """Record what was packed per line (shortfalls as smaller numbers), take it from stock and
+    end the order's reservation (a shortfall's too). Substitutes are allowed only where the
+    inmate consented when ordering, and only within the rules: `protocols` and `settings` are
+    needed for them, and a refusal says why in `language` (the packer's)."""
     substitutes = substitutes or {}
     order = _order(db, order_id)
     if order.status == OrderStatus.PACKED:
@@ -1290,71 +1440,190 @@ def pack_order(
         raise InvalidInput(f"Order {order.number} has no line {sorted(unknown)[0]}.")
     if substitutes and not order.substitution_consent:
         raise InvalidInput("The inmate did not agree to substitutes: pack less instead.")
-    # Stock rows locked in one fixed order (by id), so two packers never lose a count or
-    # deadlock, and re-read under the lock.
-    wanted = {line.product_id for line in lines.values()} | set(substitutes.values())
-    stock = {
-        p.id: p
-        for p in db.scalars(
-            select(Product)
-            .where(Product.id.in_(sorted(wanted)))
-            .order_by(Product.id)
-            .with_for_update(of=Product)
-            .execution_options(populate_existing=True)
-        )
-    }
-    shortfalls = {}
+    stock = _locked_products(
+        db, {line.product_id for line in lines.values()} | set(substitutes.values())
+    )
+    quantities = {}
     for line_id, line in lines.items():
         quantity = packed.get(line_id, line.quantity)
         if not 0 <= quantity <= line.quantity:
             raise InvalidInput(f"{line.product.name_en}: pack between 0 and {line.quantity}.")
-        product = stock[line.product_id]
-        if line_id in substitutes:
-            substitute = stock.get(substitutes[line_id])
-            if substitute is None:
-                raise NotFound("No such product to substitute.")
-            _check_substitute(db, order, substitute)
-            line.substitute_product_id = substitute.id
-            line.substitute_unit_price_cents = substitute.price_cents
-            product = substitute
-        if quantity > product.stock:
+        quantities[line_id] = quantity
+    chosen: dict[int, Product] = {}
+    for line_id, product_id in substitutes.items():
+        if product_id not in stock:
+            raise NotFound("No such product to substitute.")
+        # The product itself, or nothing packed, is no substitute.
+        if product_id != lines[line_id].product_id and quantities[line_id] > 0:
+            chosen[line_id] = stock[product_id]
+    if chosen:
+        if protocols is None or settings is None:
+            raise TypeError("pack_order checks substitutes against the protocols: pass both")
+        _check_substitutes(db, order, quantities, chosen, protocols, settings, language)
+    # The whole reservation ends here, whatever was packed; then the shelf gives what was.
+    _release_reservations(stock, order.lines)
+    shortfalls = {}
+    for line_id, line in lines.items():
+        quantity = quantities[line_id]
+        substitute = chosen.get(line_id)
+        product = substitute or stock[line.product_id]
+        # A substitute comes out of what no other order has reserved; the product ordered
+        # out of what is on the shelf (its own reservation is part of that).
+        on_hand = product.free_stock if substitute else product.stock
+        if quantity > on_hand:
             raise InvalidInput(
-                f"{product.name_en}: only {product.stock} in stock; "
+                f"{product.name_en}: only {on_hand} in stock"
+                f"{' that no other order has reserved' if substitute else ''}; "
                 "pack fewer or correct the stock first."
             )
         product.stock -= quantity
         line.packed_quantity = quantity
+        if substitute is not None:
+            line.substitute_product_id = substitute.id
+            line.substitute_unit_price_cents = substitute.price_cents
         if quantity < line.quantity:
             shortfalls[line.product.sku] = line.quantity - quantity
     order.packed_at = utcnow()
     order.packed_by = actor.name
-    _move(db, actor, order, OrderStatus.PACKED, shortfalls=shortfalls)
+    _move(
+        db,
+        actor,
+        order,
+        OrderStatus.PACKED,
+        shortfalls=shortfalls,
+        substitutes={
+            lines[line_id].product.sku: substitute.sku for line_id, substitute in chosen.items()
+        },
+    )
     return order
 
 
-def _check_substitute(db: Session, order: Order, substitute: Product) -> None:
-    """A substitute must be sold to the inmate and free of his diet, medical and security
-    restrictions: consent to a substitute is not consent to what he may not have."""
-    if not _sold_to(substitute, order.inmate.prison_id, order.inmate.wing_id):
-        raise InvalidInput(f"{substitute.name_en} is not sold on this inmate's wing.")
-    restricted = set(
-        db.scalars(
-            select(InmateRestriction.tag).where(InmateRestriction.inmate_id == order.inmate_id)
-        )
+def _as_drafted(product: Product, unit_price_cents: int, available: bool) -> ProductInfo:
+    """A product as the protocols see it in a draft (the stock left out: packing counts the
+    shelf itself, under its lock)."""
+    category = product.category
+    return ProductInfo(
+        id=product.id,
+        sku=product.sku,
+        category=category.code,
+        names=product.names,
+        unit_price_cents=unit_price_cents,
+        tags=frozenset(product.tags),
+        available=available,
+        category_names={"et": category.name_et, "ru": category.name_ru, "en": category.name_en},
+        vat_basis_points=product.vat_basis_points,
     )
-    hit = restricted & set(substitute.tags)
-    if hit:
-        raise InvalidInput(
-            f"{substitute.name_en} is restricted for this inmate ({', '.join(sorted(hit))}); "
-            "choose another substitute or pack less."
+
+
+def _check_substitutes(
+    db: Session,
+    order: Order,
+    quantities: Mapping[int, int],
+    chosen: Mapping[int, Product],
+    protocols: Protocols,
+    settings: Settings,
+    language: str,
+) -> None:
+    """Consent to a substitute is consent to a similar item, not to what he may not have nor to
+    paying more than was held. The order as it would be packed is checked by the same
+    protocols as placing: with the inmate as he is now (level, age, restrictions), his other
+    orders of the periods this one was placed in (quantities, caps), and without the rules
+    about the moment of ordering (the window, a ban, the money: it is held already). What the
+    substitutes add to what the order as ordered would break is refused, in `language`; and
+    the packed order may not cost more than its hold."""
+    buyer, _ = _buyer_and_cart(db, order.inmate_id, {}, lock=False)
+    placed_local = order.placed_at.astimezone(ZoneInfo(buyer.timezone))
+    found = _read(db, buyer, protocols, placed_local)
+    # The reading counts this very order among his earlier ones: take it out again.
+    found.orders.append((-order.held_cents, order.placed_at))
+    for line in order.lines:
+        found.lines.append(
+            (line.product.sku, line.product.category.code, -line.quantity, order.placed_at)
         )
+    ctx = replace(
+        _context(
+            buyer,
+            found,
+            order.held_cents,
+            settings,
+            placed_local,
+            buyer.round(settings, order.placed_at),
+        ),
+        language=language,
+        ban=None,
+        window_open=True,
+    )
+    rules = replace(
+        protocols, rules=tuple(r for r in protocols.rules if not isinstance(r, BalanceRule))
+    )
+    as_ordered, substituted = [], []
+    # Each substitute's SKU -> the product it stands in for, to name both in a refusal.
+    originals: dict[str, Product] = {}
+    for line in order.lines:
+        quantity = quantities[line.id]
+        if not quantity:
+            continue
+        # Sold to him when he ordered it, at the price he agreed to.
+        ordered = DraftLine(_as_drafted(line.product, line.unit_price_cents, True), quantity)
+        as_ordered.append(ordered)
+        substitute = chosen.get(line.id)
+        if substitute is None:
+            substituted.append(ordered)
+            continue
+        originals.setdefault(substitute.sku, line.product)
+        sold = _sold_to(substitute, buyer.prison_id, buyer.wing_id)
+        substituted.append(
+            DraftLine(_as_drafted(substitute, substitute.price_cents, sold), quantity)
+        )
+    known = {(v.code, v.rule, v.sku) for v in evaluate(rules, as_ordered, ctx).violations}
+    result = evaluate(rules, substituted, ctx)
+    reasons = []
+    for violation in result.violations:
+        if (violation.code, violation.rule, violation.sku) in known:
+            continue
+        original = originals.get(violation.sku)
+        if original is None:
+            # A rule over the whole order (a cap, the order's size) or a category.
+            reasons.append(render("substitutes_refused", language, {"reason": violation.message}))
+            continue
+        substitute = next(s for s in chosen.values() if s.sku == violation.sku)
+        numbers = {
+            "item": substitute.names,
+            "original": original.names,
+            "reason": violation.message,
+        }
+        reasons.append(render("substitute_refused", language, numbers))
+    if result.total_cents > order.held_cents:
+        numbers = {"total_cents": result.total_cents, "held_cents": order.held_cents}
+        reasons.append(render("substitutes_over_hold", language, numbers))
+    if reasons:
+        raise InvalidInput(" ".join(reasons), order=order.number)
+
+
+def delivery_day_come(db: Session, order: Order, now: datetime | None = None) -> bool:
+    """Whether the order's delivery day has begun, in its prison's local time."""
+    prison = db.get(Prison, order.prison_id)
+    assert prison is not None
+    local_now = (now or utcnow()).astimezone(ZoneInfo(prison.timezone))
+    return local_now.date() >= order.delivery_on
+
+
+def may_acknowledge(db: Session, order: Order, now: datetime | None = None) -> bool:
+    """Whether the inmate may confirm the order's delivery now: packed, and its day has come."""
+    return order.status == OrderStatus.PACKED and delivery_day_come(db, order, now)
 
 
 def deliver_order(
-    db: Session, actor: Actor, order_id: int, *, inmate: Inmate | None = None
+    db: Session,
+    actor: Actor,
+    order_id: int,
+    *,
+    inmate: Inmate | None = None,
+    now: datetime | None = None,
 ) -> Order:
     """Delivery acknowledged (by the inmate, or by an officer): charge what was delivered and
-    release the rest of the hold."""
+    release the rest of the hold. `inmate`: he confirms it himself, so it is his order and
+    not before its delivery day (an officer hands an order over when it comes)."""
     order = _order(db, order_id)
     if inmate is not None and order.inmate_id != inmate.id:
         raise NotFound("No such order.")
@@ -1364,6 +1633,8 @@ def deliver_order(
         raise Conflict(
             f"Order {order.number} is {order.status}; only a packed order can be delivered."
         )
+    if inmate is not None and not delivery_day_come(db, order, now):
+        raise BeforeDeliveryDay(order)
     amount = sum(line.delivered_cents for line in order.lines)
     assert order.hold_transfer_id is not None and amount <= order.held_cents
     payments.capture(
@@ -1460,7 +1731,7 @@ def refund_line(
 def expire_stale_orders(
     db: Session, actor: Actor, settings: Settings, now: datetime | None = None
 ) -> list[Order]:
-    """Release the holds of orders never delivered within the grace period."""
+    """Release the holds of orders never delivered within the grace period, and their stock."""
     now = now or utcnow()
     cutoff = now.date() - timedelta(days=settings["shop.hold_grace_days"])
     stale = db.scalars(
@@ -1471,24 +1742,9 @@ def expire_stale_orders(
         .execution_options(populate_existing=True)
     ).all()
     packed = [line for order in stale if order.status == OrderStatus.PACKED for line in order.lines]
-    if packed:
-        # Packed goods nobody collected go back on the shelf (rows locked in id order).
-        stock = {
-            p.id: p
-            for p in db.scalars(
-                select(Product)
-                .where(
-                    Product.id.in_(
-                        sorted({li.substitute_product_id or li.product_id for li in packed})
-                    )
-                )
-                .order_by(Product.id)
-                .with_for_update(of=Product)
-                .execution_options(populate_existing=True)
-            )
-        }
-        for line in packed:
-            stock[line.substitute_product_id or line.product_id].stock += line.packed_quantity or 0
+    unpacked = [
+        line for order in stale if order.status != OrderStatus.PACKED for line in order.lines
+    ]
     for order in stale:
         assert order.hold_transfer_id is not None
         payments.release(
@@ -1500,6 +1756,16 @@ def expire_stale_orders(
             why="not delivered in time",
         )
         _move(db, actor, order, OrderStatus.EXPIRED)
+    # The money first, then the stock (placing locks in that order too): what was never
+    # packed frees its reservation, packed goods nobody collected go back on the shelf.
+    stock = _locked_products(
+        db,
+        {line.product_id for line in unpacked}
+        | {line.substitute_product_id or line.product_id for line in packed},
+    )
+    _release_reservations(stock, unpacked)
+    for line in packed:
+        stock[line.substitute_product_id or line.product_id].stock += line.packed_quantity or 0
     return list(stale)
 
 

@@ -37,7 +37,7 @@ from ..money.amounts import AmountError, parse_cents
 from ..people.models import Inmate, Wing
 from ..staff.models import Role
 from ..web.access import ACCESS, ANY_STAFF
-from ..web.base import form_id, get_db
+from ..web.base import form_id, get_db, settings
 from ..web.views import staff_actor
 from . import services
 from .messages import money
@@ -314,7 +314,19 @@ def pack(order_id: int) -> Any:
             for line_id in line_ids
             if request.form.get(f"substitute_{line_id}", "").strip()
         }
-        done = services.pack_order(db, staff_actor(), order_id, packed, substitutes)
+        # A substitute must pass the rules in force (the last reload's, else the start file's).
+        config = settings()
+        rule_book: RuleBook = current_app.extensions[SHOP_RULES]
+        done = services.pack_order(
+            db,
+            staff_actor(),
+            order_id,
+            packed,
+            substitutes,
+            protocols=rule_book.current(db),
+            settings=config,
+            language=current_user.user.language,
+        )
         short = sum(line.quantity - (line.packed_quantity or 0) for line in done.lines)
         if short:
             return f"Packed with {short} item(s) short; the inmate will not be charged for them."

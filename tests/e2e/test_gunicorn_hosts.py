@@ -82,8 +82,12 @@ def hosts(
     database_url: str, world: World, redis_storage: dict[str, str], tmp_path: Path
 ) -> Iterator[list[Host]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CELLGATE_")}
+    # `serve` checks the rules file against the catalogue, and this world sells nothing.
+    no_rules = tmp_path / "protocols.toml"
+    no_rules.write_text("")
     env.update(
         {
+            "CELLGATE_SHOP__PROTOCOLS_FILE": str(no_rules),
             "CELLGATE_MODE": "test",
             "CELLGATE_DATABASE_URL": database_url,
             "CELLGATE_SERVER__WORKERS": "2",

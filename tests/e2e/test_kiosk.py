@@ -176,6 +176,8 @@ def test_face_sign_in_money_cart_order_idle_sign_out(
         # The radio costs more than he has and is for the enhanced level only: refused, and
         # told both reasons in Russian.
         page.locator('li[data-sku="K-RADIO"] button[value="add"]').click()
+        # all_inner_texts() does not wait: wait for the refused page to be there first.
+        page.locator("p.notice.error").first.wait_for()
         refusal = " ".join(page.locator("p.notice.error").all_inner_texts())
         assert "Недостаточно денег" in refusal and "52,00 €" in refusal
         assert "«Радио» разрешён только на уровне" in refusal

@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -481,17 +482,75 @@ def test_the_inmate_acknowledges_delivery_and_pays_what_he_got(
     order_id = int(order_url.rsplit("/", 1)[1])
     assert 'id="received"' not in client.get(order_url).text  # not packed yet
     # The shop packs one coffee of the two: the inmate pays for one.
-    line = db.get(Order, order_id).lines[0]
-    shop.pack_order(db, system, order_id, {line.id: 1})
+    order = db.get(Order, order_id)
+    shop.pack_order(db, system, order_id, {order.lines[0].id: 1})
+    db.commit()
+    # Packed days before it is brought: he cannot say he has it yet, not even by a sent form.
+    day = order.delivery_on.isoformat()
+    page = client.get(order_url).text
+    assert 'id="received"' not in page and "pakitud: 1" in page
+    assert f"Kättesaamist saad kinnitada alates {day}, kui tellimus sulle tuuakse." in page
+    early = post(client, f"{order_url}/received", page=order_url)
+    page = client.get(early.headers["Location"]).text
+    assert f"Tellimus tuuakse {day}: kinnita see siis, kui see on sinu käes." in page
+    assert "Pakitud: tuleb sinu juurde" in page  # still packed, nothing paid
+    assert "20,00 €" in client.get("/money").text
+    # The delivery day comes (in the prison's time).
+    order.delivery_on = datetime.now(ZoneInfo(estonian.prison.timezone)).date()
     db.commit()
     page = client.get(order_url).text
-    assert 'id="received"' in page and "pakitud: 1" in page
+    assert 'id="received"' in page
     done = post(client, f"{order_url}/received", page=order_url)
     page = client.get(done.headers["Location"]).text
     assert "Kätte toimetatud" in page and "3,50 €" in page  # delivered, paid one coffee
     money = client.get("/money").text
     assert "16,50 €" in money  # 20,00 € less the one coffee
     db.rollback()
+
+
+def test_the_inmate_sees_the_substitute_he_gets_and_its_price(
+    app: Flask,
+    kiosks: dict[str, str],
+    estonian: Inmate,
+    catalogue: dict[str, Product],
+    db: Session,
+    system: Actor,
+    kiosk_settings: Settings,
+):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    coffee = catalogue["coffee"]
+    tea = shop.create_product(
+        db,
+        system,
+        sku="TEA-1",
+        category_code="food",
+        names={"et": "Tee", "ru": "Чай", "en": "Tea"},
+        price_cents=300,
+        stock=5,
+    )
+    db.commit()
+    for _ in range(2):
+        post(client, "/shop/cart", page="/shop", product_id=str(coffee.id), change="add")
+    key = re.search(r'name="key" value="([^"]+)"', client.get("/shop/cart").text).group(1)
+    placed = post(client, "/shop/order", page="/shop/cart", key=key, substitutes="yes")
+    order_url = placed.headers["Location"]
+    order = db.get(Order, int(order_url.rsplit("/", 1)[1]))
+    # No coffee on the shelf: two teas instead, at the tea's price.
+    shop.pack_order(
+        db,
+        system,
+        order.id,
+        {},
+        {order.lines[0].id: tea.id},
+        protocols=shop.protocols_from(kiosk_settings),
+        settings=kiosk_settings,
+    )
+    db.commit()
+    page = client.get(order_url).text
+    assert "Tee</span> (coffee et asemel; 3,00 € tükk)" in page
+    assert 'id="to-pay">6,00 €<' in page
+    assert "7,00 €" in page  # what is held until delivery
 
 
 def test_a_product_that_does_not_exist_is_answered_plainly(

@@ -1,14 +1,19 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 import ledger
 from backoffice import migrate
 from backoffice.db import all_metadata, make_engine
+from backoffice.people.models import Inmate, Prison, Wing
+from backoffice.shop.models import Category, Order, OrderLine, Product
 from ledger.journal import content_hash_of
+from tests.conftest import ENGINES
 
 
 def test_migrations_upgrade_an_empty_database_and_match_the_models(engine: Engine) -> None:
@@ -94,3 +99,93 @@ def _a_transfer_that_waits_under_0012(engine: Engine) -> int:
                 ).scalar_one()
             )  # fmt: skip
     return made[-1]
+
+
+@pytest.fixture(params=ENGINES)
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of this test's own with no tables, on each engine."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    return str(request.getfixturevalue("unmigrated_postgres"))
+
+
+def test_0015_reserves_what_open_orders_ordered_and_can_be_undone(empty_database: str) -> None:
+    engine = make_engine(empty_database)
+    try:
+        migrate.upgrade(engine)
+        with Session(engine) as db:
+            product, dearer = _orders_of_every_status(db)
+            db.commit()
+        migrate.downgrade(engine, "0014")
+        columns = {c["name"] for c in inspect(engine).get_columns("shop_products")}
+        assert "reserved" not in columns and "stock" in columns
+        migrate.upgrade(engine)
+        with Session(engine) as db:
+            # Placed (2) and picking (3) reserve; packed, delivered and cancelled do not.
+            assert db.scalar(select(Product.reserved).where(Product.id == product)) == 5
+            # A dearer substitute packed before the upgrade is still charged the lower price.
+            line = db.scalars(select(OrderLine).where(OrderLine.substitute_product_id == dearer))
+            assert [li.charged_unit_cents for li in line] == [100]
+    finally:
+        engine.dispose()
+
+
+def _orders_of_every_status(db: Session) -> tuple[int, int]:
+    """A product ordered in one order of each status, and a dearer one packed in place of it
+    in the packed order (as packing did before 0015); their ids."""
+    prison = Prison(code="MIG", name="Migration Prison")
+    wing = Wing(prison=prison, code="A", name="Wing A")
+    inmate = Inmate(
+        prison_number="MIG0001",
+        first_name="A",
+        last_name="B",
+        prison=prison,
+        wing=wing,
+        date_of_birth=date(1990, 1, 1),
+        language="en",
+        legal_status="remand",
+        admitted_on=date(2026, 1, 1),
+    )
+    food = Category(code="food", name_et="Toit", name_ru="Еда", name_en="Food")
+    soap, dearer = (
+        Product(
+            sku=sku,
+            category=food,
+            name_et=sku,
+            name_ru=sku,
+            name_en=sku,
+            price_cents=price,
+            stock=20,
+        )
+        for sku, price in (("SOAP", 100), ("SOAP-BIG", 150))
+    )
+    db.add_all([inmate, soap, dearer])
+    db.flush()
+    for n, (status, quantity) in enumerate(
+        [("placed", 2), ("picking", 3), ("packed", 4), ("delivered", 1), ("cancelled", 6)]
+    ):
+        packed = status in ("packed", "delivered")
+        line = OrderLine(
+            product_id=soap.id,
+            quantity=quantity,
+            unit_price_cents=100,
+            vat_basis_points=2400,
+            packed_quantity=quantity if packed else None,
+        )
+        if status == "packed":
+            line.substitute_product_id, line.substitute_unit_price_cents = dearer.id, 150
+        db.add(
+            Order(
+                key=f"migration-{n}",
+                payload_hash="x",
+                inmate=inmate,
+                prison_id=prison.id,
+                wing=wing,
+                delivery_on=date(2026, 12, 4),
+                status=status,
+                held_cents=100 * quantity,
+                lines=[line],
+            )
+        )
+    db.flush()
+    return soap.id, dearer.id

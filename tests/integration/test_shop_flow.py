@@ -35,6 +35,8 @@ TALLINN = ZoneInfo("Europe/Tallinn")
 _THIS_MONDAY = datetime.now(TALLINN).date() - timedelta(days=datetime.now(TALLINN).weekday())
 MONDAY = datetime.combine(_THIS_MONDAY, time(10, 0), TALLINN).astimezone(UTC)
 FRIDAY = _THIS_MONDAY + timedelta(days=4)
+# The delivery day's first hour: the inmate may confirm his delivery from then on.
+FRIDAY_MORNING = datetime.combine(FRIDAY, time(0, 0), TALLINN).astimezone(UTC)
 
 
 def day(offset: int) -> date:
@@ -167,7 +169,11 @@ def test_inmate_is_charged_only_for_what_was_delivered(
     shop.pack_order(db, staff, order.id, {coffee_line.id: 1})
     db.commit()
     shop.deliver_order(
-        db, Actor(kind="inmate", id=buyer.id, name=buyer.prison_number), order.id, inmate=buyer
+        db,
+        Actor(kind="inmate", id=buyer.id, name=buyer.prison_number),
+        order.id,
+        inmate=buyer,
+        now=FRIDAY_MORNING,
     )
     db.commit()
 
@@ -416,6 +422,9 @@ def test_monthly_cap_counts_earlier_orders(
     deposit(db, rich, 200_000)
     wage = settings["money.minimum_monthly_wage_cents"]
     tea = catalogue["tea"]
+    # Placed orders reserve their stock: enough tea for all of them.
+    shop.set_stock(db, Actor.system("test"), tea.id, 1_000, "delivery")
+    db.commit()
     # Spend up to 300 cents below the cap in orders of at most 20 items and 300.00.
     spent = 0
     while wage - spent >= 300 * 21:
@@ -450,15 +459,16 @@ def test_substitutes_need_the_inmates_consent(
     staff: Actor,
 ) -> None:
     coffee, tea = catalogue["coffee"], catalogue["tea"]
+    rules = {"protocols": protocols, "settings": settings}
     refused = place(db, buyer, protocols, settings, {coffee: 1})
     with pytest.raises(InvalidInput, match="did not agree to substitutes"):
-        shop.pack_order(db, staff, refused.id, {}, {refused.lines[0].id: tea.id})
+        shop.pack_order(db, staff, refused.id, {}, {refused.lines[0].id: tea.id}, **rules)
     db.rollback()
     agreed = place(db, buyer, protocols, settings, {coffee: 1}, substitution_consent=True)
-    shop.pack_order(db, staff, agreed.id, {}, {agreed.lines[0].id: tea.id})
+    shop.pack_order(db, staff, agreed.id, {}, {agreed.lines[0].id: tea.id}, **rules)
     shop.deliver_order(db, staff, agreed.id)
     db.commit()
-    assert db.get(Order, agreed.id).charged_cents == 300  # the cheaper substitute
+    assert db.get(Order, agreed.id).charged_cents == 300  # the substitute's own price
 
 
 def test_orders_after_the_cutoff_go_to_the_next_round(
@@ -816,7 +826,7 @@ def test_the_whole_flow_for_one_inmate_leaves_the_books_balanced(
     line = {li.product_id: li.id for li in kept.lines}
     shop.pack_order(db, staff, kept.id, {line[coffee.id]: 1, line[tea.id]: 2, line[soap.id]: 1})
     inmate_actor = Actor(kind="inmate", id=buyer.id, name=buyer.prison_number)
-    shop.deliver_order(db, inmate_actor, kept.id, inmate=buyer)
+    shop.deliver_order(db, inmate_actor, kept.id, inmate=buyer, now=FRIDAY_MORNING)
     shop.refund_line(db, staff, kept.id, line[tea.id], 1, reason="torn box", key="whole-flow-1")
     db.commit()
     # Charged for one coffee, two teas and the soap (10.70), one tea (3.00) refunded.
@@ -1103,9 +1113,14 @@ def test_a_substitute_must_be_allowed_for_the_inmate(
     db.commit()
     order = place(db, buyer, protocols, settings, {soap: 1}, substitution_consent=True)
     line = order.lines[0].id
+    rules = {"protocols": protocols, "settings": settings}
     # Tea is tagged vegetarian, which this inmate may not have: consent does not cover it.
-    with pytest.raises(InvalidInput, match=r"restricted for this inmate \(vegetarian\)"):
-        shop.pack_order(db, staff, order.id, {}, {line: tea.id})
+    with pytest.raises(
+        InvalidInput,
+        match=r"“Tea” cannot replace “Soap” for this inmate\. The rule says: "
+        r"“Tea” is not allowed for you \(vegetarian\)\.",
+    ):
+        shop.pack_order(db, staff, order.id, {}, {line: tea.id}, **rules)
     db.rollback()
     # Nor a product sold only on another wing.
     other_wing = next(w for w in buyer.prison.wings if w.id != buyer.wing_id)
@@ -1120,25 +1135,25 @@ def test_a_substitute_must_be_allowed_for_the_inmate(
         wing_ids=[other_wing.id],
     )
     db.commit()
-    with pytest.raises(InvalidInput, match="Razor is not sold on this inmate's wing"):
-        shop.pack_order(db, staff, order.id, {}, {line: razor.id})
+    with pytest.raises(InvalidInput, match="The rule says: “Razor” is not available now"):
+        shop.pack_order(db, staff, order.id, {}, {line: razor.id}, **rules)
     db.rollback()
     assert db.get(Product, tea.id).stock == 100
     # The packing form offers only what he may have.
     offered = {p.sku for p in shop.substitutes_for(db, buyer)}
     assert offered == {"SOAP-1", "CIG-20"}
-    # A substitute he may have is packed, and charged at the lower of the two prices.
+    # A substitute he may have is packed, and charged at its own price.
     other_soap = shop.create_product(
         db,
         staff,
         sku="SOAP-2",
         category_code="food",
         names={"et": "Seep 2", "ru": "Мыло 2", "en": "Soap 2"},
-        price_cents=150,
+        price_cents=110,
         stock=5,
     )
-    shop.pack_order(db, staff, order.id, {}, {line: other_soap.id})
+    shop.pack_order(db, staff, order.id, {}, {line: other_soap.id}, **rules)
     shop.deliver_order(db, staff, order.id)
     db.commit()
-    assert db.get(Order, order.id).charged_cents == 120
+    assert db.get(Order, order.id).charged_cents == 110
     assert db.get(Product, other_soap.id).stock == 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -17,6 +18,7 @@ from backoffice.db import utcnow
 from backoffice.people.models import Inmate, Prison
 from backoffice.requests import services as requests
 from backoffice.shop import services as shop
+from backoffice.shop.models import Order
 from backoffice.signin.tablet_models import TabletSession
 from backoffice.staff.models import StaffUser
 from backoffice.visits import services as visits
@@ -269,6 +271,42 @@ def test_pin_lockout_after_repeated_failures(a1: Tablet, world: World) -> None:
     assert a1.sign_in(world.alice, pin=PIN).status_code == 423
 
 
+def test_the_order_shows_the_substitute_packed_and_its_price(
+    a1: Tablet, world: World, db: Session, database_url: str
+) -> None:
+    a1.sign_in(world.alice)
+    cart = {
+        "lines": [{"product_id": world.products["coffee"], "quantity": 2}],
+        "substitution_consent": True,
+    }
+    order = a1.post("/api/v1/orders", json=cart, headers={"Idempotency-Key": "order-0009"}).json
+    assert order["lines"][0]["substitute_name"] is None
+    settings = tablet_settings(database_url)
+    # No coffee on the shelf: two soaps instead, at the soap's price.
+    shop.pack_order(
+        db,
+        Actor(kind="staff", id=1, name="sirje"),
+        order["id"],
+        {},
+        {order["lines"][0]["id"]: world.products["soap"]},
+        protocols=shop.protocols_from(settings),
+        settings=settings,
+    )
+    db.commit()
+    [line] = a1.get(f"/api/v1/orders/{order['id']}").json["lines"]
+    assert {k: v for k, v in line.items() if k.startswith(("name", "substitute", "charged"))} == {
+        "name": "Coffee",
+        "substitute_product_id": world.products["soap"],
+        "substitute_name": "Soap",
+        "substitute_unit_price_cents": 120,
+        "charged_unit_cents": 120,
+    }
+    shop.deliver_order(db, Actor(kind="staff", id=1, name="olev"), order["id"])
+    db.commit()
+    assert a1.get(f"/api/v1/orders/{order['id']}").json["charged_cents"] == 240
+    assert a1.get("/api/v1/balance").json["available_cents"] == 10_000 - 240
+
+
 def test_acknowledge_delivery_then_report_a_missing_item(
     a1: Tablet, world: World, db: Session
 ) -> None:
@@ -285,6 +323,20 @@ def test_acknowledge_delivery_then_report_a_missing_item(
     notes = a1.get("/api/v1/notifications").json["items"]
     assert [n["kind"] for n in notes] == ["order_packed"]
     assert order["number"] in notes[0]["text"]
+    # Packed, but not brought yet: he cannot confirm it before its delivery day.
+    assert a1.get(f"/api/v1/orders/{order['id']}").json["can_acknowledge"] is False
+    too_soon = a1.post(f"/api/v1/orders/{order['id']}/acknowledge")
+    assert too_soon.status_code == 409
+    assert too_soon.json["code"] == "order-not-due"
+    assert too_soon.json["detail"] == (
+        f"Order {order['number']} is brought on {order['delivery_on']}. "
+        "You can confirm it from that day."
+    )
+    assert a1.get("/api/v1/balance").json["available_cents"] == 10_000 - 700  # still held
+    the_order = db.get(Order, order["id"])
+    the_order.delivery_on = datetime.now(ZoneInfo(world.prison.timezone)).date()
+    db.commit()
+    assert a1.get(f"/api/v1/orders/{order['id']}").json["can_acknowledge"] is True
     delivered = a1.post(f"/api/v1/orders/{order['id']}/acknowledge")
     assert delivered.json["status"] == "delivered"
     assert delivered.json["charged_cents"] == 700

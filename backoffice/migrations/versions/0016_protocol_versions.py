@@ -1,7 +1,7 @@
 """shop: the protocol file's versions put in force by a reload, newest first in force
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 """
 
 from collections.abc import Sequence
@@ -13,8 +13,7 @@ import backoffice.db
 from backoffice.migrate import append_only
 
 revision: str = "0016"
-# Written beside the shop's 0015; the two are chained when both are in.
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
