@@ -15,7 +15,7 @@ from backoffice.settings import Settings
 from backoffice.shop.protocol_versions import APP_KEY as SHOP_RULES
 from backoffice.shop.protocol_versions import RuleBook
 from backoffice.signin import agent_api
-from backoffice.web.base import (
+from backoffice.surface import (
     DATABASE_AWAY,
     DATABASE_RETRY_AFTER_SECONDS,
     RETRY_AFTER_SECONDS,

@@ -22,7 +22,7 @@ from backoffice.devices.models import Device, DeviceKind
 from backoffice.devices.services import Standing, find_device, registration_of
 from backoffice.settings import Settings
 from backoffice.signin.services import device_refused
-from backoffice.web.base import check_shared_storage, get_db, remote_addr, shared_storage
+from backoffice.surface import check_shared_storage, get_db, remote_addr, shared_storage
 
 DEVICE_COOKIE = "cellgate_kiosk_device"
 # Endpoints a browser may reach before it is bound to a kiosk.

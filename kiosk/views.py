@@ -49,8 +49,8 @@ from backoffice.shop.models import Product
 from backoffice.shop.protocol_versions import APP_KEY as SHOP_RULES
 from backoffice.shop.protocol_versions import RuleBook
 from backoffice.shop.protocols import Protocols
+from backoffice.surface import get_db, remote_addr, settings
 from backoffice.visits import services as visits_services
-from backoffice.web.base import get_db, remote_addr, settings
 
 from . import i18n, sessions
 from .security import bind_cookie, current_device

@@ -7,7 +7,7 @@ from flask import Flask
 from backoffice.settings import Settings
 from backoffice.shop.protocol_versions import APP_KEY as SHOP_RULES
 from backoffice.shop.protocol_versions import RuleBook
-from backoffice.web.base import health_blueprint, init_common, set_security_headers
+from backoffice.surface import health_blueprint, init_common, set_security_headers
 
 from . import auth, money, notifications, requests, shop, visits  # noqa: F401 (routes)
 from .api import bp

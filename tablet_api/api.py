@@ -11,7 +11,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from backoffice.audit.services import record
 from backoffice.people.models import Inmate
-from backoffice.web.base import get_db
+from backoffice.surface import get_db
 
 from . import http
 from .openapi import DEVICE, DOCUMENT_FILE, INMATE, PUBLIC, endpoint

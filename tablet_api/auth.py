@@ -15,7 +15,7 @@ from backoffice.audit.services import Actor
 from backoffice.db import utcnow
 from backoffice.people.models import Inmate
 from backoffice.signin import services as signin
-from backoffice.web.base import get_db, remote_addr
+from backoffice.surface import get_db, remote_addr
 from hardware.faces import FaceMatcher, FaceRecognitionMatcher, as_rgb
 
 from . import http, services

@@ -25,7 +25,7 @@ from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.signin import services as signin
 from backoffice.signin.tablet_models import TabletSession
-from backoffice.web.base import (
+from backoffice.surface import (
     RETRY_AFTER_SECONDS,
     check_shared_storage,
     get_db,
@@ -33,7 +33,7 @@ from backoffice.web.base import (
     remote_addr,
     shared_storage,
 )
-from backoffice.web.json_body import MalformedJson, parse_json
+from backoffice.surface.json_body import MalformedJson, parse_json
 
 from . import services
 from .openapi import INMATE, PUBLIC, Operation, operation_of
@@ -41,7 +41,7 @@ from .problems import Problem, language, problem_response
 from .schemas import IDEMPOTENCY_PATTERN, MAX_ID, Invalid, validate
 
 DEVICE_HEADER = "X-Device-Credential"
-# The body reader's refusals (backoffice/web/json_body.py), as problem types.
+# The body reader's refusals (backoffice/surface/json_body.py), as problem types.
 MALFORMED = {
     "not-utf8": "body-not-utf8",
     "syntax": "bad-request",

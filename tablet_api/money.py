@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backoffice.money.services import MoneyLine, balances_for, recent_transfers
-from backoffice.web.base import get_db
+from backoffice.surface import get_db
 
 from . import http
 from .api import bp

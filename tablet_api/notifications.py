@@ -13,9 +13,9 @@ from sqlalchemy import select
 from backoffice.db import utcnow
 from backoffice.requests import services as requests
 from backoffice.shop.models import Order
+from backoffice.surface import get_db
 from backoffice.visits import services as visits
 from backoffice.visits.models import BookingStatus
-from backoffice.web.base import get_db
 
 from . import http
 from .api import bp

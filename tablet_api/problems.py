@@ -15,7 +15,7 @@ from flask import Flask, Response, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from backoffice.errors import ServiceError
-from backoffice.web.base import DATABASE_AWAY, DATABASE_RETRY_AFTER_SECONDS, log_database_away
+from backoffice.surface import DATABASE_AWAY, DATABASE_RETRY_AFTER_SECONDS, log_database_away
 from ledger.errors import LedgerError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"

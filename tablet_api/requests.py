@@ -11,7 +11,7 @@ from flask import Response, current_app
 
 from backoffice.errors import ServiceError
 from backoffice.requests import services as requests
-from backoffice.web.base import get_db
+from backoffice.surface import get_db
 
 from . import http
 from .api import bp

@@ -15,7 +15,7 @@ from backoffice.shop.models import Order, OrderLine, OrderStatus, Product
 from backoffice.shop.protocol_versions import APP_KEY as SHOP_RULES
 from backoffice.shop.protocol_versions import RuleBook
 from backoffice.shop.protocols import CheckResult, Protocols, Violation
-from backoffice.web.base import get_db
+from backoffice.surface import get_db
 
 from . import http
 from .api import bp

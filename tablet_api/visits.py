@@ -7,9 +7,9 @@ from typing import Any
 from flask import current_app
 
 from backoffice.db import utcnow
+from backoffice.surface import get_db
 from backoffice.visits import services as visits
 from backoffice.visits.models import Booking, Contact
-from backoffice.web.base import get_db
 
 from . import http
 from .api import bp

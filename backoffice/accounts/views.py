@@ -19,7 +19,6 @@ from flask import (
     Response,
     abort,
     flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -39,10 +38,10 @@ from ..money.amounts import AmountError, parse_cents
 from ..money.services import PRISON_ACCOUNTS, income_rules
 from ..people.models import Inmate, Prison
 from ..staff.models import Role
-from ..web.access import ACCESS, ANY_STAFF
-from ..web.base import get_db, settings
+from ..surface import get_db, settings
+from ..web.access import ACCESS, ANY_STAFF, staff_actor
 from ..web.csvexport import Money, csv_response
-from ..web.views import staff_actor
+from ..web.handling import perform
 from . import charts, deposits, reconciliation, retention, services
 from .models import DepositStatus, EntryKind, EntryStatus
 from .pdf import Document
@@ -149,25 +148,6 @@ def _cents_arg(name: str, *, zero: bool = False) -> int | None:
 
 def _tz() -> str:
     return str(settings()["timezone"])
-
-
-def _do(action: Any, done: str, back: str, *, audited: type[ServiceError] | None = None) -> Any:
-    """One service call, one commit; a refusal goes back with its reason. A refusal of the
-    `audited` kind is committed, not rolled back: the service wrote nothing but its audit row
-    (a maker trying to approve their own entry must stay on the record)."""
-    db = get_db()
-    try:
-        message = action(db) or done
-    except (ServiceError, ledger.LedgerError) as error:
-        if audited is not None and isinstance(error, audited):
-            db.commit()
-        else:
-            db.rollback()
-        flash(getattr(error, "message", str(error)), "error")
-        return redirect(back)
-    db.commit()
-    flash(message)
-    return redirect(back)
 
 
 def _pdf(filename: str, body: bytes) -> Response:
@@ -453,7 +433,7 @@ def held() -> Any:
 
 @bp.post("/deposits/<int:deposit_id>/release")
 def deposit_release(deposit_id: int) -> Any:
-    return _do(
+    return perform(
         lambda db: (
             deposits.release_deposit(
                 db,
@@ -472,7 +452,7 @@ def deposit_release(deposit_id: int) -> Any:
 
 @bp.post("/deposits/<int:deposit_id>/return")
 def deposit_return(deposit_id: int) -> Any:
-    return _do(
+    return perform(
         lambda db: (
             deposits.return_deposit(
                 db,
@@ -531,12 +511,12 @@ def entry_create() -> Any:
         )
         return f"Entry M{entry.id} entered; another member of staff must approve it."
 
-    return _do(create, "", url_for("accounts.entries_page"))
+    return perform(create, "", url_for("accounts.entries_page"))
 
 
 @bp.post("/entries/<int:entry_id>/approve")
 def entry_approve(entry_id: int) -> Any:
-    return _do(
+    return perform(
         lambda db: (
             services.approve_entry(db, staff_actor(), entry_id, prison_id=_my_prison())
             and f"Entry M{entry_id} approved; the money has moved."
@@ -549,7 +529,7 @@ def entry_approve(entry_id: int) -> Any:
 
 @bp.post("/entries/<int:entry_id>/reject")
 def entry_reject(entry_id: int) -> Any:
-    return _do(
+    return perform(
         lambda db: (
             services.reject_entry(
                 db, staff_actor(), entry_id, request.form.get("note", ""), prison_id=_my_prison()
@@ -607,7 +587,7 @@ def month_close() -> Any:
         closed = services.close_month(db, staff_actor(), prison, month_on)
         return f"{closed.month_on:%B %Y} is closed."
 
-    return _do(close, "", url_for("accounts.months", prison=prison.id))
+    return perform(close, "", url_for("accounts.months", prison=prison.id))
 
 
 # --- subject access --------------------------------------------------------------------------

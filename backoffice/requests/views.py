@@ -26,9 +26,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import InvalidInput, NotFound, ServiceError
 from ..staff.models import Role, StaffUser
-from ..web.access import ACCESS
-from ..web.base import EXTENSION, get_db
-from ..web.views import staff_actor
+from ..surface import EXTENSION, get_db
+from ..web.access import ACCESS, staff_actor
 from . import services
 from .models import OPEN, RejectionReason
 

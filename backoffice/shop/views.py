@@ -19,9 +19,7 @@ from flask import (
     Flask,
     abort,
     current_app,
-    flash,
     make_response,
-    redirect,
     render_template,
     request,
     url_for,
@@ -30,15 +28,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import ledger
-
-from ..errors import InvalidInput, ServiceError
+from ..errors import InvalidInput
 from ..money.amounts import AmountError, parse_cents
 from ..people.models import Inmate, Wing
 from ..staff.models import Role
-from ..web.access import ACCESS, ANY_STAFF
-from ..web.base import form_id, get_db, settings
-from ..web.views import staff_actor
+from ..surface import form_id, get_db, settings
+from ..web.access import ACCESS, ANY_STAFF, staff_actor
+from ..web.handling import perform
 from . import services
 from .messages import money
 from .models import InmateRestriction, Order, OrderStatus, Product, ShopBan
@@ -182,20 +178,6 @@ def _cents(name: str) -> int:
         raise InvalidInput(f"{label}: an amount like 2.50, please.") from None
 
 
-def _do(action: Any, done: str, back: str) -> Any:
-    """Run one service call, commit once; a refusal goes back to the page with its reason."""
-    db = get_db()
-    try:
-        message = action(db) or done
-    except (ServiceError, ledger.LedgerError) as error:
-        db.rollback()
-        flash(getattr(error, "message", str(error)), "error")
-        return redirect(back)
-    db.commit()
-    flash(message)
-    return redirect(back)
-
-
 # --- rounds ----------------------------------------------------------------------------------
 
 
@@ -252,7 +234,7 @@ def start_picking(wing_id: int, day: str) -> Any:
         count = services.start_picking(db, staff_actor(), wing_id, delivery_on)
         return f"{count} orders are now being picked; inmates can no longer cancel them."
 
-    return _do(action, "", url_for("shop.round_view", wing_id=wing_id, day=day))
+    return perform(action, "", url_for("shop.round_view", wing_id=wing_id, day=day))
 
 
 @bp.get("/round/<int:wing_id>/<day>/pick-list")
@@ -332,7 +314,7 @@ def pack(order_id: int) -> Any:
             return f"Packed with {short} item(s) short; the inmate will not be charged for them."
         return "Packed in full."
 
-    return _do(action, "", url_for("shop.order_view", order_id=order_id))
+    return perform(action, "", url_for("shop.order_view", order_id=order_id))
 
 
 @bp.post("/orders/<int:order_id>/deliver")
@@ -346,13 +328,13 @@ def deliver(order_id: int) -> Any:
             f"{money(order.held_cents - order.charged_cents, 'en')} released."
         )
 
-    return _do(action, "", url_for("shop.order_view", order_id=order_id))
+    return perform(action, "", url_for("shop.order_view", order_id=order_id))
 
 
 @bp.post("/orders/<int:order_id>/cancel")
 def cancel(order_id: int) -> Any:
     _order(get_db(), order_id)
-    return _do(
+    return perform(
         lambda db: services.cancel_order(db, staff_actor(), order_id) and None,
         "Cancelled: the money held for it is released.",
         url_for("shop.order_view", order_id=order_id),
@@ -378,7 +360,7 @@ def refund(order_id: int) -> Any:
         )
         return f"Refunded {money(made.amount_cents, 'en')} to the inmate's spendable account."
 
-    return _do(action, "", url_for("shop.order_view", order_id=order_id))
+    return perform(action, "", url_for("shop.order_view", order_id=order_id))
 
 
 # --- catalogue -------------------------------------------------------------------------------
@@ -426,7 +408,7 @@ def product_create() -> Any:
         )
         return f"{product.sku} added."
 
-    return _do(action, "", url_for("shop.products"))
+    return perform(action, "", url_for("shop.products"))
 
 
 @bp.get("/products/<int:product_id>")
@@ -457,7 +439,7 @@ def product_update(product_id: int) -> Any:
         if "active" in request.form:
             services.set_active(db, actor, product_id, request.form["active"] == "1")
 
-    return _do(action, "Saved.", url_for("shop.product_view", product_id=product_id))
+    return perform(action, "Saved.", url_for("shop.product_view", product_id=product_id))
 
 
 @bp.get("/products/<int:product_id>/photo")
@@ -479,7 +461,7 @@ def product_photo_upload(product_id: int) -> Any:
     def action(db: Session) -> None:
         services.set_photo(db, staff_actor(), product_id, upload.read() if upload else b"")
 
-    return _do(action, "Photo saved.", url_for("shop.product_view", product_id=product_id))
+    return perform(action, "Photo saved.", url_for("shop.product_view", product_id=product_id))
 
 
 # --- an inmate's shop page: orders, bans, restrictions ---------------------------------------
@@ -521,7 +503,7 @@ def ban(inmate_id: int) -> Any:
         )
         return f"Banned from the shop from {made.starts_on} to {made.ends_on}."
 
-    return _do(action, "", url_for("shop.inmate_view", inmate_id=inmate_id))
+    return perform(action, "", url_for("shop.inmate_view", inmate_id=inmate_id))
 
 
 @bp.post("/inmates/<int:inmate_id>/restrict")
@@ -533,7 +515,7 @@ def restrict(inmate_id: int) -> Any:
         services.restrict(db, staff_actor(), inmate, tag, request.form.get("reason", "").strip())
         return f"Products tagged {tag.strip().lower()!r} are no longer sold to this inmate."
 
-    return _do(action, "", url_for("shop.inmate_view", inmate_id=inmate_id))
+    return perform(action, "", url_for("shop.inmate_view", inmate_id=inmate_id))
 
 
 # --- the rules in force ----------------------------------------------------------------------

@@ -17,8 +17,8 @@ from ..db import utcnow
 from ..devices.models import Device
 from ..devices.services import Standing, find_device, registration_of
 from ..errors import InvalidInput, ServiceError
-from ..web.base import get_db, remote_addr, settings
-from ..web.json_body import MalformedJson, parse_json
+from ..surface import get_db, remote_addr, settings
+from ..surface.json_body import MalformedJson, parse_json
 from . import services
 from .services import SignInPolicy
 

@@ -26,9 +26,8 @@ from ..db import utcnow
 from ..errors import ServiceError
 from ..people.models import Inmate
 from ..staff.models import Role
-from ..web.access import ACCESS
-from ..web.base import get_db, settings
-from ..web.views import staff_actor
+from ..surface import get_db, settings
+from ..web.access import ACCESS, staff_actor
 from . import services
 from .models import CardStatus, FaceTemplate, InmateCard, InmateCredentials, InmateSession
 from .services import SignInPolicy

@@ -24,9 +24,8 @@ from sqlalchemy import select
 from ..errors import InvalidInput, ServiceError
 from ..people.models import Inmate, Prison
 from ..staff.models import Role
-from ..web.access import ACCESS, PUBLIC
-from ..web.base import EXTENSION, form_id, get_db, remote_addr
-from ..web.views import staff_actor
+from ..surface import EXTENSION, form_id, get_db, remote_addr
+from ..web.access import ACCESS, PUBLIC, staff_actor
 from . import services
 from .models import Bar, BarCategory, Booking, Contact, Slot
 

@@ -15,9 +15,7 @@ from ..shop.protocol_versions import APP_KEY as SHOP_RULES
 from ..shop.protocol_versions import RuleBook
 from ..shop.views import init_app as init_shop
 from ..signin.views import init_app as init_signin
-from ..visits.views import init_app as init_visits
-from .access import init_access
-from .base import (
+from ..surface import (
     RETRY_AFTER_SECONDS,
     check_shared_storage,
     health_blueprint,
@@ -27,6 +25,8 @@ from .base import (
     set_security_headers,
     shared_storage,
 )
+from ..visits.views import init_app as init_visits
+from .access import init_access
 from .views import bp as views_bp
 
 CSP = (

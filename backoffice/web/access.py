@@ -14,9 +14,10 @@ from typing import Any
 from flask import Flask, abort, flash, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 
+from ..audit.services import Actor
 from ..settings import Settings
 from ..staff.models import Role, StaffUser
-from .base import get_db
+from ..surface import get_db, remote_addr
 
 PUBLIC = frozenset()
 ANY_STAFF = frozenset({"*"})
@@ -38,6 +39,14 @@ ACCESS: dict[str, frozenset[str]] = {
         {Role.ADMIN, Role.OFFICER, Role.SHOP, Role.ACCOUNTANT, Role.REQUESTS, Role.VISITS}
     ),
 }
+
+
+def staff_actor() -> Actor:
+    """The signed-in member of staff, as the services take them: who acts, from where."""
+    user = current_user.user
+    return Actor(
+        kind="staff", id=user.id, name=user.username, remote_addr=remote_addr(), roles=user.roles
+    )
 
 
 class StaffSession(UserMixin):  # type: ignore[misc]

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -22,17 +22,10 @@ from ..errors import ServiceError
 from ..people.models import Cell, Inmate, Wing
 from ..signin.services import end_device_sessions
 from ..staff.services import SignInPolicy, SignInRefused, authenticate
-from .access import StaffSession
-from .base import form_id, get_db, remote_addr, settings
+from ..surface import form_id, get_db, remote_addr, settings
+from .access import StaffSession, staff_actor
 
 bp = Blueprint("views", __name__)
-
-
-def staff_actor() -> Actor:
-    user = current_user.user
-    return Actor(
-        kind="staff", id=user.id, name=user.username, remote_addr=remote_addr(), roles=user.roles
-    )
 
 
 def _safe_next(target: str | None) -> str:

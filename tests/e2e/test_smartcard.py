@@ -26,7 +26,7 @@ from backoffice.settings import Settings
 from backoffice.signin import agent_api
 from backoffice.signin import services as signin
 from backoffice.signin.models import InmateSession
-from backoffice.web.base import init_common
+from backoffice.surface import init_common
 from tests.conftest import wing_of
 from tests.e2e.pcsc import VirtualReader, emulated_card, virtual_reader
 

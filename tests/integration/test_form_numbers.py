@@ -17,9 +17,9 @@ from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
 from backoffice.shop.models import Product
 from backoffice.staff.models import StaffUser
+from backoffice.surface import form_id
 from backoffice.visits.models import SessionTemplate
 from backoffice.web import create_app
-from backoffice.web.base import form_id
 from tablet_api import create_app as create_tablet_app
 from tests.integration.accounts_world import sign_in, token
 from tests.integration.tablet_world import build_world, tablet, tablet_settings

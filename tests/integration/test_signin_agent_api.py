@@ -17,7 +17,7 @@ from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
 from backoffice.signin import agent_api
 from backoffice.signin import services as signin
-from backoffice.web.base import init_common
+from backoffice.surface import init_common
 from hardware.cards import card_response
 from tests.conftest import wing_of
 

@@ -14,7 +14,7 @@ from backoffice.devices.services import register_device
 from backoffice.people.models import Prison
 from backoffice.settings import Settings
 from backoffice.signin import agent_api
-from backoffice.web.base import init_common
+from backoffice.surface import init_common
 from tests.conftest import wing_of
 
 

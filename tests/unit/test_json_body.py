@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backoffice.web.json_body import MAX_DEPTH, MalformedJson, parse_json
+from backoffice.surface.json_body import MAX_DEPTH, MalformedJson, parse_json
 
 
 def reason(raw: bytes) -> str:

@@ -1,0 +1,42 @@
+"""One way for a staff page's form to run a service: one call, one commit, and a refusal back
+on the page with its reason. Every feature's views post through `perform`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import flash, redirect
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+import ledger
+
+from ..errors import ServiceError
+from ..surface import get_db
+
+
+def perform(
+    action: Callable[[Session], str | None],
+    done: str,
+    back: str,
+    *,
+    audited: type[ServiceError] | None = None,
+) -> Response:
+    """Run `action` with the request's session and commit once; its message (or `done`) is
+    flashed and the browser goes `back`. A refusal (a ServiceError or a ledger error) is rolled
+    back and flashed as an error, except one of the `audited` kind, which is committed: the
+    service wrote nothing but its audit row (a maker trying to approve their own entry must
+    stay on the record)."""
+    db = get_db()
+    try:
+        message = action(db) or done
+    except (ServiceError, ledger.LedgerError) as error:
+        if audited is not None and isinstance(error, audited):
+            db.commit()
+        else:
+            db.rollback()
+        flash(getattr(error, "message", str(error)), "error")
+        return redirect(back)
+    db.commit()
+    flash(message)
+    return redirect(back)
