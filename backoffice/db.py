@@ -16,7 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from ledger.base import NAMING_CONVENTION, LedgerBase
 from ledger.base import UTCDateTime as UTCDateTime
 from ledger.base import utcnow as utcnow
-from ledger.journal import execute_on_driver
+from ledger.transfers import execute_on_driver
 
 from .settings import ROOT
 
@@ -86,7 +86,7 @@ def run_on_driver(
 ) -> list[tuple[Any, ...]]:
     """Run a statement of the busiest paths (a tablet's every call, placing an order) with
     named parameters; `rows`: it returns some. On PostgreSQL its compiled text goes to the
-    driver's cursor as the ledger's transfers do (`ledger.journal.execute_on_driver`), and
+    driver's cursor as the ledger's transfers do (`ledger.transfers.execute_on_driver`), and
     each value of a SELECT through its column type's result processor. Elsewhere SQLAlchemy
     runs it as usual."""
     if db.get_bind().dialect.name != "postgresql":

@@ -26,21 +26,9 @@ from .errors import (
     UnknownAccount,
 )
 from .income import IncomeRules, Split, split_income
-from .journal import (
-    SEAL_BATCH,
-    LockedAccount,
-    Resolution,
-    TransferRequest,
-    apply,
-    apply_many,
-    expire_pending,
-    lock_accounts,
-    post_pending,
-    seal_waiting,
-    transfer,
-    void_pending,
-)
+from .journal import apply, apply_many, expire_pending, post_pending, transfer, void_pending
 from .models import Account, Ledger, Seal, SealQueue, Transfer, TransferCode, TransferKind
+from .operations import Resolution, TransferRequest
 from .reports import (
     Balance,
     ChainReport,
@@ -52,6 +40,8 @@ from .reports import (
     trial_balance,
     verify_chain,
 )
+from .sealing import SEAL_BATCH, seal_waiting
+from .totals import LockedAccount, lock_accounts
 
 __all__ = [
     "SEAL_BATCH",

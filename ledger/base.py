@@ -1,13 +1,15 @@
 """The ledger's declarative base, the constraint naming convention shared by every table of
-Cellgate, and the aware-UTC time type both halves use."""
+Cellgate, the aware-UTC time type both halves use, and what the ledger's statements ask of the
+engine (which one it is, how a long `IN` list is sent)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, MetaData, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints make Alembic's names the same on SQLite and PostgreSQL.
@@ -18,6 +20,7 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+_CHUNK = 5000
 
 
 class LedgerBase(DeclarativeBase):
@@ -45,3 +48,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def is_postgresql(db: Session) -> bool:
+    return db.get_bind().dialect.name == "postgresql"
+
+
+def matching(db: Session, column: Any, values: list[Any], item_type: Any) -> list[Any]:
+    """Conditions that together select `column IN values`: one array parameter on PostgreSQL
+    (a statement of constant size, however many values), chunks of IN lists on SQLite."""
+    if is_postgresql(db):
+        return [column == any_(bindparam(None, values, type_=ARRAY(item_type)))]
+    return [column.in_(values[i : i + _CHUNK]) for i in range(0, len(values), _CHUNK)]

@@ -173,7 +173,7 @@ class Transfer(LedgerBase):
     reference: Mapped[str] = mapped_column(String(100), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # SHA-256 of the transfer's contents (`journal.content_of`), written with the row.
+    # SHA-256 of the transfer's contents (`sealing.content_of`), written with the row.
     content_hash: Mapped[str] = mapped_column(String(64))
     seal: Mapped[Seal | None] = relationship(viewonly=True)
 
@@ -190,7 +190,7 @@ class Transfer(LedgerBase):
 
 class Seal(LedgerBase):
     """A transfer's place in its ledger's hash chain: its `sequence` and the chain's hash up
-    to and with it (`journal.chain_link` of the one before and its `content_hash`). Written
+    to and with it (`sealing.chain_link` of the one before and its `content_hash`). Written
     once and never updated or deleted, like the journal (migration 0014)."""
 
     __tablename__ = "ledger_seals"
@@ -206,7 +206,7 @@ class Seal(LedgerBase):
 
 class SealQueue(LedgerBase):
     """A transfer waiting for its seal (PostgreSQL): the single-transfer statement writes its
-    entry with the transfer, and the sealer (`journal.seal_waiting`) takes every committed
+    entry with the transfer, and the sealer (`sealing.seal_waiting`) takes every committed
     entry at once, seals those transfers in id order and deletes the entries (migration 0013).
     It refers to nothing, so that writing an entry locks no row. On SQLite nothing waits."""
 

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, aliased
 
 from .base import utcnow
 from .errors import UnknownAccount
-from .journal import chain_link, content_hash_of
 from .models import (
     GENESIS_HASH,
     RESOLUTIONS,
@@ -24,6 +23,7 @@ from .models import (
     Transfer,
     TransferKind,
 )
+from .sealing import chain_link, content_hash_of
 
 POSTED_KINDS = (TransferKind.SINGLE, TransferKind.POST)
 # A transfer waits a second or so for its seal while the sealer runs; this long, and it is not.

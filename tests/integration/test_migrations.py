@@ -12,7 +12,7 @@ from backoffice import migrate
 from backoffice.db import all_metadata, make_engine
 from backoffice.people.models import Inmate, Prison, Wing
 from backoffice.shop.models import Category, Order, OrderLine, Product
-from ledger.journal import content_hash_of
+from ledger.sealing import content_hash_of
 from tests.conftest import ENGINES
 
 
