@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, render_template, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from backoffice.errors import ServiceError
 from backoffice.people.models import Inmate
 from backoffice.shop import services as shop_services
 from backoffice.surface import get_db
 
-from .screen import actor_for, bp, format_money, language, signed_in
+from .screen import act, actor_for, bp, format_money, language, signed_in
 
 
 @bp.get("/orders")
@@ -47,29 +48,22 @@ def order(inmate: Inmate, order_id: int) -> Any:
 @bp.post("/orders/<int:order_id>/<any(received, cancel):action>")
 @signed_in
 def order_action(inmate: Inmate, order_id: int, action: str) -> Any:
-    db = get_db()
-    try:
+    def run(db: Session) -> str:
         if action == "received":
             shop_services.deliver_order(db, actor_for(inmate), order_id, inmate=inmate)
-            message = _("Thank you. The delivery is confirmed and paid from your money.")
-        else:
-            shop_services.cancel_order(db, actor_for(inmate), order_id, inmate=inmate)
-            message = _("The order is cancelled and the money is free again.")
-    except shop_services.BeforeDeliveryDay as early:
-        db.rollback()
-        day = early.delivery_on.isoformat()
-        flash(
-            _("The order is brought on %(day)s: confirm it then, when you have it.", day=day),
-            "error",
-        )
-        return redirect(url_for("kiosk.order", order_id=order_id))
-    except ServiceError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("kiosk.order", order_id=order_id))
-    db.commit()
-    flash(message, "ok")
-    return redirect(url_for("kiosk.order", order_id=order_id))
+            return _("Thank you. The delivery is confirmed and paid from your money.")
+        shop_services.cancel_order(db, actor_for(inmate), order_id, inmate=inmate)
+        return _("The order is cancelled and the money is free again.")
+
+    return act(run, url_for("kiosk.order", order_id=order_id), refusal=not_yet_due)
+
+
+def not_yet_due(error: ServiceError) -> str:
+    """A refusal of the order's buttons; one too early says the day in the language on screen."""
+    if isinstance(error, shop_services.BeforeDeliveryDay):
+        day = error.delivery_on.isoformat()
+        return _("The order is brought on %(day)s: confirm it then, when you have it.", day=day)
+    return error.message
 
 
 def status_word(status: str) -> str:

@@ -6,13 +6,14 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from backoffice.errors import ServiceError
 from backoffice.people.models import Inmate
 from backoffice.requests import services as requests_services
 from backoffice.surface import get_db
 
-from .screen import actor_for, bp, kiosk_settings, signed_in
+from .screen import act, actor_for, bp, kiosk_settings, signed_in
 
 
 def request_rules() -> requests_services.Rules:
@@ -99,21 +100,15 @@ def request_case(inmate: Inmate, request_id: int) -> Any:
 @bp.post("/requests/<int:request_id>/<any(reply, withdraw):action>")
 @signed_in
 def request_action(inmate: Inmate, request_id: int, action: str) -> Any:
-    db = get_db()
     rules = request_rules()
-    try:
+
+    def run(db: Session) -> str:
         if action == "reply":
             requests_services.reply(
                 db, actor_for(inmate), rules, inmate, request_id, request.form.get("body", "")
             )
-            message = _("Your message is added to the request.")
-        else:
-            requests_services.withdraw(db, actor_for(inmate), rules, inmate, request_id)
-            message = _("The request is withdrawn.")
-    except ServiceError as refused:
-        db.rollback()
-        flash(refused.message, "error")
-        return redirect(url_for("kiosk.request_case", request_id=request_id))
-    db.commit()
-    flash(message, "ok")
-    return redirect(url_for("kiosk.request_case", request_id=request_id))
+            return _("Your message is added to the request.")
+        requests_services.withdraw(db, actor_for(inmate), rules, inmate, request_id)
+        return _("The request is withdrawn.")
+
+    return act(run, url_for("kiosk.request_case", request_id=request_id))

@@ -18,6 +18,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     g,
     jsonify,
     redirect,
@@ -27,9 +28,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from backoffice.audit.services import Actor
 from backoffice.devices.models import Device
+from backoffice.errors import ServiceError
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.shop import messages as shop_messages
@@ -102,6 +106,27 @@ def wants_json() -> bool:
 
 def format_money(cents: int) -> str:
     return shop_messages.money(cents, language())
+
+
+def act(
+    action: Callable[[Session], str],
+    back: str,
+    *,
+    refusal: Callable[[ServiceError], str] = lambda error: error.message,
+) -> Response:
+    """Run one service call of a screen's button and commit once: the message `action` returns
+    is shown as done and the screen goes `back`. A refusal is rolled back and shown as an error,
+    in the words `refusal` gives it (its own message unless said otherwise)."""
+    db = get_db()
+    try:
+        message = action(db)
+    except ServiceError as error:
+        db.rollback()
+        flash(refusal(error), "error")
+        return redirect(back)
+    db.commit()
+    flash(message, "ok")
+    return redirect(back)
 
 
 # --- the signed-in inmate -------------------------------------------------------------------

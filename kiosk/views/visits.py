@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from backoffice.db import utcnow
 from backoffice.errors import ServiceError
@@ -14,7 +15,7 @@ from backoffice.people.models import Inmate
 from backoffice.surface import get_db
 from backoffice.visits import services as visits_services
 
-from .screen import actor_for, bp, kiosk_settings, signed_in
+from .screen import act, actor_for, bp, kiosk_settings, signed_in
 
 
 def visit_rules() -> visits_services.VisitRules:
@@ -83,45 +84,34 @@ def visits(inmate: Inmate) -> Any:
 @bp.post("/visits/book")
 @signed_in
 def visit_book(inmate: Inmate) -> Any:
-    db = get_db()
     try:
         slot_id = int(request.form.get("slot_id", ""))
         contact_id = int(request.form.get("contact_id", ""))
     except ValueError:
         flash(_("Choose who you want to call and when."), "error")
         return redirect(url_for("kiosk.visits"))
-    try:
+
+    def run(db: Session) -> str:
         visits_services.hold_slot(
             db, actor_for(inmate), inmate, slot_id, contact_id, utcnow(), visit_rules()
         )
-    except ServiceError as refused:
-        db.rollback()
-        flash(refused.message, "error")
-        return redirect(url_for("kiosk.visits"))
-    db.commit()
-    flash(_("The time is kept for you. Press “Confirm” to book it."), "ok")
-    return redirect(url_for("kiosk.visits"))
+        return _("The time is kept for you. Press “Confirm” to book it.")
+
+    return act(run, url_for("kiosk.visits"))
 
 
 @bp.post("/visits/<int:booking_id>/<any(confirm, cancel):action>")
 @signed_in
 def visit_action(inmate: Inmate, booking_id: int, action: str) -> Any:
-    db = get_db()
-    try:
+    def run(db: Session) -> str:
         if action == "confirm":
             visits_services.confirm_booking(
                 db, actor_for(inmate), inmate, booking_id, utcnow(), visit_rules()
             )
-            message = _("The video call is booked. Your contact gets an invitation.")
-        else:
-            visits_services.cancel_booking(
-                db, actor_for(inmate), inmate, booking_id, utcnow(), visit_rules()
-            )
-            message = _("The video call is cancelled.")
-    except ServiceError as refused:
-        db.rollback()
-        flash(refused.message, "error")
-        return redirect(url_for("kiosk.visits"))
-    db.commit()
-    flash(message, "ok")
-    return redirect(url_for("kiosk.visits"))
+            return _("The video call is booked. Your contact gets an invitation.")
+        visits_services.cancel_booking(
+            db, actor_for(inmate), inmate, booking_id, utcnow(), visit_rules()
+        )
+        return _("The video call is cancelled.")
+
+    return act(run, url_for("kiosk.visits"))
