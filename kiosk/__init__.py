@@ -14,7 +14,6 @@ from backoffice.errors import ServiceError
 from backoffice.settings import Settings
 from backoffice.shop.protocol_versions import APP_KEY as SHOP_RULES
 from backoffice.shop.protocol_versions import RuleBook
-from backoffice.signin import agent_api
 from backoffice.surface import (
     DATABASE_AWAY,
     DATABASE_RETRY_AFTER_SECONDS,
@@ -25,7 +24,7 @@ from backoffice.surface import (
     log_database_away,
 )
 
-from . import views
+from . import agent_api, views
 from .i18n import init_i18n
 from .security import CSP, init_security, make_limiter
 

@@ -41,7 +41,7 @@ PERMISSIONS = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(),
 
 def _open(endpoint: str) -> bool:
     # The kiosk agent is not a browser: it sends the device credential on every call and its
-    # blueprint checks it (backoffice/signin/agent_api.py).
+    # blueprint checks it (kiosk/agent_api.py).
     return endpoint in OPEN_ENDPOINTS or endpoint.startswith("agent.")
 
 

@@ -23,10 +23,10 @@ from backoffice.db import utcnow
 from backoffice.devices.services import register_device, revoke_device
 from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
-from backoffice.signin import agent_api
 from backoffice.signin import services as signin
 from backoffice.signin.models import InmateSession
 from backoffice.surface import init_common
+from kiosk import agent_api
 from tests.conftest import wing_of
 from tests.e2e.pcsc import VirtualReader, emulated_card, virtual_reader
 

@@ -15,10 +15,10 @@ from backoffice.audit.services import Actor
 from backoffice.devices.services import NewDevice, register_device, revoke_device
 from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
-from backoffice.signin import agent_api
 from backoffice.signin import services as signin
 from backoffice.surface import init_common
 from hardware.cards import card_response
+from kiosk import agent_api
 from tests.conftest import wing_of
 
 

@@ -13,8 +13,8 @@ from backoffice.audit.services import Actor
 from backoffice.devices.services import register_device
 from backoffice.people.models import Prison
 from backoffice.settings import Settings
-from backoffice.signin import agent_api
 from backoffice.surface import init_common
+from kiosk import agent_api
 from tests.conftest import wing_of
 
 

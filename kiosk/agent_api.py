@@ -13,14 +13,14 @@ from typing import Any
 
 from flask import Blueprint, Flask, g, jsonify, request
 
-from ..db import utcnow
-from ..devices.models import Device
-from ..devices.services import Standing, find_device, registration_of
-from ..errors import InvalidInput, ServiceError
-from ..surface import get_db, remote_addr, settings
-from ..surface.json_body import MalformedJson, parse_json
-from . import services
-from .services import SignInPolicy
+from backoffice.db import utcnow
+from backoffice.devices.models import Device
+from backoffice.devices.services import Standing, find_device, registration_of
+from backoffice.errors import InvalidInput, ServiceError
+from backoffice.signin import services
+from backoffice.signin.services import SignInPolicy
+from backoffice.surface import get_db, remote_addr, settings
+from backoffice.surface.json_body import MalformedJson, parse_json
 
 agent_bp = Blueprint("agent", __name__, url_prefix="/agent")
 

@@ -1,0 +1,114 @@
+"""Requests to staff: the inmate's cases, a new request and replying to or withdrawing one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from backoffice.errors import ServiceError
+from backoffice.people.models import Inmate
+from backoffice.requests import services as requests_services
+from backoffice.surface import get_db
+
+from .screen import act, actor_for, bp, kiosk_settings, signed_in
+
+
+def request_rules() -> requests_services.Rules:
+    app = current_app
+    if "kiosk_request_rules" not in app.extensions:
+        app.extensions["kiosk_request_rules"] = requests_services.rules_from_settings(
+            kiosk_settings()
+        )
+    return app.extensions["kiosk_request_rules"]  # type: ignore[no-any-return]
+
+
+def request_fields(fields: Any) -> dict[str, Any]:
+    """The form's answers, by field code, as the request services take them."""
+    answers: dict[str, Any] = {}
+    for spec in fields:
+        if spec.kind == "contact":
+            name = request.form.get(f"f-{spec.code}-name", "").strip()
+            phone = request.form.get(f"f-{spec.code}-phone", "").strip()
+            if name or phone:
+                answers[spec.code] = {"name": name, "phone": phone}
+            continue
+        value = request.form.get(f"f-{spec.code}", "").strip()
+        if value:
+            answers[spec.code] = value
+    return answers
+
+
+@bp.get("/requests")
+@signed_in
+def requests(inmate: Inmate) -> Any:
+    rules = request_rules()
+    return render_template(
+        "kiosk/requests.html",
+        cases=requests_services.list_for_inmate(get_db(), inmate, rules),
+        types=requests_services.types_for_inmate(rules, inmate),
+    )
+
+
+@bp.route("/requests/new/<type_code>", methods=["GET", "POST"])
+@signed_in
+def request_new(inmate: Inmate, type_code: str) -> Any:
+    rules = request_rules()
+    kind = next(
+        (t for t in requests_services.types_for_inmate(rules, inmate) if t.code == type_code), None
+    )
+    if kind is None:
+        abort(404)
+    error, bad_field = "", ""
+    if request.method == "POST":
+        db = get_db()
+        try:
+            case = requests_services.submit(
+                db, actor_for(inmate), rules, inmate, type_code, request_fields(kind.fields)
+            )
+        except ServiceError as refused:
+            db.rollback()
+            error, bad_field = refused.message, str(refused.details.get("field", ""))
+        else:
+            db.commit()
+            flash(
+                _(
+                    "Your request is sent. Receipt %(receipt)s, answer due by %(due)s.",
+                    receipt=case.receipt,
+                    due=case.due_on.strftime("%d.%m.%Y"),
+                ),
+                "ok",
+            )
+            return redirect(url_for("kiosk.request_case", request_id=case.id))
+    return render_template(
+        "kiosk/request_new.html", kind=kind, error=error, bad_field=bad_field, form=request.form
+    ), (422 if error else 200)
+
+
+@bp.get("/requests/<int:request_id>")
+@signed_in
+def request_case(inmate: Inmate, request_id: int) -> Any:
+    try:
+        case = requests_services.get_for_inmate(get_db(), request_rules(), inmate, request_id)
+    except ServiceError:
+        abort(404)
+    return render_template("kiosk/request_case.html", case=case)
+
+
+@bp.post("/requests/<int:request_id>/<any(reply, withdraw):action>")
+@signed_in
+def request_action(inmate: Inmate, request_id: int, action: str) -> Any:
+    rules = request_rules()
+
+    def run(db: Session) -> str:
+        if action == "reply":
+            requests_services.reply(
+                db, actor_for(inmate), rules, inmate, request_id, request.form.get("body", "")
+            )
+            return _("Your message is added to the request.")
+        requests_services.withdraw(db, actor_for(inmate), rules, inmate, request_id)
+        return _("The request is withdrawn.")
+
+    return act(run, url_for("kiosk.request_case", request_id=request_id))
