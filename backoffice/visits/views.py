@@ -20,12 +20,14 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, ServiceError
 from ..people.models import Inmate, Prison
 from ..staff.models import Role
 from ..surface import EXTENSION, form_id, get_db, remote_addr
 from ..web.access import ACCESS, PUBLIC, staff_actor
+from ..web.handling import perform
 from . import services
 from .models import Bar, BarCategory, Booking, Contact, Slot
 
@@ -120,12 +122,12 @@ def contacts() -> Any:
 
 @bp.post("/contacts/<int:contact_id>/decide")
 def decide(contact_id: int) -> Any:
-    db = get_db()
-    contact = db.get(Contact, contact_id)
+    contact = get_db().get(Contact, contact_id)
     if contact is None or not _visible(contact.inmate.prison_id):
         abort(404)
     approve = request.form.get("decision") == "approve"
-    try:
+
+    def action(db: Session) -> None:
         services.decide_contact(
             db,
             staff_actor(),
@@ -135,13 +137,12 @@ def decide(contact_id: int) -> Any:
             privileged=request.form.get("privileged") == "on" if approve else None,
             now=_now(),
         )
-    except ServiceError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("visits.contacts"))
-    db.commit()
-    flash(f"{contact.full_name}: {'approved' if approve else 'refused'}.")
-    return redirect(url_for("visits.contacts"))
+
+    return perform(
+        action,
+        f"{contact.full_name}: {'approved' if approve else 'refused'}.",
+        url_for("visits.contacts"),
+    )
 
 
 @bp.post("/bars")
@@ -152,7 +153,8 @@ def bar() -> Any:
     if inmate is None or not _visible(inmate.prison_id):
         flash(f"No inmate with prison number {number!r}.", "error")
         return redirect(url_for("visits.contacts"))
-    try:
+
+    def action(db: Session) -> None:
         services.bar_person(
             db,
             staff_actor(),
@@ -164,13 +166,12 @@ def bar() -> Any:
             reason=request.form.get("reason", ""),
             now=_now(),
         )
-    except ServiceError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("visits.contacts"))
-    db.commit()
-    flash(f"{inmate.full_name} may not call this person any more.")
-    return redirect(url_for("visits.contacts"))
+
+    return perform(
+        action,
+        f"{inmate.full_name} may not call this person any more.",
+        url_for("visits.contacts"),
+    )
 
 
 # --- the day's calls -------------------------------------------------------------------------
@@ -205,61 +206,49 @@ def _staff_booking(booking_id: int) -> Booking:
     return booking
 
 
-def _calls_page(booking: Booking) -> Any:
+def _calls_page(booking: Booking) -> str:
+    """The day's calls the booking is among: where a call's form goes back to."""
     day = booking.slot.starts_at.astimezone(ZoneInfo(booking.slot.prison.timezone)).date()
-    return redirect(url_for("visits.calls", day=day.isoformat(), prison=booking.slot.prison_id))
+    return url_for("visits.calls", day=day.isoformat(), prison=booking.slot.prison_id)
 
 
 @bp.post("/calls/<int:booking_id>/end")
 def end_call(booking_id: int) -> Any:
-    db = get_db()
     booking = _staff_booking(booking_id)
-    try:
-        services.end_call(
-            db, staff_actor(), booking_id, reason=request.form.get("reason", ""), now=_now()
-        )
-    except ServiceError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return _calls_page(booking)
-    db.commit()
-    flash(f"The call of {booking.inmate.full_name} is ended.")
-    return _calls_page(booking)
+    reason = request.form.get("reason", "")
+    return perform(
+        lambda db: (
+            services.end_call(db, staff_actor(), booking_id, reason=reason, now=_now()) and None
+        ),
+        f"The call of {booking.inmate.full_name} is ended.",
+        _calls_page(booking),
+    )
 
 
 @bp.post("/calls/<int:booking_id>/failed")
 def call_failed(booking_id: int) -> Any:
-    db = get_db()
     booking = _staff_booking(booking_id)
-    try:
-        services.mark_failed(
-            db, staff_actor(), booking_id, reason=request.form.get("reason", ""), now=_now()
-        )
-    except ServiceError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return _calls_page(booking)
-    db.commit()
-    flash(
+    reason = request.form.get("reason", "")
+    return perform(
+        lambda db: (
+            services.mark_failed(db, staff_actor(), booking_id, reason=reason, now=_now()) and None
+        ),
         f"The call of {booking.inmate.full_name} is marked failed; "
-        "they may rebook it without using their quota."
+        "they may rebook it without using their quota.",
+        _calls_page(booking),
     )
-    return _calls_page(booking)
 
 
 @bp.post("/calls/<int:booking_id>/reinvite")
 def reinvite(booking_id: int) -> Any:
-    db = get_db()
     booking = _staff_booking(booking_id)
-    try:
-        services.reissue_invitation(db, staff_actor(), booking_id, _now(), _rules())
-    except ServiceError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return _calls_page(booking)
-    db.commit()
-    flash(f"A new link is on its way to {booking.contact.full_name}; the old one no longer works.")
-    return _calls_page(booking)
+    return perform(
+        lambda db: (
+            services.reissue_invitation(db, staff_actor(), booking_id, _now(), _rules()) and None
+        ),
+        f"A new link is on its way to {booking.contact.full_name}; the old one no longer works.",
+        _calls_page(booking),
+    )
 
 
 # --- session templates and booths ------------------------------------------------------------
@@ -290,9 +279,9 @@ def _form_int(name: str) -> int:
 
 @bp.post("/templates")
 def add_template() -> Any:
-    db = get_db()
     prison = _prison()
-    try:
+
+    def action(db: Session) -> None:
         try:
             starts = time.fromisoformat(request.form.get("starts_at", ""))
         except ValueError:
@@ -310,38 +299,33 @@ def add_template() -> Any:
             valid_from=_form_day("valid_from"),
             valid_until=_form_day("valid_until") if until else None,
         )
-    except ServiceError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("visits.setup", prison=prison.id))
-    db.commit()
-    flash("Session template added; its sessions open for booking now.")
-    return redirect(url_for("visits.setup", prison=prison.id))
+
+    return perform(
+        action,
+        "Session template added; its sessions open for booking now.",
+        url_for("visits.setup", prison=prison.id),
+    )
 
 
 @bp.post("/templates/<int:template_id>/stop")
 def stop_template(template_id: int) -> Any:
-    db = get_db()
     prison = _prison()
-    try:
+
+    def action(db: Session) -> str:
         template = services.stop_template(db, staff_actor(), template_id)
         if template.prison_id != prison.id:
             abort(404)
-    except ServiceError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("visits.setup", prison=prison.id))
-    db.commit()
-    flash(f"{template.name}: no new bookings; calls already booked stay.")
-    return redirect(url_for("visits.setup", prison=prison.id))
+        return f"{template.name}: no new bookings; calls already booked stay."
+
+    return perform(action, "", url_for("visits.setup", prison=prison.id))
 
 
 @bp.post("/booths")
 def add_booth() -> Any:
-    db = get_db()
     prison = _prison()
     wing_id = request.form.get("wing_id", "")
-    try:
+
+    def action(db: Session) -> None:
         services.add_endpoint(
             db,
             staff_actor(),
@@ -350,13 +334,8 @@ def add_booth() -> Any:
             name=request.form.get("name", ""),
             wing_id=form_id(wing_id),
         )
-    except ServiceError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("visits.setup", prison=prison.id))
-    db.commit()
-    flash("Booth added.")
-    return redirect(url_for("visits.setup", prison=prison.id))
+
+    return perform(action, "Booth added.", url_for("visits.setup", prison=prison.id))
 
 
 # --- blocked dates ---------------------------------------------------------------------------
@@ -375,35 +354,26 @@ def blocked() -> Any:
 
 @bp.post("/blocked")
 def block() -> Any:
-    db = get_db()
     prison = _prison()
-    try:
+
+    def action(db: Session) -> str:
         day = _form_day("day")
         services.block_date(
             db, staff_actor(), prison.id, day, reason=request.form.get("reason", ""), now=_now()
         )
-    except ServiceError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("visits.blocked", prison=prison.id))
-    db.commit()
-    flash(f"No calls on {day.isoformat()}; calls already booked that day are cancelled.")
-    return redirect(url_for("visits.blocked", prison=prison.id))
+        return f"No calls on {day.isoformat()}; calls already booked that day are cancelled."
+
+    return perform(action, "", url_for("visits.blocked", prison=prison.id))
 
 
 @bp.post("/blocked/<int:blocked_id>/delete")
 def unblock(blocked_id: int) -> Any:
-    db = get_db()
     prison = _prison()
-    try:
-        services.unblock_date(db, staff_actor(), blocked_id)
-    except ServiceError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("visits.blocked", prison=prison.id))
-    db.commit()
-    flash("The day is open for calls again.")
-    return redirect(url_for("visits.blocked", prison=prison.id))
+    return perform(
+        lambda db: services.unblock_date(db, staff_actor(), blocked_id),
+        "The day is open for calls again.",
+        url_for("visits.blocked", prison=prison.id),
+    )
 
 
 # --- the contact's invitation link (public) --------------------------------------------------

@@ -1,0 +1,54 @@
+"""The outbox: the messages to contacts (invitation links, cancellations, failures) that the
+sender delivers, and the call's time as they read it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...errors import NotFound
+from ..models import Booking, Notification
+from .rules import _zone
+
+
+def _notify(db: Session, booking: Booking, kind: str, body: str, now: datetime) -> Notification:
+    contact = booking.contact
+    note = Notification(
+        booking_id=booking.id,
+        contact_id=contact.id,
+        kind=kind,
+        channel="email" if contact.email else "sms",
+        address=contact.email or contact.phone,
+        body=body,
+        created_at=now,
+    )
+    db.add(note)
+    db.flush()
+    return note
+
+
+def _when(booking: Booking) -> str:
+    zone = _zone(booking.slot.prison)
+    start = booking.slot.starts_at.astimezone(zone)
+    end = booking.slot.ends_at.astimezone(zone)
+    return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} ({zone.key})"
+
+
+def outbox(db: Session, *, unsent_only: bool = True, limit: int = 200) -> list[Notification]:
+    stmt = select(Notification).order_by(Notification.id)
+    if unsent_only:
+        stmt = stmt.where(Notification.sent_at.is_(None))
+    return list(db.scalars(stmt.limit(limit)))
+
+
+def mark_sent(db: Session, notification_id: int, now: datetime) -> None:
+    """The sender delivered the message. Its body (which may hold an invitation link) is
+    cleared: after delivery the link lives only with the contact."""
+    note = db.get(Notification, notification_id)
+    if note is None:
+        raise NotFound("No such message.")
+    note.sent_at = now
+    note.body = "[delivered]"
+    db.flush()
