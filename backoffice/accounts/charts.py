@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session, aliased
 
 from ledger import Account, Transfer, TransferCode, TransferKind
 
+from ..money.amounts import euros
 from ..money.services import money_ledger, prison_account
 from ..people.models import Prison
 from ..shop.models import Category, Order, OrderLine, OrderStatus, Product
-from .services import POSTED_KINDS, day_start, euros
+from .services import POSTED_KINDS, day_start
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,9 @@ from flask_limiter import Limiter
 from flask_wtf import CSRFProtect
 
 from ..accounts.views import init_app as init_accounts
+from ..audit.views import init_app as init_audit
+from ..devices.views import init_app as init_devices
+from ..people.views import init_app as init_people
 from ..requests.views import init_app as init_requests
 from ..settings import Settings
 from ..shop.protocol_versions import APP_KEY as SHOP_RULES
@@ -45,7 +48,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     CSRFProtect(app)
     init_access(app, settings)
     app.register_blueprint(health_blueprint())
+    # The devices, audit and people pages are on views_bp too: their modules, imported above,
+    # have added them.
     app.register_blueprint(views_bp)
+    init_people(app)
+    init_devices(app)
+    init_audit(app)
     init_shop(app)
     init_visits(app)
     init_requests(app)

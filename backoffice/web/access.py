@@ -29,15 +29,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "views.sign_in": PUBLIC,
     "views.sign_out": ANY_STAFF,
     "views.home": ANY_STAFF,
-    # Oversight, not a duty of its own: reading the log changes nothing.
-    "views.audit": frozenset({Role.ADMIN, Role.ACCOUNTANT, Role.OFFICER}),
-    "views.devices": frozenset({Role.ADMIN}),
-    "views.device_register": frozenset({Role.ADMIN}),
-    "views.device_revoke": frozenset({Role.ADMIN}),
-    "views.device_renew": frozenset({Role.ADMIN}),
-    "views.inmates": frozenset(
-        {Role.ADMIN, Role.OFFICER, Role.SHOP, Role.ACCOUNTANT, Role.REQUESTS, Role.VISITS}
-    ),
+    # Each feature adds its own endpoints from its views' init_app.
 }
 
 

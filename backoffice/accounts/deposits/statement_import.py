@@ -1,43 +1,26 @@
-"""Family deposits from bank statements: a preview of what an import would do, the import, and
-the security officer's decision on held deposits.
-
-Every statement line is checked before any money moves. A line is held for a security officer
-when, within the check window (the booking day and the days before it, `accounts.check_days` in
-all), the inmate would have more than `max_senders_per_inmate` different senders, or the sender
-would have paid more than `max_inmates_per_sender` different inmates, or its amount is over
-`hold_over_cents`. Earlier lines of the same file count too. A line over `max_line_cents` is
-refused as a mistake. Money is credited through backoffice.money.services.receive_money (the
-income split) under a key made from the bank's reference, so a statement line imported twice is
-credited once.
-
-    preview_import(db, prison, csv_text, *, rules) -> list[LineOutcome]   (changes nothing)
-    import_statement(db, actor, prison, csv_text, *, rules, income) -> ImportResult
-    release_deposit(db, actor, deposit_id, reason, *, income) -> Deposit
-    return_deposit(db, actor, deposit_id, reason) -> Deposit
-"""
+"""A bank statement's lines checked and imported: each line credited, held for a security
+officer, refused as a mistake, or recognised as imported before; a preview changes nothing."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 import ledger
 
-from ..audit.services import Actor, record
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..money.amounts import LEDGER_MOST_CENTS, euros
-from ..money.services import receive_money
-from ..people.models import Inmate, InmateStatus, Prison
-from ..settings import Settings, SettingsError
-from ..staff.models import Role
-from .csvimport import StatementLine, parse_statement
-from .models import DEPOSIT_TRANSITIONS, Deposit, DepositStatus
-from .services import is_month_closed, local_today
+from ...audit.services import Actor, record
+from ...money.amounts import LEDGER_MOST_CENTS, euros
+from ...money.services import receive_money
+from ...people.models import Inmate, InmateStatus, Prison
+from ...settings import Settings, SettingsError
+from ..csvimport import StatementLine, parse_statement
+from ..models import Deposit, DepositStatus
+from ..services import is_month_closed, local_today
 
 
 @dataclass(frozen=True)
@@ -348,112 +331,6 @@ def _credit(
         rules=income,
         reference=deposit.bank_reference,
     )
-
-
-def _held(db: Session, actor: Actor, deposit_id: int, prison_id: int | None) -> Deposit:
-    if actor.kind != "staff" or Role.OFFICER.value not in actor.roles:
-        raise Forbidden("only a security officer decides on held deposits")
-    deposit = db.scalar(select(Deposit).where(Deposit.id == deposit_id).with_for_update())
-    if deposit is None or (prison_id is not None and deposit.prison_id != prison_id):
-        raise NotFound(f"no deposit {deposit_id}")
-    # Maker-checker, whatever roles the officer also holds: the import is the making.
-    if deposit.imported_by == actor.name:
-        raise Forbidden(
-            f"you imported deposit {deposit_id}, so you cannot decide on it: another security "
-            "officer must (maker-checker)"
-        )
-    if deposit.status != DepositStatus.HELD:
-        raise Conflict(
-            f"deposit {deposit_id} is {deposit.status}"
-            + (f" by {deposit.decided_by}" if deposit.decided_by else "")
-            + "; only a held deposit can be released or returned"
-        )
-    return deposit
-
-
-def _decide(deposit: Deposit, actor: Actor, status: DepositStatus, reason: str) -> None:
-    assert status in DEPOSIT_TRANSITIONS[DepositStatus(deposit.status)]
-    deposit.status = status.value
-    deposit.decided_by = actor.name
-    deposit.decided_at = datetime.now(UTC)
-    deposit.decision_reason = reason
-
-
-def _reason(reason: str) -> str:
-    reason = " ".join(reason.split())
-    if len(reason) < 5:
-        raise InvalidInput("give the reason for the decision (at least 5 characters)")
-    return reason[:500]
-
-
-def release_deposit(
-    db: Session,
-    actor: Actor,
-    deposit_id: int,
-    reason: str,
-    *,
-    income: ledger.IncomeRules,
-    prison_id: int | None = None,
-) -> Deposit:
-    """A security officer lets a held deposit through: it is credited now (split as usual)."""
-    reason = _reason(reason)
-    deposit = _held(db, actor, deposit_id, prison_id)
-    inmate = deposit.inmate
-    if inmate.status != InmateStatus.ACTIVE:
-        raise Conflict(f"{inmate.prison_number} is {inmate.status}: return the deposit instead")
-    _credit(db, actor, deposit, inmate, income)
-    _decide(deposit, actor, DepositStatus.RELEASED, reason)
-    db.flush()
-    record(
-        db,
-        actor,
-        "accounts.deposit_released",
-        target_type="inmate",
-        target_id=inmate.id,
-        deposit_id=deposit.id,
-        amount_cents=deposit.amount_cents,
-        reason=reason,
-    )
-    return deposit
-
-
-def return_deposit(
-    db: Session, actor: Actor, deposit_id: int, reason: str, *, prison_id: int | None = None
-) -> Deposit:
-    """A security officer sends a held deposit back to the sender: nothing is credited."""
-    reason = _reason(reason)
-    deposit = _held(db, actor, deposit_id, prison_id)
-    _decide(deposit, actor, DepositStatus.RETURNED, reason)
-    db.flush()
-    record(
-        db,
-        actor,
-        "accounts.deposit_returned",
-        target_type="inmate",
-        target_id=deposit.inmate_id,
-        deposit_id=deposit.id,
-        amount_cents=deposit.amount_cents,
-        reason=reason,
-    )
-    return deposit
-
-
-def deposits(
-    db: Session, *, prison_id: int | None, status: str = "", limit: int = 200
-) -> list[Deposit]:
-    stmt = select(Deposit)
-    if prison_id is not None:
-        stmt = stmt.where(Deposit.prison_id == prison_id)
-    if status:
-        stmt = stmt.where(Deposit.status == status)
-    return list(db.scalars(stmt.order_by(Deposit.id.desc()).limit(limit)))
-
-
-def held_count(db: Session, prison_id: int | None) -> int:
-    stmt = select(func.count()).select_from(Deposit).where(Deposit.status == DepositStatus.HELD)
-    if prison_id is not None:
-        stmt = stmt.where(Deposit.prison_id == prison_id)
-    return int(db.scalar(stmt) or 0)
 
 
 def as_dict(outcome: LineOutcome) -> dict[str, Any]:

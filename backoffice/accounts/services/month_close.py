@@ -1,0 +1,109 @@
+"""The month close: a month that has ended is locked against back-dated entries, once the books
+prove and no entry dated in it waits for approval."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import ledger
+from ledger import Account
+
+from ...audit.services import Actor, record
+from ...errors import Conflict
+from ...money.services import money_ledger
+from ...people.models import Prison
+from ..models import EntryStatus, ManualEntry, MonthClose
+from .common import local_today, month_start, next_month
+
+
+def is_month_closed(db: Session, prison_id: int, day: date) -> bool:
+    return (
+        db.scalar(
+            select(MonthClose.id).where(
+                MonthClose.prison_id == prison_id, MonthClose.month_on == month_start(day)
+            )
+        )
+        is not None
+    )
+
+
+def refuse_closed_month(db: Session, prison_id: int, day: date, what: str) -> None:
+    if is_month_closed(db, prison_id, day):
+        raise Conflict(
+            f"{day:%B %Y} is closed: {what} cannot be dated {day.isoformat()}; "
+            "date it in an open month (a correction in the current month puts it right)"
+        )
+
+
+def closed_months(db: Session, prison_id: int) -> list[MonthClose]:
+    return list(
+        db.scalars(
+            select(MonthClose)
+            .where(MonthClose.prison_id == prison_id)
+            .order_by(MonthClose.month_on.desc())
+        )
+    )
+
+
+def close_month(
+    db: Session, actor: Actor, prison: Prison, month_on: date, *, today: date | None = None
+) -> MonthClose:
+    """Lock a month that has ended against back-dated entries. The books must prove first."""
+    month_on = month_start(month_on)
+    today = today or local_today(prison.timezone)
+    if next_month(month_on) > today:
+        raise Conflict(f"{month_on:%B %Y} has not ended yet; it can be closed from its last day on")
+    if is_month_closed(db, prison.id, month_on):
+        raise Conflict(f"{month_on:%B %Y} is closed already")
+    waiting = list(
+        db.scalars(
+            select(ManualEntry.id).where(
+                ManualEntry.prison_id == prison.id,
+                ManualEntry.status == EntryStatus.PENDING.value,
+                ManualEntry.effective_on >= month_on,
+                ManualEntry.effective_on < next_month(month_on),
+            )
+        )
+    )
+    if waiting:
+        raise Conflict(
+            f"entries dated in {month_on:%B %Y} wait for approval "
+            f"({', '.join(f'M{i}' for i in waiting[:10])}): approve or reject them first"
+        )
+    problems = ledger.check(db)
+    if problems:
+        raise Conflict(
+            "the books do not prove, so the month cannot be closed: " + "; ".join(problems[:5])
+        )
+    book = money_ledger(db)
+    totals = {
+        a.code: a.posted_cents
+        for a in db.scalars(
+            select(Account).where(
+                Account.ledger_id == book.id, Account.code.like(f"prison:{prison.id}:%")
+            )
+        )
+    }
+    closed = MonthClose(
+        prison_id=prison.id,
+        month_on=month_on,
+        closed_by=actor.name,
+        chain_sequence=book.head_sequence,
+        chain_hash=book.head_hash,
+        totals={"prison_accounts": totals},
+    )
+    db.add(closed)
+    db.flush()
+    record(
+        db,
+        actor,
+        "accounts.month_closed",
+        target_type="prison",
+        target_id=prison.id,
+        month=month_on.isoformat(),
+        chain_sequence=book.head_sequence,
+    )
+    return closed

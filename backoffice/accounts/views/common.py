@@ -1,0 +1,127 @@
+"""What the accounts pages share: their blueprint and who may open each page, and the helpers
+that read the request (the prison the page is about, dates, amounts) and send a PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...errors import InvalidInput, NotFound
+from ...money.amounts import AmountError, euros, parse_cents
+from ...people.models import Inmate, Prison
+from ...staff.models import Role
+from ...surface import settings
+from ...web.access import ANY_STAFF
+
+bp = Blueprint(
+    "accounts",
+    __name__,
+    # The feature's folder, where its templates/ and static/ are, not this package's.
+    root_path=str(Path(__file__).resolve().parent.parent),
+    url_prefix="/accounts",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+ACCOUNTANTS = frozenset({Role.ACCOUNTANT})
+SECURITY = frozenset({Role.OFFICER})
+HELD_VIEWERS = frozenset({Role.ACCOUNTANT, Role.OFFICER})
+
+ACCOUNTS_ACCESS: dict[str, frozenset[str]] = {
+    "accounts.static": ANY_STAFF,
+    "accounts.index": ACCOUNTANTS,
+    "accounts.journal": ACCOUNTANTS,
+    "accounts.statement": ACCOUNTANTS,
+    "accounts.deposits_page": ACCOUNTANTS,
+    "accounts.deposits_import": ACCOUNTANTS,
+    "accounts.held": HELD_VIEWERS,
+    "accounts.deposit_release": SECURITY,
+    "accounts.deposit_return": SECURITY,
+    "accounts.entries_page": ACCOUNTANTS,
+    "accounts.entry_create": ACCOUNTANTS,
+    "accounts.entry_approve": ACCOUNTANTS,
+    "accounts.entry_reject": ACCOUNTANTS,
+    "accounts.reconciliation_page": ACCOUNTANTS,
+    "accounts.months": ACCOUNTANTS,
+    "accounts.month_close": ACCOUNTANTS,
+    "accounts.subject_access": ACCOUNTANTS,
+}
+
+
+@bp.app_template_filter("eur")
+def eur_filter(value: int | None) -> str:
+    return euros(int(value or 0))
+
+
+def my_prison() -> int | None:
+    return current_user.user.prison_id  # type: ignore[no-any-return]
+
+
+def page_prison(db: Session) -> Prison:
+    """The prison the page is about: the member of staff's own, or the one chosen."""
+    mine = my_prison()
+    wanted = mine if mine is not None else request.values.get("prison", type=int)
+    prison = (
+        db.get(Prison, wanted)
+        if wanted is not None
+        else db.scalar(select(Prison).order_by(Prison.id))
+    )
+    if prison is None:
+        abort(404)
+    return prison
+
+
+def prison_choices(db: Session) -> list[Prison]:
+    if my_prison() is not None:
+        return []
+    return list(db.scalars(select(Prison).order_by(Prison.code)))
+
+
+def inmate_by_number(db: Session, number: str) -> Inmate:
+    inmate = db.scalar(select(Inmate).where(Inmate.prison_number == number.strip().upper()))
+    mine = my_prison()
+    if inmate is None or (mine is not None and inmate.prison_id != mine):
+        raise NotFound(f"no inmate with prison number {number}")
+    return inmate
+
+
+def date_arg(name: str) -> date | None:
+    raw = request.values.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"{name}: a date like 2026-11-01, please") from None
+
+
+def cents_arg(name: str, *, zero: bool = False) -> int | None:
+    raw = request.values.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return parse_cents(raw, zero=zero)
+    except AmountError as error:
+        raise InvalidInput(f"{name}: {error.message}") from None
+
+
+def tz() -> str:
+    return str(settings()["timezone"])
+
+
+def pdf_download(filename: str, body: bytes) -> Response:
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def font_dir() -> str:
+    return str(settings()["accounts"]["pdf_font_dir"])

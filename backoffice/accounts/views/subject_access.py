@@ -1,0 +1,83 @@
+"""The subject access export: everything Cellgate holds about one inmate, as JSON or PDF, the
+export itself on the audit log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, flash, render_template, request
+
+from ...audit.services import record
+from ...errors import ServiceError
+from ...money.amounts import euros
+from ...people.models import Inmate
+from ...surface import get_db
+from ...web.access import staff_actor
+from .. import retention
+from ..pdf import Document
+from .common import bp, font_dir, inmate_by_number, pdf_download
+
+
+@bp.get("/subject-access")
+def subject_access() -> Any:
+    db = get_db()
+    number = request.args.get("prison_number", "").strip()
+    if not number:
+        return render_template("accounts/subject_access.html")
+    try:
+        inmate = inmate_by_number(db, number)
+        export = retention.subject_access(db, inmate)
+        body = (
+            _subject_access_pdf(export, inmate)
+            if request.args.get("format") == "pdf"
+            else json.dumps(export, ensure_ascii=False, indent=2, default=str).encode()
+        )
+    except ServiceError as refused:
+        flash(refused.message, "error")
+        return render_template("accounts/subject_access.html"), refused.status
+    record(
+        db,
+        staff_actor(),
+        "accounts.subject_access_exported",
+        target_type="inmate",
+        target_id=inmate.id,
+        format=request.args.get("format", "json"),
+    )
+    db.commit()
+    if request.args.get("format") == "pdf":
+        return pdf_download(f"subject-access-{inmate.prison_number}.pdf", body)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="subject-access-{inmate.prison_number}.json"'
+            )
+        },
+    )
+
+
+def _subject_access_pdf(export: dict[str, Any], inmate: Inmate) -> bytes:
+    doc = Document(font_dir(), f"Subject access: {inmate.full_name} ({inmate.prison_number})")
+    doc.line(f"Exported {export['exported_at']}. Everything Cellgate holds about this person.")
+    doc.heading("Personal data")
+    doc.fields([(k, str(v)) for k, v in export["inmate"].items()])
+    for table, rows in export["records"].items():
+        doc.heading(f"{table} ({len(rows)})")
+        for row in rows:
+            doc.line("; ".join(f"{k}: {v}" for k, v in row.items() if k != "inmate_id"))
+    money = export["money"]
+    doc.heading("Money")
+    doc.fields([(k, euros(v)) for k, v in money["balances_cents"].items()])
+    doc.table(
+        ["Date (UTC)", "Code", "Reason", "Amount"],
+        [[t["at"][:16], t["code"], t["reason"], euros(t["amount_cents"])]
+         for t in money["journal"]],
+        [32, 30, 103, 25],
+        right=[3],
+    )  # fmt: skip
+    doc.heading(f"Audit log ({len(export['audit_log'])})")
+    for event in export["audit_log"]:
+        doc.line(f"{event['at'][:19]} {event['actor']} {event['action']} {event['outcome']}")
+    return doc.output()

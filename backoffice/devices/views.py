@@ -1,0 +1,111 @@
+"""The administrator's device pages: the kiosks and tablets, registering one (its credential
+shown once), renewing a registration and revoking a device (its open inmate sessions end)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..db import utcnow
+from ..errors import ServiceError
+from ..people.models import Cell, Wing
+from ..signin.services import end_device_sessions
+from ..staff.models import Role
+from ..surface import form_id, get_db, settings
+from ..web.access import ACCESS, staff_actor
+from ..web.handling import perform
+from ..web.pages import bp, templates_of
+from .services import (
+    list_devices,
+    register_device,
+    registration_ends_at,
+    registration_of,
+    renew_device,
+    revoke_device,
+)
+
+templates = templates_of("devices", __name__)
+
+ADMINS = frozenset({Role.ADMIN})
+DEVICES_ACCESS: dict[str, frozenset[str]] = {
+    "views.devices": ADMINS,
+    "views.device_register": ADMINS,
+    "views.device_revoke": ADMINS,
+    "views.device_renew": ADMINS,
+}
+
+
+def init_app(app: Flask) -> None:
+    """Open the device pages to administrators (access.py refuses unnamed endpoints) and bring
+    their templates; the pages themselves are on the shared "views" blueprint."""
+    ACCESS.update(DEVICES_ACCESS)
+    app.register_blueprint(templates)
+
+
+@bp.get("/devices")
+def devices() -> Any:
+    db = get_db()
+    wings = list(db.scalars(select(Wing).order_by(Wing.prison_id, Wing.code)))
+    cells = list(
+        db.scalars(
+            select(Cell).options(selectinload(Cell.wing)).order_by(Cell.wing_id, Cell.number)
+        )
+    )
+    registration = registration_of(settings())
+    return render_template(
+        "devices/devices.html",
+        devices=[(d, registration_ends_at(d, registration)) for d in list_devices(db)],
+        now=utcnow(),
+        wings=wings,
+        cells=cells,
+    )
+
+
+@bp.post("/devices")
+def device_register() -> Any:
+    # Not through perform: the page that follows shows the new credential, once.
+    db = get_db()
+    form = request.form
+    try:
+        new = register_device(
+            db,
+            staff_actor(),
+            kind=form.get("kind", ""),
+            name=form.get("name", ""),
+            wing_id=form_id(form.get("wing_id")),
+            cell_id=form_id(form.get("cell_id")),
+            location=form.get("location", ""),
+        )
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("views.devices"))
+    db.commit()
+    return render_template("devices/registered.html", device=new.device, credential=new.credential)
+
+
+@bp.post("/devices/<int:device_id>/revoke")
+def device_revoke(device_id: int) -> Any:
+    def revoke(db: Session) -> str:
+        device = revoke_device(
+            db,
+            staff_actor(),
+            device_id,
+            reason=request.form.get("reason", "").strip() or "not given",
+        )
+        ended = end_device_sessions(db, staff_actor(), device, "device revoked")
+        return f"{device.name} is revoked: its {ended} open inmate sessions have ended."
+
+    return perform(revoke, "", url_for("views.devices"))
+
+
+@bp.post("/devices/<int:device_id>/renew")
+def device_renew(device_id: int) -> Any:
+    def renew(db: Session) -> str:
+        device = renew_device(db, staff_actor(), device_id)
+        ends = registration_ends_at(device, registration_of(settings()))
+        return f"{device.name} is registered again until {ends:%Y-%m-%d}."
+
+    return perform(renew, "", url_for("views.devices"))

@@ -1,0 +1,63 @@
+"""Inmates' money on top of the ledger.
+
+    money_ledger(db, currency="EUR") -> Ledger           the installation's ledger ("main")
+    inmate_accounts(db, inmate) -> InmateAccounts        spendable, release fund, debts (opened
+                                                         on first use)
+    prison_account(db, prison_id, code) -> Account       shop, family_deposits, payroll, cash, ...
+    income_rules(settings) -> ledger.IncomeRules
+    receive_money(db, actor, inmate, *, key, amount_cents, source_code, code, reason, rules)
+                                                         money in, split by the income rules
+    wage_run(db, actor, csv_text, *, key, prison_id, rules) -> WageRun
+    register_debt(db, actor, inmate, *, creditor, amount_cents, description) -> Debt
+    debts_remaining_cents(db, inmate) -> int
+    balances_for(db, inmate) -> InmateBalances
+    recent_transfers(db, inmate, *, limit=20, before_id=None) -> list[MoneyLine]
+
+One module per use case: accounts (the ledger, inmates' and prisons' accounts), income (money
+in and its split, debts), payroll, balances. Services flush; the entry point commits. Ledger
+errors pass through as ledger.LedgerError.
+"""
+
+from __future__ import annotations
+
+from .accounts import (
+    DEBTS_DEBITS,
+    LEDGER_CODE,
+    PRISON_ACCOUNTS,
+    RELEASE_FUND_DEBITS,
+    InmateAccounts,
+    accounts_of_inmates,
+    inmate_accounts,
+    money_ledger,
+    prison_account,
+)
+from .balances import InmateBalances, MoneyLine, balances_for, inmate_by_number, recent_transfers
+from .income import debts_remaining_cents, income_rules, receive_money, register_debt
+from .payroll import MAX_PRISON_NUMBER, MAX_WAGE_CENTS, WageLine, WageRun, parse_payroll, wage_run
+
+__all__ = [
+    "DEBTS_DEBITS",
+    "LEDGER_CODE",
+    "MAX_PRISON_NUMBER",
+    "MAX_WAGE_CENTS",
+    "PRISON_ACCOUNTS",
+    "RELEASE_FUND_DEBITS",
+    "InmateAccounts",
+    "InmateBalances",
+    "MoneyLine",
+    "WageLine",
+    "WageRun",
+    "accounts_of_inmates",
+    "balances_for",
+    "debts_remaining_cents",
+    "income_rules",
+    "inmate_accounts",
+    "inmate_by_number",
+    "money_ledger",
+    "parse_payroll",
+    "prison_account",
+    "receive_money",
+    "recent_transfers",
+    "register_debt",
+    "wage_run",
+]
