@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from ...settings import ROOT, Settings
 from ..calendar import WorkingDays
-from ..types import DEFAULT_APPEAL_DEPARTMENT, Catalogue, cached_catalogue
+from ..catalogue import DEFAULT_APPEAL_DEPARTMENT, Catalogue
+from ..types import cached_catalogue
 
 GOVERNORS_OFFICE = DEFAULT_APPEAL_DEPARTMENT
 

@@ -14,8 +14,8 @@ from ...audit.services import Actor, record
 from ...db import utcnow
 from ...errors import Conflict
 from ...people.models import Inmate, Prison
+from ..catalogue import RequestType
 from ..models import TRANSITIONS, EventKind, ReceiptCounter, Request, RequestEvent, RequestStatus
-from ..types import RequestType
 from .rules import Rules, local_day
 
 

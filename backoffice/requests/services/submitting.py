@@ -14,10 +14,10 @@ from ...audit.services import Actor, record
 from ...db import utcnow
 from ...errors import Conflict, Forbidden, InvalidInput
 from ...people.models import Inmate, InmateStatus
+from ..catalogue import RequestType
+from ..catalogue import message as field_message
 from ..messages import text
 from ..models import OPEN, EventKind, Request, RequestStatus
-from ..types import RequestType
-from ..types import message as field_message
 from .inmate_cases import (
     FieldView,
     InmateCase,
