@@ -96,7 +96,8 @@ class Request(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # TST-2026-000042: prison, year, a sequence per prison and year (see services.next_receipt).
+    # TST-2026-000042: prison, year, a sequence per prison and year
+    # (see services/steps.py, _next_receipt).
     receipt: Mapped[str] = mapped_column(String(32), unique=True)
     prison_id: Mapped[int] = mapped_column(ForeignKey("prisons.id"))
     inmate_id: Mapped[int] = mapped_column(ForeignKey("inmates.id"))

@@ -22,12 +22,14 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..errors import InvalidInput, NotFound, ServiceError
+from ..errors import InvalidInput, NotFound
 from ..staff.models import Role, StaffUser
 from ..surface import EXTENSION, get_db
 from ..web.access import ACCESS, staff_actor
+from ..web.handling import perform
 from . import services
 from .models import OPEN, RejectionReason
 
@@ -76,25 +78,21 @@ def rules() -> services.Rules:
     return current_app.extensions[RULES]  # type: ignore[no-any-return]
 
 
-def acting(view: Callable[..., Any]) -> Callable[..., Any]:
-    """For POST views on one case: a refused action rolls back and shows its message on the
-    case page; success commits once."""
+def acting(view: Callable[[Session, int], str]) -> Callable[[int], Any]:
+    """For POST views on one case, through `perform`: a refused action rolls back and shows its
+    message on the case page, a case that is not there (or not theirs to see) is a 404; success
+    commits once and shows the view's message."""
 
     @wraps(view)
-    def wrapper(request_id: int, **kwargs: Any) -> Any:
-        db = get_db()
-        try:
-            message = view(request_id, **kwargs)
-        except NotFound:
-            db.rollback()
-            abort(404)
-        except ServiceError as error:
-            db.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("requests.case", request_id=request_id))
-        db.commit()
-        flash(message)
-        return redirect(url_for("requests.case", request_id=request_id))
+    def wrapper(request_id: int) -> Any:
+        def action(db: Session) -> str:
+            try:
+                return view(db, request_id)
+            except NotFound:
+                db.rollback()
+                abort(404)
+
+        return perform(action, "", url_for("requests.case", request_id=request_id))
 
     return wrapper
 
@@ -223,34 +221,34 @@ def _ascii(name: str) -> str:
 
 @bp.post("/<int:request_id>/claim")
 @acting
-def claim(request_id: int) -> str:
-    case = services.claim(get_db(), staff_actor(), request_id)
+def claim(db: Session, request_id: int) -> str:
+    case = services.claim(db, staff_actor(), request_id)
     return f"You have claimed {case.receipt}."
 
 
 @bp.post("/<int:request_id>/release")
 @acting
-def release(request_id: int) -> str:
-    case = services.release(get_db(), staff_actor(), request_id)
+def release(db: Session, request_id: int) -> str:
+    case = services.release(db, staff_actor(), request_id)
     return f"{case.receipt} is back in the department's queue."
 
 
 @bp.post("/<int:request_id>/forward")
 @acting
-def forward(request_id: int) -> str:
+def forward(db: Session, request_id: int) -> str:
     to = request.form.get("department", "")
     case = services.forward(
-        get_db(), staff_actor(), rules(), request_id, to, request.form.get("reason", "")
+        db, staff_actor(), rules(), request_id, to, request.form.get("reason", "")
     )
     return f"{case.receipt} was forwarded to {rules().catalogue.department_name(to)}."
 
 
 @bp.post("/<int:request_id>/note")
 @acting
-def note(request_id: int) -> str:
+def note(db: Session, request_id: int) -> str:
     visible = request.form.get("visible_to_inmate") == "yes"
     services.add_note(
-        get_db(),
+        db,
         staff_actor(),
         request_id,
         request.form.get("body", ""),
@@ -261,9 +259,9 @@ def note(request_id: int) -> str:
 
 @bp.post("/<int:request_id>/answer")
 @acting
-def answer(request_id: int) -> str:
+def answer(db: Session, request_id: int) -> str:
     case = services.answer(
-        get_db(),
+        db,
         staff_actor(),
         rules(),
         request_id,
@@ -276,7 +274,7 @@ def answer(request_id: int) -> str:
 
 @bp.post("/<int:request_id>/attach")
 @acting
-def attach(request_id: int) -> str:
+def attach(db: Session, request_id: int) -> str:
     upload = request.files.get("document")
     if upload is None or not upload.filename:
         raise InvalidInput("Choose a file to attach.")
@@ -284,7 +282,7 @@ def attach(request_id: int) -> str:
     # Read one byte past the limit: enough to know it is too large, never the whole of it.
     data = upload.stream.read(limit + 1)
     services.attach(
-        get_db(),
+        db,
         staff_actor(),
         rules(),
         request_id,
@@ -297,8 +295,8 @@ def attach(request_id: int) -> str:
 
 @bp.post("/<int:request_id>/close")
 @acting
-def close(request_id: int) -> str:
-    case = services.close(get_db(), staff_actor(), request_id)
+def close(db: Session, request_id: int) -> str:
+    case = services.close(db, staff_actor(), request_id)
     return f"{case.receipt} is closed."
 
 
@@ -341,14 +339,13 @@ def memberships() -> Any:
 
 @bp.post("/departments")
 def membership_change() -> Any:
-    db = get_db()
     try:
         staff_user_id = int(request.form.get("staff_user_id", ""))
     except ValueError:
         flash("Choose a member of staff.", "error")
         return redirect(url_for("requests.memberships"))
-    try:
-        services.set_membership(
+    return perform(
+        lambda db: services.set_membership(
             db,
             staff_actor(),
             rules(),
@@ -356,11 +353,7 @@ def membership_change() -> Any:
             request.form.get("department", ""),
             member=request.form.get("action", "add") != "remove",
             supervisor=request.form.get("supervisor") == "yes",
-        )
-    except ServiceError as error:
-        db.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("requests.memberships"))
-    db.commit()
-    flash("Department membership saved.")
-    return redirect(url_for("requests.memberships"))
+        ),
+        "Department membership saved.",
+        url_for("requests.memberships"),
+    )
