@@ -135,7 +135,10 @@ def place_order(
 
     A refusal raises OrderRefused after flushing its audit row and nothing else (an order that
     lost its stock to another at the same moment: and its hold given back), so the entry point
-    should commit (not roll back) to keep the record of what was refused and why."""
+    should commit (not roll back) to keep the record of what was refused and why.
+
+    The busiest path: its reads (`buyer`, `reading`) and its write (`fast_path._create_order`,
+    whose docstring names the figure they buy) go to the driver's cursor."""
     now = now or utcnow()
     key = key.strip()
     if not 8 <= len(key) <= 100:
