@@ -47,6 +47,7 @@ from backoffice.people.models import Inmate, Prison, Wing
 from backoffice.settings import ROOT, load_settings
 from backoffice.shop import services as shop
 from backoffice.shop.models import Category, Order, Product
+from backoffice.shop.protocol_file import load_protocols
 from backoffice.shop.protocol_versions import RuleBook
 from backoffice.shop.protocols import (
     DraftLine,
@@ -55,7 +56,6 @@ from backoffice.shop.protocols import (
     Protocols,
     SpendingCapRule,
     evaluate,
-    load_protocols,
 )
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..money.amounts import euros
+
 LANGUAGES = ("et", "ru", "en")
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -118,11 +120,11 @@ PERIODS = {
 
 
 def money(cents: int, language: str) -> str:
-    euros, rest = divmod(abs(cents), 100)
-    sign = "-" if cents < 0 else ""
+    """Cents as the inmate reads euros: "€12.50" in English, "12,50 €" in Estonian and Russian."""
+    shown = euros(cents)
     if language == "en":
-        return f"€{sign}{euros}.{rest:02d}"
-    return f"{sign}{euros},{rest:02d} €"
+        return f"€{shown}"
+    return f"{shown.replace('.', ',')} €"
 
 
 def render(code: str, language: str, params: Mapping[str, object]) -> str:

@@ -31,6 +31,7 @@ from ..db import run_on_driver, utcnow
 from ..people.models import LegalStatus
 from ..settings import ROOT, Settings
 from .models import Category, Product, ProtocolVersion
+from .protocol_file import parse_protocol_text, read_protocol_text
 from .protocol_text import line_of
 from .protocols import (
     AgeRule,
@@ -39,8 +40,6 @@ from .protocols import (
     Protocols,
     QuantityLimitRule,
     SpendingCapRule,
-    parse_protocol_text,
-    read_protocol_text,
 )
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,8 @@ from backoffice.settings import Settings
 from backoffice.shop import payments
 from backoffice.shop import services as shop
 from backoffice.shop.models import Category, Order, OrderLine, OrderStatus, Product, ShopRefund
-from backoffice.shop.protocols import Protocols, parse_protocols
+from backoffice.shop.protocol_file import parse_protocols
+from backoffice.shop.protocols import Protocols
 from ledger.models import Account, Transfer
 from tests.conftest import test_settings
 

@@ -21,7 +21,8 @@ from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.shop import services as shop
 from backoffice.shop.models import Category, Order, Product
-from backoffice.shop.protocols import Protocols, parse_protocols
+from backoffice.shop.protocol_file import parse_protocols
+from backoffice.shop.protocols import Protocols
 from backoffice.web import create_app
 from tests.conftest import TEST_PASSWORD
 from tests.integration.test_shop_flow import (

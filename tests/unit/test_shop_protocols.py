@@ -10,8 +10,8 @@ import pytest
 
 from backoffice.settings import ROOT
 from backoffice.shop.messages import MESSAGES, money
+from backoffice.shop.protocol_file import _KINDS, load_protocols, parse_protocols
 from backoffice.shop.protocols import (
-    _KINDS,
     ActiveBan,
     DraftLine,
     InmateContext,
@@ -19,8 +19,6 @@ from backoffice.shop.protocols import (
     ProtocolError,
     Protocols,
     evaluate,
-    load_protocols,
-    parse_protocols,
 )
 
 WAGE = 88600
