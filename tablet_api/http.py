@@ -38,7 +38,7 @@ from backoffice.surface.json_body import MalformedJson, parse_json
 from . import services
 from .openapi import INMATE, PUBLIC, Operation, operation_of
 from .problems import Problem, language, problem_response
-from .schemas import IDEMPOTENCY_PATTERN, MAX_ID, Invalid, validate
+from .schemas import IDEMPOTENCY_PATTERN, MAX_ID, Invalid, validate, validate_body
 
 DEVICE_HEADER = "X-Device-Credential"
 # The body reader's refusals (backoffice/surface/json_body.py), as problem types.
@@ -208,7 +208,7 @@ def _read_body(op: Operation) -> Any:
     except MalformedJson as malformed:
         raise Problem(MALFORMED[malformed.reason]) from None
     assert op.body is not None
-    return validate({"$ref": f"#/components/schemas/{op.body}"}, value)
+    return validate_body(op.body, value)
 
 
 def _read_query(op: Operation) -> dict[str, Any]:

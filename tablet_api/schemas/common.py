@@ -1,0 +1,140 @@
+"""What every schema of the API is made of: the shapes of text, ids, money, pages and dates,
+the helpers that build objects from them, and the meta answers (health, problems)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# Largest id the API accepts anywhere (the smallest id column is a 32-bit integer).
+MAX_ID = 2**31 - 1
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+# What a text field may hold: anything but NUL, which the database cannot store. The body
+# reader also refuses lone surrogates (not Unicode), which a pattern cannot name portably.
+CHARACTER = r"[^\u0000]"
+PLAIN_TEXT = f"^{CHARACTER}*$"
+# Whitespace as Python's str.split() sees it, spelled out: what `\s` means differs between
+# regular expression engines (ECMA's leaves out \x1c-\x1f and \x85).
+_BLANK = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Text that is more than blanks (the services collapse whitespace, then require a character).
+NOT_BLANK = rf"^{CHARACTER}*[^{_BLANK}\u0000]{CHARACTER}*$"
+# A base64 string (as Python's strict decoder reads it).
+BASE64 = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+# The phone numbers the visits service takes: 6 to 20 digits, a leading + and spaces, dashes
+# or brackets between them.
+PHONE = r"^(?:\+?[ ()-]*(?:[0-9][ ()-]*){6,20})?$"
+# An e-mail address as the visits service checks it (no blanks, an @ and a dot after it).
+_EMAIL_PART = rf"[^@{_BLANK}\u0000]+"
+EMAIL = rf"^(?:{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART})?$"
+# Codes in the request types file (types and their form fields).
+CODE = "^[a-z][a-z0-9_]{0,63}$"
+
+
+def text(min_length: int = 0, max_length: int = 200, **more: Any) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "minLength": min_length,
+        "maxLength": max_length,
+        "pattern": PLAIN_TEXT,
+        **more,
+    }
+
+
+def obj(
+    properties: Mapping[str, Any], required: tuple[str, ...] = (), **more: Any
+) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": dict(properties),
+        "required": list(required),
+        "additionalProperties": False,
+        **more,
+    }
+
+
+def page_of(item_ref: str) -> dict[str, Any]:
+    return obj(
+        {
+            "items": {"type": "array", "items": {"$ref": item_ref}},
+            "next_cursor": {
+                "type": ["string", "null"],
+                "description": "Pass as `cursor` for the next (older) page; null on the last.",
+            },
+        },
+        ("items", "next_cursor"),
+    )
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+LANGUAGE = {"type": "string", "enum": ["et", "ru", "en"]}
+IDEMPOTENCY_PATTERN = "^[A-Za-z0-9._:-]{8,64}$"
+PAGE_QUERY: dict[str, dict[str, Any]] = {
+    "limit": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+        "default": 20,
+        "description": "Entries per page.",
+    },
+    "cursor": {
+        "type": "string",
+        "pattern": "^[0-9]{1,15}$",
+        "description": "The `next_cursor` of the previous page.",
+    },
+}
+MONEY = {"type": "integer", "description": "Amount in cents."}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+DAY = {"type": "string", "format": "date"}
+NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
+
+COMPONENTS: dict[str, dict[str, Any]] = {
+    "Health": obj(
+        {
+            "status": {"type": "string", "enum": ["ok", "error"]},
+            "surface": {"type": "string"},
+            "database": {"type": "string", "enum": ["ok", "unreachable"]},
+        },
+        ("status", "surface", "database"),
+    ),
+    "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details; `detail` is in the inmate's language.",
+        "required": ["type", "title", "status", "detail", "code"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+            "code": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": obj(
+                    {"field": {"type": "string"}, "reason": {"type": "string"}},
+                    ("field", "reason"),
+                    description="One wrong field and why.",
+                ),
+            },
+            "violations": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "The shop rules an order breaks.",
+            },
+        },
+    },
+    "ProblemType": obj(
+        {
+            "type": {"type": "string"},
+            "code": {"type": "string"},
+            "status": {"type": "integer"},
+            "title": {"type": "string"},
+            "detail": obj(
+                {"et": {"type": "string"}, "ru": {"type": "string"}, "en": {"type": "string"}}
+            ),
+        },
+        ("type", "code", "status", "title", "detail"),
+    ),
+}

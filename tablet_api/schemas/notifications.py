@@ -1,0 +1,30 @@
+"""What the tablet shows as news: orders packed, requests answered, calls starting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .common import (
+    TIMESTAMP,
+    obj,
+    ref,
+)
+
+COMPONENTS: dict[str, dict[str, Any]] = {
+    "Notification": obj(
+        {
+            "id": {"type": "string"},
+            "kind": {
+                "type": "string",
+                "enum": ["order_packed", "request_answered", "call_starting"],
+            },
+            "at": TIMESTAMP,
+            "text": {"type": "string"},
+            "order_id": {"type": "integer"},
+            "request_id": {"type": "integer"},
+            "booking_id": {"type": "integer"},
+        },
+        ("id", "kind", "at", "text"),
+    ),
+    "Notifications": obj({"items": {"type": "array", "items": ref("Notification")}}, ("items",)),
+}

@@ -1,0 +1,174 @@
+"""Written requests: their types and forms, a new request, its messages and its history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .common import (
+    CODE,
+    DAY,
+    TIMESTAMP,
+    obj,
+    page_of,
+    text,
+)
+
+COMPONENTS: dict[str, dict[str, Any]] = {
+    "RequestTypes": obj(
+        {
+            "items": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "code": {"type": "string"},
+                        "name": {"type": "string"},
+                        "help": {"type": "string"},
+                        "deadline_working_days": {"type": "integer"},
+                        "one_open_at_a_time": {"type": "boolean"},
+                        "fields": {
+                            "type": "array",
+                            "items": obj(
+                                {
+                                    "code": {"type": "string"},
+                                    "kind": {"type": "string"},
+                                    "label": {"type": "string"},
+                                    "required": {"type": "boolean"},
+                                    "max_length": {"type": "integer"},
+                                    "choices": {
+                                        "type": "array",
+                                        "items": {"type": "array", "items": {"type": "string"}},
+                                        "description": "[code, label] pairs.",
+                                    },
+                                },
+                                ("code", "kind", "label", "required", "max_length", "choices"),
+                            ),
+                        },
+                    },
+                    (
+                        "code",
+                        "name",
+                        "help",
+                        "deadline_working_days",
+                        "one_open_at_a_time",
+                        "fields",
+                    ),
+                ),
+            }
+        },
+        ("items",),
+    ),
+    "RequestSummary": obj(
+        {
+            "id": {"type": "integer"},
+            "receipt": {"type": "string"},
+            "type_code": {"type": "string"},
+            "type_name": {"type": "string"},
+            "status": {"type": "string"},
+            "status_text": {"type": "string"},
+            "submitted_at": TIMESTAMP,
+            "due_on": DAY,
+            "updated_at": TIMESTAMP,
+        },
+        (
+            "id",
+            "receipt",
+            "type_code",
+            "type_name",
+            "status",
+            "status_text",
+            "submitted_at",
+            "due_on",
+            "updated_at",
+        ),
+    ),
+    "RequestPage": page_of("#/components/schemas/RequestSummary"),
+    "Request": obj(
+        {
+            "id": {"type": "integer"},
+            "receipt": {"type": "string"},
+            "type_code": {"type": "string"},
+            "type_name": {"type": "string"},
+            "department_name": {"type": "string"},
+            "status": {"type": "string"},
+            "status_text": {"type": "string"},
+            "submitted_at": TIMESTAMP,
+            "due_on": DAY,
+            "answers": {
+                "type": "array",
+                "items": obj(
+                    {"label": {"type": "string"}, "value": {"type": "string"}}, ("label", "value")
+                ),
+            },
+            "answer_text": {"type": "string"},
+            "rejection_reason_text": {"type": "string"},
+            "appeal_until_on": {"type": ["string", "null"], "format": "date"},
+            "appeal_of_receipt": {"type": "string"},
+            "can_reply": {"type": "boolean"},
+            "can_withdraw": {"type": "boolean"},
+            "can_appeal": {"type": "boolean"},
+            "entries": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "occurred_at": TIMESTAMP,
+                        "kind": {"type": "string"},
+                        "title": {"type": "string"},
+                        "body": {"type": "string"},
+                    },
+                    ("occurred_at", "kind", "title", "body"),
+                ),
+            },
+            "documents": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "id": {"type": "integer"},
+                        "filename": {"type": "string"},
+                        "content_type": {"type": "string"},
+                        "size_bytes": {"type": "integer"},
+                    },
+                    ("id", "filename", "content_type", "size_bytes"),
+                ),
+            },
+        },
+        (
+            "id",
+            "receipt",
+            "type_code",
+            "type_name",
+            "status",
+            "submitted_at",
+            "due_on",
+            "answers",
+            "can_reply",
+            "can_withdraw",
+            "can_appeal",
+            "entries",
+            "documents",
+        ),
+    ),
+    "NewRequest": obj(
+        {
+            "type": text(1, 64, pattern=CODE),
+            "fields": {
+                "type": "object",
+                "maxProperties": 30,
+                "propertyNames": {"pattern": CODE},
+                "description": "Field code -> value: text, a choice's code, a date "
+                '(YYYY-MM-DD), an amount ("12.50" euros or whole cents), or a contact.',
+                "additionalProperties": {
+                    "anyOf": [
+                        text(0, 4000),
+                        {"type": "integer", "minimum": 0, "maximum": 100_000_000},
+                        obj(
+                            {"name": text(0, 200), "phone": text(0, 32)},
+                            description="A person: name and phone.",
+                        ),
+                    ]
+                },
+            },
+        },
+        ("type", "fields"),
+    ),
+    "RequestMessage": obj({"body": text(1, 2000)}, ("body",)),
+}
