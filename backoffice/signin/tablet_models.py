@@ -1,6 +1,6 @@
 """A tablet session: one inmate signed in on one tablet, with its access and refresh tokens
-(the tablet API issues them; the table lives with the other sign-in tables, so that the back
-office never imports the tablet API).
+(services/tablet_sessions.py issues and checks them for the tablet API; the table and its
+rules live with the rest of sign-in, so that the back office never imports the tablet API).
 
 Only SHA-256 hashes of the tokens are kept (each is 256 random bits, so a fast hash is enough).
 The refresh token works only from the device the session started on and is rotated on every

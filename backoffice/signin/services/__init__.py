@@ -54,7 +54,8 @@ Staff (back office):
 
 Where each part lives: policy (SignInPolicy, SignInRefused, device_actor), inmate_sessions,
 device_refusals, attempts (failure counting, lockout, the audit row of every attempt, unlock),
-pins, faces (enrolment and matching), cards.
+pins, faces (enrolment and matching), cards; tablet_sessions (the tablet API's access and
+refresh tokens on top of an inmate session, and the one-statement read of a signed-in call).
 """
 
 from __future__ import annotations
