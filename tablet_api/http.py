@@ -24,8 +24,8 @@ from backoffice.devices.services import Standing, find_device, registration_of
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.signin import services as signin
+from backoffice.signin.models import TabletSession
 from backoffice.signin.services import tablet_sessions as services
-from backoffice.signin.tablet_models import TabletSession
 from backoffice.surface import (
     RETRY_AFTER_SECONDS,
     check_shared_storage,

@@ -31,8 +31,7 @@ from ...devices.services import (
 )
 from ...people.models import Inmate, InmateStatus
 from ...settings import Settings
-from ..models import InmateSession
-from ..tablet_models import TabletSession
+from ..models import InmateSession, TabletSession
 from .inmate_sessions import end_session
 
 ACCESS_PREFIX = "cga_"
