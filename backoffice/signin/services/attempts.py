@@ -12,10 +12,7 @@ from sqlalchemy.orm import Session
 from ...audit.services import Actor, record
 from ...devices.models import Device
 from ...people.models import Inmate
-from ..models import (
-    DeviceThrottle,
-    InmateCredentials,
-)
+from ..models import DeviceThrottle, InmateCredentials
 from .policy import SignInPolicy, SignInRefused
 
 
@@ -71,6 +68,38 @@ def _check_locked(credentials: InmateCredentials, now: datetime) -> None:
             "or ask an officer.",
             minutes=minutes,
         )
+
+
+def _credentials_unless_locked(
+    db: Session,
+    actor: Actor,
+    device: Device,
+    now: datetime,
+    method: str,
+    inmate_id: int,
+    *,
+    policy: SignInPolicy,
+    **details: Any,
+) -> InmateCredentials:
+    """The inmate's credentials (locked, see `_credentials`); if the inmate is locked out, the
+    refusal instead, counted on the device and audited with `details`."""
+    credentials = _credentials(db, inmate_id)
+    try:
+        _check_locked(credentials, now)
+    except SignInRefused as locked:
+        raise _refuse(
+            db,
+            actor,
+            device,
+            now,
+            method,
+            "locked",
+            locked.message,
+            inmate_id=inmate_id,
+            policy=policy,
+            **details,
+        ) from None
+    return credentials
 
 
 def _inmate_failed(

@@ -20,14 +20,8 @@ from ...devices.services import may_sign_in_at
 from ...errors import Conflict, InvalidInput
 from ...people.models import Inmate
 from ..crypto import seal, unseal
-from ..models import (
-    CardChallenge,
-    CardStatus,
-    InmateCard,
-    InmateSession,
-    SignInMethod,
-)
-from .attempts import _check_device, _check_locked, _credentials, _refuse, _succeeded
+from ..models import CardChallenge, CardStatus, InmateCard, InmateSession, SignInMethod
+from .attempts import _check_device, _credentials, _credentials_unless_locked, _refuse, _succeeded
 from .inmate_sessions import _end
 from .pins import _pin_matches
 from .policy import DEFAULT_POLICY, SignInPolicy, SignInRefused, _now, device_actor
@@ -246,23 +240,13 @@ def card_verify(
     if challenge.verified_at is not None:
         raise SignInRefused("challenge-unknown", "Take the card out and put it in again.")
     card = challenge.card
-    credentials = _credentials(db, card.inmate_id)
     try:
-        _check_locked(credentials, now)
-    except SignInRefused as locked:
+        credentials = _credentials_unless_locked(
+            db, actor, device, now, method, card.inmate_id, policy=policy, card=card.card_number
+        )
+    except SignInRefused:
         challenge.closed_at = now
-        raise _refuse(
-            db,
-            actor,
-            device,
-            now,
-            method,
-            "locked",
-            locked.message,
-            inmate_id=card.inmate_id,
-            policy=policy,
-            card=card.card_number,
-        ) from None
+        raise
     key = unseal(policy.template_key, card.key_encrypted, f"card:{card.card_number}")
     if card.status != CardStatus.ACTIVE.value or not hmac.compare_digest(
         card_response(key, challenge.challenge), bytes(response)

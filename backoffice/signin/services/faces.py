@@ -32,11 +32,8 @@ from ...devices.services import inmates_allowed_at
 from ...errors import Conflict, InvalidInput
 from ...people.models import Inmate
 from ..crypto import seal, unseal
-from ..models import (
-    FaceTemplate,
-    SignInMethod,
-)
-from .attempts import _check_device, _check_locked, _credentials, _refuse, _succeeded
+from ..models import FaceTemplate, SignInMethod
+from .attempts import _check_device, _credentials_unless_locked, _refuse, _succeeded
 from .policy import DEFAULT_POLICY, SignInPolicy, SignInRefused
 
 # Where an app keeps its face matcher (app.extensions); tests put their own there.
@@ -276,23 +273,9 @@ def face_sign_in(
             raise refuse("face-changed", "Keep your face in front of the camera.", score=score)
     inmate = db.get(Inmate, match.inmate_id)
     assert inmate is not None
-    credentials = _credentials(db, inmate.id)
-    try:
-        _check_locked(credentials, now)
-    except SignInRefused as locked:
-        raise _refuse(
-            db,
-            actor,
-            device,
-            now,
-            method,
-            "locked",
-            locked.message,
-            inmate_id=inmate.id,
-            policy=policy,
-            score=score,
-            **extra,
-        ) from None
+    credentials = _credentials_unless_locked(
+        db, actor, device, now, method, inmate.id, policy=policy, score=score, **extra
+    )
     live = liveness(
         [matcher.landmarks(frame, box) for frame, box in zip(frames, boxes, strict=True)],
         blink_ear=policy.blink_ear,

@@ -16,10 +16,7 @@ from ...devices.models import Device
 from ...devices.services import may_sign_in_at
 from ...errors import InvalidInput
 from ...people.models import Inmate
-from ..models import (
-    InmateSession,
-    SignInMethod,
-)
+from ..models import InmateSession, SignInMethod
 from .attempts import _lock_inmate
 from .policy import DEFAULT_POLICY, SignInPolicy, SignInRefused, _now
 

@@ -14,11 +14,8 @@ from ...devices.models import Device
 from ...devices.services import inmates_allowed_at
 from ...errors import InvalidInput
 from ...people.models import Inmate
-from ..models import (
-    InmateCredentials,
-    SignInMethod,
-)
-from .attempts import _check_device, _check_locked, _credentials, _refuse, _succeeded
+from ..models import InmateCredentials, SignInMethod
+from .attempts import _check_device, _credentials, _credentials_unless_locked, _refuse, _succeeded
 from .policy import DEFAULT_POLICY, SignInPolicy, SignInRefused
 
 _hasher = PasswordHasher()
@@ -85,21 +82,9 @@ def pin_sign_in(
             "Wrong prison number or PIN.",
             policy=policy,
         )
-    credentials = _credentials(db, inmate.id)
-    try:
-        _check_locked(credentials, now)
-    except SignInRefused as locked:
-        raise _refuse(
-            db,
-            actor,
-            device,
-            now,
-            method,
-            "locked",
-            locked.message,
-            inmate_id=inmate.id,
-            policy=policy,
-        ) from None
+    credentials = _credentials_unless_locked(
+        db, actor, device, now, method, inmate.id, policy=policy
+    )
     if not _pin_matches(credentials, pin):
         raise _refuse(
             db,

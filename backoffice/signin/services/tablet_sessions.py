@@ -23,12 +23,7 @@ from sqlalchemy.orm.util import identity_key
 from ...audit.services import Actor, record
 from ...db import run_on_driver, utcnow
 from ...devices.models import Device
-from ...devices.services import (
-    DEFAULT_REGISTRATION,
-    Standing,
-    credential_key_id,
-    standing,
-)
+from ...devices.services import DEFAULT_REGISTRATION, Standing, credential_key_id, standing
 from ...people.models import Inmate, InmateStatus
 from ...settings import Settings
 from ..models import InmateSession, TabletSession
