@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -162,31 +163,20 @@ def card_challenge(
     actor = device_actor(device)
     method = SignInMethod.CARD.value
     _check_device(db, device, now, policy)
+    refuse = partial(_refuse, db, actor, device, now, method, policy=policy)
     card = db.scalar(select(InmateCard).where(InmateCard.card_number == card_number.strip()))
     if card is None or card.status != CardStatus.ACTIVE.value:
-        raise _refuse(
-            db,
-            actor,
-            device,
-            now,
-            method,
+        raise refuse(
             "card-not-valid",
             "This card is not valid. Ask an officer.",
             inmate_id=card.inmate_id if card else None,
-            policy=policy,
             card=card_number[:32],
         )
     if not may_sign_in_at(db, device, card.inmate_id):
-        raise _refuse(
-            db,
-            actor,
-            device,
-            now,
-            method,
+        raise refuse(
             "not-allowed-here",
             "You cannot sign in on this device.",
             inmate_id=card.inmate_id,
-            policy=policy,
             card=card.card_number,
         )
     challenge = CardChallenge(
@@ -236,6 +226,7 @@ def card_verify(
     now = _now(now)
     method = SignInMethod.CARD.value
     _check_device(db, device, now, policy)
+    refuse = partial(_refuse, db, actor, device, now, method, policy=policy)
     challenge = _open_challenge(db, device, challenge_id, now)
     if challenge.verified_at is not None:
         raise SignInRefused("challenge-unknown", "Take the card out and put it in again.")
@@ -252,17 +243,11 @@ def card_verify(
         card_response(key, challenge.challenge), bytes(response)
     ):
         challenge.closed_at = now
-        raise _refuse(
-            db,
-            actor,
-            device,
-            now,
-            method,
+        raise refuse(
             "card-refused",
             "This card could not be verified. Ask an officer.",
             inmate_id=card.inmate_id,
             credentials=credentials,
-            policy=policy,
             card=card.card_number,
             step="challenge",
         )
@@ -314,6 +299,7 @@ def card_pin_confirm(
 ) -> Inmate:
     method = SignInMethod.CARD.value
     _check_device(db, device, now, policy)
+    refuse = partial(_refuse, db, actor, device, now, method, policy=policy)
     challenge = _open_challenge(db, device, challenge_id, now)
     if challenge.verified_at is None:
         raise SignInRefused("challenge-unknown", "Take the card out and put it in again.")
@@ -323,17 +309,11 @@ def card_pin_confirm(
         challenge.closed_at = now
         raise SignInRefused("pin-not-set", "You have no PIN yet. Ask an officer to set one.")
     if not _pin_matches(credentials, pin):
-        error = _refuse(
-            db,
-            actor,
-            device,
-            now,
-            method,
+        error = refuse(
             "wrong-pin",
             "Wrong PIN.",
             inmate_id=card.inmate_id,
             credentials=credentials,
-            policy=policy,
             card=card.card_number,
             step="pin",
         )

@@ -283,23 +283,16 @@ def face_sign_in(
         min_turn=policy.head_turn,
     )
     if not live.live:
-        raise _refuse(
-            db,
-            actor,
-            device,
-            now,
-            method,
+        raise refuse(
             "not-live",
             "Blink or turn your head slowly while looking at the camera.",
             inmate_id=inmate.id,
             credentials=credentials,
-            policy=policy,
             score=score,
             liveness=live.reason,
             turn=live.turn,
             ear_min=live.ear_min,
             ear_max=live.ear_max,
-            **extra,
         )
     return _succeeded(
         db, actor, device, inmate, credentials, method, score=score, liveness=live.reason, **extra

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -67,35 +68,18 @@ def pin_sign_in(
             "Sign-in with a PIN alone is not allowed here. Use your face or card.",
         )
     _check_device(db, device, now, policy)
+    refuse = partial(_refuse, db, actor, device, now, method, policy=policy)
     inmate = db.scalar(
         inmates_allowed_at(device).where(Inmate.prison_number == prison_number.strip().upper())
     )
     if inmate is None:
         _pin_matches(None, pin)  # same time as a real check, so numbers cannot be probed
-        raise _refuse(
-            db,
-            actor,
-            device,
-            now,
-            method,
-            "wrong-pin",
-            "Wrong prison number or PIN.",
-            policy=policy,
-        )
+        raise refuse("wrong-pin", "Wrong prison number or PIN.")
     credentials = _credentials_unless_locked(
         db, actor, device, now, method, inmate.id, policy=policy
     )
     if not _pin_matches(credentials, pin):
-        raise _refuse(
-            db,
-            actor,
-            device,
-            now,
-            method,
-            "wrong-pin",
-            "Wrong prison number or PIN.",
-            inmate_id=inmate.id,
-            credentials=credentials,
-            policy=policy,
+        raise refuse(
+            "wrong-pin", "Wrong prison number or PIN.", inmate_id=inmate.id, credentials=credentials
         )
     return _succeeded(db, actor, device, inmate, credentials, method)
