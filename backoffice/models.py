@@ -11,6 +11,5 @@ from .people import models as people_models  # noqa: F401
 from .requests import models as requests_models  # noqa: F401
 from .shop import models as shop_models  # noqa: F401
 from .signin import models as signin_models  # noqa: F401
-from .signin import tablet_models  # noqa: F401
 from .staff import models as staff_models  # noqa: F401
 from .visits import models as visits_models  # noqa: F401

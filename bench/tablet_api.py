@@ -51,7 +51,7 @@ from backoffice.people.models import Cell, Inmate, Prison, Wing
 from backoffice.settings import ROOT, load_settings
 from backoffice.shop import services as shop
 from backoffice.shop.models import Category, ShopSchedule
-from tablet_api import services as tablet_sessions
+from backoffice.signin.services import tablet_sessions
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TABLETS = int(os.environ.get("BENCH_TABLETS", "32"))

@@ -15,16 +15,17 @@ from backoffice.audit.services import Actor
 from backoffice.db import utcnow
 from backoffice.people.models import Inmate
 from backoffice.signin import services as signin
+from backoffice.signin.services import tablet_sessions
 from backoffice.surface import get_db, remote_addr
 from hardware.faces import FaceMatcher, FaceRecognitionMatcher, as_rgb
 
-from . import http, services
+from . import http
 from .api import bp, profile_of, sign_in_methods
 from .openapi import DEVICE, INMATE, endpoint
 from .problems import Problem, language
 
 
-def _tokens_answer(tokens: services.Tokens) -> Any:
+def _tokens_answer(tokens: tablet_sessions.Tokens) -> Any:
     life = http.lifetimes()
     session = tokens.session
     inmate = tokens.inmate
@@ -71,7 +72,7 @@ def _signed_in(method: str, prove: Callable[[Actor, Any], Inmate]) -> Any:
     device_actor = signin.device_actor(found, remote_addr())
     try:
         person = prove(device_actor, policy)
-        if not services.may_use(found, person):
+        if not tablet_sessions.may_use(found, person):
             raise signin.SignInRefused("not-allowed-here", "Not on this tablet.")
         inmate_session, _token = signin.start_session(
             db, device_actor, found, person, method=method, policy=policy
@@ -79,9 +80,9 @@ def _signed_in(method: str, prove: Callable[[Actor, Any], Inmate]) -> Any:
     except signin.SignInRefused as refused:
         db.commit()  # the failure counts towards the lockout, and its audit row stays
         raise Problem(REFUSALS.get(refused.code, "sign-in-failed")) from None
-    tokens = services.start(
+    tokens = tablet_sessions.start(
         db,
-        services.inmate_actor(person, found, remote_addr()),
+        tablet_sessions.inmate_actor(person, found, remote_addr()),
         found,
         person,
         method=method,
@@ -190,14 +191,14 @@ def sign_in_face() -> Any:
 def refresh() -> Any:
     db = get_db()
     try:
-        tokens = services.refresh(
+        tokens = tablet_sessions.refresh(
             db,
             http.device(),
             http.body()["refresh_token"],
             http.lifetimes(),
             remote_addr=remote_addr(),
         )
-    except services.SessionProblem as refused:
+    except tablet_sessions.SessionProblem as refused:
         db.commit()  # a replayed token's session stays ended
         raise Problem(refused.code) from None
     db.commit()
@@ -215,6 +216,6 @@ def refresh() -> Any:
 )
 def sign_out() -> Any:
     db = get_db()
-    services.sign_out(db, http.actor(), http.tablet_session())
+    tablet_sessions.sign_out(db, http.actor(), http.tablet_session())
     db.commit()
     return "", 204

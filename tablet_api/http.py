@@ -24,7 +24,8 @@ from backoffice.devices.services import Standing, find_device, registration_of
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.signin import services as signin
-from backoffice.signin.tablet_models import TabletSession
+from backoffice.signin.models import TabletSession
+from backoffice.signin.services import tablet_sessions as services
 from backoffice.surface import (
     RETRY_AFTER_SECONDS,
     check_shared_storage,
@@ -35,7 +36,6 @@ from backoffice.surface import (
 )
 from backoffice.surface.json_body import MalformedJson, parse_json
 
-from . import services
 from .openapi import INMATE, PUBLIC, Operation, operation_of
 from .problems import Problem, language, problem_response
 from .schemas import IDEMPOTENCY_PATTERN, MAX_ID, Invalid, validate, validate_body

@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from hardware.camera import CameraError, decode_image
 from hardware.faces import FaceMatcher, FaceRecognitionMatcher
@@ -28,6 +28,7 @@ from ..people.models import Inmate
 from ..staff.models import Role
 from ..surface import get_db, settings
 from ..web.access import ACCESS, staff_actor
+from ..web.handling import perform
 from . import services
 from .models import CardStatus, FaceTemplate, InmateCard, InmateCredentials, InmateSession
 from .services import SignInPolicy
@@ -92,8 +93,12 @@ def _card(card_id: int) -> InmateCard:
     return card
 
 
+def _inmate_page(inmate_id: int) -> str:
+    return url_for("signin.inmate", inmate_id=inmate_id)
+
+
 def _back(inmate_id: int) -> Any:
-    return redirect(url_for("signin.inmate", inmate_id=inmate_id))
+    return redirect(_inmate_page(inmate_id))
 
 
 @bp.get("/")
@@ -150,7 +155,6 @@ def inmate(inmate_id: int) -> Any:
 
 @bp.post("/inmates/<int:inmate_id>/faces")
 def enrol(inmate_id: int) -> Any:
-    db = get_db()
     person = _inmate(inmate_id)
     uploads = [f for f in request.files.getlist("photos") if f and f.filename]
     if not uploads:
@@ -166,7 +170,8 @@ def enrol(inmate_id: int) -> Any:
         except CameraError:
             flash(f"Photo {n} ({upload.filename}) is not a JPEG or PNG image.", "error")
             return _back(inmate_id)
-    try:
+
+    def action(db: Session) -> str:
         templates = services.enroll_face(
             db,
             staff_actor(),
@@ -177,21 +182,18 @@ def enrol(inmate_id: int) -> Any:
             replace=request.form.get("replace") == "yes",
             policy=_policy(),
         )
-    except ServiceError as error:
-        flash(error.message, "error")
-        return _back(inmate_id)
-    db.commit()
-    flash(f"{len(templates)} face image(s) enrolled for {person.full_name}.", "ok")
-    return _back(inmate_id)
+        return f"{len(templates)} face image(s) enrolled for {person.full_name}."
+
+    return perform(action, "", _inmate_page(inmate_id), category="ok")
 
 
 @bp.post("/inmates/<int:inmate_id>/faces/delete")
 def delete_faces(inmate_id: int) -> Any:
-    db = get_db()
-    removed = services.delete_faces(db, staff_actor(), _inmate(inmate_id))
-    db.commit()
-    flash(f"{removed} face image(s) deleted.", "ok")
-    return _back(inmate_id)
+    def action(db: Session) -> str:
+        removed = services.delete_faces(db, staff_actor(), _inmate(inmate_id))
+        return f"{removed} face image(s) deleted."
+
+    return perform(action, "", _inmate_page(inmate_id), category="ok")
 
 
 def _show_key(card: InmateCard, key: bytes) -> Any:
@@ -219,16 +221,17 @@ def issue_card(inmate_id: int) -> Any:
 
 @bp.post("/cards/<int:card_id>/block")
 def block_card(card_id: int) -> Any:
-    db = get_db()
     card = _card(card_id)
     reason = request.form.get("reason", "").strip()
     if not reason:
         flash("Reason: say why the card is blocked.", "error")
         return _back(card.inmate_id)
-    services.block_card(db, staff_actor(), card, reason)
-    db.commit()
-    flash(f"Card {card.card_number} is blocked.", "ok")
-    return _back(card.inmate_id)
+    return perform(
+        lambda db: services.block_card(db, staff_actor(), card, reason),
+        f"Card {card.card_number} is blocked.",
+        _inmate_page(card.inmate_id),
+        category="ok",
+    )
 
 
 @bp.post("/cards/<int:card_id>/replace")
@@ -247,28 +250,26 @@ def replace_card(card_id: int) -> Any:
 
 @bp.post("/inmates/<int:inmate_id>/pin")
 def set_pin(inmate_id: int) -> Any:
-    db = get_db()
     pin = request.form.get("pin", "")
     if pin != request.form.get("pin_again", ""):
         flash("The two PINs differ.", "error")
         return _back(inmate_id)
-    try:
-        services.set_pin(db, staff_actor(), _inmate(inmate_id), pin, policy=_policy())
-    except ServiceError as error:
-        flash(error.message, "error")
-        return _back(inmate_id)
-    db.commit()
-    flash("The PIN is set. Tell it to the inmate in private.", "ok")
-    return _back(inmate_id)
+    return perform(
+        lambda db: services.set_pin(db, staff_actor(), _inmate(inmate_id), pin, policy=_policy()),
+        "The PIN is set. Tell it to the inmate in private.",
+        _inmate_page(inmate_id),
+        category="ok",
+    )
 
 
 @bp.post("/inmates/<int:inmate_id>/unlock")
 def unlock(inmate_id: int) -> Any:
-    db = get_db()
-    services.unlock(db, staff_actor(), _inmate(inmate_id))
-    db.commit()
-    flash("Sign-in is unlocked.", "ok")
-    return _back(inmate_id)
+    return perform(
+        lambda db: services.unlock(db, staff_actor(), _inmate(inmate_id)),
+        "Sign-in is unlocked.",
+        _inmate_page(inmate_id),
+        category="ok",
+    )
 
 
 @bp.get("/sessions")
@@ -289,11 +290,12 @@ def sessions() -> Any:
 
 @bp.post("/sessions/<int:session_id>/end")
 def end_session(session_id: int) -> Any:
-    db = get_db()
-    session = db.get(InmateSession, session_id)
+    session = get_db().get(InmateSession, session_id)
     if session is None:
         abort(404)
-    services.end_session(db, staff_actor(), session, reason="ended by staff")
-    db.commit()
-    flash(f"{session.inmate.full_name} is signed out of {session.device.name}.", "ok")
-    return redirect(url_for("signin.sessions"))
+    return perform(
+        lambda db: services.end_session(db, staff_actor(), session, reason="ended by staff"),
+        f"{session.inmate.full_name} is signed out of {session.device.name}.",
+        url_for("signin.sessions"),
+        category="ok",
+    )

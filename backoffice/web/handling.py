@@ -21,12 +21,13 @@ def perform(
     back: str,
     *,
     audited: type[ServiceError] | None = None,
+    category: str = "message",
 ) -> Response:
     """Run `action` with the request's session and commit once; its message (or `done`) is
     flashed and the browser goes `back`. A refusal (a ServiceError or a ledger error) is rolled
     back and flashed as an error, except one of the `audited` kind, which is committed: the
     service wrote nothing but its audit row (a maker trying to approve their own entry must
-    stay on the record)."""
+    stay on the record). `category` is the flash category of the message."""
     db = get_db()
     try:
         message = action(db) or done
@@ -38,5 +39,5 @@ def perform(
         flash(getattr(error, "message", str(error)), "error")
         return redirect(back)
     db.commit()
-    flash(message)
+    flash(message, category)
     return redirect(back)

@@ -19,7 +19,7 @@ from backoffice.people.models import Inmate, Prison
 from backoffice.requests import services as requests
 from backoffice.shop import services as shop
 from backoffice.shop.models import Order
-from backoffice.signin.tablet_models import TabletSession
+from backoffice.signin.models import TabletSession
 from backoffice.staff.models import StaffUser
 from backoffice.visits import services as visits
 from backoffice.visits.models import Slot

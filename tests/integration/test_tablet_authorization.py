@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from backoffice.audit.services import Actor
 from backoffice.devices.services import register_device, revoke_device
 from backoffice.people.models import Inmate, Prison
-from backoffice.signin.tablet_models import TabletSession
+from backoffice.signin.models import TabletSession
 from backoffice.visits import services as visits
 from tablet_api import create_app
 from tablet_api.openapi import DEVICE, INMATE, PUBLIC, operation_of

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from backoffice.audit.models import AuditEvent
 from backoffice.people.models import Inmate, Prison
 from backoffice.shop.models import Order
-from backoffice.signin.tablet_models import TabletSession
+from backoffice.signin.models import TabletSession
 from backoffice.visits.models import Contact
 from tablet_api import create_app
 from tablet_api.openapi import DOCUMENT_FILE
