@@ -1,4 +1,10 @@
-"""Errors that services raise; each entry point maps them to its own kind of answer."""
+"""Errors that services raise; each entry point maps them to its own kind of answer. The
+ledger's own refusals reach the surfaces as LedgerError, named here so that no surface needs
+to import the ledger."""
+
+from ledger.errors import LedgerError
+
+__all__ = ["Conflict", "Forbidden", "InvalidInput", "LedgerError", "NotFound", "ServiceError"]
 
 
 class ServiceError(Exception):

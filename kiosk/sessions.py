@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import cv2
-import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -23,7 +21,6 @@ from backoffice.errors import ServiceError
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.signin import services as signin
-from hardware.faces import FaceMatcher, FaceRecognitionMatcher, Image
 
 MATCHER = "kiosk_face_matcher"
 # Frames larger than this are refused before decoding (a 640x480 JPEG is about 60 KB).
@@ -38,11 +35,11 @@ def pin_allowed(settings: Settings) -> bool:
     return bool(settings["signin.pin_allowed"])
 
 
-def _matcher(settings: Settings) -> FaceMatcher:
+def _matcher(settings: Settings) -> signin.FaceMatcher:
     # Loading dlib's models takes a second or two: once per worker, at the first face sign-in.
     extensions = current_app.extensions
     if MATCHER not in extensions:
-        extensions[MATCHER] = FaceRecognitionMatcher(upsample=settings["signin.face_upsample"])
+        extensions[MATCHER] = signin.face_matcher(settings["signin.face_upsample"])
     return extensions[MATCHER]  # type: ignore[no-any-return]
 
 
@@ -71,14 +68,14 @@ def sign_in_pin(
     return _start(db, device, inmate, "pin", remote_addr, settings)
 
 
-def decode_frames(blobs: Sequence[bytes]) -> list[Image]:
+def decode_frames(blobs: Sequence[bytes]) -> list[signin.Image]:
     frames = []
     for blob in blobs:
-        if not blob or len(blob) > MAX_FRAME_BYTES:
+        if len(blob) > MAX_FRAME_BYTES:
             continue
-        bgr = cv2.imdecode(np.frombuffer(blob, dtype=np.uint8), cv2.IMREAD_COLOR)
-        if bgr is not None:
-            frames.append(np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
+        frame = signin.decode_photo(blob)
+        if frame is not None:
+            frames.append(frame)
     return frames
 
 

@@ -7,8 +7,6 @@ import binascii
 from collections.abc import Callable
 from typing import Any
 
-import cv2
-import numpy as np
 from flask import current_app
 
 from backoffice.audit.services import Actor
@@ -17,7 +15,6 @@ from backoffice.people.models import Inmate
 from backoffice.signin import services as signin
 from backoffice.signin.services import tablet_sessions
 from backoffice.surface import get_db, remote_addr
-from hardware.faces import FaceMatcher, FaceRecognitionMatcher, as_rgb
 
 from . import http
 from .api import bp, profile_of, sign_in_methods
@@ -55,11 +52,11 @@ def _policy() -> signin.SignInPolicy:
     return signin.SignInPolicy.from_settings(http.settings())
 
 
-def _matcher() -> FaceMatcher:
+def _matcher() -> signin.FaceMatcher:
     """The face matcher, loaded once per process (its models take a second or two)."""
     matcher = current_app.extensions.get("tablet_face_matcher")
     if matcher is None:
-        matcher = FaceRecognitionMatcher(upsample=_policy().face_upsample)
+        matcher = signin.face_matcher(_policy().face_upsample)
         current_app.extensions["tablet_face_matcher"] = matcher
     return matcher  # type: ignore[no-any-return]
 
@@ -134,7 +131,7 @@ def _frame(index: int, encoded: str) -> Any:
         raw = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raw = b""
-    image = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_COLOR) if raw else None
+    image = signin.decode_photo(raw)
     if image is None:
         # The schema checks the base64; what it decodes to is this refusal's to say.
         field = f"frames[{index}]"
@@ -142,7 +139,7 @@ def _frame(index: int, encoded: str) -> Any:
             "frame-unreadable",
             extra={"errors": [{"field": field, "reason": FRAME_REASON[language()]}]},
         )
-    return as_rgb(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    return image
 
 
 FRAME_REASON = {

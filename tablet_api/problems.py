@@ -14,9 +14,8 @@ from typing import Any
 from flask import Flask, Response, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
 
-from backoffice.errors import ServiceError
+from backoffice.errors import LedgerError, ServiceError
 from backoffice.surface import DATABASE_AWAY, DATABASE_RETRY_AFTER_SECONDS, log_database_away
-from ledger.errors import LedgerError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "/api/v1/problems/"

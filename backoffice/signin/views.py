@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from hardware.camera import CameraError, decode_image
-from hardware.faces import FaceMatcher, FaceRecognitionMatcher
 
 from ..db import utcnow
 from ..errors import ServiceError
@@ -66,12 +65,12 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def matcher() -> FaceMatcher:
+def matcher() -> services.FaceMatcher:
     # Made on first use: loading dlib's models takes a second and 100 MB, and only the workers
     # that enrol faces need them. Tests put their own matcher here.
     if MATCHER not in current_app.extensions:
         upsample = settings()["signin"]["face_upsample"]
-        current_app.extensions[MATCHER] = FaceRecognitionMatcher(upsample=upsample)
+        current_app.extensions[MATCHER] = services.face_matcher(upsample)
     return current_app.extensions[MATCHER]  # type: ignore[no-any-return]
 
 

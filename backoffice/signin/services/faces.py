@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from hardware.faces import (
     FaceBox,
     FaceMatcher,
+    FaceRecognitionMatcher,
     Image,
+    as_rgb,
     distances,
     from_bytes,
     liveness,
@@ -40,6 +42,22 @@ from .policy import DEFAULT_POLICY, SignInPolicy, SignInRefused
 MATCHER_EXTENSION = "cellgate.signin.matcher"
 # Two enrolled people closer than the tolerance plus this are too alike to tell apart safely.
 AMBIGUITY_MARGIN = 0.06
+
+
+def face_matcher(upsample: int) -> FaceMatcher:
+    """The real matcher (dlib's models, loaded as it is made: a second or two, so each app
+    makes one per worker, at its first face sign-in)."""
+    return FaceRecognitionMatcher(upsample=upsample)
+
+
+def decode_photo(raw: bytes) -> Image | None:
+    """A JPEG or PNG frame from a camera as an RGB image, or None when it is neither."""
+    if not raw:
+        return None
+    bgr = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        return None
+    return as_rgb(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
 
 
 def check_face_image(
