@@ -51,7 +51,11 @@ def with_settings(func: Callable[..., Any]) -> Callable[..., Any]:
         except SettingsError as error:
             click.echo(f"cellgate: bad setting: {error}", err=True)
             sys.exit(2)
-        return func(settings, *args, **kwargs)
+        try:
+            return func(settings, *args, **kwargs)
+        except migrate.UnknownRevision as error:
+            click.echo(f"cellgate: {error}", err=True)
+            sys.exit(2)
 
     return wrapper
 

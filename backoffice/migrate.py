@@ -7,7 +7,8 @@ from pathlib import Path
 from alembic import command, op
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -19,9 +20,14 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+class UnknownRevision(Exception):
+    """The database says a revision these migrations do not have (one made before the squash)."""
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        _refuse_unknown_revision(config, connection)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
@@ -32,6 +38,20 @@ def downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+
+
+def _refuse_unknown_revision(config: Config, connection: Connection) -> None:
+    current = MigrationContext.configure(connection).get_current_revision()
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    if current is None or current in known:
+        return
+    where = connection.engine.url.render_as_string(hide_password=True)
+    raise UnknownRevision(
+        f"the database {where} is at schema revision {current!r}, which this version does not "
+        "know: the migrations were squashed into one before the first release. A demo or "
+        "development database cannot be upgraded: delete it (for the demo, the var/ "
+        "directory) and run `make demo` again, which creates and seeds a new one."
+    )
 
 
 def current_revision(engine: Engine) -> str | None:

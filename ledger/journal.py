@@ -46,10 +46,6 @@ from .holds import read_holds, refuse_resolved, resolve
 from .idempotency import check_keys, existing, payload_hash, replay
 from .models import Transfer, TransferKind
 from .operations import Operation, Resolution, Row, TransferRequest
-
-# Migration 0011 imports these two from here (they live in `sealing`).
-from .sealing import chain_link as chain_link
-from .sealing import content_hash_of as content_hash_of
 from .totals import LockedAccount, lock_accounts, write_totals
 from .transfers import request_values, transfer_on_postgresql, transfer_row
 

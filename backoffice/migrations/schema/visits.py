@@ -1,21 +1,10 @@
-"""video visits: contacts, bars, endpoints, session templates, blocked dates, slots, bookings,
-invitations and the outbox to contacts
-
-Revision ID: 0006
-Revises: 0005
-"""
-
-from collections.abc import Sequence
+"""Video visits: contacts, bars, endpoints, session templates, blocked dates, slots,
+bookings, invitations and the outbox to contacts."""
 
 import sqlalchemy as sa
 from alembic import op
 
 import backoffice.db
-
-revision: str = "0006"
-down_revision: str | None = "0005"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

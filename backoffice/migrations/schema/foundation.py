@@ -1,21 +1,10 @@
-"""people, staff, devices and the audit log
-
-Revision ID: 0001
-Revises:
-"""
-
-from collections.abc import Sequence
+"""People, staff, devices and the audit log (append-only)."""
 
 import sqlalchemy as sa
 from alembic import op
 
 import backoffice.db
 from backoffice.migrate import append_only
-
-revision: str = "0001"
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,23 +1,24 @@
-"""shop: catalogue, orders, protocols
-
-Revision ID: 0004
-Revises: 0003
-"""
-
-from collections.abc import Sequence
+"""shop: catalogue (stock and what placed orders reserved of it), orders, refunds, bans and
+restrictions, and the protocol file's versions put in force by a reload (append-only)."""
 
 import sqlalchemy as sa
 from alembic import op
 
 import backoffice.db
-
-revision: str = "0004"
-down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from backoffice.migrate import append_only
 
 
 def upgrade() -> None:
+    _create_shop()
+    _create_protocol_versions()
+
+
+def downgrade() -> None:
+    _drop_protocol_versions()
+    _drop_shop()
+
+
+def _create_shop() -> None:
     op.create_table(
         "shop_categories",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -46,7 +47,10 @@ def upgrade() -> None:
         sa.Column("photo", sa.LargeBinary(), nullable=True),
         sa.Column("photo_type", sa.String(length=32), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
+        # Promised to orders placed and not yet packed.
+        sa.Column("reserved", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.CheckConstraint("price_cents >= 0", name=op.f("ck_shop_products_price_not_negative")),
+        sa.CheckConstraint("reserved >= 0", name=op.f("ck_shop_products_reserved_not_negative")),
         sa.CheckConstraint("stock >= 0", name=op.f("ck_shop_products_stock_not_negative")),
         sa.CheckConstraint(
             "vat_basis_points BETWEEN 0 AND 10000", name=op.f("ck_shop_products_vat_range")
@@ -265,7 +269,21 @@ def upgrade() -> None:
         )
 
 
-def downgrade() -> None:
+def _create_protocol_versions() -> None:
+    op.create_table(
+        "shop_protocol_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("source", sa.String(length=500), nullable=False),
+        sa.Column("loaded_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("loaded_by", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shop_protocol_versions")),
+    )
+    append_only("shop_protocol_versions")
+
+
+def _drop_shop() -> None:
     with op.batch_alter_table("shop_refunds", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_shop_refunds_order_line_id"))
 
@@ -297,3 +315,9 @@ def downgrade() -> None:
 
     op.drop_table("shop_products")
     op.drop_table("shop_categories")
+
+
+def _drop_protocol_versions() -> None:
+    if op.get_context().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER shop_protocol_versions_append_only ON shop_protocol_versions")
+    op.drop_table("shop_protocol_versions")

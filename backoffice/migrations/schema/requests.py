@@ -1,20 +1,9 @@
-"""requests: applications and complaints
-
-Revision ID: 0005
-Revises: 0004
-"""
-
-from collections.abc import Sequence
+"""Requests: applications and complaints, their events and attachments."""
 
 import sqlalchemy as sa
 from alembic import op
 
 import backoffice.db
-
-revision: str = "0005"
-down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 STATUSES = "'submitted', 'in_progress', 'approved', 'declined', 'rejected', 'withdrawn', 'appealed', 'closed'"
 EVENT_KINDS = (
