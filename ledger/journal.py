@@ -16,7 +16,7 @@ The everyday case, one transfer on PostgreSQL, does all five in one statement.
 Each transfer is sealed into its ledger's hash chain: it gets the next `sequence` and a
 `chain_hash` linking it to the transfer before it. The chain head is the one lock every
 transfer of a ledger shares, so the everyday single transfer on PostgreSQL does not take it:
-its statement puts the transfer in the seal queue (`SealQueue`, migration 0013), and the
+its statement puts the transfer in the seal queue (`SealQueue`, `ledger_seal_queue`), and the
 sealer (`seal_waiting`, run every second by `cellgate ledger seal --every 1`) seals all that
 committed since its last turn, in id order, under the head's lock. Batches, resolutions of
 holds and everything on SQLite (whose writers are serialised for the whole transaction anyway)
