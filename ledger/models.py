@@ -64,7 +64,7 @@ RESOLUTIONS = (TransferKind.POST, TransferKind.VOID, TransferKind.EXPIRE)
 
 class Ledger(LedgerBase):
     __tablename__ = "ledger_ledgers"
-    # Room for the head's many updates in place (migration 0011).
+    # Room for the head's many updates in place (a fillfactor, backoffice/migrations/schema/ledger.py).
     __table_args__ = ({"postgresql_with": {"fillfactor": 10}},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -191,7 +191,7 @@ class Transfer(LedgerBase):
 class Seal(LedgerBase):
     """A transfer's place in its ledger's hash chain: its `sequence` and the chain's hash up
     to and with it (`sealing.chain_link` of the one before and its `content_hash`). Written
-    once and never updated or deleted, like the journal (migration 0014)."""
+    once and never updated or deleted, like the journal (triggers in backoffice/migrations/schema/ledger.py)."""
 
     __tablename__ = "ledger_seals"
     __table_args__ = (UniqueConstraint("ledger_id", "sequence"),)
@@ -207,7 +207,7 @@ class Seal(LedgerBase):
 class SealQueue(LedgerBase):
     """A transfer waiting for its seal (PostgreSQL): the single-transfer statement writes its
     entry with the transfer, and the sealer (`sealing.seal_waiting`) takes every committed
-    entry at once, seals those transfers in id order and deletes the entries (migration 0013).
+    entry at once, seals those transfers in id order and deletes the entries.
     It refers to nothing, so that writing an entry locks no row. On SQLite nothing waits."""
 
     __tablename__ = "ledger_seal_queue"

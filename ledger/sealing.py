@@ -1,7 +1,7 @@
 """The hash chain: what a transfer's `content_hash` covers, how a link is made, the chain heads
 moved over new seals under their lock, and the sealer of the seal queue (`seal_waiting`).
 
-A single transfer on PostgreSQL waits in the seal queue (`SealQueue`, migration 0013) and the
+A single transfer on PostgreSQL waits in the seal queue (`SealQueue`) and the
 sealer seals all that committed since its last turn; everything else is sealed with its insert
 (`batches.insert_chained`). A seal is a row of its own (`Seal`): the journal is never updated.
 """

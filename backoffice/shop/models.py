@@ -56,7 +56,7 @@ class Product(Base):
     vat_basis_points: Mapped[int] = mapped_column(default=2400)
     # On the shelf: packing takes from it, a delivery from the supplier or a count sets it.
     stock: Mapped[int] = mapped_column(default=0)
-    # Promised to orders placed and not yet packed (migration 0015): placing adds to it,
+    # Promised to orders placed and not yet packed: placing adds to it,
     # packing, cancelling and expiry take it off again. What can still be ordered is
     # `free_stock`, so two inmates can never both order the last three.
     reserved: Mapped[int] = mapped_column(default=0, server_default="0")
