@@ -64,7 +64,7 @@ RESOLUTIONS = (TransferKind.POST, TransferKind.VOID, TransferKind.EXPIRE)
 
 class Ledger(LedgerBase):
     __tablename__ = "ledger_ledgers"
-    # Room for the head's many updates in place (a fillfactor, backoffice/migrations/schema/ledger.py).
+    # Room for the head's many updates in place: the migration sets a fillfactor.
     __table_args__ = ({"postgresql_with": {"fillfactor": 10}},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -191,7 +191,7 @@ class Transfer(LedgerBase):
 class Seal(LedgerBase):
     """A transfer's place in its ledger's hash chain: its `sequence` and the chain's hash up
     to and with it (`sealing.chain_link` of the one before and its `content_hash`). Written
-    once and never updated or deleted, like the journal (triggers in backoffice/migrations/schema/ledger.py)."""
+    once and never updated or deleted, like the journal (the migration's triggers refuse it)."""
 
     __tablename__ = "ledger_seals"
     __table_args__ = (UniqueConstraint("ledger_id", "sequence"),)
