@@ -26,6 +26,8 @@ PRODUCTION_SECRETS = ("signin.template_key", "visits.jitsi_secret")
 LANGUAGES = ("et", "ru", "en")
 # What server.shared_storage may name: Redis, or memory outside production.
 SHARED_STORAGES = ("redis://", "rediss://", "memory://")
+# What signin.face_matcher may name: the real matcher, or a fake outside production.
+FACE_MATCHERS = ("face_recognition", "fake")
 
 
 class SettingsError(Exception):
@@ -201,6 +203,11 @@ def _validated(values: dict[str, Any]) -> Settings:
         raise SettingsError("signin.template_key: must be 32 or more characters")
     if not 0 < values["signin"]["face_tolerance"] < 1:
         raise SettingsError("signin.face_tolerance: must be between 0 and 1")
+    if values["signin"]["face_matcher"] not in FACE_MATCHERS:
+        raise SettingsError(
+            f"signin.face_matcher: must be one of {', '.join(FACE_MATCHERS)}, "
+            f"got {values['signin']['face_matcher']!r}"
+        )
     if values["money"]["debt_share_percent"] + values["money"]["release_fund_share_percent"] > 100:
         raise SettingsError("money.debt_share_percent: with the release fund share, over 100")
     storage = values["server"]["shared_storage"]
@@ -237,5 +244,10 @@ def _validated(values: dict[str, Any]) -> Settings:
             raise SettingsError(
                 "server.shared_storage: production needs Redis shared by every worker and host "
                 "(set CELLGATE_SERVER__SHARED_STORAGE=redis://host:6379/0), not memory://"
+            )
+        if values["signin"]["face_matcher"] == "fake":
+            raise SettingsError(
+                "signin.face_matcher: production needs the real matcher (face_recognition), "
+                "not the fake that knows no face"
             )
     return Settings(values)

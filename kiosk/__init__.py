@@ -12,8 +12,6 @@ from werkzeug.exceptions import HTTPException
 
 from backoffice.errors import ServiceError
 from backoffice.settings import Settings
-from backoffice.shop.protocol_versions import APP_KEY as SHOP_RULES
-from backoffice.shop.protocol_versions import RuleBook
 from backoffice.surface import (
     DATABASE_AWAY,
     DATABASE_RETRY_AFTER_SECONDS,
@@ -34,8 +32,6 @@ __all__ = ["CSP", "create_app"]
 def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     settings = init_common(app, settings, "kiosk")
-    # A bad protocol file stops the start here, with its line, not each shop page later.
-    app.extensions[SHOP_RULES] = RuleBook.at_start(settings)
     # The kiosk never follows a link from elsewhere: its cookies need not either.
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
     # A form stays valid as long as a kiosk session may last.

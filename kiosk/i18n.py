@@ -56,7 +56,6 @@ def init_i18n(app: Flask, languages: list[str]) -> None:
 
     domain = CatalogueDomain(load_catalogues())
     Babel(app, locale_selector=select_language, default_locale=fallback)
-    app.extensions["kiosk_languages"] = list(languages)
 
     @app.before_request
     def use_compiled_catalogues() -> None:

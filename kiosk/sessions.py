@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -21,8 +20,8 @@ from backoffice.errors import ServiceError
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.signin import services as signin
+from backoffice.surface import equipment
 
-MATCHER = "kiosk_face_matcher"
 # Frames larger than this are refused before decoding (a 640x480 JPEG is about 60 KB).
 MAX_FRAME_BYTES = 1_000_000
 
@@ -33,14 +32,6 @@ def policy(settings: Settings) -> signin.SignInPolicy:
 
 def pin_allowed(settings: Settings) -> bool:
     return bool(settings["signin.pin_allowed"])
-
-
-def _matcher(settings: Settings) -> signin.FaceMatcher:
-    # Loading dlib's models takes a second or two: once per worker, at the first face sign-in.
-    extensions = current_app.extensions
-    if MATCHER not in extensions:
-        extensions[MATCHER] = signin.face_matcher(settings["signin.face_upsample"])
-    return extensions[MATCHER]  # type: ignore[no-any-return]
 
 
 def _start(
@@ -89,7 +80,7 @@ def sign_in_face(
         device,
         decode_frames(blobs),
         utcnow(),
-        _matcher(settings),
+        equipment().face_matcher,
         policy=policy(settings),
     )
     return _start(db, device, inmate, "face", remote_addr, settings)

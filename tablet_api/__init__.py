@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import Flask
 
 from backoffice.settings import Settings
-from backoffice.shop.protocol_versions import APP_KEY as SHOP_RULES
-from backoffice.shop.protocol_versions import RuleBook
 from backoffice.surface import health_blueprint, init_common, set_security_headers
 
 from . import auth, money, notifications, requests, shop, visits  # noqa: F401 (routes)
@@ -34,8 +32,6 @@ HEALTH = Operation(
 def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     settings = init_common(app, settings, "tablet-api")
-    # A bad protocol file stops the start here, with its line, not each shop call later.
-    app.extensions[SHOP_RULES] = RuleBook.at_start(settings)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     init_problems(app)
     init_pipeline(app, settings)

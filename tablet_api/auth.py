@@ -7,14 +7,12 @@ import binascii
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
-
 from backoffice.audit.services import Actor
 from backoffice.db import utcnow
 from backoffice.people.models import Inmate
 from backoffice.signin import services as signin
 from backoffice.signin.services import tablet_sessions
-from backoffice.surface import get_db, remote_addr
+from backoffice.surface import equipment, get_db, remote_addr
 
 from . import http
 from .api import bp, profile_of, sign_in_methods
@@ -50,15 +48,6 @@ REFUSALS = {
 
 def _policy() -> signin.SignInPolicy:
     return signin.SignInPolicy.from_settings(http.settings())
-
-
-def _matcher() -> signin.FaceMatcher:
-    """The face matcher, loaded once per process (its models take a second or two)."""
-    matcher = current_app.extensions.get("tablet_face_matcher")
-    if matcher is None:
-        matcher = signin.face_matcher(_policy().face_upsample)
-        current_app.extensions["tablet_face_matcher"] = matcher
-    return matcher  # type: ignore[no-any-return]
 
 
 def _signed_in(method: str, prove: Callable[[Actor, Any], Inmate]) -> Any:
@@ -168,7 +157,13 @@ def sign_in_face() -> Any:
     return _signed_in(
         "face",
         lambda actor, policy: signin.face_sign_in(
-            get_db(), actor, http.device(), frames, utcnow(), _matcher(), policy=policy
+            get_db(),
+            actor,
+            http.device(),
+            frames,
+            utcnow(),
+            equipment().face_matcher,
+            policy=policy,
         ),
     )
 

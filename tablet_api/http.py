@@ -29,6 +29,7 @@ from backoffice.signin.services import tablet_sessions as services
 from backoffice.surface import (
     RETRY_AFTER_SECONDS,
     check_shared_storage,
+    equipment,
     get_db,
     init_shared_storage_outage,
     remote_addr,
@@ -61,7 +62,7 @@ def limiter() -> Limiter:
 
 
 def lifetimes() -> services.Lifetimes:
-    return current_app.extensions["tablet_lifetimes"]  # type: ignore[no-any-return]
+    return equipment().tablet_lifetimes
 
 
 # --- what views read ------------------------------------------------------------------------
@@ -317,7 +318,6 @@ def init_pipeline(app: Flask, settings_: Settings) -> None:
     )
     check_shared_storage(app.extensions["tablet_limiter"], settings_)
     init_shared_storage_outage(app, app.extensions["tablet_limiter"], unavailable)
-    app.extensions["tablet_lifetimes"] = services.Lifetimes.from_settings(settings_)
     app.register_error_handler(Invalid, invalid_input)
     app.before_request(before_request)
     app.after_request(after_request)

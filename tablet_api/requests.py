@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response
 
 from backoffice.errors import ServiceError
 from backoffice.requests import services as requests
-from backoffice.surface import get_db
+from backoffice.surface import equipment, get_db
 
 from . import http
 from .api import bp
@@ -21,11 +21,7 @@ from .schemas import PAGE_QUERY
 
 
 def rules() -> requests.Rules:
-    cached = current_app.extensions.get("tablet_request_rules")
-    if cached is None:
-        cached = requests.rules_from_settings(http.settings())
-        current_app.extensions["tablet_request_rules"] = cached
-    return cached  # type: ignore[no-any-return]
+    return equipment().request_rules
 
 
 def _plain(value: Any) -> Any:

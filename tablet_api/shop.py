@@ -5,17 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from backoffice.errors import Conflict, ServiceError
 from backoffice.requests import services as requests
 from backoffice.shop import services as shop
 from backoffice.shop.models import Order, OrderLine, OrderStatus, Product
-from backoffice.shop.protocol_versions import APP_KEY as SHOP_RULES
-from backoffice.shop.protocol_versions import RuleBook
 from backoffice.shop.protocols import CheckResult, Protocols, Violation
-from backoffice.surface import get_db
+from backoffice.surface import equipment, get_db
 
 from . import http
 from .api import bp
@@ -30,8 +27,7 @@ CART_EXAMPLE = {"lines": [{"product_id": 1, "quantity": 2}], "substitution_conse
 
 def protocols() -> Protocols:
     """The rules in force (a reload reaches this worker on its next call)."""
-    rules: RuleBook = current_app.extensions[SHOP_RULES]
-    return rules.current(get_db())
+    return equipment().shop_rules.current(get_db())
 
 
 def _key(raw: str) -> str:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-
 from backoffice.db import utcnow
-from backoffice.surface import get_db
+from backoffice.surface import equipment, get_db
 from backoffice.visits import services as visits
 from backoffice.visits.models import Booking, Contact
 
@@ -18,11 +16,7 @@ from .schemas import PAGE_QUERY
 
 
 def rules() -> visits.VisitRules:
-    cached = current_app.extensions.get("tablet_visit_rules")
-    if cached is None:
-        cached = visits.VisitRules.from_settings(http.settings())
-        current_app.extensions["tablet_visit_rules"] = cached
-    return cached  # type: ignore[no-any-return]
+    return equipment().visit_rules
 
 
 def contact_json(contact: Contact) -> dict[str, Any]:

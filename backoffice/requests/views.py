@@ -14,7 +14,6 @@ from flask import (
     Flask,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,7 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import InvalidInput, NotFound
 from ..staff.models import Role, StaffUser
-from ..surface import EXTENSION, get_db
+from ..surface import equipment, get_db
 from ..web.access import ACCESS, staff_actor
 from ..web.handling import perform
 from . import services
@@ -63,19 +62,17 @@ ENDPOINT_ROLES: dict[str, frozenset[str]] = {
     "requests.memberships": ADMINS,
     "requests.membership_change": ADMINS,
 }
-RULES = "cellgate_requests"
 
 
 def init_app(app: Flask) -> None:
-    """Adds the requests pages to a back-office app: their access rules, the blueprint and the
-    request types (read here, at start, so a broken types file stops the start)."""
+    """Adds the requests pages to a back-office app: their access rules and the blueprint (the
+    request types were read at start, so a broken types file stopped the start)."""
     ACCESS.update(ENDPOINT_ROLES)
-    app.extensions[RULES] = services.rules_from_settings(app.extensions[EXTENSION]["settings"])
     app.register_blueprint(bp)
 
 
 def rules() -> services.Rules:
-    return current_app.extensions[RULES]  # type: ignore[no-any-return]
+    return equipment().request_rules
 
 
 def acting(view: Callable[[Session, int], str]) -> Callable[[int], Any]:

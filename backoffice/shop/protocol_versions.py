@@ -44,9 +44,6 @@ from .protocols import (
 
 log = logging.getLogger(__name__)
 
-# Where an app keeps its RuleBook (app.extensions).
-APP_KEY = "cellgate_shop_rules"
-
 
 @dataclass(frozen=True)
 class KnownNames:

@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -25,7 +24,7 @@ from ..db import utcnow
 from ..errors import ServiceError
 from ..people.models import Inmate
 from ..staff.models import Role
-from ..surface import get_db, settings
+from ..surface import equipment, get_db, settings
 from ..web.access import ACCESS, staff_actor
 from ..web.handling import perform
 from . import services
@@ -40,7 +39,6 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
-MATCHER = services.MATCHER_EXTENSION
 STAFF = frozenset({Role.ADMIN, Role.OFFICER})
 SIGNIN_ACCESS = {
     "signin.static": STAFF,
@@ -66,12 +64,7 @@ def init_app(app: Flask) -> None:
 
 
 def matcher() -> services.FaceMatcher:
-    # Made on first use: loading dlib's models takes a second and 100 MB, and only the workers
-    # that enrol faces need them. Tests put their own matcher here.
-    if MATCHER not in current_app.extensions:
-        upsample = settings()["signin"]["face_upsample"]
-        current_app.extensions[MATCHER] = services.face_matcher(upsample)
-    return current_app.extensions[MATCHER]  # type: ignore[no-any-return]
+    return equipment().face_matcher
 
 
 def _policy() -> SignInPolicy:

@@ -1,12 +1,14 @@
 """What the three Flask apps (kiosk, tablet API, back office) share, and nothing of the staff
-UI: the app's settings and database session (`app`), the counters shared between workers
-(`storage`), the one JSON body reader (`json_body`) and form values (`forms`)."""
+UI: the app's settings and database session (`app`), the rules and the face matcher loaded at
+start (`startup`), the counters shared between workers (`storage`), the one JSON body reader
+(`json_body`) and form values (`forms`)."""
 
 from .app import (
     DATABASE_AWAY,
     DATABASE_RETRY_AFTER_SECONDS,
     EXTENSION,
     InMemoryUploads,
+    equipment,
     get_db,
     health_blueprint,
     init_common,
@@ -16,6 +18,7 @@ from .app import (
     settings,
 )
 from .forms import MAX_ID, form_id
+from .startup import Equipment
 from .storage import (
     REDIS_TIMEOUT_SECONDS,
     RETRY_AFTER_SECONDS,
@@ -31,8 +34,10 @@ __all__ = [
     "MAX_ID",
     "REDIS_TIMEOUT_SECONDS",
     "RETRY_AFTER_SECONDS",
+    "Equipment",
     "InMemoryUploads",
     "check_shared_storage",
+    "equipment",
     "form_id",
     "get_db",
     "health_blueprint",

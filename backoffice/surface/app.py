@@ -1,6 +1,6 @@
-"""The app under every surface: settings, one database session per request, the database away
-as a 503, the health endpoint and the security headers. App factories call `init_common`;
-nothing runs at import."""
+"""The app under every surface: settings, what was loaded at start (`equipment`), one database
+session per request, the database away as a 503, the health endpoint and the security headers.
+App factories call `init_common`; nothing runs at import."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..db import make_engine, make_session_factory
 from ..settings import Settings, load_settings
+from .startup import Equipment
 
 EXTENSION = "cellgate"
 # The database is away (restarting, failing over, the network): a moment to wait, not a bug.
@@ -46,6 +47,9 @@ def init_common(app: Flask, settings: Settings | None, surface: str) -> Settings
         "engine": engine,
         "sessions": make_session_factory(engine),
         "surface": surface,
+        # A bad protocols or request types file stops this start here, with its line, not
+        # each page or call that needs the rules later.
+        "equipment": Equipment.at_start(settings),
     }
     app.config.update(
         SECRET_KEY=settings["secret_key"],
@@ -98,6 +102,12 @@ def _database_away(error: Exception) -> Response:
 
 def settings() -> Settings:
     return current_app.extensions[EXTENSION]["settings"]  # type: ignore[no-any-return]
+
+
+def equipment(app: Flask | None = None) -> Equipment:
+    """The rules and the face matcher this app loaded at its start (of `app`, outside a
+    request: a test replaces the matcher with `equipment(app).face_matcher = ...`)."""
+    return (app or current_app).extensions[EXTENSION]["equipment"]  # type: ignore[no-any-return]
 
 
 def get_db() -> Session:

@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -25,14 +24,13 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidInput, ServiceError
 from ..people.models import Inmate, Prison
 from ..staff.models import Role
-from ..surface import EXTENSION, form_id, get_db, remote_addr
+from ..surface import equipment, form_id, get_db, remote_addr
 from ..web.access import ACCESS, PUBLIC, staff_actor
 from ..web.handling import perform
 from . import services
 from .models import Bar, BarCategory, Booking, Contact, Slot
 
 bp = Blueprint("visits", __name__, url_prefix="/visits", template_folder="templates")
-RULES = "cellgate.visits.rules"
 
 STAFF_ONLY = frozenset({Role.VISITS})
 VISITS_ACCESS: dict[str, frozenset[str]] = {
@@ -57,15 +55,14 @@ VISITS_ACCESS: dict[str, frozenset[str]] = {
 
 
 def init_app(app: Flask) -> None:
-    """Open the visit pages to visit staff (access.py refuses unnamed endpoints), read the
-    visit rules once at start, and mount the blueprint."""
+    """Open the visit pages to visit staff (access.py refuses unnamed endpoints) and mount the
+    blueprint (the visit rules were read once, at start)."""
     ACCESS.update(VISITS_ACCESS)
-    app.extensions[RULES] = services.VisitRules.from_settings(app.extensions[EXTENSION]["settings"])
     app.register_blueprint(bp)
 
 
 def _rules() -> services.VisitRules:
-    return current_app.extensions[RULES]  # type: ignore[no-any-return]
+    return equipment().visit_rules
 
 
 def _now() -> datetime:

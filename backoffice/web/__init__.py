@@ -14,8 +14,6 @@ from ..devices.views import init_app as init_devices
 from ..people.views import init_app as init_people
 from ..requests.views import init_app as init_requests
 from ..settings import Settings
-from ..shop.protocol_versions import APP_KEY as SHOP_RULES
-from ..shop.protocol_versions import RuleBook
 from ..shop.views import init_app as init_shop
 from ..signin.views import init_app as init_signin
 from ..surface import (
@@ -41,9 +39,6 @@ CSP = (
 def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     settings = init_common(app, settings, "backoffice")
-    # The shop's rules page shows them; a bad protocol file stops this start as it does the
-    # kiosk's and the tablets'.
-    app.extensions[SHOP_RULES] = RuleBook.at_start(settings)
     app.config["WTF_CSRF_TIME_LIMIT"] = settings["auth"]["session_hours"] * 3600
     CSRFProtect(app)
     init_access(app, settings)

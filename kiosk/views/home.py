@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from backoffice.money import services as money_services
@@ -26,7 +26,7 @@ from .screen import (
 
 @bp.post("/language")
 def language_switch() -> Any:
-    i18n.set_language(request.form.get("lang", ""), current_app.extensions["kiosk_languages"])
+    i18n.set_language(request.form.get("lang", ""), kiosk_settings()["languages"])
     target = request.form.get("next", "")
     # Only a path on this kiosk: never a link that leaves it ("//host" and "/\\host" would).
     if not target.startswith("/") or target.startswith("//") or "\\" in target:

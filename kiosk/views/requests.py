@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from backoffice.errors import ServiceError
 from backoffice.people.models import Inmate
 from backoffice.requests import services as requests_services
-from backoffice.surface import get_db
+from backoffice.surface import equipment, get_db
 
-from .screen import act, actor_for, bp, kiosk_settings, signed_in
+from .screen import act, actor_for, bp, signed_in
 
 
 def request_rules() -> requests_services.Rules:
-    app = current_app
-    if "kiosk_request_rules" not in app.extensions:
-        app.extensions["kiosk_request_rules"] = requests_services.rules_from_settings(
-            kiosk_settings()
-        )
-    return app.extensions["kiosk_request_rules"]  # type: ignore[no-any-return]
+    return equipment().request_rules
 
 
 def request_fields(fields: Any) -> dict[str, Any]:

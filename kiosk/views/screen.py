@@ -195,7 +195,7 @@ def begin(inmate: Inmate, token: str) -> None:
     session[BOUND_DEVICE] = current_device().id  # type: ignore[union-attr]
     session[STARTED] = now
     session[SEEN] = now
-    i18n.set_language(inmate.language, current_app.extensions["kiosk_languages"])
+    i18n.set_language(inmate.language, kiosk_settings()["languages"])
 
 
 @bp.app_context_processor

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import (
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -25,10 +24,8 @@ from backoffice.people.models import Inmate
 from backoffice.shop import messages as shop_messages
 from backoffice.shop import services as shop_services
 from backoffice.shop.models import Product
-from backoffice.shop.protocol_versions import APP_KEY as SHOP_RULES
-from backoffice.shop.protocol_versions import RuleBook
 from backoffice.shop.protocols import Protocols
-from backoffice.surface import get_db
+from backoffice.surface import equipment, get_db
 
 from .screen import actor_for, bp, format_money, kiosk_settings, language, signed_in
 
@@ -38,8 +35,7 @@ ORDER_KEY = "order_key"
 
 def protocols() -> Protocols:
     """The rules in force (a reload reaches this worker on its next call)."""
-    rules: RuleBook = current_app.extensions[SHOP_RULES]
-    return rules.current(get_db())
+    return equipment().shop_rules.current(get_db())
 
 
 def cart_lines() -> list[shop_services.CartLine]:

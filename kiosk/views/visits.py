@@ -5,26 +5,21 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from backoffice.db import utcnow
 from backoffice.errors import ServiceError
 from backoffice.people.models import Inmate
-from backoffice.surface import get_db
+from backoffice.surface import equipment, get_db
 from backoffice.visits import services as visits_services
 
-from .screen import act, actor_for, bp, kiosk_settings, signed_in
+from .screen import act, actor_for, bp, signed_in
 
 
 def visit_rules() -> visits_services.VisitRules:
-    app = current_app
-    if "kiosk_visit_rules" not in app.extensions:
-        app.extensions["kiosk_visit_rules"] = visits_services.VisitRules.from_settings(
-            kiosk_settings()
-        )
-    return app.extensions["kiosk_visit_rules"]  # type: ignore[no-any-return]
+    return equipment().visit_rules
 
 
 def booking_word(status: str) -> str:

@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.signin.models import FaceTemplate
-from backoffice.signin.services import MATCHER_EXTENSION
+from backoffice.surface import equipment
 from backoffice.web import create_app
 from hardware.faces import FaceRecognitionMatcher
 from tests import photos
@@ -42,7 +42,7 @@ def write_y4m(path: Path, frame: np.ndarray, count: int = 20) -> Path:
 @pytest.fixture
 def backoffice(settings: Settings) -> Iterator[str]:
     app = create_app(settings)
-    app.extensions[MATCHER_EXTENSION] = FaceRecognitionMatcher(upsample=0)
+    equipment(app).face_matcher = FaceRecognitionMatcher(upsample=0)
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     httpd.daemon_threads = False
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

@@ -18,6 +18,7 @@ from backoffice.people.models import Inmate
 from backoffice.requests import services
 from backoffice.requests.models import Request, RequestAttachment
 from backoffice.staff.models import StaffUser
+from backoffice.surface import equipment
 from backoffice.web import create_app
 from tests.conftest import TEST_PASSWORD, test_settings
 
@@ -35,7 +36,7 @@ def app(database_url: str) -> Iterator[Flask]:
 
 @pytest.fixture
 def rules(app: Flask) -> services.Rules:
-    return app.extensions["cellgate_requests"]  # type: ignore[no-any-return]
+    return equipment(app).request_rules
 
 
 @pytest.fixture

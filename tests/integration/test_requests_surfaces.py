@@ -16,6 +16,7 @@ from backoffice.audit.services import Actor
 from backoffice.people.models import Inmate, Prison
 from backoffice.requests import services
 from backoffice.staff.models import StaffUser
+from backoffice.surface import equipment
 from backoffice.web import create_app as create_backoffice
 from tablet_api import create_app as create_tablet_api
 from tests.conftest import TEST_PASSWORD, test_settings
@@ -58,7 +59,7 @@ def test_staff_only_notes_never_reach_the_tablet(
 ) -> None:
     clerk = make_staff("kadri", "requests")
     admin = make_staff("boss", "admin")
-    rules = backoffice.extensions["cellgate_requests"]
+    rules = equipment(backoffice).request_rules
     admin_actor = Actor(kind="staff", id=admin.id, name="boss", roles=admin.roles)
     services.set_membership(db, admin_actor, rules, clerk.id, "wing_office")
     db.commit()

@@ -23,7 +23,7 @@ from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
 from backoffice.signin import services as signin
 from backoffice.signin.models import CardStatus, InmateCard, InmateCredentials, InmateSession
-from backoffice.signin.services import MATCHER_EXTENSION as MATCHER
+from backoffice.surface import equipment
 from backoffice.web import create_app
 from hardware.faces import FaceRecognitionMatcher
 from tests import photos
@@ -38,7 +38,7 @@ def matcher() -> FaceRecognitionMatcher:
 @pytest.fixture
 def app(settings: Settings, matcher: FaceRecognitionMatcher) -> Iterator[Flask]:
     app = create_app(settings)
-    app.extensions[MATCHER] = matcher
+    equipment(app).face_matcher = matcher
     yield app
     app.extensions["cellgate"]["engine"].dispose()
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from backoffice.audit.services import Actor
 from backoffice.people.models import Inmate, Prison
 from backoffice.signin import services as signin
+from backoffice.surface import equipment
 from hardware.faces import FaceRecognitionMatcher, Image
 from tablet_api import create_app
 from tests import photos
@@ -52,7 +53,7 @@ def world(
 @pytest.fixture
 def app(database_url: str, world: World, matcher: FaceRecognitionMatcher) -> Iterator[Flask]:
     app = create_app(tablet_settings(database_url))
-    app.extensions["tablet_face_matcher"] = matcher  # loaded once for the module
+    equipment(app).face_matcher = matcher  # loaded once for the module
     yield app
     app.extensions["cellgate"]["engine"].dispose()
 

@@ -161,3 +161,22 @@ def test_serve_in_production_refuses_memory_storage_with_one_line() -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "server.shared_storage: production needs Redis" in lines[0]
+
+
+def test_production_refuses_the_fake_face_matcher() -> None:
+    safe = {
+        "CELLGATE_MODE": "production",
+        "CELLGATE_SECRET_KEY": STRONG_SECRET,
+        "CELLGATE_DATABASE_URL": PG,
+        "CELLGATE_SIGNIN__TEMPLATE_KEY": STRONG_SECRET + "t",
+        "CELLGATE_VISITS__JITSI_SECRET": STRONG_SECRET + "j",
+        "CELLGATE_SERVER__SHARED_STORAGE": "redis://redis.example:6379/0",
+    }
+    with pytest.raises(SettingsError, match=r"signin.face_matcher: production needs the real"):
+        load_settings({**safe, "CELLGATE_SIGNIN__FACE_MATCHER": "fake"})
+    assert load_settings({"CELLGATE_SIGNIN__FACE_MATCHER": "fake"})["signin.face_matcher"] == "fake"
+
+
+def test_the_face_matcher_must_be_one_the_apps_know() -> None:
+    with pytest.raises(SettingsError, match=r"signin.face_matcher: must be one of face_recog"):
+        load_settings({"CELLGATE_SIGNIN__FACE_MATCHER": "opencv"})

@@ -6,18 +6,16 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from ...errors import InvalidInput
-from ...surface import get_db, settings
+from ...surface import equipment, get_db, settings
 from ...web.access import staff_actor
 from ...web.handling import perform
 from .. import services
 from ..messages import money
-from ..protocol_versions import APP_KEY as SHOP_RULES
-from ..protocol_versions import RuleBook
 from .common import _int, _order, bp
 
 
@@ -53,14 +51,13 @@ def pack(order_id: int) -> Any:
         }
         # A substitute must pass the rules in force (the last reload's, else the start file's).
         config = settings()
-        rule_book: RuleBook = current_app.extensions[SHOP_RULES]
         done = services.pack_order(
             db,
             staff_actor(),
             order_id,
             packed,
             substitutes,
-            protocols=rule_book.current(db),
+            protocols=equipment().shop_rules.current(db),
             settings=config,
             language=current_user.user.language,
         )

@@ -6,19 +6,16 @@ from collections.abc import Mapping
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
-from flask import current_app, render_template
+from flask import render_template
 
-from ...surface import get_db
-from ..protocol_versions import APP_KEY as SHOP_RULES
-from ..protocol_versions import RuleBook
+from ...surface import equipment, get_db
 from ..protocols import Rule
 from .common import bp
 
 
 @bp.get("/protocols")
 def rules_in_force() -> Any:
-    rule_book: RuleBook = current_app.extensions[SHOP_RULES]
-    shown = rule_book.shown(get_db())
+    shown = equipment().shop_rules.shown(get_db())
     return render_template(
         "shop/protocols.html",
         shown=shown,

@@ -51,6 +51,7 @@ Staff (back office):
     delete_faces(db, actor, inmate) -> int
     check_face_image(image, matcher, *, policy=...) -> FaceBox   # raises InvalidInput
     identify(db, device, probe_template, *, policy=...) -> Match  # 1:N without liveness
+    face_matcher(kind, upsample) -> FaceMatcher  # signin.face_matcher: real or fake
 
 Where each part lives: policy (SignInPolicy, SignInRefused, device_actor), inmate_sessions,
 device_refusals, attempts (failure counting, lockout, the audit row of every attempt, unlock),
@@ -78,7 +79,6 @@ from .cards import (
 from .device_refusals import device_refused
 from .faces import (
     AMBIGUITY_MARGIN,
-    MATCHER_EXTENSION,
     FaceMatcher,
     Image,
     Match,
@@ -106,7 +106,6 @@ __all__ = [
     "AMBIGUITY_MARGIN",
     "CARD_KEY_BYTES",
     "DEFAULT_POLICY",
-    "MATCHER_EXTENSION",
     "Actor",
     "CardPending",
     "FaceMatcher",

@@ -19,6 +19,7 @@ from hardware.faces import (
     FaceBox,
     FaceMatcher,
     FaceRecognitionMatcher,
+    FakeFaceMatcher,
     Image,
     as_rgb,
     distances,
@@ -38,15 +39,16 @@ from ..models import FaceTemplate, SignInMethod
 from .attempts import _check_device, _credentials_unless_locked, _refuse, _succeeded
 from .policy import DEFAULT_POLICY, SignInPolicy, SignInRefused
 
-# Where an app keeps its face matcher (app.extensions); tests put their own there.
-MATCHER_EXTENSION = "cellgate.signin.matcher"
 # Two enrolled people closer than the tolerance plus this are too alike to tell apart safely.
 AMBIGUITY_MARGIN = 0.06
 
 
-def face_matcher(upsample: int) -> FaceMatcher:
-    """The real matcher (dlib's models, loaded as it is made: a second or two, so each app
-    makes one per worker, at its first face sign-in)."""
+def face_matcher(kind: str, upsample: int) -> FaceMatcher:
+    """The matcher `signin.face_matcher` names. The real one loads dlib's models as it is made
+    (a second or two), so each app makes one per worker, at its first use; the fake knows no
+    face."""
+    if kind == "fake":
+        return FakeFaceMatcher()
     return FaceRecognitionMatcher(upsample=upsample)
 
 
