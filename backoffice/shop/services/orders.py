@@ -25,6 +25,14 @@ def _order(db: Session, order_id: int, *, lock: bool = True) -> Order:
     return order
 
 
+def _order_of(db: Session, order_id: int, inmate: Inmate | None) -> Order:
+    """The order, locked; with `inmate`, only one of his (any other is "No such order.")."""
+    order = _order(db, order_id)
+    if inmate is not None and order.inmate_id != inmate.id:
+        raise NotFound("No such order.")
+    return order
+
+
 def _move(db: Session, actor: Actor, order: Order, to: OrderStatus, **details: object) -> None:
     current = OrderStatus(order.status)
     if to not in TRANSITIONS[current]:
