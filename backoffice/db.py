@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event, select
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -19,6 +19,8 @@ from ledger.base import utcnow as utcnow
 from ledger.transfers import execute_on_driver
 
 from .settings import ROOT
+
+T = TypeVar("T")
 
 
 class Base(DeclarativeBase):
@@ -74,6 +76,18 @@ def _make_sqlite_behave(engine: Engine) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def lock_by_id(db: Session, model: type[T], row_id: int) -> T | None:
+    """The row with this id locked FOR UPDATE and read again (a copy already in the session
+    may be stale); None when there is none."""
+    stmt = (
+        select(model)
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return db.scalars(stmt).first()
 
 
 def is_postgresql(engine_or_session: Any) -> bool:

@@ -7,8 +7,7 @@ from datetime import date
 import click
 
 from ..audit.services import Actor
-from ..db import make_engine, make_session_factory
-from ..settings import SettingsError, load_settings
+from ..cli_support import command_session, command_settings
 from .retention import plan_retention, run_retention
 from .services import local_today
 
@@ -25,31 +24,24 @@ def retention_group() -> None:
 @click.option("--today", "today_text", default="", help="Run as of this day (YYYY-MM-DD).")
 @click.option("--by", "by", default="cellgate retention run", help="Who runs it, for the audit.")
 def run(dry_run: bool, today_text: str, by: str) -> None:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        raise click.ClickException(f"bad setting: {error}") from None
+    settings = command_settings()
     try:
         today = date.fromisoformat(today_text) if today_text else local_today(settings["timezone"])
     except ValueError:
         raise click.ClickException("--today: a date like 2030-01-31, please") from None
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as db:
-            plan = plan_retention(db, settings, today)
-            prefix = "would " if dry_run else ""
-            for change in plan.changes:
-                click.echo(f"{prefix}change: {change}")
-            for kept in plan.kept:
-                click.echo(kept)
-            if dry_run:
-                click.echo(f"dry run: {len(plan.changes)} changes listed, nothing changed")
-                return
-            run_retention(db, Actor.system(by), plan)
-            db.commit()
-            click.echo(
-                f"done: {len(plan.inmates)} inmates pseudonymised, "
-                f"{len(plan.deposits)} deposit senders pseudonymised"
-            )
-    finally:
-        engine.dispose()
+    with command_session(settings) as db:
+        plan = plan_retention(db, settings, today)
+        prefix = "would " if dry_run else ""
+        for change in plan.changes:
+            click.echo(f"{prefix}change: {change}")
+        for kept in plan.kept:
+            click.echo(kept)
+        if dry_run:
+            click.echo(f"dry run: {len(plan.changes)} changes listed, nothing changed")
+            return
+        run_retention(db, Actor.system(by), plan)
+        db.commit()
+        click.echo(
+            f"done: {len(plan.inmates)} inmates pseudonymised, "
+            f"{len(plan.deposits)} deposit senders pseudonymised"
+        )

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -16,31 +14,14 @@ from sqlalchemy.orm import Session
 
 import ledger
 
+from ..cli_support import command_session, command_settings
 from ..db import make_engine, make_session_factory
 from ..errors import ServiceError
 from ..people.models import Prison
-from ..settings import Settings, SettingsError, load_settings
 from ..staff.models import Role
 from ..staff.services import acting_staff
 from . import services
 from .amounts import euros
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise click.ClickException(f"bad setting: {error}") from None
-
-
-@contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as db:
-            yield db
-    finally:
-        engine.dispose()
 
 
 @click.group("ledger", help="The prison-money ledger: proofs and housekeeping.")
@@ -50,7 +31,7 @@ def ledger_group() -> None:
 
 @ledger_group.command("verify", help="Walk the journal's hash chain; report the first break.")
 def verify() -> None:
-    with _session(_settings()) as db:
+    with command_session(command_settings()) as db:
         report = ledger.verify_chain(db)
     if report.ok:
         waiting = ""
@@ -65,7 +46,7 @@ def verify() -> None:
 
 @ledger_group.command("check", help="Prove every invariant of the ledger on this database.")
 def check() -> None:
-    with _session(_settings()) as db:
+    with command_session(command_settings()) as db:
         problems = ledger.check(db)
     if not problems:
         click.echo("ok: every invariant holds (balanced, cached balances match the journal, "
@@ -84,9 +65,9 @@ def check() -> None:
 @click.option("--every", type=click.FloatRange(min=0.1), default=None,
               help="Repeat every this many seconds, until stopped.")  # fmt: skip
 def seal(every: float | None) -> None:
-    settings = _settings()
+    settings = command_settings()
     if every is None:
-        with _session(settings) as db:
+        with command_session(settings) as db:
             click.echo(f"{seal_everything_waiting(db)} waiting transfers sealed into the chain")
         return
     engine = make_engine(settings.database_url)
@@ -118,7 +99,7 @@ def seal_everything_waiting(db: Session) -> int:
 
 @ledger_group.command("expire-holds", help="Release holds whose time has run out (run often).")
 def expire_holds() -> None:
-    with _session(_settings()) as db:
+    with command_session(command_settings()) as db:
         released = ledger.expire_pending(db, requested_by="cellgate ledger expire-holds")
         db.commit()
     click.echo(f"{len(released)} expired holds released")
@@ -137,8 +118,8 @@ def money_group() -> None:
 @click.option("--by", "by", required=True,
               help="Your staff username: an accountant of the prison (money moves).")  # fmt: skip
 def wage_run(payroll: Path, prison_code: str, key: str, by: str) -> None:
-    settings = _settings()
-    with _session(settings) as db:
+    settings = command_settings()
+    with command_session(settings) as db:
         prison = db.scalar(select(Prison).where(Prison.code == prison_code))
         if prison is None:
             raise click.ClickException(f"no prison with code {prison_code}")

@@ -3,27 +3,16 @@ of the request types file, and department membership from the command line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import click
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..audit.services import Actor
-from ..db import make_engine, make_session_factory
+from ..cli_support import command_session, command_settings
 from ..errors import ServiceError
-from ..settings import Settings, SettingsError, load_settings
+from ..settings import Settings
 from ..staff.models import Role, StaffUser
 from . import services
 from .types import RequestTypesError
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise click.ClickException(f"bad setting: {error}") from None
 
 
 def _rules(settings: Settings) -> services.Rules:
@@ -33,17 +22,6 @@ def _rules(settings: Settings) -> services.Rules:
         raise click.ClickException(str(error)) from None
 
 
-@contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
-    """One session for the command; the engine is closed however the command ends."""
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as db:
-            yield db
-    finally:
-        engine.dispose()
-
-
 @click.group("requests", help="Inmates' requests: daily jobs and departments.")
 def requests_group() -> None:
     pass
@@ -51,7 +29,7 @@ def requests_group() -> None:
 
 @requests_group.command("check-types", help="Check the request types file and list its types.")
 def check_types() -> None:
-    rules = _rules(_settings())
+    rules = _rules(command_settings())
     for request_type in rules.catalogue.types.values():
         flags = [
             f"{request_type.deadline_working_days} working days",
@@ -68,9 +46,9 @@ def check_types() -> None:
     "escalate", help="Escalate open cases past their deadline to supervisors (run daily)."
 )
 def escalate() -> None:
-    settings = _settings()
+    settings = command_settings()
     rules = _rules(settings)
-    with _session(settings) as db:
+    with command_session(settings) as db:
         cases = services.escalate_overdue(db, Actor.system("requests-escalate"), rules)
         db.commit()
         for case in cases:
@@ -82,8 +60,8 @@ def escalate() -> None:
     "close-settled", help="Close answered cases whose appeal window has passed (run daily)."
 )
 def close_settled() -> None:
-    settings = _settings()
-    with _session(settings) as db:
+    settings = command_settings()
+    with command_session(settings) as db:
         count = services.close_settled(db, Actor.system("requests-close"))
         db.commit()
     click.echo(f"{count} answered case(s) closed")
@@ -95,10 +73,10 @@ def close_settled() -> None:
 @click.option("--supervisor", is_flag=True, help="Also receives the department's overdue cases.")
 @click.option("--remove", is_flag=True, help="Take the user out of the department.")
 def member(username: str, department: str, supervisor: bool, remove: bool) -> None:
-    settings = _settings()
+    settings = command_settings()
     rules = _rules(settings)
     actor = Actor(kind="system", id=None, name="cli", roles=frozenset({Role.ADMIN.value}))
-    with _session(settings) as db:
+    with command_session(settings) as db:
         user = db.scalar(select(StaffUser).where(StaffUser.username == username.lower()))
         if user is None:
             raise click.ClickException(f"no staff user named {username!r}")

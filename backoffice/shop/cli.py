@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import click
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from ..audit.services import Actor
-from ..db import make_engine, make_session_factory
-from ..settings import Settings, SettingsError, load_settings
+from ..cli_support import command_session, command_settings
+from ..settings import Settings
 from . import services
 from .models import ProtocolVersion
 from .protocol_versions import (
@@ -39,23 +37,6 @@ PATH = click.argument("path", required=False, type=click.Path(dir_okay=False, pa
 @click.group("shop", help="The prison shop: protocols and housekeeping.")
 def shop_group() -> None:
     pass
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise click.ClickException(f"bad setting: {error}") from None
-
-
-@contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as db:
-            yield db
-    finally:
-        engine.dispose()
 
 
 def _or_exit(read: Callable[[], T]) -> T:
@@ -107,12 +88,12 @@ def _list(file: ProtocolFile) -> None:
     help="Without the database: the catalogue's names are not checked.",
 )
 def check_protocols(path: Path | None, file_only: bool) -> None:
-    settings = _settings()
+    settings = command_settings()
     path = path or configured_path(settings)
     if file_only:
         _list(_or_exit(lambda: read_file(path, settings_names(settings))))
         return
-    with _session(settings) as db:
+    with command_session(settings) as db:
         file = _or_exit(lambda: read_file(path, catalogue_names(db, settings)))
         current = _or_exit(lambda: in_force(db))
     _list(file)
@@ -129,11 +110,11 @@ def check_protocols(path: Path | None, file_only: bool) -> None:
 @PATH
 @click.option("--by", default="", help="Who reloads (default: the user running the command).")
 def reload_protocols(path: Path | None, by: str) -> None:
-    settings = _settings()
+    settings = command_settings()
     # Recorded as the source the back office shows: the whole path, not the one typed here.
     path = (path or configured_path(settings)).resolve()
     actor = Actor.system(by or _who())
-    with _session(settings) as db:
+    with command_session(settings) as db:
         current = _or_exit(lambda: in_force(db))
         try:
             file = read_file(path, catalogue_names(db, settings))
@@ -160,7 +141,7 @@ def _who() -> str:
 def refuse_to_serve_unknown_names(settings: Settings) -> None:
     """Before the kiosk or the tablet API are served: the configured file must name only
     what exists (each app checks the rest itself at its start)."""
-    with _session(settings) as db:
+    with command_session(settings) as db:
         file = _or_exit(lambda: read_file(configured_path(settings), catalogue_names(db, settings)))
         current = _or_exit(lambda: in_force(db))
     if current is not None and current.sha256 != file.sha256:
@@ -174,15 +155,11 @@ def refuse_to_serve_unknown_names(settings: Settings) -> None:
     "expire-orders", help="Close orders not delivered in the grace period and release their holds."
 )
 def expire_orders() -> None:
-    settings = _settings()
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as db:
-            expired = services.expire_stale_orders(
-                db, Actor.system("cellgate shop expire-orders"), settings
-            )
-            db.commit()
-            numbers = [order.number for order in expired]
-    finally:
-        engine.dispose()
+    settings = command_settings()
+    with command_session(settings) as db:
+        expired = services.expire_stale_orders(
+            db, Actor.system("cellgate shop expire-orders"), settings
+        )
+        db.commit()
+        numbers = [order.number for order in expired]
     click.echo(f"{len(numbers)} orders expired" + (f": {', '.join(numbers)}" if numbers else ""))

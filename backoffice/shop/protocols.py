@@ -244,18 +244,16 @@ class AgeRule(Rule):
     def check(self, lines, total, ctx, out, left):  # type: ignore[no-untyped-def]
         if ctx.age_years >= self.min_age:
             return
-        for line in lines:
-            if line.product.tags & self.tags:
-                out.append(
-                    self.violation(
-                        ctx,
-                        "age_restricted",
-                        sku=line.product.sku,
-                        item=line.product.names,
-                        min_age=self.min_age,
-                        age=ctx.age_years,
-                    )
-                )
+        _refuse_tagged(
+            self,
+            self.tags,
+            lines,
+            ctx,
+            out,
+            "age_restricted",
+            min_age=self.min_age,
+            age=ctx.age_years,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,17 +264,25 @@ class LevelRule(Rule):
     def check(self, lines, total, ctx, out, left):  # type: ignore[no-untyped-def]
         if ctx.regime_level in self.levels:
             return
-        for line in lines:
-            if line.product.tags & self.tags:
-                out.append(
-                    self.violation(
-                        ctx,
-                        "level_restricted",
-                        sku=line.product.sku,
-                        item=line.product.names,
-                        levels=", ".join(sorted(self.levels)),
-                    )
-                )
+        levels = ", ".join(sorted(self.levels))
+        _refuse_tagged(self, self.tags, lines, ctx, out, "level_restricted", levels=levels)
+
+
+def _refuse_tagged(
+    rule: Rule,
+    tags: frozenset[str],
+    lines: Sequence[Any],
+    ctx: InmateContext,
+    out: list[Violation],
+    code: str,
+    **numbers: Any,
+) -> None:
+    """One violation per line whose product carries one of `tags` (the age and level rules)."""
+    for line in lines:
+        if line.product.tags & tags:
+            out.append(
+                rule.violation(ctx, code, sku=line.product.sku, item=line.product.names, **numbers)
+            )
 
 
 @dataclass(frozen=True, slots=True)

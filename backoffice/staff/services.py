@@ -103,15 +103,7 @@ def authenticate(
         record(db, attempt, "staff.sign_in", outcome="refused", reason="unknown or inactive")
         raise SignInRefused("Wrong username or password.")
     if user.locked_until is not None and user.locked_until > now:
-        record(
-            db,
-            attempt,
-            "staff.sign_in",
-            target_type="staff_user",
-            target_id=user.id,
-            outcome="refused",
-            reason="locked",
-        )
+        _refused(db, attempt, user, "locked")
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise SignInRefused(
             f"This account is locked after too many wrong passwords. Try again in {minutes} "
@@ -126,15 +118,7 @@ def authenticate(
             user.session_version += 1
             reason = "wrong password; locked"
         db.flush()
-        record(
-            db,
-            attempt,
-            "staff.sign_in",
-            target_type="staff_user",
-            target_id=user.id,
-            outcome="refused",
-            reason=reason,
-        )
+        _refused(db, attempt, user, reason)
         if user.locked_until is not None and user.locked_until > now:
             raise SignInRefused(
                 "Too many wrong passwords: this account is now locked for "
@@ -149,6 +133,19 @@ def authenticate(
     db.flush()
     record(db, attempt, "staff.sign_in", target_type="staff_user", target_id=user.id)
     return user
+
+
+def _refused(db: Session, attempt: Actor, user: StaffUser, reason: str) -> None:
+    """The audit row of a sign-in refused for a known staff user."""
+    record(
+        db,
+        attempt,
+        "staff.sign_in",
+        target_type="staff_user",
+        target_id=user.id,
+        outcome="refused",
+        reason=reason,
+    )
 
 
 def acting_staff(db: Session, username: str, duty: Role, *, prison_id: int | None = None) -> Actor:

@@ -12,17 +12,9 @@ import click
 from sqlalchemy import select
 
 from ..audit.services import Actor
-from ..db import make_engine, make_session_factory
+from ..cli_support import command_session, command_settings
 from ..people.models import Prison
-from ..settings import Settings, SettingsError, load_settings
 from . import services
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise click.ClickException(f"bad setting: {error}") from None
 
 
 @click.group("visits", help="Video visits: holds, departures, slots and the outbox.")
@@ -34,12 +26,9 @@ def visits_group() -> None:
     "sweep", help="Expire unconfirmed holds and cancel calls of inmates who left (run often)."
 )
 def sweep() -> None:
-    settings = _settings()
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as db:
+    with command_session(command_settings()) as db:
         result = services.sweep(db, Actor.system("visits-sweep"), datetime.now(UTC))
         db.commit()
-    engine.dispose()
     click.echo(
         f"{result.holds_expired} holds expired, "
         f"{result.cancelled_for_departure} calls cancelled for release or transfer"
@@ -48,11 +37,10 @@ def sweep() -> None:
 
 @visits_group.command("open-slots", help="Create the sessions of the booking horizon.")
 def open_slots() -> None:
-    settings = _settings()
+    settings = command_settings()
     rules = services.VisitRules.from_settings(settings)
-    engine = make_engine(settings.database_url)
     now = datetime.now(UTC)
-    with make_session_factory(engine)() as db:
+    with command_session(settings) as db:
         for prison in db.scalars(select(Prison).order_by(Prison.code)):
             today = now.astimezone(ZoneInfo(prison.timezone)).date()
             created = services.open_slots(
@@ -63,15 +51,11 @@ def open_slots() -> None:
             )
             click.echo(f"{prison.code}: {created} new sessions")
         db.commit()
-    engine.dispose()
 
 
 @visits_group.command("outbox", help="List the messages to contacts not sent yet.")
 def outbox() -> None:
-    settings = _settings()
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as db:
+    with command_session(command_settings()) as db:
         for note in services.outbox(db):
             click.echo(f"#{note.id} {note.kind:10} {note.channel:5} {note.address}")
         db.rollback()
-    engine.dispose()

@@ -52,8 +52,13 @@ def obj(
     }
 
 
+def all_required(properties: Mapping[str, Any], **more: Any) -> dict[str, Any]:
+    """An object whose every property is required, in the order they are listed."""
+    return obj(properties, tuple(properties), **more)
+
+
 def page_of(item_ref: str) -> dict[str, Any]:
-    return obj(
+    return all_required(
         {
             "items": {"type": "array", "items": {"$ref": item_ref}},
             "next_cursor": {
@@ -61,7 +66,6 @@ def page_of(item_ref: str) -> dict[str, Any]:
                 "description": "Pass as `cursor` for the next (older) page; null on the last.",
             },
         },
-        ("items", "next_cursor"),
     )
 
 
@@ -91,13 +95,12 @@ DAY = {"type": "string", "format": "date"}
 NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
 
 COMPONENTS: dict[str, dict[str, Any]] = {
-    "Health": obj(
+    "Health": all_required(
         {
             "status": {"type": "string", "enum": ["ok", "error"]},
             "surface": {"type": "string"},
             "database": {"type": "string", "enum": ["ok", "unreachable"]},
         },
-        ("status", "surface", "database"),
     ),
     "Problem": {
         "type": "object",
@@ -112,9 +115,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "code": {"type": "string"},
             "errors": {
                 "type": "array",
-                "items": obj(
+                "items": all_required(
                     {"field": {"type": "string"}, "reason": {"type": "string"}},
-                    ("field", "reason"),
                     description="One wrong field and why.",
                 ),
             },
@@ -125,7 +127,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             },
         },
     },
-    "ProblemType": obj(
+    "ProblemType": all_required(
         {
             "type": {"type": "string"},
             "code": {"type": "string"},
@@ -135,6 +137,5 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                 {"et": {"type": "string"}, "ru": {"type": "string"}, "en": {"type": "string"}}
             ),
         },
-        ("type", "code", "status", "title", "detail"),
     ),
 }

@@ -7,12 +7,12 @@ from typing import Any
 from .common import (
     MONEY,
     TIMESTAMP,
-    obj,
+    all_required,
     page_of,
 )
 
 COMPONENTS: dict[str, dict[str, Any]] = {
-    "Balance": obj(
+    "Balance": all_required(
         {
             "currency": {"type": "string"},
             "spendable_cents": MONEY,
@@ -21,16 +21,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "release_fund_cents": MONEY,
             "debts_set_aside_cents": MONEY,
         },
-        (
-            "currency",
-            "spendable_cents",
-            "held_cents",
-            "available_cents",
-            "release_fund_cents",
-            "debts_set_aside_cents",
-        ),
     ),
-    "Transaction": obj(
+    "Transaction": all_required(
         {
             "id": {"type": "integer"},
             "at": TIMESTAMP,
@@ -40,7 +32,6 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "amount_cents": MONEY,
             "reference": {"type": "string"},
         },
-        ("id", "at", "code", "kind", "label", "amount_cents", "reference"),
     ),
     "TransactionPage": page_of("#/components/schemas/Transaction"),
 }

@@ -6,6 +6,7 @@ from typing import Any
 
 from .common import (
     TIMESTAMP,
+    all_required,
     obj,
     ref,
 )
@@ -26,5 +27,5 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         },
         ("id", "kind", "at", "text"),
     ),
-    "Notifications": obj({"items": {"type": "array", "items": ref("Notification")}}, ("items",)),
+    "Notifications": all_required({"items": {"type": "array", "items": ref("Notification")}}),
 }

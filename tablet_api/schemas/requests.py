@@ -8,17 +8,18 @@ from .common import (
     CODE,
     DAY,
     TIMESTAMP,
+    all_required,
     obj,
     page_of,
     text,
 )
 
 COMPONENTS: dict[str, dict[str, Any]] = {
-    "RequestTypes": obj(
+    "RequestTypes": all_required(
         {
             "items": {
                 "type": "array",
-                "items": obj(
+                "items": all_required(
                     {
                         "code": {"type": "string"},
                         "name": {"type": "string"},
@@ -27,7 +28,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                         "one_open_at_a_time": {"type": "boolean"},
                         "fields": {
                             "type": "array",
-                            "items": obj(
+                            "items": all_required(
                                 {
                                     "code": {"type": "string"},
                                     "kind": {"type": "string"},
@@ -40,24 +41,14 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                                         "description": "[code, label] pairs.",
                                     },
                                 },
-                                ("code", "kind", "label", "required", "max_length", "choices"),
                             ),
                         },
                     },
-                    (
-                        "code",
-                        "name",
-                        "help",
-                        "deadline_working_days",
-                        "one_open_at_a_time",
-                        "fields",
-                    ),
                 ),
             }
         },
-        ("items",),
     ),
-    "RequestSummary": obj(
+    "RequestSummary": all_required(
         {
             "id": {"type": "integer"},
             "receipt": {"type": "string"},
@@ -69,17 +60,6 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "due_on": DAY,
             "updated_at": TIMESTAMP,
         },
-        (
-            "id",
-            "receipt",
-            "type_code",
-            "type_name",
-            "status",
-            "status_text",
-            "submitted_at",
-            "due_on",
-            "updated_at",
-        ),
     ),
     "RequestPage": page_of("#/components/schemas/RequestSummary"),
     "Request": obj(
@@ -95,9 +75,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "due_on": DAY,
             "answers": {
                 "type": "array",
-                "items": obj(
-                    {"label": {"type": "string"}, "value": {"type": "string"}}, ("label", "value")
-                ),
+                "items": all_required({"label": {"type": "string"}, "value": {"type": "string"}}),
             },
             "answer_text": {"type": "string"},
             "rejection_reason_text": {"type": "string"},
@@ -108,26 +86,24 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "can_appeal": {"type": "boolean"},
             "entries": {
                 "type": "array",
-                "items": obj(
+                "items": all_required(
                     {
                         "occurred_at": TIMESTAMP,
                         "kind": {"type": "string"},
                         "title": {"type": "string"},
                         "body": {"type": "string"},
                     },
-                    ("occurred_at", "kind", "title", "body"),
                 ),
             },
             "documents": {
                 "type": "array",
-                "items": obj(
+                "items": all_required(
                     {
                         "id": {"type": "integer"},
                         "filename": {"type": "string"},
                         "content_type": {"type": "string"},
                         "size_bytes": {"type": "integer"},
                     },
-                    ("id", "filename", "content_type", "size_bytes"),
                 ),
             },
         },
@@ -147,7 +123,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "documents",
         ),
     ),
-    "NewRequest": obj(
+    "NewRequest": all_required(
         {
             "type": text(1, 64, pattern=CODE),
             "fields": {
@@ -168,7 +144,6 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                 },
             },
         },
-        ("type", "fields"),
     ),
-    "RequestMessage": obj({"body": text(1, 2000)}, ("body",)),
+    "RequestMessage": all_required({"body": text(1, 2000)}),
 }

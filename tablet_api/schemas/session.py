@@ -7,12 +7,12 @@ from typing import Any
 from .common import (
     BASE64,
     LANGUAGE,
-    obj,
+    all_required,
     text,
 )
 
 COMPONENTS: dict[str, dict[str, Any]] = {
-    "Device": obj(
+    "Device": all_required(
         {
             "id": {"type": "integer"},
             "name": {"type": "string"},
@@ -23,16 +23,14 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                 "items": {"type": "string", "enum": ["pin", "face"]},
             },
         },
-        ("id", "name", "cell", "wing", "sign_in_methods"),
     ),
-    "PinSignIn": obj(
+    "PinSignIn": all_required(
         {
             "prison_number": text(1, 32, pattern="^[A-Za-z0-9-]+$"),
             "pin": text(4, 12, pattern="^[0-9]+$"),
         },
-        ("prison_number", "pin"),
     ),
-    "FaceSignIn": obj(
+    "FaceSignIn": all_required(
         {
             "frames": {
                 "type": "array",
@@ -47,9 +45,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                 ),
             },
         },
-        ("frames",),
     ),
-    "Tokens": obj(
+    "Tokens": all_required(
         {
             "access_token": {"type": "string"},
             "token_type": {"type": "string", "enum": ["Bearer"]},
@@ -59,20 +56,9 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "idle_timeout": {"type": "integer", "description": "Seconds of inactivity allowed."},
             "inmate": {"$ref": "#/components/schemas/Profile"},
         },
-        (
-            "access_token",
-            "token_type",
-            "expires_in",
-            "refresh_token",
-            "refresh_expires_in",
-            "idle_timeout",
-            "inmate",
-        ),
     ),
-    "Refresh": obj(
-        {"refresh_token": text(20, 200, pattern="^cgr_[A-Za-z0-9_-]+$")}, ("refresh_token",)
-    ),
-    "Profile": obj(
+    "Refresh": all_required({"refresh_token": text(20, 200, pattern="^cgr_[A-Za-z0-9_-]+$")}),
+    "Profile": all_required(
         {
             "id": {"type": "integer"},
             "prison_number": {"type": "string"},
@@ -84,17 +70,6 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "cell": {"type": ["string", "null"]},
             "wing": {"type": ["string", "null"]},
         },
-        (
-            "id",
-            "prison_number",
-            "first_name",
-            "last_name",
-            "language",
-            "legal_status",
-            "regime_level",
-            "cell",
-            "wing",
-        ),
     ),
-    "ProfileChange": obj({"language": LANGUAGE}, ("language",)),
+    "ProfileChange": all_required({"language": LANGUAGE}),
 }

@@ -9,6 +9,7 @@ from .common import (
     ID,
     MONEY,
     TIMESTAMP,
+    all_required,
     obj,
     page_of,
     ref,
@@ -16,7 +17,7 @@ from .common import (
 )
 
 COMPONENTS: dict[str, dict[str, Any]] = {
-    "Product": obj(
+    "Product": all_required(
         {
             "id": {"type": "integer"},
             "sku": {"type": "string"},
@@ -30,19 +31,15 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                 "description": "Some is left that no placed order has reserved.",
             },
         },
-        ("id", "sku", "category", "name", "unit", "price_cents", "tags", "in_stock"),
     ),
-    "Catalogue": obj(
+    "Catalogue": all_required(
         {
             "categories": {
                 "type": "array",
-                "items": obj(
-                    {"code": {"type": "string"}, "name": {"type": "string"}}, ("code", "name")
-                ),
+                "items": all_required({"code": {"type": "string"}, "name": {"type": "string"}}),
             },
             "products": {"type": "array", "items": ref("Product")},
         },
-        ("categories", "products"),
     ),
     "Cart": obj(
         {
@@ -50,12 +47,11 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                 "type": "array",
                 "minItems": 1,
                 "maxItems": 50,
-                "items": obj(
+                "items": all_required(
                     {
                         "product_id": ID,
                         "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
                     },
-                    ("product_id", "quantity"),
                 ),
             },
             "substitution_consent": {
@@ -65,25 +61,23 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         },
         ("lines",),
     ),
-    "Violation": obj(
+    "Violation": all_required(
         {
             "code": {"type": "string"},
             "rule": {"type": "string"},
             "message": {"type": "string"},
             "sku": {"type": "string"},
         },
-        ("code", "rule", "message", "sku"),
     ),
-    "CartCheck": obj(
+    "CartCheck": all_required(
         {
             "ok": {"type": "boolean"},
             "total_cents": MONEY,
             "violations": {"type": "array", "items": ref("Violation")},
             "left_cents": {"type": "object", "additionalProperties": {"type": "integer"}},
         },
-        ("ok", "total_cents", "violations", "left_cents"),
     ),
-    "OrderLine": obj(
+    "OrderLine": all_required(
         {
             "id": {"type": "integer"},
             "product_id": {"type": "integer"},
@@ -104,21 +98,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                 "where one was packed, else the price ordered at.",
             },
         },
-        (
-            "id",
-            "product_id",
-            "name",
-            "quantity",
-            "unit_price_cents",
-            "packed_quantity",
-            "refunded_quantity",
-            "substitute_product_id",
-            "substitute_name",
-            "substitute_unit_price_cents",
-            "charged_unit_cents",
-        ),
     ),
-    "Order": obj(
+    "Order": all_required(
         {
             "id": {"type": "integer"},
             "number": {"type": "string"},
@@ -139,32 +120,17 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             },
             "lines": {"type": "array", "items": ref("OrderLine")},
         },
-        (
-            "id",
-            "number",
-            "status",
-            "placed_at",
-            "delivery_on",
-            "held_cents",
-            "charged_cents",
-            "refunded_cents",
-            "substitution_consent",
-            "can_cancel",
-            "can_acknowledge",
-            "lines",
-        ),
     ),
     "OrderPage": page_of("#/components/schemas/Order"),
 }
 
 # Listed last in the document: the claim came after the rest.
 CLAIM_COMPONENTS: dict[str, dict[str, Any]] = {
-    "MissingItem": obj(
+    "MissingItem": all_required(
         {
             "line_id": ID,
             "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
             "reason": text(3, 500),
         },
-        ("line_id", "quantity", "reason"),
     ),
 }

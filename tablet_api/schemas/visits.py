@@ -10,6 +10,7 @@ from .common import (
     NOT_BLANK,
     PHONE,
     TIMESTAMP,
+    all_required,
     obj,
     page_of,
     ref,
@@ -17,7 +18,7 @@ from .common import (
 )
 
 COMPONENTS: dict[str, dict[str, Any]] = {
-    "Contact": obj(
+    "Contact": all_required(
         {
             "id": {"type": "integer"},
             "full_name": {"type": "string"},
@@ -25,9 +26,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "status": {"type": "string", "enum": ["pending", "approved", "refused"]},
             "requested_at": TIMESTAMP,
         },
-        ("id", "full_name", "relation", "status", "requested_at"),
     ),
-    "Contacts": obj({"items": {"type": "array", "items": ref("Contact")}}, ("items",)),
+    "Contacts": all_required({"items": {"type": "array", "items": ref("Contact")}}),
     "NewContact": obj(
         {
             "full_name": text(2, 200, pattern=NOT_BLANK),
@@ -55,11 +55,11 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             {"required": ["email"], "properties": {"email": {"minLength": 1}}},
         ],
     ),
-    "VisitSlots": obj(
+    "VisitSlots": all_required(
         {
             "items": {
                 "type": "array",
-                "items": obj(
+                "items": all_required(
                     {
                         "slot_id": {"type": "integer"},
                         "starts_at": TIMESTAMP,
@@ -67,13 +67,11 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                         "places_left": {"type": "integer"},
                         "within_quota": {"type": "boolean"},
                     },
-                    ("slot_id", "starts_at", "ends_at", "places_left", "within_quota"),
                 ),
             }
         },
-        ("items",),
     ),
-    "Booking": obj(
+    "Booking": all_required(
         {
             "id": {"type": "integer"},
             "status": {"type": "string"},
@@ -84,16 +82,6 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "hold_expires_at": TIMESTAMP,
             "quota_exempt": {"type": "boolean"},
         },
-        (
-            "id",
-            "status",
-            "contact_id",
-            "contact_name",
-            "starts_at",
-            "ends_at",
-            "hold_expires_at",
-            "quota_exempt",
-        ),
     ),
     "BookingPage": page_of("#/components/schemas/Booking"),
     "NewBooking": obj(
@@ -104,13 +92,12 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         },
         ("slot_id", "contact_id"),
     ),
-    "RoomToken": obj(
+    "RoomToken": all_required(
         {
             "url": {"type": "string"},
             "room": {"type": "string"},
             "token": {"type": "string"},
             "expires_at": TIMESTAMP,
         },
-        ("url", "room", "token", "expires_at"),
     ),
 }

@@ -8,11 +8,13 @@ from typing import Any
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 import ledger
 
 from ...errors import InvalidInput, ServiceError
 from ...money.services import income_rules
+from ...people.models import Prison
 from ...staff.models import Role
 from ...surface import get_db, settings
 from ...web.access import staff_actor
@@ -41,16 +43,7 @@ def _statement_text() -> str:
 @bp.get("/deposits")
 def deposits_page() -> Any:
     db = get_db()
-    prison = page_prison(db)
-    return render_template(
-        "accounts/deposits.html",
-        prison=prison,
-        prisons=prison_choices(db),
-        recent=deposits.deposits(db, prison_id=prison.id),
-        preview=None,
-        result=None,
-        csv_text="",
-    )
+    return _deposits_page(db, page_prison(db))
 
 
 @bp.post("/deposits")
@@ -80,6 +73,18 @@ def deposits_import() -> Any:
     except (ServiceError, ledger.LedgerError) as refused:
         db.rollback()
         flash(getattr(refused, "message", str(refused)), "error")
+    return _deposits_page(db, prison, preview=preview, result=result, csv_text=text)
+
+
+def _deposits_page(
+    db: Session,
+    prison: Prison,
+    *,
+    preview: Any = None,
+    result: Any = None,
+    csv_text: str = "",
+) -> str:
+    """The deposits page: the recent deposits, and what a statement import previewed or did."""
     return render_template(
         "accounts/deposits.html",
         prison=prison,
@@ -87,7 +92,7 @@ def deposits_import() -> Any:
         recent=deposits.deposits(db, prison_id=prison.id),
         preview=preview,
         result=result,
-        csv_text=text,
+        csv_text=csv_text,
     )
 
 

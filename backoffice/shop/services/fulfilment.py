@@ -16,7 +16,7 @@ from ...settings import Settings
 from .. import payments
 from ..models import Order, OrderStatus, Product, ShopRefund
 from ..protocols import Protocols
-from .orders import _locked_products, _move, _order, _release_reservations
+from .orders import _locked_products, _move, _order, _order_of, _release_reservations
 from .substitutes import _check_substitutes
 
 
@@ -169,9 +169,7 @@ def deliver_order(
     """Delivery acknowledged (by the inmate, or by an officer): charge what was delivered and
     release the rest of the hold. `inmate`: he confirms it himself, so it is his order and
     not before its delivery day (an officer hands an order over when it comes)."""
-    order = _order(db, order_id)
-    if inmate is not None and order.inmate_id != inmate.id:
-        raise NotFound("No such order.")
+    order = _order_of(db, order_id, inmate)
     if order.status == OrderStatus.DELIVERED:
         return order
     if order.status != OrderStatus.PACKED:
@@ -217,9 +215,7 @@ def refund_line(
     inmate: Inmate | None = None,
 ) -> ShopRefund:
     """A missing or damaged item after delivery: money back to the inmate at once."""
-    order = _order(db, order_id)
-    if inmate is not None and order.inmate_id != inmate.id:
-        raise NotFound("No such order.")
+    order = _order_of(db, order_id, inmate)
     # Looked for under the order's lock: the same refund sent twice at once is made once.
     existing = db.scalar(select(ShopRefund).where(ShopRefund.key == key))
     if existing is not None:

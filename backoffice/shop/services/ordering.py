@@ -27,7 +27,7 @@ from ..protocol_versions import start_file
 from ..protocols import CheckResult, DraftLine, ProductInfo, Protocols, Violation, evaluate
 from .buyer import _buyer_and_cart
 from .fast_path import _create_order, _new_ids, _StockTaken
-from .orders import _locked_products, _move, _order, _release_reservations
+from .orders import _locked_products, _move, _order_of, _release_reservations
 from .reading import _context, _order_accounts, _read
 
 
@@ -246,9 +246,7 @@ def cancel_order(
     db: Session, actor: Actor, order_id: int, *, inmate: Inmate | None = None
 ) -> Order:
     """Cancel before picking starts and release the hold. `inmate` limits it to his orders."""
-    order = _order(db, order_id)
-    if inmate is not None and order.inmate_id != inmate.id:
-        raise NotFound("No such order.")
+    order = _order_of(db, order_id, inmate)
     if order.status == OrderStatus.CANCELLED:
         return order
     if order.status != OrderStatus.PLACED:

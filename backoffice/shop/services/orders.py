@@ -9,18 +9,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
+from ...db import lock_by_id
 from ...errors import Conflict, NotFound
 from ...people.models import Inmate
 from ..models import TRANSITIONS, Order, OrderLine, OrderStatus, Product
 
 
 def _order(db: Session, order_id: int, *, lock: bool = True) -> Order:
-    stmt = select(Order).where(Order.id == order_id)
     if lock:
-        # Locked and re-read: a copy already in the session may be stale.
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    order = db.scalar(stmt)
+        order = lock_by_id(db, Order, order_id)
+    else:
+        order = db.scalar(select(Order).where(Order.id == order_id))
     if order is None:
+        raise NotFound("No such order.")
+    return order
+
+
+def _order_of(db: Session, order_id: int, inmate: Inmate | None) -> Order:
+    """The order, locked; with `inmate`, only one of his (any other is "No such order.")."""
+    order = _order(db, order_id)
+    if inmate is not None and order.inmate_id != inmate.id:
         raise NotFound("No such order.")
     return order
 

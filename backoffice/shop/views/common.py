@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Blueprint, abort, request
 from flask_login import current_user
@@ -18,6 +19,9 @@ from ...staff.models import Role
 from ...web.access import ANY_STAFF
 from ..messages import money
 from ..models import Order, Product
+
+# The rows a member of staff sees only in his own prison.
+R = TypeVar("R", Wing, Order, Product, Inmate)
 
 bp = Blueprint(
     "shop",
@@ -82,32 +86,28 @@ def _visible(prison_id: int | None) -> bool:
     return mine is None or prison_id is None or prison_id == mine
 
 
-def _wing(db: Session, wing_id: int) -> Wing:
-    wing = db.get(Wing, wing_id)
-    if wing is None or not _visible(wing.prison_id):
+def _visible_row(db: Session, model: type[R], row_id: int) -> R:
+    """The row, or 404 when there is none or it belongs to another prison than the user's."""
+    row = db.get(model, row_id)
+    if row is None or not _visible(row.prison_id):
         abort(404)
-    return wing
+    return row
+
+
+def _wing(db: Session, wing_id: int) -> Wing:
+    return _visible_row(db, Wing, wing_id)
 
 
 def _order(db: Session, order_id: int) -> Order:
-    order = db.get(Order, order_id)
-    if order is None or not _visible(order.prison_id):
-        abort(404)
-    return order
+    return _visible_row(db, Order, order_id)
 
 
 def _product(db: Session, product_id: int) -> Product:
-    product = db.get(Product, product_id)
-    if product is None or not _visible(product.prison_id):
-        abort(404)
-    return product
+    return _visible_row(db, Product, product_id)
 
 
 def _inmate(db: Session, inmate_id: int) -> Inmate:
-    inmate = db.get(Inmate, inmate_id)
-    if inmate is None or not _visible(inmate.prison_id):
-        abort(404)
-    return inmate
+    return _visible_row(db, Inmate, inmate_id)
 
 
 def _day(value: str) -> date:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ...audit.services import Actor, record
+from ...db import lock_by_id
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...people.models import Inmate, Prison
 from ...settings import Settings
@@ -25,13 +26,7 @@ from .slots import _blocked_days
 
 
 def _lock_slot(db: Session, slot_id: int) -> Slot:
-    stmt = (
-        select(Slot)
-        .where(Slot.id == slot_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    slot = db.scalars(stmt).first()
+    slot = lock_by_id(db, Slot, slot_id)
     if slot is None:
         raise NotFound("No such video call session.", slot_id=slot_id)
     return slot

@@ -9,9 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
+from ...db import lock_by_id
 from ...errors import Conflict, NotFound
 from ...people.models import Inmate
 from ..models import TRANSITIONS, Booking, BookingStatus, Invitation, Slot
@@ -20,23 +22,14 @@ from .rules import ACTIVE_BOOKING, B
 
 
 def _lock_inmate(db: Session, inmate_id: int) -> Inmate:
-    stmt = (
-        select(Inmate)
-        .where(Inmate.id == inmate_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return db.scalars(stmt).one()
+    inmate = lock_by_id(db, Inmate, inmate_id)
+    if inmate is None:
+        raise NoResultFound("No row was found when one was required")
+    return inmate
 
 
 def _booking(db: Session, booking_id: int) -> Booking:
-    stmt = (
-        select(Booking)
-        .where(Booking.id == booking_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    booking = db.scalars(stmt).first()
+    booking = lock_by_id(db, Booking, booking_id)
     if booking is None:
         raise NotFound("No such video call.", booking_id=booking_id)
     return booking
