@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import redis
+from flask import Flask
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -32,6 +33,7 @@ from backoffice.people.models import Cell, Inmate, Prison, Wing
 from backoffice.settings import Settings, load_settings
 from backoffice.staff.models import StaffUser
 from backoffice.staff.services import create_staff_user
+from backoffice.web import create_app
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -193,6 +195,14 @@ def engine(database_url: str) -> Iterator[Engine]:
 def db(engine: Engine) -> Iterator[Session]:
     with make_session_factory(engine)() as session:
         yield session
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    """The back office on this test's database (a test module may define its own `app`)."""
+    app = create_app(settings)
+    yield app
+    app.extensions["cellgate"]["engine"].dispose()
 
 
 @pytest.fixture

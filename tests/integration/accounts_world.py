@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,7 +15,6 @@ from backoffice.money.services import balances_for
 from backoffice.people.models import Inmate
 from backoffice.staff.models import StaffUser
 from ledger import Account, Transfer
-from tests.conftest import TEST_PASSWORD
 
 HEADER = "date,amount,sender_name,sender_account,bank_reference,prison_number,message"
 RULES = SecurityRules(check_days=7, max_senders_per_inmate=3, max_inmates_per_sender=3,
@@ -66,34 +63,6 @@ def total_in(db: Session, inmate: Inmate) -> int:
     db.expire_all()
     b = balances_for(db, inmate)
     return b.spendable_cents + b.release_fund_cents + b.debts_set_aside_cents
-
-
-def token(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
-
-
-def sign_in(client: FlaskClient, username: str) -> None:
-    response = client.post(
-        "/sign-in",
-        data={
-            "username": username,
-            "password": TEST_PASSWORD,
-            "csrf_token": token(client, "/sign-in"),
-        },
-    )
-    assert response.status_code == 302
-
-
-def post(client: FlaskClient, path: str, form_page: str, **data: object) -> str:
-    """Submit a form the way a browser does (with the page's CSRF token); the page after."""
-    response = client.post(
-        path, data={"csrf_token": token(client, form_page), **data}, follow_redirects=True
-    )
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
 
 
 def books(db: Session) -> tuple[object, ...]:

@@ -4,7 +4,6 @@ officer's release or return."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
@@ -20,6 +19,7 @@ from backoffice.errors import Forbidden
 from backoffice.money.services import income_rules
 from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
+from tests.concurrency import Start, run_together
 from tests.integration.accounts_world import (
     RULES,
     actor_of,
@@ -278,12 +278,11 @@ def test_the_same_statement_imported_twice_at_once_is_credited_once(
     inmate = make_inmate(legal_status="remand")
     text = statement(*(bank_line(f"C-{n}", inmate.prison_number, "10.00") for n in range(3)))
     sessions = make_session_factory(engine)
-    start = threading.Barrier(2)
     outcomes: list[list[str]] = []
 
-    def import_it() -> None:
+    def import_it(start: Start) -> None:
         with sessions() as own:
-            start.wait()
+            start()
             result = deposits.import_statement(
                 own, actor_of(accountant), own.get(Prison, prison.id), text, rules=RULES,
                 income=income_rules(settings),
@@ -291,10 +290,6 @@ def test_the_same_statement_imported_twice_at_once_is_credited_once(
             own.commit()
             outcomes.append([o.action for o in result.outcomes])
 
-    threads = [threading.Thread(target=import_it) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([import_it] * 2)
     assert sorted(outcomes) == [["credit"] * 3, ["duplicate"] * 3]
     assert spendable(db, inmate) == 3000

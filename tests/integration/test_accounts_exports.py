@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -17,16 +17,7 @@ from sqlalchemy.orm import Session
 import ledger
 from backoffice.money.services import inmate_accounts, prison_account
 from backoffice.people.models import Inmate, Prison
-from backoffice.settings import Settings
-from backoffice.web import create_app
-from tests.integration.accounts_world import sign_in
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    yield app
-    app.extensions["cellgate"]["engine"].dispose()
+from tests.integration.staff_client import sign_in
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ deposits page on SQLite and PostgreSQL: each is refused with its reason and move
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -12,25 +12,11 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from backoffice.people.models import Inmate, Prison
-from backoffice.settings import Settings
-from backoffice.web import create_app
-from tests.integration.accounts_world import (
-    HEADER,
-    bank_line,
-    books,
-    sign_in,
-    statement,
-    token,
-)
+from tests.integration.accounts_world import HEADER, bank_line, books, statement
+from tests.integration.staff_client import csrf_token as token
+from tests.integration.staff_client import sign_in
 
 PAGE = "/accounts/deposits"
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    yield app
-    app.extensions["cellgate"]["engine"].dispose()
 
 
 @pytest.fixture

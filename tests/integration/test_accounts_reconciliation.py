@@ -5,7 +5,7 @@ ledger's back, reported by the page and by `cellgate ledger verify`."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,17 +24,10 @@ from backoffice.money.services import income_rules, inmate_accounts, prison_acco
 from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
 from backoffice.shop.models import Order, OrderStatus
-from backoffice.web import create_app
-from tests.integration.accounts_world import RULES, actor_of, bank_line, sign_in, statement, today
+from tests.integration.accounts_world import RULES, actor_of, bank_line, statement, today
+from tests.integration.staff_client import sign_in
 
 SHOP = Actor.system("shop-test")
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    yield app
-    app.extensions["cellgate"]["engine"].dispose()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ charts, the subject access export and the month close."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -19,21 +19,9 @@ from backoffice.accounts.models import Deposit, EntryStatus, ManualEntry
 from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
 from backoffice.web import create_app
-from tests.integration.accounts_world import (
-    bank_line,
-    post,
-    sign_in,
-    spendable,
-    statement,
-    today,
-)
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    yield app
-    app.extensions["cellgate"]["engine"].dispose()
+from tests.integration.accounts_world import bank_line, spendable, statement, today
+from tests.integration.staff_client import post_form as post
+from tests.integration.staff_client import sign_in
 
 
 @pytest.fixture

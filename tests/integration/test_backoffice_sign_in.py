@@ -1,5 +1,4 @@
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,33 +13,14 @@ from backoffice.devices.services import register_device
 from backoffice.settings import Settings
 from backoffice.signin.services import start_session
 from backoffice.staff.models import StaffUser
-from backoffice.web import create_app
 from tests.conftest import TEST_PASSWORD
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    yield app
-    app.extensions["cellgate"]["engine"].dispose()
+from tests.integration.staff_client import csrf_token as csrf
+from tests.integration.staff_client import post_sign_in as sign_in
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-def csrf(client: FlaskClient, path: str = "/sign-in") -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
-
-
-def sign_in(client: FlaskClient, username: str, password: str = TEST_PASSWORD):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/sign-in", data={"username": username, "password": password, "csrf_token": csrf(client)}
-    )
 
 
 def test_staff_signs_in_and_sees_their_roles(client: FlaskClient, make_staff: Callable) -> None:

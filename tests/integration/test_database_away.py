@@ -14,7 +14,7 @@ from kiosk import create_app as create_kiosk
 from kiosk.security import DEVICE_COOKIE
 from tablet_api import create_app as create_tablet_api
 from tests.conftest import test_settings
-from tests.integration.accounts_world import token
+from tests.integration.staff_client import csrf_token as token
 from tests.postgres_cluster import free_port
 
 # A port nothing listens on: every connection is refused at once.

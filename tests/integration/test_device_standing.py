@@ -26,7 +26,8 @@ from backoffice.signin.models import CardChallenge, InmateSession
 from kiosk import create_app as create_kiosk
 from tablet_api import create_app as create_tablet_api
 from tests.conftest import test_settings, wing_of
-from tests.integration.accounts_world import post, sign_in
+from tests.integration.staff_client import post_form as post
+from tests.integration.staff_client import sign_in
 from tests.integration.tablet_world import PIN, Tablet, World, build_world, tablet_settings
 from tests.integration.test_kiosk_app import csrf, kiosk_client
 from tests.integration.test_kiosk_app import sign_in as kiosk_sign_in

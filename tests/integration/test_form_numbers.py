@@ -21,7 +21,8 @@ from backoffice.surface import form_id
 from backoffice.visits.models import SessionTemplate
 from backoffice.web import create_app
 from tablet_api import create_app as create_tablet_app
-from tests.integration.accounts_world import sign_in, token
+from tests.integration.staff_client import csrf_token as token
+from tests.integration.staff_client import sign_in
 from tests.integration.tablet_world import build_world, tablet, tablet_settings
 
 NOT_IDS = ["²", "١٢", "12345678901234567890", "2147483648", "-1", "0", " ", "1e3", ""]

@@ -23,16 +23,9 @@ from sqlalchemy.orm import Session
 
 from backoffice.cli import main
 from backoffice.people.models import Inmate, Prison
-from backoffice.settings import Settings
-from backoffice.web import create_app
-from tests.integration.accounts_world import (
-    bank_line,
-    books,
-    days_ago,
-    sign_in,
-    statement,
-    token,
-)
+from tests.integration.accounts_world import bank_line, books, days_ago, statement
+from tests.integration.staff_client import csrf_token as token
+from tests.integration.staff_client import sign_in
 
 PAGE = "/accounts/deposits"
 # The same inmate, prison and books serve every example: each example must leave them as
@@ -43,13 +36,6 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 COLUMNS = ("date", "amount", "sender_name", "sender_account", "bank_reference", "prison_number")
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    yield app
-    app.extensions["cellgate"]["engine"].dispose()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ the refused attempt stays in the audit log for whoever reviews the books."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -15,16 +15,9 @@ from sqlalchemy.orm import Session
 from backoffice.accounts.models import EntryStatus, ManualEntry
 from backoffice.audit.models import AuditEvent
 from backoffice.people.models import Inmate, Prison
-from backoffice.settings import Settings
-from backoffice.web import create_app
-from tests.integration.accounts_world import post, sign_in, spendable, today
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    yield app
-    app.extensions["cellgate"]["engine"].dispose()
+from tests.integration.accounts_world import spendable, today
+from tests.integration.staff_client import post_form as post
+from tests.integration.staff_client import sign_in
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ and the `cellgate ledger` proofs. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
@@ -15,6 +13,7 @@ from backoffice.db import make_session_factory
 from backoffice.errors import InvalidInput
 from backoffice.money import services as money
 from ledger import TransferCode
+from tests.concurrency import Start, run_together
 
 
 @pytest.fixture
@@ -194,18 +193,13 @@ def test_the_cli_wage_run_refuses_what_is_not_an_amount_and_pays_nothing(  # typ
 def test_two_first_orders_at_once_open_one_shop_account(engine, prison) -> None:  # type: ignore[no-untyped-def]
     """Accounts open on first use; two sessions doing that at once both succeed, with one."""
     sessions = make_session_factory(engine)
-    start = threading.Barrier(2)
     opened: list[int] = []
 
-    def first_use() -> None:
+    def first_use(start: Start) -> None:
         with sessions() as db:
-            start.wait()
+            start()
             opened.append(money.prison_account(db, prison.id, "shop").id)
             db.commit()
 
-    threads = [threading.Thread(target=first_use) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together([first_use] * 2, timeout=60)
     assert len(opened) == 2 and opened[0] == opened[1]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -20,7 +19,9 @@ from backoffice.requests.models import Request, RequestAttachment
 from backoffice.staff.models import StaffUser
 from backoffice.surface import equipment
 from backoffice.web import create_app
-from tests.conftest import TEST_PASSWORD, test_settings
+from tests.conftest import test_settings
+from tests.integration.staff_client import csrf_token as token
+from tests.integration.staff_client import sign_in
 
 NOW = datetime(2026, 3, 4, 7, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -42,25 +43,6 @@ def rules(app: Flask) -> services.Rules:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-def token(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
-
-
-def sign_in(client: FlaskClient, username: str) -> None:
-    response = client.post(
-        "/sign-in",
-        data={
-            "username": username,
-            "password": TEST_PASSWORD,
-            "csrf_token": token(client, "/sign-in"),
-        },
-    )
-    assert response.status_code == 302
 
 
 @pytest.fixture

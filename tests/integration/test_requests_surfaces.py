@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from backoffice.audit.services import Actor
@@ -20,6 +19,7 @@ from backoffice.surface import equipment
 from backoffice.web import create_app as create_backoffice
 from tablet_api import create_app as create_tablet_api
 from tests.conftest import TEST_PASSWORD, test_settings
+from tests.integration.staff_client import csrf_token as _token
 from tests.integration.tablet_world import World, build_world, tablet, tablet_settings
 
 SECRET = "Staff only: he filed the same complaint in Viru prison"
@@ -42,12 +42,6 @@ def backoffice(database_url: str) -> Iterator[Flask]:
     app = create_backoffice(test_settings(database_url))
     yield app
     app.extensions["cellgate"]["engine"].dispose()
-
-
-def _token(client: FlaskClient, path: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
-    assert match
-    return match.group(1)
 
 
 def test_staff_only_notes_never_reach_the_tablet(

@@ -28,16 +28,10 @@ from backoffice.seed import DEMO_STAFF, demo_password, seed_demo
 from backoffice.settings import Settings
 from backoffice.staff.models import Role, StaffUser
 from backoffice.web import create_app
-from tests.integration.accounts_world import (
-    RULES,
-    actor_of,
-    bank_line,
-    post,
-    sign_in,
-    spendable,
-    statement,
-    today,
-)
+from tests.integration.accounts_world import RULES, actor_of, bank_line, spendable, statement, today
+from tests.integration.staff_client import csrf_token as _csrf
+from tests.integration.staff_client import post_form as post
+from tests.integration.staff_client import sign_in
 
 ADMIN, SHOP, ACCOUNTANT, OFFICER, REQUESTS, VISITS = (r.value for r in Role)
 EVERY_ROLE = frozenset(r.value for r in Role)
@@ -195,12 +189,6 @@ def app(settings: Settings, prison: Prison) -> Iterator[Flask]:
     app = create_app(settings)
     yield app
     app.extensions["cellgate"]["engine"].dispose()
-
-
-def _csrf(client: FlaskClient, path: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
-    assert match, path
-    return match.group(1)
 
 
 def _url(rule: Rule) -> str:
@@ -374,15 +362,7 @@ def test_an_officer_cannot_release_a_deposit_they_imported(
 
 
 def sign_in_as_demo(client: FlaskClient, username: str) -> None:
-    response = client.post(
-        "/sign-in",
-        data={
-            "username": username,
-            "password": demo_password(username),
-            "csrf_token": _csrf(client, "/sign-in"),
-        },
-    )
-    assert response.status_code == 302, username
+    sign_in(client, username, demo_password(username))
 
 
 def test_every_demo_sign_in_reaches_the_work_its_home_page_offers(app: Flask, db: Session) -> None:

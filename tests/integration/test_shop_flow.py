@@ -4,9 +4,9 @@ refund; the inmate pays only for what he got and the ledger balances at the end.
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,6 +27,7 @@ from backoffice.shop.models import Category, Order, OrderLine, OrderStatus, Prod
 from backoffice.shop.protocol_file import parse_protocols
 from backoffice.shop.protocols import Protocols
 from ledger.models import Account, Transfer
+from tests.concurrency import Start, run_together
 from tests.conftest import test_settings
 
 # This week's Monday, 10:00 in Tallinn: the default round is open, delivery on Friday. Relative
@@ -511,14 +512,13 @@ def race(
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     protocols = shop.protocols_from(settings)
-    barrier = threading.Barrier(len(carts))
     outcomes: list[str] = []
 
-    def order(n: int) -> None:
+    def order(start: Start, n: int) -> None:
         with sessions() as session:
             buyer = session.get(Inmate, inmate.id)
             session.commit()
-            barrier.wait()
+            start()
             try:
                 shop.place_order(
                     session,
@@ -539,11 +539,7 @@ def race(
                 session.rollback()
                 outcomes.append(f"error: {error!r}")
 
-    threads = [threading.Thread(target=order, args=(n,)) for n in range(len(carts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([partial(order, n=n) for n in range(len(carts))])
     engine.dispose()
     return outcomes
 
@@ -945,13 +941,12 @@ def test_the_same_refund_sent_twice_at_once_is_made_once(
     order_id, line_id = order.id, order.lines[0].id
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
-    barrier = threading.Barrier(2)
     made: list[int] = []
     errors: list[str] = []
 
-    def refund() -> None:
+    def refund(start: Start) -> None:
         with sessions() as session:
-            barrier.wait()
+            start()
             try:
                 done = shop.refund_line(
                     session, staff, order_id, line_id, 1, reason="crushed", key="double-click"
@@ -962,11 +957,7 @@ def test_the_same_refund_sent_twice_at_once_is_made_once(
                 session.rollback()
                 errors.append(repr(error))
 
-    threads = [threading.Thread(target=refund) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([refund] * 2)
     engine.dispose()
     assert errors == [] and len(made) == 2 and made[0] == made[1]
     db.expire_all()
@@ -987,16 +978,15 @@ def test_the_same_order_sent_twice_at_once_is_placed_once(
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     protocols = shop.protocols_from(settings)
-    barrier = threading.Barrier(2)
     placed: list[int] = []
     errors: list[str] = []
     cart = [shop.CartLine(catalogue["tea"].id, 2)]
 
-    def press() -> None:
+    def press(start: Start) -> None:
         with sessions() as session:
             inmate = session.get(Inmate, buyer.id)
             session.commit()
-            barrier.wait()
+            start()
             try:
                 order = shop.place_order(
                     session,
@@ -1014,11 +1004,7 @@ def test_the_same_order_sent_twice_at_once_is_placed_once(
                 session.rollback()
                 errors.append(repr(error))
 
-    threads = [threading.Thread(target=press) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([press] * 2)
     engine.dispose()
     assert errors == [] and len(placed) == 2 and placed[0] == placed[1]
     db.expire_all()
@@ -1041,14 +1027,13 @@ def test_a_prisons_first_two_orders_at_once_are_both_placed(
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     protocols = shop.protocols_from(settings)
-    barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
-    def first_order(inmate_id: int) -> None:
+    def first_order(start: Start, inmate_id: int) -> None:
         with sessions() as session:
             inmate = session.get(Inmate, inmate_id)
             session.commit()
-            barrier.wait()
+            start()
             try:
                 shop.place_order(
                     session,
@@ -1066,11 +1051,7 @@ def test_a_prisons_first_two_orders_at_once_are_both_placed(
                 session.rollback()
                 outcomes.append(repr(error))
 
-    threads = [threading.Thread(target=first_order, args=(i.id,)) for i in inmates]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([partial(first_order, inmate_id=i.id) for i in inmates])
     engine.dispose()
     assert outcomes == ["placed", "placed"]
     ledger_sums_to_zero(db)

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.shop.models import Product
+from tests.integration.staff_client import post_form as post
 from tests.integration.test_shop_flow import catalogue, staff  # noqa: F401 (fixtures)
-from tests.integration.test_shop_views import app, client, post, shop_client  # noqa: F401
+from tests.integration.test_shop_views import client, shop_client  # noqa: F401
 
 
 @pytest.mark.parametrize(

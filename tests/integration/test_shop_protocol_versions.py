@@ -26,8 +26,8 @@ from backoffice.shop import services as shop
 from backoffice.shop.models import Category, ProtocolVersion
 from backoffice.shop.protocols import ProtocolError
 from tests.conftest import test_settings
+from tests.integration.staff_client import sign_in
 from tests.integration.tablet_world import Tablet, World, build_world, tablet, tablet_settings
-from tests.integration.test_shop_views import sign_in
 
 SHIPPED = (ROOT / "config/protocols.toml").read_text("utf-8")
 

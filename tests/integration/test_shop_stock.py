@@ -5,9 +5,9 @@ packing give the reservation back, and a substitute never takes what another ord
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -21,6 +21,7 @@ from backoffice.settings import Settings
 from backoffice.shop import services as shop
 from backoffice.shop.models import Category, Order, Product
 from backoffice.shop.protocols import Protocols
+from tests.concurrency import Start, run_together
 from tests.integration.test_shop_flow import FRIDAY, MONDAY, deposit, ledger_sums_to_zero, spendable
 
 
@@ -158,14 +159,13 @@ def test_two_inmates_ordering_the_last_three_at_once_get_one_order(
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     protocols = shop.protocols_from(settings)
-    barrier = threading.Barrier(len(buyers))
     outcomes: list[str] = []
 
-    def order(inmate_id: int) -> None:
+    def order(start: Start, inmate_id: int) -> None:
         with sessions() as session:
             inmate = session.get(Inmate, inmate_id)
             session.commit()
-            barrier.wait()
+            start()
             try:
                 shop.place_order(
                     session,
@@ -186,11 +186,7 @@ def test_two_inmates_ordering_the_last_three_at_once_get_one_order(
                 session.rollback()
                 outcomes.append(f"error: {error!r}")
 
-    threads = [threading.Thread(target=order, args=(b.id,)) for b in buyers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([partial(order, inmate_id=b.id) for b in buyers])
     engine.dispose()
     assert sorted(outcomes) == ["placed", "“Radio”: only 0 in stock."]
     assert stock_of(db, radio) == (3, 3)

@@ -6,13 +6,11 @@ charged at the substitute's own price."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from backoffice.audit.services import Actor
@@ -23,8 +21,8 @@ from backoffice.shop import services as shop
 from backoffice.shop.models import Category, Order, Product
 from backoffice.shop.protocol_file import parse_protocols
 from backoffice.shop.protocols import Protocols
-from backoffice.web import create_app
 from tests.conftest import TEST_PASSWORD
+from tests.integration.staff_client import csrf_token as form_token
 from tests.integration.test_shop_flow import (
     FRIDAY_MORNING,
     MONDAY,
@@ -273,20 +271,6 @@ def test_the_inmate_pays_the_substitutes_price_within_the_hold(
 
 
 # --- the back office ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    yield app
-    app.extensions["cellgate"]["engine"].dispose()
-
-
-def form_token(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
 
 
 def test_the_packer_is_told_why_a_substitute_is_refused_in_her_language(

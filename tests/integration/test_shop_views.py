@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -23,8 +23,10 @@ from backoffice.shop import services as shop_services
 from backoffice.shop.models import Order, PriceChange, Product
 from backoffice.shop.protocols import Protocols
 from backoffice.staff.services import create_staff_user
-from backoffice.web import create_app
 from tests.conftest import TEST_PASSWORD
+from tests.integration.staff_client import csrf_token as token
+from tests.integration.staff_client import post_form as post
+from tests.integration.staff_client import sign_in
 from tests.integration.test_shop_flow import (  # noqa: F401 (fixtures, used by name)
     FRIDAY,
     buyer,
@@ -40,43 +42,8 @@ DAY = FRIDAY.isoformat()
 
 
 @pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    yield app
-    app.extensions["cellgate"]["engine"].dispose()
-
-
-@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-def token(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
-
-
-def sign_in(client: FlaskClient, username: str) -> None:
-    response = client.post(
-        "/sign-in",
-        data={
-            "username": username,
-            "password": TEST_PASSWORD,
-            "csrf_token": token(client, "/sign-in"),
-        },
-    )
-    assert response.status_code == 302
-
-
-def post(client: FlaskClient, path: str, form_page: str, **data: object) -> str:
-    """Submit a form the way a browser does (with the page's CSRF token); the page after."""
-    response = client.post(
-        path, data={"csrf_token": token(client, form_page), **data}, follow_redirects=True
-    )
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
 
 
 @pytest.fixture

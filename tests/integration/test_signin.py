@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from backoffice.signin import services as signin
 from backoffice.signin.models import CardStatus, InmateCard, InmateCredentials, InmateSession
 from backoffice.signin.services import SignInPolicy, SignInRefused, device_actor
 from hardware.cards import CellgateCard, FakeCardReader, answer_challenge, read_card
+from tests.concurrency import Start, run_together
 from tests.conftest import wing_of
 
 PIN_POLICY = SignInPolicy(pin_allowed=True, max_failures=3)
@@ -377,24 +377,18 @@ def test_card_failures_lock_face_and_pin_too_and_pulling_the_card_ends_its_sessi
 def _in_parallel(engine: Engine, count: int, work: Callable[[Session], object]) -> list[object]:
     """Run `work` in `count` threads at once, each with its own session, committing after."""
     sessions = make_session_factory(engine)
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
 
-    def run(n: int) -> None:
+    def run(start: Start) -> object:
         with sessions() as db:
-            barrier.wait()
+            start()
             try:
-                results[n] = work(db)
+                result = work(db)
             except SignInRefused as refused:
-                results[n] = refused.code
+                result = refused.code
             db.commit()
+            return result
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return run_together([run] * count, timeout=60)
 
 
 @pytest.mark.postgres_only

@@ -27,7 +27,9 @@ from backoffice.surface import equipment
 from backoffice.web import create_app
 from hardware.faces import FaceRecognitionMatcher
 from tests import photos
-from tests.conftest import TEST_PASSWORD, wing_of
+from tests.conftest import wing_of
+from tests.integration.staff_client import csrf_token as _token
+from tests.integration.staff_client import sign_in as _sign_in
 
 
 @pytest.fixture(scope="module")
@@ -49,25 +51,6 @@ def officer(app: Flask, make_staff: Callable[..., object]) -> FlaskClient:
     client = app.test_client()
     _sign_in(client, "officer")
     return client
-
-
-def _token(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
-
-
-def _sign_in(client: FlaskClient, username: str) -> None:
-    response = client.post(
-        "/sign-in",
-        data={
-            "username": username,
-            "password": TEST_PASSWORD,
-            "csrf_token": _token(client, "/sign-in"),
-        },
-    )
-    assert response.status_code == 302
 
 
 def _post(client: FlaskClient, path: str, page: str, **data: object) -> str:

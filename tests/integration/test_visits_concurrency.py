@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
 from backoffice.visits import services as visits
 from backoffice.visits.models import Booking, Slot
+from tests.concurrency import Start, run_together
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 STAFF = Actor(kind="staff", id=1, name="viljar")
@@ -61,16 +63,15 @@ def test_many_inmates_booking_the_last_places_never_overbook(
     # One connection per inmate, so that they really race.
     racing = make_engine(database_url, pool_size=INMATES, max_overflow=0)
     sessions = make_session_factory(racing)
-    start = threading.Barrier(INMATES - 1)
     outcomes: list[str] = []
     lock = threading.Lock()
 
-    def book(inmate_id: int, contact_id: int) -> None:
+    def book(start: Start, inmate_id: int, contact_id: int) -> None:
         with sessions() as s:
             inmate = s.get(Inmate, inmate_id)
             assert inmate is not None
             s.rollback()  # start the race from a fresh transaction
-            start.wait(timeout=30)
+            start()
             try:
                 held = visits.hold_slot(s, Actor.system(), inmate, slot_id, contact_id, NOW, rules)
                 visits.confirm_booking(s, Actor.system(), inmate, held.id, NOW, rules)
@@ -85,11 +86,7 @@ def test_many_inmates_booking_the_last_places_never_overbook(
         with lock:
             outcomes.append(outcome)
 
-    threads = [threading.Thread(target=book, args=person) for person in people[1:]]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    run_together([partial(book, inmate_id=i, contact_id=c) for i, c in people[1:]])
     racing.dispose()
     assert len(outcomes) == INMATES - 1
     assert sorted(outcomes) == ["booked"] * (PLACES - 1) + ["full"] * (INMATES - PLACES)

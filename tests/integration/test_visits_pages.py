@@ -5,13 +5,11 @@ test is placed around the current time."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,34 +18,10 @@ from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
 from backoffice.visits import services as visits
 from backoffice.visits.models import BlockedDate, Booking, Contact, Slot
-from backoffice.web import create_app
-from tests.conftest import TEST_PASSWORD
+from tests.integration.staff_client import csrf_token as csrf
+from tests.integration.staff_client import signed_in
 
 STAFF = Actor(kind="staff", id=None, name="setup")
-
-
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    yield app
-    app.extensions["cellgate"]["engine"].dispose()
-
-
-def csrf(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
-
-
-def signed_in(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    token = csrf(client, "/sign-in")
-    response = client.post(
-        "/sign-in", data={"username": username, "password": TEST_PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302
-    return client
 
 
 def a_call_now(
