@@ -251,6 +251,8 @@ def reinvite(booking_id: int) -> Any:
 # --- session templates and booths ------------------------------------------------------------
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+# The form's weekday boxes: 0 (Monday) to 6, as written; "²" or "01" is no weekday.
+WEEKDAY_NUMBERS = frozenset(str(n) for n in range(7))
 
 
 @bp.get("/setup")
@@ -289,7 +291,7 @@ def add_template() -> Any:
             staff_actor(),
             prison.id,
             name=request.form.get("name", ""),
-            weekdays=[int(d) for d in request.form.getlist("weekday") if d in set("0123456")],
+            weekdays=[int(d) for d in request.form.getlist("weekday") if d in WEEKDAY_NUMBERS],
             starts_at_local=starts,
             length_minutes=_form_int("length_minutes"),
             parallel_calls=_form_int("parallel_calls"),

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-# Largest id the API accepts anywhere (the smallest id column is a 32-bit integer).
-MAX_ID = 2**31 - 1
+from backoffice.surface import MAX_ID
+
+# Largest id the API accepts anywhere: the one forms accept (a 32-bit id column).
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 # What a text field may hold: anything but NUL, which the database cannot store. The body
 # reader also refuses lone surrogates (not Unicode), which a pattern cannot name portably.
