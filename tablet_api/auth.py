@@ -16,8 +16,10 @@ from backoffice.surface import equipment, get_db, remote_addr
 
 from . import http
 from .api import bp, profile_of, sign_in_methods
-from .openapi import DEVICE, INMATE, endpoint
+from .openapi import DEVICE, INMATE, Routes
 from .problems import Problem, language
+
+route = Routes(bp, tag="session", auth=DEVICE)
 
 
 def _tokens_answer(tokens: tablet_sessions.Tokens) -> Any:
@@ -85,13 +87,9 @@ def _method_allowed(method: str) -> None:
     http.hit(http.settings()["tablet.sign_in_rate_limit"], "sign-in", str(http.device().id))
 
 
-@endpoint(
-    bp,
+@route(
     "/session/pin",
     "POST",
-    summary="Sign in with prison number and PIN (where the prison allows PIN sign-in)",
-    tag="session",
-    auth=DEVICE,
     body="PinSignIn",
     status=201,
     response="Tokens",
@@ -99,6 +97,7 @@ def _method_allowed(method: str) -> None:
     example={"prison_number": "TRT1001", "pin": "4321"},
 )
 def sign_in_pin() -> Any:
+    """Sign in with prison number and PIN (where the prison allows PIN sign-in)"""
     _method_allowed("pin")
     data = http.body()
     return _signed_in(
@@ -138,13 +137,9 @@ FRAME_REASON = {
 }
 
 
-@endpoint(
-    bp,
+@route(
     "/session/face",
     "POST",
-    summary="Sign in by face: a short burst of camera frames (JPEG or PNG, base64)",
-    tag="session",
-    auth=DEVICE,
     body="FaceSignIn",
     status=201,
     response="Tokens",
@@ -152,6 +147,7 @@ FRAME_REASON = {
     max_body_setting="tablet.max_face_body_bytes",
 )
 def sign_in_face() -> Any:
+    """Sign in by face: a short burst of camera frames (JPEG or PNG, base64)"""
     _method_allowed("face")
     frames = [_frame(i, f) for i, f in enumerate(http.body()["frames"])]
     return _signed_in(
@@ -168,19 +164,16 @@ def sign_in_face() -> Any:
     )
 
 
-@endpoint(
-    bp,
+@route(
     "/session/refresh",
     "POST",
-    summary="New access and refresh tokens (only from the tablet that signed in)",
-    tag="session",
-    auth=DEVICE,
     body="Refresh",
     status=201,
     response="Tokens",
     example={"refresh_token": "cgr_0000000000000000000000000000000000000000000"},
 )
 def refresh() -> Any:
+    """New access and refresh tokens (only from the tablet that signed in)"""
     db = get_db()
     try:
         tokens = tablet_sessions.refresh(
@@ -197,16 +190,9 @@ def refresh() -> Any:
     return _tokens_answer(tokens)
 
 
-@endpoint(
-    bp,
-    "/session",
-    "DELETE",
-    summary="Sign out: the access and refresh tokens stop working at once",
-    tag="session",
-    auth=INMATE,
-    status=204,
-)
+@route("/session", "DELETE", auth=INMATE, status=204)
 def sign_out() -> Any:
+    """Sign out: the access and refresh tokens stop working at once"""
     db = get_db()
     tablet_sessions.sign_out(db, http.actor(), http.tablet_session())
     db.commit()

@@ -9,8 +9,10 @@ from backoffice.surface import get_db
 
 from . import http
 from .api import bp
-from .openapi import INMATE, endpoint
+from .openapi import INMATE, Routes
 from .schemas import PAGE_QUERY
+
+route = Routes(bp, tag="money", auth=INMATE)
 
 # What each kind of movement is called on the inmate's screen.
 LABELS: dict[str, dict[str, str]] = {
@@ -60,17 +62,9 @@ def label(code: str, kind: str, language: str) -> str:
     return f"{text} ({note})" if note else text
 
 
-@endpoint(
-    bp,
-    "/balance",
-    "GET",
-    summary="Balances: spendable, held for open orders, available, release fund, debts",
-    tag="money",
-    auth=INMATE,
-    response="Balance",
-    etag=True,
-)
+@route("/balance", "GET", response="Balance", etag=True)
 def balance() -> Any:
+    """Balances: spendable, held for open orders, available, release fund, debts"""
     db = get_db()
     balances = balances_for(db, http.inmate())
     db.commit()  # accounts are opened on first use
@@ -86,18 +80,9 @@ def balance() -> Any:
     )
 
 
-@endpoint(
-    bp,
-    "/transactions",
-    "GET",
-    summary="Movements of the spendable account, newest first, in pages",
-    tag="money",
-    auth=INMATE,
-    response="TransactionPage",
-    query=PAGE_QUERY,
-    etag=True,
-)
+@route("/transactions", "GET", response="TransactionPage", query=PAGE_QUERY, etag=True)
 def transactions() -> Any:
+    """Movements of the spendable account, newest first, in pages"""
     db = get_db()
     q = http.query()
     limit = q["limit"]

@@ -19,9 +19,11 @@ from backoffice.visits.models import BookingStatus
 
 from . import http
 from .api import bp
-from .openapi import INMATE, endpoint
+from .openapi import INMATE, Routes
 from .requests import rules as request_rules
 from .schemas import Invalid
+
+route = Routes(bp, tag="notifications", auth=INMATE)
 
 ANSWERED = {"approved", "declined", "rejected"}
 # A call is announced this long before it starts.
@@ -53,13 +55,9 @@ def _moment(raw: str) -> datetime:
         raise Invalid([("since", "pattern", {})]) from None
 
 
-@endpoint(
-    bp,
+@route(
     "/notifications",
     "GET",
-    summary="Orders packed, requests answered and calls about to start, newest first",
-    tag="notifications",
-    auth=INMATE,
     response="Notifications",
     query={
         "since": {
@@ -72,6 +70,7 @@ def _moment(raw: str) -> datetime:
     etag=True,
 )
 def notifications() -> Any:
+    """Orders packed, requests answered and calls about to start, newest first"""
     db = get_db()
     person = http.inmate()
     language = person.language
