@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import (
-    MONEY,
-    TIMESTAMP,
-    all_required,
-    page_of,
-)
+from .common import MONEY, TIMESTAMP, all_required, page_of
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Balance": all_required(

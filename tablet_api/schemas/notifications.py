@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import (
-    TIMESTAMP,
-    all_required,
-    obj,
-    ref,
-)
+from .common import TIMESTAMP, all_required, obj, ref
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Notification": obj(

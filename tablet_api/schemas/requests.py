@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import (
-    CODE,
-    DAY,
-    TIMESTAMP,
-    all_required,
-    obj,
-    page_of,
-    text,
-)
+from .common import CODE, DAY, TIMESTAMP, all_required, obj, page_of, text
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "RequestTypes": all_required(

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import (
-    BASE64,
-    LANGUAGE,
-    all_required,
-    text,
-)
+from .common import BASE64, LANGUAGE, all_required, text
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Device": all_required(

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import (
-    DAY,
-    ID,
-    MONEY,
-    TIMESTAMP,
-    all_required,
-    obj,
-    page_of,
-    ref,
-    text,
-)
+from .common import DAY, ID, MONEY, TIMESTAMP, all_required, obj, page_of, ref, text
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Product": all_required(

@@ -4,18 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import (
-    EMAIL,
-    ID,
-    NOT_BLANK,
-    PHONE,
-    TIMESTAMP,
-    all_required,
-    obj,
-    page_of,
-    ref,
-    text,
-)
+from .common import EMAIL, ID, NOT_BLANK, PHONE, TIMESTAMP, all_required, obj, page_of, ref, text
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Contact": all_required(
