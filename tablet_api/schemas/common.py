@@ -58,10 +58,24 @@ def all_required(properties: Mapping[str, Any], **more: Any) -> dict[str, Any]:
     return obj(properties, tuple(properties), **more)
 
 
+def array(items: Mapping[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+def records(properties: Mapping[str, Any], **more: Any) -> dict[str, Any]:
+    """A list of objects whose every property is required."""
+    return array(all_required(properties, **more))
+
+
+def items_of(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A whole list, not paged: {"items": [...]}."""
+    return all_required({"items": array(item)})
+
+
 def page_of(item_ref: str) -> dict[str, Any]:
     return all_required(
         {
-            "items": {"type": "array", "items": {"$ref": item_ref}},
+            "items": array({"$ref": item_ref}),
             "next_cursor": {
                 "type": ["string", "null"],
                 "description": "Pass as `cursor` for the next (older) page; null on the last.",
@@ -114,13 +128,10 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "detail": {"type": "string"},
             "instance": {"type": "string"},
             "code": {"type": "string"},
-            "errors": {
-                "type": "array",
-                "items": all_required(
-                    {"field": {"type": "string"}, "reason": {"type": "string"}},
-                    description="One wrong field and why.",
-                ),
-            },
+            "errors": records(
+                {"field": {"type": "string"}, "reason": {"type": "string"}},
+                description="One wrong field and why.",
+            ),
             "violations": {
                 "type": "array",
                 "items": {"type": "object"},

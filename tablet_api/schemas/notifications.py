@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import TIMESTAMP, all_required, obj, ref
+from .common import TIMESTAMP, items_of, obj, ref
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Notification": obj(
@@ -22,5 +22,5 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         },
         ("id", "kind", "at", "text"),
     ),
-    "Notifications": all_required({"items": {"type": "array", "items": ref("Notification")}}),
+    "Notifications": items_of(ref("Notification")),
 }

@@ -4,41 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import CODE, DAY, TIMESTAMP, all_required, obj, page_of, text
+from .common import CODE, DAY, TIMESTAMP, all_required, array, items_of, obj, page_of, records, text
 
 COMPONENTS: dict[str, dict[str, Any]] = {
-    "RequestTypes": all_required(
-        {
-            "items": {
-                "type": "array",
-                "items": all_required(
+    "RequestTypes": items_of(
+        all_required(
+            {
+                "code": {"type": "string"},
+                "name": {"type": "string"},
+                "help": {"type": "string"},
+                "deadline_working_days": {"type": "integer"},
+                "one_open_at_a_time": {"type": "boolean"},
+                "fields": records(
                     {
                         "code": {"type": "string"},
-                        "name": {"type": "string"},
-                        "help": {"type": "string"},
-                        "deadline_working_days": {"type": "integer"},
-                        "one_open_at_a_time": {"type": "boolean"},
-                        "fields": {
+                        "kind": {"type": "string"},
+                        "label": {"type": "string"},
+                        "required": {"type": "boolean"},
+                        "max_length": {"type": "integer"},
+                        "choices": {
                             "type": "array",
-                            "items": all_required(
-                                {
-                                    "code": {"type": "string"},
-                                    "kind": {"type": "string"},
-                                    "label": {"type": "string"},
-                                    "required": {"type": "boolean"},
-                                    "max_length": {"type": "integer"},
-                                    "choices": {
-                                        "type": "array",
-                                        "items": {"type": "array", "items": {"type": "string"}},
-                                        "description": "[code, label] pairs.",
-                                    },
-                                },
-                            ),
+                            "items": array({"type": "string"}),
+                            "description": "[code, label] pairs.",
                         },
                     },
                 ),
-            }
-        },
+            },
+        )
     ),
     "RequestSummary": all_required(
         {
@@ -65,10 +57,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "status_text": {"type": "string"},
             "submitted_at": TIMESTAMP,
             "due_on": DAY,
-            "answers": {
-                "type": "array",
-                "items": all_required({"label": {"type": "string"}, "value": {"type": "string"}}),
-            },
+            "answers": records({"label": {"type": "string"}, "value": {"type": "string"}}),
             "answer_text": {"type": "string"},
             "rejection_reason_text": {"type": "string"},
             "appeal_until_on": {"type": ["string", "null"], "format": "date"},
@@ -76,28 +65,22 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "can_reply": {"type": "boolean"},
             "can_withdraw": {"type": "boolean"},
             "can_appeal": {"type": "boolean"},
-            "entries": {
-                "type": "array",
-                "items": all_required(
-                    {
-                        "occurred_at": TIMESTAMP,
-                        "kind": {"type": "string"},
-                        "title": {"type": "string"},
-                        "body": {"type": "string"},
-                    },
-                ),
-            },
-            "documents": {
-                "type": "array",
-                "items": all_required(
-                    {
-                        "id": {"type": "integer"},
-                        "filename": {"type": "string"},
-                        "content_type": {"type": "string"},
-                        "size_bytes": {"type": "integer"},
-                    },
-                ),
-            },
+            "entries": records(
+                {
+                    "occurred_at": TIMESTAMP,
+                    "kind": {"type": "string"},
+                    "title": {"type": "string"},
+                    "body": {"type": "string"},
+                },
+            ),
+            "documents": records(
+                {
+                    "id": {"type": "integer"},
+                    "filename": {"type": "string"},
+                    "content_type": {"type": "string"},
+                    "size_bytes": {"type": "integer"},
+                },
+            ),
         },
         (
             "id",

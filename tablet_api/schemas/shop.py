@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import DAY, ID, MONEY, TIMESTAMP, all_required, obj, page_of, ref, text
+from .common import DAY, ID, MONEY, TIMESTAMP, all_required, array, obj, page_of, records, ref, text
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Product": all_required(
@@ -15,7 +15,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "name": {"type": "string"},
             "unit": {"type": "string"},
             "price_cents": MONEY,
-            "tags": {"type": "array", "items": {"type": "string"}},
+            "tags": array({"type": "string"}),
             "in_stock": {
                 "type": "boolean",
                 "description": "Some is left that no placed order has reserved.",
@@ -24,11 +24,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     ),
     "Catalogue": all_required(
         {
-            "categories": {
-                "type": "array",
-                "items": all_required({"code": {"type": "string"}, "name": {"type": "string"}}),
-            },
-            "products": {"type": "array", "items": ref("Product")},
+            "categories": records({"code": {"type": "string"}, "name": {"type": "string"}}),
+            "products": array(ref("Product")),
         },
     ),
     "Cart": obj(
@@ -63,7 +60,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         {
             "ok": {"type": "boolean"},
             "total_cents": MONEY,
-            "violations": {"type": "array", "items": ref("Violation")},
+            "violations": array(ref("Violation")),
             "left_cents": {"type": "object", "additionalProperties": {"type": "integer"}},
         },
     ),
@@ -108,7 +105,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                 "type": "boolean",
                 "description": "Packed, and its delivery day has come in the prison's time.",
             },
-            "lines": {"type": "array", "items": ref("OrderLine")},
+            "lines": array(ref("OrderLine")),
         },
     ),
     "OrderPage": page_of("#/components/schemas/Order"),

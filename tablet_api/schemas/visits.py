@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import EMAIL, ID, NOT_BLANK, PHONE, TIMESTAMP, all_required, obj, page_of, ref, text
+from .common import (
+    EMAIL,
+    ID,
+    NOT_BLANK,
+    PHONE,
+    TIMESTAMP,
+    all_required,
+    items_of,
+    obj,
+    page_of,
+    ref,
+    text,
+)
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Contact": all_required(
@@ -16,7 +28,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "requested_at": TIMESTAMP,
         },
     ),
-    "Contacts": all_required({"items": {"type": "array", "items": ref("Contact")}}),
+    "Contacts": items_of(ref("Contact")),
     "NewContact": obj(
         {
             "full_name": text(2, 200, pattern=NOT_BLANK),
@@ -44,21 +56,16 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             {"required": ["email"], "properties": {"email": {"minLength": 1}}},
         ],
     ),
-    "VisitSlots": all_required(
-        {
-            "items": {
-                "type": "array",
-                "items": all_required(
-                    {
-                        "slot_id": {"type": "integer"},
-                        "starts_at": TIMESTAMP,
-                        "ends_at": TIMESTAMP,
-                        "places_left": {"type": "integer"},
-                        "within_quota": {"type": "boolean"},
-                    },
-                ),
-            }
-        },
+    "VisitSlots": items_of(
+        all_required(
+            {
+                "slot_id": {"type": "integer"},
+                "starts_at": TIMESTAMP,
+                "ends_at": TIMESTAMP,
+                "places_left": {"type": "integer"},
+                "within_quota": {"type": "boolean"},
+            },
+        )
     ),
     "Booking": all_required(
         {
