@@ -71,13 +71,16 @@ def sign_in_methods() -> list[str]:
 
 def profile_of(person: Inmate) -> dict[str, Any]:
     return {
-        "id": person.id,
-        "prison_number": person.prison_number,
-        "first_name": person.first_name,
-        "last_name": person.last_name,
-        "language": person.language,
-        "legal_status": person.legal_status,
-        "regime_level": person.regime_level,
+        **http.attributes(
+            person,
+            "id",
+            "prison_number",
+            "first_name",
+            "last_name",
+            "language",
+            "legal_status",
+            "regime_level",
+        ),
         "cell": person.cell.number if person.cell else None,
         "wing": person.wing.code if person.wing else None,
     }

@@ -71,11 +71,14 @@ def balance() -> Any:
     return http.json_response(
         {
             "currency": http.settings()["currency"],
-            "spendable_cents": balances.spendable_cents,
-            "held_cents": balances.held_cents,
-            "available_cents": balances.available_cents,
-            "release_fund_cents": balances.release_fund_cents,
-            "debts_set_aside_cents": balances.debts_set_aside_cents,
+            **http.attributes(
+                balances,
+                "spendable_cents",
+                "held_cents",
+                "available_cents",
+                "release_fund_cents",
+                "debts_set_aside_cents",
+            ),
         }
     )
 
@@ -93,13 +96,9 @@ def transactions() -> Any:
 
     def render(line: MoneyLine) -> dict[str, Any]:
         return {
-            "id": line.id,
+            **http.attributes(line, "id", "code", "kind", "amount_cents", "reference"),
             "at": line.at.isoformat(),
-            "code": line.code,
-            "kind": line.kind,
             "label": label(line.code, line.kind, language),
-            "amount_cents": line.amount_cents,
-            "reference": line.reference,
         }
 
     return http.json_response(http.paged(lines, limit, lambda line: line.id, render))

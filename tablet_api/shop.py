@@ -44,30 +44,21 @@ def _cart() -> list[shop.CartLine]:
 
 def product_json(product: Product, language: str) -> dict[str, Any]:
     return {
-        "id": product.id,
-        "sku": product.sku,
+        **http.attributes(product, "id", "sku", "unit", "price_cents"),
         "category": product.category.code,
         "name": product.name(language),
-        "unit": product.unit,
-        "price_cents": product.price_cents,
         "tags": list(product.tags),
         "in_stock": product.free_stock > 0,
     }
 
 
 def violation_json(violation: Violation) -> dict[str, Any]:
-    return {
-        "code": violation.code,
-        "rule": violation.rule,
-        "message": violation.message,
-        "sku": violation.sku,
-    }
+    return http.attributes(violation, "code", "rule", "message", "sku")
 
 
 def check_json(result: CheckResult) -> dict[str, Any]:
     return {
-        "ok": result.ok,
-        "total_cents": result.total_cents,
+        **http.attributes(result, "ok", "total_cents"),
         "violations": [violation_json(v) for v in result.violations],
         "left_cents": dict(result.left_cents),
     }
@@ -87,33 +78,39 @@ def order_json(
         return None if line.substitute is None else line.substitute.name(language)
 
     return {
-        "id": order.id,
-        "number": order.number,
-        "status": order.status,
+        **http.attributes(
+            order,
+            "id",
+            "number",
+            "status",
+            "held_cents",
+            "charged_cents",
+            "refunded_cents",
+            "substitution_consent",
+        ),
         "placed_at": order.placed_at.isoformat(),
         "delivery_on": order.delivery_on.isoformat(),
-        "held_cents": order.held_cents,
-        "charged_cents": order.charged_cents,
-        "refunded_cents": order.refunded_cents,
-        "substitution_consent": order.substitution_consent,
         "can_cancel": order.status == OrderStatus.PLACED,
         # Packed, and its delivery day has come (only a packed order reads the prison's clock).
         "can_acknowledge": order.status == OrderStatus.PACKED
         and shop.may_acknowledge(get_db(), order),
         "lines": [
             {
-                "id": line.id,
-                "product_id": line.product_id,
+                **http.attributes(
+                    line,
+                    "id",
+                    "product_id",
+                    "quantity",
+                    "unit_price_cents",
+                    "packed_quantity",
+                    "refunded_quantity",
+                    # What was packed in its place, if anything, and what one of it costs him.
+                    "substitute_product_id",
+                    "substitute_unit_price_cents",
+                    "charged_unit_cents",
+                ),
                 "name": name(line),
-                "quantity": line.quantity,
-                "unit_price_cents": line.unit_price_cents,
-                "packed_quantity": line.packed_quantity,
-                "refunded_quantity": line.refunded_quantity,
-                # What was packed in its place, if anything, and what one of it costs him.
-                "substitute_product_id": line.substitute_product_id,
                 "substitute_name": substitute_name(line),
-                "substitute_unit_price_cents": line.substitute_unit_price_cents,
-                "charged_unit_cents": line.charged_unit_cents,
             }
             for line in order.lines
         ],

@@ -23,9 +23,7 @@ def rules() -> visits.VisitRules:
 
 def contact_json(contact: Contact) -> dict[str, Any]:
     return {
-        "id": contact.id,
-        "full_name": contact.full_name,
-        "relation": contact.relation,
+        **http.attributes(contact, "id", "full_name", "relation"),
         "status": contact.status_for_inmate,
         "requested_at": contact.requested_at.isoformat(),
     }
@@ -33,14 +31,11 @@ def contact_json(contact: Contact) -> dict[str, Any]:
 
 def booking_json(booking: Booking) -> dict[str, Any]:
     return {
-        "id": booking.id,
-        "status": booking.status,
-        "contact_id": booking.contact_id,
+        **http.attributes(booking, "id", "status", "contact_id", "quota_exempt"),
         "contact_name": booking.contact.full_name,
         "starts_at": booking.slot.starts_at.isoformat(),
         "ends_at": booking.slot.ends_at.isoformat(),
         "hold_expires_at": booking.hold_expires_at.isoformat(),
-        "quota_exempt": booking.quota_exempt,
     }
 
 
@@ -89,11 +84,9 @@ def visit_slots() -> Any:
         {
             "items": [
                 {
-                    "slot_id": o.slot_id,
+                    **http.attributes(o, "slot_id", "places_left", "within_quota"),
                     "starts_at": o.starts_at.isoformat(),
                     "ends_at": o.ends_at.isoformat(),
-                    "places_left": o.places_left,
-                    "within_quota": o.within_quota,
                 }
                 for o in offers
             ]
@@ -173,9 +166,7 @@ def join_booking(booking_id: int) -> Any:
     )
     return _done(
         {
-            "url": token.url,
-            "room": token.room,
-            "token": token.token,
+            **http.attributes(token, "url", "room", "token"),
             "expires_at": token.expires_at.isoformat(),
         }
     )
