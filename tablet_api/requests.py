@@ -19,7 +19,8 @@ from .openapi import INMATE, Routes
 from .problems import said_by_service
 from .schemas import PAGE_QUERY
 
-route = Routes(bp, tag="requests", auth=INMATE)
+# Most routes answer with the one request they read or change.
+route = Routes(bp, tag="requests", auth=INMATE, response="Request")
 
 
 def rules() -> requests.Rules:
@@ -78,7 +79,6 @@ def list_requests() -> Any:
     "POST",
     body="NewRequest",
     status=201,
-    response="Request",
     errors=(403, 409),
     example={"type": "see_doctor", "fields": {"reason": "My tooth has hurt since Monday."}},
 )
@@ -93,7 +93,7 @@ def submit_request() -> Any:
     )
 
 
-@route("/requests/<int:request_id>", "GET", response="Request", etag=True)
+@route("/requests/<int:request_id>", "GET", etag=True)
 def get_request(request_id: int) -> Any:
     """One of the inmate's requests with its history (what he may see of it)"""
     return _act(lambda: requests.get_for_inmate(get_db(), rules(), http.inmate(), request_id))
@@ -103,7 +103,6 @@ def get_request(request_id: int) -> Any:
     "/requests/<int:request_id>/reply",
     "POST",
     body="RequestMessage",
-    response="Request",
     errors=(409,),
     example={"body": "I asked again at the wing office today."},
 )
@@ -115,7 +114,7 @@ def reply_request(request_id: int) -> Any:
     )
 
 
-@route("/requests/<int:request_id>/withdraw", "POST", response="Request", errors=(409,))
+@route("/requests/<int:request_id>/withdraw", "POST", errors=(409,))
 def withdraw_request(request_id: int) -> Any:
     """Withdraw an open request"""
     return _act(
@@ -128,7 +127,6 @@ def withdraw_request(request_id: int) -> Any:
     "POST",
     body="RequestMessage",
     status=201,
-    response="Request",
     errors=(409,),
     example={"body": "The answer did not consider my medical note."},
 )
