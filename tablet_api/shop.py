@@ -21,6 +21,7 @@ from .problems import Problem, language, said_by_service
 from .requests import case_json
 from .requests import rules as request_rules
 from .schemas import PAGE_QUERY, Invalid
+from .schemas.shop import CATALOGUE_QUERY
 
 route = Routes(bp, tag="shop", auth=INMATE)
 
@@ -117,19 +118,7 @@ def order_json(
     }
 
 
-@route(
-    "/catalogue",
-    "GET",
-    response="Catalogue",
-    query={
-        "category": {
-            "type": "string",
-            "pattern": "^[a-z0-9_-]{1,32}$",
-            "description": "Only this category's products.",
-        }
-    },
-    etag=True,
-)
+@route("/catalogue", "GET", response="Catalogue", query=CATALOGUE_QUERY, etag=True)
 def catalogue() -> Any:
     """Products sold to this inmate (his prison and wing), names in his language"""
     db = get_db()

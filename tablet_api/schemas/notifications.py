@@ -24,3 +24,12 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     ),
     "Notifications": items_of(ref("Notification")),
 }
+
+NOTIFICATIONS_QUERY: dict[str, dict[str, Any]] = {
+    "since": {
+        "type": "string",
+        "format": "date-time",
+        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$",
+        "description": "Only what happened after this moment (the newest `at` seen).",
+    }
+}

@@ -121,3 +121,11 @@ CLAIM_COMPONENTS: dict[str, dict[str, Any]] = {
         },
     ),
 }
+
+CATALOGUE_QUERY: dict[str, dict[str, Any]] = {
+    "category": {
+        "type": "string",
+        "pattern": "^[a-z0-9_-]{1,32}$",
+        "description": "Only this category's products.",
+    }
+}
