@@ -6,6 +6,21 @@ from typing import Any
 
 from .common import CODE, DAY, TIMESTAMP, all_required, array, items_of, obj, page_of, records, text
 
+# What a request's summary and the whole request both say, in this order: which request it is,
+# (the whole request: which department has it,) then where it stands.
+_WHICH = {
+    "id": {"type": "integer"},
+    "receipt": {"type": "string"},
+    "type_code": {"type": "string"},
+    "type_name": {"type": "string"},
+}
+_STANDING = {
+    "status": {"type": "string"},
+    "status_text": {"type": "string"},
+    "submitted_at": TIMESTAMP,
+    "due_on": DAY,
+}
+
 COMPONENTS: dict[str, dict[str, Any]] = {
     "RequestTypes": items_of(
         all_required(
@@ -32,31 +47,13 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             },
         )
     ),
-    "RequestSummary": all_required(
-        {
-            "id": {"type": "integer"},
-            "receipt": {"type": "string"},
-            "type_code": {"type": "string"},
-            "type_name": {"type": "string"},
-            "status": {"type": "string"},
-            "status_text": {"type": "string"},
-            "submitted_at": TIMESTAMP,
-            "due_on": DAY,
-            "updated_at": TIMESTAMP,
-        },
-    ),
+    "RequestSummary": all_required({**_WHICH, **_STANDING, "updated_at": TIMESTAMP}),
     "RequestPage": page_of("#/components/schemas/RequestSummary"),
     "Request": obj(
         {
-            "id": {"type": "integer"},
-            "receipt": {"type": "string"},
-            "type_code": {"type": "string"},
-            "type_name": {"type": "string"},
+            **_WHICH,
             "department_name": {"type": "string"},
-            "status": {"type": "string"},
-            "status_text": {"type": "string"},
-            "submitted_at": TIMESTAMP,
-            "due_on": DAY,
+            **_STANDING,
             "answers": records({"label": {"type": "string"}, "value": {"type": "string"}}),
             "answer_text": {"type": "string"},
             "rejection_reason_text": {"type": "string"},
