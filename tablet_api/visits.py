@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from backoffice.db import utcnow
@@ -39,6 +40,11 @@ def booking_json(booking: Booking) -> dict[str, Any]:
     }
 
 
+def _by_inmate(service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A visits service acting for the signed-in inmate: `service(db, actor, inmate, ...)`."""
+    return service(get_db(), http.actor(), http.inmate(), *args, **kwargs)
+
+
 def _done(data: Any, status: int = 200) -> Any:
     get_db().commit()
     return http.json_response(data, status=status)
@@ -63,10 +69,8 @@ def list_contacts() -> Any:
 def add_contact() -> Any:
     """Ask to add a person to call; staff approve or refuse"""
     data = http.body()
-    contact = visits.request_contact(
-        get_db(),
-        http.actor(),
-        http.inmate(),
+    contact = _by_inmate(
+        visits.request_contact,
         full_name=data["full_name"],
         relation=data["relation"],
         phone=data.get("phone", ""),
@@ -127,10 +131,8 @@ def list_bookings() -> Any:
 def hold_booking() -> Any:
     """Hold a place in a session for a call with an approved contact (confirm it next)"""
     data = http.body()
-    booking = visits.hold_slot(
-        get_db(),
-        http.actor(),
-        http.inmate(),
+    booking = _by_inmate(
+        visits.hold_slot,
         data["slot_id"],
         data["contact_id"],
         utcnow(),
@@ -143,18 +145,14 @@ def hold_booking() -> Any:
 @route("/bookings/<int:booking_id>/confirm", "POST", response="Booking", errors=(403, 409))
 def confirm_booking(booking_id: int) -> Any:
     """Confirm a held call; the contact is sent an invitation"""
-    confirmed = visits.confirm_booking(
-        get_db(), http.actor(), http.inmate(), booking_id, utcnow(), rules()
-    )
+    confirmed = _by_inmate(visits.confirm_booking, booking_id, utcnow(), rules())
     return _done(booking_json(confirmed.booking))
 
 
 @route("/bookings/<int:booking_id>/cancel", "POST", response="Booking", errors=(403, 409))
 def cancel_booking(booking_id: int) -> Any:
     """Cancel a held or confirmed call before it starts"""
-    booking = visits.cancel_booking(
-        get_db(), http.actor(), http.inmate(), booking_id, utcnow(), rules()
-    )
+    booking = _by_inmate(visits.cancel_booking, booking_id, utcnow(), rules())
     return _done(booking_json(booking))
 
 
