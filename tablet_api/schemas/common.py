@@ -104,6 +104,9 @@ PAGE_QUERY: dict[str, dict[str, Any]] = {
         "description": "The `next_cursor` of the previous page.",
     },
 }
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
 MONEY = {"type": "integer", "description": "Amount in cents."}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 DAY = {"type": "string", "format": "date"}
@@ -113,7 +116,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "Health": all_required(
         {
             "status": {"type": "string", "enum": ["ok", "error"]},
-            "surface": {"type": "string"},
+            "surface": STRING,
             "database": {"type": "string", "enum": ["ok", "unreachable"]},
         },
     ),
@@ -122,14 +125,14 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         "description": "RFC 9457 problem details; `detail` is in the inmate's language.",
         "required": ["type", "title", "status", "detail", "code"],
         "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "instance": {"type": "string"},
-            "code": {"type": "string"},
+            "type": STRING,
+            "title": STRING,
+            "status": INTEGER,
+            "detail": STRING,
+            "instance": STRING,
+            "code": STRING,
             "errors": records(
-                {"field": {"type": "string"}, "reason": {"type": "string"}},
+                {"field": STRING, "reason": STRING},
                 description="One wrong field and why.",
             ),
             "violations": {
@@ -141,13 +144,11 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     },
     "ProblemType": all_required(
         {
-            "type": {"type": "string"},
-            "code": {"type": "string"},
-            "status": {"type": "integer"},
-            "title": {"type": "string"},
-            "detail": obj(
-                {"et": {"type": "string"}, "ru": {"type": "string"}, "en": {"type": "string"}}
-            ),
+            "type": STRING,
+            "code": STRING,
+            "status": INTEGER,
+            "title": STRING,
+            "detail": obj({"et": STRING, "ru": STRING, "en": STRING}),
         },
     ),
 }

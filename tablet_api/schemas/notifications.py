@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import TIMESTAMP, items_of, obj, ref
+from .common import INTEGER, STRING, TIMESTAMP, items_of, obj, ref
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Notification": obj(
         {
-            "id": {"type": "string"},
+            "id": STRING,
             "kind": {
                 "type": "string",
                 "enum": ["order_packed", "request_answered", "call_starting"],
             },
             "at": TIMESTAMP,
-            "text": {"type": "string"},
-            "order_id": {"type": "integer"},
-            "request_id": {"type": "integer"},
-            "booking_id": {"type": "integer"},
+            "text": STRING,
+            "order_id": INTEGER,
+            "request_id": INTEGER,
+            "booking_id": INTEGER,
         },
         ("id", "kind", "at", "text"),
     ),

@@ -4,19 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import CODE, DAY, TIMESTAMP, all_required, array, items_of, obj, page_of, records, text
+from .common import (
+    BOOLEAN,
+    CODE,
+    DAY,
+    INTEGER,
+    STRING,
+    TIMESTAMP,
+    all_required,
+    array,
+    items_of,
+    obj,
+    page_of,
+    records,
+    text,
+)
 
 # What a request's summary and the whole request both say, in this order: which request it is,
 # (the whole request: which department has it,) then where it stands.
 _WHICH = {
-    "id": {"type": "integer"},
-    "receipt": {"type": "string"},
-    "type_code": {"type": "string"},
-    "type_name": {"type": "string"},
+    "id": INTEGER,
+    "receipt": STRING,
+    "type_code": STRING,
+    "type_name": STRING,
 }
 _STANDING = {
-    "status": {"type": "string"},
-    "status_text": {"type": "string"},
+    "status": STRING,
+    "status_text": STRING,
     "submitted_at": TIMESTAMP,
     "due_on": DAY,
 }
@@ -25,21 +39,21 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "RequestTypes": items_of(
         all_required(
             {
-                "code": {"type": "string"},
-                "name": {"type": "string"},
-                "help": {"type": "string"},
-                "deadline_working_days": {"type": "integer"},
-                "one_open_at_a_time": {"type": "boolean"},
+                "code": STRING,
+                "name": STRING,
+                "help": STRING,
+                "deadline_working_days": INTEGER,
+                "one_open_at_a_time": BOOLEAN,
                 "fields": records(
                     {
-                        "code": {"type": "string"},
-                        "kind": {"type": "string"},
-                        "label": {"type": "string"},
-                        "required": {"type": "boolean"},
-                        "max_length": {"type": "integer"},
+                        "code": STRING,
+                        "kind": STRING,
+                        "label": STRING,
+                        "required": BOOLEAN,
+                        "max_length": INTEGER,
                         "choices": {
                             "type": "array",
-                            "items": array({"type": "string"}),
+                            "items": array(STRING),
                             "description": "[code, label] pairs.",
                         },
                     },
@@ -52,30 +66,30 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "Request": obj(
         {
             **_WHICH,
-            "department_name": {"type": "string"},
+            "department_name": STRING,
             **_STANDING,
-            "answers": records({"label": {"type": "string"}, "value": {"type": "string"}}),
-            "answer_text": {"type": "string"},
-            "rejection_reason_text": {"type": "string"},
+            "answers": records({"label": STRING, "value": STRING}),
+            "answer_text": STRING,
+            "rejection_reason_text": STRING,
             "appeal_until_on": {"type": ["string", "null"], "format": "date"},
-            "appeal_of_receipt": {"type": "string"},
-            "can_reply": {"type": "boolean"},
-            "can_withdraw": {"type": "boolean"},
-            "can_appeal": {"type": "boolean"},
+            "appeal_of_receipt": STRING,
+            "can_reply": BOOLEAN,
+            "can_withdraw": BOOLEAN,
+            "can_appeal": BOOLEAN,
             "entries": records(
                 {
                     "occurred_at": TIMESTAMP,
-                    "kind": {"type": "string"},
-                    "title": {"type": "string"},
-                    "body": {"type": "string"},
+                    "kind": STRING,
+                    "title": STRING,
+                    "body": STRING,
                 },
             ),
             "documents": records(
                 {
-                    "id": {"type": "integer"},
-                    "filename": {"type": "string"},
-                    "content_type": {"type": "string"},
-                    "size_bytes": {"type": "integer"},
+                    "id": INTEGER,
+                    "filename": STRING,
+                    "content_type": STRING,
+                    "size_bytes": INTEGER,
                 },
             ),
         },
