@@ -19,7 +19,7 @@ def _create_debts() -> None:
     create(
         "inmate_debts",
         integer("id"),
-        integer("inmate_id"),
+        integer("inmate_id", refers="inmates"),
         string("creditor", 32),
         big_integer("amount_cents"),
         string("description", 500),
@@ -29,7 +29,6 @@ def _create_debts() -> None:
             "amount_positive": "amount_cents > 0",
             "creditor": "creditor IN ('court_fines', 'victim_compensation')",
         },
-        references={"inmate_id": "inmates"},
         indexes=["inmate_id"],
     )
 
@@ -38,22 +37,21 @@ def _create_accounting() -> None:
     create(
         "accounting_month_closes",
         integer("id"),
-        integer("prison_id"),
+        integer("prison_id", refers="prisons"),
         date("month_on"),
         string("closed_by", 200),
         moment("closed_at"),
         big_integer("chain_sequence"),
         string("chain_hash", 64),
         json("totals"),
-        references={"prison_id": "prisons"},
         unique=[("prison_id", "month_on")],
     )
     create(
         "accounting_deposits",
         big_id("id"),
         string("bank_reference", 100),
-        integer("prison_id"),
-        integer("inmate_id"),
+        integer("prison_id", refers="prisons"),
+        integer("inmate_id", refers="inmates"),
         date("booked_on"),
         big_integer("amount_cents"),
         string("sender_name", 200),
@@ -72,7 +70,6 @@ def _create_accounting() -> None:
             "status": "status IN ('credited', 'held', 'released', 'returned')",
             "amount_positive": "amount_cents > 0",
         },
-        references={"inmate_id": "inmates", "prison_id": "prisons"},
         unique=["bank_reference"],
         indexes=["booked_on", "inmate_id", "prison_id", "sender_account"],
     )
@@ -80,8 +77,8 @@ def _create_accounting() -> None:
     create(
         "accounting_manual_entries",
         integer("id"),
-        integer("prison_id"),
-        integer("inmate_id"),
+        integer("prison_id", refers="prisons"),
+        integer("inmate_id", refers="inmates"),
         string("kind", 16),
         big_integer("debit_account_id"),
         big_integer("credit_account_id"),
@@ -102,16 +99,14 @@ def _create_accounting() -> None:
             "status": "status IN ('pending', 'approved', 'rejected')",
             "amount_positive": "amount_cents > 0",
         },
-        references={"inmate_id": "inmates", "prison_id": "prisons"},
         indexes=["inmate_id", "prison_id", "status"],
     )
 
     create(
         "accounting_pseudonymisations",
-        integer("inmate_id"),
+        integer("inmate_id", refers="inmates"),
         string("pseudonym", 32),
         moment("done_at"),
         string("done_by", 200),
-        references={"inmate_id": "inmates"},
         primary_key=("inmate_id",),
     )

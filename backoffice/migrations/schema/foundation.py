@@ -3,7 +3,7 @@
 from backoffice.migrate import append_only
 
 from .columns import big_id, boolean, date, integer, json, moment, string
-from .tables import Refers, create, drop
+from .tables import create, drop
 
 ROLES = "'admin', 'shop', 'accountant', 'officer', 'requests', 'visits'"
 
@@ -39,7 +39,7 @@ def upgrade() -> None:
         string("username", 64),
         string("full_name", 200),
         string("password_hash", 255),
-        integer("prison_id", nullable=True),
+        integer("prison_id", nullable=True, refers="prisons"),
         string("language", 2),
         boolean("active"),
         integer("failed_sign_ins"),
@@ -47,36 +47,32 @@ def upgrade() -> None:
         moment("last_sign_in_at", nullable=True),
         integer("session_version"),
         moment("created_at"),
-        references={"prison_id": "prisons"},
         unique=["username"],
         indexes=["prison_id"],
     )
     create(
         "wings",
         integer("id"),
-        integer("prison_id"),
+        integer("prison_id", refers="prisons"),
         string("code", 16),
         string("name", 200),
-        references={"prison_id": "prisons"},
         unique=[("prison_id", "code")],
         indexes=["prison_id"],
     )
     create(
         "cells",
         integer("id"),
-        integer("wing_id"),
+        integer("wing_id", refers="wings"),
         string("number", 16),
         integer("capacity"),
-        references={"wing_id": "wings"},
         unique=[("wing_id", "number")],
         indexes=["wing_id"],
     )
     create(
         "staff_roles",
-        integer("staff_user_id"),
+        integer("staff_user_id", refers="staff_users", ondelete="CASCADE"),
         string("role", 16),
         checks={"role": f"role IN ({ROLES})"},
-        references={"staff_user_id": Refers("staff_users", ondelete="CASCADE")},
         primary_key=("staff_user_id", "role"),
     )
     create(
@@ -84,9 +80,9 @@ def upgrade() -> None:
         integer("id"),
         string("kind", 16),
         string("name", 100),
-        integer("prison_id"),
-        integer("wing_id", nullable=True),
-        integer("cell_id", nullable=True),
+        integer("prison_id", refers="prisons"),
+        integer("wing_id", nullable=True, refers="wings"),
+        integer("cell_id", nullable=True, refers="cells"),
         string("location", 200),
         string("key_id", 32),
         string("secret_hash", 255),
@@ -96,7 +92,6 @@ def upgrade() -> None:
             "placement": "(kind = 'kiosk' AND wing_id IS NOT NULL AND cell_id IS NULL) OR (kind = 'tablet' AND cell_id IS NOT NULL)",
             "kind": "kind IN ('kiosk', 'tablet')",
         },
-        references={"cell_id": "cells", "prison_id": "prisons", "wing_id": "wings"},
         unique=["key_id", "name"],
         indexes=["cell_id", "prison_id", "wing_id"],
     )
@@ -110,9 +105,9 @@ def upgrade() -> None:
         string("language", 2),
         string("legal_status", 16),
         string("regime_level", 32),
-        integer("prison_id"),
-        integer("wing_id", nullable=True),
-        integer("cell_id", nullable=True),
+        integer("prison_id", refers="prisons"),
+        integer("wing_id", nullable=True, refers="wings"),
+        integer("cell_id", nullable=True, refers="cells"),
         date("admitted_on"),
         date("expected_release_on", nullable=True),
         string("status", 16),
@@ -122,7 +117,6 @@ def upgrade() -> None:
             "legal_status": "legal_status IN ('remand', 'convicted')",
             "status": "status IN ('active', 'released', 'transferred')",
         },
-        references={"cell_id": "cells", "prison_id": "prisons", "wing_id": "wings"},
         unique=["prison_number"],
         indexes=["cell_id", "prison_id", "wing_id"],
     )

@@ -19,8 +19,8 @@ from alembic import op
 from backoffice.migrate import append_only
 from ledger.base import UTCDateTime
 
-from .columns import big_id, big_integer, boolean, integer, moment, string
-from .tables import Refers, create, drop
+from .columns import Refers, big_id, big_integer, boolean, integer, moment, string
+from .tables import create, drop
 
 
 def upgrade() -> None:
@@ -40,7 +40,7 @@ def upgrade() -> None:
     create(
         "ledger_accounts",
         integer("id"),
-        integer("ledger_id"),
+        integer("ledger_id", refers="ledger_ledgers"),
         string("code", 64),
         string("name", 200),
         string("kind", 32),
@@ -58,7 +58,6 @@ def upgrade() -> None:
             "totals_not_negative": "posted_debits_cents >= 0 AND posted_credits_cents >= 0 "
             "AND pending_debits_cents >= 0 AND pending_credits_cents >= 0",
         },
-        references={"ledger_id": "ledger_ledgers"},
         unique=[("ledger_id", "code")],
     )
     # What a transfer's two sides refer to: an account and its ledger.
@@ -68,11 +67,10 @@ def upgrade() -> None:
     _create_transfers()
     create(
         "ledger_seals",
-        big_id("transfer_id"),
+        big_id("transfer_id", refers="ledger_transfers"),
         integer("ledger_id"),
         big_integer("sequence"),
         string("chain_hash", 64),
-        references={"transfer_id": "ledger_transfers"},
         primary_key=("transfer_id",),
         unique=[("ledger_id", "sequence")],
     )
@@ -99,10 +97,10 @@ def _create_transfers() -> None:
         string("payload_hash", 64),
         string("kind", 8),
         string("code", 32),
-        integer("debit_account_id"),
-        integer("credit_account_id"),
+        integer("debit_account_id", refers=IN_TRANSFERS_LEDGER),
+        integer("credit_account_id", refers=IN_TRANSFERS_LEDGER),
         big_integer("amount_cents"),
-        big_id("pending_id", nullable=True),
+        big_id("pending_id", nullable=True, refers="ledger_transfers"),
         string("requested_by", 200),
         string("reason", 500),
         string("reference", 100),
@@ -114,11 +112,6 @@ def _create_transfers() -> None:
             "kind": "kind IN ('single', 'pending', 'post', 'void', 'expire')",
             "amount_positive": "amount_cents > 0",
             "two_accounts": "debit_account_id <> credit_account_id",
-        },
-        references={
-            "debit_account_id": IN_TRANSFERS_LEDGER,
-            "credit_account_id": IN_TRANSFERS_LEDGER,
-            "pending_id": "ledger_transfers",
         },
         unique=["key"],
         indexes=["code", "created_at", "reference"],

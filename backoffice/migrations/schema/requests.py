@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from .columns import big_id, big_integer, binary, boolean, date, integer, json, moment, string, text
-from .tables import Refers, create, drop
+from .tables import create, drop
 
 STATUSES = "'submitted', 'in_progress', 'approved', 'declined', 'rejected', 'withdrawn', 'appealed', 'closed'"
 EVENT_KINDS = (
@@ -16,26 +16,24 @@ EVENT_KINDS = (
 def upgrade() -> None:
     create(
         "request_receipt_counters",
-        integer("prison_id"),
+        integer("prison_id", refers="prisons"),
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
         big_integer("last_number"),
-        references={"prison_id": "prisons"},
         primary_key=("prison_id", "year"),
     )
     create(
         "request_department_staff",
         string("department_code", 64),
-        integer("staff_user_id"),
+        integer("staff_user_id", refers="staff_users", ondelete="CASCADE"),
         boolean("supervisor"),
-        references={"staff_user_id": Refers("staff_users", ondelete="CASCADE")},
         primary_key=("department_code", "staff_user_id"),
     )
     create(
         "requests",
         integer("id"),
         string("receipt", 32),
-        integer("prison_id"),
-        integer("inmate_id"),
+        integer("prison_id", refers="prisons"),
+        integer("inmate_id", refers="inmates"),
         string("type_code", 64),
         string("department_code", 64),
         string("status", 16),
@@ -45,14 +43,14 @@ def upgrade() -> None:
         moment("submitted_at"),
         date("submitted_on"),
         date("due_on"),
-        integer("assigned_to_id", nullable=True),
+        integer("assigned_to_id", nullable=True, refers="staff_users"),
         moment("answered_at", nullable=True),
         date("answered_on", nullable=True),
         integer("answer_working_days", nullable=True),
         text("answer_text"),
         string("rejection_reason", 16, nullable=True),
         date("appeal_until_on", nullable=True),
-        integer("appeal_of_id", nullable=True),
+        integer("appeal_of_id", nullable=True, refers="requests"),
         moment("escalated_at", nullable=True),
         string("escalated_department", 64, nullable=True),
         moment("closed_at", nullable=True),
@@ -60,12 +58,6 @@ def upgrade() -> None:
         checks={
             "rejection_reason": "rejection_reason IS NULL OR rejection_reason IN ('wrong_type', 'duplicate', 'abusive')",
             "status": f"status IN ({STATUSES})",
-        },
-        references={
-            "appeal_of_id": "requests",
-            "assigned_to_id": "staff_users",
-            "inmate_id": "inmates",
-            "prison_id": "prisons",
         },
         unique=["receipt"],
         indexes=["answered_on", "appeal_of_id", "assigned_to_id"],
@@ -85,21 +77,20 @@ def upgrade() -> None:
     create(
         "request_attachments",
         integer("id"),
-        integer("request_id"),
+        integer("request_id", refers="requests"),
         string("filename", 200),
         string("content_type", 64),
         integer("size_bytes"),
         binary("data"),
         boolean("visible_to_inmate"),
-        integer("uploaded_by_id", nullable=True),
+        integer("uploaded_by_id", nullable=True, refers="staff_users"),
         moment("uploaded_at"),
-        references={"request_id": "requests", "uploaded_by_id": "staff_users"},
         indexes=["request_id"],
     )
     create(
         "request_events",
         big_id("id"),
-        integer("request_id"),
+        integer("request_id", refers="requests"),
         moment("occurred_at"),
         string("kind", 16),
         string("actor_kind", 16),
@@ -112,7 +103,6 @@ def upgrade() -> None:
         text("body"),
         boolean("visible_to_inmate"),
         checks={"kind": f"kind IN ({EVENT_KINDS})"},
-        references={"request_id": "requests"},
         indexes=["request_id"],
     )
 

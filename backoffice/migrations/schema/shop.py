@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from backoffice.migrate import append_only
 
 from .columns import big_id, big_integer, binary, boolean, date, integer, json, moment, string, text
-from .tables import Refers, create, drop
+from .tables import create, drop
 
 
 def upgrade() -> None:
@@ -35,7 +35,7 @@ def _create_shop() -> None:
         "shop_products",
         integer("id"),
         string("sku", 32),
-        integer("category_id"),
+        integer("category_id", refers="shop_categories"),
         string("name_et", 200),
         string("name_ru", 200),
         string("name_en", 200),
@@ -44,7 +44,7 @@ def _create_shop() -> None:
         integer("vat_basis_points"),
         integer("stock"),
         json("tags"),
-        integer("prison_id", nullable=True),
+        integer("prison_id", nullable=True, refers="prisons"),
         binary("photo", nullable=True),
         string("photo_type", 32),
         boolean("active"),
@@ -56,7 +56,6 @@ def _create_shop() -> None:
             "stock_not_negative": "stock >= 0",
             "vat_range": "vat_basis_points BETWEEN 0 AND 10000",
         },
-        references={"category_id": "shop_categories", "prison_id": "prisons"},
         unique=["sku"],
         indexes=["category_id", "prison_id"],
     )
@@ -64,24 +63,22 @@ def _create_shop() -> None:
     create(
         "shop_price_changes",
         big_id("id"),
-        integer("product_id"),
+        integer("product_id", refers="shop_products"),
         big_integer("price_cents"),
         moment("changed_at"),
         string("changed_by", 200),
-        references={"product_id": "shop_products"},
         indexes=["product_id"],
     )
 
     create(
         "shop_product_wings",
-        integer("product_id"),
-        integer("wing_id"),
-        references={"product_id": Refers("shop_products", ondelete="CASCADE"), "wing_id": "wings"},
+        integer("product_id", refers="shop_products", ondelete="CASCADE"),
+        integer("wing_id", refers="wings"),
         primary_key=("product_id", "wing_id"),
     )
     create(
         "shop_schedules",
-        integer("wing_id"),
+        integer("wing_id", refers="wings"),
         integer("opens_weekday"),
         integer("cutoff_weekday"),
         string("cutoff_time", 5),
@@ -91,28 +88,25 @@ def _create_shop() -> None:
             "delivery_weekday": "delivery_weekday BETWEEN 0 AND 6",
             "opens_weekday": "opens_weekday BETWEEN 0 AND 6",
         },
-        references={"wing_id": "wings"},
         primary_key=("wing_id",),
     )
     create(
         "shop_bans",
         integer("id"),
-        integer("inmate_id"),
+        integer("inmate_id", refers="inmates"),
         date("starts_on"),
         date("ends_on"),
         string("reason", 500),
         string("created_by", 200),
         moment("created_at"),
-        references={"inmate_id": "inmates"},
         indexes=["inmate_id"],
     )
 
     create(
         "shop_inmate_restrictions",
-        integer("inmate_id"),
+        integer("inmate_id", refers="inmates"),
         string("tag", 32),
         string("reason", 500),
-        references={"inmate_id": "inmates"},
         primary_key=("inmate_id", "tag"),
     )
     create(
@@ -120,9 +114,9 @@ def _create_shop() -> None:
         big_id("id"),
         string("key", 100),
         string("payload_hash", 64),
-        integer("inmate_id"),
-        integer("prison_id"),
-        integer("wing_id"),
+        integer("inmate_id", refers="inmates"),
+        integer("prison_id", refers="prisons"),
+        integer("wing_id", refers="wings"),
         date("delivery_on"),
         string("status", 16),
         boolean("substitution_consent"),
@@ -140,7 +134,6 @@ def _create_shop() -> None:
         checks={
             "status": "status IN ('placed', 'picking', 'packed', 'delivered', 'cancelled', 'expired')"
         },
-        references={"inmate_id": "inmates", "prison_id": "prisons", "wing_id": "wings"},
         unique=["key"],
         indexes=["delivery_on", "inmate_id", "placed_at"],
     )
@@ -148,13 +141,13 @@ def _create_shop() -> None:
     create(
         "shop_order_lines",
         big_id("id"),
-        big_id("order_id"),
-        integer("product_id"),
+        big_id("order_id", refers="shop_orders"),
+        integer("product_id", refers="shop_products"),
         integer("quantity"),
         big_integer("unit_price_cents"),
         integer("vat_basis_points"),
         integer("packed_quantity", nullable=True),
-        integer("substitute_product_id", nullable=True),
+        integer("substitute_product_id", nullable=True, refers="shop_products"),
         big_integer("substitute_unit_price_cents", nullable=True),
         integer("refunded_quantity"),
         json("details"),
@@ -163,11 +156,6 @@ def _create_shop() -> None:
             "quantity_positive": "quantity > 0",
             "refunded_not_negative": "refunded_quantity >= 0",
         },
-        references={
-            "order_id": "shop_orders",
-            "product_id": "shop_products",
-            "substitute_product_id": "shop_products",
-        },
         indexes=["order_id"],
     )
 
@@ -175,14 +163,13 @@ def _create_shop() -> None:
         "shop_refunds",
         big_id("id"),
         string("key", 100),
-        big_id("order_line_id"),
+        big_id("order_line_id", refers="shop_order_lines"),
         integer("quantity"),
         big_integer("amount_cents"),
         string("reason", 500),
         big_integer("transfer_id", nullable=True),
         moment("created_at"),
         string("created_by", 200),
-        references={"order_line_id": "shop_order_lines"},
         unique=["key"],
         indexes=["order_line_id"],
     )

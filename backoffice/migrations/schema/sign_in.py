@@ -20,16 +20,15 @@ def _create_cards_and_sessions() -> None:
 
     create(
         "device_throttles",
-        integer("device_id"),
+        integer("device_id", refers="devices"),
         moment("window_started_at"),
         integer("failures"),
-        references={"device_id": "devices"},
         primary_key=("device_id",),
     )
     create(
         "inmate_cards",
         integer("id"),
-        integer("inmate_id"),
+        integer("inmate_id", refers="inmates"),
         string("card_number", 32),
         binary("key_encrypted"),
         string("status", 16),
@@ -37,26 +36,24 @@ def _create_cards_and_sessions() -> None:
         moment("ended_at", nullable=True),
         string("end_reason", 200),
         checks={"status": "status IN ('active', 'blocked', 'replaced')"},
-        references={"inmate_id": "inmates"},
         unique=["card_number"],
         indexes=["inmate_id"],
     )
 
     create(
         "inmate_credentials",
-        integer("inmate_id"),
+        integer("inmate_id", refers="inmates"),
         string("pin_hash", 255, nullable=True),
         moment("pin_set_at", nullable=True),
         integer("failed_attempts"),
         moment("locked_until", nullable=True),
-        references={"inmate_id": "inmates"},
         primary_key=("inmate_id",),
     )
     create(
         "inmate_sessions",
         big_id("id"),
-        integer("inmate_id"),
-        integer("device_id"),
+        integer("inmate_id", refers="inmates"),
+        integer("device_id", refers="devices"),
         string("token_hash", 64),
         string("method", 16),
         moment("started_at"),
@@ -64,7 +61,6 @@ def _create_cards_and_sessions() -> None:
         moment("ended_at", nullable=True),
         string("end_reason", 32),
         checks={"method": "method IN ('face', 'card', 'pin')"},
-        references={"device_id": "devices", "inmate_id": "inmates"},
         unique=["token_hash"],
         indexes=["device_id", "ended_at", "inmate_id"],
     )
@@ -72,14 +68,13 @@ def _create_cards_and_sessions() -> None:
     create(
         "card_challenges",
         string("id", 32),
-        integer("device_id"),
-        integer("card_id"),
+        integer("device_id", refers="devices"),
+        integer("card_id", refers="inmate_cards"),
         binary("challenge"),
         moment("created_at"),
         moment("expires_at"),
         moment("verified_at", nullable=True),
         moment("closed_at", nullable=True),
-        references={"card_id": "inmate_cards", "device_id": "devices"},
         indexes=["card_id", "device_id"],
     )
 
@@ -89,12 +84,11 @@ def _create_faces() -> None:
     create(
         "face_templates",
         integer("id"),
-        integer("inmate_id"),
+        integer("inmate_id", refers="inmates"),
         binary("template_encrypted"),
         string("source", 16),
         moment("enrolled_at"),
         string("enrolled_by", 200),
-        references={"inmate_id": "inmates"},
         indexes=["inmate_id"],
     )
 
@@ -103,9 +97,9 @@ def _create_tablet_sessions() -> None:
     create(
         "tablet_sessions",
         big_id("id"),
-        integer("device_id"),
-        integer("inmate_id"),
-        big_id("inmate_session_id", nullable=True),
+        integer("device_id", refers="devices"),
+        integer("inmate_id", refers="inmates"),
+        big_id("inmate_session_id", nullable=True, refers="inmate_sessions"),
         string("method", 8),
         string("access_hash", 64),
         moment("access_expires_at"),
@@ -116,11 +110,6 @@ def _create_tablet_sessions() -> None:
         moment("last_seen_at"),
         moment("ended_at", nullable=True),
         string("end_reason", 32),
-        references={
-            "device_id": "devices",
-            "inmate_session_id": "inmate_sessions",
-            "inmate_id": "inmates",
-        },
         unique=["access_hash", "refresh_hash"],
         indexes=["device_id", "inmate_id", "inmate_session_id", "previous_refresh_hash"],
     )

@@ -3,29 +3,18 @@ and index as the models' naming convention (`ledger.base.NAMING_CONVENTION`) doe
 Alembic's comparison finds the migrated database and the models the same; `drop` undoes it."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-
-@dataclass(frozen=True)
-class Refers:
-    """A reference to another table's id that is more than a plain one (`references` below):
-    `ondelete`, or `together_with` columns of the same name in both tables (an account in the
-    transfer's own ledger)."""
-
-    table: str
-    ondelete: str | None = None
-    together_with: tuple[str, ...] = ()
+from .columns import Refers
 
 
 def create(
     name: str,
     *columns: sa.Column[Any],
     checks: Mapping[str, str] | None = None,
-    references: Mapping[str, str | Refers] | None = None,
     primary_key: Sequence[str] = ("id",),
     unique: Sequence[str | tuple[str, ...]] = (),
     indexes: Sequence[str] = (),
@@ -33,15 +22,15 @@ def create(
 ) -> None:
     """Create the table `name` with its named constraints, then an index on each of `indexes`.
 
-    `checks` maps a check's short name to its condition; `references` maps a column to the
-    table whose id it refers to. The constraints are made in the order a table states them.
+    `checks` maps a check's short name to its condition. The references of the columns (their
+    `refers`) follow, in the order of the columns' names. The constraints are made in the order
+    the table states them.
     """
     constraints: list[sa.Constraint] = [
         sa.CheckConstraint(condition, name=op.f(f"ck_{name}_{check}"))
         for check, condition in (checks or {}).items()
     ]
-    for column, target in (references or {}).items():
-        refers = target if isinstance(target, Refers) else Refers(target)
+    for column, refers in _references(columns):
         constraints.append(
             sa.ForeignKeyConstraint(
                 [column, *refers.together_with],
@@ -59,6 +48,12 @@ def create(
     op.create_table(name, *columns, *constraints, **options)
     for column in indexes:
         op.create_index(op.f(f"ix_{name}_{column}"), name, [column], unique=False)
+
+
+def _references(columns: Sequence[sa.Column[Any]]) -> list[tuple[str, Refers]]:
+    """Each referring column and what it refers to, by the column's name."""
+    found = [(column.name, column.info["refers"]) for column in columns if "refers" in column.info]
+    return sorted(found, key=lambda pair: pair[0])
 
 
 def drop(*names: str) -> None:

@@ -11,12 +11,11 @@ def upgrade() -> None:
     create(
         "visit_blocked_dates",
         integer("id"),
-        integer("prison_id"),
+        integer("prison_id", refers="prisons"),
         date("blocked_on"),
         string("reason", 200),
         moment("created_at"),
         string("created_by", 200),
-        references={"prison_id": "prisons"},
         unique=[("prison_id", "blocked_on")],
         indexes=["prison_id"],
     )
@@ -24,7 +23,7 @@ def upgrade() -> None:
     create(
         "visit_session_templates",
         integer("id"),
-        integer("prison_id"),
+        integer("prison_id", refers="prisons"),
         string("name", 100),
         json("weekdays"),
         sa.Column("starts_at_local", sa.Time(), nullable=False),
@@ -37,20 +36,18 @@ def upgrade() -> None:
             "length_range": "length_minutes BETWEEN 5 AND 240",
             "parallel_calls_positive": "parallel_calls >= 1",
         },
-        references={"prison_id": "prisons"},
         indexes=["prison_id"],
     )
 
     create(
         "visit_slots",
         big_id("id"),
-        integer("prison_id"),
-        integer("template_id"),
+        integer("prison_id", refers="prisons"),
+        integer("template_id", refers="visit_session_templates"),
         moment("starts_at"),
         moment("ends_at"),
         integer("capacity"),
         checks={"capacity_positive": "capacity >= 1", "ends_after_start": "ends_at > starts_at"},
-        references={"prison_id": "prisons", "template_id": "visit_session_templates"},
         unique=[("template_id", "starts_at")],
         indexes=["prison_id", "starts_at", "template_id"],
     )
@@ -58,7 +55,7 @@ def upgrade() -> None:
     create(
         "visit_bars",
         integer("id"),
-        integer("inmate_id"),
+        integer("inmate_id", refers="inmates"),
         string("full_name", 200),
         string("phone", 32),
         string("email", 254),
@@ -67,14 +64,13 @@ def upgrade() -> None:
         moment("created_at"),
         string("created_by", 200),
         checks={"category": "category IN ('victim', 'co_accused', 'court_order', 'other')"},
-        references={"inmate_id": "inmates"},
         indexes=["inmate_id"],
     )
 
     create(
         "visit_contacts",
         integer("id"),
-        integer("inmate_id"),
+        integer("inmate_id", refers="inmates"),
         string("full_name", 200),
         string("relation", 16),
         string("phone", 32),
@@ -90,24 +86,22 @@ def upgrade() -> None:
             "relation": "relation IN ('spouse', 'partner', 'parent', 'child', 'sibling', 'relative', 'friend', 'lawyer', 'other')",
             "status": "status IN ('pending', 'approved', 'refused', 'barred')",
         },
-        references={"inmate_id": "inmates"},
         indexes=["inmate_id"],
     )
 
     create(
         "visit_endpoints",
         integer("id"),
-        integer("prison_id"),
+        integer("prison_id", refers="prisons"),
         string("kind", 16),
         string("name", 100),
-        integer("wing_id", nullable=True),
-        integer("device_id", nullable=True),
+        integer("wing_id", nullable=True, refers="wings"),
+        integer("device_id", nullable=True, refers="devices"),
         boolean("active"),
         checks={
             "tablet_has_device": "kind = 'booth' OR device_id IS NOT NULL",
             "kind": "kind IN ('booth', 'tablet')",
         },
-        references={"device_id": "devices", "prison_id": "prisons", "wing_id": "wings"},
         unique=[("prison_id", "name")],
         indexes=["device_id", "prison_id", "wing_id"],
     )
@@ -115,11 +109,11 @@ def upgrade() -> None:
     create(
         "visit_bookings",
         big_id("id"),
-        big_id("slot_id"),
+        big_id("slot_id", refers="visit_slots"),
         integer("place", nullable=True),
-        integer("inmate_id"),
-        integer("contact_id"),
-        integer("endpoint_id", nullable=True),
+        integer("inmate_id", refers="inmates"),
+        integer("contact_id", refers="visit_contacts"),
+        integer("endpoint_id", nullable=True, refers="visit_endpoints"),
         string("status", 16),
         moment("held_at"),
         moment("hold_expires_at"),
@@ -130,17 +124,10 @@ def upgrade() -> None:
         string("room", 64, nullable=True),
         boolean("privileged"),
         boolean("quota_exempt"),
-        big_id("rebook_of_id", nullable=True),
+        big_id("rebook_of_id", nullable=True, refers="visit_bookings"),
         checks={
             "status": "status IN ('held', 'confirmed', 'cancelled', 'expired', 'ended', 'failed')",
             "place_positive": "place IS NULL OR place >= 1",
-        },
-        references={
-            "contact_id": "visit_contacts",
-            "endpoint_id": "visit_endpoints",
-            "inmate_id": "inmates",
-            "rebook_of_id": "visit_bookings",
-            "slot_id": "visit_slots",
         },
         unique=["rebook_of_id", "room", ("slot_id", "place")],
         indexes=["contact_id", "endpoint_id", "inmate_id", "slot_id"],
@@ -149,12 +136,11 @@ def upgrade() -> None:
     create(
         "visit_invitations",
         big_id("id"),
-        big_id("booking_id"),
+        big_id("booking_id", refers="visit_bookings"),
         string("token_hash", 64),
         moment("created_at"),
         moment("expires_at"),
         moment("revoked_at", nullable=True),
-        references={"booking_id": "visit_bookings"},
         unique=["token_hash"],
         indexes=["booking_id"],
     )
@@ -162,15 +148,14 @@ def upgrade() -> None:
     create(
         "visit_notifications",
         big_id("id"),
-        big_id("booking_id", nullable=True),
-        integer("contact_id"),
+        big_id("booking_id", nullable=True, refers="visit_bookings"),
+        integer("contact_id", refers="visit_contacts"),
         string("kind", 32),
         string("channel", 8),
         string("address", 254),
         text("body"),
         moment("created_at"),
         moment("sent_at", nullable=True),
-        references={"booking_id": "visit_bookings", "contact_id": "visit_contacts"},
         indexes=["booking_id", "contact_id", "sent_at"],
     )
 
