@@ -1,8 +1,9 @@
 """What the three Flask apps (kiosk, tablet API, back office) share, and nothing of the staff
 UI: the app's settings and database session (`app`), the rules and the face matcher loaded at
 start (`startup`), the counters shared between workers (`storage`), the one JSON body reader
-(`json_body`) and form values (`forms`)."""
+(`json_body`), form values (`forms`) and a button's one commit (`actions`)."""
 
+from .actions import commit_once, refusal_message
 from .app import (
     DATABASE_AWAY,
     DATABASE_RETRY_AFTER_SECONDS,
@@ -37,6 +38,7 @@ __all__ = [
     "Equipment",
     "InMemoryUploads",
     "check_shared_storage",
+    "commit_once",
     "equipment",
     "form_id",
     "get_db",
@@ -44,6 +46,7 @@ __all__ = [
     "init_common",
     "init_shared_storage_outage",
     "log_database_away",
+    "refusal_message",
     "remote_addr",
     "set_security_headers",
     "settings",

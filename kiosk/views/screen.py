@@ -18,7 +18,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     g,
     jsonify,
     redirect,
@@ -37,7 +36,7 @@ from backoffice.errors import ServiceError
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.shop import messages as shop_messages
-from backoffice.surface import get_db, remote_addr, settings
+from backoffice.surface import commit_once, get_db, remote_addr, settings
 
 from .. import i18n, sessions
 from ..security import current_device
@@ -117,16 +116,7 @@ def act(
     """Run one service call of a screen's button and commit once: the message `action` returns
     is shown as done and the screen goes `back`. A refusal is rolled back and shown as an error,
     in the words `refusal` gives it (its own message unless said otherwise)."""
-    db = get_db()
-    try:
-        message = action(db)
-    except ServiceError as error:
-        db.rollback()
-        flash(refusal(error), "error")
-        return redirect(back)
-    db.commit()
-    flash(message, "ok")
-    return redirect(back)
+    return commit_once(action, back, refusal=refusal, category="ok")
 
 
 # --- the signed-in inmate -------------------------------------------------------------------
