@@ -107,6 +107,30 @@ def format_money(cents: int) -> str:
     return shop_messages.money(cents, language())
 
 
+def word_for(kind: str, status: str) -> str:
+    """How a screen names the status of an order, a video-call booking or a contact, in the
+    language on screen; a status not named here is shown as it is."""
+    words = {
+        ("order", "placed"): _("Placed: waiting for the shop"),
+        ("order", "picking"): _("Being packed"),
+        ("order", "packed"): _("Packed: on its way to you"),
+        ("order", "delivered"): _("Delivered"),
+        ("order", "cancelled"): _("Cancelled"),
+        ("order", "expired"): _("Not delivered: the money is free again"),
+        ("booking", "held"): _("Kept for you: confirm it"),
+        ("booking", "confirmed"): _("Booked"),
+        ("booking", "cancelled"): _("Cancelled"),
+        ("booking", "expired"): _("Not confirmed in time"),
+        ("booking", "ended"): _("Took place"),
+        ("booking", "failed"): _("Failed: you may book again"),
+        ("contact", "pending"): _("Waiting for approval"),
+        ("contact", "approved"): _("Approved"),
+        ("contact", "refused"): _("Not approved"),
+        ("contact", "withdrawn"): _("No longer approved"),
+    }
+    return words.get((kind, status), status)
+
+
 def act(
     action: Callable[[Session], str],
     back: str,
