@@ -3,7 +3,7 @@ UI: the app's settings and database session (`app`), the rules and the face matc
 start (`startup`), the counters shared between workers (`storage`), the one JSON body reader
 (`json_body`), form values (`forms`) and a button's one commit (`actions`)."""
 
-from .actions import commit_once, refusal_message
+from .actions import commit_once
 from .app import (
     DATABASE_AWAY,
     DATABASE_RETRY_AFTER_SECONDS,
@@ -46,7 +46,6 @@ __all__ = [
     "init_common",
     "init_shared_storage_outage",
     "log_database_away",
-    "refusal_message",
     "remote_addr",
     "set_security_headers",
     "settings",
