@@ -97,6 +97,10 @@ class Attempt:
     method: str
     policy: SignInPolicy
     details: dict[str, Any] = field(default_factory=dict)
+    # Whose credentials the attempt has reached (see `reached`): its later refusals count
+    # against them.
+    inmate_id: int | None = None
+    credentials: InmateCredentials | None = None
 
     def begin(self) -> Attempt:
         """The attempt, once the device may take one (in service, not paused)."""
@@ -104,15 +108,12 @@ class Attempt:
         return self
 
     def refuse(
-        self,
-        code: str,
-        message: str,
-        *,
-        inmate_id: int | None = None,
-        credentials: InmateCredentials | None = None,
-        **details: Any,
+        self, code: str, message: str, *, inmate_id: int | None = None, **details: Any
     ) -> SignInRefused:
-        """Count the failure where it belongs, write the audit row, and return the error."""
+        """Count the failure where it belongs (the device; the inmate, once reached), write the
+        audit row, and return the error."""
+        inmate_id = inmate_id or self.inmate_id
+        credentials = self.credentials
         _device_failed(self.db, self.device, self.now)
         if credentials is not None and _inmate_failed(self.db, credentials, self.now, self.policy):
             details["locked"] = True
@@ -132,13 +133,18 @@ class Attempt:
         return SignInRefused(code, message)
 
     def credentials_unless_locked(self, inmate_id: int, **details: Any) -> InmateCredentials:
-        """The inmate's credentials (locked, see `_credentials`); if the inmate is locked out,
-        the refusal instead, counted on the device and audited with `details`."""
+        """The inmate's credentials (locked, see `_credentials`), reached; if the inmate is
+        locked out, the refusal instead, counted on the device and audited with `details`."""
         credentials = _credentials(self.db, inmate_id)
         try:
             _check_locked(credentials, self.now)
         except SignInRefused as locked:
             raise self.refuse("locked", locked.message, inmate_id=inmate_id, **details) from None
+        return self.reached(credentials)
+
+    def reached(self, credentials: InmateCredentials) -> InmateCredentials:
+        """The attempt is now about this inmate: a later refusal counts against them."""
+        self.inmate_id, self.credentials = credentials.inmate_id, credentials
         return credentials
 
     def succeeded(self, inmate: Inmate, credentials: InmateCredentials, **details: Any) -> Inmate:

@@ -226,8 +226,9 @@ def card_verify(
     if challenge.verified_at is not None:
         raise SignInRefused("challenge-unknown", "Take the card out and put it in again.")
     card = challenge.card
+    attempt.details["card"] = card.card_number
     try:
-        credentials = attempt.credentials_unless_locked(card.inmate_id, card=card.card_number)
+        attempt.credentials_unless_locked(card.inmate_id)
     except SignInRefused:
         challenge.closed_at = now
         raise
@@ -237,12 +238,7 @@ def card_verify(
     ):
         challenge.closed_at = now
         raise attempt.refuse(
-            "card-refused",
-            "This card could not be verified. Ask an officer.",
-            inmate_id=card.inmate_id,
-            credentials=credentials,
-            card=card.card_number,
-            step="challenge",
+            "card-refused", "This card could not be verified. Ask an officer.", step="challenge"
         )
     challenge.verified_at = now
     # The PIN may take longer to type than the card took to answer.
@@ -295,25 +291,19 @@ def card_pin_confirm(
     if challenge.verified_at is None:
         raise SignInRefused("challenge-unknown", "Take the card out and put it in again.")
     card = challenge.card
-    credentials = _credentials(db, card.inmate_id)
+    attempt.details["card"] = card.card_number
+    credentials = attempt.reached(_credentials(db, card.inmate_id))
     if credentials.pin_hash is None:
         challenge.closed_at = now
         raise SignInRefused("pin-not-set", "You have no PIN yet. Ask an officer to set one.")
     if not _pin_matches(credentials, pin):
-        error = attempt.refuse(
-            "wrong-pin",
-            "Wrong PIN.",
-            inmate_id=card.inmate_id,
-            credentials=credentials,
-            card=card.card_number,
-            step="pin",
-        )
+        error = attempt.refuse("wrong-pin", "Wrong PIN.", step="pin")
         if error.code == "locked":
             challenge.closed_at = now
         raise error
     challenge.closed_at = now
     db.flush()
-    return attempt.succeeded(card.inmate, credentials, card=card.card_number)
+    return attempt.succeeded(card.inmate, credentials)
 
 
 def card_removed(

@@ -301,8 +301,6 @@ def face_sign_in(
         raise attempt.refuse(
             "not-live",
             "Blink or turn your head slowly while looking at the camera.",
-            inmate_id=inmate.id,
-            credentials=credentials,
             score=score,
             liveness=live.reason,
             turn=live.turn,

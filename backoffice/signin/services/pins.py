@@ -74,7 +74,5 @@ def pin_sign_in(
         raise attempt.refuse("wrong-pin", "Wrong prison number or PIN.")
     credentials = attempt.credentials_unless_locked(inmate.id)
     if not _pin_matches(credentials, pin):
-        raise attempt.refuse(
-            "wrong-pin", "Wrong prison number or PIN.", inmate_id=inmate.id, credentials=credentials
-        )
+        raise attempt.refuse("wrong-pin", "Wrong prison number or PIN.")
     return attempt.succeeded(inmate, credentials)
