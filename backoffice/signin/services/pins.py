@@ -60,6 +60,8 @@ def pin_sign_in(
     *,
     policy: SignInPolicy = DEFAULT_POLICY,
 ) -> Inmate:
+    """Sign in with prison number and PIN, where the policy allows a PIN alone; a wrong number
+    answers as a wrong PIN, in the same time."""
     if not policy.pin_allowed:
         raise SignInRefused(
             "pin-not-allowed",
