@@ -63,8 +63,8 @@ def test_a_statement_export_adds_up_in_a_spreadsheet(
     )
     assert response.mimetype == "text/csv"
     text, (header, opening, *rows) = read(response)
-    assert header == ["id", "at_utc", "kind", "code", "amount", "balance", "reason", "reference",
-                      "by"]  # fmt: skip
+    assert header == ["id", "at (Europe/Tallinn)", "kind", "code", "amount", "balance", "reason",
+                      "reference", "by"]  # fmt: skip
     # Empty cells were a lone ' each; the opening balance is a number.
     assert opening == ["", "", "", "opening", "", "0.00", "", "", ""]
     assert ",-14.44," in text  # was the text '-14.44, which a spreadsheet does not add up
