@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -94,3 +96,66 @@ def test_a_journal_export_keeps_amounts_as_numbers(
     ]
     assert all(row[header.index("reference")] == "" for row in rows)
     assert all(row[header.index("id")].isdigit() for row in rows)
+
+
+ESTONIAN_NUMBER = re.compile(r"-?[0-9]+(,[0-9]+)?")
+
+
+def as_estonian_spreadsheet_reads(response: object) -> list[list[str | Decimal]]:
+    """Split on semicolons, and read a cell as a number the way a spreadsheet in an Estonian
+    locale does (a decimal comma, no grouping, an ASCII minus); anything else stays text."""
+    text = response.get_data(as_text=True).removeprefix("\ufeff")  # type: ignore[attr-defined]
+    return [
+        [Decimal(value.replace(",", ".")) if ESTONIAN_NUMBER.fullmatch(value) else value
+         for value in row]
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    ]  # fmt: skip
+
+
+def test_an_estonian_statement_export_adds_up_in_an_estonian_spreadsheet(
+    app: Flask, db: Session, make_staff: Callable[..., Any], inmate_with_debits: Inmate
+) -> None:
+    kadri = make_staff("kadri", "accountant")
+    kadri.language = "et"
+    db.commit()
+    accountant = app.test_client()
+    sign_in(accountant, "kadri")
+    spendable = inmate_accounts(db, inmate_with_debits).spendable.id
+    deposits = prison_account(db, inmate_with_debits.prison_id, "family_deposits").id
+    move(db, deposits, spendable, 123456, ledger.TransferCode.DEPOSIT, "sünnipäev; 1,5 kg")
+    db.commit()
+    base = f"/accounts/statement?prison_number={inmate_with_debits.prison_number}"
+
+    header, opening, *rows = as_estonian_spreadsheet_reads(accountant.get(base + "&format=csv"))
+    assert len(header) == 9 and all(len(row) == 9 for row in [opening, *rows])
+    amount, balance = header.index("amount"), header.index("balance")
+    assert opening[balance] == Decimal("0.00")
+    assert all(isinstance(row[amount], Decimal) for row in rows)
+    assert all(isinstance(row[balance], Decimal) for row in rows)
+    assert [row[amount] for row in rows] == [
+        Decimal("20.00"), Decimal("-14.44"), Decimal("-0.56"), Decimal("1234.56")
+    ]  # fmt: skip
+    assert rows[-1][header.index("reason")] == "sünnipäev; 1,5 kg"  # text, kept whole
+    # The amounts add up to the statement's total, as the page shows it (1 234,56 + 5,00).
+    page = accountant.get(base).text
+    assert '<strong id="closing">1 239,56</strong>' in page
+    assert sum(row[amount] for row in rows) == rows[-1][balance] == Decimal("1239.56")
+
+
+def test_an_estonian_export_still_guards_formulas(
+    app: Flask, db: Session, make_staff: Callable[..., Any], inmate_with_debits: Inmate
+) -> None:
+    kadri = make_staff("kadri", "accountant")
+    kadri.language = "et"
+    db.commit()
+    accountant = app.test_client()
+    sign_in(accountant, "kadri")
+    response = accountant.get(
+        f"/accounts/journal?prison_number={inmate_with_debits.prison_number}&format=csv"
+    )
+    header, *rows = as_estonian_spreadsheet_reads(response)
+    reasons = sorted(str(row[header.index("reason")]) for row in rows)
+    assert reasons == ["'\tcall; =1+1", "'=cmd|' /C calc'!A0", "'@SUM(1+9)*cmd|' /C calc'!A0"]
+    assert sorted(row[header.index("amount")] for row in rows) == [
+        Decimal("0.56"), Decimal("14.44"), Decimal("20.00")
+    ]  # fmt: skip
