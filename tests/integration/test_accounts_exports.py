@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 import ledger
 from backoffice.money.services import inmate_accounts, prison_account
 from backoffice.people.models import Inmate, Prison
-from tests.integration.staff_client import sign_in
+from tests.integration.staff_client import sign_in, signed_in
 
 
 @pytest.fixture
@@ -112,14 +112,17 @@ def as_estonian_spreadsheet_reads(response: object) -> list[list[str | Decimal]]
     ]  # fmt: skip
 
 
-def test_an_estonian_statement_export_adds_up_in_an_estonian_spreadsheet(
-    app: Flask, db: Session, make_staff: Callable[..., Any], inmate_with_debits: Inmate
-) -> None:
-    kadri = make_staff("kadri", "accountant")
-    kadri.language = "et"
+@pytest.fixture
+def estonian_accountant(app: Flask, db: Session, make_staff: Callable[..., Any]) -> FlaskClient:
+    make_staff("kadri", "accountant").language = "et"
     db.commit()
-    accountant = app.test_client()
-    sign_in(accountant, "kadri")
+    return signed_in(app, "kadri")
+
+
+def test_an_estonian_statement_export_adds_up_in_an_estonian_spreadsheet(
+    estonian_accountant: FlaskClient, db: Session, inmate_with_debits: Inmate
+) -> None:
+    accountant = estonian_accountant
     spendable = inmate_accounts(db, inmate_with_debits).spendable.id
     deposits = prison_account(db, inmate_with_debits.prison_id, "family_deposits").id
     move(db, deposits, spendable, 123456, ledger.TransferCode.DEPOSIT, "sünnipäev; 1,5 kg")
@@ -143,14 +146,9 @@ def test_an_estonian_statement_export_adds_up_in_an_estonian_spreadsheet(
 
 
 def test_an_estonian_export_still_guards_formulas(
-    app: Flask, db: Session, make_staff: Callable[..., Any], inmate_with_debits: Inmate
+    estonian_accountant: FlaskClient, inmate_with_debits: Inmate
 ) -> None:
-    kadri = make_staff("kadri", "accountant")
-    kadri.language = "et"
-    db.commit()
-    accountant = app.test_client()
-    sign_in(accountant, "kadri")
-    response = accountant.get(
+    response = estonian_accountant.get(
         f"/accounts/journal?prison_number={inmate_with_debits.prison_number}&format=csv"
     )
     header, *rows = as_estonian_spreadsheet_reads(response)

@@ -19,7 +19,7 @@ from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
 from backoffice.money.services import inmate_accounts, prison_account
 from backoffice.people.models import Inmate, Prison
-from tests.integration.staff_client import sign_in
+from tests.integration.staff_client import signed_in
 
 # 14:00 in Tallinn on a winter day (EET, UTC+2).
 DEPOSITED_AT = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
@@ -28,9 +28,7 @@ DEPOSITED_AT = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def accountant(app: Flask, make_staff: Callable[..., object], prison: Prison) -> FlaskClient:
     make_staff("kadri", "accountant")
-    client = app.test_client()
-    sign_in(client, "kadri")
-    return client
+    return signed_in(app, "kadri")
 
 
 @pytest.fixture
