@@ -68,7 +68,7 @@ PARTS = {Kind.SERIES: frozenset({Kind.VIDEO, Kind.AUDIO}), Kind.COURSE: frozense
 PLAYABLE = frozenset({Kind.VIDEO, Kind.AUDIO, Kind.LESSON})
 
 
-class Category(Base):
+class ContentCategory(Base):
     __tablename__ = "content_categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,7 +133,7 @@ class Item(Base):
     targets: Mapped[list[Target]] = relationship(cascade="all, delete-orphan")
     tags: Mapped[list[Tag]] = relationship(cascade="all, delete-orphan", order_by="Tag.tag")
     parts: Mapped[list[Item]] = relationship(order_by="Item.position")
-    category: Mapped[Category | None] = relationship()
+    category: Mapped[ContentCategory | None] = relationship()
 
     def version_in(self, language: str) -> Version | None:
         """The version in `language`, else the first there is."""
