@@ -6,6 +6,7 @@ signed-in browser. Only ever read from disk, as the type found at upload."""
 from __future__ import annotations
 
 from flask import Response, send_file
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from .models import Media
 from .services import MediaConfig
@@ -16,14 +17,18 @@ CACHE_SECONDS = 86400
 
 
 def media_response(config: MediaConfig, media: Media) -> Response:
-    response = send_file(
-        config.path_of(media.sha256),
-        mimetype=media.content_type,
-        conditional=True,
-        etag=media.sha256,
-        max_age=CACHE_SECONDS,
-        last_modified=media.uploaded_at,
-    )
+    try:
+        response = send_file(
+            config.path_of(media.sha256),
+            mimetype=media.content_type,
+            conditional=True,
+            etag=media.sha256,
+            max_age=CACHE_SECONDS,
+            last_modified=media.uploaded_at,
+        )
+    except RequestedRangeNotSatisfiable as past_the_end:
+        # Answered as HTTP says (416 with the file's length), not as a surface's error page.
+        return past_the_end.get_response()
     response.cache_control.public = False
     response.cache_control.private = True
     response.headers["X-Content-Type-Options"] = "nosniff"
