@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -48,10 +47,10 @@ from backoffice.db import make_engine, make_session_factory
 from backoffice.devices.services import register_device
 from backoffice.migrations.schema.content import SEARCH_TABLE
 from backoffice.people.models import Cell, Inmate, Prison, Wing
-from backoffice.settings import ROOT, load_settings
+from backoffice.settings import load_settings
 from backoffice.signin.services import tablet_sessions
 from backoffice.staff.services import create_staff_user
-from bench.tablet_api import free_port, request, stop
+from bench.tablet_api import WORKERS, free_port, gunicorn, request, stop
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ITEMS = int(os.environ.get("BENCH_ITEMS", "10000"))
@@ -59,7 +58,6 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 STREAMS = int(os.environ.get("BENCH_STREAMS", "50"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 CHUNK = 1 << 20
 WORDS = [
     "yoga",
@@ -218,34 +216,6 @@ def seed(url: str, media_dir: Path) -> tuple[list[dict[str, str]], str, int]:
     return tablets, sha, size
 
 
-def serve(url: str, port: int, media_dir: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CELLGATE_")}
-    env.update(
-        {
-            "CELLGATE_MODE": "test",
-            "CELLGATE_DATABASE_URL": url,
-            "CELLGATE_CONTENT__MEDIA_DIR": str(media_dir),
-            "CELLGATE_TABLET__DEVICE_RATE_LIMIT": "1000000 per minute",
-            "CELLGATE_TABLET__INMATE_RATE_LIMIT": "1000000 per minute",
-        }
-    )
-    command = [
-        sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config/gunicorn.conf.py"),
-        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--access-logfile",
-        "/dev/null", "--log-level", "warning", "tablet_api:create_app()",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2):
-                return process
-        except OSError:
-            time.sleep(0.2)  # gunicorn is starting: ask again shortly
-    process.kill()
-    raise RuntimeError("the tablet API did not start")
-
-
 async def call(port: int, raw: bytes) -> tuple[int, float, int]:
     started = time.perf_counter()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -318,7 +288,10 @@ def main() -> None:
         tablets, sha, size = seed(url, folder / "media")
         emit("content.seed", time.perf_counter() - started, "s", items=ITEMS)
         port = free_port()
-        process = serve(url, port, folder / "media")
+        process = gunicorn(
+            "tablet_api:create_app()", url, port,
+            CELLGATE_CONTENT__MEDIA_DIR=str(folder / "media"),
+        )  # fmt: skip
 
         def get(path_of: Callable[[int, int], str]) -> Callable[[int, int], bytes]:
             return lambda i, n: request("GET", path_of(i, n), tablets[i], port=port)

@@ -19,10 +19,11 @@ from backoffice.surface import get_db
 
 from . import http
 from .api import bp
-from .openapi import INMATE, endpoint
+from .openapi import INMATE, Routes
 from .problems import Problem, from_service_error
 from .schemas.content import LIBRARY_QUERY
 
+route = Routes(bp, tag="library", auth=INMATE)
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 MEDIA_TYPES = (
     "video/mp4", "video/webm", "audio/mpeg", "audio/ogg", "audio/wav", "audio/mp4",
@@ -46,18 +47,9 @@ def _done(action: Any) -> Any:
     return result
 
 
-@endpoint(
-    bp,
-    "/library",
-    "GET",
-    summary="What the library offers the inmate, newest first, with search, in pages",
-    tag="library",
-    auth=INMATE,
-    response="LibraryPage",
-    query=LIBRARY_QUERY,
-    etag=True,
-)
+@route("/library", "GET", response="LibraryPage", query=LIBRARY_QUERY, etag=True)
 def library() -> Any:
+    """What the library offers the inmate, newest first, with search, in pages"""
     asked = http.query()
     cursor = asked.get("cursor")
     entries, next_id = content.browse(
@@ -79,17 +71,9 @@ def library() -> Any:
     )
 
 
-@endpoint(
-    bp,
-    "/library/<int:item_id>",
-    "GET",
-    summary="One item in the inmate's language: its text, file, parts and quiz",
-    tag="library",
-    auth=INMATE,
-    response="LibraryItem",
-    etag=True,
-)
+@route("/library/<int:item_id>", "GET", response="LibraryItem", etag=True)
 def library_item(item_id: int) -> Any:
+    """One item in the inmate's language: its text, file, parts and quiz"""
     shown = _done(lambda: content.detail(get_db(), http.inmate(), item_id, utcnow()))
     return http.json_response(
         {
@@ -105,13 +89,9 @@ def library_item(item_id: int) -> Any:
     )
 
 
-@endpoint(
-    bp,
+@route(
     "/library/media/<sha256>",
     "GET",
-    summary="A file of an item the inmate may see (Range requests: 206; past the end: 416)",
-    tag="library",
-    auth=INMATE,
     response=None,
     other_responses={
         200: {"description": "The file", "content": dict.fromkeys(MEDIA_TYPES, BINARY)},
@@ -121,6 +101,7 @@ def library_item(item_id: int) -> Any:
     },
 )
 def library_media(sha256: str) -> Response:
+    """A file of an item the inmate may see (Range requests: 206; past the end: 416)"""
     if not SHA256.match(sha256):
         raise Problem("not-found")
     found = _done(lambda: content.media_for(get_db(), http.inmate(), sha256, utcnow()))
@@ -129,37 +110,31 @@ def library_media(sha256: str) -> Response:
     return response
 
 
-@endpoint(
-    bp,
+@route(
     "/library/<int:item_id>/position",
     "PUT",
-    summary="Where the inmate stopped playing (the next play starts there)",
-    tag="library",
-    auth=INMATE,
     body="PositionChange",
     status=204,
     errors=(404,),
     example={"position_seconds": 95},
 )
 def library_position(item_id: int) -> Any:
+    """Where the inmate stopped playing (the next play starts there)"""
     seconds = http.body()["position_seconds"]
     _done(lambda: content.save_position(get_db(), http.inmate(), item_id, seconds, utcnow()))
     return "", 204
 
 
-@endpoint(
-    bp,
+@route(
     "/library/<int:item_id>/favourite",
     "PUT",
-    summary="Mark or unmark the item as a favourite",
-    tag="library",
-    auth=INMATE,
     body="FavouriteChange",
     status=204,
     errors=(404,),
     example={"favourite": True},
 )
 def library_favourite(item_id: int) -> Any:
+    """Mark or unmark the item as a favourite"""
     on = http.body()["favourite"]
     _done(
         lambda: content.set_favourite(get_db(), http.actor(), http.inmate(), item_id, on, utcnow())
@@ -167,37 +142,31 @@ def library_favourite(item_id: int) -> Any:
     return "", 204
 
 
-@endpoint(
-    bp,
+@route(
     "/library/<int:item_id>/rating",
     "PUT",
-    summary="Rate the item, 1 to 5 stars",
-    tag="library",
-    auth=INMATE,
     body="RatingChange",
     status=204,
     errors=(404,),
     example={"stars": 4},
 )
 def library_rating(item_id: int) -> Any:
+    """Rate the item, 1 to 5 stars"""
     stars = http.body()["stars"]
     _done(lambda: content.rate(get_db(), http.actor(), http.inmate(), item_id, stars, utcnow()))
     return "", 204
 
 
-@endpoint(
-    bp,
+@route(
     "/library/<int:item_id>/quiz",
     "POST",
-    summary="Answer a lesson's quiz; passing finishes the lesson, the last one the course",
-    tag="library",
-    auth=INMATE,
     body="QuizAnswers",
     response="QuizResult",
     errors=(404,),
     example={"answers": [1, 0]},
 )
 def library_quiz(item_id: int) -> Any:
+    """Answer a lesson's quiz; passing finishes the lesson, the last one the course"""
     answers = http.body()["answers"]
     result = _done(
         lambda: content.answer_quiz(
@@ -207,17 +176,9 @@ def library_quiz(item_id: int) -> Any:
     return http.json_response(asdict(result))
 
 
-@endpoint(
-    bp,
-    "/urgent-notices",
-    "GET",
-    summary="The urgent notices the inmate has still to acknowledge, oldest first",
-    tag="library",
-    auth=INMATE,
-    response="UrgentNotices",
-    etag=True,
-)
+@route("/urgent-notices", "GET", response="UrgentNotices", etag=True)
 def urgent_notices() -> Any:
+    """The urgent notices the inmate has still to acknowledge, oldest first"""
     person = http.inmate()
     items = []
     for notice in content.unread(get_db(), person):
@@ -233,16 +194,8 @@ def urgent_notices() -> Any:
     return http.json_response({"items": items})
 
 
-@endpoint(
-    bp,
-    "/urgent-notices/<int:notice_id>/acknowledge",
-    "POST",
-    summary="The inmate has read the notice (again: no change)",
-    tag="library",
-    auth=INMATE,
-    status=204,
-    errors=(404,),
-)
+@route("/urgent-notices/<int:notice_id>/acknowledge", "POST", status=204, errors=(404,))
 def urgent_notice_acknowledge(notice_id: int) -> Any:
+    """The inmate has read the notice (again: no change)"""
     _done(lambda: content.acknowledge(get_db(), http.actor(), http.inmate(), notice_id, utcnow()))
     return "", 204

@@ -136,7 +136,7 @@ def test_the_kiosk_plays_a_film_and_a_seek_is_answered_206(playwright: Any, serv
         page.wait_for_url(f"{server.url}/home")
         page.locator('nav.menu a[href="/library"]').click()
         page.wait_for_url(f"{server.url}/library")
-        page.locator("ul.library a", has_text="Hommikvõimlemine").click()
+        page.locator("ul.rows a", has_text="Hommikvõimlemine").click()
         page.wait_for_selector("video#player")
         page.wait_for_function("() => document.getElementById('player').readyState >= 1")
         assert page.evaluate("Math.round(document.getElementById('player').duration)") == SECONDS
