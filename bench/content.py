@@ -5,6 +5,8 @@ one wing or one legal status, in a temporary PostgreSQL database the bench creat
 served by the real tablet API under gunicorn (BENCH_WORKERS sync workers, default 4). Signed-in
 tablets call it at once:
 
+- content.baseline_me: GET /api/v1/me, the lightest signed-in call, as the yardstick of what
+  the machine gives at that moment (the ratio of the others to it moves much less);
 - content.listing: GET /api/v1/library (the newest 20 the inmate may see), BENCH_CLIENTS
   tablets at once (default 8); goal: p99 under 100 ms;
 - content.search: GET /api/v1/library?q=<a word's beginning>, a different word each call;
@@ -301,10 +303,13 @@ def main() -> None:
             headers = {**tablets[i], "Range": f"bytes={start}-{start + CHUNK - 1}"}
             return request("GET", f"/api/v1/library/media/{sha}", headers, port=port)
 
+        me = get(lambda i, n: "/api/v1/me")
         listing = get(lambda i, n: "/api/v1/library?limit=20")
         search = get(lambda i, n: f"/api/v1/library?q={WORDS[(i + n) % len(WORDS)][:4]}")
         asyncio.run(phase(port, CLIENTS, listing))  # warm up every worker
         phases = [
+            # The lightest signed-in call, to compare with on a busy machine.
+            ("baseline_me", CLIENTS, me, ("rps", "p50_ms", "p99_ms")),
             ("listing", CLIENTS, listing, ("rps", "p50_ms", "p99_ms")),
             ("search", CLIENTS, search, ("rps", "p50_ms", "p99_ms")),
             ("media", STREAMS, chunk, ("mb_per_s", "rps", "p99_ms")),

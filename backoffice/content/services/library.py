@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from ...audit.services import Actor, record
 from ...errors import InvalidInput, NotFound
@@ -183,16 +183,16 @@ def browse(
     if before_id is not None:
         stmt = stmt.where(Item.id < before_id)
     stmt = (
-        # Three queries a page: the items with their categories, their versions with their
-        # files, and the inmate's own marks on them.
+        # Two queries a page: the items with their versions, files and categories, and the
+        # inmate's own marks on them.
         stmt.options(
-            selectinload(Item.versions).joinedload(Version.media),
+            joinedload(Item.versions).joinedload(Version.media),
             joinedload(Item.category),
         )
         .order_by(Item.id.desc())
         .limit(limit + 1)
     )
-    items = list(db.scalars(stmt))
+    items = list(db.scalars(stmt).unique())
     more = len(items) > limit
     items = items[:limit]
     engagements = _engagements(db, inmate, [i.id for i in items])
