@@ -34,6 +34,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -305,7 +306,7 @@ def main() -> None:
 
         me = get(lambda i, n: "/api/v1/me")
         listing = get(lambda i, n: "/api/v1/library?limit=20")
-        search = get(lambda i, n: f"/api/v1/library?q={WORDS[(i + n) % len(WORDS)][:4]}")
+        search = get(lambda i, n: f"/api/v1/library?q={quote(WORDS[(i + n) % len(WORDS)][:4])}")
         asyncio.run(phase(port, CLIENTS, listing))  # warm up every worker
         phases = [
             # The lightest signed-in call, to compare with on a busy machine.

@@ -6,6 +6,7 @@ next visit."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from backoffice.seed import DEMO_PRISON_CODE
 from backoffice.settings import load_settings
 from backoffice.staff.models import StaffUser
 from tests.e2e.kiosk_world import (
+    A11Y_AUDIT,
     CHROMIUM,
     CHROMIUM_FLAGS,
     KIOSK_CREDENTIAL,
@@ -136,8 +138,16 @@ def test_the_kiosk_plays_a_film_and_a_seek_is_answered_206(playwright: Any, serv
         page.wait_for_url(f"{server.url}/home")
         page.locator('nav.menu a[href="/library"]').click()
         page.wait_for_url(f"{server.url}/library")
+        assert page.evaluate(A11Y_AUDIT) == []
+        # A search typed on the on-screen keyboard: a kiosk has no keyboard.
+        page.locator("#library-q").click()
+        for key in "hom":
+            page.locator(f'.keyboard button[data-char="{key}"]').click()
+        page.locator("#library-search").click()
+        page.wait_for_url(re.compile(r".*/library\?q=hom$"))
         page.locator("ul.rows a", has_text="Hommikvõimlemine").click()
         page.wait_for_selector("video#player")
+        assert page.evaluate(A11Y_AUDIT) == []
         page.wait_for_function("() => document.getElementById('player').readyState >= 1")
         assert page.evaluate("Math.round(document.getElementById('player').duration)") == SECONDS
         page.evaluate(

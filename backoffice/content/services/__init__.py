@@ -1,9 +1,10 @@
 """The content library's services, one module per use case: `editorial` (making items and the
-review flow), `media` (files on disk), `search` (the index), `library` (what inmates see and do)
-and `notices` (urgent notices and their receipts)."""
+review flow), `schedule` (publishing and taking off on time), `categories`, `media` (files on
+disk), `search` (the index), `library` (what inmates see and do) and `notices` (urgent notices
+and their receipts)."""
 
+from .categories import upsert_category
 from .editorial import (
-    DueResult,
     ItemSpec,
     SelfReview,
     TargetSpec,
@@ -11,13 +12,11 @@ from .editorial import (
     create_item,
     media_kinds_for,
     move,
-    run_due,
     save_version,
     set_schedule,
     set_tags,
     set_targets,
     top_of,
-    upsert_category,
 )
 from .library import (
     Detail,
@@ -36,6 +35,7 @@ from .library import (
 )
 from .media import MediaConfig, store
 from .notices import Readership, acknowledge, notices_of, readership, send_notice, unread, withdraw
+from .schedule import DueResult, run_due
 
 __all__ = [
     "Detail",

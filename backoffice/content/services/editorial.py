@@ -395,39 +395,3 @@ def move(
         reason=reason.strip(),
     )
     return item
-
-
-@dataclass(frozen=True)
-class DueResult:
-    published: int
-    unpublished: int
-
-
-def run_due(db: Session, now: datetime) -> DueResult:
-    """The jobs runner's turn: publish what is scheduled for now, take off what has expired."""
-    system = Actor.system("content-schedule")
-    due = db.scalars(
-        select(Item.id).where(Item.status == Status.SCHEDULED, Item.publish_at <= now)
-    ).all()
-    for item_id in due:
-        move(db, system, item_id, "publish_due", now=now)
-    expired = db.scalars(
-        select(Item.id).where(Item.status == Status.PUBLISHED, Item.unpublish_at <= now)
-    ).all()
-    for item_id in expired:
-        move(db, system, item_id, "unpublish_due", now=now)
-    return DueResult(published=len(due), unpublished=len(expired))
-
-
-def upsert_category(db: Session, actor: Actor, code: str, names: dict[str, str]) -> ContentCategory:
-    code = code.strip().lower()
-    if not code or len(code) > 64:
-        raise InvalidInput("A category needs a short code.", field="code")
-    category = db.scalars(select(ContentCategory).where(ContentCategory.code == code)).first()
-    if category is None:
-        category = ContentCategory(code=code)
-        db.add(category)
-    category.names = {k: v.strip() for k, v in names.items() if v.strip()}
-    db.flush()
-    record(db, actor, "content.category", target_type="content_category", target_id=category.id)
-    return category
