@@ -59,7 +59,8 @@ def matching_version_ids(db: Session, query: str) -> tuple[str, dict[str, str]] 
     if not words:
         return None
     if is_postgresql(db):
-        expression = " & ".join(f"{w}:*" for w in words)
+        # Each word quoted, so that no letter of any alphabet is read as tsquery syntax.
+        expression = " & ".join(f"'{w}':*" for w in words)
         return (
             f"content_versions.id IN (SELECT version_id FROM {SEARCH_TABLE} "
             "WHERE document @@ to_tsquery('simple', :search))",
