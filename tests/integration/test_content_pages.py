@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,23 @@ def app(settings: Settings, tmp_path: Path) -> Iterator[Flask]:
     app.extensions["cellgate"]["engine"].dispose()
 
 
+def upload(client: FlaskClient, path: str, file: Path, name: str) -> str:
+    """The item page's upload form, sent with `file` under `name`; the page after."""
+    with file.open("rb") as fh:
+        response = client.post(
+            f"{path}/media",
+            data={
+                "csrf_token": csrf_token(client, path),
+                "language": "et",
+                "purpose": "media",
+                "file": (fh, name),
+            },
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
+    return response.get_data(as_text=True)
+
+
 def test_officers_make_an_item_with_a_real_video_and_another_officer_approves_it(
     app: Flask,
     db: Session,
@@ -49,19 +67,7 @@ def test_officers_make_an_item_with_a_real_video_and_another_officer_approves_it
     item_id = db.scalars(select(Item.id)).one()
     db.rollback()  # the test's reads never hold SQLite's write lock while the app writes
     path = f"/content/items/{item_id}"
-    with clips["video"].open("rb") as video:
-        response = writer.post(
-            f"{path}/media",
-            data={
-                "csrf_token": csrf_token(writer, path),
-                "language": "et",
-                "purpose": "media",
-                "file": (video, "jooga.webm"),
-            },
-            content_type="multipart/form-data",
-            follow_redirects=True,
-        )
-    assert "jooga.webm is kept (video/webm" in response.get_data(as_text=True)
+    assert "jooga.webm is kept (video/webm" in upload(writer, path, clips["video"], "jooga.webm")
     sha256, duration_ms, width = db.execute(
         select(Media.sha256, Media.duration_ms, Media.width)
     ).one()
@@ -70,19 +76,8 @@ def test_officers_make_an_item_with_a_real_video_and_another_officer_approves_it
     preview = writer.get(f"/content/media/{sha256}", headers={"Range": "bytes=0-99"})
     assert preview.status_code == 206 and len(preview.data) == 100
     preview.close()
-    with Path(__file__).open("rb") as script:
-        refused = writer.post(
-            f"{path}/media",
-            data={
-                "csrf_token": csrf_token(writer, path),
-                "language": "et",
-                "purpose": "media",
-                "file": (script, "film.webm"),
-            },
-            content_type="multipart/form-data",
-            follow_redirects=True,
-        )
-    assert "This kind of file is not accepted here." in refused.get_data(as_text=True)
+    refused = upload(writer, path, Path(__file__), "film.webm")  # a script, named as a film
+    assert "This kind of file is not accepted here." in refused
     where = f"{prison.id}:{wing_of(db, prison, 'A').id}"
     db.rollback()
     post_form(writer, f"{path}/targets", path, where=where)
