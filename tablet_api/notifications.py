@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from backoffice import dates
 from backoffice.db import utcnow
 from backoffice.requests import services as requests
 from backoffice.shop.models import Order
@@ -103,14 +103,14 @@ def notifications() -> Any:
         starts = booking.slot.starts_at
         live = booking.status == BookingStatus.CONFIRMED and now <= starts + timedelta(minutes=1)
         if live and starts - now <= CALL_NOTICE:
-            local = starts.astimezone(ZoneInfo(person.prison.timezone))
             items.append(
                 {
                     "id": f"call_starting:{booking.id}",
                     "kind": "call_starting",
                     "at": starts - CALL_NOTICE,
                     "text": TEXTS["call_starting"][language].format(
-                        name=booking.contact.full_name, time=local.strftime("%H:%M")
+                        name=booking.contact.full_name,
+                        time=dates.clock(starts, person.prison.timezone, language),
                     ),
                     "booking_id": booking.id,
                 }

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, flash, render_template, request
 
 from ..staff.models import Role
 from ..surface import get_db
 from ..web.access import ACCESS
+from ..web.formats import reader_zone
 from ..web.pages import bp, templates_of
 from .services import AuditQuery, search
 
@@ -32,7 +34,8 @@ def _parse_day(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+        # The day as the prison lives it: from its local midnight.
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=ZoneInfo(reader_zone()))
     except ValueError:
         flash(f"Dates are written YYYY-MM-DD; {value!r} was ignored.", "error")
         return None

@@ -3,7 +3,15 @@ grammar every surface shares (bank statements, the payroll, the accountant's for
 prices, request forms).
 
     parse_cents(text, *, negative=False, zero=False, most_cents=LEDGER_MOST_CENTS) -> int
-    euros(cents) -> str                   -150 -> "-1.50"
+    euros(cents) -> str                   -150 -> "-1.50"   the plain form, for messages and logs
+    money(cents, language) -> str         -150 -> "-€1.50" (en), "-1,50 €" (et, ru)
+    amount(cents, language) -> str        -150 -> "-1.50" (en), "-1,50" (et, ru); 1 234,56
+    amount(cents, language, grouped=False)        1234,56: a number a spreadsheet reads
+
+Money shown to a person goes through `money` or `amount` (Babel's format_currency and
+format_decimal). Babel separates groups and the euro sign with a no-break space; these write a
+plain space, as the catalogues and every page's text do (the tables keep amounts on one line
+with CSS).
 
 The grammar, after whitespace at both ends is dropped:
 
@@ -26,7 +34,10 @@ or with the same mark as the decimals, text longer than MAX_LENGTH characters, a
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
+
+from babel.numbers import format_currency, format_decimal
 
 from ..errors import InvalidInput
 
@@ -126,6 +137,29 @@ def euros(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(cents), 100)
     return f"{sign}{whole}.{rest:02d}"
+
+
+def money(cents: int, language: str) -> str:
+    """Cents as euros with the sign, in the reader's language: 1250 -> "€12.50" (en),
+    "12,50 €" (et, ru); -150 -> "-€1.50", "-1,50 €"."""
+    return _plain(format_currency(_in_euros(cents), "EUR", locale=language))
+
+
+def amount(cents: int, language: str, *, grouped: bool = True) -> str:
+    """Cents as a number of euros, two decimals, no sign of the currency: -150 -> "-1.50" (en),
+    "-1,50" (et, ru). `grouped=False` leaves out the thousands separator (for CSV files)."""
+    pattern = "#,##0.00" if grouped else "0.00"
+    return _plain(format_decimal(_in_euros(cents), format=pattern, locale=language))
+
+
+def _in_euros(cents: int) -> Decimal:
+    if isinstance(cents, bool) or not isinstance(cents, int):
+        raise TypeError(f"amounts are whole cents, not {cents!r}")
+    return Decimal(cents).scaleb(-2)
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
 
 
 def parse_cents(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..money.amounts import euros
+from ..money.amounts import money
 
 LANGUAGES = ("et", "ru", "en")
 
@@ -117,14 +117,6 @@ PERIODS = {
     "week": {"et": "nädalas", "ru": "в неделю", "en": "per week"},
     "month": {"et": "kuus", "ru": "в месяц", "en": "per month"},
 }
-
-
-def money(cents: int, language: str) -> str:
-    """Cents as the inmate reads euros: "€12.50" in English, "12,50 €" in Estonian and Russian."""
-    shown = euros(cents)
-    if language == "en":
-        return f"€{shown}"
-    return f"{shown.replace('.', ',')} €"
 
 
 def render(code: str, language: str, params: Mapping[str, object]) -> str:

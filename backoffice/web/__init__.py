@@ -29,6 +29,7 @@ from ..surface import (
 )
 from ..visits.views import init_app as init_visits
 from .access import init_access
+from .formats import init_formats
 from .views import bp as views_bp
 
 CSP = (
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["WTF_CSRF_TIME_LIMIT"] = settings["auth"]["session_hours"] * 3600
     CSRFProtect(app)
     init_access(app, settings)
+    init_formats(app)
     app.register_blueprint(health_blueprint())
     # The devices, audit and people pages are on views_bp too: their modules, imported above,
     # have added them.

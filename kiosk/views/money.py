@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import render_template
 from flask_babel import gettext as _
@@ -12,17 +11,16 @@ from backoffice.money import services as money_services
 from backoffice.people.models import Inmate
 from backoffice.surface import get_db
 
-from .screen import bp, format_money, signed_in
+from .screen import bp, format_moment, format_money, signed_in
 
 
 @bp.get("/money")
 @signed_in
 def money(inmate: Inmate) -> Any:
     db = get_db()
-    zone = ZoneInfo(inmate.prison.timezone)
     lines = [
         {
-            "when": line.at.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
+            "when": format_moment(line.at),
             "what": money_words(line),
             "amount_cents": -abs(line.amount_cents)
             if line.kind in ("pending", "post")

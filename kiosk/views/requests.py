@@ -13,7 +13,7 @@ from backoffice.people.models import Inmate
 from backoffice.requests import services as requests_services
 from backoffice.surface import equipment, get_db
 
-from .screen import act, actor_for, bp, signed_in
+from .screen import act, actor_for, bp, format_day, signed_in
 
 
 def request_rules() -> requests_services.Rules:
@@ -72,7 +72,7 @@ def request_new(inmate: Inmate, type_code: str) -> Any:
                 _(
                     "Your request is sent. Receipt %(receipt)s, answer due by %(due)s.",
                     receipt=case.receipt,
-                    due=case.due_on.strftime("%d.%m.%Y"),
+                    due=format_day(case.due_on),
                 ),
                 "ok",
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
@@ -30,6 +31,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from backoffice import dates
 from backoffice.audit.services import Actor
 from backoffice.devices.models import Device
 from backoffice.errors import ServiceError
@@ -105,6 +107,29 @@ def wants_json() -> bool:
 
 def format_money(cents: int) -> str:
     return shop_messages.money(cents, language())
+
+
+def prison_zone() -> str:
+    """The inmate's prison's time zone (the installation's before sign-in): every time on
+    screen is the prison's clock."""
+    inmate = g.get("inmate")
+    return inmate.prison.timezone if inmate is not None else str(settings()["timezone"])
+
+
+def format_day(on: date) -> str:
+    return dates.day(on, language())
+
+
+def format_moment(at: datetime) -> str:
+    return dates.moment(at, prison_zone(), language())
+
+
+def format_clock(at: datetime) -> str:
+    return dates.clock(at, prison_zone(), language())
+
+
+def format_slot(at: datetime) -> str:
+    return dates.slot(at, prison_zone(), language())
 
 
 def word_for(kind: str, status: str) -> str:
@@ -220,6 +245,10 @@ def screen_context() -> dict[str, Any]:
         "idle_seconds": kiosk_settings()["kiosk.idle_seconds"],
         "menu": menu() if inmate is not None else [],
         "icon": icon,
+        "day": format_day,
+        "moment": format_moment,
+        "clock": format_clock,
+        "slot": format_slot,
     }
 
 

@@ -452,6 +452,8 @@ def test_a_video_call_is_held_confirmed_and_cancelled_at_the_kiosk(
     sign_in(client, estonian.prison_number)
     page = client.get("/visits").text
     assert "Maria Tamm" in page
+    # Each slot says its weekday and the prison's clock, in Estonian: "N, 3. dets 18:00".
+    assert re.search(r"[ETKNRLP], \d{1,2}\. [a-zäõöü]+ 18:00</button>", page)
     slot_id = re.search(r'name="slot_id" value="(\d+)"', page).group(1)
     held = post(client, "/visits/book", page="/visits", slot_id=slot_id, contact_id=str(contact.id))
     page = client.get(held.headers["Location"]).text

@@ -103,6 +103,10 @@ def test_a_handler_works_a_case_from_the_queue_to_the_answer(
     queue = client.get("/requests/department/healthcare").get_data(as_text=True)
     assert case.receipt in queue and inmate.prison_number in queue
     page = f"/requests/{case.id}"
+    # Submitted at 07:00 UTC, which is 09:00 in Tallinn: the case and its history say 09:00.
+    history = client.get(page).get_data(as_text=True)
+    assert history.count("4 Mar 2026 09:00") >= 2 and "07:00" not in history
+    assert "UTC" not in history
     response = client.post(f"{page}/claim", data={"csrf_token": token(client, page)})
     assert response.status_code == 302
     assert f"You have claimed {case.receipt}" in client.get(page).get_data(as_text=True)

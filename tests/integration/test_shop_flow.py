@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session
 
 import ledger
+from backoffice import dates
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
 from backoffice.db import make_engine, make_session_factory
@@ -490,7 +491,10 @@ def test_orders_after_the_cutoff_go_to_the_next_round(
         now=wednesday_afternoon,
     )
     assert [v.code for v in result.violations] == ["ordering_closed"]
-    assert f"{day(7).isoformat()} 00:00" in result.violations[0].message
+    # Next Monday's midnight, said with its weekday (esmaspäev) in the inmate's language.
+    opens = dates.slot(datetime.combine(day(7), time(0, 0), TALLINN), "Europe/Tallinn", "et")
+    assert opens.startswith("E, ") and opens.endswith(" 00:00")
+    assert f"algab {opens}." in result.violations[0].message
     next_monday = local(7, 10)
     order = shop.place_order(
         db,

@@ -107,3 +107,19 @@ def test_only_text_whole_numbers_and_money_are_cells() -> None:
     for wrong in (1.5, Decimal("1.50"), True):
         with pytest.raises(TypeError):
             cell(wrong)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("payload", OWASP_PAYLOADS + HIDDEN)
+def test_an_estonian_file_splits_on_semicolons_and_still_guards_formulas(payload: str) -> None:
+    written = csv_text(["reason", "amount"], [[payload, Money(-123456)]], "et")
+    (header, (reason, amount)) = read(written, delimiter=";")
+    assert header == ["reason", "amount"]
+    assert amount == "-1234,56"  # a number to an Estonian spreadsheet: no grouping, comma
+    assert reason[0] == "'" or re.search(r"[;\t\r\n]'", reason)
+
+
+def test_the_separator_and_decimals_follow_the_readers_language() -> None:
+    row = [[1, Money(-150), "a, b"]]
+    assert csv_text(["id", "amount", "reason"], row, "en").splitlines()[1] == '1,-1.50,"a, b"'
+    assert csv_text(["id", "amount", "reason"], row, "et").splitlines()[1] == '1;-1,50;"a, b"'
+    assert csv_text(["id", "amount", "reason"], row, "ru").splitlines()[1] == '1;-1,50;"a, b"'

@@ -131,4 +131,5 @@ def test_euros_show_negative_amounts_right(cents: int, shown: str) -> None:
 
 def test_a_request_forms_amount_is_shown_with_its_sign() -> None:
     # It showed -150 cents as "-2.50 EUR" (floor division of a negative number).
-    assert requests_services._display(-150, "amount", (), "en") == "-1.50 EUR"
+    assert requests_services._display(-150, "amount", (), "en") == "-€1.50"
+    assert requests_services._display(-150, "amount", (), "et") == "-1,50 €"

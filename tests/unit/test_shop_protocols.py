@@ -300,9 +300,9 @@ def test_missing_or_broken_file(tmp_path: Path) -> None:
 
 def test_money_is_shown_in_each_languages_style() -> None:
     assert [money(123456, lang) for lang in ("et", "ru", "en")] == [
-        "1234,56 €",
-        "1234,56 €",
-        "€1234.56",
+        "1 234,56 €",
+        "1 234,56 €",
+        "€1,234.56",
     ]
 
 

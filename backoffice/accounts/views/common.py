@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...errors import InvalidInput, NotFound
-from ...money.amounts import AmountError, euros, parse_cents
+from ...money.amounts import AmountError, parse_cents
 from ...people.models import Inmate, Prison
 from ...staff.models import Role
 from ...surface import settings
@@ -52,11 +52,6 @@ ACCOUNTS_ACCESS: dict[str, frozenset[str]] = {
     "accounts.month_close": ACCOUNTANTS,
     "accounts.subject_access": ACCOUNTANTS,
 }
-
-
-@bp.app_template_filter("eur")
-def eur_filter(value: int | None) -> str:
-    return euros(int(value or 0))
 
 
 def my_prison() -> int | None:

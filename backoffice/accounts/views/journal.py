@@ -10,7 +10,8 @@ from ledger import TransferCode
 
 from ...errors import ServiceError
 from ...surface import get_db
-from ...web.csvexport import Money, csv_response
+from ...web.csvexport import Money, csv_moment, csv_response
+from ...web.formats import reader_language, reader_zone
 from .. import services
 from .common import bp, cents_arg, date_arg, my_prison, tz
 
@@ -37,13 +38,15 @@ def journal() -> Any:
     except ServiceError as refused:
         error = refused.message
     if page is not None and request.args.get("format") == "csv":
+        zone = reader_zone()
         return csv_response(
             "journal.csv",
-            ["id", "sequence", "at_utc", "kind", "code", "amount", "debit", "credit",
+            ["id", "sequence", f"at ({zone})", "kind", "code", "amount", "debit", "credit",
              "requested_by", "reason", "reference"],
-            ((r.id, r.sequence, r.at.isoformat(), r.kind, r.code, Money(r.amount_cents),
+            ((r.id, r.sequence, csv_moment(r.at, zone), r.kind, r.code, Money(r.amount_cents),
               r.debit_code, r.credit_code, r.requested_by, r.reason, r.reference)
              for r in page.rows),
+            reader_language(),
         )  # fmt: skip
     return render_template(
         "accounts/journal.html",

@@ -8,10 +8,19 @@ from typing import Any
 from flask import Response, flash, render_template, request
 from markupsafe import Markup, escape
 
+from ... import dates
 from ...errors import ServiceError
-from ...money.amounts import euros
+from ...money.amounts import amount
 from ...surface import get_db
-from ...web.csvexport import Money, csv_response
+from ...web.csvexport import Money, csv_moment, csv_response
+from ...web.formats import (
+    reader_language,
+    reader_zone,
+    shown_amount,
+    shown_day,
+    shown_moment,
+    shown_zone,
+)
 from .. import services
 from ..pdf import Document
 from .common import bp, date_arg, font_dir, inmate_by_number, pdf_download
@@ -39,16 +48,19 @@ def statement() -> Any:
     fmt = request.args.get("format", "")
     name = f"statement-{inmate.prison_number}-{result.part}"
     if fmt == "csv":
+        zone = reader_zone()
         return csv_response(
             f"{name}.csv",
-            ["id", "at_utc", "kind", "code", "amount", "balance", "reason", "reference", "by"],
+            ["id", f"at ({zone})", "kind", "code", "amount", "balance", "reason", "reference",
+             "by"],
             chain(
                 [(None, None, None, "opening", None, Money(result.opening_cents), None, None,
                   None)],
-                ((r.id, r.at.isoformat(), r.kind, r.code, Money(r.amount_cents),
+                ((r.id, csv_moment(r.at, zone), r.kind, r.code, Money(r.amount_cents),
                   Money(r.running_cents), r.reason, r.reference, r.requested_by)
                  for r in result.rows),
             ),
+            reader_language(),
         )  # fmt: skip
     if fmt == "pdf":
         try:
@@ -67,6 +79,7 @@ def _statement_rows(rows: list[services.StatementRow]) -> Markup:
     """The statement's rows as HTML, made here rather than in a template loop: a statement of
     10,000 lines renders several times faster (bench/accounts.py)."""
     seen: dict[str, str] = {}
+    zone, language = reader_zone(), reader_language()
 
     def esc(value: str) -> str:
         # Codes and reasons repeat a lot: escape each text once.
@@ -77,18 +90,18 @@ def _statement_rows(rows: list[services.StatementRow]) -> Markup:
 
     return Markup(
         "".join(
-            f"<tr><td>{r.id}</td><td>{r.at:%Y-%m-%d %H:%M}</td><td>{esc(r.code)}</td>"
-            f"<td>{esc(r.reason)}</td><td>{esc(r.reference)}</td>"
-            f'<td class="money">{euros(r.amount_cents)}</td>'
-            f'<td class="money">{euros(r.running_cents)}</td></tr>'
+            f"<tr><td>{r.id}</td><td>{dates.moment(r.at, zone, language)}</td>"
+            f"<td>{esc(r.code)}</td><td>{esc(r.reason)}</td><td>{esc(r.reference)}</td>"
+            f'<td class="money">{amount(r.amount_cents, language)}</td>'
+            f'<td class="money">{amount(r.running_cents, language)}</td></tr>'
             for r in rows
         )
     )
 
 
 def _period(result: services.InmateStatement) -> str:
-    since = result.since_on.isoformat() if result.since_on else "the beginning"
-    until = result.until_on.isoformat() if result.until_on else "today"
+    since = shown_day(result.since_on) if result.since_on else "the beginning"
+    until = shown_day(result.until_on) if result.until_on else "today"
     return f"{since} to {until}"
 
 
@@ -99,25 +112,25 @@ def _statement_pdf(result: services.InmateStatement) -> bytes:
         [
             ("Account", result.part.replace("_", " ")),
             ("Period", _period(result)),
-            ("Opening balance", euros(result.opening_cents)),
-            ("Money in", euros(result.money_in_cents)),
-            ("Money out", euros(result.money_out_cents)),
-            ("Closing balance", euros(result.closing_cents)),
+            ("Opening balance", shown_amount(result.opening_cents)),
+            ("Money in", shown_amount(result.money_in_cents)),
+            ("Money out", shown_amount(result.money_out_cents)),
+            ("Closing balance", shown_amount(result.closing_cents)),
         ]
     )
     doc.heading("Movements")
     doc.table(
-        ["Date (UTC)", "Code", "Reason", "Amount", "Balance"],
-        [[r.at.strftime("%Y-%m-%d %H:%M"), r.code, r.reason, euros(r.amount_cents),
-          euros(r.running_cents)] for r in result.rows],
+        [f"Date ({shown_zone()})", "Code", "Reason", "Amount", "Balance"],
+        [[shown_moment(r.at), r.code, r.reason, shown_amount(r.amount_cents),
+          shown_amount(r.running_cents)] for r in result.rows],
         [30, 28, 82, 25, 25],
         right=[3, 4],
     )  # fmt: skip
     if result.open_holds:
         doc.heading("Open holds")
         doc.table(
-            ["Date (UTC)", "Reason", "Amount"],
-            [[h.at.strftime("%Y-%m-%d %H:%M"), h.reason, euros(h.amount_cents)]
+            [f"Date ({shown_zone()})", "Reason", "Amount"],
+            [[shown_moment(h.at), h.reason, shown_amount(h.amount_cents)]
              for h in result.open_holds],
             [30, 135, 25],
             right=[2],

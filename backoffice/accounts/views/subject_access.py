@@ -4,16 +4,17 @@ export itself on the audit log."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from flask import Response, flash, render_template, request
 
 from ...audit.services import record
 from ...errors import ServiceError
-from ...money.amounts import euros
 from ...people.models import Inmate
 from ...surface import get_db
 from ...web.access import staff_actor
+from ...web.formats import shown_amount, shown_moment, shown_zone
 from .. import retention
 from ..pdf import Document
 from .common import bp, font_dir, inmate_by_number, pdf_download
@@ -60,7 +61,8 @@ def subject_access() -> Any:
 
 def _subject_access_pdf(export: dict[str, Any], inmate: Inmate) -> bytes:
     doc = Document(font_dir(), f"Subject access: {inmate.full_name} ({inmate.prison_number})")
-    doc.line(f"Exported {export['exported_at']}. Everything Cellgate holds about this person.")
+    exported = _shown(export["exported_at"])
+    doc.line(f"Exported {exported}. Everything Cellgate holds about this person.")
     doc.heading("Personal data")
     doc.fields([(k, str(v)) for k, v in export["inmate"].items()])
     for table, rows in export["records"].items():
@@ -69,15 +71,20 @@ def _subject_access_pdf(export: dict[str, Any], inmate: Inmate) -> bytes:
             doc.line("; ".join(f"{k}: {v}" for k, v in row.items() if k != "inmate_id"))
     money = export["money"]
     doc.heading("Money")
-    doc.fields([(k, euros(v)) for k, v in money["balances_cents"].items()])
+    doc.fields([(k, shown_amount(v)) for k, v in money["balances_cents"].items()])
     doc.table(
-        ["Date (UTC)", "Code", "Reason", "Amount"],
-        [[t["at"][:16], t["code"], t["reason"], euros(t["amount_cents"])]
+        [f"Date ({shown_zone()})", "Code", "Reason", "Amount"],
+        [[_shown(t["at"]), t["code"], t["reason"], shown_amount(t["amount_cents"])]
          for t in money["journal"]],
         [32, 30, 103, 25],
         right=[3],
     )  # fmt: skip
     doc.heading(f"Audit log ({len(export['audit_log'])})")
     for event in export["audit_log"]:
-        doc.line(f"{event['at'][:19]} {event['actor']} {event['action']} {event['outcome']}")
+        doc.line(f"{_shown(event['at'])} {event['actor']} {event['action']} {event['outcome']}")
     return doc.output()
+
+
+def _shown(iso: str) -> str:
+    # The export keeps moments as ISO text with their offset; the PDF shows the prison's clock.
+    return shown_moment(datetime.fromisoformat(iso))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ...audit.services import Actor
 from ...db import utcnow
 from ...errors import Forbidden, NotFound
-from ...money.amounts import euros
+from ...money.amounts import money
 from ...people.models import Inmate
 from ..messages import text
 from ..models import (
@@ -152,7 +152,7 @@ def _summary(case_: Request, language: str, rules: Rules | None) -> CaseSummary:
 
 def _display(value: Any, kind: str, spec_choices: Sequence[Any], language: str) -> str:
     if kind == "amount" and isinstance(value, int):
-        return f"{euros(value)} EUR"
+        return money(value, language)
     if kind == "contact" and isinstance(value, Mapping):
         return f"{value.get('name', '')} {value.get('phone', '')}".strip()
     if kind == "choice":

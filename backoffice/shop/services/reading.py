@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from ledger.models import Account, Ledger
 
+from ... import dates
 from ...db import UTCDateTime, run_on_driver
 from ...money.services import LEDGER_CODE
 from ...people.models import Inmate
@@ -311,5 +312,5 @@ def _context(
         restricted_tags=frozenset(found.restricted),
         ban=ActiveBan(*bans[0]) if bans else None,
         window_open=the_round.window_open,
-        next_window_opens=the_round.opens_at.strftime("%Y-%m-%d %H:%M"),
+        next_window_opens=dates.slot(the_round.opens_at, buyer.timezone, buyer.language),
     )

@@ -17,7 +17,6 @@ from ...money.amounts import AmountError, parse_cents
 from ...people.models import Inmate, Wing
 from ...staff.models import Role
 from ...web.access import ANY_STAFF
-from ..messages import money
 from ..models import Order, Product
 
 # The rows a member of staff sees only in his own prison.
@@ -69,11 +68,6 @@ SHOP_ACCESS: dict[str, frozenset[str]] = {
     # Read-only: the shop applies them, the accounts office answers for what they let through.
     "shop.rules_in_force": frozenset({Role.SHOP, Role.ACCOUNTANT}),
 }
-
-
-@bp.app_template_filter("cents")
-def cents_filter(value: int) -> str:
-    return money(int(value or 0), "en")
 
 
 def _my_prison() -> int | None:

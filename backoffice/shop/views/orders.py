@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from ...errors import InvalidInput
 from ...surface import equipment, get_db, settings
 from ...web.access import staff_actor
+from ...web.formats import shown_money
 from ...web.handling import perform
 from .. import services
-from ..messages import money
 from .common import _int, _order, bp
 
 
@@ -76,8 +76,8 @@ def deliver(order_id: int) -> Any:
     def action(db: Session) -> str:
         order = services.deliver_order(db, staff_actor(), order_id)
         return (
-            f"Delivered: {money(order.charged_cents, 'en')} charged, "
-            f"{money(order.held_cents - order.charged_cents, 'en')} released."
+            f"Delivered: {shown_money(order.charged_cents)} charged, "
+            f"{shown_money(order.held_cents - order.charged_cents)} released."
         )
 
     return perform(action, "", url_for("shop.order_view", order_id=order_id))
@@ -110,6 +110,6 @@ def refund(order_id: int) -> Any:
             reason=request.form.get("reason", ""),
             key=f"backoffice:{key}",
         )
-        return f"Refunded {money(made.amount_cents, 'en')} to the inmate's spendable account."
+        return f"Refunded {shown_money(made.amount_cents)} to the inmate's spendable account."
 
     return perform(action, "", url_for("shop.order_view", order_id=order_id))
