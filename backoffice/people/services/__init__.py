@@ -1,0 +1,36 @@
+"""People services: an inmate's life in custody (lifecycle: admission, moves, transfers, out
+and back, release, death, each with what it does to everything open).
+
+One module per use case; the names below are the package's."""
+
+from .lifecycle import (
+    EFFECTS,
+    MOVES,
+    Effects,
+    Step,
+    admit,
+    change_legal_status,
+    come_back,
+    decease,
+    go_out,
+    move,
+    movements_of,
+    release,
+    transfer,
+)
+
+__all__ = [
+    "EFFECTS",
+    "MOVES",
+    "Effects",
+    "Step",
+    "admit",
+    "change_legal_status",
+    "come_back",
+    "decease",
+    "go_out",
+    "move",
+    "movements_of",
+    "release",
+    "transfer",
+]
