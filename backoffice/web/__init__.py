@@ -12,6 +12,7 @@ from ..accounts.views import init_app as init_accounts
 from ..audit.views import init_app as init_audit
 from ..devices.views import init_app as init_devices
 from ..people.views import init_app as init_people
+from ..register.views import init_app as init_register
 from ..requests.views import init_app as init_requests
 from ..settings import Settings
 from ..shop.views import init_app as init_shop
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_requests(app)
     init_accounts(app)
     init_signin(app)
+    init_register(app)
     init_sign_in_limit(app, settings)
     app.after_request(lambda response: set_security_headers(response, CSP))
     return app

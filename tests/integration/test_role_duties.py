@@ -77,6 +77,11 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "accounts.months": only(ACCOUNTANT),
     "accounts.month_close": only(ACCOUNTANT),
     "accounts.subject_access": only(ACCOUNTANT),
+    # the Prisoners' Register: its waiting events for administrators and officers; its feed is
+    # a machine with a token
+    "register.queue": only(ADMIN, OFFICER),
+    "register.retry": only(ADMIN, OFFICER),
+    "register.feed": PUBLIC,
     # requests: handlers and officers; administrators only place staff in departments
     "requests.static": only(REQUESTS, OFFICER, ADMIN),
     "requests.index": only(REQUESTS, OFFICER),
@@ -161,6 +166,9 @@ COMMANDS: dict[str, frozenset[str] | None] = {
             "ledger expire-holds",
             "jobs",
             "retention run",
+            "register import",
+            "register retry",
+            "register reconcile",
             "requests check-types",
             "requests escalate",
             "requests close-settled",

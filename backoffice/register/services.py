@@ -1,0 +1,366 @@
+"""The Prisoners' Register's events, applied once each and in each person's order.
+
+An event is one JSON object:
+
+    {"event_id": "R-2026-000123", "prison_number": "TRT1001", "sequence": 3,
+     "kind": "move", "data": {"prison": "TRT", "wing": "B", "cell": "B12", "on": "2026-12-03"}}
+
+`event_id` is the register's own id: a second delivery changes nothing. `sequence` is the
+event's place in the person's history (1, 2, 3 ...): an event whose turn has not come waits for
+the ones before it. `data` by kind: admission (first_name, last_name, date_of_birth,
+legal_status, language, prison, wing, cell), move (prison, wing, cell), transfer (prison and
+optionally wing, cell), status_change (legal_status), out (where: court or hospital), return,
+release, death; each may carry `on` (the day, ISO) and `reason`.
+
+An event that cannot be applied (an unknown cell, a person already released) is rolled back
+whole and waits, with the reason, for staff to put right what it needs (`waiting`, `retry`).
+
+    receive(db, actor, events, *, source) -> Receipt
+    retry(db, actor) -> Receipt              (every person with an event waiting)
+    waiting(db) -> list[RegisterEvent]
+    reconcile(db, listed) -> list[str]       (the register's full list against Cellgate's)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from ..audit.services import Actor, record
+from ..db import utcnow
+from ..errors import InvalidInput, LedgerError, NotFound, ServiceError
+from ..people import services as people
+from ..people.models import Cell, Inmate, InmateStatus, Prison, Wing
+from .models import EventKind, EventState, RegisterEvent, RegisterPerson
+
+HELD = (InmateStatus.ACTIVE.value, InmateStatus.OUT.value)
+
+
+@dataclass
+class Receipt:
+    """What a delivery did: `refused` are (position, reason) of events not taken at all."""
+
+    received: int = 0
+    duplicates: int = 0
+    applied: int = 0
+    waiting: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "received": self.received,
+            "duplicates": self.duplicates,
+            "applied": self.applied,
+            "waiting": self.waiting,
+            "refused": [{"position": n, "reason": why} for n, why in self.refused],
+        }
+
+
+def _hash(event: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()
+
+
+def _checked(event: Any) -> tuple[str, str, int, str, dict[str, Any]]:
+    if not isinstance(event, dict):
+        raise InvalidInput("an event is a JSON object")
+    event_id, number = event.get("event_id"), event.get("prison_number")
+    sequence, kind, data = event.get("sequence"), event.get("kind"), event.get("data", {})
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
+        raise InvalidInput("event_id: text of 1 to 64 characters")
+    if not isinstance(number, str) or not 0 < len(number.strip()) <= 32:
+        raise InvalidInput("prison_number: text of 1 to 32 characters")
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or not 0 < sequence < 2**31:
+        raise InvalidInput("sequence: a whole number from 1")
+    if kind not in {k.value for k in EventKind}:
+        raise InvalidInput(f"kind: one of {', '.join(k.value for k in EventKind)}")
+    if not isinstance(data, dict):
+        raise InvalidInput("data: a JSON object")
+    return event_id, number.strip().upper(), sequence, kind, data
+
+
+def receive(
+    db: Session,
+    actor: Actor,
+    events: Iterable[Any],
+    *,
+    source: str,
+    now: datetime | None = None,
+) -> Receipt:
+    """Take a delivery of events: store the new ones, then apply every person's events whose
+    turn has come. Flushes; the caller commits."""
+    now = now or utcnow()
+    receipt = Receipt()
+    touched: list[str] = []
+    fresh: dict[str, RegisterEvent] = {}
+    for position, raw in enumerate(events, start=1):
+        try:
+            event_id, number, sequence, kind, data = _checked(raw)
+        except InvalidInput as refused:
+            receipt.refused.append((position, refused.message))
+            continue
+        digest = _hash(raw)
+        seen = fresh.get(event_id) or db.scalar(
+            select(RegisterEvent).where(RegisterEvent.event_id == event_id)
+        )
+        if seen is not None:
+            if seen.payload_hash == digest:
+                receipt.duplicates += 1
+            else:
+                receipt.refused.append((position, f"{event_id}: the same id with other content"))
+            continue
+        row = RegisterEvent(
+            event_id=event_id,
+            prison_number=number,
+            sequence=sequence,
+            kind=kind,
+            payload=data,
+            payload_hash=digest,
+            state=EventState.WAITING.value,
+            reason="not applied yet",
+            source=source[:32],
+            received_at=now,
+        )
+        try:
+            with db.begin_nested():
+                db.add(row)
+        except IntegrityError:
+            receipt.refused.append(
+                (position, f"{event_id}: {number} has another event numbered {sequence}")
+            )
+            continue
+        fresh[event_id] = row
+        receipt.received += 1
+        if number not in touched:
+            touched.append(number)
+    _apply_turns(db, actor, touched, receipt, now)
+    return receipt
+
+
+def retry(db: Session, actor: Actor, now: datetime | None = None) -> Receipt:
+    """Try again every person's waiting events (after staff made the missing cell, say)."""
+    numbers = list(
+        db.scalars(
+            select(RegisterEvent.prison_number)
+            .where(RegisterEvent.state == EventState.WAITING.value)
+            .distinct()
+            .order_by(RegisterEvent.prison_number)
+        )
+    )
+    receipt = Receipt()
+    _apply_turns(db, actor, numbers, receipt, now or utcnow())
+    return receipt
+
+
+def waiting(db: Session, limit: int = 500) -> list[RegisterEvent]:
+    return list(
+        db.scalars(
+            select(RegisterEvent)
+            .where(RegisterEvent.state == EventState.WAITING.value)
+            .order_by(RegisterEvent.prison_number, RegisterEvent.sequence)
+            .limit(limit)
+        )
+    )
+
+
+def _person(db: Session, number: str) -> RegisterPerson:
+    """His row, locked: two deliveries never apply his events at once."""
+    stmt = select(RegisterPerson).where(RegisterPerson.prison_number == number).with_for_update()
+    person = db.scalar(stmt)
+    if person is None:
+        try:
+            with db.begin_nested():
+                db.add(RegisterPerson(prison_number=number, applied_sequence=0))
+        except IntegrityError:
+            pass
+        person = db.scalar(stmt)
+    assert person is not None
+    return person
+
+
+def _apply_turns(
+    db: Session, actor: Actor, numbers: list[str], receipt: Receipt, now: datetime
+) -> None:
+    places = _Places(db)
+    for number in numbers:
+        person = _person(db, number)
+        queued = {
+            e.sequence: e
+            for e in db.scalars(
+                select(RegisterEvent).where(
+                    RegisterEvent.prison_number == number,
+                    RegisterEvent.state == EventState.WAITING.value,
+                )
+            )
+        }
+        turn = person.applied_sequence + 1
+        while turn in queued:
+            event = queued.pop(turn)
+            try:
+                with db.begin_nested():
+                    _apply(db, actor, event, places, now)
+            except (ServiceError, LedgerError) as error:
+                event.reason = (getattr(error, "message", None) or str(error))[:500]
+                queued[turn] = event
+                break
+            event.state, event.reason, event.applied_at = EventState.APPLIED.value, "", now
+            person.applied_sequence = turn
+            receipt.applied += 1
+            turn += 1
+        for later in queued.values():
+            if later.sequence > turn:
+                later.reason = f"waits for event {turn} of {number}"
+        receipt.waiting += len(queued)
+    db.flush()
+
+
+class _Places:
+    """Prisons and cells by the register's codes, read once per delivery."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+        self.prisons: dict[str, Prison] = {}
+        self.cells: dict[tuple[str, str, str], Cell] = {}
+
+    def prison(self, code: Any) -> Prison:
+        if code not in self.prisons:
+            found = self.db.scalar(select(Prison).where(Prison.code == code))
+            if found is None:
+                raise NotFound(f"unknown prison {code!r}")
+            self.prisons[code] = found
+        return self.prisons[code]
+
+    def cell(self, data: dict[str, Any]) -> Cell:
+        key = (data.get("prison"), data.get("wing"), data.get("cell"))
+        if key not in self.cells:
+            prison = self.prison(key[0])
+            found = self.db.scalar(
+                select(Cell)
+                .join(Wing, Wing.id == Cell.wing_id)
+                .where(Wing.prison_id == prison.id, Wing.code == key[1], Cell.number == key[2])
+                .options(selectinload(Cell.wing))
+            )
+            if found is None:
+                raise NotFound(f"unknown cell {'/'.join(str(k) for k in key)}")
+            self.cells[key] = found  # type: ignore[index]
+        return self.cells[key]  # type: ignore[index]
+
+
+def _day(data: dict[str, Any], name: str = "on") -> date | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"{name}: a date, YYYY-MM-DD") from None
+
+
+def _apply(db: Session, actor: Actor, event: RegisterEvent, places: _Places, now: datetime) -> None:
+    data, kind = event.payload, EventKind(event.kind)
+    common: dict[str, Any] = {
+        "effective_on": _day(data),
+        "reason": str(data.get("reason", ""))[:400] or f"register event {event.event_id}",
+        "register_event_id": event.event_id,
+        "now": now,
+    }
+    if kind is EventKind.ADMISSION:
+        born = _day(data, "date_of_birth")
+        if born is None:
+            raise InvalidInput("date_of_birth: required")
+        people.admit(
+            db,
+            actor,
+            prison_number=event.prison_number,
+            first_name=str(data.get("first_name", "")),
+            last_name=str(data.get("last_name", "")),
+            date_of_birth=born,
+            legal_status=str(data.get("legal_status", "")),
+            language=str(data.get("language", "et")),
+            cell=places.cell(data),
+            admitted_on=common["effective_on"],
+            reason=common["reason"],
+            register_event_id=event.event_id,
+            now=now,
+        )
+        return
+    inmate = db.scalar(select(Inmate).where(Inmate.prison_number == event.prison_number))
+    if inmate is None:
+        raise NotFound(f"{event.prison_number} was never admitted here")
+    if kind is EventKind.MOVE:
+        people.move(db, actor, inmate, places.cell(data), **common)
+    elif kind is EventKind.TRANSFER:
+        cell = places.cell(data) if data.get("cell") else None
+        people.transfer(db, actor, inmate, places.prison(data.get("prison")), cell, **common)
+    elif kind is EventKind.STATUS_CHANGE:
+        people.change_legal_status(db, actor, inmate, str(data.get("legal_status", "")), **common)
+    elif kind is EventKind.OUT:
+        people.go_out(db, actor, inmate, str(data.get("where", "")), **common)
+    elif kind is EventKind.RETURN:
+        people.come_back(db, actor, inmate, **common)
+    elif kind is EventKind.RELEASE:
+        people.release(db, actor, inmate, **common)
+    else:
+        people.decease(db, actor, inmate, **common)
+
+
+def reconcile(db: Session, listed: Iterable[dict[str, Any]]) -> list[str]:
+    """Every difference between the register's full list of the people it holds (one object
+    each: prison_number, prison, wing, cell, legal_status, and status "active" or "out") and
+    the people Cellgate holds. Reads only."""
+    theirs: dict[str, dict[str, Any]] = {}
+    for row in listed:
+        number = str(row.get("prison_number", "")).strip().upper()
+        if number:
+            theirs[number] = row
+    ours = {
+        i.prison_number: i
+        for i in db.scalars(
+            select(Inmate)
+            .where(Inmate.status.in_(HELD))
+            .options(selectinload(Inmate.prison), selectinload(Inmate.cell))
+        )
+    }
+    wings = {w.id: w.code for w in db.scalars(select(Wing))}
+    known = {n: status for n, status in db.execute(select(Inmate.prison_number, Inmate.status))}
+    differences = []
+    for number in sorted(theirs.keys() | ours.keys()):
+        row, inmate = theirs.get(number), ours.get(number)
+        if inmate is None:
+            here = known.get(number)
+            differences.append(
+                f"{number}: held by the register, "
+                + (f"{here} in Cellgate" if here else "unknown to Cellgate")
+            )
+            continue
+        if row is None:
+            differences.append(f"{number}: {inmate.status} in Cellgate, not in the register's list")
+            continue
+        mine = {
+            "prison": inmate.prison.code,
+            "wing": wings.get(inmate.wing_id or 0, ""),
+            "cell": inmate.cell.number if inmate.cell else "",
+            "legal_status": inmate.legal_status,
+            "status": inmate.status,
+        }
+        for name, value in mine.items():
+            other = str(row.get(name, "active" if name == "status" else ""))
+            if other != value:
+                differences.append(
+                    f"{number}: {name} {value!r} in Cellgate, {other!r} in the register"
+                )
+    return differences
+
+
+def record_delivery(db: Session, actor: Actor, receipt: Receipt, source: str) -> None:
+    """One audit row per delivery (each applied step has its own)."""
+    record(
+        db, actor, "register.delivery", target_type="register", source=source, **receipt.as_dict()
+    )
