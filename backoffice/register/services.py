@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..audit.services import Actor, record
@@ -86,6 +85,11 @@ def _checked(event: Any) -> tuple[str, str, int, str, dict[str, Any]]:
     return event_id, number.strip().upper(), sequence, kind, data
 
 
+def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def receive(
     db: Session,
     actor: Actor,
@@ -95,52 +99,58 @@ def receive(
     now: datetime | None = None,
 ) -> Receipt:
     """Take a delivery of events: store the new ones, then apply every person's events whose
-    turn has come. Flushes; the caller commits."""
+    turn has come. Flushes; the caller commits. What is known already is read in a few queries
+    per delivery, not one per event: a whole prison's day is one call."""
     now = now or utcnow()
     receipt = Receipt()
-    touched: list[str] = []
-    fresh: dict[str, RegisterEvent] = {}
+    checked = []
     for position, raw in enumerate(events, start=1):
         try:
-            event_id, number, sequence, kind, data = _checked(raw)
+            checked.append((position, raw, *_checked(raw)))
         except InvalidInput as refused:
             receipt.refused.append((position, refused.message))
-            continue
+    known: dict[str, str] = {}
+    taken: set[tuple[str, int]] = set()
+    for chunk in _chunks([c[2] for c in checked]):
+        stmt = select(RegisterEvent.event_id, RegisterEvent.payload_hash)
+        known.update(db.execute(stmt.where(RegisterEvent.event_id.in_(chunk))).all())
+    for chunk in _chunks(sorted({c[3] for c in checked})):
+        stmt = select(RegisterEvent.prison_number, RegisterEvent.sequence)
+        taken.update(db.execute(stmt.where(RegisterEvent.prison_number.in_(chunk))).all())
+    touched: dict[str, None] = {}
+    for position, raw, event_id, number, sequence, kind, data in checked:
         digest = _hash(raw)
-        seen = fresh.get(event_id) or db.scalar(
-            select(RegisterEvent).where(RegisterEvent.event_id == event_id)
-        )
-        if seen is not None:
-            if seen.payload_hash == digest:
+        if event_id in known:
+            if known[event_id] == digest:
                 receipt.duplicates += 1
             else:
                 receipt.refused.append((position, f"{event_id}: the same id with other content"))
             continue
-        row = RegisterEvent(
-            event_id=event_id,
-            prison_number=number,
-            sequence=sequence,
-            kind=kind,
-            payload=data,
-            payload_hash=digest,
-            state=EventState.WAITING.value,
-            reason="not applied yet",
-            source=source[:32],
-            received_at=now,
-        )
-        try:
-            with db.begin_nested():
-                db.add(row)
-        except IntegrityError:
+        if (number, sequence) in taken:
             receipt.refused.append(
                 (position, f"{event_id}: {number} has another event numbered {sequence}")
             )
             continue
-        fresh[event_id] = row
+        known[event_id] = digest
+        taken.add((number, sequence))
+        db.add(
+            RegisterEvent(
+                event_id=event_id,
+                prison_number=number,
+                sequence=sequence,
+                kind=kind,
+                payload=data,
+                payload_hash=digest,
+                state=EventState.WAITING.value,
+                reason="not applied yet",
+                source=source[:32],
+                received_at=now,
+            )
+        )
         receipt.received += 1
-        if number not in touched:
-            touched.append(number)
-    _apply_turns(db, actor, touched, receipt, now)
+        touched[number] = None
+    db.flush()
+    _apply_turns(db, actor, list(touched), receipt, now)
     return receipt
 
 
@@ -170,36 +180,47 @@ def waiting(db: Session, limit: int = 500) -> list[RegisterEvent]:
     )
 
 
-def _person(db: Session, number: str) -> RegisterPerson:
-    """His row, locked: two deliveries never apply his events at once."""
-    stmt = select(RegisterPerson).where(RegisterPerson.prison_number == number).with_for_update()
-    person = db.scalar(stmt)
-    if person is None:
-        try:
-            with db.begin_nested():
-                db.add(RegisterPerson(prison_number=number, applied_sequence=0))
-        except IntegrityError:
-            pass
-        person = db.scalar(stmt)
-    assert person is not None
-    return person
+def _people(db: Session, numbers: list[str]) -> dict[str, RegisterPerson]:
+    """Their rows, locked in a fixed order: two deliveries never apply one person's events at
+    once. Rows missing are made (a delivery making the same one at that moment: one of the
+    two is refused and sent again by the register)."""
+    found: dict[str, RegisterPerson] = {}
+
+    def lock(chunk: list[str]) -> None:
+        stmt = (
+            select(RegisterPerson)
+            .where(RegisterPerson.prison_number.in_(chunk))
+            .order_by(RegisterPerson.prison_number)
+            .with_for_update()
+        )
+        found.update((p.prison_number, p) for p in db.scalars(stmt))
+
+    for chunk in _chunks(sorted(numbers)):
+        lock(chunk)
+    missing = [n for n in numbers if n not in found]
+    db.add_all(RegisterPerson(prison_number=n, applied_sequence=0) for n in missing)
+    db.flush()
+    for chunk in _chunks(sorted(missing)):
+        lock(chunk)
+    return found
 
 
 def _apply_turns(
     db: Session, actor: Actor, numbers: list[str], receipt: Receipt, now: datetime
 ) -> None:
     places = _Places(db)
-    for number in numbers:
-        person = _person(db, number)
-        queued = {
-            e.sequence: e
-            for e in db.scalars(
-                select(RegisterEvent).where(
-                    RegisterEvent.prison_number == number,
-                    RegisterEvent.state == EventState.WAITING.value,
-                )
+    people_rows = _people(db, numbers)
+    queues: dict[str, dict[int, RegisterEvent]] = {n: {} for n in numbers}
+    for chunk in _chunks(numbers):
+        for e in db.scalars(
+            select(RegisterEvent).where(
+                RegisterEvent.prison_number.in_(chunk),
+                RegisterEvent.state == EventState.WAITING.value,
             )
-        }
+        ):
+            queues[e.prison_number][e.sequence] = e
+    for number in numbers:
+        person, queued = people_rows[number], queues[number]
         turn = person.applied_sequence + 1
         while turn in queued:
             event = queued.pop(turn)
