@@ -31,7 +31,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from ..audit.services import Actor, record
 from ..db import utcnow
@@ -249,6 +249,7 @@ class _Places:
         self.db = db
         self.prisons: dict[str, Prison] = {}
         self.cells: dict[tuple[str, str, str], Cell] = {}
+        self.loaded: set[str] = set()
 
     def prison(self, code: Any) -> Prison:
         if code not in self.prisons:
@@ -259,19 +260,21 @@ class _Places:
         return self.prisons[code]
 
     def cell(self, data: dict[str, Any]) -> Cell:
-        key = (data.get("prison"), data.get("wing"), data.get("cell"))
-        if key not in self.cells:
-            prison = self.prison(key[0])
-            found = self.db.scalar(
+        prison = self.prison(data.get("prison"))
+        key = (prison.code, str(data.get("wing")), str(data.get("cell")))
+        if key not in self.cells and prison.code not in self.loaded:
+            # Every cell of the prison in one query: a day's feed touches many of them.
+            self.loaded.add(prison.code)
+            for cell in self.db.scalars(
                 select(Cell)
                 .join(Wing, Wing.id == Cell.wing_id)
-                .where(Wing.prison_id == prison.id, Wing.code == key[1], Cell.number == key[2])
-                .options(selectinload(Cell.wing))
-            )
-            if found is None:
-                raise NotFound(f"unknown cell {'/'.join(str(k) for k in key)}")
-            self.cells[key] = found  # type: ignore[index]
-        return self.cells[key]  # type: ignore[index]
+                .where(Wing.prison_id == prison.id)
+                .options(contains_eager(Cell.wing))
+            ):
+                self.cells[(prison.code, cell.wing.code, cell.number)] = cell
+        if key not in self.cells:
+            raise NotFound(f"unknown cell {'/'.join(key)}")
+        return self.cells[key]
 
 
 def _day(data: dict[str, Any], name: str = "on") -> date | None:
