@@ -17,6 +17,7 @@ from ..requests.views import init_app as init_requests
 from ..settings import Settings
 from ..shop.views import init_app as init_shop
 from ..signin.views import init_app as init_signin
+from ..staff.views import init_app as init_staff
 from ..surface import (
     RETRY_AFTER_SECONDS,
     check_shared_storage,
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_accounts(app)
     init_signin(app)
     init_register(app)
+    init_staff(app)
     init_sign_in_limit(app, settings)
     app.after_request(lambda response: set_security_headers(response, CSP))
     return app
