@@ -149,3 +149,5 @@ class InmateMovement(Base):
     register_event_id: Mapped[str | None] = mapped_column(String(64))
     # What the step did to what was open: sessions ended, orders cancelled or followed, ...
     effects: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    inmate: Mapped[Inmate] = relationship()

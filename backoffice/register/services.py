@@ -219,15 +219,35 @@ def _apply_turns(
             )
         ):
             queues[e.prison_number][e.sequence] = e
+    held: dict[str, Inmate] = {}
+    for chunk in _chunks(sorted(numbers)):
+        held.update(
+            (i.prison_number, i)
+            for i in db.scalars(
+                select(Inmate)
+                .where(Inmate.prison_number.in_(chunk))
+                .order_by(Inmate.prison_number)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        )
+    batch = people.Batch.read(db, list(held.values()))
     for number in numbers:
         person, queued = people_rows[number], queues[number]
         turn = person.applied_sequence + 1
         while turn in queued:
             event = queued.pop(turn)
+            found, audited = held.get(number), len(batch.audit)
             try:
-                with db.begin_nested():
-                    _apply(db, actor, event, places, now)
+                if _plain(event, found, batch):
+                    # Nothing of his is open and the step checks all before it changes
+                    # anything: a refusal leaves nothing to roll back.
+                    held[number] = _apply(db, actor, event, found, places, batch, now)
+                else:
+                    with db.begin_nested():
+                        held[number] = _apply(db, actor, event, found, places, batch, now)
             except (ServiceError, LedgerError) as error:
+                del batch.audit[audited:]
                 event.reason = (getattr(error, "message", None) or str(error))[:500]
                 queued[turn] = event
                 break
@@ -239,7 +259,7 @@ def _apply_turns(
             if later.sequence > turn:
                 later.reason = f"waits for event {turn} of {number}"
         receipt.waiting += len(queued)
-    db.flush()
+    batch.write_audit(db)
 
 
 class _Places:
@@ -287,19 +307,35 @@ def _day(data: dict[str, Any], name: str = "on") -> date | None:
         raise InvalidInput(f"{name}: a date, YYYY-MM-DD") from None
 
 
-def _apply(db: Session, actor: Actor, event: RegisterEvent, places: _Places, now: datetime) -> None:
+def _plain(event: RegisterEvent, found: Inmate | None, batch: people.Batch) -> bool:
+    if event.kind == EventKind.ADMISSION:
+        return found is None
+    return found is not None and not people.has_open_things(batch, found.id)
+
+
+def _apply(
+    db: Session,
+    actor: Actor,
+    event: RegisterEvent,
+    inmate: Inmate | None,
+    places: _Places,
+    batch: people.Batch,
+    now: datetime,
+) -> Inmate:
+    """Apply one event; the inmate it concerns (locked, or new)."""
     data, kind = event.payload, EventKind(event.kind)
     common: dict[str, Any] = {
         "effective_on": _day(data),
         "reason": str(data.get("reason", ""))[:400] or f"register event {event.event_id}",
         "register_event_id": event.event_id,
         "now": now,
+        "batch": batch,
     }
     if kind is EventKind.ADMISSION:
         born = _day(data, "date_of_birth")
         if born is None:
             raise InvalidInput("date_of_birth: required")
-        people.admit(
+        return people.admit(
             db,
             actor,
             prison_number=event.prison_number,
@@ -313,9 +349,9 @@ def _apply(db: Session, actor: Actor, event: RegisterEvent, places: _Places, now
             reason=common["reason"],
             register_event_id=event.event_id,
             now=now,
+            batch=batch,
+            found=inmate,
         )
-        return
-    inmate = db.scalar(select(Inmate).where(Inmate.prison_number == event.prison_number))
     if inmate is None:
         raise NotFound(f"{event.prison_number} was never admitted here")
     if kind is EventKind.MOVE:
@@ -333,6 +369,7 @@ def _apply(db: Session, actor: Actor, event: RegisterEvent, places: _Places, now
         people.release(db, actor, inmate, **common)
     else:
         people.decease(db, actor, inmate, **common)
+    return inmate
 
 
 def reconcile(db: Session, listed: Iterable[dict[str, Any]]) -> list[str]:

@@ -6,6 +6,7 @@ One module per use case; the names below are the package's."""
 from .lifecycle import (
     EFFECTS,
     MOVES,
+    Batch,
     Effects,
     Step,
     admit,
@@ -13,6 +14,7 @@ from .lifecycle import (
     come_back,
     decease,
     go_out,
+    has_open_things,
     move,
     movements_of,
     release,
@@ -22,6 +24,7 @@ from .lifecycle import (
 __all__ = [
     "EFFECTS",
     "MOVES",
+    "Batch",
     "Effects",
     "Step",
     "admit",
@@ -29,6 +32,7 @@ __all__ = [
     "come_back",
     "decease",
     "go_out",
+    "has_open_things",
     "move",
     "movements_of",
     "release",

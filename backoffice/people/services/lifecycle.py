@@ -14,12 +14,12 @@ Every step returns its InmateMovement. Services flush; the entry point commits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
@@ -151,12 +151,47 @@ class Target:
     legal_status: str | None = None
 
 
-def _check_cell(db: Session, cell: Cell, prison_id: int, inmate_id: int | None) -> None:
-    """A cell may take him: in that prison, open, with a free place."""
-    if cell.wing.prison_id != prison_id:
-        raise InvalidInput(f"Cell {cell.number} is not in this prison.")
-    if cell.closed_at is not None or cell.wing.closed_at is not None:
-        raise Conflict(f"Cell {cell.number} is closed: it takes no new inmate.")
+@dataclass
+class Batch:
+    """What a run of many steps (the register's feed) read once instead of once per step: the
+    inmates it touches, already locked; what each has open; how many are held in each cell."""
+
+    locked: set[int] = field(default_factory=set)
+    open: dict[int, dict[str, bool]] = field(default_factory=dict)
+    occupancy: dict[int, int] = field(default_factory=dict)
+    # The audit rows of the steps, written by `write_audit` once the new inmates have ids.
+    audit: list[tuple[Actor, str, Inmate, dict[str, Any]]] = field(default_factory=list)
+
+    def write_audit(self, db: Session) -> None:
+        db.flush()
+        for actor, action, inmate, details in self.audit:
+            record(db, actor, action, target_type="inmate", target_id=inmate.id, flush=False,
+                   **details)  # fmt: skip
+        self.audit.clear()
+        db.flush()
+
+    @classmethod
+    def read(cls, db: Session, inmates: list[Inmate]) -> Batch:
+        ids = sorted(i.id for i in inmates)
+        batch = cls(locked=set(ids), open={i: dict.fromkeys(OPEN_KINDS, False) for i in ids})
+        for kind, stmt in _open_by_kind().items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                for inmate_id in db.scalars(stmt.where(stmt.selected_columns[0].in_(chunk))):
+                    batch.open[inmate_id][kind] = True
+        batch.occupancy = dict(
+            db.execute(
+                select(Inmate.cell_id, func.count(Inmate.id))
+                .where(Inmate.cell_id.is_not(None), Inmate.status.in_([A.value, OUT.value]))
+                .group_by(Inmate.cell_id)
+            ).all()
+        )
+        return batch
+
+
+def _held_in(db: Session, cell: Cell, inmate_id: int | None, batch: Batch | None) -> int:
+    if batch is not None:
+        return batch.occupancy.get(cell.id, 0)
     held = db.scalar(
         select(func.count(Inmate.id)).where(
             Inmate.cell_id == cell.id,
@@ -164,7 +199,18 @@ def _check_cell(db: Session, cell: Cell, prison_id: int, inmate_id: int | None) 
             Inmate.id != (inmate_id or 0),
         )
     )
-    if (held or 0) >= cell.capacity:
+    return held or 0
+
+
+def _check_cell(
+    db: Session, cell: Cell, prison_id: int, inmate_id: int | None, batch: Batch | None
+) -> None:
+    """A cell may take him: in that prison, open, with a free place."""
+    if cell.wing.prison_id != prison_id:
+        raise InvalidInput(f"Cell {cell.number} is not in this prison.")
+    if cell.closed_at is not None or cell.wing.closed_at is not None:
+        raise Conflict(f"Cell {cell.number} is closed: it takes no new inmate.")
+    if _held_in(db, cell, inmate_id, batch) >= cell.capacity:
         raise Conflict(f"Cell {cell.number} is full ({cell.capacity} places).")
 
 
@@ -179,8 +225,9 @@ def _apply(
     reason: str,
     register_event_id: str | None,
     now: datetime,
+    batch: Batch | None = None,
 ) -> InmateMovement:
-    current = InmateStatus(inmate.status) if inmate.id is not None else None
+    current = None if inspect(inmate).transient else InmateStatus(inmate.status)
     allowed = MOVES[current]
     if step not in allowed:
         state = current.value if current else "not held"
@@ -188,7 +235,7 @@ def _apply(
     before = (current, inmate.prison_id, inmate.cell_id, inmate.wing_id)
     if target.cell is not None:
         prison_id = target.prison.id if target.prison is not None else inmate.prison_id
-        _check_cell(db, target.cell, prison_id, inmate.id)
+        _check_cell(db, target.cell, prison_id, inmate.id, batch)
     if target.prison is not None and step is Step.TRANSFER and target.prison.id == inmate.prison_id:
         raise Conflict(f"{inmate.prison_number} is in {target.prison.name} already.")
     if target.cell is not None and step is Step.MOVE and target.cell.id == inmate.cell_id:
@@ -209,13 +256,14 @@ def _apply(
     if step is Step.ADMIT:
         inmate.admitted_on = effective_on
         inmate.released_on = None
-    if inmate.id is None:
+    if current is None:
         db.add(inmate)
-    db.flush()
-    done = _carry_out(db, actor, inmate, step, effects, before, reason, now)
+        if batch is None:
+            db.flush()
+    done = _carry_out(db, actor, inmate, step, effects, before, reason, now, batch)
 
     movement = InmateMovement(
-        inmate_id=inmate.id,
+        inmate=inmate,
         kind=KIND[step].value,
         effective_on=effective_on,
         occurred_at=now,
@@ -231,20 +279,49 @@ def _apply(
         effects=done,
     )
     db.add(movement)
-    db.flush()
-    record(
-        db,
-        actor,
+    action, details = (
         f"inmate.{KIND[step].value}",
-        target_type="inmate",
-        target_id=inmate.id,
-        movement_id=movement.id,
-        before=movement.from_status,
-        after=inmate.status,
-        reason=reason,
-        **done,
+        {
+            "register_event_id": register_event_id,
+            "before": movement.from_status,
+            "after": inmate.status,
+            "reason": reason,
+            **done,
+        },
     )
+    if batch is None:
+        record(db, actor, action, target_type="inmate", target_id=inmate.id, **details)
+    else:
+        batch.audit.append((actor, action, inmate, details))
+    if batch is not None:
+        if inmate.id is not None:
+            batch.locked.add(inmate.id)
+        held = before[0] in (A, OUT)
+        if held and before[2] is not None:
+            batch.occupancy[before[2]] = batch.occupancy.get(before[2], 1) - 1
+        if inmate.cell_id is not None and inmate.status in (A.value, OUT.value):
+            batch.occupancy[inmate.cell_id] = batch.occupancy.get(inmate.cell_id, 0) + 1
     return movement
+
+
+OPEN_KINDS = ("sessions", "orders", "calls", "requests")
+
+
+def _open_by_kind() -> dict[str, Any]:
+    """Per kind of open thing, the statement of the inmate ids that have one (narrowed to some
+    inmates by the caller)."""
+    return {
+        "sessions": select(InmateSession.inmate_id)
+        .where(InmateSession.ended_at.is_(None))
+        .union(select(TabletSession.inmate_id).where(TabletSession.ended_at.is_(None)))
+        .subquery()
+        .select(),
+        "orders": select(Order.inmate_id).where(Order.status.in_([s.value for s in OPEN_ORDER])),
+        "calls": select(Booking.inmate_id).where(Booking.status.in_(ACTIVE_BOOKING)),
+        "requests": select(Request.inmate_id).where(
+            Request.status.in_([s.value for s in OPEN_REQUEST])
+        ),
+    }
 
 
 def _open_things(db: Session, inmate_id: int) -> dict[str, bool]:
@@ -272,6 +349,10 @@ def _open_things(db: Session, inmate_id: int) -> dict[str, bool]:
     return {name: bool(value) for name, value in row._mapping.items()}
 
 
+def has_open_things(batch: Batch, inmate_id: int | None) -> bool:
+    return inmate_id is not None and any(batch.open.get(inmate_id, {}).values())
+
+
 def _carry_out(
     db: Session,
     actor: Actor,
@@ -281,12 +362,16 @@ def _carry_out(
     before: tuple[InmateStatus | None, int, int | None, int | None],
     reason: str,
     now: datetime,
+    batch: Batch | None,
 ) -> dict[str, Any]:
     why = reason or KIND[step].value
     done: dict[str, Any] = {}
     if effects == Effects() or before[0] is None:
         return done
-    held = _open_things(db, inmate.id)
+    if batch is not None:
+        held = batch.open.get(inmate.id) or dict.fromkeys(OPEN_KINDS, False)
+    else:
+        held = _open_things(db, inmate.id)
     if effects.end_sessions and held["sessions"]:
         done["sessions_ended"] = end_sessions_of(db, actor, inmate.id, KIND[step].value, now)
     if effects.orders is Orders.CANCEL and held["orders"]:
@@ -326,18 +411,23 @@ def _step(
     reason: str = "",
     register_event_id: str | None = None,
     now: datetime | None = None,
+    batch: Batch | None = None,
 ) -> InmateMovement:
     now = now or utcnow()
+    # In a batch: locked by it, or new in it.
+    ours = batch is not None and (inmate.id is None or inmate.id in batch.locked)
+    locked = inmate if ours else _locked(db, inmate)
     return _apply(
         db,
         actor,
-        _locked(db, inmate),
+        locked,
         step,
         target,
         effective_on=effective_on or now.date(),
         reason=" ".join(reason.split()),
         register_event_id=register_event_id,
         now=now,
+        batch=batch,
     )
 
 
@@ -363,8 +453,11 @@ def admit(
     reason: str = "",
     register_event_id: str | None = None,
     now: datetime | None = None,
+    batch: Batch | None = None,
+    found: Inmate | None = None,
 ) -> Inmate:
-    """Admit a person to a cell: a new inmate, or one released before under the same number."""
+    """Admit a person to a cell: a new inmate, or one released before under the same number
+    (`found` and `batch`: a feed that looked him up and locked him already)."""
     prison_number = prison_number.strip().upper()
     if not prison_number or len(prison_number) > 32:
         raise InvalidInput("Prison number: required, at most 32 characters.")
@@ -392,6 +485,7 @@ def admit(
         reason=reason,
         register_event_id=register_event_id,
         now=now,
+        batch=batch,
     )
     return inmate
 
