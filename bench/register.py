@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -32,8 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from backoffice import migrate
 from backoffice.audit.services import Actor
@@ -41,8 +39,9 @@ from backoffice.db import make_engine, make_session_factory
 from backoffice.people.models import Cell, Prison, Wing
 from backoffice.register import services
 from backoffice.register.models import EventState, RegisterEvent
+from tests.conftest import DEFAULT_POSTGRES
+from tests.conftest import _new_postgres_database as new_postgres_database
 
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 WINGS, CELLS = 20, 100
 
 
@@ -59,16 +58,8 @@ def database(engine_name: str) -> Iterator[str]:
             yield f"sqlite:///{folder}/register.sqlite3"
         return
     admin_url = os.environ.get("CELLGATE_TEST_DATABASE_URL", DEFAULT_POSTGRES)
-    name = f"cellgate_bench_register_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_postgres_database(admin_url) as url:
+        yield url
 
 
 def cell_of(n: int) -> dict[str, str]:

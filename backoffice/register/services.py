@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -118,6 +118,7 @@ def receive(
         stmt = select(RegisterEvent.prison_number, RegisterEvent.sequence)
         taken.update(db.execute(stmt.where(RegisterEvent.prison_number.in_(chunk))).all())
     touched: dict[str, None] = {}
+    fresh: list[RegisterEvent] = []
     for position, raw, event_id, number, sequence, kind, data in checked:
         digest = _hash(raw)
         if event_id in known:
@@ -133,7 +134,7 @@ def receive(
             continue
         known[event_id] = digest
         taken.add((number, sequence))
-        db.add(
+        fresh.append(
             RegisterEvent(
                 event_id=event_id,
                 prison_number=number,
@@ -149,8 +150,8 @@ def receive(
         )
         receipt.received += 1
         touched[number] = None
-    db.flush()
-    _apply_turns(db, actor, list(touched), receipt, now)
+    db.add_all(fresh)
+    _apply_turns(db, actor, list(touched), receipt, now, fresh)
     return receipt
 
 
@@ -197,41 +198,49 @@ def _people(db: Session, numbers: list[str]) -> dict[str, RegisterPerson]:
 
     for chunk in _chunks(sorted(numbers)):
         lock(chunk)
-    missing = [n for n in numbers if n not in found]
-    db.add_all(RegisterPerson(prison_number=n, applied_sequence=0) for n in missing)
-    db.flush()
-    for chunk in _chunks(sorted(missing)):
-        lock(chunk)
+    for number in numbers:
+        if number not in found:
+            found[number] = RegisterPerson(prison_number=number, applied_sequence=0)
+            db.add(found[number])
     return found
 
 
 def _apply_turns(
-    db: Session, actor: Actor, numbers: list[str], receipt: Receipt, now: datetime
+    db: Session,
+    actor: Actor,
+    numbers: list[str],
+    receipt: Receipt,
+    now: datetime,
+    fresh: Sequence[RegisterEvent] = (),
 ) -> None:
     places = _Places(db)
-    people_rows = _people(db, numbers)
-    queues: dict[str, dict[int, RegisterEvent]] = {n: {} for n in numbers}
-    for chunk in _chunks(numbers):
-        for e in db.scalars(
-            select(RegisterEvent).where(
-                RegisterEvent.prison_number.in_(chunk),
-                RegisterEvent.state == EventState.WAITING.value,
-            )
-        ):
+    # Read without flushing the new events: applied at once, each is written once, as applied.
+    with db.no_autoflush:
+        people_rows = _people(db, numbers)
+        queues: dict[str, dict[int, RegisterEvent]] = {n: {} for n in numbers}
+        for chunk in _chunks(numbers):
+            for e in db.scalars(
+                select(RegisterEvent).where(
+                    RegisterEvent.prison_number.in_(chunk),
+                    RegisterEvent.state == EventState.WAITING.value,
+                )
+            ):
+                queues[e.prison_number][e.sequence] = e
+        for e in fresh:
             queues[e.prison_number][e.sequence] = e
-    held: dict[str, Inmate] = {}
-    for chunk in _chunks(sorted(numbers)):
-        held.update(
-            (i.prison_number, i)
-            for i in db.scalars(
-                select(Inmate)
-                .where(Inmate.prison_number.in_(chunk))
-                .order_by(Inmate.prison_number)
-                .with_for_update()
-                .execution_options(populate_existing=True)
+        held: dict[str, Inmate] = {}
+        for chunk in _chunks(sorted(numbers)):
+            held.update(
+                (i.prison_number, i)
+                for i in db.scalars(
+                    select(Inmate)
+                    .where(Inmate.prison_number.in_(chunk))
+                    .order_by(Inmate.prison_number)
+                    .with_for_update()
+                    .execution_options(populate_existing=True)
+                )
             )
-        )
-    batch = people.Batch.read(db, list(held.values()))
+        batch = people.Batch.read(db, list(held.values()))
     for number in numbers:
         person, queued = people_rows[number], queues[number]
         turn = person.applied_sequence + 1

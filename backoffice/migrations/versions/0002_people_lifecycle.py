@@ -7,11 +7,11 @@ Revises: 0001
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
-import backoffice.db
 from backoffice.migrate import append_only
+from backoffice.migrations.schema.columns import big_id, date, integer, json, moment, string
+from backoffice.migrations.schema.tables import create, drop
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -20,7 +20,6 @@ depends_on: str | Sequence[str] | None = None
 
 OLD_STATUSES = "status IN ('active', 'released', 'transferred')"
 NEW_STATUSES = "status IN ('active', 'out', 'released', 'transferred', 'deceased')"
-BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def _inmate_statuses(old: str, new: str) -> None:
@@ -44,102 +43,65 @@ def _inmate_statuses(old: str, new: str) -> None:
 
 def upgrade() -> None:
     _inmate_statuses(OLD_STATUSES, NEW_STATUSES)
-    op.add_column("inmates", sa.Column("released_on", sa.Date(), nullable=True))
-    op.add_column(
-        "wings", sa.Column("closed_at", backoffice.db.UTCDateTime(timezone=True), nullable=True)
-    )
-    op.add_column(
-        "cells", sa.Column("closed_at", backoffice.db.UTCDateTime(timezone=True), nullable=True)
-    )
-    op.create_table(
+    op.add_column("inmates", date("released_on", nullable=True))
+    op.add_column("wings", moment("closed_at", nullable=True))
+    op.add_column("cells", moment("closed_at", nullable=True))
+    create(
         "inmate_movements",
-        sa.Column("id", BIG_ID, nullable=False),
-        sa.Column("inmate_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("effective_on", sa.Date(), nullable=False),
-        sa.Column("occurred_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("from_status", sa.String(length=16), nullable=True),
-        sa.Column("to_status", sa.String(length=16), nullable=False),
-        sa.Column("from_prison_id", sa.Integer(), nullable=True),
-        sa.Column("to_prison_id", sa.Integer(), nullable=True),
-        sa.Column("from_cell_id", sa.Integer(), nullable=True),
-        sa.Column("to_cell_id", sa.Integer(), nullable=True),
-        sa.Column("reason", sa.String(length=500), nullable=False),
-        sa.Column("done_by", sa.String(length=200), nullable=False),
-        sa.Column("register_event_id", sa.String(length=64), nullable=True),
-        sa.Column("effects", sa.JSON(), nullable=False),
-        sa.CheckConstraint(
-            "kind IN ('admitted', 'legal_status', 'moved', 'transferred', 'out', 'returned', "
-            "'released', 'deceased')",
-            name=op.f("ck_inmate_movements_kind"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["inmate_id"], ["inmates.id"], name=op.f("fk_inmate_movements_inmate_id_inmates")
-        ),
-        sa.ForeignKeyConstraint(
-            ["from_prison_id"],
-            ["prisons.id"],
-            name=op.f("fk_inmate_movements_from_prison_id_prisons"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["to_prison_id"], ["prisons.id"], name=op.f("fk_inmate_movements_to_prison_id_prisons")
-        ),
-        sa.ForeignKeyConstraint(
-            ["from_cell_id"], ["cells.id"], name=op.f("fk_inmate_movements_from_cell_id_cells")
-        ),
-        sa.ForeignKeyConstraint(
-            ["to_cell_id"], ["cells.id"], name=op.f("fk_inmate_movements_to_cell_id_cells")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_inmate_movements")),
-    )
-    op.create_index(
-        op.f("ix_inmate_movements_inmate_id"), "inmate_movements", ["inmate_id"], unique=False
+        big_id("id"),
+        integer("inmate_id", refers="inmates"),
+        string("kind", 16),
+        date("effective_on"),
+        moment("occurred_at"),
+        string("from_status", 16, nullable=True),
+        string("to_status", 16),
+        integer("from_prison_id", nullable=True, refers="prisons"),
+        integer("to_prison_id", nullable=True, refers="prisons"),
+        integer("from_cell_id", nullable=True, refers="cells"),
+        integer("to_cell_id", nullable=True, refers="cells"),
+        string("reason", 500),
+        string("done_by", 200),
+        string("register_event_id", 64, nullable=True),
+        json("effects"),
+        checks={
+            "kind": "kind IN ('admitted', 'legal_status', 'moved', 'transferred', 'out', "
+            "'returned', 'released', 'deceased')"
+        },
+        indexes=["inmate_id"],
     )
     append_only("inmate_movements")
-
-    op.create_table(
+    create(
         "register_events",
-        sa.Column("id", BIG_ID, nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("prison_number", sa.String(length=32), nullable=False),
-        sa.Column("sequence", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("payload_hash", sa.String(length=64), nullable=False),
-        sa.Column("state", sa.String(length=16), nullable=False),
-        sa.Column("reason", sa.String(length=500), nullable=False),
-        sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("received_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("applied_at", backoffice.db.UTCDateTime(timezone=True), nullable=True),
-        sa.CheckConstraint(
-            "kind IN ('admission', 'move', 'transfer', 'status_change', 'out', 'return', "
+        big_id("id"),
+        string("event_id", 64),
+        string("prison_number", 32),
+        integer("sequence"),
+        string("kind", 16),
+        json("payload"),
+        string("payload_hash", 64),
+        string("state", 16),
+        string("reason", 500),
+        string("source", 32),
+        moment("received_at"),
+        moment("applied_at", nullable=True),
+        checks={
+            "kind": "kind IN ('admission', 'move', 'transfer', 'status_change', 'out', 'return', "
             "'release', 'death')",
-            name=op.f("ck_register_events_kind"),
-        ),
-        sa.CheckConstraint(
-            "state IN ('waiting', 'applied')", name=op.f("ck_register_events_state")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_register_events")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_register_events_event_id")),
-        sa.UniqueConstraint(
-            "prison_number", "sequence", name=op.f("uq_register_events_prison_number_sequence")
-        ),
+            "state": "state IN ('waiting', 'applied')",
+        },
+        unique=["event_id", ("prison_number", "sequence")],
+        indexes=["state"],
     )
-    op.create_index(op.f("ix_register_events_state"), "register_events", ["state"], unique=False)
-    op.create_table(
+    create(
         "register_people",
-        sa.Column("prison_number", sa.String(length=32), nullable=False),
-        sa.Column("applied_sequence", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("prison_number", name=op.f("pk_register_people")),
+        string("prison_number", 32),
+        integer("applied_sequence"),
+        primary_key=("prison_number",),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("register_people")
-    op.drop_index(op.f("ix_register_events_state"), table_name="register_events")
-    op.drop_table("register_events")
-    op.drop_index(op.f("ix_inmate_movements_inmate_id"), table_name="inmate_movements")
-    op.drop_table("inmate_movements")
+    drop("register_people", "register_events", "inmate_movements")
     # Plain DROP COLUMN (SQLite 3.35+): a batch rebuild would delete through the foreign keys.
     for table, column in (
         ("cells", "closed_at"),

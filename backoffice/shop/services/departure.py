@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ...audit.services import Actor, record
 from .. import payments
 from ..models import OPEN_STATUSES, Order, OrderStatus
-from .orders import _locked_products, _move, _release_reservations
+from .orders import _give_back_stock, _move
 
 
 def _open_orders(db: Session, inmate_id: int) -> list[Order]:
@@ -29,26 +29,8 @@ def _open_orders(db: Session, inmate_id: int) -> list[Order]:
 
 def _cancel(db: Session, actor: Actor, orders: list[Order], reason: str, now: datetime) -> None:
     for order in orders:
-        assert order.hold_transfer_id is not None
-        payments.release(
-            db,
-            actor,
-            key=f"shop:{order.key}:void",
-            hold_id=order.hold_transfer_id,
-            order_number=order.number,
-            why=reason,
-        )
-    # The money first, then the stock (placing locks in that order too).
-    packed = [line for o in orders if o.status == OrderStatus.PACKED for line in o.lines]
-    unpacked = [line for o in orders if o.status != OrderStatus.PACKED for line in o.lines]
-    stock = _locked_products(
-        db,
-        {line.product_id for line in unpacked}
-        | {line.substitute_product_id or line.product_id for line in packed},
-    )
-    _release_reservations(stock, unpacked)
-    for line in packed:
-        stock[line.substitute_product_id or line.product_id].stock += line.packed_quantity or 0
+        payments.release_order(db, actor, order, step="void", why=reason)
+    _give_back_stock(db, orders)
     for order in orders:
         order.cancelled_at = now
         _move(db, actor, order, OrderStatus.CANCELLED, reason=reason)
