@@ -466,7 +466,9 @@ def admit(
     if language not in {lang.value for lang in Language}:
         raise InvalidInput("Language: et, ru or en.")
     now = now or utcnow()
-    found = db.scalar(select(Inmate).where(Inmate.prison_number == prison_number).with_for_update())
+    if batch is None:
+        stmt = select(Inmate).where(Inmate.prison_number == prison_number).with_for_update()
+        found = db.scalar(stmt)
     inmate = found or Inmate(prison_number=prison_number, regime_level="standard")
     inmate.first_name, inmate.last_name = first_name.strip(), last_name.strip()
     if found is None:
