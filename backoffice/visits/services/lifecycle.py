@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
 from ...db import lock_by_id
-from ...errors import Conflict, NotFound
+from ...errors import NotFound
 from ...people.models import Inmate
+from ...states import check_move
 from ..models import TRANSITIONS, Booking, BookingStatus, Invitation, Slot
 from .outbox import _notify, _when
 from .rules import ACTIVE_BOOKING, B
@@ -62,8 +63,7 @@ def _move(
     **details: Any,
 ) -> None:
     current = BookingStatus(booking.status)
-    if to not in TRANSITIONS[current]:
-        raise Conflict(f"This call is {current.value}: it cannot become {to.value}.")
+    check_move(TRANSITIONS, current, to, "This call")
     booking.status = to.value
     if to in (B.CANCELLED, B.EXPIRED):
         booking.place = None  # gives the place back to the slot
