@@ -4,6 +4,7 @@ administrator's prison (None: national staff, every prison); outside it nothing 
 
 from __future__ import annotations
 
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from ...db import utcnow
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import Cell, Prison, Wing
 
+T = TypeVar("T", Prison, Wing, Cell)
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 
@@ -43,28 +45,33 @@ def prisons_in(db: Session, scope: int | None) -> list[Prison]:
     return list(db.scalars(stmt))
 
 
+def _prison_id(row: Prison | Wing | Cell) -> int:
+    if isinstance(row, Prison):
+        return row.id
+    if isinstance(row, Wing):
+        return row.prison_id
+    return row.wing.prison_id
+
+
+def _found(db: Session, model: type[T], row_id: int, what: str, scope: int | None) -> T:
+    """The row of `model` (a prison, wing or cell) if it is in the scope's prison."""
+    row = db.get(model, row_id)
+    if row is None:
+        raise NotFound(f"No such {what}.")
+    _in_scope(_prison_id(row), scope)
+    return row
+
+
 def prison_of(db: Session, prison_id: int, scope: int | None) -> Prison:
-    prison = db.get(Prison, prison_id)
-    if prison is None:
-        raise NotFound("No such prison.")
-    _in_scope(prison.id, scope)
-    return prison
+    return _found(db, Prison, prison_id, "prison", scope)
 
 
 def wing_of(db: Session, wing_id: int, scope: int | None) -> Wing:
-    wing = db.get(Wing, wing_id)
-    if wing is None:
-        raise NotFound("No such wing.")
-    _in_scope(wing.prison_id, scope)
-    return wing
+    return _found(db, Wing, wing_id, "wing", scope)
 
 
 def cell_of(db: Session, cell_id: int, scope: int | None) -> Cell:
-    cell = db.get(Cell, cell_id)
-    if cell is None:
-        raise NotFound("No such cell.")
-    _in_scope(cell.wing.prison_id, scope)
-    return cell
+    return _found(db, Cell, cell_id, "cell", scope)
 
 
 def create_prison(
