@@ -201,3 +201,37 @@ def test_the_machine_endpoint_takes_the_token_only_and_is_idempotent(
     person = inmate(db, "TST0005")
     assert person is not None and person.cell is not None and person.cell.number == "B3"
     feed_app.extensions["cellgate"]["engine"].dispose()
+
+
+def test_ten_thousand_events_are_applied_once_each_in_every_persons_order(
+    db: Session, prison: Prison
+) -> None:
+    wing = Wing(prison_id=prison.id, code="Z", name="Wing Z")
+    db.add(wing)
+    db.add_all(Cell(wing=wing, number=f"Z{n}", capacity=4) for n in range(1, 1001))
+    db.commit()
+    delivery = []
+    for person in range(2500):
+        number = f"TST{person:05d}"
+        delivery.append(
+            event(number, 1, "admission", first_name="Jaan", last_name=f"Kask{person}",
+                  date_of_birth="1990-05-01", legal_status="remand", prison="TST", wing="Z",
+                  cell=f"Z{person % 1000 + 1}")
+        )  # fmt: skip
+        delivery.append(event(number, 2, "status_change", legal_status="convicted"))
+        for sequence in (3, 4):
+            cell = f"Z{(person + 7 * sequence) % 1000 + 1}"
+            delivery.append(event(number, sequence, "move", prison="TST", wing="Z", cell=cell))
+    # The register's order of a day: people interleaved, and one person's last move first.
+    delivery.sort(key=lambda e: (e["sequence"], e["prison_number"]))
+    delivery.insert(0, delivery.pop())
+    first = register.receive(db, FEED, delivery, source="test")
+    db.commit()
+    assert (first.received, first.applied, first.waiting, first.refused) == (10_000, 10_000, 0, [])
+    again = register.receive(db, FEED, delivery, source="test")
+    db.commit()
+    assert (again.duplicates, again.applied) == (10_000, 0)
+    assert movements(db) == 10_000
+    last = inmate(db, "TST02499")
+    assert last is not None and last.legal_status == "convicted"
+    assert last.cell is not None and last.cell.number == f"Z{(2499 + 28) % 1000 + 1}"
