@@ -13,10 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.audit.services import Actor
+from backoffice.money.services import income_rules, receive_money
 from backoffice.people.models import Cell, Inmate, Prison, Wing
+from backoffice.people.services import release
+from backoffice.settings import Settings
 from backoffice.shop.models import ShopSchedule
 from backoffice.staff.models import StaffUser
 from backoffice.staff.services import create_staff_user
+from ledger import TransferCode
 from tests.conftest import TEST_PASSWORD
 from tests.integration.staff_client import post_form, post_sign_in, signed_in
 
@@ -135,3 +139,33 @@ def test_the_shop_manager_sets_a_wings_round(
     saved = db.get(ShopSchedule, wing)
     assert saved is not None
     assert (saved.opens_weekday, saved.cutoff_weekday, saved.cutoff_time) == (1, 3, "10:30")
+
+
+def test_a_released_inmates_money_is_paid_out_by_two_accountants(
+    app: Flask,
+    db: Session,
+    make_inmate: Callable[..., Inmate],
+    make_staff: Callable[..., StaffUser],
+    settings: Settings,
+) -> None:
+    person = make_inmate(legal_status="convicted")
+    receive_money(
+        db, Actor.system("bank"), person, key="dep-1", amount_cents=5_000,
+        source_code="family_deposits", code=TransferCode.DEPOSIT, reason="from home",
+        rules=income_rules(settings),
+    )  # fmt: skip
+    release(db, Actor.system("register"), person)
+    db.commit()
+    number = person.prison_number
+    db.rollback()
+    make_staff("maker", "accountant")
+    make_staff("checker", "accountant")
+    maker = signed_in(app, "maker")
+    page = post_form(maker, "/accounts/release-payouts", "/accounts/entries", prison_number=number)
+    assert "Release payouts entered (M1 40.00, M2 10.00)" in page
+    checker = signed_in(app, "checker")
+    for entry in (1, 2):
+        page = post_form(checker, f"/accounts/entries/{entry}/approve", "/accounts/entries")
+        assert f"Entry M{entry} approved; the money has moved." in page
+    page = post_form(maker, "/accounts/release-payouts", "/accounts/entries", prison_number=number)
+    assert f"{number} has nothing to pay out." in page

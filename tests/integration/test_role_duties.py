@@ -71,6 +71,7 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "accounts.deposit_return": only(OFFICER),
     "accounts.entries_page": only(ACCOUNTANT),
     "accounts.entry_create": only(ACCOUNTANT),
+    "accounts.release_payouts": only(ACCOUNTANT),
     "accounts.entry_approve": only(ACCOUNTANT),
     "accounts.entry_reject": only(ACCOUNTANT),
     "accounts.reconciliation_page": only(ACCOUNTANT),
