@@ -10,6 +10,7 @@ from flask_wtf import CSRFProtect
 
 from ..accounts.views import init_app as init_accounts
 from ..audit.views import init_app as init_audit
+from ..content.views import init_app as init_content
 from ..devices.views import init_app as init_devices
 from ..people.views import init_app as init_people
 from ..register.views import init_app as init_register
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_signin(app)
     init_register(app)
     init_staff(app)
+    init_content(app)
     init_sign_in_limit(app, settings)
     app.after_request(lambda response: set_security_headers(response, CSP))
     return app
