@@ -23,6 +23,7 @@ from .errors import ServiceError
 from .money.cli import expire_holds as ledger_expire_holds
 from .money.cli import ledger_group, money_group
 from .money.cli import seal as ledger_seal
+from .register.cli import register_group
 from .requests.cli import escalate as requests_escalate
 from .requests.cli import requests_group
 from .seed import DEMO_STAFF, demo_devices, demo_password, is_seeded, seed_demo
@@ -114,6 +115,7 @@ def jobs(ctx: click.Context, every: int | None) -> None:
 
 main.add_command(retention_group)
 main.add_command(money_group)
+main.add_command(register_group)
 main.add_command(requests_group)
 main.add_command(shop_group)
 main.add_command(visits_group)

@@ -9,6 +9,7 @@ from .content import models as content_models  # noqa: F401
 from .devices import models as device_models  # noqa: F401
 from .money import models as money_models  # noqa: F401
 from .people import models as people_models  # noqa: F401
+from .register import models as register_models  # noqa: F401
 from .requests import models as requests_models  # noqa: F401
 from .shop import models as shop_models  # noqa: F401
 from .signin import models as signin_models  # noqa: F401

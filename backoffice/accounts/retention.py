@@ -41,6 +41,10 @@ from .models import Deposit, Pseudonymisation
 SECRET_MARKERS = ("hash", "secret", "encrypted", "token")
 # Visit contacts must stay reachable by phone or e-mail (a CHECK): an address that goes nowhere.
 REMOVED_EMAIL = "removed@pseudonymised.invalid"
+# Who has left custody (an inmate out at court or in hospital has not).
+LEFT_CUSTODY = [
+    s.value for s in (InmateStatus.RELEASED, InmateStatus.TRANSFERRED, InmateStatus.DECEASED)
+]
 
 
 def _withheld(column: str) -> bool:
@@ -185,10 +189,12 @@ def plan_retention(db: Session, settings: Settings, today: date) -> RetentionPla
     done = select(Pseudonymisation.inmate_id)
     for inmate in db.scalars(
         select(Inmate)
-        .where(Inmate.status != InmateStatus.ACTIVE.value, Inmate.id.not_in(done))
+        .where(Inmate.status.in_(LEFT_CUSTODY), Inmate.id.not_in(done))
         .order_by(Inmate.id)
     ):
-        released_on = inmate.expected_release_on
+        # The day he left starts the clock (people's lifecycle sets it); older rows have only
+        # the expected day.
+        released_on = inmate.released_on or inmate.expected_release_on
         if released_on is None:
             plan.kept.append(f"inmate {inmate.prison_number}: {inmate.status}, no release date")
         elif released_on <= released_before:

@@ -38,8 +38,10 @@ def record(
     target_type: str = "",
     target_id: Any = "",
     outcome: str = "ok",
+    flush: bool = True,
     **details: Any,
 ) -> AuditEvent:
+    """Write the row; `flush=False` leaves it to the caller's next flush (a batch of many)."""
     event = AuditEvent(
         **actor.columns(),
         action=action,
@@ -51,7 +53,8 @@ def record(
         details=details,
     )
     db.add(event)
-    db.flush()
+    if flush:
+        db.flush()
     return event
 
 

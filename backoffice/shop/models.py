@@ -169,8 +169,13 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PLACED: frozenset(
         {OrderStatus.PICKING, OrderStatus.CANCELLED, OrderStatus.EXPIRED}
     ),
-    OrderStatus.PICKING: frozenset({OrderStatus.PACKED, OrderStatus.EXPIRED}),
-    OrderStatus.PACKED: frozenset({OrderStatus.DELIVERED, OrderStatus.EXPIRED}),
+    # Cancelled once picked or packed only when the inmate leaves (services/departure.py).
+    OrderStatus.PICKING: frozenset(
+        {OrderStatus.PACKED, OrderStatus.CANCELLED, OrderStatus.EXPIRED}
+    ),
+    OrderStatus.PACKED: frozenset(
+        {OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.EXPIRED}
+    ),
     OrderStatus.DELIVERED: frozenset(),
     OrderStatus.CANCELLED: frozenset(),
     OrderStatus.EXPIRED: frozenset(),

@@ -13,10 +13,12 @@ from ..audit.views import init_app as init_audit
 from ..content.views import init_app as init_content
 from ..devices.views import init_app as init_devices
 from ..people.views import init_app as init_people
+from ..register.views import init_app as init_register
 from ..requests.views import init_app as init_requests
 from ..settings import Settings
 from ..shop.views import init_app as init_shop
 from ..signin.views import init_app as init_signin
+from ..staff.views import init_app as init_staff
 from ..surface import (
     RETRY_AFTER_SECONDS,
     check_shared_storage,
@@ -57,6 +59,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_requests(app)
     init_accounts(app)
     init_signin(app)
+    init_register(app)
+    init_staff(app)
     init_content(app)
     init_sign_in_limit(app, settings)
     app.after_request(lambda response: set_security_headers(response, CSP))

@@ -184,8 +184,11 @@ class Server:
 
 
 @contextmanager
-def kiosk_server(world: World, name: str, **settings: str) -> Iterator[Server]:
-    """The kiosk under gunicorn on 127.0.0.1 and a free port; stopped on leaving."""
+def kiosk_server(
+    world: World, name: str, *, app: str = "kiosk:create_app()", base: str = "", **settings: str
+) -> Iterator[Server]:
+    """The kiosk (or another of the three `app`s, whose pages are under `base`) under gunicorn
+    on 127.0.0.1 and a free port; stopped on leaving."""
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CELLGATE_")},
@@ -206,11 +209,11 @@ def kiosk_server(world: World, name: str, **settings: str) -> Iterator[Server]:
         "1",
         "--threads",
         "4",
-        "kiosk:create_app()",
+        app,
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
-    server = Server(f"http://127.0.0.1:{port}", process, log)
+    server = Server(f"http://127.0.0.1:{port}{base}", process, log)
     try:
         wait_until_healthy(server)
         yield server

@@ -71,12 +71,50 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "accounts.deposit_return": only(OFFICER),
     "accounts.entries_page": only(ACCOUNTANT),
     "accounts.entry_create": only(ACCOUNTANT),
+    "accounts.release_payouts": only(ACCOUNTANT),
     "accounts.entry_approve": only(ACCOUNTANT),
     "accounts.entry_reject": only(ACCOUNTANT),
     "accounts.reconciliation_page": only(ACCOUNTANT),
     "accounts.months": only(ACCOUNTANT),
     "accounts.month_close": only(ACCOUNTANT),
     "accounts.subject_access": only(ACCOUNTANT),
+    # people: administrators run prisons, wings and cells; admissions and each inmate's steps
+    # are administrators' and officers' work
+    **dict.fromkeys(
+        [
+            "people.places",
+            "people.prison_create",
+            "people.prison_rename",
+            "people.wing_create",
+            "people.wing_rename",
+            "people.wing_close",
+            "people.cell_create",
+            "people.cell_rename",
+            "people.cell_close",
+        ],
+        only(ADMIN),
+    ),
+    **dict.fromkeys(
+        ["people.admission", "people.admit", "people.inmate", "people.step"], only(ADMIN, OFFICER)
+    ),
+    # staff accounts: administrators
+    **dict.fromkeys(
+        [
+            "staff.index",
+            "staff.create",
+            "staff.account",
+            "staff.roles",
+            "staff.prison",
+            "staff.active",
+            "staff.password",
+        ],
+        only(ADMIN),
+    ),
+    # the Prisoners' Register: its waiting events for administrators and officers; its feed is
+    # a machine with a token
+    "register.queue": only(ADMIN, OFFICER),
+    "register.retry": only(ADMIN, OFFICER),
+    "register.feed": PUBLIC,
     # requests: handlers and officers; administrators only place staff in departments
     "requests.static": only(REQUESTS, OFFICER, ADMIN),
     "requests.index": only(REQUESTS, OFFICER),
@@ -117,6 +155,8 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "shop.ban": only(SHOP, OFFICER),
     "shop.restrict": only(SHOP, OFFICER),
     "shop.rules_in_force": only(SHOP, ACCOUNTANT),
+    "shop.schedules": only(SHOP),
+    "shop.schedule_set": only(SHOP),
     # inmate sign-in: enrolment, cards and PINs, by officers and administrators
     "signin.static": only(ADMIN, OFFICER),
     "signin.index": only(ADMIN, OFFICER),
@@ -179,6 +219,9 @@ COMMANDS: dict[str, frozenset[str] | None] = {
             "ledger expire-holds",
             "jobs",
             "retention run",
+            "register import",
+            "register retry",
+            "register reconcile",
             "requests check-types",
             "requests escalate",
             "requests close-settled",

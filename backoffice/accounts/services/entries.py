@@ -44,8 +44,11 @@ def entry_accounts(
     if kind == EntryKind.RELEASE_PAYOUT:
         if counter not in ("", "cash", "bank"):
             raise InvalidInput("a release payout is paid from the cash office or the bank")
+        if part not in ("", "release_fund", "spendable"):
+            raise InvalidInput("a release payout pays out the release fund or the spendable money")
         cash = prison_account(db, inmate.prison_id, counter or "cash")
-        return EntryAccounts(mine.release_fund, cash, TransferCode.RELEASE_PAYOUT)
+        paid_from = mine.spendable if part == "spendable" else mine.release_fund
+        return EntryAccounts(paid_from, cash, TransferCode.RELEASE_PAYOUT)
     if kind == EntryKind.CREDITOR_PAYOUT:
         if counter not in CREDITOR_ACCOUNTS:
             raise InvalidInput(

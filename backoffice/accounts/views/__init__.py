@@ -12,7 +12,16 @@ from __future__ import annotations
 from flask import Flask
 
 from ...web.access import ACCESS
-from . import deposits, entries, journal, months, overview, statements, subject_access
+from . import (
+    deposits,
+    entries,
+    journal,
+    months,
+    overview,
+    release,
+    statements,
+    subject_access,
+)
 from .common import ACCOUNTS_ACCESS, bp
 
 __all__ = [
@@ -24,6 +33,7 @@ __all__ = [
     "journal",
     "months",
     "overview",
+    "release",
     "statements",
     "subject_access",
 ]

@@ -36,6 +36,7 @@ HELD_VIEWERS = frozenset({Role.ACCOUNTANT, Role.OFFICER})
 ACCOUNTS_ACCESS: dict[str, frozenset[str]] = {
     "accounts.static": ANY_STAFF,
     "accounts.index": ACCOUNTANTS,
+    "accounts.release_payouts": ACCOUNTANTS,
     "accounts.journal": ACCOUNTANTS,
     "accounts.statement": ACCOUNTANTS,
     "accounts.deposits_page": ACCOUNTANTS,

@@ -12,7 +12,7 @@ from ...db import utcnow
 from ...settings import Settings
 from .. import payments
 from ..models import OPEN_STATUSES, Order, OrderStatus
-from .orders import _locked_products, _move, _release_reservations
+from .orders import _give_back_stock, _move
 
 
 def expire_stale_orders(
@@ -28,21 +28,10 @@ def expire_stale_orders(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
-    packed = [line for order in stale if order.status == OrderStatus.PACKED for line in order.lines]
-    unpacked = [
-        line for order in stale if order.status != OrderStatus.PACKED for line in order.lines
-    ]
     for order in stale:
         payments.release_order(db, actor, order, step="expire", why="not delivered in time")
+    # The stock is read as the orders stand before they move on.
+    _give_back_stock(db, stale)
+    for order in stale:
         _move(db, actor, order, OrderStatus.EXPIRED)
-    # The money first, then the stock (placing locks in that order too): what was never
-    # packed frees its reservation, packed goods nobody collected go back on the shelf.
-    stock = _locked_products(
-        db,
-        {line.product_id for line in unpacked}
-        | {line.substitute_product_id or line.product_id for line in packed},
-    )
-    _release_reservations(stock, unpacked)
-    for line in packed:
-        stock[line.substitute_product_id or line.product_id].stock += line.packed_quantity or 0
     return list(stale)

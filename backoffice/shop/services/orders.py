@@ -88,3 +88,19 @@ def _release_reservations(stock: Mapping[int, Product], lines: Sequence[OrderLin
     """The stock an order reserved when it was placed, free for other orders again."""
     for line in lines:
         stock[line.product_id].reserved -= line.quantity
+
+
+def _give_back_stock(db: Session, orders: Sequence[Order]) -> None:
+    """The stock of orders that will not be delivered: what was never packed frees its
+    reservation, packed goods go back on the shelf. After their money (placing locks in that
+    order too)."""
+    packed = [line for o in orders if o.status == OrderStatus.PACKED for line in o.lines]
+    unpacked = [line for o in orders if o.status != OrderStatus.PACKED for line in o.lines]
+    stock = _locked_products(
+        db,
+        {line.product_id for line in unpacked}
+        | {line.substitute_product_id or line.product_id for line in packed},
+    )
+    _release_reservations(stock, unpacked)
+    for line in packed:
+        stock[line.substitute_product_id or line.product_id].stock += line.packed_quantity or 0

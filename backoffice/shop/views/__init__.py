@@ -13,7 +13,7 @@ from flask import Flask
 from ...web.access import ACCESS
 
 # Each module registers its pages on the one blueprint as it is imported.
-from . import catalogue, inmates, orders, rounds, rules  # noqa: F401
+from . import catalogue, inmates, orders, rounds, rules, schedules  # noqa: F401
 from .common import SHOP_ACCESS, bp
 
 

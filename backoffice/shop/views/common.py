@@ -67,6 +67,8 @@ SHOP_ACCESS: dict[str, frozenset[str]] = {
     "shop.restrict": SANCTIONS,
     # Read-only: the shop applies them, the accounts office answers for what they let through.
     "shop.rules_in_force": frozenset({Role.SHOP, Role.ACCOUNTANT}),
+    "shop.schedules": SHOP_STAFF,
+    "shop.schedule_set": SHOP_STAFF,
 }
 
 

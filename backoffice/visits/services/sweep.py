@@ -17,8 +17,8 @@ from .rules import ACTIVE_BOOKING, B
 
 
 def _departure_reason(inmate: Inmate, slot: Slot) -> str | None:
-    if inmate.status == InmateStatus.RELEASED.value:
-        return "released"
+    if inmate.status in (InmateStatus.RELEASED.value, InmateStatus.DECEASED.value):
+        return str(inmate.status)
     if inmate.status == InmateStatus.TRANSFERRED.value or inmate.prison_id != slot.prison_id:
         return "transferred"
     return None

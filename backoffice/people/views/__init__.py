@@ -1,4 +1,5 @@
-"""The inmates page: every member of staff finds an inmate by prison number or name."""
+"""The inmates page: every member of staff finds an inmate by prison number or name; and the
+people pages (`places`: prisons, wings, cells; `custody`: admission and each inmate's steps)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from flask import Flask, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..staff.models import Role
-from ..surface import get_db
-from ..web.access import ACCESS
-from ..web.pages import bp, templates_of
-from .models import Inmate
+from ...staff.models import Role
+from ...surface import get_db
+from ...web.access import ACCESS
+from ...web.pages import bp
+from ..models import Inmate
 
-templates = templates_of("people", __name__)
+# Each module registers its pages on people_bp as it is imported.
+from . import custody, places  # noqa: F401
+from .common import PEOPLE_PAGES, people_bp
 
 PEOPLE_ACCESS: dict[str, frozenset[str]] = {
     "views.inmates": frozenset(
@@ -27,7 +30,8 @@ def init_app(app: Flask) -> None:
     """Open the inmates page to staff (access.py refuses unnamed endpoints) and bring its
     template; the page itself is on the shared "views" blueprint."""
     ACCESS.update(PEOPLE_ACCESS)
-    app.register_blueprint(templates)
+    ACCESS.update(PEOPLE_PAGES)
+    app.register_blueprint(people_bp)
 
 
 @bp.get("/inmates")

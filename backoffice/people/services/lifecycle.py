@@ -1,0 +1,541 @@
+"""An inmate's life in custody as a state machine: the allowed steps written once (MOVES), what
+each does to everything he has open written once (EFFECTS), and one function (`_apply`) that
+checks the step, carries it out and writes its movement row and audit row.
+
+    admit(db, actor, *, prison_number, ..., cell, legal_status, admitted_on) -> Inmate
+    change_legal_status(db, actor, inmate, legal_status, ...)      remand <-> convicted
+    move(db, actor, inmate, cell, ...)                             another cell or wing
+    transfer(db, actor, inmate, prison, cell=None, ...)            another prison here
+    go_out(db, actor, inmate, where, ...) / come_back(...)         court, hospital
+    release(db, actor, inmate, ...) / decease(db, actor, inmate, ...)
+
+Every step returns its InmateMovement. Services flush; the entry point commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import exists, func, inspect, or_, select
+from sqlalchemy.orm import Session
+
+from ...audit.services import Actor, record
+from ...db import lock_by_id, utcnow
+from ...errors import Conflict, InvalidInput, NotFound
+from ...requests.models import OPEN as OPEN_REQUEST
+from ...requests.models import Request
+from ...requests.services.transfer import follow_inmate as requests_follow
+from ...shop.models import OPEN_STATUSES as OPEN_ORDER
+from ...shop.models import Order
+from ...shop.services.departure import cancel_open_orders, follow_to_wing
+from ...signin.models import InmateSession, TabletSession
+from ...signin.services.departure import end_sessions_of
+from ...visits.models import Booking
+from ...visits.services import ACTIVE_BOOKING
+from ...visits.services import cancel_for_departure as cancel_calls
+from ..models import (
+    Cell,
+    Inmate,
+    InmateMovement,
+    InmateStatus,
+    Language,
+    LegalStatus,
+    MovementKind,
+    Prison,
+)
+
+
+class Step(StrEnum):
+    ADMIT = "admit"
+    CHANGE_LEGAL_STATUS = "change_legal_status"
+    MOVE = "move"
+    TRANSFER = "transfer"
+    GO_OUT = "go_out"
+    COME_BACK = "come_back"
+    RELEASE = "release"
+    DECEASE = "decease"
+
+
+A, OUT = InmateStatus.ACTIVE, InmateStatus.OUT
+RELEASED, TRANSFERRED, DECEASED = (
+    InmateStatus.RELEASED,
+    InmateStatus.TRANSFERRED,
+    InmateStatus.DECEASED,
+)
+
+# The allowed steps, in one place: from each status (None: not held here yet), each step and the
+# status it leads to. A person released (or transferred out of this installation) may be
+# admitted again under the same prison number; a death is final.
+MOVES: dict[InmateStatus | None, dict[Step, InmateStatus]] = {
+    None: {Step.ADMIT: A},
+    A: {
+        Step.CHANGE_LEGAL_STATUS: A,
+        Step.MOVE: A,
+        Step.TRANSFER: A,
+        Step.GO_OUT: OUT,
+        Step.RELEASE: RELEASED,
+        Step.DECEASE: DECEASED,
+    },
+    OUT: {
+        Step.CHANGE_LEGAL_STATUS: OUT,
+        Step.MOVE: OUT,
+        Step.TRANSFER: A,
+        Step.COME_BACK: A,
+        Step.RELEASE: RELEASED,
+        Step.DECEASE: DECEASED,
+    },
+    RELEASED: {Step.ADMIT: A},
+    TRANSFERRED: {Step.ADMIT: A},
+    DECEASED: {},
+}
+
+KIND = {
+    Step.ADMIT: MovementKind.ADMITTED,
+    Step.CHANGE_LEGAL_STATUS: MovementKind.LEGAL_STATUS,
+    Step.MOVE: MovementKind.MOVED,
+    Step.TRANSFER: MovementKind.TRANSFERRED,
+    Step.GO_OUT: MovementKind.OUT,
+    Step.COME_BACK: MovementKind.RETURNED,
+    Step.RELEASE: MovementKind.RELEASED,
+    Step.DECEASE: MovementKind.DECEASED,
+}
+
+
+class Orders(StrEnum):
+    KEEP = "keep"
+    # On another wing: not yet packed cancelled (the old wing's round), packed delivered there.
+    FOLLOW = "follow"
+    CANCEL = "cancel"  # every open order, packed ones with the reason; goods back on the shelf
+
+
+@dataclass(frozen=True)
+class Effects:
+    """What a step does to what the inmate has open."""
+
+    end_sessions: bool = False  # every kiosk and tablet session, at once
+    orders: Orders = Orders.KEEP
+    cancel_calls: bool = False  # future video calls, the contact told
+    requests_follow: bool = False  # open requests go to the new prison
+    leaves: bool = False  # no cell any more; the retention clock starts
+
+
+EFFECTS: dict[Step, Effects] = {
+    Step.ADMIT: Effects(),
+    Step.CHANGE_LEGAL_STATUS: Effects(),
+    # The old cell's tablet and the old wing's kiosk no longer admit him (they admit only who
+    # is held there); his sessions end now rather than at their next call.
+    Step.MOVE: Effects(end_sessions=True, orders=Orders.FOLLOW),
+    Step.TRANSFER: Effects(
+        end_sessions=True, orders=Orders.CANCEL, cancel_calls=True, requests_follow=True
+    ),
+    # In court or in hospital: no sign-in, but his orders wait for him.
+    Step.GO_OUT: Effects(end_sessions=True),
+    Step.COME_BACK: Effects(),
+    # Open requests stay with the prison that owes the answer.
+    Step.RELEASE: Effects(end_sessions=True, orders=Orders.CANCEL, cancel_calls=True, leaves=True),
+    Step.DECEASE: Effects(end_sessions=True, orders=Orders.CANCEL, cancel_calls=True, leaves=True),
+}
+
+OUT_PLACES = ("court", "hospital")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a step takes the inmate (for the steps that place him)."""
+
+    prison: Prison | None = None
+    cell: Cell | None = None
+    legal_status: str | None = None
+
+
+@dataclass
+class Batch:
+    """What a run of many steps (the register's feed) read once instead of once per step: the
+    inmates it touches, already locked; what each has open; how many are held in each cell."""
+
+    locked: set[int] = field(default_factory=set)
+    open: dict[int, dict[str, bool]] = field(default_factory=dict)
+    occupancy: dict[int, int] = field(default_factory=dict)
+    # The audit rows of the steps, written by `write_audit` once the new inmates have ids.
+    audit: list[tuple[Actor, str, Inmate, dict[str, Any]]] = field(default_factory=list)
+
+    def write_audit(self, db: Session) -> None:
+        db.flush()
+        for actor, action, inmate, details in self.audit:
+            record(db, actor, action, target_type="inmate", target_id=inmate.id, flush=False,
+                   **details)  # fmt: skip
+        self.audit.clear()
+        db.flush()
+
+    @classmethod
+    def read(cls, db: Session, inmates: list[Inmate]) -> Batch:
+        ids = sorted(i.id for i in inmates)
+        batch = cls(locked=set(ids), open={i: dict.fromkeys(OPEN_KINDS, False) for i in ids})
+        for kind, stmt in _open_by_kind().items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                for inmate_id in db.scalars(stmt.where(stmt.selected_columns[0].in_(chunk))):
+                    batch.open[inmate_id][kind] = True
+        batch.occupancy = dict(
+            db.execute(
+                select(Inmate.cell_id, func.count(Inmate.id))
+                .where(Inmate.cell_id.is_not(None), Inmate.status.in_([A.value, OUT.value]))
+                .group_by(Inmate.cell_id)
+            ).all()
+        )
+        return batch
+
+
+def _held_in(db: Session, cell: Cell, inmate_id: int | None, batch: Batch | None) -> int:
+    if batch is not None:
+        return batch.occupancy.get(cell.id, 0)
+    held = db.scalar(
+        select(func.count(Inmate.id)).where(
+            Inmate.cell_id == cell.id,
+            Inmate.status.in_([A.value, OUT.value]),
+            Inmate.id != (inmate_id or 0),
+        )
+    )
+    return held or 0
+
+
+def _check_cell(
+    db: Session, cell: Cell, prison_id: int, inmate_id: int | None, batch: Batch | None
+) -> None:
+    """A cell may take him: in that prison, open, with a free place."""
+    if cell.wing.prison_id != prison_id:
+        raise InvalidInput(f"Cell {cell.number} is not in this prison.")
+    if cell.closed_at is not None or cell.wing.closed_at is not None:
+        raise Conflict(f"Cell {cell.number} is closed: it takes no new inmate.")
+    if _held_in(db, cell, inmate_id, batch) >= cell.capacity:
+        raise Conflict(f"Cell {cell.number} is full ({cell.capacity} places).")
+
+
+def _apply(
+    db: Session,
+    actor: Actor,
+    inmate: Inmate,
+    step: Step,
+    target: Target,
+    *,
+    effective_on: date,
+    reason: str,
+    register_event_id: str | None,
+    now: datetime,
+    batch: Batch | None = None,
+) -> InmateMovement:
+    current = None if inspect(inmate).transient else InmateStatus(inmate.status)
+    allowed = MOVES[current]
+    if step not in allowed:
+        state = current.value if current else "not held"
+        raise Conflict(f"{inmate.prison_number} is {state}: the step {step.value} is not allowed.")
+    before = (current, inmate.prison_id, inmate.cell_id, inmate.wing_id)
+    if target.cell is not None:
+        prison_id = target.prison.id if target.prison is not None else inmate.prison_id
+        _check_cell(db, target.cell, prison_id, inmate.id, batch)
+    if target.prison is not None and step is Step.TRANSFER and target.prison.id == inmate.prison_id:
+        raise Conflict(f"{inmate.prison_number} is in {target.prison.name} already.")
+    if target.cell is not None and step is Step.MOVE and target.cell.id == inmate.cell_id:
+        raise Conflict(f"{inmate.prison_number} is in cell {target.cell.number} already.")
+
+    inmate.status = allowed[step].value
+    if target.prison is not None:
+        inmate.prison_id = target.prison.id
+    if target.cell is not None or step is Step.TRANSFER:
+        inmate.cell_id = target.cell.id if target.cell else None
+        inmate.wing_id = target.cell.wing_id if target.cell else None
+    if target.legal_status is not None:
+        inmate.legal_status = target.legal_status
+    effects = EFFECTS[step]
+    if effects.leaves:
+        inmate.cell_id = inmate.wing_id = None
+        inmate.released_on = effective_on
+    if step is Step.ADMIT:
+        inmate.admitted_on = effective_on
+        inmate.released_on = None
+    if current is None:
+        db.add(inmate)
+        if batch is None:
+            db.flush()
+    done = _carry_out(db, actor, inmate, step, effects, before, reason, now, batch)
+
+    movement = InmateMovement(
+        inmate=inmate,
+        kind=KIND[step].value,
+        effective_on=effective_on,
+        occurred_at=now,
+        from_status=before[0].value if before[0] else None,
+        to_status=inmate.status,
+        from_prison_id=before[1] if before[0] else None,
+        to_prison_id=inmate.prison_id,
+        from_cell_id=before[2] if before[0] else None,
+        to_cell_id=inmate.cell_id,
+        reason=reason[:500],
+        done_by=actor.name,
+        register_event_id=register_event_id,
+        effects=done,
+    )
+    db.add(movement)
+    action, details = (
+        f"inmate.{KIND[step].value}",
+        {
+            "register_event_id": register_event_id,
+            "before": movement.from_status,
+            "after": inmate.status,
+            "reason": reason,
+            **done,
+        },
+    )
+    if batch is None:
+        record(db, actor, action, target_type="inmate", target_id=inmate.id, **details)
+    else:
+        batch.audit.append((actor, action, inmate, details))
+    if batch is not None:
+        if inmate.id is not None:
+            batch.locked.add(inmate.id)
+        held = before[0] in (A, OUT)
+        if held and before[2] is not None:
+            batch.occupancy[before[2]] = batch.occupancy.get(before[2], 1) - 1
+        if inmate.cell_id is not None and inmate.status in (A.value, OUT.value):
+            batch.occupancy[inmate.cell_id] = batch.occupancy.get(inmate.cell_id, 0) + 1
+    return movement
+
+
+OPEN_KINDS = ("sessions", "orders", "calls", "requests")
+
+
+def _open_by_kind() -> dict[str, Any]:
+    """Per kind of open thing, the statement of the inmate ids that have one (narrowed to some
+    inmates by the caller)."""
+    return {
+        "sessions": select(InmateSession.inmate_id)
+        .where(InmateSession.ended_at.is_(None))
+        .union(select(TabletSession.inmate_id).where(TabletSession.ended_at.is_(None)))
+        .subquery()
+        .select(),
+        "orders": select(Order.inmate_id).where(Order.status.in_([s.value for s in OPEN_ORDER])),
+        "calls": select(Booking.inmate_id).where(Booking.status.in_(ACTIVE_BOOKING)),
+        "requests": select(Request.inmate_id).where(
+            Request.status.in_([s.value for s in OPEN_REQUEST])
+        ),
+    }
+
+
+def _open_things(db: Session, inmate_id: int) -> dict[str, bool]:
+    """What he has open, in one statement: the steps touch only that (a feed of thousands of
+    moves is mostly people with nothing open)."""
+    sessions = or_(
+        exists().where(InmateSession.inmate_id == inmate_id, InmateSession.ended_at.is_(None)),
+        exists().where(TabletSession.inmate_id == inmate_id, TabletSession.ended_at.is_(None)),
+    )
+    orders = exists().where(
+        Order.inmate_id == inmate_id, Order.status.in_([s.value for s in OPEN_ORDER])
+    )
+    calls = exists().where(Booking.inmate_id == inmate_id, Booking.status.in_(ACTIVE_BOOKING))
+    requests = exists().where(
+        Request.inmate_id == inmate_id, Request.status.in_([s.value for s in OPEN_REQUEST])
+    )
+    row = db.execute(
+        select(
+            sessions.label("sessions"),
+            orders.label("orders"),
+            calls.label("calls"),
+            requests.label("requests"),
+        )
+    ).one()
+    return {name: bool(value) for name, value in row._mapping.items()}
+
+
+def has_open_things(batch: Batch, inmate_id: int | None) -> bool:
+    return inmate_id is not None and any(batch.open.get(inmate_id, {}).values())
+
+
+def _carry_out(
+    db: Session,
+    actor: Actor,
+    inmate: Inmate,
+    step: Step,
+    effects: Effects,
+    before: tuple[InmateStatus | None, int, int | None, int | None],
+    reason: str,
+    now: datetime,
+    batch: Batch | None,
+) -> dict[str, Any]:
+    why = reason or KIND[step].value
+    done: dict[str, Any] = {}
+    if effects == Effects() or before[0] is None:
+        return done
+    if batch is not None:
+        held = batch.open.get(inmate.id) or dict.fromkeys(OPEN_KINDS, False)
+    else:
+        held = _open_things(db, inmate.id)
+    if effects.end_sessions and held["sessions"]:
+        done["sessions_ended"] = end_sessions_of(db, actor, inmate.id, KIND[step].value, now)
+    if effects.orders is Orders.CANCEL and held["orders"]:
+        done["orders_cancelled"] = cancel_open_orders(db, actor, inmate.id, why, now)
+    elif (
+        effects.orders is Orders.FOLLOW
+        and held["orders"]
+        and inmate.wing_id not in (None, before[3])
+    ):
+        assert inmate.wing_id is not None
+        cancelled, followed = follow_to_wing(db, actor, inmate.id, inmate.wing_id, why, now)
+        done["orders_cancelled"], done["orders_followed"] = cancelled, followed
+    if effects.cancel_calls and held["calls"]:
+        done["calls_cancelled"] = cancel_calls(db, actor, inmate, now)
+    if effects.requests_follow and held["requests"]:
+        prison = db.get(Prison, inmate.prison_id)
+        assert prison is not None
+        done["requests_followed"] = requests_follow(db, actor, inmate.id, prison, now)
+    return done
+
+
+def _locked(db: Session, inmate: Inmate) -> Inmate:
+    found = lock_by_id(db, Inmate, inmate.id)
+    if found is None:
+        raise NotFound("No such inmate.")
+    return found
+
+
+def _step(
+    db: Session,
+    actor: Actor,
+    inmate: Inmate,
+    step: Step,
+    target: Target = Target(),
+    *,
+    effective_on: date | None = None,
+    reason: str = "",
+    register_event_id: str | None = None,
+    now: datetime | None = None,
+    batch: Batch | None = None,
+) -> InmateMovement:
+    now = now or utcnow()
+    # In a batch: locked by it, or new in it.
+    ours = batch is not None and (inmate.id is None or inmate.id in batch.locked)
+    locked = inmate if ours else _locked(db, inmate)
+    return _apply(
+        db,
+        actor,
+        locked,
+        step,
+        target,
+        effective_on=effective_on or now.date(),
+        reason=" ".join(reason.split()),
+        register_event_id=register_event_id,
+        now=now,
+        batch=batch,
+    )
+
+
+def _legal_status(value: str) -> str:
+    if value not in {s.value for s in LegalStatus}:
+        raise InvalidInput(f"Legal status: {', '.join(s.value for s in LegalStatus)}.")
+    return value
+
+
+def admit(
+    db: Session,
+    actor: Actor,
+    *,
+    prison_number: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date,
+    legal_status: str,
+    cell: Cell,
+    language: str = "et",
+    admitted_on: date | None = None,
+    expected_release_on: date | None = None,
+    reason: str = "",
+    register_event_id: str | None = None,
+    now: datetime | None = None,
+    batch: Batch | None = None,
+    found: Inmate | None = None,
+) -> Inmate:
+    """Admit a person to a cell: a new inmate, or one released before under the same number
+    (`found` and `batch`: a feed that looked him up and locked him already)."""
+    prison_number = prison_number.strip().upper()
+    if not prison_number or len(prison_number) > 32:
+        raise InvalidInput("Prison number: required, at most 32 characters.")
+    if not first_name.strip() or not last_name.strip():
+        raise InvalidInput("Name: first and last name are required.")
+    if language not in {lang.value for lang in Language}:
+        raise InvalidInput("Language: et, ru or en.")
+    now = now or utcnow()
+    if batch is None:
+        stmt = select(Inmate).where(Inmate.prison_number == prison_number).with_for_update()
+        found = db.scalar(stmt)
+    inmate = found or Inmate(prison_number=prison_number, regime_level="standard")
+    inmate.first_name, inmate.last_name = first_name.strip(), last_name.strip()
+    if found is None:
+        inmate.date_of_birth = date_of_birth
+        inmate.prison_id = cell.wing.prison_id
+    inmate.language = language
+    inmate.expected_release_on = expected_release_on
+    target = Target(prison=cell.wing.prison, cell=cell, legal_status=_legal_status(legal_status))
+    _apply(
+        db,
+        actor,
+        inmate,
+        Step.ADMIT,
+        target,
+        effective_on=admitted_on or now.date(),
+        reason=reason,
+        register_event_id=register_event_id,
+        now=now,
+        batch=batch,
+    )
+    return inmate
+
+
+def change_legal_status(
+    db: Session, actor: Actor, inmate: Inmate, legal_status: str, **kw: Any
+) -> InmateMovement:
+    target = Target(legal_status=_legal_status(legal_status))
+    return _step(db, actor, inmate, Step.CHANGE_LEGAL_STATUS, target, **kw)
+
+
+def move(db: Session, actor: Actor, inmate: Inmate, cell: Cell, **kw: Any) -> InmateMovement:
+    return _step(db, actor, inmate, Step.MOVE, Target(cell=cell), **kw)
+
+
+def transfer(
+    db: Session, actor: Actor, inmate: Inmate, prison: Prison, cell: Cell | None = None, **kw: Any
+) -> InmateMovement:
+    return _step(db, actor, inmate, Step.TRANSFER, Target(prison=prison, cell=cell), **kw)
+
+
+def go_out(db: Session, actor: Actor, inmate: Inmate, where: str, **kw: Any) -> InmateMovement:
+    if where not in OUT_PLACES:
+        raise InvalidInput(f"Out to: {', '.join(OUT_PLACES)}.")
+    kw["reason"] = f"{where}: {kw.get('reason', '')}".strip(": ")
+    return _step(db, actor, inmate, Step.GO_OUT, **kw)
+
+
+def come_back(db: Session, actor: Actor, inmate: Inmate, **kw: Any) -> InmateMovement:
+    return _step(db, actor, inmate, Step.COME_BACK, **kw)
+
+
+def release(db: Session, actor: Actor, inmate: Inmate, **kw: Any) -> InmateMovement:
+    """Released: sessions end, open orders and future calls are cancelled, the cell is free and
+    the retention clock starts. The money is paid out by the accountants, maker and checker
+    (accounts.services.release)."""
+    return _step(db, actor, inmate, Step.RELEASE, **kw)
+
+
+def decease(db: Session, actor: Actor, inmate: Inmate, **kw: Any) -> InmateMovement:
+    return _step(db, actor, inmate, Step.DECEASE, **kw)
+
+
+def movements_of(db: Session, inmate_id: int) -> list[InmateMovement]:
+    return list(
+        db.scalars(
+            select(InmateMovement)
+            .where(InmateMovement.inmate_id == inmate_id)
+            .order_by(InmateMovement.id)
+        )
+    )
