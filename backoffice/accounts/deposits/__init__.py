@@ -27,9 +27,11 @@ from .statement_import import (
     SecurityRules,
     as_dict,
     hold_reasons,
+    import_lines,
     import_statement,
     ledger_key,
     preview_import,
+    preview_lines,
 )
 
 __all__ = [
@@ -40,9 +42,11 @@ __all__ = [
     "deposits",
     "held_count",
     "hold_reasons",
+    "import_lines",
     "import_statement",
     "ledger_key",
     "preview_import",
+    "preview_lines",
     "release_deposit",
     "return_deposit",
 ]

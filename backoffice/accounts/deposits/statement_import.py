@@ -232,6 +232,13 @@ def preview_import(
     return _evaluate(db, prison, parse_statement(csv_text, most_cents=rules.max_line_cents), rules)
 
 
+def preview_lines(
+    db: Session, prison: Prison, lines: list[StatementLine], *, rules: SecurityRules
+) -> list[LineOutcome]:
+    """preview_import for lines read from any bank format."""
+    return _evaluate(db, prison, lines, rules)
+
+
 def import_statement(
     db: Session,
     actor: Actor,
@@ -246,6 +253,20 @@ def import_statement(
     them: fix them and import the file again)."""
     lines = parse_statement(csv_text, most_cents=rules.max_line_cents)
     batch = "B" + hashlib.sha256(csv_text.encode()).hexdigest()[:16]
+    return import_lines(db, actor, prison, lines, batch=batch, rules=rules, income=income)
+
+
+def import_lines(
+    db: Session,
+    actor: Actor,
+    prison: Prison,
+    lines: list[StatementLine],
+    *,
+    batch: str,
+    rules: SecurityRules,
+    income: ledger.IncomeRules,
+) -> ImportResult:
+    """import_statement for lines read from any bank format (a CSV, a camt.053 statement)."""
     # One import at a time per prison: the security rules count what is stored, so two imports
     # side by side could each see three senders where together they make four; and a statement
     # imported twice at once waits for the first and then finds its lines imported.
