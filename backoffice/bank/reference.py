@@ -48,3 +48,14 @@ def inmate_id_of(text: str) -> int | None:
     if len(digits) != 9 or not digits.startswith(_OURS) or not is_valid(digits):
         return None
     return int(digits[1:-1]) or None
+
+
+def iban_problem(text: str) -> str:
+    """Why `text` is not an IBAN (ISO 13616: country, check digits, mod 97 = 1), or ""."""
+    iban = normalise(text).upper()
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", iban):
+        return f"{text!r} is not an IBAN (two letters, two check digits, the account)"
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    if int(digits) % 97 != 1:
+        return f"{iban} fails its check digits: a typing mistake?"
+    return ""

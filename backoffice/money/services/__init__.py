@@ -13,9 +13,12 @@
     balances_for(db, inmate) -> InmateBalances
     recent_transfers(db, inmate, *, limit=20, before_id=None) -> list[MoneyLine]
 
+    debts_of(db, inmate) -> list[DebtLine]               each debt and what was paid to it
+    enter_correction / approve_correction / reject_correction   a debt's amount, maker-checker
+
 One module per use case: accounts (the ledger, inmates' and prisons' accounts), income (money
-in and its split, debts), payroll, balances. Services flush; the entry point commits. Ledger
-errors pass through as ledger.LedgerError.
+in and its split, debts), debts (what was paid, corrections), payroll, balances. Services
+flush; the entry point commits. Ledger errors pass through as ledger.LedgerError.
 """
 
 from __future__ import annotations
@@ -32,6 +35,16 @@ from .accounts import (
     prison_account,
 )
 from .balances import InmateBalances, MoneyLine, balances_for, inmate_by_number, recent_transfers
+from .debts import (
+    DebtLine,
+    approve_correction,
+    debts_of,
+    enter_correction,
+    paid_towards,
+    pending_corrections,
+    prison_debts,
+    reject_correction,
+)
 from .income import debts_remaining_cents, income_rules, receive_money, register_debt
 from .payroll import MAX_PRISON_NUMBER, MAX_WAGE_CENTS, WageLine, WageRun, parse_payroll, wage_run
 
@@ -42,22 +55,30 @@ __all__ = [
     "MAX_WAGE_CENTS",
     "PRISON_ACCOUNTS",
     "RELEASE_FUND_DEBITS",
+    "DebtLine",
     "InmateAccounts",
     "InmateBalances",
     "MoneyLine",
     "WageLine",
     "WageRun",
     "accounts_of_inmates",
+    "approve_correction",
     "balances_for",
+    "debts_of",
     "debts_remaining_cents",
+    "enter_correction",
     "income_rules",
     "inmate_accounts",
     "inmate_by_number",
     "money_ledger",
+    "paid_towards",
     "parse_payroll",
+    "pending_corrections",
     "prison_account",
+    "prison_debts",
     "receive_money",
     "recent_transfers",
     "register_debt",
+    "reject_correction",
     "wage_run",
 ]
