@@ -16,6 +16,7 @@ import click
 from . import migrate
 from .accounts.cli import retention_group
 from .audit.services import Actor
+from .bank.cli import bank_group
 from .db import make_engine, make_session_factory
 from .errors import ServiceError
 from .money.cli import expire_holds as ledger_expire_holds
@@ -112,6 +113,7 @@ def jobs(ctx: click.Context, every: int | None) -> None:
 
 main.add_command(retention_group)
 main.add_command(money_group)
+main.add_command(bank_group)
 main.add_command(requests_group)
 main.add_command(shop_group)
 main.add_command(visits_group)

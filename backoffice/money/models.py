@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -65,6 +65,34 @@ class DebtCorrection(Base):
     new_amount_cents: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16), default=CorrectionStatus.PENDING.value)
+    entered_by_id: Mapped[int | None] = mapped_column(Integer)
+    entered_by: Mapped[str] = mapped_column(String(200))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by: Mapped[str] = mapped_column(String(200), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PayrollStatus(StrEnum):
+    PENDING = "pending"  # uploaded and previewed; waits for a second person
+    PAID = "paid"  # approved: every line paid with its split
+    REJECTED = "rejected"
+
+
+class Payroll(Base):
+    """A payroll uploaded in the back office: paid only when another member of staff than the
+    one who uploaded it approves it (maker-checker)."""
+
+    __tablename__ = "money_payrolls"
+    __table_args__ = (CheckConstraint(one_of("status", PayrollStatus), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prison_id: Mapped[int] = mapped_column(ForeignKey("prisons.id"), index=True)
+    # The wage run's key: a payroll is paid once.
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    csv_text: Mapped[str] = mapped_column(Text)
+    lines: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default=PayrollStatus.PENDING.value)
     entered_by_id: Mapped[int | None] = mapped_column(Integer)
     entered_by: Mapped[str] = mapped_column(String(200))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -10,7 +10,9 @@ from flask_wtf import CSRFProtect
 
 from ..accounts.views import init_app as init_accounts
 from ..audit.views import init_app as init_audit
+from ..bank.views import init_app as init_bank
 from ..devices.views import init_app as init_devices
+from ..money.views import init_app as init_money
 from ..people.views import init_app as init_people
 from ..requests.views import init_app as init_requests
 from ..settings import Settings
@@ -53,6 +55,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_visits(app)
     init_requests(app)
     init_accounts(app)
+    init_bank(app)
+    init_money(app)
     init_signin(app)
     init_sign_in_limit(app, settings)
     app.after_request(lambda response: set_security_headers(response, CSP))

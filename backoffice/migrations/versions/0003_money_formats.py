@@ -1,5 +1,6 @@
 """money as banks, courts and payroll send it: bank statements and their entries, outgoing
-payments and their pain.001 files, debts' decision, priority and payee, debt corrections
+payments and their pain.001 files, debts' decision, priority and payee, debt corrections,
+payrolls waiting for a second person
 
 Revision ID: 0003
 Revises: 0001
@@ -218,6 +219,34 @@ def upgrade() -> None:
             batch_op.f("ix_inmate_debt_corrections_debt_id"), ["debt_id"], unique=False
         )
 
+    op.create_table(
+        "money_payrolls",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("prison_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("csv_text", sa.Text(), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("total_cents", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("entered_by_id", sa.Integer(), nullable=True),
+        sa.Column("entered_by", sa.String(length=200), nullable=False),
+        sa.Column("entered_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.String(length=200), nullable=False),
+        sa.Column("decided_at", ledger.base.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('pending', 'paid', 'rejected')", name=op.f("ck_money_payrolls_status")
+        ),
+        sa.ForeignKeyConstraint(
+            ["prison_id"], ["prisons.id"], name=op.f("fk_money_payrolls_prison_id_prisons")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_money_payrolls")),
+        sa.UniqueConstraint("key", name=op.f("uq_money_payrolls_key")),
+    )
+    with op.batch_alter_table("money_payrolls", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_money_payrolls_prison_id"), ["prison_id"], unique=False
+        )
+
     with op.batch_alter_table("inmate_debts", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -244,6 +273,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inmate_debt_corrections_debt_id"))
 
     op.drop_table("inmate_debt_corrections")
+    with op.batch_alter_table("money_payrolls", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_money_payrolls_prison_id"))
+
+    op.drop_table("money_payrolls")
     with op.batch_alter_table("bank_payments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_bank_payments_prison_id"))
         batch_op.drop_index(batch_op.f("ix_bank_payments_inmate_id"))

@@ -13,6 +13,7 @@
     balances_for(db, inmate) -> InmateBalances
     recent_transfers(db, inmate, *, limit=20, before_id=None) -> list[MoneyLine]
 
+    upload_payroll / preview_payroll / approve_payroll   the wage run in the back office
     debts_of(db, inmate) -> list[DebtLine]               each debt and what was paid to it
     enter_correction / approve_correction / reject_correction   a debt's amount, maker-checker
 
@@ -47,6 +48,14 @@ from .debts import (
 )
 from .income import debts_remaining_cents, income_rules, receive_money, register_debt
 from .payroll import MAX_PRISON_NUMBER, MAX_WAGE_CENTS, WageLine, WageRun, parse_payroll, wage_run
+from .payrolls import (
+    PayrollLine,
+    approve_payroll,
+    payrolls,
+    preview_payroll,
+    reject_payroll,
+    upload_payroll,
+)
 
 __all__ = [
     "DEBTS_DEBITS",
@@ -59,10 +68,12 @@ __all__ = [
     "InmateAccounts",
     "InmateBalances",
     "MoneyLine",
+    "PayrollLine",
     "WageLine",
     "WageRun",
     "accounts_of_inmates",
     "approve_correction",
+    "approve_payroll",
     "balances_for",
     "debts_of",
     "debts_remaining_cents",
@@ -73,12 +84,16 @@ __all__ = [
     "money_ledger",
     "paid_towards",
     "parse_payroll",
+    "payrolls",
     "pending_corrections",
+    "preview_payroll",
     "prison_account",
     "prison_debts",
     "receive_money",
     "recent_transfers",
     "register_debt",
     "reject_correction",
+    "reject_payroll",
+    "upload_payroll",
     "wage_run",
 ]
