@@ -8,8 +8,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 import ledger
@@ -104,9 +105,9 @@ def import_camt(
     inmates = PrisonInmates(db, prison.id)
     digest = hashlib.sha256(data).hexdigest()
     outcomes: dict[int, EntryOutcome] = {}
-    rows: list[BankEntry] = []
-    lines: dict[str, tuple[int, BankEntry | None]] = {}
-    reversals: list[tuple[int, BankEntry | None]] = []
+    rows: list[dict[str, Any]] = []
+    lines: dict[str, tuple[int, dict[str, Any] | None]] = {}
+    reversals: list[tuple[int, dict[str, Any] | None]] = []
     seen: set[str] = set()
     n = 0
     for statement in statements:
@@ -145,16 +146,21 @@ def import_camt(
                     outcomes[n] = _decide(entry, stored, "wait", EntryStatus.WAITING, match.how)
                 else:
                     if stored is not None:
-                        stored.inmate_id = match.inmate_id
+                        stored["inmate_id"] = match.inmate_id
                     lines[entry.reference] = (n, stored)
                     outcomes[n] = EntryOutcome(entry, "credit", match.how, match.prison_number)
-    if rows:
-        db.add_all(rows)
-        db.flush()
-        _clear(db, actor, prison, [r for r in rows if r.status != EntryStatus.REFUSED])
+    _clear(db, actor, prison, [r for r in rows if r["status"] != EntryStatus.REFUSED])
     _deposit(db, actor, prison, lines, outcomes, rules=rules, income=income, preview=preview)
+    if rows:
+        # One insert for the whole statement (thousands of entries).
+        db.execute(insert(BankEntry), rows)
     for n, stored in reversals:
-        outcomes[n] = _reversal(db, actor, prison, every[n - 1], stored, preview)
+        row = None
+        if stored is not None:
+            row = db.scalar(
+                select(BankEntry).where(BankEntry.entry_reference == stored["entry_reference"])
+            )
+        outcomes[n] = _reversal(db, actor, prison, every[n - 1], row, preview)
     result = CamtImport(statements[0].kind, statements, [outcomes[i] for i in sorted(outcomes)])
     if not preview:
         db.flush()
@@ -206,54 +212,67 @@ def _statement_row(
     return row
 
 
-def _entry_row(prison: Prison, statement: BankStatement, entry: CamtEntry) -> BankEntry:
+def _entry_row(prison: Prison, statement: BankStatement, entry: CamtEntry) -> dict[str, Any]:
     assert entry.booked_on is not None
-    return BankEntry(
-        entry_reference=entry.reference,
-        prison_id=prison.id,
-        statement_id=statement.id,
-        booked_on=entry.booked_on,
-        amount_cents=entry.amount_cents,
-        currency=entry.currency[:3],
-        direction=entry.direction,
-        reversal=entry.reversal,
-        end_to_end_id=entry.end_to_end_id,
-        counterparty_name=entry.counterparty_name,
-        counterparty_account=entry.counterparty_account,
-        reference_number=entry.reference_number,
-        text=entry.text,
-        status=EntryStatus.DEPOSIT.value,
-        reason="",
-        decided_by="",
-    )
+    return {
+        "entry_reference": entry.reference,
+        "prison_id": prison.id,
+        "statement_id": statement.id,
+        "booked_on": entry.booked_on,
+        "amount_cents": entry.amount_cents,
+        "currency": entry.currency[:3],
+        "direction": entry.direction,
+        "reversal": entry.reversal,
+        "end_to_end_id": entry.end_to_end_id,
+        "counterparty_name": entry.counterparty_name,
+        "counterparty_account": entry.counterparty_account,
+        "reference_number": entry.reference_number,
+        "text": entry.text,
+        # Until decided below (a reversal waits until its original is found).
+        "status": EntryStatus.WAITING.value if entry.reversal else EntryStatus.DEPOSIT.value,
+        "reason": "",
+        "inmate_id": None,
+        "deposit_id": None,
+        "payment_id": None,
+        "decided_by": "",
+        "decided_at": None,
+    }
 
 
 def _decide(
-    entry: CamtEntry, stored: BankEntry | None, action: str, status: EntryStatus, why: str
+    entry: CamtEntry,
+    stored: dict[str, Any] | BankEntry | None,
+    action: str,
+    status: EntryStatus,
+    why: str,
 ) -> EntryOutcome:
-    if stored is not None:
+    if isinstance(stored, dict):
+        stored.update(status=status.value, reason=why[:500])
+    elif stored is not None:
         stored.status = status.value
         stored.reason = why[:500]
     return EntryOutcome(entry, action, why)
 
 
-def _clear(db: Session, actor: Actor, prison: Prison, rows: list[BankEntry]) -> None:
+def _clear(db: Session, actor: Actor, prison: Prison, rows: list[dict[str, Any]]) -> None:
     """Book every entry on the ledger's bank account: money in moves bank -> family deposits
     (on to the inmate when matched), money out came from payments booked when approved."""
+    credits = [r for r in rows if r["direction"] == "credit"]
+    if not credits:
+        return
     bank = prison_account(db, prison.id, "bank")
     clearing = prison_account(db, prison.id, "family_deposits")
     requests = [
         TransferRequest(
-            key=bank_key(r.entry_reference),
+            key=bank_key(r["entry_reference"]),
             debit_account_id=bank.id,
             credit_account_id=clearing.id,
-            amount_cents=r.amount_cents,
+            amount_cents=r["amount_cents"],
             code=TransferCode.BANK_RECEIPT,
-            reason=f"received at the bank on {r.booked_on.isoformat()}",
-            reference=r.entry_reference,
+            reason=f"received at the bank on {r['booked_on'].isoformat()}",
+            reference=r["entry_reference"],
         )
-        for r in rows
-        if r.direction == "credit"
+        for r in credits
     ]
     if requests:
         ledger.apply_many(db, requests, requested_by=actor.name)
@@ -263,7 +282,7 @@ def _deposit(
     db: Session,
     actor: Actor,
     prison: Prison,
-    lines: dict[str, tuple[int, BankEntry | None]],
+    lines: dict[str, tuple[int, dict[str, Any] | None]],
     outcomes: dict[int, EntryOutcome],
     *,
     rules: deposits.SecurityRules,
@@ -295,15 +314,15 @@ def _deposit(
         else:
             reason, action = f"{was.reason}, but {outcome.message}", "wait"
         if stored is not None:
-            stored.deposit_id = outcome.deposit_id
+            stored["deposit_id"] = outcome.deposit_id
             if action == "wait":
-                stored.status = EntryStatus.WAITING.value
-            stored.reason = reason[:500]
+                stored["status"] = EntryStatus.WAITING.value
+            stored["reason"] = reason[:500]
         outcomes[n] = EntryOutcome(was.entry, action, reason, was.prison_number)
 
 
 def _money_out(
-    db: Session, entry: CamtEntry, stored: BankEntry | None, preview: bool
+    db: Session, entry: CamtEntry, stored: dict[str, Any] | None, preview: bool
 ) -> EntryOutcome:
     payment = (
         db.scalar(
@@ -318,7 +337,7 @@ def _money_out(
     if not preview and stored is not None:
         if payment.status == PaymentStatus.IN_FILE:
             payment.status = PaymentStatus.EXECUTED.value
-        stored.payment_id = payment.id
+        stored["payment_id"] = payment.id
     why = f"payment P{payment.id} to {payment.payee_name} executed"
     return _decide(entry, stored, "payment", EntryStatus.PAYMENT, why)
 

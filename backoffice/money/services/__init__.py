@@ -7,6 +7,8 @@
     income_rules(settings) -> ledger.IncomeRules
     receive_money(db, actor, inmate, *, key, amount_cents, source_code, code, reason, rules)
                                                          money in, split by the income rules
+    receive_many(db, actor, credits, *, prison_id, source_code, code, rules, batch)
+                                                         the same for a statement's deposits
     wage_run(db, actor, csv_text, *, key, prison_id, rules) -> WageRun
     register_debt(db, actor, inmate, *, creditor, amount_cents, description) -> Debt
     debts_remaining_cents(db, inmate) -> int
@@ -56,6 +58,7 @@ from .payrolls import (
     reject_payroll,
     upload_payroll,
 )
+from .receipts import Credit, receive_many
 
 __all__ = [
     "DEBTS_DEBITS",
@@ -64,6 +67,7 @@ __all__ = [
     "MAX_WAGE_CENTS",
     "PRISON_ACCOUNTS",
     "RELEASE_FUND_DEBITS",
+    "Credit",
     "DebtLine",
     "InmateAccounts",
     "InmateBalances",
@@ -89,6 +93,7 @@ __all__ = [
     "preview_payroll",
     "prison_account",
     "prison_debts",
+    "receive_many",
     "receive_money",
     "recent_transfers",
     "register_debt",
