@@ -16,14 +16,15 @@ import ledger
 
 from ..accounts.deposits import SecurityRules
 from ..accounts.services import local_today
-from ..errors import InvalidInput, NotFound, ServiceError
-from ..money.amounts import AmountError, euros, parse_cents
+from ..errors import NotFound, ServiceError
+from ..money.amounts import euros
 from ..money.services import income_rules
 from ..people.models import Inmate, Prison
 from ..staff.models import Role
 from ..surface import get_db, settings
 from ..web.access import ACCESS, staff_actor
 from ..web.handling import perform
+from ..web.pages import chosen_prison, form_cents
 from . import balance, services
 from .models import PaymentFile, PaymentStatus
 from .pain001 import Debtor
@@ -57,20 +58,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def _prison(db: Session) -> Prison:
-    """The member of staff's own prison, or (national staff) the one chosen, or the first."""
-    mine = current_user.user.prison_id
-    wanted = mine if mine is not None else request.values.get("prison", type=int)
-    prison = (
-        db.get(Prison, wanted)
-        if wanted is not None
-        else db.scalar(select(Prison).order_by(Prison.id))
-    )
-    if prison is None:
-        abort(404)
-    return prison
-
-
 def _back(prison: Prison, page: str = "bank.index") -> str:
     return url_for(page, prison=prison.id)
 
@@ -83,7 +70,7 @@ def debtor() -> Debtor:
 @bp.get("/")
 def index() -> Any:
     db = get_db()
-    return _page(db, _prison(db))
+    return _page(db, chosen_prison(db))
 
 
 def _page(db: Session, prison: Prison, **shown: Any) -> str:
@@ -102,7 +89,7 @@ def _page(db: Session, prison: Prison, **shown: Any) -> str:
 def statement_import() -> Any:
     """Preview a camt file (nothing is booked), or import it."""
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     upload = request.files.get("statement")
     if upload is None or not upload.filename:
         flash("Choose the bank's camt.053 or camt.054 file (XML).", "error")
@@ -137,7 +124,7 @@ def statement_import() -> Any:
 @bp.post("/entries/<int:entry_id>/assign")
 def entry_assign(entry_id: int) -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
 
     def assign(db: Session) -> str:
         done = services.assign_entry(
@@ -154,7 +141,7 @@ def entry_assign(entry_id: int) -> Any:
 @bp.post("/entries/<int:entry_id>/explain")
 def entry_explain(entry_id: int) -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     return perform(
         lambda db: (
             services.explain_entry(
@@ -170,7 +157,7 @@ def entry_explain(entry_id: int) -> Any:
 @bp.post("/entries/<int:entry_id>/return")
 def entry_return(entry_id: int) -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     return perform(
         lambda db: (
             f"Payment P{services.enter_return(db, staff_actor(), prison, entry_id=entry_id).id} "
@@ -184,7 +171,7 @@ def entry_return(entry_id: int) -> Any:
 @bp.post("/statements/<int:statement_id>/explain")
 def difference_explain(statement_id: int) -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     return perform(
         lambda db: (
             balance.explain_difference(
@@ -200,7 +187,7 @@ def difference_explain(statement_id: int) -> Any:
 @bp.get("/payments")
 def payments_page() -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     return render_template(
         "bank/payments.html",
         prison=prison,
@@ -212,17 +199,10 @@ def payments_page() -> Any:
     )
 
 
-def _amount(name: str) -> int:
-    try:
-        return parse_cents(request.form.get(name, ""))
-    except AmountError as error:
-        raise InvalidInput(f"{name}: {error.message}") from None
-
-
 @bp.post("/payments/release")
 def release_payout() -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
 
     def enter(db: Session) -> str:
         number = request.form.get("prison_number", "").strip().upper()
@@ -232,7 +212,7 @@ def release_payout() -> Any:
         if inmate is None:
             raise NotFound(f"no inmate {number} in {prison.name}")
         payment = services.enter_release_payout(
-            db, staff_actor(), inmate, amount_cents=_amount("amount"),
+            db, staff_actor(), inmate, amount_cents=form_cents("amount"),
             payee_name=request.form.get("payee_name", ""),
             payee_iban=request.form.get("payee_iban", ""),
         )  # fmt: skip
@@ -244,7 +224,7 @@ def release_payout() -> Any:
 @bp.post("/payments/return-deposit")
 def deposit_return() -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     deposit_id = request.form.get("deposit_id", type=int)
     return perform(
         lambda db: (
@@ -259,7 +239,7 @@ def deposit_return() -> Any:
 @bp.post("/payments/debts")
 def debt_payouts() -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
 
     def enter(db: Session) -> str:
         made = services.enter_debt_payouts(db, staff_actor(), prison)
@@ -272,7 +252,7 @@ def debt_payouts() -> Any:
 @bp.post("/payments/<int:payment_id>/approve")
 def payment_approve(payment_id: int) -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     return perform(
         lambda db: (
             services.approve_payment(db, staff_actor(), payment_id, prison_id=prison.id)
@@ -286,7 +266,7 @@ def payment_approve(payment_id: int) -> Any:
 @bp.post("/payments/<int:payment_id>/reject")
 def payment_reject(payment_id: int) -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     return perform(
         lambda db: (
             services.reject_payment(
@@ -302,7 +282,7 @@ def payment_reject(payment_id: int) -> Any:
 @bp.post("/payment-files")
 def payment_file_write() -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
 
     def write(db: Session) -> str:
         written = services.write_payment_file(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, render_template, request, url_for
+from flask import Blueprint, Flask, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,8 +19,9 @@ from ..staff.models import Role
 from ..surface import get_db, settings
 from ..web.access import ACCESS, staff_actor
 from ..web.handling import perform
+from ..web.pages import chosen_prison, form_cents
 from . import services
-from .amounts import AmountError, euros, parse_cents
+from .amounts import euros
 from .models import Creditor
 
 bp = Blueprint("money", __name__, url_prefix="/money", template_folder="templates")
@@ -46,30 +47,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def _prison(db: Session) -> Prison:
-    mine = current_user.user.prison_id
-    wanted = mine if mine is not None else request.values.get("prison", type=int)
-    prison = (
-        db.get(Prison, wanted)
-        if wanted is not None
-        else db.scalar(select(Prison).order_by(Prison.id))
-    )
-    if prison is None:
-        abort(404)
-    return prison
-
-
-def _amount(name: str) -> int:
-    try:
-        return parse_cents(request.form.get(name, ""))
-    except AmountError as error:
-        raise InvalidInput(f"{name}: {error.message}") from None
-
-
 @bp.get("/debts")
 def debts_page() -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     return render_template(
         "money/debts.html",
         prison=prison,
@@ -83,7 +64,7 @@ def debts_page() -> Any:
 @bp.post("/debts")
 def debt_register() -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
 
     def register(db: Session) -> str:
         number = request.form.get("prison_number", "").strip().upper()
@@ -98,7 +79,7 @@ def debt_register() -> Any:
             raise InvalidInput("priority: a number from 1 to 9") from None
         debt = services.register_debt(
             db, staff_actor(), inmate, creditor=request.form.get("creditor", ""),
-            amount_cents=_amount("amount"), description=request.form.get("description", ""),
+            amount_cents=form_cents("amount"), description=request.form.get("description", ""),
             decision_reference=request.form.get("decision_reference", ""), priority=priority,
             payee_name=request.form.get("payee_name", ""),
             payee_iban=request.form.get("payee_iban", ""),
@@ -111,14 +92,14 @@ def debt_register() -> Any:
 @bp.post("/debts/<int:debt_id>/correct")
 def correction_enter(debt_id: int) -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     return perform(
         lambda db: (
             services.enter_correction(
                 db,
                 staff_actor(),
                 debt_id,
-                new_amount_cents=_amount("amount"),
+                new_amount_cents=form_cents("amount"),
                 reason=request.form.get("reason", ""),
             )
             and f"Correction of debt {debt_id} entered; another accountant must approve it."
@@ -131,7 +112,7 @@ def correction_enter(debt_id: int) -> Any:
 @bp.post("/corrections/<int:correction_id>/approve")
 def correction_approve(correction_id: int) -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     return perform(
         lambda db: (
             services.approve_correction(db, staff_actor(), correction_id)
@@ -145,7 +126,7 @@ def correction_approve(correction_id: int) -> Any:
 @bp.post("/corrections/<int:correction_id>/reject")
 def correction_reject(correction_id: int) -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     return perform(
         lambda db: (
             services.reject_correction(
@@ -171,7 +152,7 @@ def _wages_page(db: Session, prison: Prison, **shown: Any) -> str:
 @bp.get("/wages")
 def wages_page() -> Any:
     db = get_db()
-    return _wages_page(db, _prison(db))
+    return _wages_page(db, chosen_prison(db))
 
 
 def _payroll_text() -> str:
@@ -189,7 +170,7 @@ def _payroll_text() -> str:
 def payroll_upload() -> Any:
     """Preview a payroll (every line and its split), or upload it for a second person."""
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     text, key = "", request.form.get("key", "")
     try:
         text = _payroll_text()
@@ -215,7 +196,7 @@ def payroll_upload() -> Any:
 @bp.post("/wages/<int:payroll_id>/approve")
 def payroll_approve(payroll_id: int) -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
 
     def approve(db: Session) -> str:
         run = services.approve_payroll(db, staff_actor(), payroll_id, prison_id=prison.id,
@@ -228,7 +209,7 @@ def payroll_approve(payroll_id: int) -> Any:
 @bp.post("/wages/<int:payroll_id>/reject")
 def payroll_reject(payroll_id: int) -> Any:
     db = get_db()
-    prison = _prison(db)
+    prison = chosen_prison(db)
     return perform(
         lambda db: (
             services.reject_payroll(
