@@ -174,9 +174,42 @@ def _statement(kind: str, statement: etree._Element) -> CamtStatement:
     )
 
 
-def _party_name(details: etree._Element | None, role: str) -> str:
-    # Up to version 7 the name is Dbtr/Nm; from version 8 on it is Dbtr/Pty/Nm.
-    return _text(details, f"RltdPties/{role}/Nm") or _text(details, f"RltdPties/{role}/Pty/Nm")
+def _flat(element: etree._Element | None, skip: str = "") -> dict[str, list[str]]:
+    """Every text below `element` by its path ("RltdPties/Dbtr/Nm"), whitespace collapsed:
+    one walk instead of a search per field (a statement has thousands of entries)."""
+    found: dict[str, list[str]] = {}
+
+    def walk(node: etree._Element, prefix: str) -> None:
+        for child in node:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            path = prefix + tag
+            if path == skip:
+                continue
+            text = child.text
+            if text and not text.isspace():
+                found.setdefault(path, []).append(" ".join(text.split()))
+            if len(child):
+                walk(child, path + "/")
+
+    if element is not None:
+        walk(element, "")
+    return found
+
+
+def _first(flat: dict[str, list[str]], *paths: str) -> str:
+    for path in paths:
+        if path in flat:
+            return flat[path][0]
+    return ""
+
+
+def _date_of(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw[:10]) if raw else None
+    except ValueError:
+        return None
 
 
 def _amount(element: etree._Element | None, path: str) -> tuple[int, str, str]:
@@ -191,34 +224,31 @@ def _amount(element: etree._Element | None, path: str) -> tuple[int, str, str]:
 
 
 def _entries(entry: etree._Element) -> list[CamtEntry]:
+    flat = _flat(entry, skip="NtryDtls")
     cents, currency, error = _amount(entry, "Amt")
-    direction = "credit" if _text(entry, "CdtDbtInd") == "CRDT" else "debit"
-    reversal = _text(entry, "RvslInd").lower() in ("true", "1")
     # Up to version 7 the status is <Sts>BOOK</Sts>; from version 8 on <Sts><Cd>BOOK</Cd></Sts>.
-    booked = (_text(entry, "Sts") or _text(entry, "Sts/Cd")) == "BOOK"
-    key = _text(entry, "AcctSvcrRef") or _text(entry, "NtryRef")
-    booked_on = _day(entry, "BookgDt/Dt") or _day(entry, "BookgDt/DtTm")
-    transactions = list(entry.iterfind("NtryDtls/TxDtls"))
     common = {
-        "booked_on": booked_on,
-        "direction": direction,
-        "reversal": reversal,
-        "booked": booked,
+        "booked_on": _date_of(_first(flat, "BookgDt/Dt", "BookgDt/DtTm")),
+        "direction": "credit" if _first(flat, "CdtDbtInd") == "CRDT" else "debit",
+        "reversal": _first(flat, "RvslInd").lower() in ("true", "1"),
+        "booked": _first(flat, "Sts", "Sts/Cd") == "BOOK",
     }
+    key = _first(flat, "AcctSvcrRef", "NtryRef")
+    transactions = list(entry.iterfind("NtryDtls/TxDtls"))
     if len(transactions) <= 1:
-        found = [_entry(key, cents, currency, error, transactions[0] if transactions else None,
-                        common)]  # fmt: skip
-    else:
-        # A batch booked as one entry: each transaction is money of its own sender.
-        found = []
-        for n, details in enumerate(transactions, start=1):
-            part_cents, part_currency, part_error = _amount(details, "Amt")
-            if part_error:
-                part_cents, part_currency, part_error = _amount(details, "AmtDtls/TxAmt/Amt")
-            part_key = _text(details, "Refs/AcctSvcrRef") or (f"{key}/{n}" if key else "")
-            found.append(
-                _entry(part_key, part_cents, part_currency or currency, part_error, details, common)
-            )
+        details = transactions[0] if transactions else None
+        return [_entry(key, cents, currency, error, _flat(details), common)]
+    # A batch booked as one entry: each transaction is money of its own sender.
+    found = []
+    for n, details in enumerate(transactions, start=1):
+        part_cents, part_currency, part_error = _amount(details, "Amt")
+        if part_error:
+            part_cents, part_currency, part_error = _amount(details, "AmtDtls/TxAmt/Amt")
+        part = _flat(details)
+        part_key = _first(part, "Refs/AcctSvcrRef") or (f"{key}/{n}" if key else "")
+        found.append(
+            _entry(part_key, part_cents, part_currency or currency, part_error, part, common)
+        )
     return found
 
 
@@ -227,7 +257,7 @@ def _entry(
     cents: int,
     currency: str,
     error: str,
-    details: etree._Element | None,
+    details: dict[str, list[str]],
     common: dict[str, object],
 ) -> CamtEntry:
     errors = [error] if error else []
@@ -238,19 +268,19 @@ def _entry(
     if common["booked_on"] is None:
         errors.append("no booking date")
     role = "Dbtr" if common["direction"] == "credit" else "Cdtr"
-    end_to_end = _text(details, "Refs/EndToEndId")
-    texts = [] if details is None else details.iterfind("RmtInf/Ustrd")
+    end_to_end = _first(details, "Refs/EndToEndId")
+    # Up to version 7 the name is Dbtr/Nm; from version 8 on it is Dbtr/Pty/Nm.
+    name = _first(details, f"RltdPties/{role}/Nm", f"RltdPties/{role}/Pty/Nm")
+    account = _first(details, f"RltdPties/{role}Acct/Id/IBAN")
     return CamtEntry(
         reference=key[:100],
         amount_cents=cents,
         currency=currency,
         end_to_end_id="" if end_to_end == "NOTPROVIDED" else end_to_end[:64],
-        counterparty_name=_party_name(details, role)[:200],
-        counterparty_account=normalise_account(_text(details, f"RltdPties/{role}Acct/Id/IBAN"))[
-            :64
-        ],
-        reference_number=_text(details, "RmtInf/Strd/CdtrRefInf/Ref")[:35],
-        text=" ".join(" ".join((t.text or "").split()) for t in texts)[:500],
+        counterparty_name=name[:200],
+        counterparty_account=normalise_account(account)[:64],
+        reference_number=_first(details, "RmtInf/Strd/CdtrRefInf/Ref")[:35],
+        text=" ".join(details.get("RmtInf/Ustrd", []))[:500],
         error="; ".join(errors),
         **common,  # type: ignore[arg-type]
     )

@@ -284,11 +284,21 @@ def import_lines(
     outcomes = _evaluate(db, prison, lines, rules)
     new = [o for o in outcomes if o.action in ("credit", "hold")]
     rows = [_deposit_row(o, prison, actor, batch) for o in new]
-    # One insert for the whole statement (thousands of lines), the ids read back with it.
+    # One insert for the whole statement (thousands of lines).
     ids: dict[str, int] = {}
     if rows:
-        returned = db.execute(insert(Deposit).returning(Deposit.bank_reference, Deposit.id), rows)
-        ids = {reference: deposit_id for reference, deposit_id in returned}
+        # Without RETURNING the driver sends the rows as one prepared batch; the ids are read
+        # back by the bank references, which are unique.
+        db.execute(insert(Deposit), rows)
+        references = [row["bank_reference"] for row in rows]
+        for start in range(0, len(references), 5000):
+            ids.update(
+                db.execute(
+                    select(Deposit.bank_reference, Deposit.id).where(
+                        Deposit.bank_reference.in_(references[start : start + 5000])
+                    )
+                ).all()
+            )
     _credit_all(db, actor, prison, [o for o in new if o.action == "credit"], income, batch)
     held = [
         ("inmate", o.inmate.id if o.inmate else "", {
