@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 import ledger
 from ledger import TransferRequest
 
-from ...audit.services import Actor, record
+from ...audit.services import Actor, record_each
 from ...people.models import LegalStatus
 from .accounts import _account_ids, _chunks, prison_account
 from .income import _debts_remaining, _done_before, _split_keys, _split_requests
@@ -57,6 +57,7 @@ def receive_many(
     )
     release = {i: locked[trio[1]].posted_cents for i, trio in ids.items()}
     requests: list[TransferRequest] = []
+    audited: list[tuple[str, int, dict[str, object]]] = []
     for credit in todo:
         split = ledger.split_income(
             credit.amount_cents,
@@ -76,16 +77,12 @@ def receive_many(
             reason=credit.reason,
             reference=credit.reference,
         )
+        # The same row receive_money writes, so each inmate's audit log shows each credit.
+        audited.append(("inmate", credit.inmate_id, {
+            "amount_cents": credit.amount_cents, "code": str(code),
+            "spendable_cents": split.spendable_cents, "debts_cents": split.debts_cents,
+            "release_fund_cents": split.release_fund_cents, "key": credit.key, "batch": batch,
+        }))  # fmt: skip
     made = ledger.apply_many(db, requests, requested_by=actor.name)
-    record(
-        db,
-        actor,
-        "money.received_many",
-        target_type="prison",
-        target_id=prison_id,
-        batch=batch,
-        credits=len(todo),
-        amount_cents=sum(c.amount_cents for c in todo),
-        code=str(code),
-    )
+    record_each(db, actor, "money.received", audited)
     return made
