@@ -13,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import ledger
+from backoffice.accounts import deposits
+from backoffice.accounts.models import Deposit
 from backoffice.bank import services as bank
 from backoffice.bank.balance import bank_position
 from backoffice.bank.models import BankEntry, OutgoingPayment
@@ -165,4 +167,36 @@ def test_the_debt_share_is_paid_to_creditors_by_priority_and_the_inmate_sees_wha
     seen = {d.debt.id: (d.paid_cents, d.remaining_cents) for d in money.debts_of(db, inmate)}
     assert seen == {victim.id: (1000, 0), fine.id: (2000, 1000)}
     assert money.balances_for(db, inmate).debts_set_aside_cents == 0
+    assert ledger.check(db) == []
+
+
+def test_a_deposit_the_officer_returned_goes_back_to_its_sender_once(
+    db: Session, settings: Settings, prison: Prison, maker: StaffUser, checker: StaffUser,
+    make_staff: Callable[..., StaffUser], make_inmate: Callable[..., Inmate],
+) -> None:  # fmt: skip
+    officer = make_staff("olev", "officer")
+    inmate = make_inmate(legal_status="remand")
+    _camt(db, settings, maker, prison, camt053([
+        Entry("BIG-1", "500.00", days_ago(1), reference_number=inmate_reference(inmate.id),
+              account=FAMILY_IBAN, name="Unknown Sender"),
+    ]))  # fmt: skip
+    held = db.scalar(select(Deposit).where(Deposit.bank_reference == "BIG-1"))
+    assert held is not None and held.status == "held"  # over the single-amount limit
+    with pytest.raises(Conflict, match="only a returned one"):
+        bank.enter_return(db, actor_of(maker), prison, deposit_id=held.id)
+    db.rollback()
+    deposits.return_deposit(db, actor_of(officer), held.id, "sender not known to the family")
+    payment = bank.enter_return(db, actor_of(maker), prison, deposit_id=held.id)
+    db.commit()
+    bank.approve_payment(db, actor_of(checker), payment.id)
+    db.commit()
+    data = _file(db, maker, prison)
+    assert validate_pain001(data) == []
+    assert _transactions(data) == [("500.00", FAMILY_IBAN, payment.end_to_end_id)]
+    with pytest.raises(Conflict, match="entered already"):
+        bank.enter_return(db, actor_of(maker), prison, deposit_id=held.id)
+    db.rollback()
+    assert money.balances_for(db, inmate).spendable_cents == 0
+    # Paid out, but not yet on a statement: the bank still shows the 500.00 the ledger sent on.
+    assert bank_position(db, prison.id).difference_cents == 50000
     assert ledger.check(db) == []

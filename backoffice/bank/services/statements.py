@@ -53,10 +53,6 @@ class CamtImport:
         return sum(o.entry.amount_cents for o in self.outcomes if o.action == "credit")
 
 
-def bank_key(reference: str) -> str:
-    return f"bank-in:{reference}"
-
-
 def _known(db: Session, references: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(references), CHUNK):
@@ -255,27 +251,30 @@ def _decide(
 
 
 def _clear(db: Session, actor: Actor, prison: Prison, rows: list[dict[str, Any]]) -> None:
-    """Book every entry on the ledger's bank account: money in moves bank -> family deposits
-    (on to the inmate when matched), money out came from payments booked when approved."""
+    """Book the money that arrived on the ledger's bank account, as the bank booked it: one
+    transfer bank -> family deposits for the import's new credits (on to each inmate when
+    matched). Money out was booked when its payment was approved."""
     credits = [r for r in rows if r["direction"] == "credit"]
     if not credits:
         return
-    bank = prison_account(db, prison.id, "bank")
-    clearing = prison_account(db, prison.id, "family_deposits")
-    requests = [
-        TransferRequest(
-            key=bank_key(r["entry_reference"]),
-            debit_account_id=bank.id,
-            credit_account_id=clearing.id,
-            amount_cents=r["amount_cents"],
-            code=TransferCode.BANK_RECEIPT,
-            reason=f"received at the bank on {r['booked_on'].isoformat()}",
-            reference=r["entry_reference"],
-        )
-        for r in credits
-    ]
-    if requests:
-        ledger.apply_many(db, requests, requested_by=actor.name)
+    references = sorted(r["entry_reference"] for r in credits)
+    days = sorted({r["booked_on"] for r in credits})
+    ledger.transfer(
+        db,
+        # The new entries name the transfer: a re-import has none, an overlap only its own.
+        key="bank-in:" + hashlib.sha256("\n".join(references).encode()).hexdigest()[:40],
+        debit_account_id=prison_account(db, prison.id, "bank").id,
+        credit_account_id=prison_account(db, prison.id, "family_deposits").id,
+        amount_cents=sum(r["amount_cents"] for r in credits),
+        code=TransferCode.BANK_RECEIPT,
+        requested_by=actor.name,
+        reason=(
+            f"received at the bank: {len(credits)} payments booked {days[0].isoformat()}"
+            + (f" to {days[-1].isoformat()}" if len(days) > 1 else "")
+            + f", from {references[0]}"
+        )[:500],
+        reference=references[0][:100],
+    )
 
 
 def _deposit(
