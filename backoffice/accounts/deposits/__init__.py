@@ -30,6 +30,7 @@ from .statement_import import (
     import_lines,
     import_statement,
     ledger_key,
+    new_deposit,
     preview_import,
     preview_lines,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "import_lines",
     "import_statement",
     "ledger_key",
+    "new_deposit",
     "preview_import",
     "preview_lines",
     "release_deposit",
