@@ -39,6 +39,7 @@ from ..models import (
 )
 from ..pain001 import Debtor, Payment, validate_pain001, write_pain001
 from ..reference import iban_problem, normalise
+from .statements import settle
 
 
 def _staff(actor: Actor) -> None:
@@ -328,10 +329,7 @@ def _entry_returned(db: Session, payment: OutgoingPayment, actor: Actor) -> None
         assert entry is not None
         if entry.status != EntryStatus.WAITING:
             raise Conflict(f"bank entry {entry.id} is {entry.status} now: it cannot be returned")
-        entry.status = EntryStatus.RETURNED.value
-        entry.reason = f"returned to the sender in payment P{payment.id}"
-        entry.decided_by = actor.name
-        entry.decided_at = datetime.now(UTC)
+        settle(entry, actor, EntryStatus.RETURNED, f"returned to its sender in P{payment.id}")
 
 
 def reject_payment(

@@ -469,6 +469,14 @@ def _waiting(db: Session, entry_id: int, prison_id: int) -> BankEntry:
     return entry
 
 
+def settle(entry: BankEntry, actor: Actor, status: EntryStatus, reason: str) -> None:
+    """A waiting entry decided by a member of staff: what it is now, why, who, when."""
+    entry.status = status.value
+    entry.reason = reason[:500]
+    entry.decided_by = actor.name
+    entry.decided_at = datetime.now(UTC)
+
+
 def _note(text: str) -> str:
     note = " ".join(text.split())
     if len(note) < 5:
@@ -523,12 +531,9 @@ def assign_entry(
     ).outcomes
     if outcome.action not in ("credit", "hold"):
         raise Conflict(f"bank entry {entry_id} cannot be credited: {outcome.message}")
-    entry.status = EntryStatus.DEPOSIT.value
     entry.inmate_id = inmate.id
     entry.deposit_id = outcome.deposit_id
-    entry.reason = f"assigned by {actor.name}: {note}"[:500]
-    entry.decided_by = actor.name
-    entry.decided_at = datetime.now(UTC)
+    settle(entry, actor, EntryStatus.DEPOSIT, f"assigned by {actor.name}: {note}")
     db.flush()
     record(
         db,
@@ -538,7 +543,7 @@ def assign_entry(
         target_id=inmate.id,
         entry_id=entry.id,
         amount_cents=entry.amount_cents,
-        outcome=outcome.action,
+        result=outcome.action,
         note=note,
     )
     return EntryOutcome(parsed, outcome.action, "; ".join(outcome.reasons), inmate.prison_number)
@@ -552,10 +557,7 @@ def explain_entry(db: Session, actor: Actor, prison: Prison, entry_id: int, note
         raise Conflict(
             f"bank entry {entry_id} is money in: assign it to an inmate or return it to the sender"
         )
-    entry.status = EntryStatus.EXPLAINED.value
-    entry.reason = f"explained by {actor.name}: {note}"[:500]
-    entry.decided_by = actor.name
-    entry.decided_at = datetime.now(UTC)
+    settle(entry, actor, EntryStatus.EXPLAINED, f"explained by {actor.name}: {note}")
     db.flush()
     record(
         db,
