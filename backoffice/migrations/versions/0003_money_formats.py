@@ -3,7 +3,7 @@ payments and their pain.001 files, debts' decision, priority and payee, debt cor
 payrolls waiting for a second person
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0006 (chained after the content library at the merge of main; the lead may rechain)
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import ledger.base
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
