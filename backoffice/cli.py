@@ -16,6 +16,7 @@ import click
 from . import migrate
 from .accounts.cli import retention_group
 from .audit.services import Actor
+from .bank.cli import bank_group
 from .content.cli import content_group
 from .content.cli import publish_due as content_publish_due
 from .db import make_engine, make_session_factory
@@ -116,6 +117,7 @@ def jobs(ctx: click.Context, every: int | None) -> None:
 main.add_command(retention_group)
 main.add_command(money_group)
 main.add_command(register_group)
+main.add_command(bank_group)
 main.add_command(requests_group)
 main.add_command(shop_group)
 main.add_command(visits_group)

@@ -49,6 +49,8 @@ class TransferCode(StrEnum):
     CREDITOR_PAYOUT = "creditor_payout"
     CORRECTION = "correction"
     VISIT = "visit"
+    BANK_RECEIPT = "bank_receipt"  # money arrived at the prison's bank account
+    BANK_PAYMENT = "bank_payment"  # money left it (a payment sent, a credit the bank took back)
 
 
 class TransferKind(StrEnum):

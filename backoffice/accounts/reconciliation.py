@@ -14,6 +14,7 @@ import ledger
 from ledger import Transfer, TransferCode, TransferKind
 from ledger.reports import TrialBalanceLine
 
+from ..bank.balance import BankPosition, bank_position
 from ..money.services import money_ledger, prison_account
 from ..people.models import Prison
 from ..shop.models import Order, OrderStatus
@@ -51,6 +52,7 @@ class Reconciliation:
     trial_sum_cents: int = 0
     chain: ledger.ChainReport | None = None
     ledger_problems: list[str] = field(default_factory=list)
+    bank: BankPosition = field(default_factory=BankPosition)
 
     @property
     def delivered_cents(self) -> int:
@@ -74,6 +76,8 @@ class Reconciliation:
         if self.chain is not None and not self.chain.ok:
             found.append(f"hash chain broken: {self.chain.first_break}")
         found += [p for p in self.ledger_problems if not p.startswith("hash chain")]
+        if self.bank.problem:
+            found.append(self.bank.problem)
         return found
 
     @property
@@ -180,4 +184,5 @@ def reconcile(db: Session, prison: Prison, day: date) -> Reconciliation:
     result.trial_sum_cents = sum(line.posted_cents for line in result.trial_balance)
     result.chain = ledger.verify_chain(db)
     result.ledger_problems = ledger.check(db)
+    result.bank = bank_position(db, prison.id)
     return result

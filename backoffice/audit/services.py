@@ -4,9 +4,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ..db import utcnow
 from .models import AuditEvent
 
 
@@ -56,6 +57,35 @@ def record(
     if flush:
         db.flush()
     return event
+
+
+def record_each(
+    db: Session, actor: Actor, action: str, targets: list[tuple[str, Any, dict[str, Any]]]
+) -> None:
+    """`record` for many rows of one action at once (target type, target id, details each),
+    in one insert: a statement's thousands of held deposits."""
+    if not targets:
+        return
+    now = utcnow()
+    db.execute(
+        insert(AuditEvent),
+        [
+            {
+                "occurred_at": now,
+                "actor_kind": actor.kind,
+                "actor_id": actor.id,
+                "actor_name": actor.name,
+                "action": action,
+                "target_type": target_type,
+                "target_id": str(target_id),
+                "outcome": "ok",
+                "device_id": actor.device_id,
+                "remote_addr": actor.remote_addr,
+                "details": details,
+            }
+            for target_type, target_id, details in targets
+        ],
+    )
 
 
 @dataclass(frozen=True)

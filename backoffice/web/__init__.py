@@ -10,8 +10,10 @@ from flask_wtf import CSRFProtect
 
 from ..accounts.views import init_app as init_accounts
 from ..audit.views import init_app as init_audit
+from ..bank.views import init_app as init_bank
 from ..content.views import init_app as init_content
 from ..devices.views import init_app as init_devices
+from ..money.views import init_app as init_money
 from ..people.views import init_app as init_people
 from ..register.views import init_app as init_register
 from ..requests.views import init_app as init_requests
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_visits(app)
     init_requests(app)
     init_accounts(app)
+    init_bank(app)
+    init_money(app)
     init_signin(app)
     init_register(app)
     init_staff(app)

@@ -7,9 +7,10 @@ from typing import Any
 from flask import render_template
 from flask_babel import gettext as _
 
+from backoffice.bank.reference import inmate_reference
 from backoffice.money import services as money_services
 from backoffice.people.models import Inmate
-from backoffice.surface import get_db
+from backoffice.surface import get_db, settings
 
 from .screen import bp, format_moment, format_money, signed_in
 
@@ -36,7 +37,27 @@ def money(inmate: Inmate) -> Any:
         balances=money_services.balances_for(db, inmate),
         lines=lines,
         money=format_money,
+        reference=inmate_reference(inmate.id),
+        bank_account=settings()["bank"]["account_iban"],
+        bank_holder=settings()["bank"]["account_name"],
+        debts=[
+            {
+                "creditor": creditor_words(line.debt.creditor),
+                "decision": line.debt.decision_reference,
+                "owed_cents": line.debt.amount_cents,
+                "paid_cents": line.paid_cents,
+                "remaining_cents": line.remaining_cents,
+            }
+            for line in money_services.debts_of(db, inmate)
+        ],
     )
+
+
+def creditor_words(creditor: str) -> str:
+    return {
+        "court_fines": _("Court fine"),
+        "victim_compensation": _("Compensation to a victim"),
+    }.get(creditor, creditor)
 
 
 def money_words(line: Any) -> str:

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 import ledger
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
+from backoffice.bank.reference import inmate_reference
 from backoffice.devices.services import register_device, revoke_device
-from backoffice.money.services import inmate_accounts, prison_account
+from backoffice.money.services import inmate_accounts, prison_account, register_debt
 from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
 from backoffice.shop import services as shop
@@ -563,3 +564,17 @@ def test_a_product_that_does_not_exist_is_answered_plainly(
     response = post(client, "/shop/cart", page="/shop", product_id="999999", change="add")
     assert response.status_code == 404
     assert "Seda ei saa teha" in response.text  # "This cannot be done", in Estonian
+
+
+def test_the_inmate_sees_the_payment_reference_and_each_debt_with_what_was_paid(
+    app: Flask, kiosks: dict[str, str], db: Session, estonian: Inmate, system: Actor
+) -> None:
+    register_debt(db, system, estonian, creditor="court_fines", amount_cents=5_000,
+                  description="fine", decision_reference="1-23-4567")  # fmt: skip
+    db.commit()
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    money = client.get("/money").text
+    assert "Teie viitenumber" in money and inmate_reference(estonian.id) in money
+    assert "Kohtutrahv (1-23-4567)" in money  # a court fine, in Estonian
+    assert "50,00 €" in money and "Veel maksta" in money

@@ -28,6 +28,7 @@ from backoffice.seed import DEMO_STAFF, demo_password, seed_demo
 from backoffice.settings import Settings
 from backoffice.staff.models import Role, StaffUser
 from backoffice.web import create_app
+from tests.bank_files import camt053
 from tests.integration.accounts_world import RULES, actor_of, bank_line, spendable, statement, today
 from tests.integration.staff_client import csrf_token as _csrf
 from tests.integration.staff_client import post_form as post
@@ -115,6 +116,40 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "register.queue": only(ADMIN, OFFICER),
     "register.retry": only(ADMIN, OFFICER),
     "register.feed": PUBLIC,
+    # bank and money: the accountant's statements, payments out, debts and wage runs
+    **{
+        f"bank.{name}": only(ACCOUNTANT)
+        for name in (
+            "index",
+            "statement_import",
+            "entry_assign",
+            "entry_explain",
+            "entry_return",
+            "difference_explain",
+            "payments_page",
+            "release_payout",
+            "deposit_return",
+            "debt_payouts",
+            "payment_approve",
+            "payment_reject",
+            "payment_file_write",
+            "payment_file",
+        )
+    },
+    **{
+        f"money.{name}": only(ACCOUNTANT)
+        for name in (
+            "debts_page",
+            "debt_register",
+            "correction_enter",
+            "correction_approve",
+            "correction_reject",
+            "wages_page",
+            "payroll_upload",
+            "payroll_approve",
+            "payroll_reject",
+        )
+    },
     # requests: handlers and officers; administrators only place staff in departments
     "requests.static": only(REQUESTS, OFFICER, ADMIN),
     "requests.index": only(REQUESTS, OFFICER),
@@ -209,6 +244,8 @@ ENDPOINTS: dict[str, frozenset[str]] = {
 # None for the operator's and the scheduler's commands, which act as the system.
 COMMANDS: dict[str, frozenset[str] | None] = {
     "money wage-run": only(ACCOUNTANT),
+    "bank import": only(ACCOUNTANT),
+    "bank payment-file": only(ACCOUNTANT),
     **dict.fromkeys(
         [
             "db upgrade",
@@ -340,7 +377,18 @@ def test_every_command_that_acts_as_staff_runs_only_for_its_duty(
         return ["money", "wage-run", str(payroll), "--prison", prison.code, "--key", f"w-{who}",
                 "--by", who]  # fmt: skip
 
-    runs = {"money wage-run": wage_run}
+    camt = tmp_path / "statement.xml"
+    camt.write_bytes(camt053([]))
+
+    def bank_import(who: str) -> list[str]:
+        return ["bank", "import", str(camt), "--prison", prison.code, "--by", who]
+
+    def payment_file(who: str) -> list[str]:
+        return ["bank", "payment-file", "--prison", prison.code, "--by", who, "--out",
+                str(tmp_path / f"{who}.xml")]  # fmt: skip
+
+    runs = {"money wage-run": wage_run, "bank import": bank_import,
+            "bank payment-file": payment_file}  # fmt: skip
     assert set(runs) == {name for name, duty in COMMANDS.items() if duty is not None}
     for name, arguments in runs.items():
         allowed = set()

@@ -27,10 +27,12 @@ from .statement_import import (
     SecurityRules,
     as_dict,
     hold_reasons,
+    import_lines,
     import_statement,
     ledger_key,
     new_deposit,
     preview_import,
+    preview_lines,
 )
 
 __all__ = [
@@ -41,10 +43,12 @@ __all__ = [
     "deposits",
     "held_count",
     "hold_reasons",
+    "import_lines",
     "import_statement",
     "ledger_key",
     "new_deposit",
     "preview_import",
+    "preview_lines",
     "release_deposit",
     "return_deposit",
 ]

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 import ledger
 
-from ...audit.services import Actor, record
+from ...audit.services import Actor, record, record_each
+from ...db import utcnow
 from ...money.amounts import LEDGER_MOST_CENTS, euros
-from ...money.services import receive_money
+from ...money.services import Credit, receive_many, receive_money
 from ...people.models import Inmate, InmateStatus, Prison
 from ...settings import Settings, SettingsError
 from ..csvimport import StatementLine, parse_statement
@@ -99,40 +100,41 @@ class _Window:
     inmates_of: dict[str, list[tuple[int, date]]]
 
 
+def _stored(db: Session, rules: SecurityRules, days: list[date]) -> _Window:
+    """The window's stored deposits for lines booked on `days`, read in one query."""
+    window = _Window({}, {})
+    if not days:
+        return window
+    since = min(days) - timedelta(days=rules.check_days - 1)
+    stored = db.execute(
+        select(
+            Deposit.inmate_id, Deposit.sender_account, Deposit.sender_name, Deposit.booked_on
+        ).where(Deposit.booked_on >= since, Deposit.booked_on <= max(days))
+    )
+    for inmate_id, account, name, on in stored:
+        key = account or "name:" + " ".join(name.lower().split())
+        window.senders_of.setdefault(inmate_id, []).append((key, on))
+        window.inmates_of.setdefault(key, []).append((inmate_id, on))
+    return window
+
+
 def _earlier(
-    db: Session, window: _Window, rules: SecurityRules, inmate_id: int, sender: str, day: date
+    window: _Window, rules: SecurityRules, inmate_id: int, sender: str, day: date
 ) -> tuple[set[str], set[int]]:
     since = day - timedelta(days=rules.check_days - 1)
     senders = {s for s, on in window.senders_of.get(inmate_id, []) if since <= on <= day}
     inmates = {i for i, on in window.inmates_of.get(sender, []) if since <= on <= day}
-    sender_filter = (
-        Deposit.sender_account == sender
-        if not sender.startswith("name:")
-        else (Deposit.sender_account == "")
-    )
-    stored = db.execute(
-        select(Deposit.inmate_id, Deposit.sender_account, Deposit.sender_name).where(
-            Deposit.booked_on >= since,
-            Deposit.booked_on <= day,
-            or_(Deposit.inmate_id == inmate_id, sender_filter),
-        )
-    ).all()
-    for stored_inmate, account, name in stored:
-        key = account or "name:" + " ".join(name.lower().split())
-        if stored_inmate == inmate_id:
-            senders.add(key)
-        if key == sender:
-            inmates.add(stored_inmate)
     return senders, inmates
 
 
 def hold_reasons(
     db: Session, rules: SecurityRules, window: _Window, line: StatementLine, inmate: Inmate
 ) -> list[str]:
-    """The security rules this line meets (none: it may be credited)."""
+    """The security rules this line meets (none: it may be credited). The window holds the
+    stored deposits around the line's day (`_stored`) and the file's earlier lines."""
     assert line.booked_on is not None
     sender = line.sender_key
-    senders, inmates = _earlier(db, window, rules, inmate.id, sender, line.booked_on)
+    senders, inmates = _earlier(window, rules, inmate.id, sender, line.booked_on)
     senders.add(sender)
     inmates.add(inmate.id)
     reasons = []
@@ -176,7 +178,8 @@ def _evaluate(
         else {}
     )
     today = local_today(prison.timezone)
-    window = _Window({}, {})
+    window = _stored(db, rules, [line.booked_on for line in lines if line.booked_on])
+    closed: dict[date, bool] = {}
     seen: dict[str, int] = {}
     outcomes: list[LineOutcome] = []
     for line in lines:
@@ -210,7 +213,7 @@ def _evaluate(
             error = f"{line.prison_number} is {inmate.status}: return the money to the sender"
         elif line.booked_on > today:
             error = f"booked on {line.booked_on.isoformat()}, which is in the future"
-        elif is_month_closed(db, prison.id, line.booked_on):
+        elif _closed(db, prison.id, line.booked_on, closed):
             error = f"{line.booked_on:%B %Y} is closed; book it in an open month"
         seen.setdefault(line.bank_reference, line.line)
         if error:
@@ -258,6 +261,20 @@ def preview_import(
     return _evaluate(db, prison, parse_statement(csv_text, most_cents=rules.max_line_cents), rules)
 
 
+def _closed(db: Session, prison_id: int, day: date, known: dict[date, bool]) -> bool:
+    month = day.replace(day=1)
+    if month not in known:
+        known[month] = is_month_closed(db, prison_id, month)
+    return known[month]
+
+
+def preview_lines(
+    db: Session, prison: Prison, lines: list[StatementLine], *, rules: SecurityRules
+) -> list[LineOutcome]:
+    """preview_import for lines read from any bank format."""
+    return _evaluate(db, prison, lines, rules)
+
+
 def import_statement(
     db: Session,
     actor: Actor,
@@ -272,37 +289,57 @@ def import_statement(
     them: fix them and import the file again)."""
     lines = parse_statement(csv_text, most_cents=rules.max_line_cents)
     batch = "B" + hashlib.sha256(csv_text.encode()).hexdigest()[:16]
+    return import_lines(db, actor, prison, lines, batch=batch, rules=rules, income=income)
+
+
+def import_lines(
+    db: Session,
+    actor: Actor,
+    prison: Prison,
+    lines: list[StatementLine],
+    *,
+    batch: str,
+    rules: SecurityRules,
+    income: ledger.IncomeRules,
+) -> ImportResult:
+    """import_statement for lines read from any bank format (a CSV, a camt.053 statement)."""
     # One import at a time per prison: the security rules count what is stored, so two imports
     # side by side could each see three senders where together they make four; and a statement
     # imported twice at once waits for the first and then finds its lines imported.
     db.execute(select(Prison.id).where(Prison.id == prison.id).with_for_update())
     outcomes = _evaluate(db, prison, lines, rules)
-    result: list[LineOutcome] = []
-    for outcome in outcomes:
-        if outcome.action not in ("credit", "hold"):
-            result.append(outcome)
-            continue
-        line, inmate = outcome.line, outcome.inmate
-        assert inmate is not None
-        deposit = new_deposit(prison, outcome, batch=batch, imported_by=actor.name)
-        db.add(deposit)
-        db.flush()
-        if outcome.action == "credit":
-            _credit(db, actor, deposit, inmate, income)
-        else:
-            record(
-                db,
-                actor,
-                "accounts.deposit_held",
-                target_type="inmate",
-                target_id=inmate.id,
-                deposit_id=deposit.id,
-                amount_cents=deposit.amount_cents,
-                reasons=list(outcome.reasons),
+    new = [o for o in outcomes if o.action in ("credit", "hold")]
+    rows = [_deposit_row(o, prison, actor, batch) for o in new]
+    # One insert for the whole statement (thousands of lines).
+    ids: dict[str, int] = {}
+    if rows:
+        # Without RETURNING the driver sends the rows as one prepared batch; the ids are read
+        # back by the bank references, which are unique.
+        db.execute(insert(Deposit), rows)
+        references = [row["bank_reference"] for row in rows]
+        for start in range(0, len(references), 5000):
+            ids.update(
+                db.execute(
+                    select(Deposit.bank_reference, Deposit.id).where(
+                        Deposit.bank_reference.in_(references[start : start + 5000])
+                    )
+                ).all()
             )
-        result.append(
-            LineOutcome(line, outcome.action, inmate, outcome.reasons, deposit_id=deposit.id)
-        )
+    _credit_all(db, actor, prison, [o for o in new if o.action == "credit"], income, batch)
+    held = [
+        ("inmate", o.inmate.id if o.inmate else "", {
+            "deposit_id": ids[o.line.bank_reference], "amount_cents": o.line.amount_cents,
+            "reasons": list(o.reasons)})
+        for o in new
+        if o.action == "hold"
+    ]  # fmt: skip
+    record_each(db, actor, "accounts.deposit_held", held)
+    result = [
+        LineOutcome(o.line, o.action, o.inmate, o.reasons, deposit_id=ids[o.line.bank_reference])
+        if o.action in ("credit", "hold")
+        else o
+        for o in outcomes
+    ]
     imported = ImportResult(batch, result)
     record(
         db,
@@ -318,6 +355,46 @@ def import_statement(
         credited_cents=imported.credited_cents,
     )
     return imported
+
+
+def _deposit_row(outcome: LineOutcome, prison: Prison, actor: Actor, batch: str) -> dict[str, Any]:
+    """new_deposit's row as the values of one insert."""
+    deposit = new_deposit(prison, outcome, batch=batch, imported_by=actor.name)
+    row = {c.key: getattr(deposit, c.key) for c in Deposit.__table__.columns if c.key != "id"}
+    return {**row, "imported_at": utcnow()}
+
+
+def _credit_all(
+    db: Session,
+    actor: Actor,
+    prison: Prison,
+    credits: list[LineOutcome],
+    income: ledger.IncomeRules,
+    batch: str,
+) -> None:
+    """Every deposit of the statement credited at once, each split as _credit splits one."""
+    receive_many(
+        db,
+        actor,
+        [
+            Credit(
+                inmate_id=o.inmate.id,
+                prison_number=o.inmate.prison_number,
+                legal_status=o.inmate.legal_status,
+                key=ledger_key(o.line.bank_reference),
+                amount_cents=o.line.amount_cents,
+                reason=f"family deposit {o.line.booked_on.isoformat()}",
+                reference=o.line.bank_reference,
+            )
+            for o in credits
+            if o.inmate is not None and o.line.booked_on is not None
+        ],
+        prison_id=prison.id,
+        source_code="family_deposits",
+        code=ledger.TransferCode.DEPOSIT,
+        rules=income,
+        batch=batch,
+    )
 
 
 def _credit(

@@ -12,6 +12,7 @@ import ledger
 from ledger import Account
 
 from ...audit.services import Actor, record
+from ...bank.balance import bank_position
 from ...errors import Conflict
 from ...money.services import money_ledger
 from ...people.models import Prison
@@ -73,6 +74,8 @@ def close_month(
             f"entries dated in {month_on:%B %Y} wait for approval "
             f"({', '.join(f'M{i}' for i in waiting[:10])}): approve or reject them first"
         )
+    if unexplained := bank_position(db, prison.id).problem:
+        raise Conflict(f"the month cannot be closed: {unexplained} on the reconciliation page")
     problems = ledger.check(db)
     if problems:
         raise Conflict(

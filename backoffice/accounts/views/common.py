@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from ...people.models import Inmate, Prison
 from ...staff.models import Role
 from ...surface import settings
 from ...web.access import ANY_STAFF
+from ...web.pages import chosen_prison
 
 bp = Blueprint(
     "accounts",
@@ -61,16 +62,7 @@ def my_prison() -> int | None:
 
 def page_prison(db: Session) -> Prison:
     """The prison the page is about: the member of staff's own, or the one chosen."""
-    mine = my_prison()
-    wanted = mine if mine is not None else request.values.get("prison", type=int)
-    prison = (
-        db.get(Prison, wanted)
-        if wanted is not None
-        else db.scalar(select(Prison).order_by(Prison.id))
-    )
-    if prison is None:
-        abort(404)
-    return prison
+    return chosen_prison(db)
 
 
 def prison_choices(db: Session) -> list[Prison]:

@@ -7,15 +7,21 @@
     income_rules(settings) -> ledger.IncomeRules
     receive_money(db, actor, inmate, *, key, amount_cents, source_code, code, reason, rules)
                                                          money in, split by the income rules
+    receive_many(db, actor, credits, *, prison_id, source_code, code, rules, batch)
+                                                         the same for a statement's deposits
     wage_run(db, actor, csv_text, *, key, prison_id, rules) -> WageRun
     register_debt(db, actor, inmate, *, creditor, amount_cents, description) -> Debt
     debts_remaining_cents(db, inmate) -> int
     balances_for(db, inmate) -> InmateBalances
     recent_transfers(db, inmate, *, limit=20, before_id=None) -> list[MoneyLine]
 
+    upload_payroll / preview_payroll / approve_payroll   the wage run in the back office
+    debts_of(db, inmate) -> list[DebtLine]               each debt and what was paid to it
+    enter_correction / approve_correction / reject_correction   a debt's amount, maker-checker
+
 One module per use case: accounts (the ledger, inmates' and prisons' accounts), income (money
-in and its split, debts), payroll, balances. Services flush; the entry point commits. Ledger
-errors pass through as ledger.LedgerError.
+in and its split, debts), debts (what was paid, corrections), payroll, balances. Services
+flush; the entry point commits. Ledger errors pass through as ledger.LedgerError.
 """
 
 from __future__ import annotations
@@ -32,8 +38,27 @@ from .accounts import (
     prison_account,
 )
 from .balances import InmateBalances, MoneyLine, balances_for, inmate_by_number, recent_transfers
+from .debts import (
+    DebtLine,
+    approve_correction,
+    debts_of,
+    enter_correction,
+    paid_towards,
+    pending_corrections,
+    prison_debts,
+    reject_correction,
+)
 from .income import debts_remaining_cents, income_rules, receive_money, register_debt
 from .payroll import MAX_PRISON_NUMBER, MAX_WAGE_CENTS, WageLine, WageRun, parse_payroll, wage_run
+from .payrolls import (
+    PayrollLine,
+    approve_payroll,
+    payrolls,
+    preview_payroll,
+    reject_payroll,
+    upload_payroll,
+)
+from .receipts import Credit, receive_many
 
 __all__ = [
     "DEBTS_DEBITS",
@@ -42,22 +67,38 @@ __all__ = [
     "MAX_WAGE_CENTS",
     "PRISON_ACCOUNTS",
     "RELEASE_FUND_DEBITS",
+    "Credit",
+    "DebtLine",
     "InmateAccounts",
     "InmateBalances",
     "MoneyLine",
+    "PayrollLine",
     "WageLine",
     "WageRun",
     "accounts_of_inmates",
+    "approve_correction",
+    "approve_payroll",
     "balances_for",
+    "debts_of",
     "debts_remaining_cents",
+    "enter_correction",
     "income_rules",
     "inmate_accounts",
     "inmate_by_number",
     "money_ledger",
+    "paid_towards",
     "parse_payroll",
+    "payrolls",
+    "pending_corrections",
+    "preview_payroll",
     "prison_account",
+    "prison_debts",
+    "receive_many",
     "receive_money",
     "recent_transfers",
     "register_debt",
+    "reject_correction",
+    "reject_payroll",
+    "upload_payroll",
     "wage_run",
 ]

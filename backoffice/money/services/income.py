@@ -58,17 +58,27 @@ def register_debt(
     creditor: str,
     amount_cents: int,
     description: str,
+    decision_reference: str = "",
+    priority: int = 1,
+    payee_name: str = "",
+    payee_iban: str = "",
 ) -> Debt:
     if creditor not in {c.value for c in Creditor}:
         raise InvalidInput(f"unknown creditor {creditor!r}")
     if amount_cents <= 0:
         raise InvalidInput("a debt is a positive amount of cents")
+    if not 1 <= priority <= 9:
+        raise InvalidInput("a debt's priority is 1 (paid first) to 9")
     debt = Debt(
         inmate_id=inmate.id,
         creditor=creditor,
         amount_cents=amount_cents,
         description=description.strip()[:500],
         registered_by=actor.name,
+        decision_reference=" ".join(decision_reference.split())[:100],
+        priority=priority,
+        payee_name=" ".join(payee_name.split())[:140],
+        payee_iban="".join(payee_iban.split()).upper()[:34],
     )
     db.add(debt)
     db.flush()
