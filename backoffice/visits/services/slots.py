@@ -195,9 +195,13 @@ def block_date(
     return blocked
 
 
-def unblock_date(db: Session, actor: Actor, blocked_id: int) -> None:
+def unblock_date(
+    db: Session, actor: Actor, blocked_id: int, *, prison_id: int | None = None
+) -> None:
+    """Open a blocked day again; with `prison_id`, only a day blocked in that prison (the
+    member of staff's own: another prison's days are not found)."""
     blocked = db.get(BlockedDate, blocked_id)
-    if blocked is None:
+    if blocked is None or prison_id not in (None, blocked.prison_id):
         raise NotFound("That day is not blocked.")
     record(
         db,
