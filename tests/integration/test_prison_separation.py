@@ -25,6 +25,8 @@ from backoffice.accounts.models import Deposit, ManualEntry
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor, AuditQuery, search
 from backoffice.cli import main
+from backoffice.content.models import Item, Notice
+from backoffice.content.services import send_notice
 from backoffice.db import Base, all_metadata, utcnow
 from backoffice.devices.models import Device
 from backoffice.devices.services import inmates_allowed_at as signin_services_allowed
@@ -70,9 +72,18 @@ RECORDS: dict[str, type[Base]] = {
     "booking_id": Booking,
     "template_id": SessionTemplate,
     "blocked_id": BlockedDate,
+    # The content library's items are national; its notices are a prison's.
+    "item_id": Item,
+    "notice_id": Notice,
 }
 # Path arguments that are not records.
-PLAIN = {"day": date.today().isoformat(), "code": "governor", "filename": "x.css", "token": "x"}
+PLAIN = {
+    "day": date.today().isoformat(),
+    "code": "governor",
+    "filename": "x.css",
+    "token": "x",
+    "sha256": "0" * 64,
+}
 # What a form would otherwise need to go through, so that only the prison stands in the way.
 FILLED = {
     "reason": "probe",
@@ -236,8 +247,8 @@ class World:
         db.rollback()
 
     def _more_of_tartu(self, db: Session) -> None:
-        """Records the demo does not make: a signed-in session, a Tartu-only product and a
-        blocked visiting day."""
+        """Records the demo does not make: a signed-in session, a Tartu-only product, a notice
+        and a blocked visiting day."""
         seed = Actor.system("test")
         kiosk = db.scalars(select(Device).where(Device.prison_id == self.tartu.id)).first()
         assert kiosk is not None
@@ -248,6 +259,12 @@ class World:
             db, seed, sku="TRT-ONLY-1", category_code=category, price_cents=100,
             names={"et": "Tartu tee", "ru": "Тартуский чай", "en": "Tartu tea"},
             prison_id=self.tartu.id,
+        )  # fmt: skip
+        officer = db.scalars(select(StaffUser).where(StaffUser.prison_id == self.tartu.id)).first()
+        assert officer is not None
+        send_notice(
+            db, Actor(kind="staff", id=officer.id, name=officer.username), prison_id=self.tartu.id,
+            texts={"en": {"title": "Tartu drill", "body": "At noon."}}, now=utcnow(),
         )  # fmt: skip
         block_date(db, seed, self.tartu.id, date.today() + timedelta(days=20), reason="drill",
                    now=utcnow())  # fmt: skip
