@@ -212,18 +212,34 @@ def system() -> Actor:
     return Actor.system("test")
 
 
-@pytest.fixture
-def prison(db: Session) -> Prison:
-    prison = Prison(code="TST", name="Test Prison")
+def _make_prison(db: Session, code: str, name: str) -> Prison:
+    prison = Prison(code=code, name=name)
     db.add(prison)
     db.flush()
     for wing_code in ("A", "B"):
         wing = Wing(prison=prison, code=wing_code, name=f"Wing {wing_code}")
         db.add(wing)
         for n in range(1, 4):
-            db.add(Cell(wing=wing, number=f"{wing_code}{n}"))
+            db.add(
+                Cell(
+                    wing=wing,
+                    number=f"{code}-{wing_code}{n}" if code != "TST" else f"{wing_code}{n}",
+                )
+            )
     db.commit()
     return prison
+
+
+@pytest.fixture
+def prison(db: Session) -> Prison:
+    return _make_prison(db, "TST", "Test Prison")
+
+
+@pytest.fixture
+def other_prison(db: Session) -> Prison:
+    """A second prison of the installation, with the same wings; its cells are VIR-A1 and so
+    on (cell numbers are looked up by number in some tests)."""
+    return _make_prison(db, "VIR", "Viru Prison")
 
 
 def wing_of(db: Session, prison: Prison, code: str) -> Wing:
@@ -234,18 +250,21 @@ def wing_of(db: Session, prison: Prison, code: str) -> Wing:
 def make_inmate(db: Session, prison: Prison) -> Callable[..., Inmate]:
     counter = iter(range(1, 10_000))
 
-    def make(wing: str = "A", cell: str | None = None, **fields: Any) -> Inmate:
+    def make(
+        wing: str = "A", cell: str | None = None, *, held_in: Prison | None = None, **fields: Any
+    ) -> Inmate:
         n = next(counter)
-        the_wing = wing_of(db, prison, wing)
-        the_cell = next(c for c in the_wing.cells if c.number == (cell or f"{wing}1"))
+        where = held_in or prison
+        the_wing = wing_of(db, where, wing)
+        the_cell = next(c for c in the_wing.cells if c.number.endswith(cell or f"{wing}1"))
         values: dict[str, Any] = {
-            "prison_number": f"TST{n:04d}",
+            "prison_number": f"{where.code}{n:04d}",
             "first_name": f"First{n}",
             "last_name": f"Last{n}",
             "date_of_birth": date(1990, 1, 1),
             "language": "en",
             "legal_status": "convicted",
-            "prison_id": prison.id,
+            "prison_id": where.id,
             "wing_id": the_wing.id,
             "cell_id": the_cell.id,
             "admitted_on": date(2026, 1, 1),

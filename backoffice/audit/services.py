@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..db import utcnow
 from .models import AuditEvent
@@ -99,8 +100,18 @@ class AuditQuery:
     until: datetime | None = None
 
 
-def search(db: Session, query: AuditQuery, *, limit: int = 200) -> list[AuditEvent]:
+def search(
+    db: Session,
+    query: AuditQuery,
+    *,
+    within: ColumnElement[bool] | None = None,
+    limit: int = 200,
+) -> list[AuditEvent]:
+    """The events that match `query`, among those `within` admits (the reader's prisons:
+    `staff.scope.PrisonScope.audit_events`)."""
     stmt = select(AuditEvent)
+    if within is not None:
+        stmt = stmt.where(within)
     if query.actor_name:
         stmt = stmt.where(AuditEvent.actor_name.ilike(f"%{query.actor_name}%"))
     if query.action:

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from flask import Flask, flash, render_template, request
 
 from ..staff.models import Role
+from ..staff.scope import scope_of
 from ..surface import get_db
-from ..web.access import ACCESS
+from ..web.access import ACCESS, staff_actor
 from ..web.formats import reader_zone
 from ..web.pages import bp, templates_of
 from .services import AuditQuery, search
@@ -54,4 +55,6 @@ def audit() -> Any:
         since=_parse_day(args.get("since")),
         until=until + timedelta(days=1) if until else None,
     )
-    return render_template("audit/audit.html", events=search(get_db(), query), query=query)
+    db = get_db()
+    within = scope_of(db, staff_actor()).audit_events()
+    return render_template("audit/audit.html", events=search(db, query, within=within), query=query)

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import Actor, record
 from ..db import utcnow
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput
 from ..people.models import Cell, Inmate, InmateStatus, Wing
 from ..settings import Settings
 from ..signin.crypto import secret_hash
+from ..staff.scope import in_scope, scope_of
 from .models import Device, DeviceKind
 
 CREDENTIAL_PREFIX = "cgd"
@@ -64,14 +65,16 @@ def register_device(
         raise InvalidInput("Name: give the device a name staff will recognise.")
     if db.scalar(select(Device.id).where(Device.name == name.strip())) is not None:
         raise Conflict(f"A device named {name!r} exists already.")
+    scope = scope_of(db, actor)
+    # A wing or cell of a prison the member of staff does not work in is as good as none.
     if kind == DeviceKind.KIOSK:
         wing = db.get(Wing, wing_id) if wing_id is not None else None
-        if wing is None:
+        if wing is None or not scope.covers(wing.prison_id):
             raise InvalidInput("Wing: a kiosk serves one wing; choose it.")
         prison_id, cell_id = wing.prison_id, None
     else:
         cell = db.get(Cell, cell_id) if cell_id is not None else None
-        if cell is None:
+        if cell is None or not scope.covers(cell.wing.prison_id):
             raise InvalidInput("Cell: a tablet is bound to one cell; choose it.")
         wing_id, prison_id = cell.wing_id, cell.wing.prison_id
     key_id = key_id or secrets.token_hex(8)
@@ -181,9 +184,7 @@ def authenticate_device(
 def renew_device(db: Session, actor: Actor, device_id: int) -> Device:
     """A new registration period from now, with the same credential. A revoked device stays
     revoked: it is registered again as a new device."""
-    device = db.get(Device, device_id)
-    if device is None:
-        raise NotFound("No such device.")
+    device = in_scope(db, actor, Device, device_id, "device")
     if device.revoked_at is not None:
         raise Conflict(f"{device.name} is revoked; register it again as a new device.")
     ended = device.registered_at
@@ -201,9 +202,7 @@ def renew_device(db: Session, actor: Actor, device_id: int) -> Device:
 
 
 def revoke_device(db: Session, actor: Actor, device_id: int, reason: str) -> Device:
-    device = db.get(Device, device_id)
-    if device is None:
-        raise NotFound("No such device.")
+    device = in_scope(db, actor, Device, device_id, "device")
     if device.revoked_at is not None:
         return device
     device.revoked_at = utcnow()

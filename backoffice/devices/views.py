@@ -14,6 +14,7 @@ from ..errors import ServiceError
 from ..people.models import Cell, Wing
 from ..signin.services import end_device_sessions
 from ..staff.models import Role
+from ..staff.scope import scope_of
 from ..surface import form_id, get_db, settings
 from ..web.access import ACCESS, staff_actor
 from ..web.handling import perform
@@ -46,16 +47,27 @@ def init_app(app: Flask) -> None:
 @bp.get("/devices")
 def devices() -> Any:
     db = get_db()
-    wings = list(db.scalars(select(Wing).order_by(Wing.prison_id, Wing.code)))
+    scope = scope_of(db, staff_actor())
+    wings = list(
+        db.scalars(
+            select(Wing).where(scope.where(Wing.prison_id)).order_by(Wing.prison_id, Wing.code)
+        )
+    )
     cells = list(
         db.scalars(
-            select(Cell).options(selectinload(Cell.wing)).order_by(Cell.wing_id, Cell.number)
+            select(Cell)
+            .join(Cell.wing)
+            .where(scope.where(Wing.prison_id))
+            .options(selectinload(Cell.wing))
+            .order_by(Cell.wing_id, Cell.number)
         )
     )
     registration = registration_of(settings())
     return render_template(
         "devices/devices.html",
-        devices=[(d, registration_ends_at(d, registration)) for d in list_devices(db)],
+        devices=[
+            (d, registration_ends_at(d, registration)) for d in list_devices(db, scope.prison_id)
+        ],
         now=utcnow(),
         wings=wings,
         cells=cells,

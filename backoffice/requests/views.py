@@ -26,6 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import InvalidInput, NotFound
 from ..staff.models import Role, StaffUser
+from ..staff.scope import scope_of
 from ..surface import equipment, get_db
 from ..web.access import ACCESS, staff_actor
 from ..web.handling import perform
@@ -323,12 +324,17 @@ def statistics() -> Any:
 @bp.get("/departments")
 def memberships() -> Any:
     db = get_db()
+    actor = staff_actor()
     staff = list(
-        db.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.username))
+        db.scalars(
+            select(StaffUser)
+            .where(StaffUser.active.is_(True), scope_of(db, actor).where(StaffUser.prison_id))
+            .order_by(StaffUser.username)
+        )
     )
     return render_template(
         "requests/memberships.html",
-        rows=services.memberships(db),
+        rows=services.memberships(db, actor),
         staff=staff,
         departments=rules().catalogue.departments,
     )

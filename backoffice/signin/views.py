@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session, selectinload
 from hardware.camera import CameraError, decode_image
 
 from ..db import utcnow
-from ..errors import ServiceError
+from ..errors import NotFound, ServiceError
 from ..people.models import Inmate
 from ..staff.models import Role
+from ..staff.scope import in_scope, scope_of
 from ..surface import equipment, get_db, settings
 from ..web.access import ACCESS, staff_actor
 from ..web.handling import perform
@@ -72,16 +73,18 @@ def _policy() -> SignInPolicy:
 
 
 def _inmate(inmate_id: int) -> Inmate:
-    inmate = get_db().get(Inmate, inmate_id)
-    if inmate is None:
+    """The inmate, or 404 when there is none in the prisons the member of staff works in."""
+    try:
+        return in_scope(get_db(), staff_actor(), Inmate, inmate_id, "inmate")
+    except NotFound:
         abort(404)
-    return inmate
 
 
 def _card(card_id: int) -> InmateCard:
     card = get_db().get(InmateCard, card_id)
     if card is None:
         abort(404)
+    _inmate(card.inmate_id)
     return card
 
 
@@ -102,6 +105,7 @@ def index() -> Any:
         .options(selectinload(Inmate.wing), selectinload(Inmate.cell))
         .order_by(Inmate.last_name, Inmate.first_name)
     )
+    stmt = stmt.where(scope_of(db, staff_actor()).where(Inmate.prison_id))
     if text:
         like = f"%{text}%"
         stmt = stmt.where(Inmate.prison_number.ilike(like) | Inmate.last_name.ilike(like))
@@ -271,7 +275,11 @@ def sessions() -> Any:
     active = list(
         db.scalars(
             select(InmateSession)
-            .where(InmateSession.ended_at.is_(None))
+            .join(InmateSession.inmate)
+            .where(
+                InmateSession.ended_at.is_(None),
+                scope_of(db, staff_actor()).where(Inmate.prison_id),
+            )
             .options(selectinload(InmateSession.inmate), selectinload(InmateSession.device))
             .order_by(InmateSession.started_at.desc())
             .limit(500)
@@ -285,6 +293,7 @@ def end_session(session_id: int) -> Any:
     session = get_db().get(InmateSession, session_id)
     if session is None:
         abort(404)
+    _inmate(session.inmate_id)
     return perform(
         lambda db: services.end_session(db, staff_actor(), session, reason="ended by staff"),
         f"{session.inmate.full_name} is signed out of {session.device.name}.",

@@ -369,7 +369,7 @@ def block() -> Any:
 def unblock(blocked_id: int) -> Any:
     prison = _prison()
     return perform(
-        lambda db: services.unblock_date(db, staff_actor(), blocked_id),
+        lambda db: services.unblock_date(db, staff_actor(), blocked_id, prison_id=prison.id),
         "The day is open for calls again.",
         url_for("visits.blocked", prison=prison.id),
     )

@@ -352,3 +352,34 @@ def test_a_setting_keeps_a_thumbnail_of_each_attempt(
         signin.face_sign_in(db, device_actor(kiosk), kiosk, burst, utcnow(), matcher, policy=policy)
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "inmate.sign_in")).one()
     assert event.details["image_jpeg_base64"].startswith("/9j/")  # a JPEG
+
+
+def test_a_face_enrolled_in_one_prison_never_matches_at_another_prisons_kiosk(
+    db: Session,
+    system: Actor,
+    kiosk: Device,
+    other_prison: Prison,
+    make_inmate: Callable[..., Inmate],
+    matcher: CachingMatcher,
+    photo: Callable[[str], Image],
+    camera_frame: Callable[..., Image],
+) -> None:
+    viru_inmate = make_inmate("A", "A1", held_in=other_prison)
+    signin.enroll_face(db, system, viru_inmate, [photo("obama.jpg")], matcher, policy=POLICY)
+    viru_kiosk = register_device(
+        db, system, kind="kiosk", name="viru-kiosk-A", wing_id=wing_of(db, other_prison, "A").id
+    ).device
+    db.commit()
+    burst = [camera_frame(n) for n in ("obama2.jpg", "obama3.jpg", "obama_partial_face2.jpg")]
+    probe = _probe(matcher, burst[0])
+    # The test prison's kiosk, on the same wing code: nobody is found, live or not.
+    assert signin.identify(db, kiosk, probe, policy=POLICY).inmate_id is None
+    with pytest.raises(SignInRefused) as refused:
+        signin.face_sign_in(db, device_actor(kiosk), kiosk, burst, utcnow(), matcher, policy=POLICY)
+    assert refused.value.code == "no-match"
+    # At home, the same face signs in.
+    assert signin.identify(db, viru_kiosk, probe, policy=POLICY).inmate_id == viru_inmate.id
+    inmate = signin.face_sign_in(
+        db, device_actor(viru_kiosk), viru_kiosk, burst, utcnow(), matcher, policy=POLICY
+    )
+    assert inmate.id == viru_inmate.id

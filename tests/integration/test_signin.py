@@ -423,3 +423,32 @@ def test_parallel_sign_ins_leave_one_session_and_count_every_failure(
     assert _in_parallel(engine, 6, guess) == ["wrong-pin"] * 6
     db.expire_all()
     assert db.get(InmateCredentials, inmate_id).failed_attempts == 6
+
+
+def test_a_card_issued_in_one_prison_opens_no_session_in_another(
+    db: Session,
+    system: Actor,
+    kiosk_a: Device,
+    other_prison: Prison,
+    make_inmate: Callable[..., Inmate],
+) -> None:
+    viru_inmate = make_inmate("A", "A1", held_in=other_prison)
+    signin.set_pin(db, system, viru_inmate, "4071")
+    card, key = signin.issue_card(db, system, viru_inmate)
+    viru_kiosk = _device(db, "kiosk", "viru-kiosk-A", wing_id=wing_of(db, other_prison, "A").id)
+    reader = _card_in_reader(card, key)
+    # The test prison's kiosk on wing A: the card's own key does not open a challenge there.
+    with pytest.raises(SignInRefused) as refused:
+        signin.card_challenge(db, kiosk_a, read_card(reader).card_number)
+    assert refused.value.code == "not-allowed-here"
+    with pytest.raises(SignInRefused) as refused:
+        signin.start_session(db, system, kiosk_a, viru_inmate, method="card")
+    assert refused.value.code == "not-allowed-here"
+    assert db.scalar(select(InmateSession.id)) is None
+    # At home the card and its PIN sign in.
+    challenge_id, challenge = signin.card_challenge(db, viru_kiosk, card.card_number)
+    actor = device_actor(viru_kiosk)
+    signin.card_verify(db, actor, viru_kiosk, challenge_id, answer_challenge(reader, challenge))
+    assert signin.card_pin_confirm(db, actor, viru_kiosk, challenge_id, "4071", utcnow()) is (
+        viru_inmate
+    )

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...staff.models import Role
+from ...staff.scope import scope_of
 from ...surface import get_db
-from ...web.access import ACCESS
+from ...web.access import ACCESS, staff_actor
 from ...web.pages import bp
 from ..models import Inmate
 
@@ -39,6 +40,7 @@ def inmates() -> Any:
     db = get_db()
     stmt = (
         select(Inmate)
+        .where(scope_of(db, staff_actor()).where(Inmate.prison_id))
         .options(selectinload(Inmate.wing), selectinload(Inmate.cell))
         .order_by(Inmate.last_name, Inmate.first_name)
     )

@@ -14,6 +14,7 @@ from ...db import utcnow
 from ...errors import Forbidden, InvalidInput, NotFound
 from ...people.models import Prison
 from ...staff.models import Role, StaffUser
+from ...staff.scope import in_scope, scope_of
 from ..models import DepartmentStaff, Request
 from .rules import GOVERNORS_OFFICE, Rules, local_day
 
@@ -101,9 +102,7 @@ def set_membership(
         raise Forbidden("Only an administrator may change who works in which department.")
     if department_code not in rules.catalogue.departments:
         raise InvalidInput(f"Department: {department_code!r} is not a request department.")
-    user = db.get(StaffUser, staff_user_id)
-    if user is None:
-        raise NotFound("No such staff user.")
+    user = in_scope(db, actor, StaffUser, staff_user_id, "staff user")
     row = db.get(DepartmentStaff, (department_code, staff_user_id))
     if not member:
         if row is not None:
@@ -129,10 +128,13 @@ def set_membership(
     )
 
 
-def memberships(db: Session) -> list[DepartmentStaff]:
+def memberships(db: Session, actor: Actor) -> list[DepartmentStaff]:
+    """Who works in which department, among the staff of the prisons `actor` works in."""
     return list(
         db.scalars(
             select(DepartmentStaff)
+            .join(DepartmentStaff.staff_user)
+            .where(scope_of(db, actor).where(StaffUser.prison_id))
             .options(selectinload(DepartmentStaff.staff_user))
             .order_by(DepartmentStaff.department_code, DepartmentStaff.staff_user_id)
         )

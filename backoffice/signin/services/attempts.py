@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ...audit.services import Actor, record
 from ...devices.models import Device
 from ...people.models import Inmate
+from ...staff.scope import check_in_scope
 from ..models import DeviceThrottle, InmateCredentials
 from .policy import SignInPolicy, SignInRefused
 
@@ -168,6 +169,7 @@ class Attempt:
 
 
 def unlock(db: Session, actor: Actor, inmate: Inmate) -> None:
+    check_in_scope(db, actor, inmate.prison_id, "inmate")
     credentials = _credentials(db, inmate.id)
     credentials.failed_attempts = 0
     credentials.locked_until = None

@@ -19,6 +19,7 @@ from ...devices.models import Device
 from ...devices.services import may_sign_in_at
 from ...errors import Conflict, InvalidInput
 from ...people.models import Inmate
+from ...staff.scope import check_in_scope
 from ..crypto import seal, unseal
 from ..models import CardChallenge, CardStatus, InmateCard, InmateSession, SignInMethod
 from .attempts import Attempt, _credentials
@@ -58,6 +59,7 @@ def issue_card(
     """A new card for the inmate. Returns the card and its secret key, to be written onto the
     card now; the server keeps the key only encrypted. `key` is for the demo seed only, so its
     emulated card stays the same between runs."""
+    check_in_scope(db, actor, inmate.prison_id, "inmate")
     active = db.scalar(
         select(InmateCard).where(
             InmateCard.inmate_id == inmate.id, InmateCard.status == CardStatus.ACTIVE.value
@@ -86,6 +88,7 @@ def issue_card(
 
 
 def block_card(db: Session, actor: Actor, card: InmateCard, reason: str) -> None:
+    check_in_scope(db, actor, card.inmate.prison_id, "card")
     if card.status != CardStatus.ACTIVE.value:
         return
     card.status = CardStatus.BLOCKED.value

@@ -34,6 +34,7 @@ from ...devices.models import Device
 from ...devices.services import inmates_allowed_at
 from ...errors import Conflict, InvalidInput
 from ...people.models import Inmate
+from ...staff.scope import check_in_scope
 from ..crypto import seal, unseal
 from ..models import FaceTemplate, SignInMethod
 from .attempts import Attempt
@@ -148,6 +149,7 @@ def enroll_face(
 ) -> list[FaceTemplate]:
     """Enrol one or more photos of the inmate. Each must pass the quality checks; together they
     must show one person, who is not enrolled as somebody else already."""
+    check_in_scope(db, actor, inmate.prison_id, "inmate")
     if not images:
         raise InvalidInput("Photos: give at least one photo of the inmate.")
     probes = []
@@ -211,6 +213,7 @@ def _delete_templates(db: Session, inmate: Inmate) -> int:
 
 
 def delete_faces(db: Session, actor: Actor, inmate: Inmate) -> int:
+    check_in_scope(db, actor, inmate.prison_id, "inmate")
     removed = _delete_templates(db, inmate)
     record(db, actor, "face.delete", target_type="inmate", target_id=inmate.id, count=removed)
     return removed

@@ -14,6 +14,7 @@ from ...devices.models import Device
 from ...devices.services import inmates_allowed_at
 from ...errors import InvalidInput
 from ...people.models import Inmate
+from ...staff.scope import check_in_scope
 from ..models import InmateCredentials, SignInMethod
 from .attempts import Attempt, _credentials
 from .policy import DEFAULT_POLICY, SignInPolicy, SignInRefused
@@ -32,6 +33,7 @@ def _check_pin_rules(pin: str, policy: SignInPolicy) -> None:
 def set_pin(
     db: Session, actor: Actor, inmate: Inmate, pin: str, *, policy: SignInPolicy = DEFAULT_POLICY
 ) -> None:
+    check_in_scope(db, actor, inmate.prison_id, "inmate")
     _check_pin_rules(pin, policy)
     credentials = _credentials(db, inmate.id)
     credentials.pin_hash = _hasher.hash(pin)

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
 from ...db import is_postgresql
+from ...devices.models import Device
 from ...errors import Conflict, InvalidInput, NotFound
-from ...people.models import Prison
+from ...people.models import Prison, Wing
 from ..models import BlockedDate, Booking, Endpoint, EndpointKind, SessionTemplate, Slot
 from .lifecycle import _cancel_future
 from .rules import ACTIVE_BOOKING, SYSTEM, _add_unless_taken, _day_start, _zone
@@ -40,6 +41,14 @@ def add_endpoint(
     name = (name or "").strip()
     if not name:
         raise InvalidInput("Give the endpoint a name.")
+    # The views choose the prison the member of staff works in; a wing or tablet named in the
+    # form must be of that prison too.
+    wing = db.get(Wing, wing_id) if wing_id is not None else None
+    device = db.get(Device, device_id) if device_id is not None else None
+    if (wing_id is not None and (wing is None or wing.prison_id != prison_id)) or (
+        device_id is not None and (device is None or device.prison_id != prison_id)
+    ):
+        raise NotFound("No such wing or tablet in this prison.")
     endpoint = Endpoint(
         prison_id=prison_id, kind=kind, name=name, wing_id=wing_id, device_id=device_id
     )
@@ -186,9 +195,13 @@ def block_date(
     return blocked
 
 
-def unblock_date(db: Session, actor: Actor, blocked_id: int) -> None:
+def unblock_date(
+    db: Session, actor: Actor, blocked_id: int, *, prison_id: int | None = None
+) -> None:
+    """Open a blocked day again; with `prison_id`, only a day blocked in that prison (the
+    member of staff's own: another prison's days are not found)."""
     blocked = db.get(BlockedDate, blocked_id)
-    if blocked is None:
+    if blocked is None or prison_id not in (None, blocked.prison_id):
         raise NotFound("That day is not blocked.")
     record(
         db,
