@@ -21,6 +21,8 @@ from .errors import ServiceError
 from .money.cli import expire_holds as ledger_expire_holds
 from .money.cli import ledger_group, money_group
 from .money.cli import seal as ledger_seal
+from .outbox.cli import outbox_group
+from .outbox.cli import send as outbox_send
 from .requests.cli import escalate as requests_escalate
 from .requests.cli import requests_group
 from .seed import DEMO_STAFF, demo_devices, demo_password, is_seeded, seed_demo
@@ -91,14 +93,14 @@ main.add_command(ledger_group)
 
 
 @main.command(help="Run the housekeeping jobs: visits sweep, expired shop orders, expired holds, "
-              "transfers waiting for their seal, overdue requests. Once, or every --every "
-              "seconds.")  # fmt: skip
+              "transfers waiting for their seal, overdue requests, the outbox. Once, or every "
+              "--every seconds.")  # fmt: skip
 @click.option("--every", type=click.IntRange(min=10), default=None, help="Repeat (seconds).")
 @click.pass_context
 def jobs(ctx: click.Context, every: int | None) -> None:
     # Shop orders go before the ledger's sweep: the shop releases its own holds with the order.
     steps = [visits_sweep, shop_expire_orders, ledger_expire_holds, ledger_seal,
-             requests_escalate]  # fmt: skip
+             requests_escalate, outbox_send]  # fmt: skip
     while True:
         for step in steps:
             try:
@@ -112,6 +114,7 @@ def jobs(ctx: click.Context, every: int | None) -> None:
 
 main.add_command(retention_group)
 main.add_command(money_group)
+main.add_command(outbox_group)
 main.add_command(requests_group)
 main.add_command(shop_group)
 main.add_command(visits_group)

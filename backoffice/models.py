@@ -7,6 +7,7 @@ from .accounts import models as accounts_models  # noqa: F401
 from .audit import models as audit_models  # noqa: F401
 from .devices import models as device_models  # noqa: F401
 from .money import models as money_models  # noqa: F401
+from .outbox import models as outbox_models  # noqa: F401
 from .people import models as people_models  # noqa: F401
 from .requests import models as requests_models  # noqa: F401
 from .shop import models as shop_models  # noqa: F401

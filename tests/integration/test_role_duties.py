@@ -145,6 +145,9 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "visits.blocked": only(VISITS),
     "visits.block": only(VISITS),
     "visits.unblock": only(VISITS),
+    # the outbox: visit staff answer families, admins look after the mail and SMS gateways
+    "outbox.messages": only(VISITS, ADMIN),
+    "outbox.retry": only(VISITS, ADMIN),
 }
 
 # Every `cellgate` command: the duty of the member of staff it acts as (named with --by), or
@@ -171,6 +174,8 @@ COMMANDS: dict[str, frozenset[str] | None] = {
             "visits sweep",
             "visits open-slots",
             "visits outbox",
+            "outbox send",
+            "outbox list",
             "agent",
             "seed demo",
             "user create",

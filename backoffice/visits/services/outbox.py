@@ -9,11 +9,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...errors import NotFound
+from ...outbox.services import queue_for_contact
 from ..models import Booking, Notification
 from .rules import _zone
 
 
-def _notify(db: Session, booking: Booking, kind: str, body: str, now: datetime) -> Notification:
+def _notify(
+    db: Session,
+    booking: Booking,
+    kind: str,
+    body: str,
+    now: datetime,
+    *,
+    link: str = "",
+    early: int = 0,
+) -> Notification:
     contact = booking.contact
     note = Notification(
         booking_id=booking.id,
@@ -26,6 +36,10 @@ def _notify(db: Session, booking: Booking, kind: str, body: str, now: datetime) 
     )
     db.add(note)
     db.flush()
+    # The message itself, in the contact's language, leaves with this transaction's commit.
+    queue_for_contact(db, contact, kind, dedupe_key=f"visit_notification:{note.id}", now=now,
+                      inmate=booking.inmate.full_name, when=_when(booking), link=link,
+                      early=early)  # fmt: skip
     return note
 
 
