@@ -10,6 +10,7 @@ import email.policy
 import json
 import queue
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -121,3 +122,19 @@ def sms_gateway() -> Iterator[Gateway]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def serve_counting(port: int) -> None:
+    """A mail server in a process of its own (the bench's: an MTA is another process), that
+    parses each message as the tests' does, and prints how many it took when stdin closes."""
+    mailbox = Mailbox(port=port)
+    controller = Controller(mailbox, hostname=HOST, port=port)
+    controller.start()
+    print("ready", flush=True)
+    sys.stdin.read()
+    controller.stop()
+    print(mailbox.received.qsize(), flush=True)
+
+
+if __name__ == "__main__":
+    serve_counting(int(sys.argv[1]))
