@@ -40,6 +40,7 @@ SURFACES = {
     "kiosk": ("kiosk:create_app()", "kiosk_port", "/health"),
     "tablet-api": ("tablet_api:create_app()", "tablet_api_port", "/api/v1/health"),
     "backoffice": ("backoffice.web:create_app()", "backoffice_port", "/health"),
+    "family": ("backoffice.family:create_app()", "family_port", "/health"),
 }
 
 
@@ -187,7 +188,7 @@ def user_create(
         click.echo(f"created staff user {created.username} with roles {', '.join(roles)}")
 
 
-@main.command(help="Serve one surface, or all three, under gunicorn.")
+@main.command(help="Serve one surface, or all four, under gunicorn.")
 @click.argument("surface", type=click.Choice([*SURFACES, "all"]))
 @with_settings
 def serve(settings: Settings, surface: str) -> None:
@@ -243,7 +244,7 @@ def _serve(settings: Settings, surfaces: list[str], *, with_jobs: bool = False) 
         sys.exit(1)
 
 
-@main.command(help="Migrate, seed the demo prison if it is missing, and serve all three.")
+@main.command(help="Migrate, seed the demo prison if it is missing, and serve all four.")
 @with_settings
 def demo(settings: Settings) -> None:
     engine = make_engine(settings.database_url)

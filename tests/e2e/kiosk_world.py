@@ -184,8 +184,11 @@ class Server:
 
 
 @contextmanager
-def kiosk_server(world: World, name: str, **settings: str) -> Iterator[Server]:
-    """The kiosk under gunicorn on 127.0.0.1 and a free port; stopped on leaving."""
+def kiosk_server(
+    world: World, name: str, *, target: str = "kiosk:create_app()", **settings: str
+) -> Iterator[Server]:
+    """The kiosk (or the app `target` names) under gunicorn on 127.0.0.1 and a free port;
+    stopped on leaving."""
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CELLGATE_")},
@@ -206,7 +209,7 @@ def kiosk_server(world: World, name: str, **settings: str) -> Iterator[Server]:
         "1",
         "--threads",
         "4",
-        "kiosk:create_app()",
+        target,
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)

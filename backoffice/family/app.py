@@ -1,0 +1,62 @@
+"""The family surface's app factory, on what every surface shares (`backoffice.surface`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..settings import Settings
+from ..surface import health_blueprint, init_common, set_security_headers
+from . import views
+
+# No script at all: the family's pages are forms and links.
+CSP = (
+    "default-src 'none'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'"
+)
+CLOCK = "family_clock"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] = _utcnow
+) -> Flask:
+    """`clock` is the time the pages go by (the join window): a test passes its own."""
+    app = Flask(__name__)
+    settings = init_common(app, settings, "family")
+    app.extensions[CLOCK] = clock
+    # A link from an e-mail is a cross-site navigation: Lax lets its GET carry the session.
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    CSRFProtect(app)
+    app.register_blueprint(health_blueprint())
+    app.register_blueprint(views.bp)
+    app.after_request(_headers)
+
+    @app.errorhandler(CSRFError)
+    def stale_form(_error: CSRFError) -> Any:
+        return _error("stale_form", 400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        return _error("not_found" if code == 404 else "cannot", code)
+
+    return app
+
+
+def _error(message: str, status: int) -> Any:
+    return views.page("family/message.html", status, message=message)
+
+
+def _headers(response: Any) -> Any:
+    response.headers.setdefault("Cache-Control", "no-store")
+    return set_security_headers(response, CSP)
