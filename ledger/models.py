@@ -49,6 +49,7 @@ class TransferCode(StrEnum):
     CREDITOR_PAYOUT = "creditor_payout"
     CORRECTION = "correction"
     VISIT = "visit"
+    MESSAGE = "message"
 
 
 class TransferKind(StrEnum):
