@@ -62,6 +62,7 @@ def _thread(db: Session, inmate_id: int, contact_id: int, mine: Direction) -> li
                 Message.inmate_id == inmate_id, Message.contact_id == contact_id, _visible_to(mine)
             )
             .order_by(Message.created_at, Message.id)
+            .execution_options(populate_existing=True)
         )
     )
 
@@ -93,15 +94,13 @@ def inmate_contact(db: Session, inmate: Inmate, contact_id: int) -> Contact:
 def thread_for_inmate(db: Session, inmate: Inmate, contact_id: int, now: datetime) -> list[Message]:
     """The inmate's conversation with one contact; the contact's new messages become read."""
     contact = inmate_contact(db, inmate, contact_id)
-    messages = _thread(db, inmate.id, contact.id, Direction.OUT)
     _mark_read(db, inmate.id, contact.id, Direction.IN, now)
-    return messages
+    return _thread(db, inmate.id, contact.id, Direction.OUT)
 
 
 def thread_for_contact(db: Session, contact: Contact, now: datetime) -> list[Message]:
-    messages = _thread(db, contact.inmate_id, contact.id, Direction.IN)
     _mark_read(db, contact.inmate_id, contact.id, Direction.OUT, now)
-    return messages
+    return _thread(db, contact.inmate_id, contact.id, Direction.IN)
 
 
 def photo_for_inmate(db: Session, inmate: Inmate, attachment_id: int) -> Attachment:
