@@ -11,6 +11,7 @@ from flask_wtf import CSRFProtect
 from ..accounts.views import init_app as init_accounts
 from ..audit.views import init_app as init_audit
 from ..devices.views import init_app as init_devices
+from ..messages.views import init_app as init_messages
 from ..outbox.views import init_app as init_outbox
 from ..people.views import init_app as init_people
 from ..requests.views import init_app as init_requests
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_shop(app)
     init_visits(app)
     init_outbox(app)
+    init_messages(app)
     init_requests(app)
     init_accounts(app)
     init_signin(app)

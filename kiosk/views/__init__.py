@@ -3,12 +3,12 @@ the signed-in inmate as the actor, commits once and renders or redirects.
 
 One module per group of screens, all on the one blueprint `bp` ("kiosk"): `screen` (what they
 share and who is signed in), `device` (provisioning), `home` (start, language, sign-out),
-`signin`, `money`, `shop`, `orders`, `requests` and `visits`.
+`signin`, `money`, `shop`, `orders`, `requests`, `visits` and `messages`.
 """
 
 from __future__ import annotations
 
-from . import device, home, money, orders, requests, shop, signin, visits
+from . import device, home, messages, money, orders, requests, shop, signin, visits
 from .screen import bp
 from .signin import SIGN_IN_ENDPOINTS
 
@@ -17,6 +17,7 @@ __all__ = [
     "bp",
     "device",
     "home",
+    "messages",
     "money",
     "orders",
     "requests",

@@ -225,4 +225,5 @@ MENU: list[tuple[str, str, Callable[[], str]]] = [
     ("kiosk.orders", "orders", lambda: _("My orders")),
     ("kiosk.requests", "requests", lambda: _("Requests")),
     ("kiosk.visits", "video", lambda: _("Video calls")),
+    ("kiosk.conversations", "requests", lambda: _("Messages")),
 ]

@@ -148,6 +148,15 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     # the outbox: visit staff answer families, admins look after the mail and SMS gateways
     "outbox.messages": only(VISITS, ADMIN),
     "outbox.retry": only(VISITS, ADMIN),
+    # message screening: security officers
+    "messages.screening": only(OFFICER),
+    "messages.show": only(OFFICER),
+    "messages.photo": only(OFFICER),
+    "messages.pass_message": only(OFFICER),
+    "messages.reject": only(OFFICER),
+    "messages.rules": only(OFFICER),
+    "messages.save_rules": only(OFFICER),
+    "messages.standing": only(OFFICER),
 }
 
 # Every `cellgate` command: the duty of the member of staff it acts as (named with --by), or

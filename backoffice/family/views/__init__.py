@@ -44,4 +44,4 @@ def home() -> Any:
     return page("family/home.html")
 
 
-from . import invitations  # noqa: E402,F401  (their routes are on bp)
+from . import invitations, messages  # noqa: E402,F401  (their routes are on bp)

@@ -30,11 +30,11 @@ def normalise(address: str) -> str:
     if "@" in address:
         address = address.lower()
         if not EMAIL.fullmatch(address):
-            raise InvalidInput("Write an e-mail address or a phone number.")
+            raise InvalidInput("Write an e-mail address or a phone number.", why="address")
         return address
     phone = "".join(ch for ch in address if ch.isdigit() or ch == "+")
     if not PHONE.fullmatch(phone):
-        raise InvalidInput("Write an e-mail address or a phone number.")
+        raise InvalidInput("Write an e-mail address or a phone number.", why="address")
     return phone
 
 
@@ -77,11 +77,11 @@ def confirm_code(db: Session, address: str, code: str, now: datetime) -> list[in
         .with_for_update()
     ).first()
     if row is None or now >= row.expires_at or row.attempts >= MAX_ATTEMPTS:
-        raise Forbidden("This code is not valid any more: ask for a new one.")
+        raise Forbidden("This code is not valid any more: ask for a new one.", why="code_old")
     row.attempts += 1
     if not hmac.compare_digest(row.code_hash, _hash(address, (code or "").strip())):
         db.flush()
-        raise Forbidden("This code is not right.")
+        raise Forbidden("This code is not right.", why="code_wrong")
     row.used_at = now
     db.flush()
     return [c.id for c in contacts_at(db, address)]

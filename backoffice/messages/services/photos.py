@@ -32,7 +32,11 @@ class CleanPhoto:
 
 def clean_photo(raw: bytes, *, max_bytes: int = MAX_BYTES) -> CleanPhoto:
     if len(raw) > max_bytes:
-        raise InvalidInput(f"A photo may be at most {max_bytes // (1024 * 1024)} MB.")
+        raise InvalidInput(
+            f"A photo may be at most {max_bytes // (1024 * 1024)} MB.",
+            why="photo_size",
+            limit=max_bytes // (1024 * 1024),
+        )
     try:
         with warnings.catch_warnings():
             # A decompression bomb is an error here, not a warning.
@@ -40,13 +44,13 @@ def clean_photo(raw: bytes, *, max_bytes: int = MAX_BYTES) -> CleanPhoto:
             image = Image.open(io.BytesIO(raw))
             kind = image.format
             if kind not in TYPES:
-                raise InvalidInput("Only JPEG and PNG photos can be sent.")
+                raise InvalidInput("Only JPEG and PNG photos can be sent.", why="photo_type")
             if image.width * image.height > MAX_PIXELS:
-                raise InvalidInput("This photo is too large.")
+                raise InvalidInput("This photo is too large.", why="photo_pixels")
             image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError,
             Image.DecompressionBombWarning):  # fmt: skip
-        raise InvalidInput("This file is not a photo that can be sent.") from None
+        raise InvalidInput("This file is not a photo that can be sent.", why="photo_type") from None
     # The pixels only, in a new image: no EXIF, no ICC profile, no text chunks.
     mode = "RGB" if kind == "JPEG" else ("RGBA" if "A" in image.getbands() else "RGB")
     pixels = image.convert(mode)

@@ -38,12 +38,12 @@ def _check_pair(db: Session, inmate: Inmate, contact: Contact) -> None:
     if contact.inmate_id != inmate.id:
         raise NotFound("No such contact.")
     if not contact.approved:
-        raise Forbidden("Messages go only to and from approved contacts.")
+        raise Forbidden("Messages go only to and from approved contacts.", why="not_approved")
     if inmate.status != InmateStatus.ACTIVE.value:
-        raise Forbidden("Messages cannot be sent now.")
+        raise Forbidden("Messages cannot be sent now.", why="cannot")
     standing = standing_of(db, contact.id)
     if standing is not None and standing.blocked:
-        raise Forbidden("Messages with this contact are blocked.")
+        raise Forbidden("Messages with this contact are blocked.", why="blocked")
 
 
 def _check_limits(
@@ -51,7 +51,11 @@ def _check_limits(
 ) -> None:
     rules = rules_for(db, inmate.prison_id)
     if len(body) > rules.max_length:
-        raise InvalidInput(f"A message may be at most {rules.max_length} characters long.")
+        raise InvalidInput(
+            f"A message may be at most {rules.max_length} characters long.",
+            why="too_long",
+            limit=rules.max_length,
+        )
     if contact.privileged:
         return  # legal correspondence is not rationed
     sent_today = db.scalar(
@@ -63,7 +67,11 @@ def _check_limits(
         )
     )
     if (sent_today or 0) >= rules.max_per_day:
-        raise Conflict(f"At most {rules.max_per_day} messages a day can be sent here.")
+        raise Conflict(
+            f"At most {rules.max_per_day} messages a day can be sent here.",
+            why="per_day",
+            limit=rules.max_per_day,
+        )
 
 
 def _screen(db: Session, message: Message, has_photos: bool) -> list[str]:
@@ -92,9 +100,11 @@ def _new(
 ) -> Message:
     body = (body or "").strip()
     if not body and not photos:
-        raise InvalidInput("Write something.")
+        raise InvalidInput("Write something.", why="empty")
     if len(photos) > MAX_PHOTOS:
-        raise InvalidInput(f"At most {MAX_PHOTOS} photos in one message.")
+        raise InvalidInput(
+            f"At most {MAX_PHOTOS} photos in one message.", why="photos", limit=MAX_PHOTOS
+        )
     # The inmate's row is the lock every writer of this pair takes: the day's count holds.
     lock_by_id(db, Inmate, inmate.id)
     _check_pair(db, inmate, contact)
