@@ -22,6 +22,7 @@ from .money.cli import expire_holds as ledger_expire_holds
 from .money.cli import ledger_group, money_group
 from .money.cli import seal as ledger_seal
 from .outbox.cli import outbox_group
+from .outbox.cli import remind as outbox_remind
 from .outbox.cli import send as outbox_send
 from .requests.cli import escalate as requests_escalate
 from .requests.cli import requests_group
@@ -94,14 +95,14 @@ main.add_command(ledger_group)
 
 
 @main.command(help="Run the housekeeping jobs: visits sweep, expired shop orders, expired holds, "
-              "transfers waiting for their seal, overdue requests, the outbox. Once, or every "
-              "--every seconds.")  # fmt: skip
+              "transfers waiting for their seal, overdue requests, call reminders, the outbox. "
+              "Once, or every --every seconds.")  # fmt: skip
 @click.option("--every", type=click.IntRange(min=10), default=None, help="Repeat (seconds).")
 @click.pass_context
 def jobs(ctx: click.Context, every: int | None) -> None:
     # Shop orders go before the ledger's sweep: the shop releases its own holds with the order.
     steps = [visits_sweep, shop_expire_orders, ledger_expire_holds, ledger_seal,
-             requests_escalate, outbox_send]  # fmt: skip
+             requests_escalate, outbox_remind, outbox_send]  # fmt: skip
     while True:
         for step in steps:
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import click
 from sqlalchemy import Engine
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 from ..cli_support import command_session, command_settings
 from ..db import make_engine, make_session_factory
 from ..settings import Settings
+from ..visits import services as visits
 from . import services
 from .delivery import deliver_due
 from .models import Channel, MessageStatus
@@ -72,6 +74,20 @@ def send(every: float | None) -> None:
     finally:
         signal.signal(signal.SIGTERM, previous)
         engine.dispose()
+
+
+@outbox_group.command("remind", help="Queue reminders of the video calls starting soon.")
+def remind() -> None:
+    settings = command_settings()
+    rules = visits.VisitRules.from_settings(settings)
+    ahead = timedelta(hours=settings["outbox.reminder_hours"])
+    if not ahead:
+        click.echo("0 reminders queued (outbox.reminder_hours is 0)")
+        return
+    with command_session(settings) as db:
+        queued = visits.queue_reminders(db, datetime.now(UTC), rules, ahead=ahead)
+        db.commit()
+    click.echo(f"{queued} reminders queued")
 
 
 @outbox_group.command("list", help="The newest messages and their state.")

@@ -106,6 +106,7 @@ def test_the_family_pages_in_each_language_have_no_axe_violations(
     site: tuple[Server, str], page: Any, language: str
 ) -> None:
     server, token = site
+    page.context.clear_cookies()  # a new visitor each time
     page.goto(f"{server.url}/?lang={language}")
     assert page.locator("html").get_attribute("lang") == language
     assert page.locator("h1").inner_text() == TITLES[language]
@@ -119,6 +120,21 @@ def test_the_family_pages_in_each_language_have_no_axe_violations(
     answer = page.goto(f"{server.url}/join/{token[:-2]}xx")
     assert answer is not None and answer.status == 404
     assert page.locator("[role=alert]").count() == 1
+    assert _violations(page) == []
+
+    # Messages: asking for a code, entering it, and the conversation reached from the link.
+    page.goto(f"{server.url}/messages")
+    assert _violations(page) == []
+    page.fill("#address", "nobody@example.org")
+    page.click("button[type=submit]")
+    assert page.locator("#code").count() == 1
+    assert _violations(page) == []
+    page.goto(f"{server.url}/join/{token}/messages")
+    assert page.locator("textarea#body").count() == 1
+    assert page.locator("html").get_attribute("lang") == language
+    page.fill("#body", "Tere! Привет! Hello!")
+    page.click("form[enctype] button[type=submit]")
+    assert page.locator("[role=status]").count() == 1, "sent, waiting for the prison's check"
     assert _violations(page) == []
 
 

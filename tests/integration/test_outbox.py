@@ -238,3 +238,23 @@ def test_the_wait_between_attempts_doubles_up_to_its_ceiling() -> None:
     assert waits == [timedelta(minutes=m) for m in (1, 2, 4, 8, 10, 10)]
     with pytest.raises(ValueError, match="more than twice"):
         OutboxRules(claim=timedelta(seconds=10), send_timeout_seconds=10)
+
+
+def test_a_reminder_goes_once_the_day_before_the_call(
+    world: World, settings: Settings, mailbox: Mailbox
+) -> None:
+    settings = outbox_settings(settings, mailbox)
+    inmate, contact = world.inmate_with_contact(language="et")
+    confirmed = world.book(inmate, contact, ahead(3))
+    deliver(world.db, settings)
+    mailbox.next()
+    starts = confirmed.booking.slot.starts_at
+    day = timedelta(hours=24)
+    assert visits.queue_reminders(world.db, starts - day - timedelta(minutes=1), world.rules,
+                                  ahead=day) == 0  # fmt: skip
+    assert visits.queue_reminders(world.db, starts - day, world.rules, ahead=day) == 1
+    assert visits.queue_reminders(world.db, starts - timedelta(hours=2), world.rules,
+                                  ahead=day) == 0, "once"  # fmt: skip
+    assert str(deliver(world.db, settings)) == "1 sent, 0 to retry, 0 failed"
+    mail = mailbox.next()
+    assert mail["Subject"].startswith("Meeldetuletus: videokõne")

@@ -184,6 +184,7 @@ COMMANDS: dict[str, frozenset[str] | None] = {
             "visits open-slots",
             "visits outbox",
             "outbox send",
+            "outbox remind",
             "outbox list",
             "agent",
             "seed demo",
