@@ -31,32 +31,34 @@ def _times(booking: Booking) -> dict[str, Any]:
     }
 
 
+def _open(token: str) -> tuple[Booking, str]:
+    """The booking the link stands for and its contact's language; a dead link is refused."""
+    db = get_db()
+    invitation = visits.invitation_for(db, token, now())
+    return invitation.booking, language_of(db, invitation.booking.contact)
+
+
 @bp.get("/join/<token>")
 def join(token: str) -> Any:
-    db = get_db()
     try:
-        invitation = visits.invitation_for(db, token, now())
+        booking, language = _open(token)
     except ServiceError as error:
         return _refused(error)
-    booking = invitation.booking
-    language = language_of(db, booking.contact)
     return page("family/join.html", language=language, booking=booking, token=token,
                 **_times(booking))  # fmt: skip
 
 
 @bp.post("/join/<token>")
 def join_now(token: str) -> Any:
-    db = get_db()
     try:
-        invitation = visits.invitation_for(db, token, now())
+        booking, language = _open(token)
     except ServiceError as error:
         return _refused(error)
-    booking = invitation.booking
-    language = language_of(db, booking.contact)
     times = _times(booking)
     if times["state"] != "open":
         return page("family/join.html", 403, language=language, booking=booking, token=token,
                     **times)  # fmt: skip
+    db = get_db()
     try:
         room = visits.join_token_for_contact(
             db, token, now(), equipment().visit_rules, remote_addr=remote_addr()
