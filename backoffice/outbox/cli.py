@@ -16,7 +16,7 @@ from ..db import make_engine, make_session_factory
 from ..settings import Settings
 from ..visits import services as visits
 from . import services
-from .delivery import deliver_due
+from .delivery import deliver_in_parallel
 from .models import Channel, MessageStatus
 from .senders import GatewayConfig, HttpSmsGateway, Sender, SmtpConfig, SmtpSender
 
@@ -47,10 +47,11 @@ def make_senders(settings: Settings) -> dict[str, Sender]:
 
 
 def _deliver(settings: Settings, engine: Engine, stopping: Callable[[], bool]) -> str:
-    result = deliver_due(
+    result = deliver_in_parallel(
         make_session_factory(engine),
-        make_senders(settings),
+        lambda: make_senders(settings),
         services.OutboxRules.from_settings(settings),
+        workers=settings["outbox.senders"],
         stopping=stopping,
     )
     return str(result)
