@@ -11,74 +11,55 @@ from backoffice.surface import get_db, settings
 
 from . import http
 from .api import bp
-from .openapi import INMATE, endpoint
+from .openapi import INMATE, Routes
+
+route = Routes(bp, tag="messages", auth=INMATE)
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def message_json(message: Message) -> dict[str, Any]:
     return {
-        "id": message.id,
-        "direction": message.direction,
-        "body": message.body,
-        "status": message.status,
-        "reject_reason": message.reject_reason,
+        **http.attributes(
+            message, "id", "direction", "body", "status", "reject_reason", "price_cents"
+        ),
         "photos": len(message.attachments),
-        "price_cents": message.price_cents,
         "created_at": message.created_at.isoformat(),
-        "read_at": message.read_at.isoformat() if message.read_at else None,
+        "read_at": _iso(message.read_at),
     }
 
 
-@endpoint(
-    bp,
-    "/messages",
-    "GET",
-    summary="The inmate's conversations with their approved contacts, with unread counts",
-    tag="messages",
-    auth=INMATE,
-    response="Conversations",
-)
+@route("/messages", "GET", response="Conversations")
 def list_conversations() -> Any:
+    """The inmate's conversations with their approved contacts, with unread counts"""
     found = messages.conversations_of(get_db(), http.inmate())
-    return http.json_response(
+    items = [
         {
-            "items": [
-                {
-                    "contact_id": c.contact.id,
-                    "contact_name": c.contact.full_name,
-                    "relation": c.contact.relation,
-                    "unread": c.unread,
-                    "last_at": c.last_at.isoformat() if c.last_at else None,
-                }
-                for c in found
-            ]
+            "contact_id": c.contact.id,
+            "contact_name": c.contact.full_name,
+            "relation": c.contact.relation,
+            "unread": c.unread,
+            "last_at": _iso(c.last_at),
         }
-    )
+        for c in found
+    ]
+    return http.json_response({"items": items})
 
 
-@endpoint(
-    bp,
-    "/messages/<int:contact_id>",
-    "GET",
-    summary="One conversation, oldest first; the contact's new messages become read",
-    tag="messages",
-    auth=INMATE,
-    response="Messages",
-    errors=(404,),
-)
+@route("/messages/<int:contact_id>", "GET", response="Messages", errors=(404,))
 def read_conversation(contact_id: int) -> Any:
+    """One conversation, oldest first; the contact's new messages become read"""
     db = get_db()
     thread = messages.thread_for_inmate(db, http.inmate(), contact_id, utcnow())
     db.commit()
     return http.json_response({"items": [message_json(m) for m in thread]})
 
 
-@endpoint(
-    bp,
+@route(
     "/messages/<int:contact_id>",
     "POST",
-    summary="Write to an approved contact; screened before it leaves, perhaps at a price",
-    tag="messages",
-    auth=INMATE,
     body="NewMessage",
     status=201,
     response="Message",
@@ -86,6 +67,7 @@ def read_conversation(contact_id: int) -> Any:
     example={"body": "Thank you for the photos. See you on Sunday."},
 )
 def write_message(contact_id: int) -> Any:
+    """Write to an approved contact; screened before it leaves, perhaps at a price"""
     db = get_db()
     written = messages.write_to_contact(
         db, http.actor(), http.inmate(), contact_id, http.body()["body"], utcnow(),

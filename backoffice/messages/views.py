@@ -8,14 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
-from flask_login import current_user
-from sqlalchemy import select
 
 from ..errors import InvalidInput, ServiceError
-from ..people.models import Prison
 from ..staff.models import Role
 from ..surface import get_db, settings
-from ..web.access import ACCESS, staff_actor
+from ..web.access import ACCESS, sees_prison, staff_actor, staff_prison
 from ..web.handling import perform
 from . import services
 
@@ -47,27 +44,14 @@ def _family_url() -> str:
     return str(settings()["family.base_url"])
 
 
-def _prison() -> Prison:
-    """The officer's prison; national staff choose one with ?prison= (else the first)."""
-    db = get_db()
-    wanted = current_user.user.prison_id or request.values.get("prison", type=int)
-    prison = (
-        db.get(Prison, wanted) if wanted else db.scalars(select(Prison).order_by(Prison.id)).first()
-    )
-    if prison is None:
-        abort(404)
-    return prison
-
-
 def _check_prison(prison_id: int) -> None:
-    mine = current_user.user.prison_id
-    if mine is not None and mine != prison_id:
+    if not sees_prison(prison_id):
         abort(404)
 
 
 @bp.get("/")
 def screening() -> Any:
-    prison = _prison()
+    prison = staff_prison()
     return render_template("messages/screening.html", prison=prison,
                            held=services.screening_queue(get_db(), prison.id))  # fmt: skip
 
@@ -134,14 +118,14 @@ def reject(message_id: int) -> Any:
 
 @bp.get("/rules")
 def rules() -> Any:
-    prison = _prison()
+    prison = staff_prison()
     return render_template("messages/rules.html", prison=prison,
                            rules=services.rules_for(get_db(), prison.id))  # fmt: skip
 
 
 @bp.post("/rules")
 def save_rules() -> Any:
-    prison = _prison()
+    prison = staff_prison()
     form = request.form
 
     def save(db: Any) -> None:

@@ -4,41 +4,55 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import MONEY, NOT_BLANK, NULLABLE_TIMESTAMP, TIMESTAMP, all_required, obj, ref, text
+from .common import (
+    INTEGER,
+    MONEY,
+    NOT_BLANK,
+    NULLABLE_TIMESTAMP,
+    STRING,
+    TIMESTAMP,
+    all_required,
+    items_of,
+    obj,
+    ref,
+    text,
+)
+
+COUNT = {"type": "integer", "minimum": 0}
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Conversation": all_required(
         {
-            "contact_id": {"type": "integer"},
-            "contact_name": {"type": "string"},
-            "relation": {"type": "string"},
-            "unread": {"type": "integer", "minimum": 0},
+            "contact_id": INTEGER,
+            "contact_name": STRING,
+            "relation": STRING,
+            "unread": COUNT,
             "last_at": NULLABLE_TIMESTAMP,
         }
     ),
-    "Conversations": all_required({"items": {"type": "array", "items": ref("Conversation")}}),
+    "Conversations": items_of(ref("Conversation")),
     "Message": all_required(
         {
-            "id": {"type": "integer"},
+            "id": INTEGER,
             "direction": {
                 "type": "string",
                 "enum": ["in", "out"],
                 "description": "in: the contact wrote it; out: the inmate did.",
             },
-            "body": {"type": "string"},
+            "body": STRING,
             "status": {
                 "type": "string",
                 "enum": ["held", "passed", "rejected"],
                 "description": "The inmate sees the contact's messages once they passed, and "
                 "their own in every state (a rejected one with the reason).",
             },
-            "reject_reason": {"type": "string"},
-            "photos": {"type": "integer", "minimum": 0},
+            "reject_reason": STRING,
+            "photos": COUNT,
             "price_cents": MONEY,
             "created_at": TIMESTAMP,
             "read_at": NULLABLE_TIMESTAMP,
         }
     ),
-    "Messages": all_required({"items": {"type": "array", "items": ref("Message")}}),
+    "Messages": items_of(ref("Message")),
     "NewMessage": obj({"body": text(1, 20000, pattern=NOT_BLANK)}, ("body",)),
 }
