@@ -63,11 +63,14 @@ def read_conversation(contact_id: int) -> Any:
     body="NewMessage",
     status=201,
     response="Message",
-    errors=(403, 404, 409),
+    errors=(403, 404, 409, 422),
     example={"body": "Thank you for the photos. See you on Sunday."},
 )
 def write_message(contact_id: int) -> Any:
-    """Write to an approved contact; screened before it leaves, perhaps at a price"""
+    """Write to an approved contact; screened before it leaves, perhaps at a price
+
+    The prison's rules may refuse it (longer than the prison allows, too many today, a blocked
+    contact, not enough money for its price)."""
     db = get_db()
     written = messages.write_to_contact(
         db, http.actor(), http.inmate(), contact_id, http.body()["body"], utcnow(),

@@ -15,13 +15,14 @@ from backoffice.messages import services as messages
 from backoffice.people.models import Inmate
 from backoffice.surface import get_db, settings
 
-from .screen import act, actor_for, bp, format_money, signed_in
+from .screen import act, actor_for, bp, format_money, signed_in, word_for
 
 
 def state_word(status: str, reason: str) -> str:
+    """A message's status on screen; a rejected one with the officer's reason."""
     if status == "rejected":
         return _("Not passed on: %(reason)s", reason=reason)
-    return {"held": _("Waiting for the prison's check"), "passed": _("Passed on")}[status]
+    return word_for("message", status)
 
 
 @bp.get("/messages")

@@ -108,8 +108,8 @@ def format_money(cents: int) -> str:
 
 
 def word_for(kind: str, status: str) -> str:
-    """How a screen names the status of an order, a video-call booking or a contact, in the
-    language on screen; a status not named here is shown as it is."""
+    """How a screen names the status of an order, a video-call booking, a contact or a message,
+    in the language on screen; a status not named here is shown as it is."""
     words = {
         ("order", "placed"): _("Placed: waiting for the shop"),
         ("order", "picking"): _("Being packed"),
@@ -127,6 +127,8 @@ def word_for(kind: str, status: str) -> str:
         ("contact", "approved"): _("Approved"),
         ("contact", "refused"): _("Not approved"),
         ("contact", "withdrawn"): _("No longer approved"),
+        ("message", "held"): _("Waiting for the prison's check"),
+        ("message", "passed"): _("Passed on"),
     }
     return words.get((kind, status), status)
 
