@@ -1,47 +1,8 @@
-"""The family's pages: the start page and the language choice here, the invitation link in
-`invitations`, the messages in `messages`. Each page speaks the visitor's language
-(`texts.current`) and goes by the app's clock."""
+"""The family's pages, one module per group on the one blueprint `bp` ("family"): `site` (what
+they share, the start page and the language), `invitations` (the invitation link) and
+`messages`. Each page speaks the visitor's language and goes by the app's clock."""
 
-from __future__ import annotations
+from . import invitations, messages, site
+from .site import bp, page
 
-from datetime import datetime
-from typing import Any
-
-from flask import Blueprint, current_app, g, render_template, request
-
-from .. import texts
-
-bp = Blueprint("family", __name__, template_folder="../templates", static_folder="../static",
-               static_url_path="/family-static")  # fmt: skip
-
-
-def now() -> datetime:
-    return current_app.extensions["family_clock"]()  # type: ignore[no-any-return]
-
-
-def page(template: str, status: int = 200, *, language: str | None = None, **values: Any) -> Any:
-    """Render in the page's language (the contact's own when `language` is given)."""
-    g.family_language = texts.current(language)
-    return render_template(template, **values), status
-
-
-@bp.before_app_request
-def pick_language() -> None:
-    texts.choose(request.args.get("lang"))
-
-
-@bp.app_context_processor
-def language_links() -> dict[str, Any]:
-    return {
-        "t": texts.text_for,
-        "language": g.get("family_language") or texts.current(),
-        "language_names": [(code, texts.LANGUAGE_NAMES[code]) for code in texts.languages()],
-    }
-
-
-@bp.get("/")
-def home() -> Any:
-    return page("family/home.html")
-
-
-from . import invitations, messages  # noqa: E402,F401  (their routes are on bp)
+__all__ = ["bp", "invitations", "messages", "page", "site"]

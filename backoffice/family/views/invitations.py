@@ -11,7 +11,7 @@ from ...outbox.services import language_of
 from ...surface import equipment, get_db, remote_addr
 from ...visits import services as visits
 from ...visits.models import Booking
-from . import bp, now, page
+from .site import bp, now, page
 
 
 def _refused(error: ServiceError, language: str | None = None) -> Any:

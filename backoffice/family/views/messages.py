@@ -15,7 +15,7 @@ from ...surface import get_db, remote_addr
 from ...visits import services as visits
 from ...visits.models import Contact
 from ..texts import refusal
-from . import bp, now, page
+from .site import bp, now, page
 
 SESSION_CONTACTS = "family_contacts"
 
