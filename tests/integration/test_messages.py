@@ -240,3 +240,7 @@ def test_a_contact_confirms_their_address_with_a_code(world: World) -> None:
     assert messages.confirm_code(db, contact.email, code, NOW) == [contact.id]
     with pytest.raises(Forbidden, match="ask for a new one"):
         messages.confirm_code(db, contact.email, code, NOW)
+    for _ in range(6):
+        messages.send_code(db, contact.email, NOW + timedelta(minutes=1))
+    codes = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "sign_in_code")).all()
+    assert len(codes) == 5, "at most five codes an hour to one address"

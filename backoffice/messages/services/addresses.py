@@ -8,7 +8,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ...errors import Forbidden, InvalidInput
@@ -19,6 +19,8 @@ from ..models import AddressCode
 
 CODE_MINUTES = 15
 MAX_ATTEMPTS = 5
+# Codes sent to one address in an hour at most: nobody can flood a family's inbox or phone.
+MAX_CODES_AN_HOUR = 5
 
 
 def _hash(address: str, code: str) -> str:
@@ -57,6 +59,13 @@ def send_code(db: Session, address: str, now: datetime) -> None:
     address = normalise(address)
     contacts = contacts_at(db, address)
     if not contacts:
+        return
+    recent = db.scalar(
+        select(func.count()).where(
+            AddressCode.address == address, AddressCode.created_at > now - timedelta(hours=1)
+        )
+    )
+    if (recent or 0) >= MAX_CODES_AN_HOUR:
         return
     code = f"{secrets.randbelow(1_000_000):06d}"
     row = AddressCode(address=address, code_hash=_hash(address, code), created_at=now,
