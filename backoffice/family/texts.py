@@ -208,6 +208,11 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "ru": "Этот код неверный.",
         "en": "This code is not right.",
     },
+    "too_many": {
+        "et": "Liiga palju päringuid siit. Oodake veidi ja proovige uuesti.",
+        "ru": "Слишком много запросов отсюда. Подождите немного и попробуйте снова.",
+        "en": "Too many requests from here. Wait a while and try again.",
+    },
     "back_home": {"et": "Avalehele", "ru": "На главную", "en": "Back to the start"},
 }
 

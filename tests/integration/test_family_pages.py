@@ -13,6 +13,7 @@ from backoffice.family import create_app
 from backoffice.outbox import services as outbox
 from backoffice.settings import Settings
 from backoffice.visits import services as visits
+from tests.integration.staff_client import csrf_token
 from tests.integration.test_visits import NOW, World, ahead, inmate_actor
 from tests.integration.test_visits import world as world
 
@@ -92,3 +93,14 @@ def test_the_family_site_serves_no_staff_page_and_no_script(family: Flask) -> No
     assert answer.headers["Cache-Control"] == "no-store"
     assert client.get("/health").get_json()["surface"] == "family"
     assert "<script" not in answer.get_data(as_text=True)
+
+
+def test_asking_for_codes_is_limited_per_address(settings: Settings) -> None:
+    app = create_app(settings.with_overrides({"family.code_rate_limit": "2 per hour"}))
+    client = app.test_client()
+    token = csrf_token(client, "/messages")
+    codes = [client.post("/messages/code", data={"csrf_token": token, "address": "a@b.example"})
+             .status_code for _ in range(3)]  # fmt: skip
+    assert codes == [200, 200, 429]
+    assert client.get("/").status_code == 200, "the rest of the site is not slowed down"
+    app.extensions["cellgate"]["engine"].dispose()
