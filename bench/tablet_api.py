@@ -172,7 +172,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def gunicorn(app: str, url: str, port: int) -> subprocess.Popen[bytes]:
+def gunicorn(app: str, url: str, port: int, **settings: str) -> subprocess.Popen[bytes]:
+    """`app` under gunicorn on `port`; `settings` are more CELLGATE_* variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CELLGATE_")}
     env.update(
         {
@@ -181,6 +182,7 @@ def gunicorn(app: str, url: str, port: int) -> subprocess.Popen[bytes]:
             "CELLGATE_TABLET__DEVICE_RATE_LIMIT": "1000000 per minute",
             "CELLGATE_TABLET__INMATE_RATE_LIMIT": "1000000 per minute",
             "CELLGATE_TABLET__ANONYMOUS_RATE_LIMIT": "1000000 per minute",
+            **settings,
         }
     )
     command = [

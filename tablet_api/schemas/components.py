@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import common, messages, money, notifications, requests, session, shop, visits
+from . import common, content, messages, money, notifications, requests, session, shop, visits
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     **common.COMPONENTS,
@@ -16,4 +16,5 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     **messages.COMPONENTS,
     **notifications.COMPONENTS,
     **shop.CLAIM_COMPONENTS,
+    **content.COMPONENTS,
 }

@@ -18,7 +18,9 @@ def test_migrations_upgrade_an_empty_database_and_match_the_models(engine: Engin
     assert migrate.current_revision(engine) is not None
     assert "audit_events" in inspect(engine).get_table_names()
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": migrate.compared}
+        )
         differences = compare_metadata(context, all_metadata())
     assert differences == [], f"models and migrations differ: {differences}"
 

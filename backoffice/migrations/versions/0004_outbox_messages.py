@@ -3,7 +3,7 @@ reads; messages between inmates and contacts, their photos, screening rules, con
 and address codes
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -23,7 +23,7 @@ from backoffice.migrations.schema.columns import (
 from backoffice.migrations.schema.tables import create, drop
 
 revision: str = "0004"
-down_revision: str | None = "0001"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
