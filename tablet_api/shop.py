@@ -50,6 +50,7 @@ def product_json(product: Product, language: str) -> dict[str, Any]:
         "price_cents": product.price_cents,
         "tags": list(product.tags),
         "in_stock": product.free_stock > 0,
+        "photo": f"/api/v1/products/{product.id}/photo" if product.photo_type else None,
     }
 
 
