@@ -18,6 +18,7 @@ from ..money.services import income_rules, receive_money
 from ..people.models import Inmate, Prison
 from ..settings import Settings, load_settings
 from . import services
+from .demo_photos import product_picture
 from .models import Category, Product, ProductWing, ShopSchedule
 
 CATEGORIES = [
@@ -96,6 +97,7 @@ def seed_demo_shop(
             stock=stock,
             tags=tags,
         )
+        services.set_photo(db, actor, products[sku].id, product_picture(sku, category, en))
     # Razors only for the convicted wing; a price change so the history has two rows.
     wing_a = next(w for w in prison.wings if w.code == "A")
     wing_b = next(w for w in prison.wings if w.code == "B")

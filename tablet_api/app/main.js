@@ -43,6 +43,10 @@ function renderBar() {
                   href: `#/${name}`,
                   "aria-current": route().name === name ? "page" : false,
                   "data-screen": name,
+                  // The screen already open is read again (fresh balance, new answers).
+                  onclick: () => {
+                    if (location.hash === `#/${name}`) render();
+                  },
                 },
                 t(`nav.${name}`),
               ),

@@ -88,7 +88,7 @@ export async function render(main) {
       "li",
       { class: "product card", "data-sku": product.sku },
       picture,
-      h("h3", {}, product.name),
+      h("h2", { class: "product-name" }, product.name),
       h("p", { class: "price" }, money(product.price_cents)),
       product.tags.length ? h("p", { class: "tags" }, product.tags.map(tagLabel).join(", ")) : null,
       product.in_stock
