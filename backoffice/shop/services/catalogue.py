@@ -71,13 +71,14 @@ def catalogue_rows(
     )
     if category_code:
         stmt = stmt.where(Category.code == category_code)
+    conn = db.connection()  # Core rows straight from the connection: no ORM on the way
     kinds = select(Category.code, Category.name_et, Category.name_ru, Category.name_en).order_by(
         Category.sort_order, Category.code
     )
     products = tuple(
-        (*row[:8], tuple(row[8] or ()), bool(row[9]), bool(row[10])) for row in db.execute(stmt)
+        (*row[:8], tuple(row[8] or ()), bool(row[9]), bool(row[10])) for row in conn.execute(stmt)
     )
-    return products, tuple(tuple(row) for row in db.execute(kinds))
+    return products, tuple(tuple(row) for row in conn.execute(kinds))
 
 
 def substitutes_for(db: Session, inmate: Inmate) -> list[Product]:
