@@ -371,6 +371,9 @@ def test_a_request_with_its_help_text_is_sent_read_and_withdrawn(
         page.locator("#send-request").click()
         page.wait_for_selector(".history")
         expect(page.locator("main")).to_contain_text("Болит зуб с понедельника.")
+        page.locator('form[data-form="reply"] textarea').fill("И вчера тоже болел.")
+        page.locator('form[data-form="reply"] button[type=submit]').click()
+        expect(page.locator(".history")).to_contain_text("И вчера тоже болел.")
         page.locator("button", has_text=STRINGS["ru"]["requests.withdraw"]).click()
         expect(page.locator("button", has_text=STRINGS["ru"]["requests.withdraw"])).to_have_count(0)
 
@@ -535,9 +538,15 @@ def test_strict_headers_and_nothing_from_another_origin(playwright: Any, server:
             go(page, screen)
         outside = [u for u in seen if not u.startswith((server, f"blob:{server}"))]
         assert seen and outside == []
+        assert page.problems == []  # type: ignore[attr-defined]
         worker = page.evaluate("navigator.serviceWorker.ready.then((r) => r.active.scriptURL)")
         assert worker == f"{server}/app/sw.js"
-        assert page.problems == []  # type: ignore[attr-defined]
+        # The shell opens without a network, from the service worker, and says so.
+        page.context.set_offline(True)
+        page.reload()
+        expect(page.locator("#offline")).to_be_visible()
+        expect(page.locator("nav")).to_be_visible()
+        page.context.set_offline(False)
 
 
 # --- reading the database --------------------------------------------------------------------
