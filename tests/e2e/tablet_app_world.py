@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from backoffice.audit.services import Actor
 from backoffice.db import make_engine, make_session_factory, utcnow
-from backoffice.money.services import income_rules, receive_money
 from backoffice.people.models import Prison
 from backoffice.seed import DEMO_PRISON_CODE, seed_demo
 from backoffice.settings import Settings, load_settings
@@ -22,7 +21,7 @@ from backoffice.shop import services as shop
 from backoffice.shop.models import Order, Product
 from backoffice.signin import services as signin
 from hardware.faces import FaceMatcher, Image
-from tests.e2e.kiosk_world import PIN, inmate
+from tests.e2e.kiosk_world import PIN, family_deposits, inmate
 from tests.integration.tablet_world import always_open
 
 # The demo tablet of cell A-101 (backoffice/seed.py) and its two inmates: an Estonian speaker
@@ -55,19 +54,7 @@ def add_tablet_data(
     assert prison is not None
     always_open(db, prison)
     db.flush()
-    rules = income_rules(settings)
-    for number in (PIN_INMATE, FACE_INMATE):
-        receive_money(
-            db,
-            actor,
-            inmate(db, number),
-            key=f"tablet-e2e-deposit-{number}",
-            amount_cents=DEPOSIT_CENTS,
-            source_code="family_deposits",
-            code="deposit",
-            reason="family deposit",
-            rules=rules,
-        )
+    family_deposits(db, actor, settings, {PIN_INMATE: DEPOSIT_CENTS, FACE_INMATE: DEPOSIT_CENTS})
     signin.set_pin(db, actor, inmate(db, PIN_INMATE), PIN)
     if matcher is not None and face is not None:
         signin.enroll_face(db, actor, inmate(db, FACE_INMATE), [face], matcher)

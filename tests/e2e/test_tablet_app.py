@@ -39,8 +39,8 @@ from tests import photos
 from tests.conftest import _new_postgres_database
 from tests.e2e.kiosk_world import (
     CHROMIUM,
-    CHROMIUM_FLAGS,
     SCREENSHOTS,
+    browser_flags,
     inmate,
     moving_face_video,
     still_photo_video,
@@ -123,14 +123,7 @@ def tablet(
     clock: bool = False,
 ) -> Iterator[Any]:
     """The demo tablet of cell A-101: a Chromium opened once at /app/#device=<credential>."""
-    flags = list(CHROMIUM_FLAGS)
-    if video is not None:
-        flags += [
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ]
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=browser_flags(video))
     width, height = SIZES[size]
     try:
         context = browser.new_context(viewport={"width": width, "height": height})
