@@ -17,7 +17,6 @@ orders at 300/s or more with p99 under 150 ms on the 2-core machine.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import time
@@ -28,8 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from backoffice.audit.services import Actor
 from backoffice.db import make_engine, make_session_factory
@@ -38,19 +36,7 @@ from backoffice.shop import services as shop
 from backoffice.shop.demo_photos import product_picture
 from backoffice.shop.models import Product
 from backoffice.signin import services as signin
-from bench.tablet_api import (
-    DEFAULT_POSTGRES,
-    SECONDS,
-    Server,
-    emit,
-    free_port,
-    gunicorn,
-    measure,
-    report,
-    request,
-    seed,
-    stop,
-)
+from bench.tablet_api import SECONDS, bench_run, emit, measure, report, report_orders
 from tests.e2e.kiosk_world import CHROMIUM, CHROMIUM_FLAGS
 
 PIN = "4826"
@@ -136,69 +122,25 @@ def median(values: list[float]) -> float:
 
 
 def main() -> None:
-    admin_url = os.environ.get("CELLGATE_TEST_DATABASE_URL", DEFAULT_POSTGRES)
-    name = f"cellgate_bench_tablet_app_{os.getpid()}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    processes = []
-    try:
-        tablets, products = seed(url)
-        number = dress(url)
-        ping_port, api_port = free_port(), free_port()
-        processes.append(gunicorn("bench.tablet_api:ping_app()", url, ping_port))
-        ping_server = Server(processes[-1], ping_port, admin, name)
-        processes.append(gunicorn("tablet_api:create_app()", url, api_port, APP_SETTINGS))
-        api = Server(processes[-1], api_port, admin, name)
-
-        def auth(index: int) -> dict[str, str]:
-            credential, token = tablets[index]
-            return {"X-Device-Credential": credential, "Authorization": f"Bearer {token}"}
-
-        def get(path: str, etags: list[str] | None = None) -> Any:
-            def make(i: int, n: int) -> bytes:
-                headers = auth(i) if etags is None else {**auth(i), "If-None-Match": etags[i]}
-                return request("GET", path, headers, port=api_port)
-
-            return make
-
-        def order(index: int, n: int) -> bytes:
-            product = products[(index + n) % len(products)]
-            body = json.dumps({"lines": [{"product_id": product, "quantity": 1}]}).encode()
-            headers = {**auth(index), "Idempotency-Key": f"bench-app-{os.getpid()}-{index}-{n}"}
-            return request("POST", "/api/v1/orders", headers, body, api_port)
-
-        ping_raw = request("GET", "/ping", {}, port=ping_port)
-        measure(ping_server, lambda i, n: ping_raw, 1.0)
-        measure(api, get("/api/v1/catalogue"), 2.0)
-        ping = measure(ping_server, lambda i, n: ping_raw, SECONDS)
+    with bench_run("cellgate_bench_tablet_app", APP_SETTINGS) as run:
+        number = dress(run.url)
+        ping_request = run.warm_up()
+        ping = measure(run.ping, ping_request, SECONDS)
         report("ping", ping)
-        balance = measure(api, get("/api/v1/balance"), SECONDS)
-        report("balance", balance, ping["rps"])
-        tags = [etag_of(api_port, "/api/v1/balance", auth(i)) for i in range(len(tablets))]
-        fresh = measure(api, get("/api/v1/balance", tags), SECONDS)
-        report("balance_revalidated", fresh, ping["rps"])
-        browse = measure(api, get("/api/v1/catalogue"), SECONDS)
-        report("catalogue", browse, ping["rps"])
-        tags = [etag_of(api_port, "/api/v1/catalogue", auth(i)) for i in range(len(tablets))]
-        kept = measure(api, get("/api/v1/catalogue", tags), SECONDS)
-        report("catalogue_revalidated", kept, ping["rps"])
+        for name, path in (("balance", "/api/v1/balance"), ("catalogue", "/api/v1/catalogue")):
+            plain = measure(run.api, run.get(path), SECONDS)
+            report(name, plain, ping["rps"])
+            kept = [etag_of(run.api.port, path, run.auth(i)) for i in range(len(run.tablets))]
+            revalidated = measure(run.api, run.get(path, kept), SECONDS)
+            report(f"{name}_revalidated", revalidated, ping["rps"])
         emit(
             "tablet_app.catalogue_revalidated.goal_met",
-            int(kept["rps"] >= 0.5 * ping["rps"]),
+            int(revalidated["rps"] >= 0.5 * ping["rps"]),
             "bool",
             goal="at least 0.5 of /ping",
         )
-        placed = measure(api, order, SECONDS)
-        report("place_order", placed, ping["rps"])
-        emit(
-            "tablet_api.place_order.goal_met",
-            int(placed["rps"] >= 300 and placed["p99_ms"] < 150),
-            "bool",
-            goal="300/s, p99 < 150 ms",
-        )
-        figures = browser_figures(f"http://127.0.0.1:{api_port}", tablets[0][0], number)
+        report_orders(run, ping["rps"])
+        figures = browser_figures(f"http://127.0.0.1:{run.api.port}", run.tablets[0][0], number)
         for metric, values in figures.items():
             unit = "bytes" if metric.endswith("bytes") else "ms"
             shown = [round(v, 1) for v in values]
@@ -209,12 +151,6 @@ def main() -> None:
             "bool",
             goal="under 300 KB",
         )
-    finally:
-        for process in processes:
-            stop(process)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":
