@@ -14,36 +14,24 @@ from backoffice.people.models import Inmate
 from backoffice.surface import get_db
 
 from . import http
-from .openapi import DEVICE, DOCUMENT_FILE, INMATE, PUBLIC, endpoint
+from .openapi import DEVICE, DOCUMENT_FILE, INMATE, PUBLIC, Routes
 from .problems import TYPE_PREFIX, TYPES
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+meta = Routes(bp, tag="meta", auth=PUBLIC)
+session = Routes(bp, tag="session", auth=DEVICE)
+profile = Routes(bp, tag="profile", auth=INMATE)
 
 
-@endpoint(
-    bp,
-    "/openapi.json",
-    "GET",
-    summary="This document",
-    tag="meta",
-    auth=PUBLIC,
-    response={"type": "object"},
-)
+@meta("/openapi.json", "GET", response={"type": "object"})
 def openapi() -> Any:
+    """This document"""
     return Response(DOCUMENT_FILE.read_bytes(), mimetype="application/json")
 
 
-@endpoint(
-    bp,
-    "/problems/<code>",
-    "GET",
-    summary="What a problem type means, with its detail in each language",
-    tag="meta",
-    auth=PUBLIC,
-    response="ProblemType",
-    errors=(404,),
-)
+@meta("/problems/<code>", "GET", response="ProblemType", errors=(404,))
 def problem_type(code: str) -> Any:
+    """What a problem type means, with its detail in each language"""
     kind = TYPES.get(code)
     if kind is None:
         raise HTTPNotFound()
@@ -58,17 +46,9 @@ def problem_type(code: str) -> Any:
     )
 
 
-@endpoint(
-    bp,
-    "/device",
-    "GET",
-    summary="This tablet: its cell and the sign-in methods it offers",
-    tag="session",
-    auth=DEVICE,
-    response="Device",
-    etag=True,
-)
+@session("/device", "GET", response="Device", etag=True)
 def this_device() -> Any:
+    """This tablet: its cell and the sign-in methods it offers"""
     found = http.device()
     return http.json_response(
         {
@@ -91,44 +71,30 @@ def sign_in_methods() -> list[str]:
 
 def profile_of(person: Inmate) -> dict[str, Any]:
     return {
-        "id": person.id,
-        "prison_number": person.prison_number,
-        "first_name": person.first_name,
-        "last_name": person.last_name,
-        "language": person.language,
-        "legal_status": person.legal_status,
-        "regime_level": person.regime_level,
+        **http.attributes(
+            person,
+            "id",
+            "prison_number",
+            "first_name",
+            "last_name",
+            "language",
+            "legal_status",
+            "regime_level",
+        ),
         "cell": person.cell.number if person.cell else None,
         "wing": person.wing.code if person.wing else None,
     }
 
 
-@endpoint(
-    bp,
-    "/me",
-    "GET",
-    summary="The signed-in inmate's profile",
-    tag="profile",
-    auth=INMATE,
-    response="Profile",
-    etag=True,
-)
+@profile("/me", "GET", response="Profile", etag=True)
 def me() -> Any:
+    """The signed-in inmate's profile"""
     return http.json_response(profile_of(http.inmate()))
 
 
-@endpoint(
-    bp,
-    "/me",
-    "PATCH",
-    summary="Change the inmate's language (et, ru or en)",
-    tag="profile",
-    auth=INMATE,
-    body="ProfileChange",
-    response="Profile",
-    example={"language": "ru"},
-)
+@profile("/me", "PATCH", body="ProfileChange", response="Profile", example={"language": "ru"})
 def change_me() -> Any:
+    """Change the inmate's language (et, ru or en)"""
     db = get_db()
     person = http.inmate()
     language = http.body()["language"]

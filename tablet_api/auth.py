@@ -7,7 +7,6 @@ import binascii
 from collections.abc import Callable
 from typing import Any
 
-from backoffice.audit.services import Actor
 from backoffice.db import utcnow
 from backoffice.people.models import Inmate
 from backoffice.signin import services as signin
@@ -16,8 +15,11 @@ from backoffice.surface import equipment, get_db, remote_addr
 
 from . import http
 from .api import bp, profile_of, sign_in_methods
-from .openapi import DEVICE, INMATE, endpoint
+from .openapi import DEVICE, INMATE, Routes
 from .problems import Problem, language
+
+# Every way in (PIN, face, a refresh token) answers 201 with new tokens.
+route = Routes(bp, tag="session", auth=DEVICE, status=201, response="Tokens")
 
 
 def _tokens_answer(tokens: tablet_sessions.Tokens) -> Any:
@@ -50,14 +52,15 @@ def _policy() -> signin.SignInPolicy:
     return signin.SignInPolicy.from_settings(http.settings())
 
 
-def _signed_in(method: str, prove: Callable[[Actor, Any], Inmate]) -> Any:
-    """Run the sign-in helper's check, then open the inmate's session and our tokens on it."""
+def _signed_in(method: str, prove: Callable[..., Inmate], *evidence: Any) -> Any:
+    """Run the sign-in helper's check `prove(db, actor, device, *evidence, policy=...)`, then
+    open the inmate's session and our tokens on it."""
     db = get_db()
     found = http.device()
     policy = _policy()
     device_actor = signin.device_actor(found, remote_addr())
     try:
-        person = prove(device_actor, policy)
+        person = prove(db, device_actor, found, *evidence, policy=policy)
         if not tablet_sessions.may_use(found, person):
             raise signin.SignInRefused("not-allowed-here", "Not on this tablet.")
         inmate_session, _token = signin.start_session(
@@ -85,34 +88,18 @@ def _method_allowed(method: str) -> None:
     http.hit(http.settings()["tablet.sign_in_rate_limit"], "sign-in", str(http.device().id))
 
 
-@endpoint(
-    bp,
+@route(
     "/session/pin",
     "POST",
-    summary="Sign in with prison number and PIN (where the prison allows PIN sign-in)",
-    tag="session",
-    auth=DEVICE,
     body="PinSignIn",
-    status=201,
-    response="Tokens",
     errors=(403, 423),
     example={"prison_number": "TRT1001", "pin": "4321"},
 )
 def sign_in_pin() -> Any:
+    """Sign in with prison number and PIN (where the prison allows PIN sign-in)"""
     _method_allowed("pin")
     data = http.body()
-    return _signed_in(
-        "pin",
-        lambda actor, policy: signin.pin_sign_in(
-            get_db(),
-            actor,
-            http.device(),
-            data["prison_number"],
-            data["pin"],
-            utcnow(),
-            policy=policy,
-        ),
-    )
+    return _signed_in("pin", signin.pin_sign_in, data["prison_number"], data["pin"], utcnow())
 
 
 def _frame(index: int, encoded: str) -> Any:
@@ -138,49 +125,28 @@ FRAME_REASON = {
 }
 
 
-@endpoint(
-    bp,
+@route(
     "/session/face",
     "POST",
-    summary="Sign in by face: a short burst of camera frames (JPEG or PNG, base64)",
-    tag="session",
-    auth=DEVICE,
     body="FaceSignIn",
-    status=201,
-    response="Tokens",
     errors=(403, 423),
     max_body_setting="tablet.max_face_body_bytes",
 )
 def sign_in_face() -> Any:
+    """Sign in by face: a short burst of camera frames (JPEG or PNG, base64)"""
     _method_allowed("face")
     frames = [_frame(i, f) for i, f in enumerate(http.body()["frames"])]
-    return _signed_in(
-        "face",
-        lambda actor, policy: signin.face_sign_in(
-            get_db(),
-            actor,
-            http.device(),
-            frames,
-            utcnow(),
-            equipment().face_matcher,
-            policy=policy,
-        ),
-    )
+    return _signed_in("face", signin.face_sign_in, frames, utcnow(), equipment().face_matcher)
 
 
-@endpoint(
-    bp,
+@route(
     "/session/refresh",
     "POST",
-    summary="New access and refresh tokens (only from the tablet that signed in)",
-    tag="session",
-    auth=DEVICE,
     body="Refresh",
-    status=201,
-    response="Tokens",
     example={"refresh_token": "cgr_0000000000000000000000000000000000000000000"},
 )
 def refresh() -> Any:
+    """New access and refresh tokens (only from the tablet that signed in)"""
     db = get_db()
     try:
         tokens = tablet_sessions.refresh(
@@ -197,16 +163,9 @@ def refresh() -> Any:
     return _tokens_answer(tokens)
 
 
-@endpoint(
-    bp,
-    "/session",
-    "DELETE",
-    summary="Sign out: the access and refresh tokens stop working at once",
-    tag="session",
-    auth=INMATE,
-    status=204,
-)
+@route("/session", "DELETE", auth=INMATE, status=204, response=None)
 def sign_out() -> Any:
+    """Sign out: the access and refresh tokens stop working at once"""
     db = get_db()
     tablet_sessions.sign_out(db, http.actor(), http.tablet_session())
     db.commit()

@@ -105,6 +105,11 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return response
 
 
+def attributes(record: Any, *names: str) -> dict[str, Any]:
+    """The fields of an answer that are `record`'s attributes of the same names."""
+    return {name: getattr(record, name) for name in names}
+
+
 # --- rate limits ----------------------------------------------------------------------------
 
 

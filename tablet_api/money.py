@@ -9,8 +9,10 @@ from backoffice.surface import get_db
 
 from . import http
 from .api import bp
-from .openapi import INMATE, endpoint
+from .openapi import INMATE, Routes
 from .schemas import PAGE_QUERY
+
+route = Routes(bp, tag="money", auth=INMATE)
 
 # What each kind of movement is called on the inmate's screen.
 LABELS: dict[str, dict[str, str]] = {
@@ -60,44 +62,30 @@ def label(code: str, kind: str, language: str) -> str:
     return f"{text} ({note})" if note else text
 
 
-@endpoint(
-    bp,
-    "/balance",
-    "GET",
-    summary="Balances: spendable, held for open orders, available, release fund, debts",
-    tag="money",
-    auth=INMATE,
-    response="Balance",
-    etag=True,
-)
+@route("/balance", "GET", response="Balance", etag=True)
 def balance() -> Any:
+    """Balances: spendable, held for open orders, available, release fund, debts"""
     db = get_db()
     balances = balances_for(db, http.inmate())
     db.commit()  # accounts are opened on first use
     return http.json_response(
         {
             "currency": http.settings()["currency"],
-            "spendable_cents": balances.spendable_cents,
-            "held_cents": balances.held_cents,
-            "available_cents": balances.available_cents,
-            "release_fund_cents": balances.release_fund_cents,
-            "debts_set_aside_cents": balances.debts_set_aside_cents,
+            **http.attributes(
+                balances,
+                "spendable_cents",
+                "held_cents",
+                "available_cents",
+                "release_fund_cents",
+                "debts_set_aside_cents",
+            ),
         }
     )
 
 
-@endpoint(
-    bp,
-    "/transactions",
-    "GET",
-    summary="Movements of the spendable account, newest first, in pages",
-    tag="money",
-    auth=INMATE,
-    response="TransactionPage",
-    query=PAGE_QUERY,
-    etag=True,
-)
+@route("/transactions", "GET", response="TransactionPage", query=PAGE_QUERY, etag=True)
 def transactions() -> Any:
+    """Movements of the spendable account, newest first, in pages"""
     db = get_db()
     q = http.query()
     limit = q["limit"]
@@ -108,13 +96,9 @@ def transactions() -> Any:
 
     def render(line: MoneyLine) -> dict[str, Any]:
         return {
-            "id": line.id,
+            **http.attributes(line, "id", "code", "kind", "amount_cents", "reference"),
             "at": line.at.isoformat(),
-            "code": line.code,
-            "kind": line.kind,
             "label": label(line.code, line.kind, language),
-            "amount_cents": line.amount_cents,
-            "reference": line.reference,
         }
 
     return http.json_response(http.paged(lines, limit, lambda line: line.id, render))

@@ -19,9 +19,12 @@ from backoffice.visits.models import BookingStatus
 
 from . import http
 from .api import bp
-from .openapi import INMATE, endpoint
+from .openapi import INMATE, Routes
 from .requests import rules as request_rules
 from .schemas import Invalid
+from .schemas.notifications import NOTIFICATIONS_QUERY
+
+route = Routes(bp, tag="notifications", auth=INMATE)
 
 ANSWERED = {"approved", "declined", "rejected"}
 # A call is announced this long before it starts.
@@ -53,25 +56,9 @@ def _moment(raw: str) -> datetime:
         raise Invalid([("since", "pattern", {})]) from None
 
 
-@endpoint(
-    bp,
-    "/notifications",
-    "GET",
-    summary="Orders packed, requests answered and calls about to start, newest first",
-    tag="notifications",
-    auth=INMATE,
-    response="Notifications",
-    query={
-        "since": {
-            "type": "string",
-            "format": "date-time",
-            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$",
-            "description": "Only what happened after this moment (the newest `at` seen).",
-        }
-    },
-    etag=True,
-)
+@route("/notifications", "GET", response="Notifications", query=NOTIFICATIONS_QUERY, etag=True)
 def notifications() -> Any:
+    """Orders packed, requests answered and calls about to start, newest first"""
     db = get_db()
     person = http.inmate()
     language = person.language

@@ -8,6 +8,7 @@ the code differ.
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -23,6 +24,8 @@ from .schemas import COMPONENTS, ID, IDEMPOTENCY_PATTERN
 PUBLIC = "public"  # no credential at all
 DEVICE = "device"  # the tablet's credential
 INMATE = "inmate"  # the tablet's credential and a signed-in inmate's access token
+
+View = Callable[..., Any]
 
 DOCUMENT_FILE = Path(__file__).resolve().parent / "openapi.json"
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -84,6 +87,28 @@ def endpoint(
         return wrapper
 
     return register
+
+
+class Routes:
+    """`endpoint` for the routes of one part of the API on `bp`: the tag they are listed under,
+    the credential their calls carry and whatever else most of them share (`defaults`, keywords
+    of `Operation`) are given once; a route may still name its own.
+
+    A route's summary is the first paragraph of its view's docstring, its description the
+    paragraphs after it; the rest of its contract is the keywords of `Operation`."""
+
+    def __init__(self, bp: Blueprint, tag: str, auth: str, **defaults: Any) -> None:
+        self.bp, self.tag, self.auth, self.defaults = bp, tag, auth, defaults
+
+    def __call__(self, rule: str, method: str, **contract: Any) -> Callable[[View], View]:
+        def register(view: View) -> View:
+            summary, _, description = inspect.cleandoc(view.__doc__ or "").partition("\n\n")
+            told = {"tag": self.tag, "auth": self.auth, **self.defaults, **contract}
+            if description:
+                told["description"] = description.replace("\n", " ")
+            return endpoint(self.bp, rule, method, summary=summary.replace("\n", " "), **told)(view)
+
+        return register
 
 
 def operation_of(view: Any) -> Operation | None:

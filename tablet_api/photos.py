@@ -14,20 +14,18 @@ from backoffice.shop.models import Product
 from backoffice.surface import get_db
 
 from .api import bp
-from .openapi import DEVICE, endpoint
+from .openapi import DEVICE, Routes
 from .problems import Problem
 
 # An hour without asking again; after that one conditional request (304 when unchanged).
 PHOTO_MAX_AGE = 3600
 
+route = Routes(bp, tag="shop", auth=DEVICE)
 
-@endpoint(
-    bp,
+
+@route(
     "/products/<int:product_id>/photo",
     "GET",
-    summary="A product's photo (JPEG or PNG); the catalogue says which products have one",
-    tag="shop",
-    auth=DEVICE,
     response=None,
     errors=(404,),
     other_responses={
@@ -42,6 +40,7 @@ PHOTO_MAX_AGE = 3600
     },
 )
 def product_photo(product_id: int) -> Any:
+    """A product's photo (JPEG or PNG); the catalogue says which products have one"""
     row = (
         get_db()
         .execute(

@@ -15,9 +15,12 @@ from backoffice.surface import equipment, get_db
 
 from . import http
 from .api import bp
-from .openapi import INMATE, endpoint
+from .openapi import INMATE, Routes
 from .problems import said_by_service
 from .schemas import PAGE_QUERY
+
+# Most routes answer with the one request they read or change.
+route = Routes(bp, tag="requests", auth=INMATE, response="Request")
 
 
 def rules() -> requests.Rules:
@@ -52,33 +55,16 @@ def _act(action: Callable[[], Any], status: int = 200) -> Any:
     return http.json_response(case_json(case), status=status)
 
 
-@endpoint(
-    bp,
-    "/request-types",
-    "GET",
-    summary="The request types this prison offers, with their forms, in the inmate's language",
-    tag="requests",
-    auth=INMATE,
-    response="RequestTypes",
-    etag=True,
-)
+@route("/request-types", "GET", response="RequestTypes", etag=True)
 def request_types() -> Any:
+    """The request types this prison offers, with their forms, in the inmate's language"""
     types = requests.types_for_inmate(rules(), http.inmate())
     return http.json_response({"items": [_plain(asdict(t)) for t in types]})
 
 
-@endpoint(
-    bp,
-    "/requests",
-    "GET",
-    summary="The inmate's requests, newest first, in pages",
-    tag="requests",
-    auth=INMATE,
-    response="RequestPage",
-    query=PAGE_QUERY,
-    etag=True,
-)
+@route("/requests", "GET", response="RequestPage", query=PAGE_QUERY, etag=True)
 def list_requests() -> Any:
+    """The inmate's requests, newest first, in pages"""
     q = http.query()
     cases = requests.list_for_inmate(get_db(), http.inmate(), rules())
     if "cursor" in q:
@@ -88,20 +74,16 @@ def list_requests() -> Any:
     )
 
 
-@endpoint(
-    bp,
+@route(
     "/requests",
     "POST",
-    summary="Submit a request; it gets its receipt number and answer deadline at once",
-    tag="requests",
-    auth=INMATE,
     body="NewRequest",
     status=201,
-    response="Request",
     errors=(403, 409),
     example={"type": "see_doctor", "fields": {"reason": "My tooth has hurt since Monday."}},
 )
 def submit_request() -> Any:
+    """Submit a request; it gets its receipt number and answer deadline at once"""
     data = http.body()
     return _act(
         lambda: requests.submit(
@@ -111,69 +93,45 @@ def submit_request() -> Any:
     )
 
 
-@endpoint(
-    bp,
-    "/requests/<int:request_id>",
-    "GET",
-    summary="One of the inmate's requests with its history (what he may see of it)",
-    tag="requests",
-    auth=INMATE,
-    response="Request",
-    etag=True,
-)
+@route("/requests/<int:request_id>", "GET", etag=True)
 def get_request(request_id: int) -> Any:
+    """One of the inmate's requests with its history (what he may see of it)"""
     return _act(lambda: requests.get_for_inmate(get_db(), rules(), http.inmate(), request_id))
 
 
-@endpoint(
-    bp,
+@route(
     "/requests/<int:request_id>/reply",
     "POST",
-    summary="Add a message to an open request",
-    tag="requests",
-    auth=INMATE,
     body="RequestMessage",
-    response="Request",
     errors=(409,),
     example={"body": "I asked again at the wing office today."},
 )
 def reply_request(request_id: int) -> Any:
+    """Add a message to an open request"""
     body = http.body()["body"]
     return _act(
         lambda: requests.reply(get_db(), http.actor(), rules(), http.inmate(), request_id, body)
     )
 
 
-@endpoint(
-    bp,
-    "/requests/<int:request_id>/withdraw",
-    "POST",
-    summary="Withdraw an open request",
-    tag="requests",
-    auth=INMATE,
-    response="Request",
-    errors=(409,),
-)
+@route("/requests/<int:request_id>/withdraw", "POST", errors=(409,))
 def withdraw_request(request_id: int) -> Any:
+    """Withdraw an open request"""
     return _act(
         lambda: requests.withdraw(get_db(), http.actor(), rules(), http.inmate(), request_id)
     )
 
 
-@endpoint(
-    bp,
+@route(
     "/requests/<int:request_id>/appeal",
     "POST",
-    summary="Appeal an answer within its appeal window; the appeal is a new request",
-    tag="requests",
-    auth=INMATE,
     body="RequestMessage",
     status=201,
-    response="Request",
     errors=(409,),
     example={"body": "The answer did not consider my medical note."},
 )
 def appeal_request(request_id: int) -> Any:
+    """Appeal an answer within its appeal window; the appeal is a new request"""
     body = http.body()["body"]
     return _act(
         lambda: requests.appeal(get_db(), http.actor(), rules(), http.inmate(), request_id, body),
@@ -181,13 +139,9 @@ def appeal_request(request_id: int) -> Any:
     )
 
 
-@endpoint(
-    bp,
+@route(
     "/requests/<int:request_id>/documents/<int:document_id>",
     "GET",
-    summary="A document staff attached to the request for the inmate (PDF or image)",
-    tag="requests",
-    auth=INMATE,
     response=None,
     other_responses={
         200: {
@@ -201,6 +155,7 @@ def appeal_request(request_id: int) -> Any:
     },
 )
 def request_document(request_id: int, document_id: int) -> Any:
+    """A document staff attached to the request for the inmate (PDF or image)"""
     try:
         document = requests.document_for_inmate(get_db(), http.inmate(), request_id, document_id)
     except ServiceError as refused:

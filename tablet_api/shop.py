@@ -17,11 +17,14 @@ from backoffice.surface import equipment, get_db
 from . import http
 from .api import bp
 from .catalogue import answer as catalogue_answer
-from .openapi import INMATE, endpoint
+from .openapi import INMATE, Routes
 from .problems import Problem, language, said_by_service
 from .requests import case_json
 from .requests import rules as request_rules
 from .schemas import PAGE_QUERY, Invalid
+from .schemas.shop import CATALOGUE_QUERY
+
+route = Routes(bp, tag="shop", auth=INMATE)
 
 CART_EXAMPLE = {"lines": [{"product_id": 1, "quantity": 2}], "substitution_consent": False}
 
@@ -42,18 +45,12 @@ def _cart() -> list[shop.CartLine]:
 
 
 def violation_json(violation: Violation) -> dict[str, Any]:
-    return {
-        "code": violation.code,
-        "rule": violation.rule,
-        "message": violation.message,
-        "sku": violation.sku,
-    }
+    return http.attributes(violation, "code", "rule", "message", "sku")
 
 
 def check_json(result: CheckResult) -> dict[str, Any]:
     return {
-        "ok": result.ok,
-        "total_cents": result.total_cents,
+        **http.attributes(result, "ok", "total_cents"),
         "violations": [violation_json(v) for v in result.violations],
         "left_cents": dict(result.left_cents),
     }
@@ -73,97 +70,83 @@ def order_json(
         return None if line.substitute is None else line.substitute.name(language)
 
     return {
-        "id": order.id,
-        "number": order.number,
-        "status": order.status,
+        **http.attributes(
+            order,
+            "id",
+            "number",
+            "status",
+            "held_cents",
+            "charged_cents",
+            "refunded_cents",
+            "substitution_consent",
+        ),
         "placed_at": order.placed_at.isoformat(),
         "delivery_on": order.delivery_on.isoformat(),
-        "held_cents": order.held_cents,
-        "charged_cents": order.charged_cents,
-        "refunded_cents": order.refunded_cents,
-        "substitution_consent": order.substitution_consent,
         "can_cancel": order.status == OrderStatus.PLACED,
         # Packed, and its delivery day has come (only a packed order reads the prison's clock).
         "can_acknowledge": order.status == OrderStatus.PACKED
         and shop.may_acknowledge(get_db(), order),
         "lines": [
             {
-                "id": line.id,
-                "product_id": line.product_id,
+                **http.attributes(
+                    line,
+                    "id",
+                    "product_id",
+                    "quantity",
+                    "unit_price_cents",
+                    "packed_quantity",
+                    "refunded_quantity",
+                    # What was packed in its place, if anything, and what one of it costs him.
+                    "substitute_product_id",
+                    "substitute_unit_price_cents",
+                    "charged_unit_cents",
+                ),
                 "name": name(line),
-                "quantity": line.quantity,
-                "unit_price_cents": line.unit_price_cents,
-                "packed_quantity": line.packed_quantity,
-                "refunded_quantity": line.refunded_quantity,
-                # What was packed in its place, if anything, and what one of it costs him.
-                "substitute_product_id": line.substitute_product_id,
                 "substitute_name": substitute_name(line),
-                "substitute_unit_price_cents": line.substitute_unit_price_cents,
-                "charged_unit_cents": line.charged_unit_cents,
             }
             for line in order.lines
         ],
     }
 
 
-@endpoint(
-    bp,
-    "/catalogue",
-    "GET",
-    summary="Products sold to this inmate (his prison and wing), names in his language",
-    tag="shop",
-    auth=INMATE,
-    response="Catalogue",
-    query={
-        "category": {
-            "type": "string",
-            "pattern": "^[a-z0-9_-]{1,32}$",
-            "description": "Only this category's products.",
-        }
-    },
-    etag=True,
-)
+@route("/catalogue", "GET", response="Catalogue", query=CATALOGUE_QUERY, etag=True)
 def catalogue() -> Any:
+    """Products sold to this inmate (his prison and wing), names in his language"""
     return catalogue_answer(get_db(), http.inmate(), http.query().get("category"))
 
 
-@endpoint(
-    bp,
+@route(
     "/cart/check",
     "POST",
-    summary="Dry run: what placing this cart would say, without placing it",
-    tag="shop",
-    auth=INMATE,
     body="Cart",
     response="CartCheck",
     errors=(403, 404),
     example=CART_EXAMPLE,
 )
 def check_cart() -> Any:
+    """Dry run: what placing this cart would say, without placing it"""
     result = shop.check_cart(
         get_db(), http.inmate(), _cart(), protocols=protocols(), settings=http.settings()
     )
     return http.json_response(check_json(result))
 
 
-@endpoint(
-    bp,
+@route(
     "/orders",
     "POST",
-    summary="Place an order: checked against the shop's rules, its price held on the balance",
-    tag="shop",
-    auth=INMATE,
     body="Cart",
     status=201,
     response="Order",
     idempotency_key=True,
     errors=(403, 404, 409),
     example=CART_EXAMPLE,
-    description="A retry with the same Idempotency-Key and the same cart returns the first "
-    "order; the same key with another cart is refused (409). A refusal by the rules is "
-    "422 `order-refused` with every broken rule in `violations`.",
 )
 def place_order() -> Any:
+    """Place an order: checked against the shop's rules, its price held on the balance
+
+    A retry with the same Idempotency-Key and the same cart returns the first order; the same key
+    with another cart is refused (409). A refusal by the rules is 422 `order-refused` with every
+    broken rule in `violations`."""
     db = get_db()
     person = http.inmate()
     cart = _cart()
@@ -199,18 +182,9 @@ def place_order() -> Any:
     return http.json_response(order_json(order, language, shown), status=201)
 
 
-@endpoint(
-    bp,
-    "/orders",
-    "GET",
-    summary="The inmate's orders, newest first, in pages",
-    tag="shop",
-    auth=INMATE,
-    response="OrderPage",
-    query=PAGE_QUERY,
-    etag=True,
-)
+@route("/orders", "GET", response="OrderPage", query=PAGE_QUERY, etag=True)
 def list_orders() -> Any:
+    """The inmate's orders, newest first, in pages"""
     q = http.query()
     person = http.inmate()
     stmt = select(Order).where(Order.inmate_id == person.id)
@@ -222,17 +196,9 @@ def list_orders() -> Any:
     )
 
 
-@endpoint(
-    bp,
-    "/orders/<int:order_id>",
-    "GET",
-    summary="One of the inmate's orders",
-    tag="shop",
-    auth=INMATE,
-    response="Order",
-    etag=True,
-)
+@route("/orders/<int:order_id>", "GET", response="Order", etag=True)
 def get_order(order_id: int) -> Any:
+    """One of the inmate's orders"""
     person = http.inmate()
     order = shop.order_for_inmate(get_db(), person, order_id)
     return http.json_response(order_json(order, person.language))
@@ -253,46 +219,24 @@ def _order_action(order_id: int, action: Any, refusal: str) -> Any:
     return http.json_response(order_json(order, person.language))
 
 
-@endpoint(
-    bp,
-    "/orders/<int:order_id>/cancel",
-    "POST",
-    summary="Cancel an order while the shop has not started packing it; the hold is released",
-    tag="shop",
-    auth=INMATE,
-    response="Order",
-    errors=(409,),
-)
+@route("/orders/<int:order_id>/cancel", "POST", response="Order", errors=(409,))
 def cancel_order(order_id: int) -> Any:
+    """Cancel an order while the shop has not started packing it; the hold is released"""
     return _order_action(order_id, shop.cancel_order, "order-not-cancellable")
 
 
-@endpoint(
-    bp,
-    "/orders/<int:order_id>/acknowledge",
-    "POST",
-    summary="Acknowledge delivery: what was packed is charged, the rest of the hold released",
-    tag="shop",
-    auth=INMATE,
-    response="Order",
-    errors=(409,),
-    description="Only a packed order, and not before its delivery day in the prison's time: "
-    "409 `order-not-packed` or `order-not-due` (`can_acknowledge` says when it may be sent).",
-)
+@route("/orders/<int:order_id>/acknowledge", "POST", response="Order", errors=(409,))
 def acknowledge_order(order_id: int) -> Any:
+    """Acknowledge delivery: what was packed is charged, the rest of the hold released
+
+    Only a packed order, and not before its delivery day in the prison's time: 409
+    `order-not-packed` or `order-not-due` (`can_acknowledge` says when it may be sent)."""
     return _order_action(order_id, shop.deliver_order, "order-not-packed")
 
 
-@endpoint(
-    bp,
+@route(
     "/orders/<int:order_id>/missing",
     "POST",
-    summary=(
-        "Report an item missing or damaged after delivery: files a shop claim (a request) that "
-        "staff check; the money comes back when they refund it"
-    ),
-    tag="shop",
-    auth=INMATE,
     body="MissingItem",
     status=201,
     response="Request",
@@ -300,6 +244,8 @@ def acknowledge_order(order_id: int) -> Any:
     example={"line_id": 1, "quantity": 1, "reason": "The bag had no coffee in it."},
 )
 def report_missing(order_id: int) -> Any:
+    """Report an item missing or damaged after delivery: files a shop claim (a request) that staff
+    check; the money comes back when they refund it"""
     # An inmate's word alone never moves money: the claim goes to staff, who refund in the
     # back office after checking (the shop's refund_line), within the claim's deadline.
     db = get_db()

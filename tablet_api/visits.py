@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from backoffice.db import utcnow
@@ -11,8 +12,10 @@ from backoffice.visits.models import Booking, Contact
 
 from . import http
 from .api import bp
-from .openapi import INMATE, endpoint
+from .openapi import INMATE, Routes
 from .schemas import PAGE_QUERY
+
+route = Routes(bp, tag="visits", auth=INMATE)
 
 
 def rules() -> visits.VisitRules:
@@ -21,9 +24,7 @@ def rules() -> visits.VisitRules:
 
 def contact_json(contact: Contact) -> dict[str, Any]:
     return {
-        "id": contact.id,
-        "full_name": contact.full_name,
-        "relation": contact.relation,
+        **http.attributes(contact, "id", "full_name", "relation"),
         "status": contact.status_for_inmate,
         "requested_at": contact.requested_at.isoformat(),
     }
@@ -31,15 +32,17 @@ def contact_json(contact: Contact) -> dict[str, Any]:
 
 def booking_json(booking: Booking) -> dict[str, Any]:
     return {
-        "id": booking.id,
-        "status": booking.status,
-        "contact_id": booking.contact_id,
+        **http.attributes(booking, "id", "status", "contact_id", "quota_exempt"),
         "contact_name": booking.contact.full_name,
         "starts_at": booking.slot.starts_at.isoformat(),
         "ends_at": booking.slot.ends_at.isoformat(),
         "hold_expires_at": booking.hold_expires_at.isoformat(),
-        "quota_exempt": booking.quota_exempt,
     }
+
+
+def _by_inmate(service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A visits service acting for the signed-in inmate: `service(db, actor, inmate, ...)`."""
+    return service(get_db(), http.actor(), http.inmate(), *args, **kwargs)
 
 
 def _done(data: Any, status: int = 200) -> Any:
@@ -47,28 +50,16 @@ def _done(data: Any, status: int = 200) -> Any:
     return http.json_response(data, status=status)
 
 
-@endpoint(
-    bp,
-    "/contacts",
-    "GET",
-    summary="The people the inmate asked to call, with staff's decision",
-    tag="visits",
-    auth=INMATE,
-    response="Contacts",
-    etag=True,
-)
+@route("/contacts", "GET", response="Contacts", etag=True)
 def list_contacts() -> Any:
+    """The people the inmate asked to call, with staff's decision"""
     contacts = visits.contacts_of(get_db(), http.inmate())
     return http.json_response({"items": [contact_json(c) for c in contacts]})
 
 
-@endpoint(
-    bp,
+@route(
     "/contacts",
     "POST",
-    summary="Ask to add a person to call; staff approve or refuse",
-    tag="visits",
-    auth=INMATE,
     body="NewContact",
     status=201,
     response="Contact",
@@ -76,11 +67,10 @@ def list_contacts() -> Any:
     example={"full_name": "Maria Tamm", "relation": "spouse", "phone": "+3725551234"},
 )
 def add_contact() -> Any:
+    """Ask to add a person to call; staff approve or refuse"""
     data = http.body()
-    contact = visits.request_contact(
-        get_db(),
-        http.actor(),
-        http.inmate(),
+    contact = _by_inmate(
+        visits.request_contact,
         full_name=data["full_name"],
         relation=data["relation"],
         phone=data.get("phone", ""),
@@ -90,27 +80,17 @@ def add_contact() -> Any:
     return _done(contact_json(contact), status=201)
 
 
-@endpoint(
-    bp,
-    "/visit-slots",
-    "GET",
-    summary="Video-call sessions the inmate may book now, with places left",
-    tag="visits",
-    auth=INMATE,
-    response="VisitSlots",
-    errors=(403,),
-)
+@route("/visit-slots", "GET", response="VisitSlots", errors=(403,))
 def visit_slots() -> Any:
+    """Video-call sessions the inmate may book now, with places left"""
     offers = visits.available_slots(get_db(), http.inmate(), utcnow(), rules())
     return _done(
         {
             "items": [
                 {
-                    "slot_id": o.slot_id,
+                    **http.attributes(o, "slot_id", "places_left", "within_quota"),
                     "starts_at": o.starts_at.isoformat(),
                     "ends_at": o.ends_at.isoformat(),
-                    "places_left": o.places_left,
-                    "within_quota": o.within_quota,
                 }
                 for o in offers
             ]
@@ -118,18 +98,9 @@ def visit_slots() -> Any:
     )
 
 
-@endpoint(
-    bp,
-    "/bookings",
-    "GET",
-    summary="The inmate's video calls, latest session first, in pages",
-    tag="visits",
-    auth=INMATE,
-    response="BookingPage",
-    query=PAGE_QUERY,
-    etag=True,
-)
+@route("/bookings", "GET", response="BookingPage", query=PAGE_QUERY, etag=True)
 def list_bookings() -> Any:
+    """The inmate's video calls, latest session first, in pages"""
     q = http.query()
     bookings = visits.bookings_of(get_db(), http.inmate())
     if "cursor" in q:
@@ -148,13 +119,9 @@ def list_bookings() -> Any:
     )
 
 
-@endpoint(
-    bp,
+@route(
     "/bookings",
     "POST",
-    summary="Hold a place in a session for a call with an approved contact (confirm it next)",
-    tag="visits",
-    auth=INMATE,
     body="NewBooking",
     status=201,
     response="Booking",
@@ -162,11 +129,10 @@ def list_bookings() -> Any:
     example={"slot_id": 1, "contact_id": 1},
 )
 def hold_booking() -> Any:
+    """Hold a place in a session for a call with an approved contact (confirm it next)"""
     data = http.body()
-    booking = visits.hold_slot(
-        get_db(),
-        http.actor(),
-        http.inmate(),
+    booking = _by_inmate(
+        visits.hold_slot,
         data["slot_id"],
         data["contact_id"],
         utcnow(),
@@ -176,59 +142,29 @@ def hold_booking() -> Any:
     return _done(booking_json(booking), status=201)
 
 
-@endpoint(
-    bp,
-    "/bookings/<int:booking_id>/confirm",
-    "POST",
-    summary="Confirm a held call; the contact is sent an invitation",
-    tag="visits",
-    auth=INMATE,
-    response="Booking",
-    errors=(403, 409),
-)
+@route("/bookings/<int:booking_id>/confirm", "POST", response="Booking", errors=(403, 409))
 def confirm_booking(booking_id: int) -> Any:
-    confirmed = visits.confirm_booking(
-        get_db(), http.actor(), http.inmate(), booking_id, utcnow(), rules()
-    )
+    """Confirm a held call; the contact is sent an invitation"""
+    confirmed = _by_inmate(visits.confirm_booking, booking_id, utcnow(), rules())
     return _done(booking_json(confirmed.booking))
 
 
-@endpoint(
-    bp,
-    "/bookings/<int:booking_id>/cancel",
-    "POST",
-    summary="Cancel a held or confirmed call before it starts",
-    tag="visits",
-    auth=INMATE,
-    response="Booking",
-    errors=(403, 409),
-)
+@route("/bookings/<int:booking_id>/cancel", "POST", response="Booking", errors=(403, 409))
 def cancel_booking(booking_id: int) -> Any:
-    booking = visits.cancel_booking(
-        get_db(), http.actor(), http.inmate(), booking_id, utcnow(), rules()
-    )
+    """Cancel a held or confirmed call before it starts"""
+    booking = _by_inmate(visits.cancel_booking, booking_id, utcnow(), rules())
     return _done(booking_json(booking))
 
 
-@endpoint(
-    bp,
-    "/bookings/<int:booking_id>/join",
-    "POST",
-    summary="The room link and token for a confirmed call, inside its join window only",
-    tag="visits",
-    auth=INMATE,
-    response="RoomToken",
-    errors=(403, 409),
-)
+@route("/bookings/<int:booking_id>/join", "POST", response="RoomToken", errors=(403, 409))
 def join_booking(booking_id: int) -> Any:
+    """The room link and token for a confirmed call, inside its join window only"""
     token = visits.join_token_for_inmate(
         get_db(), http.inmate(), booking_id, utcnow(), rules(), actor=http.actor()
     )
     return _done(
         {
-            "url": token.url,
-            "room": token.room,
-            "token": token.token,
+            **http.attributes(token, "url", "room", "token"),
             "expires_at": token.expires_at.isoformat(),
         }
     )

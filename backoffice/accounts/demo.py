@@ -17,7 +17,6 @@ from ..people.models import Inmate, Prison
 from ..settings import load_settings
 from ..staff.models import StaffUser
 from . import deposits, services
-from .models import Deposit, DepositStatus
 
 
 def seed_demo_accounts(db: Session, actor: Actor, prison: Prison) -> None:
@@ -45,27 +44,7 @@ def seed_demo_accounts(db: Session, actor: Actor, prison: Prison) -> None:
     for outcome in outcomes:
         if outcome.action != "hold" or outcome.inmate is None:
             continue
-        line = outcome.line
-        assert line.booked_on is not None
-        db.add(
-            Deposit(
-                bank_reference=line.bank_reference,
-                prison_id=prison.id,
-                inmate_id=outcome.inmate.id,
-                booked_on=line.booked_on,
-                amount_cents=line.amount_cents,
-                sender_name=line.sender_name,
-                sender_account=line.sender_account,
-                message=line.message,
-                status=DepositStatus.HELD.value,
-                hold_reasons=list(outcome.reasons),
-                import_batch="DEMO",
-                imported_by=actor.name,
-                decided_by="",
-                decision_reason="",
-                ledger_key=deposits.ledger_key(line.bank_reference),
-            )
-        )
+        db.add(deposits.new_deposit(prison, outcome, batch="DEMO", imported_by=actor.name))
     db.flush()
     accountant = db.scalar(select(StaffUser).where(StaffUser.username == "accountant"))
     if accountant is not None:

@@ -25,6 +25,10 @@ class Actor:
     def system(cls, name: str = "system") -> Actor:
         return cls(kind="system", id=None, name=name)
 
+    def columns(self) -> dict[str, Any]:
+        """Who acted, as a history row's actor_kind, actor_id and actor_name columns."""
+        return {"actor_kind": self.kind, "actor_id": self.id, "actor_name": self.name}
+
 
 def record(
     db: Session,
@@ -37,9 +41,7 @@ def record(
     **details: Any,
 ) -> AuditEvent:
     event = AuditEvent(
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_name=actor.name,
+        **actor.columns(),
         action=action,
         target_type=target_type,
         target_id=str(target_id),

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from ..db import utcnow
 from ..errors import Conflict, InvalidInput, NotFound
 from ..people.models import Cell, Inmate, InmateStatus, Wing
 from ..settings import Settings
+from ..signin.crypto import secret_hash
 from .models import Device, DeviceKind
 
 CREDENTIAL_PREFIX = "cgd"
@@ -42,11 +42,6 @@ class NewDevice:
     device: Device
     # Shown once, to be installed on the device; the server keeps only a hash.
     credential: str
-
-
-def _secret_hash(secret: str) -> str:
-    # The secret is 256 random bits, so a fast hash is enough; it is checked on every request.
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def register_device(
@@ -89,7 +84,7 @@ def register_device(
         cell_id=cell_id,
         location=location,
         key_id=key_id,
-        secret_hash=_secret_hash(secret),
+        secret_hash=secret_hash(secret),
     )
     db.add(device)
     db.flush()
@@ -137,7 +132,7 @@ def standing(
     if device is None or credential_key_id(credential) != device.key_id:
         return Standing.UNKNOWN
     secret = credential.partition("_")[2].partition(".")[2]
-    if not hmac.compare_digest(device.secret_hash, _secret_hash(secret)):
+    if not hmac.compare_digest(device.secret_hash, secret_hash(secret)):
         return Standing.UNKNOWN
     if not device.active:
         return Standing.REVOKED

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import InvalidInput
 from ..money.amounts import AmountError, euros, parse_cents
+from .messages import text
 
 FIELD_KINDS = ("text", "choice", "date", "amount", "contact")
 DATE_WHEN = ("any", "past", "future")
@@ -23,69 +24,9 @@ ALL_PRISONS = "*"
 PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 
 
-# Messages an inmate sees when a form field is wrong, in their language.
-MESSAGES: dict[str, dict[str, str]] = {
-    "required": {
-        "et": "{label}: see väli on kohustuslik.",
-        "ru": "{label}: это поле обязательно.",
-        "en": "{label}: please fill this in.",
-    },
-    "too_long": {
-        "et": "{label}: kõige rohkem {n} märki.",
-        "ru": "{label}: не более {n} символов.",
-        "en": "{label}: at most {n} characters, please shorten it.",
-    },
-    "too_short": {
-        "et": "{label}: vähemalt {n} märki.",
-        "ru": "{label}: не менее {n} символов.",
-        "en": "{label}: at least {n} characters, please say more.",
-    },
-    "choice": {
-        "et": "{label}: valige üks pakutud valikutest.",
-        "ru": "{label}: выберите один из предложенных вариантов.",
-        "en": "{label}: choose one of the options offered.",
-    },
-    "date": {
-        "et": "{label}: kirjutage kuupäev kujul AAAA-KK-PP.",
-        "ru": "{label}: укажите дату в виде ГГГГ-ММ-ДД.",
-        "en": "{label}: write the date as YYYY-MM-DD.",
-    },
-    "past": {
-        "et": "{label}: kuupäev ei saa olla tulevikus.",
-        "ru": "{label}: дата не может быть в будущем.",
-        "en": "{label}: the date cannot be in the future.",
-    },
-    "future": {
-        "et": "{label}: kuupäev peab olema tulevikus.",
-        "ru": "{label}: дата должна быть в будущем.",
-        "en": "{label}: the date must be in the future.",
-    },
-    "amount": {
-        "et": "{label}: kirjutage summa eurodes, nt 12,50.",
-        "ru": "{label}: укажите сумму в евро, например 12,50.",
-        "en": "{label}: write the amount in euros, e.g. 12.50.",
-    },
-    "amount_range": {
-        "et": "{label}: summa peab olema vahemikus {low}–{high}.",
-        "ru": "{label}: сумма должна быть от {low} до {high}.",
-        "en": "{label}: the amount must be between {low} and {high}.",
-    },
-    "contact": {
-        "et": "{label}: kirjutage nimi ja telefoninumber (nt +3725551234).",
-        "ru": "{label}: укажите имя и номер телефона (например +3725551234).",
-        "en": "{label}: give a name and a phone number (e.g. +3725551234).",
-    },
-    "unknown": {
-        "et": "Vormil pole välja {label}.",
-        "ru": "В форме нет поля {label}.",
-        "en": "The form has no field {label}.",
-    },
-}
-
-
 def message(key: str, language: str, **values: Any) -> str:
-    texts = MESSAGES[key]
-    return texts.get(language, texts["en"]).format(**values)
+    """What an inmate reads when a form field is wrong (messages.TEXTS, "field." keys)."""
+    return text(f"field.{key}", language, **values)
 
 
 @dataclass(frozen=True)

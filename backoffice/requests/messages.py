@@ -139,6 +139,62 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Жалоба на ответ по обращению {receipt}",
         "en": "Appeal against the answer to {receipt}",
     },
+    # A form field that is wrong (catalogue.FieldSpec.clean).
+    "field.required": {
+        "et": "{label}: see väli on kohustuslik.",
+        "ru": "{label}: это поле обязательно.",
+        "en": "{label}: please fill this in.",
+    },
+    "field.too_long": {
+        "et": "{label}: kõige rohkem {n} märki.",
+        "ru": "{label}: не более {n} символов.",
+        "en": "{label}: at most {n} characters, please shorten it.",
+    },
+    "field.too_short": {
+        "et": "{label}: vähemalt {n} märki.",
+        "ru": "{label}: не менее {n} символов.",
+        "en": "{label}: at least {n} characters, please say more.",
+    },
+    "field.choice": {
+        "et": "{label}: valige üks pakutud valikutest.",
+        "ru": "{label}: выберите один из предложенных вариантов.",
+        "en": "{label}: choose one of the options offered.",
+    },
+    "field.date": {
+        "et": "{label}: kirjutage kuupäev kujul AAAA-KK-PP.",
+        "ru": "{label}: укажите дату в виде ГГГГ-ММ-ДД.",
+        "en": "{label}: write the date as YYYY-MM-DD.",
+    },
+    "field.past": {
+        "et": "{label}: kuupäev ei saa olla tulevikus.",
+        "ru": "{label}: дата не может быть в будущем.",
+        "en": "{label}: the date cannot be in the future.",
+    },
+    "field.future": {
+        "et": "{label}: kuupäev peab olema tulevikus.",
+        "ru": "{label}: дата должна быть в будущем.",
+        "en": "{label}: the date must be in the future.",
+    },
+    "field.amount": {
+        "et": "{label}: kirjutage summa eurodes, nt 12,50.",
+        "ru": "{label}: укажите сумму в евро, например 12,50.",
+        "en": "{label}: write the amount in euros, e.g. 12.50.",
+    },
+    "field.amount_range": {
+        "et": "{label}: summa peab olema vahemikus {low}–{high}.",
+        "ru": "{label}: сумма должна быть от {low} до {high}.",
+        "en": "{label}: the amount must be between {low} and {high}.",
+    },
+    "field.contact": {
+        "et": "{label}: kirjutage nimi ja telefoninumber (nt +3725551234).",
+        "ru": "{label}: укажите имя и номер телефона (например +3725551234).",
+        "en": "{label}: give a name and a phone number (e.g. +3725551234).",
+    },
+    "field.unknown": {
+        "et": "Vormil pole välja {label}.",
+        "ru": "В форме нет поля {label}.",
+        "en": "The form has no field {label}.",
+    },
 }
 
 

@@ -111,25 +111,20 @@ def seed_demo_shop(
     services.change_price(db, actor, products["COF-200"].id, 579)
 
     # Orders close a day before delivery; the window is open the rest of the week, so the
-    # demo can be tried any day.
-    db.add(
-        ShopSchedule(
-            wing_id=wing_a.id,
-            opens_weekday=3,
-            cutoff_weekday=2,
-            cutoff_time="12:00",
-            delivery_weekday=4,
+    # demo can be tried any day. (wing, opens, cut-off day and time, delivery); 0 is Monday.
+    for wing, opens, cutoff, cutoff_time, delivery in [
+        (wing_a, 3, 2, "12:00", 4),
+        (wing_b, 0, 6, "20:00", 1),
+    ]:
+        db.add(
+            ShopSchedule(
+                wing_id=wing.id,
+                opens_weekday=opens,
+                cutoff_weekday=cutoff,
+                cutoff_time=cutoff_time,
+                delivery_weekday=delivery,
+            )
         )
-    )
-    db.add(
-        ShopSchedule(
-            wing_id=wing_b.id,
-            opens_weekday=0,
-            cutoff_weekday=6,
-            cutoff_time="20:00",
-            delivery_weekday=1,
-        )
-    )
     db.flush()
 
     inmates = list(

@@ -16,6 +16,7 @@ from ledger.models import Account, Ledger, Transfer
 from ..audit.services import Actor
 from ..money.services import LEDGER_CODE, inmate_accounts, prison_account
 from ..people.models import Inmate
+from .models import Order
 
 SHOP_ACCOUNT = "shop"
 
@@ -144,6 +145,13 @@ def release(
         )
         if expired is None:
             raise
+
+
+def release_order(db: Session, actor: Actor, order: Order, *, step: str, why: str) -> None:
+    """Give a placed order's hold back; `step` names the try in its key (cancelled, expired)."""
+    assert order.hold_transfer_id is not None
+    key = f"shop:{order.key}:{step}"
+    release(db, actor, key=key, hold_id=order.hold_transfer_id, order_number=order.number, why=why)
 
 
 def refund(

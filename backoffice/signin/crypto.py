@@ -1,4 +1,6 @@
-"""Secrets at rest for sign-in: face templates and card keys, sealed with AES-256-GCM.
+"""Secrets at rest for sign-in: face templates and card keys, sealed with AES-256-GCM; and the
+one hash under which random tokens are kept (devices' credentials, inmate and tablet sessions,
+visit invitations).
 
 The key comes from the `signin.template_key` setting. Each sealed value names what it belongs to
 (associated data such as "face:12" or "card:C-0001"), so a row copied onto another inmate or
@@ -19,6 +21,12 @@ NONCE_BYTES = 12
 
 class SealError(Exception):
     """A sealed value did not open: wrong key, or it was altered or moved."""
+
+
+def secret_hash(secret: str) -> str:
+    """What is stored of a random token: its SHA-256, in hex. The tokens are 256 random bits, so
+    a fast hash is enough; it is checked on every request."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _aead(key_text: str) -> AESGCM:

@@ -1,8 +1,9 @@
 """What the three Flask apps (kiosk, tablet API, back office) share, and nothing of the staff
 UI: the app's settings and database session (`app`), the rules and the face matcher loaded at
 start (`startup`), the counters shared between workers (`storage`), the one JSON body reader
-(`json_body`) and form values (`forms`)."""
+(`json_body`), form values (`forms`) and a button's one commit (`actions`)."""
 
+from .actions import commit_once
 from .app import (
     DATABASE_AWAY,
     DATABASE_RETRY_AFTER_SECONDS,
@@ -37,6 +38,7 @@ __all__ = [
     "Equipment",
     "InMemoryUploads",
     "check_shared_storage",
+    "commit_once",
     "equipment",
     "form_id",
     "get_db",

@@ -65,7 +65,8 @@ def _finite(literal: str) -> float:
     return value
 
 
-def _clean(text: str) -> bool:
+def is_clean_text(text: str) -> bool:
+    """False for text that no column can hold: a NUL, or a lone surrogate."""
     if "\x00" in text:
         return False
     try:
@@ -81,7 +82,7 @@ def _check_strings(value: Any) -> None:
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            if not _clean(item):
+            if not is_clean_text(item):
                 raise MalformedJson("characters")
         elif isinstance(item, list):
             pending.extend(item)

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, redirect
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-import ledger
-
-from ..errors import ServiceError
-from ..surface import get_db
+from ..errors import LedgerError, ServiceError
+from ..surface.actions import commit_once
 
 
 def perform(
@@ -28,16 +25,11 @@ def perform(
     back and flashed as an error, except one of the `audited` kind, which is committed: the
     service wrote nothing but its audit row (a maker trying to approve their own entry must
     stay on the record). `category` is the flash category of the message."""
-    db = get_db()
-    try:
-        message = action(db) or done
-    except (ServiceError, ledger.LedgerError) as error:
-        if audited is not None and isinstance(error, audited):
-            db.commit()
-        else:
-            db.rollback()
-        flash(getattr(error, "message", str(error)), "error")
-        return redirect(back)
-    db.commit()
-    flash(message, category)
-    return redirect(back)
+    return commit_once(
+        action,
+        back,
+        done=done,
+        refused=(ServiceError, LedgerError),
+        audited=audited,
+        category=category,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import abort, render_template, url_for
@@ -13,7 +14,7 @@ from backoffice.people.models import Inmate
 from backoffice.shop import services as shop_services
 from backoffice.surface import get_db
 
-from .screen import act, actor_for, bp, format_money, language, signed_in
+from .screen import act, actor_for, bp, format_money, language, signed_in, word_for
 
 
 @bp.get("/orders")
@@ -66,13 +67,4 @@ def not_yet_due(error: ServiceError) -> str:
     return error.message
 
 
-def status_word(status: str) -> str:
-    words = {
-        "placed": _("Placed: waiting for the shop"),
-        "picking": _("Being packed"),
-        "packed": _("Packed: on its way to you"),
-        "delivered": _("Delivered"),
-        "cancelled": _("Cancelled"),
-        "expired": _("Not delivered: the money is free again"),
-    }
-    return words.get(status, status)
+status_word = partial(word_for, "order")

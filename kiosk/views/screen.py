@@ -18,7 +18,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     g,
     jsonify,
     redirect,
@@ -37,7 +36,7 @@ from backoffice.errors import ServiceError
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
 from backoffice.shop import messages as shop_messages
-from backoffice.surface import get_db, remote_addr, settings
+from backoffice.surface import commit_once, get_db, remote_addr, settings
 
 from .. import i18n, sessions
 from ..security import current_device
@@ -108,6 +107,30 @@ def format_money(cents: int) -> str:
     return shop_messages.money(cents, language())
 
 
+def word_for(kind: str, status: str) -> str:
+    """How a screen names the status of an order, a video-call booking or a contact, in the
+    language on screen; a status not named here is shown as it is."""
+    words = {
+        ("order", "placed"): _("Placed: waiting for the shop"),
+        ("order", "picking"): _("Being packed"),
+        ("order", "packed"): _("Packed: on its way to you"),
+        ("order", "delivered"): _("Delivered"),
+        ("order", "cancelled"): _("Cancelled"),
+        ("order", "expired"): _("Not delivered: the money is free again"),
+        ("booking", "held"): _("Kept for you: confirm it"),
+        ("booking", "confirmed"): _("Booked"),
+        ("booking", "cancelled"): _("Cancelled"),
+        ("booking", "expired"): _("Not confirmed in time"),
+        ("booking", "ended"): _("Took place"),
+        ("booking", "failed"): _("Failed: you may book again"),
+        ("contact", "pending"): _("Waiting for approval"),
+        ("contact", "approved"): _("Approved"),
+        ("contact", "refused"): _("Not approved"),
+        ("contact", "withdrawn"): _("No longer approved"),
+    }
+    return words.get((kind, status), status)
+
+
 def act(
     action: Callable[[Session], str],
     back: str,
@@ -117,16 +140,7 @@ def act(
     """Run one service call of a screen's button and commit once: the message `action` returns
     is shown as done and the screen goes `back`. A refusal is rolled back and shown as an error,
     in the words `refusal` gives it (its own message unless said otherwise)."""
-    db = get_db()
-    try:
-        message = action(db)
-    except ServiceError as error:
-        db.rollback()
-        flash(refusal(error), "error")
-        return redirect(back)
-    db.commit()
-    flash(message, "ok")
-    return redirect(back)
+    return commit_once(action, back, refusal=refusal, category="ok")
 
 
 # --- the signed-in inmate -------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,33 +16,15 @@ from backoffice.people.models import Inmate
 from backoffice.surface import equipment, get_db
 from backoffice.visits import services as visits_services
 
-from .screen import act, actor_for, bp, signed_in
+from .screen import act, actor_for, bp, signed_in, word_for
 
 
 def visit_rules() -> visits_services.VisitRules:
     return equipment().visit_rules
 
 
-def booking_word(status: str) -> str:
-    words = {
-        "held": _("Kept for you: confirm it"),
-        "confirmed": _("Booked"),
-        "cancelled": _("Cancelled"),
-        "expired": _("Not confirmed in time"),
-        "ended": _("Took place"),
-        "failed": _("Failed: you may book again"),
-    }
-    return words.get(status, status)
-
-
-def contact_word(status: str) -> str:
-    words = {
-        "pending": _("Waiting for approval"),
-        "approved": _("Approved"),
-        "refused": _("Not approved"),
-        "withdrawn": _("No longer approved"),
-    }
-    return words.get(status, status)
+booking_word = partial(word_for, "booking")
+contact_word = partial(word_for, "contact")
 
 
 @bp.get("/visits")

@@ -58,10 +58,24 @@ def all_required(properties: Mapping[str, Any], **more: Any) -> dict[str, Any]:
     return obj(properties, tuple(properties), **more)
 
 
+def array(items: Mapping[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+def records(properties: Mapping[str, Any], **more: Any) -> dict[str, Any]:
+    """A list of objects whose every property is required."""
+    return array(all_required(properties, **more))
+
+
+def items_of(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A whole list, not paged: {"items": [...]}."""
+    return all_required({"items": array(item)})
+
+
 def page_of(item_ref: str) -> dict[str, Any]:
     return all_required(
         {
-            "items": {"type": "array", "items": {"$ref": item_ref}},
+            "items": array({"$ref": item_ref}),
             "next_cursor": {
                 "type": ["string", "null"],
                 "description": "Pass as `cursor` for the next (older) page; null on the last.",
@@ -90,6 +104,9 @@ PAGE_QUERY: dict[str, dict[str, Any]] = {
         "description": "The `next_cursor` of the previous page.",
     },
 }
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
 MONEY = {"type": "integer", "description": "Amount in cents."}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 DAY = {"type": "string", "format": "date"}
@@ -99,7 +116,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "Health": all_required(
         {
             "status": {"type": "string", "enum": ["ok", "error"]},
-            "surface": {"type": "string"},
+            "surface": STRING,
             "database": {"type": "string", "enum": ["ok", "unreachable"]},
         },
     ),
@@ -108,19 +125,16 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         "description": "RFC 9457 problem details; `detail` is in the inmate's language.",
         "required": ["type", "title", "status", "detail", "code"],
         "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "instance": {"type": "string"},
-            "code": {"type": "string"},
-            "errors": {
-                "type": "array",
-                "items": all_required(
-                    {"field": {"type": "string"}, "reason": {"type": "string"}},
-                    description="One wrong field and why.",
-                ),
-            },
+            "type": STRING,
+            "title": STRING,
+            "status": INTEGER,
+            "detail": STRING,
+            "instance": STRING,
+            "code": STRING,
+            "errors": records(
+                {"field": STRING, "reason": STRING},
+                description="One wrong field and why.",
+            ),
             "violations": {
                 "type": "array",
                 "items": {"type": "object"},
@@ -130,13 +144,11 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     },
     "ProblemType": all_required(
         {
-            "type": {"type": "string"},
-            "code": {"type": "string"},
-            "status": {"type": "integer"},
-            "title": {"type": "string"},
-            "detail": obj(
-                {"et": {"type": "string"}, "ru": {"type": "string"}, "en": {"type": "string"}}
-            ),
+            "type": STRING,
+            "code": STRING,
+            "status": INTEGER,
+            "title": STRING,
+            "detail": obj({"et": STRING, "ru": STRING, "en": STRING}),
         },
     ),
 }

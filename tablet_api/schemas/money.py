@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import (
-    MONEY,
-    TIMESTAMP,
-    all_required,
-    page_of,
-)
+from .common import INTEGER, MONEY, STRING, TIMESTAMP, all_required, page_of
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Balance": all_required(
         {
-            "currency": {"type": "string"},
+            "currency": STRING,
             "spendable_cents": MONEY,
             "held_cents": MONEY,
             "available_cents": MONEY,
@@ -24,13 +19,13 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     ),
     "Transaction": all_required(
         {
-            "id": {"type": "integer"},
+            "id": INTEGER,
             "at": TIMESTAMP,
-            "code": {"type": "string"},
-            "kind": {"type": "string"},
-            "label": {"type": "string"},
+            "code": STRING,
+            "kind": STRING,
+            "label": STRING,
             "amount_cents": MONEY,
-            "reference": {"type": "string"},
+            "reference": STRING,
         },
     ),
     "TransactionPage": page_of("#/components/schemas/Transaction"),

@@ -5,107 +5,93 @@ from __future__ import annotations
 from typing import Any
 
 from .common import (
+    BOOLEAN,
     CODE,
     DAY,
+    INTEGER,
+    STRING,
     TIMESTAMP,
     all_required,
+    array,
+    items_of,
     obj,
     page_of,
+    records,
     text,
 )
 
+# What a request's summary and the whole request both say, in this order: which request it is,
+# (the whole request: which department has it,) then where it stands.
+_WHICH = {
+    "id": INTEGER,
+    "receipt": STRING,
+    "type_code": STRING,
+    "type_name": STRING,
+}
+_STANDING = {
+    "status": STRING,
+    "status_text": STRING,
+    "submitted_at": TIMESTAMP,
+    "due_on": DAY,
+}
+
 COMPONENTS: dict[str, dict[str, Any]] = {
-    "RequestTypes": all_required(
-        {
-            "items": {
-                "type": "array",
-                "items": all_required(
+    "RequestTypes": items_of(
+        all_required(
+            {
+                "code": STRING,
+                "name": STRING,
+                "help": STRING,
+                "deadline_working_days": INTEGER,
+                "one_open_at_a_time": BOOLEAN,
+                "fields": records(
                     {
-                        "code": {"type": "string"},
-                        "name": {"type": "string"},
-                        "help": {"type": "string"},
-                        "deadline_working_days": {"type": "integer"},
-                        "one_open_at_a_time": {"type": "boolean"},
-                        "fields": {
+                        "code": STRING,
+                        "kind": STRING,
+                        "label": STRING,
+                        "required": BOOLEAN,
+                        "max_length": INTEGER,
+                        "choices": {
                             "type": "array",
-                            "items": all_required(
-                                {
-                                    "code": {"type": "string"},
-                                    "kind": {"type": "string"},
-                                    "label": {"type": "string"},
-                                    "required": {"type": "boolean"},
-                                    "max_length": {"type": "integer"},
-                                    "choices": {
-                                        "type": "array",
-                                        "items": {"type": "array", "items": {"type": "string"}},
-                                        "description": "[code, label] pairs.",
-                                    },
-                                },
-                            ),
+                            "items": array(STRING),
+                            "description": "[code, label] pairs.",
                         },
                     },
                 ),
-            }
-        },
+            },
+        )
     ),
-    "RequestSummary": all_required(
-        {
-            "id": {"type": "integer"},
-            "receipt": {"type": "string"},
-            "type_code": {"type": "string"},
-            "type_name": {"type": "string"},
-            "status": {"type": "string"},
-            "status_text": {"type": "string"},
-            "submitted_at": TIMESTAMP,
-            "due_on": DAY,
-            "updated_at": TIMESTAMP,
-        },
-    ),
+    "RequestSummary": all_required({**_WHICH, **_STANDING, "updated_at": TIMESTAMP}),
     "RequestPage": page_of("#/components/schemas/RequestSummary"),
     "Request": obj(
         {
-            "id": {"type": "integer"},
-            "receipt": {"type": "string"},
-            "type_code": {"type": "string"},
-            "type_name": {"type": "string"},
-            "department_name": {"type": "string"},
-            "status": {"type": "string"},
-            "status_text": {"type": "string"},
-            "submitted_at": TIMESTAMP,
-            "due_on": DAY,
-            "answers": {
-                "type": "array",
-                "items": all_required({"label": {"type": "string"}, "value": {"type": "string"}}),
-            },
-            "answer_text": {"type": "string"},
-            "rejection_reason_text": {"type": "string"},
+            **_WHICH,
+            "department_name": STRING,
+            **_STANDING,
+            "answers": records({"label": STRING, "value": STRING}),
+            "answer_text": STRING,
+            "rejection_reason_text": STRING,
             "appeal_until_on": {"type": ["string", "null"], "format": "date"},
-            "appeal_of_receipt": {"type": "string"},
-            "can_reply": {"type": "boolean"},
-            "can_withdraw": {"type": "boolean"},
-            "can_appeal": {"type": "boolean"},
-            "entries": {
-                "type": "array",
-                "items": all_required(
-                    {
-                        "occurred_at": TIMESTAMP,
-                        "kind": {"type": "string"},
-                        "title": {"type": "string"},
-                        "body": {"type": "string"},
-                    },
-                ),
-            },
-            "documents": {
-                "type": "array",
-                "items": all_required(
-                    {
-                        "id": {"type": "integer"},
-                        "filename": {"type": "string"},
-                        "content_type": {"type": "string"},
-                        "size_bytes": {"type": "integer"},
-                    },
-                ),
-            },
+            "appeal_of_receipt": STRING,
+            "can_reply": BOOLEAN,
+            "can_withdraw": BOOLEAN,
+            "can_appeal": BOOLEAN,
+            "entries": records(
+                {
+                    "occurred_at": TIMESTAMP,
+                    "kind": STRING,
+                    "title": STRING,
+                    "body": STRING,
+                },
+            ),
+            "documents": records(
+                {
+                    "id": INTEGER,
+                    "filename": STRING,
+                    "content_type": STRING,
+                    "size_bytes": INTEGER,
+                },
+            ),
         },
         (
             "id",

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import (
-    BASE64,
-    LANGUAGE,
-    all_required,
-    text,
-)
+from .common import BASE64, INTEGER, LANGUAGE, STRING, all_required, text
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Device": all_required(
         {
-            "id": {"type": "integer"},
-            "name": {"type": "string"},
-            "cell": {"type": "string"},
-            "wing": {"type": "string"},
+            "id": INTEGER,
+            "name": STRING,
+            "cell": STRING,
+            "wing": STRING,
             "sign_in_methods": {
                 "type": "array",
                 "items": {"type": "string", "enum": ["pin", "face"]},
@@ -48,11 +43,11 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     ),
     "Tokens": all_required(
         {
-            "access_token": {"type": "string"},
+            "access_token": STRING,
             "token_type": {"type": "string", "enum": ["Bearer"]},
             "expires_in": {"type": "integer", "description": "Seconds the access token lives."},
-            "refresh_token": {"type": "string"},
-            "refresh_expires_in": {"type": "integer"},
+            "refresh_token": STRING,
+            "refresh_expires_in": INTEGER,
             "idle_timeout": {"type": "integer", "description": "Seconds of inactivity allowed."},
             "inmate": {"$ref": "#/components/schemas/Profile"},
         },
@@ -60,13 +55,13 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "Refresh": all_required({"refresh_token": text(20, 200, pattern="^cgr_[A-Za-z0-9_-]+$")}),
     "Profile": all_required(
         {
-            "id": {"type": "integer"},
-            "prison_number": {"type": "string"},
-            "first_name": {"type": "string"},
-            "last_name": {"type": "string"},
+            "id": INTEGER,
+            "prison_number": STRING,
+            "first_name": STRING,
+            "last_name": STRING,
             "language": LANGUAGE,
-            "legal_status": {"type": "string"},
-            "regime_level": {"type": "string"},
+            "legal_status": STRING,
+            "regime_level": STRING,
             "cell": {"type": ["string", "null"]},
             "wing": {"type": ["string", "null"]},
         },

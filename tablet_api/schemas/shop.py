@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from .common import (
+    BOOLEAN,
     DAY,
     ID,
+    INTEGER,
     MONEY,
+    STRING,
     TIMESTAMP,
     all_required,
+    array,
     obj,
     page_of,
+    records,
     ref,
     text,
 )
@@ -19,13 +24,13 @@ from .common import (
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Product": all_required(
         {
-            "id": {"type": "integer"},
-            "sku": {"type": "string"},
-            "category": {"type": "string"},
-            "name": {"type": "string"},
-            "unit": {"type": "string"},
+            "id": INTEGER,
+            "sku": STRING,
+            "category": STRING,
+            "name": STRING,
+            "unit": STRING,
             "price_cents": MONEY,
-            "tags": {"type": "array", "items": {"type": "string"}},
+            "tags": array(STRING),
             "in_stock": {
                 "type": "boolean",
                 "description": "Some is left that no placed order has reserved.",
@@ -38,11 +43,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     ),
     "Catalogue": all_required(
         {
-            "categories": {
-                "type": "array",
-                "items": all_required({"code": {"type": "string"}, "name": {"type": "string"}}),
-            },
-            "products": {"type": "array", "items": ref("Product")},
+            "categories": records({"code": STRING, "name": STRING}),
+            "products": array(ref("Product")),
         },
     ),
     "Cart": obj(
@@ -67,29 +69,29 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     ),
     "Violation": all_required(
         {
-            "code": {"type": "string"},
-            "rule": {"type": "string"},
-            "message": {"type": "string"},
-            "sku": {"type": "string"},
+            "code": STRING,
+            "rule": STRING,
+            "message": STRING,
+            "sku": STRING,
         },
     ),
     "CartCheck": all_required(
         {
-            "ok": {"type": "boolean"},
+            "ok": BOOLEAN,
             "total_cents": MONEY,
-            "violations": {"type": "array", "items": ref("Violation")},
-            "left_cents": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "violations": array(ref("Violation")),
+            "left_cents": {"type": "object", "additionalProperties": INTEGER},
         },
     ),
     "OrderLine": all_required(
         {
-            "id": {"type": "integer"},
-            "product_id": {"type": "integer"},
-            "name": {"type": "string"},
-            "quantity": {"type": "integer"},
+            "id": INTEGER,
+            "product_id": INTEGER,
+            "name": STRING,
+            "quantity": INTEGER,
             "unit_price_cents": MONEY,
             "packed_quantity": {"type": ["integer", "null"]},
-            "refunded_quantity": {"type": "integer"},
+            "refunded_quantity": INTEGER,
             "substitute_product_id": {
                 "type": ["integer", "null"],
                 "description": "Packed in place of this product (with the inmate's consent).",
@@ -105,8 +107,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     ),
     "Order": all_required(
         {
-            "id": {"type": "integer"},
-            "number": {"type": "string"},
+            "id": INTEGER,
+            "number": STRING,
             "status": {
                 "type": "string",
                 "enum": ["placed", "picking", "packed", "delivered", "cancelled", "expired"],
@@ -116,13 +118,13 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "held_cents": MONEY,
             "charged_cents": MONEY,
             "refunded_cents": MONEY,
-            "substitution_consent": {"type": "boolean"},
-            "can_cancel": {"type": "boolean"},
+            "substitution_consent": BOOLEAN,
+            "can_cancel": BOOLEAN,
             "can_acknowledge": {
                 "type": "boolean",
                 "description": "Packed, and its delivery day has come in the prison's time.",
             },
-            "lines": {"type": "array", "items": ref("OrderLine")},
+            "lines": array(ref("OrderLine")),
         },
     ),
     "OrderPage": page_of("#/components/schemas/Order"),
@@ -137,4 +139,12 @@ CLAIM_COMPONENTS: dict[str, dict[str, Any]] = {
             "reason": text(3, 500),
         },
     ),
+}
+
+CATALOGUE_QUERY: dict[str, dict[str, Any]] = {
+    "category": {
+        "type": "string",
+        "pattern": "^[a-z0-9_-]{1,32}$",
+        "description": "Only this category's products.",
+    }
 }

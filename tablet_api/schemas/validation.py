@@ -24,6 +24,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
+from backoffice.surface.json_body import is_clean_text
+
 from .components import COMPONENTS
 
 # One wrong field: (field, reason code, params of the reason's text).
@@ -194,16 +196,6 @@ def _integral(value: Any) -> Any:
     return value
 
 
-def _clean_text(value: str) -> bool:
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate from JSON's \ud800
-        return False
-    return True
-
-
 # --- saying what is wrong -------------------------------------------------------------------
 
 Path = tuple[str | int, ...]
@@ -313,14 +305,14 @@ def _value_at(value: Any, path: Path) -> Any:
 def _unclean(value: Any, at: Path, base: str) -> Iterator[_Finding]:
     """Text, or a field's name, with a NUL or a lone surrogate."""
     if isinstance(value, str):
-        if not _clean_text(value):
+        if not is_clean_text(value):
             yield _own(base, at, "characters", {})
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _unclean(item, (*at, index), base)
     elif isinstance(value, dict):
         for key, item in value.items():
-            if _clean_text(key):
+            if is_clean_text(key):
                 yield from _unclean(item, (*at, key), base)
             else:
                 yield _unknown(base, at, value, key)

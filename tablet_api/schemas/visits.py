@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from .common import (
+    BOOLEAN,
     EMAIL,
     ID,
+    INTEGER,
     NOT_BLANK,
     PHONE,
+    STRING,
     TIMESTAMP,
     all_required,
+    items_of,
     obj,
     page_of,
     ref,
@@ -20,14 +24,14 @@ from .common import (
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Contact": all_required(
         {
-            "id": {"type": "integer"},
-            "full_name": {"type": "string"},
-            "relation": {"type": "string"},
+            "id": INTEGER,
+            "full_name": STRING,
+            "relation": STRING,
             "status": {"type": "string", "enum": ["pending", "approved", "refused"]},
             "requested_at": TIMESTAMP,
         },
     ),
-    "Contacts": all_required({"items": {"type": "array", "items": ref("Contact")}}),
+    "Contacts": items_of(ref("Contact")),
     "NewContact": obj(
         {
             "full_name": text(2, 200, pattern=NOT_BLANK),
@@ -55,32 +59,27 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             {"required": ["email"], "properties": {"email": {"minLength": 1}}},
         ],
     ),
-    "VisitSlots": all_required(
-        {
-            "items": {
-                "type": "array",
-                "items": all_required(
-                    {
-                        "slot_id": {"type": "integer"},
-                        "starts_at": TIMESTAMP,
-                        "ends_at": TIMESTAMP,
-                        "places_left": {"type": "integer"},
-                        "within_quota": {"type": "boolean"},
-                    },
-                ),
-            }
-        },
+    "VisitSlots": items_of(
+        all_required(
+            {
+                "slot_id": INTEGER,
+                "starts_at": TIMESTAMP,
+                "ends_at": TIMESTAMP,
+                "places_left": INTEGER,
+                "within_quota": BOOLEAN,
+            },
+        )
     ),
     "Booking": all_required(
         {
-            "id": {"type": "integer"},
-            "status": {"type": "string"},
-            "contact_id": {"type": "integer"},
-            "contact_name": {"type": "string"},
+            "id": INTEGER,
+            "status": STRING,
+            "contact_id": INTEGER,
+            "contact_name": STRING,
             "starts_at": TIMESTAMP,
             "ends_at": TIMESTAMP,
             "hold_expires_at": TIMESTAMP,
-            "quota_exempt": {"type": "boolean"},
+            "quota_exempt": BOOLEAN,
         },
     ),
     "BookingPage": page_of("#/components/schemas/Booking"),
@@ -94,9 +93,9 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     ),
     "RoomToken": all_required(
         {
-            "url": {"type": "string"},
-            "room": {"type": "string"},
-            "token": {"type": "string"},
+            "url": STRING,
+            "room": STRING,
+            "token": STRING,
             "expires_at": TIMESTAMP,
         },
     ),

@@ -29,6 +29,7 @@ from .statement_import import (
     hold_reasons,
     import_statement,
     ledger_key,
+    new_deposit,
     preview_import,
 )
 
@@ -42,6 +43,7 @@ __all__ = [
     "hold_reasons",
     "import_statement",
     "ledger_key",
+    "new_deposit",
     "preview_import",
     "release_deposit",
     "return_deposit",

@@ -15,6 +15,7 @@ from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...people.models import InmateStatus
 from ...staff.models import Role
 from ..models import DEPOSIT_TRANSITIONS, Deposit, DepositStatus
+from ..services.common import newest
 from .statement_import import _credit
 
 
@@ -39,12 +40,27 @@ def _held(db: Session, actor: Actor, deposit_id: int, prison_id: int | None) -> 
     return deposit
 
 
-def _decide(deposit: Deposit, actor: Actor, status: DepositStatus, reason: str) -> None:
+def _decide(
+    db: Session, deposit: Deposit, actor: Actor, status: DepositStatus, reason: str
+) -> Deposit:
+    """Record the officer's decision on the deposit, and audit it."""
     assert status in DEPOSIT_TRANSITIONS[DepositStatus(deposit.status)]
     deposit.status = status.value
     deposit.decided_by = actor.name
     deposit.decided_at = datetime.now(UTC)
     deposit.decision_reason = reason
+    db.flush()
+    record(
+        db,
+        actor,
+        f"accounts.deposit_{status.value}",
+        target_type="inmate",
+        target_id=deposit.inmate_id,
+        deposit_id=deposit.id,
+        amount_cents=deposit.amount_cents,
+        reason=reason,
+    )
+    return deposit
 
 
 def _reason(reason: str) -> str:
@@ -70,19 +86,7 @@ def release_deposit(
     if inmate.status != InmateStatus.ACTIVE:
         raise Conflict(f"{inmate.prison_number} is {inmate.status}: return the deposit instead")
     _credit(db, actor, deposit, inmate, income)
-    _decide(deposit, actor, DepositStatus.RELEASED, reason)
-    db.flush()
-    record(
-        db,
-        actor,
-        "accounts.deposit_released",
-        target_type="inmate",
-        target_id=inmate.id,
-        deposit_id=deposit.id,
-        amount_cents=deposit.amount_cents,
-        reason=reason,
-    )
-    return deposit
+    return _decide(db, deposit, actor, DepositStatus.RELEASED, reason)
 
 
 def return_deposit(
@@ -91,30 +95,13 @@ def return_deposit(
     """A security officer sends a held deposit back to the sender: nothing is credited."""
     reason = _reason(reason)
     deposit = _held(db, actor, deposit_id, prison_id)
-    _decide(deposit, actor, DepositStatus.RETURNED, reason)
-    db.flush()
-    record(
-        db,
-        actor,
-        "accounts.deposit_returned",
-        target_type="inmate",
-        target_id=deposit.inmate_id,
-        deposit_id=deposit.id,
-        amount_cents=deposit.amount_cents,
-        reason=reason,
-    )
-    return deposit
+    return _decide(db, deposit, actor, DepositStatus.RETURNED, reason)
 
 
 def deposits(
     db: Session, *, prison_id: int | None, status: str = "", limit: int = 200
 ) -> list[Deposit]:
-    stmt = select(Deposit)
-    if prison_id is not None:
-        stmt = stmt.where(Deposit.prison_id == prison_id)
-    if status:
-        stmt = stmt.where(Deposit.status == status)
-    return list(db.scalars(stmt.order_by(Deposit.id.desc()).limit(limit)))
+    return newest(db, Deposit, prison_id=prison_id, status=status, limit=limit)
 
 
 def held_count(db: Session, prison_id: int | None) -> int:

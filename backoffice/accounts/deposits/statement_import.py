@@ -225,6 +225,32 @@ def _evaluate(
     return outcomes
 
 
+def new_deposit(prison: Prison, outcome: LineOutcome, *, batch: str, imported_by: str) -> Deposit:
+    """The deposit row of a line to credit or to hold, as the bank and the rules gave it."""
+    line, inmate = outcome.line, outcome.inmate
+    assert outcome.action in ("credit", "hold")
+    assert inmate is not None and line.booked_on is not None
+    return Deposit(
+        bank_reference=line.bank_reference,
+        prison_id=prison.id,
+        inmate_id=inmate.id,
+        booked_on=line.booked_on,
+        amount_cents=line.amount_cents,
+        sender_name=line.sender_name,
+        sender_account=line.sender_account,
+        message=line.message,
+        status=(
+            DepositStatus.CREDITED.value if outcome.action == "credit" else DepositStatus.HELD.value
+        ),
+        hold_reasons=list(outcome.reasons),
+        import_batch=batch,
+        imported_by=imported_by,
+        decided_by="",
+        decision_reason="",
+        ledger_key=ledger_key(line.bank_reference),
+    )
+
+
 def preview_import(
     db: Session, prison: Prison, csv_text: str, *, rules: SecurityRules
 ) -> list[LineOutcome]:
@@ -257,28 +283,8 @@ def import_statement(
             result.append(outcome)
             continue
         line, inmate = outcome.line, outcome.inmate
-        assert inmate is not None and line.booked_on is not None
-        deposit = Deposit(
-            bank_reference=line.bank_reference,
-            prison_id=prison.id,
-            inmate_id=inmate.id,
-            booked_on=line.booked_on,
-            amount_cents=line.amount_cents,
-            sender_name=line.sender_name,
-            sender_account=line.sender_account,
-            message=line.message,
-            status=(
-                DepositStatus.CREDITED.value
-                if outcome.action == "credit"
-                else DepositStatus.HELD.value
-            ),
-            hold_reasons=list(outcome.reasons),
-            import_batch=batch,
-            imported_by=actor.name,
-            decided_by="",
-            decision_reason="",
-            ledger_key=ledger_key(line.bank_reference),
-        )
+        assert inmate is not None
+        deposit = new_deposit(prison, outcome, batch=batch, imported_by=actor.name)
         db.add(deposit)
         db.flush()
         if outcome.action == "credit":

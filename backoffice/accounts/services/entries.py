@@ -17,7 +17,7 @@ from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...money.services import PRISON_ACCOUNTS, inmate_accounts, prison_account
 from ...people.models import Inmate
 from ..models import EntryKind, EntryStatus, ManualEntry
-from .common import INMATE_PARTS, local_today
+from .common import INMATE_PARTS, local_today, newest
 from .month_close import refuse_closed_month
 
 CREDITOR_ACCOUNTS = ("court_fines", "victim_compensation")
@@ -239,9 +239,4 @@ def reject_entry(
 def entries(
     db: Session, *, prison_id: int | None, status: str = "", limit: int = 200
 ) -> list[ManualEntry]:
-    stmt = select(ManualEntry)
-    if prison_id is not None:
-        stmt = stmt.where(ManualEntry.prison_id == prison_id)
-    if status:
-        stmt = stmt.where(ManualEntry.status == status)
-    return list(db.scalars(stmt.order_by(ManualEntry.id.desc()).limit(limit)))
+    return newest(db, ManualEntry, prison_id=prison_id, status=status, limit=limit)

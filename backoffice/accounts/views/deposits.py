@@ -3,12 +3,15 @@ security checks, which a security officer releases or returns."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 import ledger
 
@@ -111,38 +114,33 @@ def held() -> Any:
     )
 
 
-@bp.post("/deposits/<int:deposit_id>/release")
-def deposit_release(deposit_id: int) -> Any:
+def _decide(deposit_id: int, decide: Callable[..., object], done: str) -> Response:
+    """A security officer's decision on a held deposit, with the reason typed on the page."""
     return perform(
         lambda db: (
-            deposits.release_deposit(
-                db,
-                staff_actor(),
-                deposit_id,
-                request.form.get("reason", ""),
-                income=income_rules(settings()),
-                prison_id=my_prison(),
+            decide(
+                db, staff_actor(), deposit_id, request.form.get("reason", ""), prison_id=my_prison()
             )
             and None
         ),
-        f"Deposit {deposit_id} released and credited.",
+        done,
         url_for("accounts.held"),
+    )
+
+
+@bp.post("/deposits/<int:deposit_id>/release")
+def deposit_release(deposit_id: int) -> Any:
+    return _decide(
+        deposit_id,
+        partial(deposits.release_deposit, income=income_rules(settings())),
+        f"Deposit {deposit_id} released and credited.",
     )
 
 
 @bp.post("/deposits/<int:deposit_id>/return")
 def deposit_return(deposit_id: int) -> Any:
-    return perform(
-        lambda db: (
-            deposits.return_deposit(
-                db,
-                staff_actor(),
-                deposit_id,
-                request.form.get("reason", ""),
-                prison_id=my_prison(),
-            )
-            and None
-        ),
+    return _decide(
+        deposit_id,
+        deposits.return_deposit,
         f"Deposit {deposit_id} marked for return to the sender; nothing was credited.",
-        url_for("accounts.held"),
     )

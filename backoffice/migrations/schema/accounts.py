@@ -1,10 +1,8 @@
 """Inmates' money: debts (the ledger's accounts are opened by the services); accounting:
 family deposits from bank statements, maker-checker entries, month closes, pseudonymisations."""
 
-import sqlalchemy as sa
-from alembic import op
-
-import ledger.base
+from .columns import big_id, big_integer, date, integer, json, moment, string
+from .tables import create, drop
 
 
 def upgrade() -> None:
@@ -13,187 +11,102 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    _drop_accounting()
-    _drop_debts()
+    drop("accounting_pseudonymisations", "accounting_manual_entries", "accounting_deposits",
+         "accounting_month_closes", "inmate_debts")  # fmt: skip
 
 
 def _create_debts() -> None:
-    op.create_table(
+    create(
         "inmate_debts",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("inmate_id", sa.Integer(), nullable=False),
-        sa.Column("creditor", sa.String(length=32), nullable=False),
-        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
-        sa.Column("description", sa.String(length=500), nullable=False),
-        sa.Column("registered_by", sa.String(length=200), nullable=False),
-        sa.Column("registered_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("amount_cents > 0", name=op.f("ck_inmate_debts_amount_positive")),
-        sa.CheckConstraint(
-            "creditor IN ('court_fines', 'victim_compensation')",
-            name=op.f("ck_inmate_debts_creditor"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["inmate_id"], ["inmates.id"], name=op.f("fk_inmate_debts_inmate_id_inmates")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_inmate_debts")),
+        integer("id"),
+        integer("inmate_id", refers="inmates"),
+        string("creditor", 32),
+        big_integer("amount_cents"),
+        string("description", 500),
+        string("registered_by", 200),
+        moment("registered_at"),
+        checks={
+            "amount_positive": "amount_cents > 0",
+            "creditor": "creditor IN ('court_fines', 'victim_compensation')",
+        },
+        indexes=["inmate_id"],
     )
-    with op.batch_alter_table("inmate_debts", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_inmate_debts_inmate_id"), ["inmate_id"], unique=False)
 
 
 def _create_accounting() -> None:
-    op.create_table(
+    create(
         "accounting_month_closes",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("prison_id", sa.Integer(), nullable=False),
-        sa.Column("month_on", sa.Date(), nullable=False),
-        sa.Column("closed_by", sa.String(length=200), nullable=False),
-        sa.Column("closed_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("chain_sequence", sa.BigInteger(), nullable=False),
-        sa.Column("chain_hash", sa.String(length=64), nullable=False),
-        sa.Column("totals", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["prison_id"], ["prisons.id"], name=op.f("fk_accounting_month_closes_prison_id_prisons")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_accounting_month_closes")),
-        sa.UniqueConstraint(
-            "prison_id", "month_on", name=op.f("uq_accounting_month_closes_prison_id_month_on")
-        ),
+        integer("id"),
+        integer("prison_id", refers="prisons"),
+        date("month_on"),
+        string("closed_by", 200),
+        moment("closed_at"),
+        big_integer("chain_sequence"),
+        string("chain_hash", 64),
+        json("totals"),
+        unique=[("prison_id", "month_on")],
     )
-    op.create_table(
+    create(
         "accounting_deposits",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("bank_reference", sa.String(length=100), nullable=False),
-        sa.Column("prison_id", sa.Integer(), nullable=False),
-        sa.Column("inmate_id", sa.Integer(), nullable=False),
-        sa.Column("booked_on", sa.Date(), nullable=False),
-        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
-        sa.Column("sender_name", sa.String(length=200), nullable=False),
-        sa.Column("sender_account", sa.String(length=64), nullable=False),
-        sa.Column("message", sa.String(length=500), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("hold_reasons", sa.JSON(), nullable=False),
-        sa.Column("import_batch", sa.String(length=64), nullable=False),
-        sa.Column("imported_by", sa.String(length=200), nullable=False),
-        sa.Column("imported_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("decided_by", sa.String(length=200), nullable=False),
-        sa.Column("decided_at", ledger.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("decision_reason", sa.String(length=500), nullable=False),
-        sa.Column("ledger_key", sa.String(length=200), nullable=False),
-        sa.CheckConstraint(
-            "status IN ('credited', 'held', 'released', 'returned')",
-            name=op.f("ck_accounting_deposits_status"),
-        ),
-        sa.CheckConstraint("amount_cents > 0", name=op.f("ck_accounting_deposits_amount_positive")),
-        sa.ForeignKeyConstraint(
-            ["inmate_id"], ["inmates.id"], name=op.f("fk_accounting_deposits_inmate_id_inmates")
-        ),
-        sa.ForeignKeyConstraint(
-            ["prison_id"], ["prisons.id"], name=op.f("fk_accounting_deposits_prison_id_prisons")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_accounting_deposits")),
-        sa.UniqueConstraint("bank_reference", name=op.f("uq_accounting_deposits_bank_reference")),
+        big_id("id"),
+        string("bank_reference", 100),
+        integer("prison_id", refers="prisons"),
+        integer("inmate_id", refers="inmates"),
+        date("booked_on"),
+        big_integer("amount_cents"),
+        string("sender_name", 200),
+        string("sender_account", 64),
+        string("message", 500),
+        string("status", 16),
+        json("hold_reasons"),
+        string("import_batch", 64),
+        string("imported_by", 200),
+        moment("imported_at"),
+        string("decided_by", 200),
+        moment("decided_at", nullable=True),
+        string("decision_reason", 500),
+        string("ledger_key", 200),
+        checks={
+            "status": "status IN ('credited', 'held', 'released', 'returned')",
+            "amount_positive": "amount_cents > 0",
+        },
+        unique=["bank_reference"],
+        indexes=["booked_on", "inmate_id", "prison_id", "sender_account"],
     )
-    with op.batch_alter_table("accounting_deposits", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_accounting_deposits_booked_on"), ["booked_on"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_accounting_deposits_inmate_id"), ["inmate_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_accounting_deposits_prison_id"), ["prison_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_accounting_deposits_sender_account"), ["sender_account"], unique=False
-        )
 
-    op.create_table(
+    create(
         "accounting_manual_entries",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("prison_id", sa.Integer(), nullable=False),
-        sa.Column("inmate_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("debit_account_id", sa.BigInteger(), nullable=False),
-        sa.Column("credit_account_id", sa.BigInteger(), nullable=False),
-        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
-        sa.Column("reason", sa.String(length=500), nullable=False),
-        sa.Column("effective_on", sa.Date(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("entered_by_id", sa.Integer(), nullable=True),
-        sa.Column("entered_by", sa.String(length=200), nullable=False),
-        sa.Column("entered_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("decided_by_id", sa.Integer(), nullable=True),
-        sa.Column("decided_by", sa.String(length=200), nullable=False),
-        sa.Column("decided_at", ledger.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("decision_note", sa.String(length=500), nullable=False),
-        sa.Column("transfer_id", sa.BigInteger(), nullable=True),
-        sa.CheckConstraint(
-            "kind IN ('release_payout', 'creditor_payout', 'correction')",
-            name=op.f("ck_accounting_manual_entries_kind"),
-        ),
-        sa.CheckConstraint(
-            "status IN ('pending', 'approved', 'rejected')",
-            name=op.f("ck_accounting_manual_entries_status"),
-        ),
-        sa.CheckConstraint(
-            "amount_cents > 0", name=op.f("ck_accounting_manual_entries_amount_positive")
-        ),
-        sa.ForeignKeyConstraint(
-            ["inmate_id"],
-            ["inmates.id"],
-            name=op.f("fk_accounting_manual_entries_inmate_id_inmates"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["prison_id"],
-            ["prisons.id"],
-            name=op.f("fk_accounting_manual_entries_prison_id_prisons"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_accounting_manual_entries")),
+        integer("id"),
+        integer("prison_id", refers="prisons"),
+        integer("inmate_id", refers="inmates"),
+        string("kind", 16),
+        big_integer("debit_account_id"),
+        big_integer("credit_account_id"),
+        big_integer("amount_cents"),
+        string("reason", 500),
+        date("effective_on"),
+        string("status", 16),
+        integer("entered_by_id", nullable=True),
+        string("entered_by", 200),
+        moment("entered_at"),
+        integer("decided_by_id", nullable=True),
+        string("decided_by", 200),
+        moment("decided_at", nullable=True),
+        string("decision_note", 500),
+        big_integer("transfer_id", nullable=True),
+        checks={
+            "kind": "kind IN ('release_payout', 'creditor_payout', 'correction')",
+            "status": "status IN ('pending', 'approved', 'rejected')",
+            "amount_positive": "amount_cents > 0",
+        },
+        indexes=["inmate_id", "prison_id", "status"],
     )
-    with op.batch_alter_table("accounting_manual_entries", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_accounting_manual_entries_inmate_id"), ["inmate_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_accounting_manual_entries_prison_id"), ["prison_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_accounting_manual_entries_status"), ["status"], unique=False
-        )
 
-    op.create_table(
+    create(
         "accounting_pseudonymisations",
-        sa.Column("inmate_id", sa.Integer(), nullable=False),
-        sa.Column("pseudonym", sa.String(length=32), nullable=False),
-        sa.Column("done_at", ledger.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("done_by", sa.String(length=200), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["inmate_id"],
-            ["inmates.id"],
-            name=op.f("fk_accounting_pseudonymisations_inmate_id_inmates"),
-        ),
-        sa.PrimaryKeyConstraint("inmate_id", name=op.f("pk_accounting_pseudonymisations")),
+        integer("inmate_id", refers="inmates"),
+        string("pseudonym", 32),
+        moment("done_at"),
+        string("done_by", 200),
+        primary_key=("inmate_id",),
     )
-
-
-def _drop_debts() -> None:
-    op.drop_table("inmate_debts")
-
-
-def _drop_accounting() -> None:
-    op.drop_table("accounting_pseudonymisations")
-    with op.batch_alter_table("accounting_manual_entries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_accounting_manual_entries_status"))
-        batch_op.drop_index(batch_op.f("ix_accounting_manual_entries_prison_id"))
-        batch_op.drop_index(batch_op.f("ix_accounting_manual_entries_inmate_id"))
-
-    op.drop_table("accounting_manual_entries")
-    with op.batch_alter_table("accounting_deposits", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_accounting_deposits_sender_account"))
-        batch_op.drop_index(batch_op.f("ix_accounting_deposits_prison_id"))
-        batch_op.drop_index(batch_op.f("ix_accounting_deposits_inmate_id"))
-        batch_op.drop_index(batch_op.f("ix_accounting_deposits_booked_on"))
-
-    op.drop_table("accounting_deposits")
-    op.drop_table("accounting_month_closes")

@@ -1,216 +1,128 @@
 """People, staff, devices and the audit log (append-only)."""
 
-import sqlalchemy as sa
-from alembic import op
-
-import backoffice.db
 from backoffice.migrate import append_only
+
+from .columns import big_id, boolean, date, integer, json, moment, string
+from .tables import create, drop
+
+ROLES = "'admin', 'shop', 'accountant', 'officer', 'requests', 'visits'"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create(
         "audit_events",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("occurred_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("actor_kind", sa.String(length=16), nullable=False),
-        sa.Column("actor_id", sa.Integer(), nullable=True),
-        sa.Column("actor_name", sa.String(length=200), nullable=False),
-        sa.Column("action", sa.String(length=64), nullable=False),
-        sa.Column("target_type", sa.String(length=64), nullable=False),
-        sa.Column("target_id", sa.String(length=64), nullable=False),
-        sa.Column("outcome", sa.String(length=16), nullable=False),
-        sa.Column("device_id", sa.Integer(), nullable=True),
-        sa.Column("remote_addr", sa.String(length=64), nullable=False),
-        sa.Column("details", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
+        big_id("id"),
+        moment("occurred_at"),
+        string("actor_kind", 16),
+        integer("actor_id", nullable=True),
+        string("actor_name", 200),
+        string("action", 64),
+        string("target_type", 64),
+        string("target_id", 64),
+        string("outcome", 16),
+        integer("device_id", nullable=True),
+        string("remote_addr", 64),
+        json("details"),
+        indexes=["action", "actor_id", "occurred_at", "target_id"],
     )
-    with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_audit_events_action"), ["action"], unique=False)
-        batch_op.create_index(batch_op.f("ix_audit_events_actor_id"), ["actor_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_audit_events_occurred_at"), ["occurred_at"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_audit_events_target_id"), ["target_id"], unique=False)
-
-    op.create_table(
+    create(
         "prisons",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("code", sa.String(length=16), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("timezone", sa.String(length=64), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_prisons")),
-        sa.UniqueConstraint("code", name=op.f("uq_prisons_code")),
+        integer("id"),
+        string("code", 16),
+        string("name", 200),
+        string("timezone", 64),
+        unique=["code"],
     )
-    op.create_table(
+    create(
         "staff_users",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("username", sa.String(length=64), nullable=False),
-        sa.Column("full_name", sa.String(length=200), nullable=False),
-        sa.Column("password_hash", sa.String(length=255), nullable=False),
-        sa.Column("prison_id", sa.Integer(), nullable=True),
-        sa.Column("language", sa.String(length=2), nullable=False),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("failed_sign_ins", sa.Integer(), nullable=False),
-        sa.Column("locked_until", backoffice.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_sign_in_at", backoffice.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("session_version", sa.Integer(), nullable=False),
-        sa.Column("created_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["prison_id"], ["prisons.id"], name=op.f("fk_staff_users_prison_id_prisons")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_users")),
-        sa.UniqueConstraint("username", name=op.f("uq_staff_users_username")),
+        integer("id"),
+        string("username", 64),
+        string("full_name", 200),
+        string("password_hash", 255),
+        integer("prison_id", nullable=True, refers="prisons"),
+        string("language", 2),
+        boolean("active"),
+        integer("failed_sign_ins"),
+        moment("locked_until", nullable=True),
+        moment("last_sign_in_at", nullable=True),
+        integer("session_version"),
+        moment("created_at"),
+        unique=["username"],
+        indexes=["prison_id"],
     )
-    with op.batch_alter_table("staff_users", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_staff_users_prison_id"), ["prison_id"], unique=False)
-
-    op.create_table(
+    create(
         "wings",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("prison_id", sa.Integer(), nullable=False),
-        sa.Column("code", sa.String(length=16), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["prison_id"], ["prisons.id"], name=op.f("fk_wings_prison_id_prisons")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_wings")),
-        sa.UniqueConstraint("prison_id", "code", name=op.f("uq_wings_prison_id_code")),
+        integer("id"),
+        integer("prison_id", refers="prisons"),
+        string("code", 16),
+        string("name", 200),
+        unique=[("prison_id", "code")],
+        indexes=["prison_id"],
     )
-    with op.batch_alter_table("wings", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_wings_prison_id"), ["prison_id"], unique=False)
-
-    op.create_table(
+    create(
         "cells",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("wing_id", sa.Integer(), nullable=False),
-        sa.Column("number", sa.String(length=16), nullable=False),
-        sa.Column("capacity", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["wing_id"], ["wings.id"], name=op.f("fk_cells_wing_id_wings")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_cells")),
-        sa.UniqueConstraint("wing_id", "number", name=op.f("uq_cells_wing_id_number")),
+        integer("id"),
+        integer("wing_id", refers="wings"),
+        string("number", 16),
+        integer("capacity"),
+        unique=[("wing_id", "number")],
+        indexes=["wing_id"],
     )
-    with op.batch_alter_table("cells", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cells_wing_id"), ["wing_id"], unique=False)
-
-    op.create_table(
+    create(
         "staff_roles",
-        sa.Column("staff_user_id", sa.Integer(), nullable=False),
-        sa.Column("role", sa.String(length=16), nullable=False),
-        sa.CheckConstraint(
-            "role IN ('admin', 'shop', 'accountant', 'officer', 'requests', 'visits')",
-            name=op.f("ck_staff_roles_role"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["staff_user_id"],
-            ["staff_users.id"],
-            name=op.f("fk_staff_roles_staff_user_id_staff_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("staff_user_id", "role", name=op.f("pk_staff_roles")),
+        integer("staff_user_id", refers="staff_users", ondelete="CASCADE"),
+        string("role", 16),
+        checks={"role": f"role IN ({ROLES})"},
+        primary_key=("staff_user_id", "role"),
     )
-    op.create_table(
+    create(
         "devices",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("prison_id", sa.Integer(), nullable=False),
-        sa.Column("wing_id", sa.Integer(), nullable=True),
-        sa.Column("cell_id", sa.Integer(), nullable=True),
-        sa.Column("location", sa.String(length=200), nullable=False),
-        sa.Column("key_id", sa.String(length=32), nullable=False),
-        sa.Column("secret_hash", sa.String(length=255), nullable=False),
-        sa.Column("registered_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", backoffice.db.UTCDateTime(timezone=True), nullable=True),
-        sa.CheckConstraint(
-            "(kind = 'kiosk' AND wing_id IS NOT NULL AND cell_id IS NULL) OR (kind = 'tablet' AND cell_id IS NOT NULL)",
-            name=op.f("ck_devices_placement"),
-        ),
-        sa.CheckConstraint("kind IN ('kiosk', 'tablet')", name=op.f("ck_devices_kind")),
-        sa.ForeignKeyConstraint(["cell_id"], ["cells.id"], name=op.f("fk_devices_cell_id_cells")),
-        sa.ForeignKeyConstraint(
-            ["prison_id"], ["prisons.id"], name=op.f("fk_devices_prison_id_prisons")
-        ),
-        sa.ForeignKeyConstraint(["wing_id"], ["wings.id"], name=op.f("fk_devices_wing_id_wings")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_devices")),
-        sa.UniqueConstraint("key_id", name=op.f("uq_devices_key_id")),
-        sa.UniqueConstraint("name", name=op.f("uq_devices_name")),
+        integer("id"),
+        string("kind", 16),
+        string("name", 100),
+        integer("prison_id", refers="prisons"),
+        integer("wing_id", nullable=True, refers="wings"),
+        integer("cell_id", nullable=True, refers="cells"),
+        string("location", 200),
+        string("key_id", 32),
+        string("secret_hash", 255),
+        moment("registered_at"),
+        moment("revoked_at", nullable=True),
+        checks={
+            "placement": "(kind = 'kiosk' AND wing_id IS NOT NULL AND cell_id IS NULL) OR (kind = 'tablet' AND cell_id IS NOT NULL)",
+            "kind": "kind IN ('kiosk', 'tablet')",
+        },
+        unique=["key_id", "name"],
+        indexes=["cell_id", "prison_id", "wing_id"],
     )
-    with op.batch_alter_table("devices", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_devices_cell_id"), ["cell_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_devices_prison_id"), ["prison_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_devices_wing_id"), ["wing_id"], unique=False)
-
-    op.create_table(
+    create(
         "inmates",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("prison_number", sa.String(length=32), nullable=False),
-        sa.Column("first_name", sa.String(length=100), nullable=False),
-        sa.Column("last_name", sa.String(length=100), nullable=False),
-        sa.Column("date_of_birth", sa.Date(), nullable=False),
-        sa.Column("language", sa.String(length=2), nullable=False),
-        sa.Column("legal_status", sa.String(length=16), nullable=False),
-        sa.Column("regime_level", sa.String(length=32), nullable=False),
-        sa.Column("prison_id", sa.Integer(), nullable=False),
-        sa.Column("wing_id", sa.Integer(), nullable=True),
-        sa.Column("cell_id", sa.Integer(), nullable=True),
-        sa.Column("admitted_on", sa.Date(), nullable=False),
-        sa.Column("expected_release_on", sa.Date(), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("language IN ('et', 'ru', 'en')", name=op.f("ck_inmates_language")),
-        sa.CheckConstraint(
-            "legal_status IN ('remand', 'convicted')", name=op.f("ck_inmates_legal_status")
-        ),
-        sa.CheckConstraint(
-            "status IN ('active', 'released', 'transferred')", name=op.f("ck_inmates_status")
-        ),
-        sa.ForeignKeyConstraint(["cell_id"], ["cells.id"], name=op.f("fk_inmates_cell_id_cells")),
-        sa.ForeignKeyConstraint(
-            ["prison_id"], ["prisons.id"], name=op.f("fk_inmates_prison_id_prisons")
-        ),
-        sa.ForeignKeyConstraint(["wing_id"], ["wings.id"], name=op.f("fk_inmates_wing_id_wings")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_inmates")),
-        sa.UniqueConstraint("prison_number", name=op.f("uq_inmates_prison_number")),
+        integer("id"),
+        string("prison_number", 32),
+        string("first_name", 100),
+        string("last_name", 100),
+        date("date_of_birth"),
+        string("language", 2),
+        string("legal_status", 16),
+        string("regime_level", 32),
+        integer("prison_id", refers="prisons"),
+        integer("wing_id", nullable=True, refers="wings"),
+        integer("cell_id", nullable=True, refers="cells"),
+        date("admitted_on"),
+        date("expected_release_on", nullable=True),
+        string("status", 16),
+        moment("created_at"),
+        checks={
+            "language": "language IN ('et', 'ru', 'en')",
+            "legal_status": "legal_status IN ('remand', 'convicted')",
+            "status": "status IN ('active', 'released', 'transferred')",
+        },
+        unique=["prison_number"],
+        indexes=["cell_id", "prison_id", "wing_id"],
     )
-    with op.batch_alter_table("inmates", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_inmates_cell_id"), ["cell_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_inmates_prison_id"), ["prison_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_inmates_wing_id"), ["wing_id"], unique=False)
-
     append_only("audit_events")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("inmates", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_inmates_wing_id"))
-        batch_op.drop_index(batch_op.f("ix_inmates_prison_id"))
-        batch_op.drop_index(batch_op.f("ix_inmates_cell_id"))
-
-    op.drop_table("inmates")
-    with op.batch_alter_table("devices", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_devices_wing_id"))
-        batch_op.drop_index(batch_op.f("ix_devices_prison_id"))
-        batch_op.drop_index(batch_op.f("ix_devices_cell_id"))
-
-    op.drop_table("devices")
-    op.drop_table("staff_roles")
-    with op.batch_alter_table("cells", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cells_wing_id"))
-
-    op.drop_table("cells")
-    with op.batch_alter_table("wings", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_wings_prison_id"))
-
-    op.drop_table("wings")
-    with op.batch_alter_table("staff_users", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_staff_users_prison_id"))
-
-    op.drop_table("staff_users")
-    op.drop_table("prisons")
-    with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_audit_events_target_id"))
-        batch_op.drop_index(batch_op.f("ix_audit_events_occurred_at"))
-        batch_op.drop_index(batch_op.f("ix_audit_events_actor_id"))
-        batch_op.drop_index(batch_op.f("ix_audit_events_action"))
-
-    op.drop_table("audit_events")
+    drop("inmates", "devices", "staff_roles", "cells", "wings", "staff_users", "prisons",
+         "audit_events")  # fmt: skip

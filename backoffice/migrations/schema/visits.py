@@ -2,351 +2,173 @@
 bookings, invitations and the outbox to contacts."""
 
 import sqlalchemy as sa
-from alembic import op
 
-import backoffice.db
+from .columns import big_id, boolean, date, integer, json, moment, string, text
+from .tables import create, drop
 
 
 def upgrade() -> None:
-    op.create_table(
+    create(
         "visit_blocked_dates",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("prison_id", sa.Integer(), nullable=False),
-        sa.Column("blocked_on", sa.Date(), nullable=False),
-        sa.Column("reason", sa.String(length=200), nullable=False),
-        sa.Column("created_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["prison_id"], ["prisons.id"], name=op.f("fk_visit_blocked_dates_prison_id_prisons")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_blocked_dates")),
-        sa.UniqueConstraint(
-            "prison_id", "blocked_on", name=op.f("uq_visit_blocked_dates_prison_id_blocked_on")
-        ),
+        integer("id"),
+        integer("prison_id", refers="prisons"),
+        date("blocked_on"),
+        string("reason", 200),
+        moment("created_at"),
+        string("created_by", 200),
+        unique=[("prison_id", "blocked_on")],
+        indexes=["prison_id"],
     )
-    with op.batch_alter_table("visit_blocked_dates", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_visit_blocked_dates_prison_id"), ["prison_id"], unique=False
-        )
 
-    op.create_table(
+    create(
         "visit_session_templates",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("prison_id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("weekdays", sa.JSON(), nullable=False),
+        integer("id"),
+        integer("prison_id", refers="prisons"),
+        string("name", 100),
+        json("weekdays"),
         sa.Column("starts_at_local", sa.Time(), nullable=False),
-        sa.Column("length_minutes", sa.Integer(), nullable=False),
-        sa.Column("parallel_calls", sa.Integer(), nullable=False),
-        sa.Column("valid_from", sa.Date(), nullable=False),
-        sa.Column("valid_until", sa.Date(), nullable=True),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.CheckConstraint(
-            "length_minutes BETWEEN 5 AND 240", name=op.f("ck_visit_session_templates_length_range")
-        ),
-        sa.CheckConstraint(
-            "parallel_calls >= 1", name=op.f("ck_visit_session_templates_parallel_calls_positive")
-        ),
-        sa.ForeignKeyConstraint(
-            ["prison_id"], ["prisons.id"], name=op.f("fk_visit_session_templates_prison_id_prisons")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_session_templates")),
+        integer("length_minutes"),
+        integer("parallel_calls"),
+        date("valid_from"),
+        date("valid_until", nullable=True),
+        boolean("active"),
+        checks={
+            "length_range": "length_minutes BETWEEN 5 AND 240",
+            "parallel_calls_positive": "parallel_calls >= 1",
+        },
+        indexes=["prison_id"],
     )
-    with op.batch_alter_table("visit_session_templates", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_visit_session_templates_prison_id"), ["prison_id"], unique=False
-        )
 
-    op.create_table(
+    create(
         "visit_slots",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("prison_id", sa.Integer(), nullable=False),
-        sa.Column("template_id", sa.Integer(), nullable=False),
-        sa.Column("starts_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ends_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("capacity", sa.Integer(), nullable=False),
-        sa.CheckConstraint("capacity >= 1", name=op.f("ck_visit_slots_capacity_positive")),
-        sa.CheckConstraint("ends_at > starts_at", name=op.f("ck_visit_slots_ends_after_start")),
-        sa.ForeignKeyConstraint(
-            ["prison_id"], ["prisons.id"], name=op.f("fk_visit_slots_prison_id_prisons")
-        ),
-        sa.ForeignKeyConstraint(
-            ["template_id"],
-            ["visit_session_templates.id"],
-            name=op.f("fk_visit_slots_template_id_visit_session_templates"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_slots")),
-        sa.UniqueConstraint(
-            "template_id", "starts_at", name=op.f("uq_visit_slots_template_id_starts_at")
-        ),
+        big_id("id"),
+        integer("prison_id", refers="prisons"),
+        integer("template_id", refers="visit_session_templates"),
+        moment("starts_at"),
+        moment("ends_at"),
+        integer("capacity"),
+        checks={"capacity_positive": "capacity >= 1", "ends_after_start": "ends_at > starts_at"},
+        unique=[("template_id", "starts_at")],
+        indexes=["prison_id", "starts_at", "template_id"],
     )
-    with op.batch_alter_table("visit_slots", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_visit_slots_prison_id"), ["prison_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_visit_slots_starts_at"), ["starts_at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_visit_slots_template_id"), ["template_id"], unique=False
-        )
 
-    op.create_table(
+    create(
         "visit_bars",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("inmate_id", sa.Integer(), nullable=False),
-        sa.Column("full_name", sa.String(length=200), nullable=False),
-        sa.Column("phone", sa.String(length=32), nullable=False),
-        sa.Column("email", sa.String(length=254), nullable=False),
-        sa.Column("category", sa.String(length=16), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("created_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
-        sa.CheckConstraint(
-            "category IN ('victim', 'co_accused', 'court_order', 'other')",
-            name=op.f("ck_visit_bars_category"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["inmate_id"], ["inmates.id"], name=op.f("fk_visit_bars_inmate_id_inmates")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_bars")),
+        integer("id"),
+        integer("inmate_id", refers="inmates"),
+        string("full_name", 200),
+        string("phone", 32),
+        string("email", 254),
+        string("category", 16),
+        text("reason"),
+        moment("created_at"),
+        string("created_by", 200),
+        checks={"category": "category IN ('victim', 'co_accused', 'court_order', 'other')"},
+        indexes=["inmate_id"],
     )
-    with op.batch_alter_table("visit_bars", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_visit_bars_inmate_id"), ["inmate_id"], unique=False)
 
-    op.create_table(
+    create(
         "visit_contacts",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("inmate_id", sa.Integer(), nullable=False),
-        sa.Column("full_name", sa.String(length=200), nullable=False),
-        sa.Column("relation", sa.String(length=16), nullable=False),
-        sa.Column("phone", sa.String(length=32), nullable=False),
-        sa.Column("email", sa.String(length=254), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("privileged", sa.Boolean(), nullable=False),
-        sa.Column("requested_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("decided_at", backoffice.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("decided_by", sa.String(length=200), nullable=False),
-        sa.Column("decision_reason", sa.Text(), nullable=False),
-        sa.CheckConstraint("phone <> '' OR email <> ''", name=op.f("ck_visit_contacts_reachable")),
-        sa.CheckConstraint(
-            "relation IN ('spouse', 'partner', 'parent', 'child', 'sibling', 'relative', 'friend', 'lawyer', 'other')",
-            name=op.f("ck_visit_contacts_relation"),
-        ),
-        sa.CheckConstraint(
-            "status IN ('pending', 'approved', 'refused', 'barred')",
-            name=op.f("ck_visit_contacts_status"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["inmate_id"], ["inmates.id"], name=op.f("fk_visit_contacts_inmate_id_inmates")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_contacts")),
+        integer("id"),
+        integer("inmate_id", refers="inmates"),
+        string("full_name", 200),
+        string("relation", 16),
+        string("phone", 32),
+        string("email", 254),
+        string("status", 16),
+        boolean("privileged"),
+        moment("requested_at"),
+        moment("decided_at", nullable=True),
+        string("decided_by", 200),
+        text("decision_reason"),
+        checks={
+            "reachable": "phone <> '' OR email <> ''",
+            "relation": "relation IN ('spouse', 'partner', 'parent', 'child', 'sibling', 'relative', 'friend', 'lawyer', 'other')",
+            "status": "status IN ('pending', 'approved', 'refused', 'barred')",
+        },
+        indexes=["inmate_id"],
     )
-    with op.batch_alter_table("visit_contacts", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_visit_contacts_inmate_id"), ["inmate_id"], unique=False
-        )
 
-    op.create_table(
+    create(
         "visit_endpoints",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("prison_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("wing_id", sa.Integer(), nullable=True),
-        sa.Column("device_id", sa.Integer(), nullable=True),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.CheckConstraint(
-            "kind = 'booth' OR device_id IS NOT NULL",
-            name=op.f("ck_visit_endpoints_tablet_has_device"),
-        ),
-        sa.CheckConstraint("kind IN ('booth', 'tablet')", name=op.f("ck_visit_endpoints_kind")),
-        sa.ForeignKeyConstraint(
-            ["device_id"], ["devices.id"], name=op.f("fk_visit_endpoints_device_id_devices")
-        ),
-        sa.ForeignKeyConstraint(
-            ["prison_id"], ["prisons.id"], name=op.f("fk_visit_endpoints_prison_id_prisons")
-        ),
-        sa.ForeignKeyConstraint(
-            ["wing_id"], ["wings.id"], name=op.f("fk_visit_endpoints_wing_id_wings")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_endpoints")),
-        sa.UniqueConstraint("prison_id", "name", name=op.f("uq_visit_endpoints_prison_id_name")),
+        integer("id"),
+        integer("prison_id", refers="prisons"),
+        string("kind", 16),
+        string("name", 100),
+        integer("wing_id", nullable=True, refers="wings"),
+        integer("device_id", nullable=True, refers="devices"),
+        boolean("active"),
+        checks={
+            "tablet_has_device": "kind = 'booth' OR device_id IS NOT NULL",
+            "kind": "kind IN ('booth', 'tablet')",
+        },
+        unique=[("prison_id", "name")],
+        indexes=["device_id", "prison_id", "wing_id"],
     )
-    with op.batch_alter_table("visit_endpoints", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_visit_endpoints_device_id"), ["device_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_visit_endpoints_prison_id"), ["prison_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_visit_endpoints_wing_id"), ["wing_id"], unique=False)
 
-    op.create_table(
+    create(
         "visit_bookings",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("slot_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("place", sa.Integer(), nullable=True),
-        sa.Column("inmate_id", sa.Integer(), nullable=False),
-        sa.Column("contact_id", sa.Integer(), nullable=False),
-        sa.Column("endpoint_id", sa.Integer(), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("held_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("hold_expires_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("confirmed_at", backoffice.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", backoffice.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("close_reason", sa.String(length=200), nullable=False),
-        sa.Column("closed_by", sa.String(length=200), nullable=False),
-        sa.Column("room", sa.String(length=64), nullable=True),
-        sa.Column("privileged", sa.Boolean(), nullable=False),
-        sa.Column("quota_exempt", sa.Boolean(), nullable=False),
-        sa.Column(
-            "rebook_of_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
-        sa.CheckConstraint(
-            "status IN ('held', 'confirmed', 'cancelled', 'expired', 'ended', 'failed')",
-            name=op.f("ck_visit_bookings_status"),
-        ),
-        sa.CheckConstraint(
-            "place IS NULL OR place >= 1", name=op.f("ck_visit_bookings_place_positive")
-        ),
-        sa.ForeignKeyConstraint(
-            ["contact_id"],
-            ["visit_contacts.id"],
-            name=op.f("fk_visit_bookings_contact_id_visit_contacts"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["endpoint_id"],
-            ["visit_endpoints.id"],
-            name=op.f("fk_visit_bookings_endpoint_id_visit_endpoints"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["inmate_id"], ["inmates.id"], name=op.f("fk_visit_bookings_inmate_id_inmates")
-        ),
-        sa.ForeignKeyConstraint(
-            ["rebook_of_id"],
-            ["visit_bookings.id"],
-            name=op.f("fk_visit_bookings_rebook_of_id_visit_bookings"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["slot_id"], ["visit_slots.id"], name=op.f("fk_visit_bookings_slot_id_visit_slots")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_bookings")),
-        sa.UniqueConstraint("rebook_of_id", name=op.f("uq_visit_bookings_rebook_of_id")),
-        sa.UniqueConstraint("room", name=op.f("uq_visit_bookings_room")),
-        sa.UniqueConstraint("slot_id", "place", name=op.f("uq_visit_bookings_slot_id_place")),
+        big_id("id"),
+        big_id("slot_id", refers="visit_slots"),
+        integer("place", nullable=True),
+        integer("inmate_id", refers="inmates"),
+        integer("contact_id", refers="visit_contacts"),
+        integer("endpoint_id", nullable=True, refers="visit_endpoints"),
+        string("status", 16),
+        moment("held_at"),
+        moment("hold_expires_at"),
+        moment("confirmed_at", nullable=True),
+        moment("closed_at", nullable=True),
+        string("close_reason", 200),
+        string("closed_by", 200),
+        string("room", 64, nullable=True),
+        boolean("privileged"),
+        boolean("quota_exempt"),
+        big_id("rebook_of_id", nullable=True, refers="visit_bookings"),
+        checks={
+            "status": "status IN ('held', 'confirmed', 'cancelled', 'expired', 'ended', 'failed')",
+            "place_positive": "place IS NULL OR place >= 1",
+        },
+        unique=["rebook_of_id", "room", ("slot_id", "place")],
+        indexes=["contact_id", "endpoint_id", "inmate_id", "slot_id"],
     )
-    with op.batch_alter_table("visit_bookings", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_visit_bookings_contact_id"), ["contact_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_visit_bookings_endpoint_id"), ["endpoint_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_visit_bookings_inmate_id"), ["inmate_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_visit_bookings_slot_id"), ["slot_id"], unique=False)
 
-    op.create_table(
+    create(
         "visit_invitations",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "booking_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", backoffice.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["booking_id"],
-            ["visit_bookings.id"],
-            name=op.f("fk_visit_invitations_booking_id_visit_bookings"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_invitations")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_visit_invitations_token_hash")),
+        big_id("id"),
+        big_id("booking_id", refers="visit_bookings"),
+        string("token_hash", 64),
+        moment("created_at"),
+        moment("expires_at"),
+        moment("revoked_at", nullable=True),
+        unique=["token_hash"],
+        indexes=["booking_id"],
     )
-    with op.batch_alter_table("visit_invitations", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_visit_invitations_booking_id"), ["booking_id"], unique=False
-        )
 
-    op.create_table(
+    create(
         "visit_notifications",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "booking_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
-        sa.Column("contact_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("channel", sa.String(length=8), nullable=False),
-        sa.Column("address", sa.String(length=254), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("created_at", backoffice.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", backoffice.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["booking_id"],
-            ["visit_bookings.id"],
-            name=op.f("fk_visit_notifications_booking_id_visit_bookings"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["contact_id"],
-            ["visit_contacts.id"],
-            name=op.f("fk_visit_notifications_contact_id_visit_contacts"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_notifications")),
+        big_id("id"),
+        big_id("booking_id", nullable=True, refers="visit_bookings"),
+        integer("contact_id", refers="visit_contacts"),
+        string("kind", 32),
+        string("channel", 8),
+        string("address", 254),
+        text("body"),
+        moment("created_at"),
+        moment("sent_at", nullable=True),
+        indexes=["booking_id", "contact_id", "sent_at"],
     )
-    with op.batch_alter_table("visit_notifications", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_visit_notifications_booking_id"), ["booking_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_visit_notifications_contact_id"), ["contact_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_visit_notifications_sent_at"), ["sent_at"], unique=False
-        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("visit_notifications", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_visit_notifications_sent_at"))
-        batch_op.drop_index(batch_op.f("ix_visit_notifications_contact_id"))
-        batch_op.drop_index(batch_op.f("ix_visit_notifications_booking_id"))
-
-    op.drop_table("visit_notifications")
-    with op.batch_alter_table("visit_invitations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_visit_invitations_booking_id"))
-
-    op.drop_table("visit_invitations")
-    with op.batch_alter_table("visit_bookings", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_visit_bookings_slot_id"))
-        batch_op.drop_index(batch_op.f("ix_visit_bookings_inmate_id"))
-        batch_op.drop_index(batch_op.f("ix_visit_bookings_endpoint_id"))
-        batch_op.drop_index(batch_op.f("ix_visit_bookings_contact_id"))
-
-    op.drop_table("visit_bookings")
-    with op.batch_alter_table("visit_endpoints", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_visit_endpoints_wing_id"))
-        batch_op.drop_index(batch_op.f("ix_visit_endpoints_prison_id"))
-        batch_op.drop_index(batch_op.f("ix_visit_endpoints_device_id"))
-
-    op.drop_table("visit_endpoints")
-    with op.batch_alter_table("visit_contacts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_visit_contacts_inmate_id"))
-
-    op.drop_table("visit_contacts")
-    with op.batch_alter_table("visit_bars", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_visit_bars_inmate_id"))
-
-    op.drop_table("visit_bars")
-    with op.batch_alter_table("visit_slots", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_visit_slots_template_id"))
-        batch_op.drop_index(batch_op.f("ix_visit_slots_starts_at"))
-        batch_op.drop_index(batch_op.f("ix_visit_slots_prison_id"))
-
-    op.drop_table("visit_slots")
-    with op.batch_alter_table("visit_session_templates", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_visit_session_templates_prison_id"))
-
-    op.drop_table("visit_session_templates")
-    with op.batch_alter_table("visit_blocked_dates", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_visit_blocked_dates_prison_id"))
-
-    op.drop_table("visit_blocked_dates")
+    drop(
+        "visit_notifications",
+        "visit_invitations",
+        "visit_bookings",
+        "visit_endpoints",
+        "visit_contacts",
+        "visit_bars",
+        "visit_slots",
+        "visit_session_templates",
+        "visit_blocked_dates",
+    )

@@ -3,9 +3,9 @@ answered case closes once the window has passed (and an appeal's close closes wh
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
@@ -17,7 +17,7 @@ from ..models import ANSWERED, EventKind, Request, RequestStatus
 from .inmate_cases import InmateCase, _check_inmate_actor, _inmate_case, _own_case
 from .rules import APPEAL_MIN, GOVERNORS_OFFICE, MESSAGE_MAX, Rules, local_day
 from .scope import _handled_case
-from .steps import _move, _new_case
+from .steps import _move, _new_case, _swept
 
 
 def appeal(
@@ -111,23 +111,16 @@ def _close(db: Session, actor: Actor, case_: Request, now: datetime) -> None:
             record(db, actor, "request.close", target_type="request", target_id=original.id)
 
 
+def _settled(today: date) -> tuple[ColumnElement[bool]]:
+    """An answered case whose appeal window has passed."""
+    return (or_(Request.appeal_until_on.is_(None), Request.appeal_until_on < today),)
+
+
 def close_settled(db: Session, actor: Actor, *, now: datetime | None = None) -> int:
     """Closes every answered case whose appeal window has passed (run daily). Returns how many."""
     now = now or utcnow()
     closed = 0
-    for prison in db.scalars(select(Prison)):
-        today = local_day(now, prison.timezone)
-        cases = db.scalars(
-            select(Request)
-            .where(
-                Request.prison_id == prison.id,
-                Request.status.in_(ANSWERED),
-                or_(Request.appeal_until_on.is_(None), Request.appeal_until_on < today),
-            )
-            .order_by(Request.id)
-            .with_for_update()
-        )
-        for case_ in cases:
-            _close(db, actor, case_, now)
-            closed += 1
+    for case_ in _swept(db, now, ANSWERED, _settled):
+        _close(db, actor, case_, now)
+        closed += 1
     return closed

@@ -3,19 +3,18 @@ governor's office's); supervisors see what was escalated to them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
 from ...db import utcnow
-from ...people.models import Prison
 from ...staff.models import StaffUser
 from ..models import OPEN, DepartmentStaff, EventKind, Request
-from .rules import GOVERNORS_OFFICE, Rules, local_day
+from .rules import GOVERNORS_OFFICE, Rules
 from .scope import staff_scope
-from .steps import _event
+from .steps import _event, _swept
 
 
 def supervisors_of(db: Session, department_code: str, prison_id: int) -> list[StaffUser]:
@@ -38,6 +37,11 @@ def supervisors_of(db: Session, department_code: str, prison_id: int) -> list[St
     return find(department_code) or find(GOVERNORS_OFFICE)
 
 
+def _overdue(today: date) -> tuple[ColumnElement[bool], ...]:
+    """An open case past its deadline, not escalated yet."""
+    return (Request.escalated_at.is_(None), Request.due_on < today)
+
+
 def escalate_overdue(
     db: Session, actor: Actor, rules: Rules, *, now: datetime | None = None
 ) -> list[Request]:
@@ -45,44 +49,31 @@ def escalate_overdue(
     the governor's office's). Run it daily (`cellgate requests escalate`)."""
     now = now or utcnow()
     escalated: list[Request] = []
-    for prison in db.scalars(select(Prison).order_by(Prison.id)):
-        today = local_day(now, prison.timezone)
-        cases = db.scalars(
-            select(Request)
-            .where(
-                Request.prison_id == prison.id,
-                Request.status.in_(OPEN),
-                Request.escalated_at.is_(None),
-                Request.due_on < today,
-            )
-            .order_by(Request.id)
-            .with_for_update()
+    for case_ in _swept(db, now, OPEN, _overdue):
+        supervisors = supervisors_of(db, case_.department_code, case_.prison_id)
+        names = ", ".join(s.full_name for s in supervisors) or "nobody (no supervisor set)"
+        case_.escalated_at = now
+        case_.escalated_department = case_.department_code
+        _event(
+            db,
+            case_,
+            actor,
+            EventKind.ESCALATED,
+            now=now,
+            body=f"Overdue since {case_.due_on.isoformat()}; escalated to {names}.",
+            visible_to_inmate=False,
         )
-        for case_ in cases:
-            supervisors = supervisors_of(db, case_.department_code, prison.id)
-            names = ", ".join(s.full_name for s in supervisors) or "nobody (no supervisor set)"
-            case_.escalated_at = now
-            case_.escalated_department = case_.department_code
-            _event(
-                db,
-                case_,
-                actor,
-                EventKind.ESCALATED,
-                now=now,
-                body=f"Overdue since {case_.due_on.isoformat()}; escalated to {names}.",
-                visible_to_inmate=False,
-            )
-            record(
-                db,
-                actor,
-                "request.escalate",
-                target_type="request",
-                target_id=case_.id,
-                department=case_.department_code,
-                due_on=case_.due_on.isoformat(),
-                supervisors=[s.username for s in supervisors],
-            )
-            escalated.append(case_)
+        record(
+            db,
+            actor,
+            "request.escalate",
+            target_type="request",
+            target_id=case_.id,
+            department=case_.department_code,
+            due_on=case_.due_on.isoformat(),
+            supervisors=[s.username for s in supervisors],
+        )
+        escalated.append(case_)
     return escalated
 
 

@@ -1,19 +1,20 @@
 """Steps every use case shares: a new case with its receipt number, an event in its history, a
-status move allowed by models.TRANSITIONS."""
+status move allowed by models.TRANSITIONS, and the daily sweeps' walk over each prison's cases."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
 from ...db import utcnow
-from ...errors import Conflict
 from ...people.models import Inmate, Prison
+from ...states import check_move
 from ..catalogue import RequestType
 from ..models import TRANSITIONS, EventKind, ReceiptCounter, Request, RequestEvent, RequestStatus
 from .rules import Rules, local_day
@@ -116,9 +117,7 @@ def _event(
         request_id=case_.id,
         occurred_at=now or utcnow(),
         kind=kind.value,
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_name=actor.name,
+        **actor.columns(),
         from_status=from_status,
         to_status=to_status,
         from_department=from_department,
@@ -146,8 +145,26 @@ def _move(
     body: str = "",
 ) -> None:
     current = RequestStatus(case_.status)
-    if to not in TRANSITIONS[current]:
-        raise Conflict(f"Request {case_.receipt} is {current.value}; it cannot become {to.value}.")
+    check_move(TRANSITIONS, current, to, f"Request {case_.receipt}")
     case_.status = to.value
     _touch(case_, now)
     _event(db, case_, actor, kind, now=now, body=body, from_status=current, to_status=to)
+
+
+def _swept(
+    db: Session,
+    now: datetime,
+    statuses: Iterable[str],
+    due: Callable[[date], Iterable[ColumnElement[bool]]],
+) -> Iterator[Request]:
+    """For a daily sweep: each prison's cases in `statuses` that `due(today)` picks, today being
+    the prison's own local day; locked, oldest first, prison by prison."""
+    for prison in db.scalars(select(Prison).order_by(Prison.id)):
+        today = local_day(now, prison.timezone)
+        cases = db.scalars(
+            select(Request)
+            .where(Request.prison_id == prison.id, Request.status.in_(statuses), *due(today))
+            .order_by(Request.id)
+            .with_for_update()
+        )
+        yield from cases

@@ -33,15 +33,7 @@ def expire_stale_orders(
         line for order in stale if order.status != OrderStatus.PACKED for line in order.lines
     ]
     for order in stale:
-        assert order.hold_transfer_id is not None
-        payments.release(
-            db,
-            actor,
-            key=f"shop:{order.key}:expire",
-            hold_id=order.hold_transfer_id,
-            order_number=order.number,
-            why="not delivered in time",
-        )
+        payments.release_order(db, actor, order, step="expire", why="not delivered in time")
         _move(db, actor, order, OrderStatus.EXPIRED)
     # The money first, then the stock (placing locks in that order too): what was never
     # packed frees its reservation, packed goods nobody collected go back on the shelf.

@@ -254,15 +254,7 @@ def cancel_order(
             f"Order {order.number} is already being packed and cannot be cancelled;"
             " refuse it at delivery or ask the shop."
         )
-    assert order.hold_transfer_id is not None
-    payments.release(
-        db,
-        actor,
-        key=f"shop:{order.key}:void",
-        hold_id=order.hold_transfer_id,
-        order_number=order.number,
-        why="cancelled",
-    )
+    payments.release_order(db, actor, order, step="void", why="cancelled")
     # The money first, then the stock: placing locks in that order too.
     _release_reservations(_locked_products(db, {li.product_id for li in order.lines}), order.lines)
     order.cancelled_at = utcnow()

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
 from ...db import lock_by_id
-from ...errors import Conflict, NotFound
+from ...errors import NotFound
 from ...people.models import Inmate
+from ...states import check_move
 from ..models import TRANSITIONS, Order, OrderLine, OrderStatus, Product
 
 
@@ -35,8 +36,7 @@ def _order_of(db: Session, order_id: int, inmate: Inmate | None) -> Order:
 
 def _move(db: Session, actor: Actor, order: Order, to: OrderStatus, **details: object) -> None:
     current = OrderStatus(order.status)
-    if to not in TRANSITIONS[current]:
-        raise Conflict(f"Order {order.number} is {current.value}; it cannot become {to.value}.")
+    check_move(TRANSITIONS, current, to, f"Order {order.number}")
     order.status = to.value
     db.flush()
     record(

@@ -3,6 +3,8 @@ picking, the pick list and the packing slips."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import render_template, url_for
@@ -14,7 +16,7 @@ from ...surface import get_db
 from ...web.access import staff_actor
 from ...web.handling import perform
 from .. import services
-from ..models import OrderStatus
+from ..models import Order, OrderStatus
 from .common import _day, _my_prison, _wing, bp
 
 
@@ -48,17 +50,26 @@ def day(day: str) -> Any:
     )
 
 
-@bp.get("/round/<int:wing_id>/<day>")
-def round_view(wing_id: int, day: str) -> Any:
+def _round_page(
+    template: str, wing_id: int, day: str, **contents: Callable[[Session, int, date], Any]
+) -> str:
+    """A page about one round: its wing and delivery day, and what each of `contents` reads
+    for that round under its name."""
     db = get_db()
     wing = _wing(db, wing_id)
     delivery_on = _day(day)
-    return render_template(
+    found = {name: read(db, wing_id, delivery_on) for name, read in contents.items()}
+    return render_template(template, wing=wing, delivery_on=delivery_on, **found)
+
+
+@bp.get("/round/<int:wing_id>/<day>")
+def round_view(wing_id: int, day: str) -> Any:
+    return _round_page(
         "shop/round.html",
-        wing=wing,
-        delivery_on=delivery_on,
-        orders=services.orders_for_round(db, wing_id, delivery_on),
-        totals=services.round_totals(db, wing_id, delivery_on),
+        wing_id,
+        day,
+        orders=services.orders_for_round,
+        totals=services.round_totals,
     )
 
 
@@ -76,25 +87,17 @@ def start_picking(wing_id: int, day: str) -> Any:
 
 @bp.get("/round/<int:wing_id>/<day>/pick-list")
 def pick_list(wing_id: int, day: str) -> Any:
-    db = get_db()
-    wing = _wing(db, wing_id)
-    delivery_on = _day(day)
-    return render_template(
-        "shop/pick_list.html",
-        wing=wing,
-        delivery_on=delivery_on,
-        picks=services.pick_list(db, wing_id, delivery_on),
-    )
+    return _round_page("shop/pick_list.html", wing_id, day, picks=services.pick_list)
 
 
-@bp.get("/round/<int:wing_id>/<day>/slips")
-def packing_slips(wing_id: int, day: str) -> Any:
-    db = get_db()
-    wing = _wing(db, wing_id)
-    delivery_on = _day(day)
-    orders = [
+def _orders_to_pack(db: Session, wing_id: int, delivery_on: date) -> list[Order]:
+    return [
         o
         for o in services.orders_for_round(db, wing_id, delivery_on)
         if o.status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
     ]
-    return render_template("shop/slips.html", wing=wing, delivery_on=delivery_on, orders=orders)
+
+
+@bp.get("/round/<int:wing_id>/<day>/slips")
+def packing_slips(wing_id: int, day: str) -> Any:
+    return _round_page("shop/slips.html", wing_id, day, orders=_orders_to_pack)

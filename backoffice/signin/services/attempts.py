@@ -3,6 +3,7 @@ failures until lockout, the audit row of each refusal and success, and staff unl
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,38 +71,6 @@ def _check_locked(credentials: InmateCredentials, now: datetime) -> None:
         )
 
 
-def _credentials_unless_locked(
-    db: Session,
-    actor: Actor,
-    device: Device,
-    now: datetime,
-    method: str,
-    inmate_id: int,
-    *,
-    policy: SignInPolicy,
-    **details: Any,
-) -> InmateCredentials:
-    """The inmate's credentials (locked, see `_credentials`); if the inmate is locked out, the
-    refusal instead, counted on the device and audited with `details`."""
-    credentials = _credentials(db, inmate_id)
-    try:
-        _check_locked(credentials, now)
-    except SignInRefused as locked:
-        raise _refuse(
-            db,
-            actor,
-            device,
-            now,
-            method,
-            "locked",
-            locked.message,
-            inmate_id=inmate_id,
-            policy=policy,
-            **details,
-        ) from None
-    return credentials
-
-
 def _inmate_failed(
     db: Session, credentials: InmateCredentials, now: datetime, policy: SignInPolicy
 ) -> bool:
@@ -115,69 +84,87 @@ def _inmate_failed(
     return locked
 
 
-def _refuse(
-    db: Session,
-    actor: Actor,
-    device: Device,
-    now: datetime,
-    method: str,
-    code: str,
-    message: str,
-    *,
-    inmate_id: int | None = None,
-    credentials: InmateCredentials | None = None,
-    policy: SignInPolicy,
-    count_device: bool = True,
-    **details: Any,
-) -> SignInRefused:
-    """Count the failure where it belongs, write the audit row, and return the error."""
-    if count_device:
-        _device_failed(db, device, now)
-    if credentials is not None and _inmate_failed(db, credentials, now, policy):
-        details["locked"] = True
-        code = "locked"
-        minutes = int(policy.lockout.total_seconds() // 60)
-        message = (
-            f"{message} Too many failed attempts: sign-in is locked for {minutes} minutes."
-        ).strip()
-    record(
-        db,
-        actor,
-        "inmate.sign_in",
-        target_type="inmate" if inmate_id else "",
-        target_id=inmate_id or "",
-        outcome="refused",
-        method=method,
-        reason=code,
-        device=device.name,
-        **details,
-    )
-    return SignInRefused(code, message)
+@dataclass
+class Attempt:
+    """One sign-in attempt on a device by one method. Its refusals count where they belong and
+    each refusal, and the success, writes its audit row with `details` (for every row of the
+    attempt) and the call's own."""
 
+    db: Session
+    actor: Actor
+    device: Device
+    now: datetime
+    method: str
+    policy: SignInPolicy
+    details: dict[str, Any] = field(default_factory=dict)
+    # Whose credentials the attempt has reached (see `reached`): its later refusals count
+    # against them.
+    inmate_id: int | None = None
+    credentials: InmateCredentials | None = None
 
-def _succeeded(
-    db: Session,
-    actor: Actor,
-    device: Device,
-    inmate: Inmate,
-    credentials: InmateCredentials,
-    method: str,
-    **details: Any,
-) -> Inmate:
-    credentials.failed_attempts = 0
-    credentials.locked_until = None
-    db.flush()
-    record(
-        db,
-        actor,
-        "inmate.sign_in",
-        target_type="inmate",
-        target_id=inmate.id,
-        method=method,
-        device=device.name,
-        **details,
-    )
-    return inmate
+    def begin(self) -> Attempt:
+        """The attempt, once the device may take one (in service, not paused)."""
+        _check_device(self.db, self.device, self.now, self.policy)
+        return self
+
+    def refuse(
+        self, code: str, message: str, *, inmate_id: int | None = None, **details: Any
+    ) -> SignInRefused:
+        """Count the failure where it belongs (the device; the inmate, once reached), write the
+        audit row, and return the error."""
+        inmate_id = inmate_id or self.inmate_id
+        credentials = self.credentials
+        _device_failed(self.db, self.device, self.now)
+        if credentials is not None and _inmate_failed(self.db, credentials, self.now, self.policy):
+            details["locked"] = True
+            code = "locked"
+            minutes = int(self.policy.lockout.total_seconds() // 60)
+            message = (
+                f"{message} Too many failed attempts: sign-in is locked for {minutes} minutes."
+            ).strip()
+        self._record(
+            details,
+            target_type="inmate" if inmate_id else "",
+            target_id=inmate_id or "",
+            outcome="refused",
+            method=self.method,
+            reason=code,
+        )
+        return SignInRefused(code, message)
+
+    def credentials_unless_locked(self, inmate_id: int, **details: Any) -> InmateCredentials:
+        """The inmate's credentials (locked, see `_credentials`), reached; if the inmate is
+        locked out, the refusal instead, counted on the device and audited with `details`."""
+        credentials = _credentials(self.db, inmate_id)
+        try:
+            _check_locked(credentials, self.now)
+        except SignInRefused as locked:
+            raise self.refuse("locked", locked.message, inmate_id=inmate_id, **details) from None
+        return self.reached(credentials)
+
+    def reached(self, credentials: InmateCredentials) -> InmateCredentials:
+        """The attempt is now about this inmate: a later refusal counts against them."""
+        self.inmate_id, self.credentials = credentials.inmate_id, credentials
+        return credentials
+
+    def succeeded(self, inmate: Inmate, credentials: InmateCredentials, **details: Any) -> Inmate:
+        credentials.failed_attempts = 0
+        credentials.locked_until = None
+        self.db.flush()
+        self._record(details, target_type="inmate", target_id=inmate.id, method=self.method)
+        return inmate
+
+    def _record(self, details: dict[str, Any], **row: Any) -> None:
+        """The attempt's audit row: `row` (whom, how it ended), the device, then the details."""
+        record(
+            self.db,
+            self.actor,
+            "inmate.sign_in",
+            **row,
+            device=self.device.name,
+            **details,
+            **self.details,
+        )
 
 
 def unlock(db: Session, actor: Actor, inmate: Inmate) -> None:

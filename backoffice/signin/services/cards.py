@@ -7,7 +7,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -22,7 +21,7 @@ from ...errors import Conflict, InvalidInput
 from ...people.models import Inmate
 from ..crypto import seal, unseal
 from ..models import CardChallenge, CardStatus, InmateCard, InmateSession, SignInMethod
-from .attempts import _check_device, _credentials, _credentials_unless_locked, _refuse, _succeeded
+from .attempts import Attempt, _credentials
 from .inmate_sessions import _end
 from .pins import _pin_matches
 from .policy import DEFAULT_POLICY, SignInPolicy, SignInRefused, _now, device_actor
@@ -161,19 +160,17 @@ def card_challenge(
     """A fresh challenge for the card this device's reader holds."""
     now = _now(now)
     actor = device_actor(device)
-    method = SignInMethod.CARD.value
-    _check_device(db, device, now, policy)
-    refuse = partial(_refuse, db, actor, device, now, method, policy=policy)
+    attempt = Attempt(db, actor, device, now, SignInMethod.CARD.value, policy).begin()
     card = db.scalar(select(InmateCard).where(InmateCard.card_number == card_number.strip()))
     if card is None or card.status != CardStatus.ACTIVE.value:
-        raise refuse(
+        raise attempt.refuse(
             "card-not-valid",
             "This card is not valid. Ask an officer.",
             inmate_id=card.inmate_id if card else None,
             card=card_number[:32],
         )
     if not may_sign_in_at(db, device, card.inmate_id):
-        raise refuse(
+        raise attempt.refuse(
             "not-allowed-here",
             "You cannot sign in on this device.",
             inmate_id=card.inmate_id,
@@ -224,17 +221,14 @@ def card_verify(
 ) -> CardPending:
     """Check the card's answer to the challenge. A right answer waits for the PIN."""
     now = _now(now)
-    method = SignInMethod.CARD.value
-    _check_device(db, device, now, policy)
-    refuse = partial(_refuse, db, actor, device, now, method, policy=policy)
+    attempt = Attempt(db, actor, device, now, SignInMethod.CARD.value, policy).begin()
     challenge = _open_challenge(db, device, challenge_id, now)
     if challenge.verified_at is not None:
         raise SignInRefused("challenge-unknown", "Take the card out and put it in again.")
     card = challenge.card
+    attempt.details["card"] = card.card_number
     try:
-        credentials = _credentials_unless_locked(
-            db, actor, device, now, method, card.inmate_id, policy=policy, card=card.card_number
-        )
+        attempt.credentials_unless_locked(card.inmate_id)
     except SignInRefused:
         challenge.closed_at = now
         raise
@@ -243,13 +237,8 @@ def card_verify(
         card_response(key, challenge.challenge), bytes(response)
     ):
         challenge.closed_at = now
-        raise refuse(
-            "card-refused",
-            "This card could not be verified. Ask an officer.",
-            inmate_id=card.inmate_id,
-            credentials=credentials,
-            card=card.card_number,
-            step="challenge",
+        raise attempt.refuse(
+            "card-refused", "This card could not be verified. Ask an officer.", step="challenge"
         )
     challenge.verified_at = now
     # The PIN may take longer to type than the card took to answer.
@@ -297,32 +286,24 @@ def card_pin_confirm(
     *,
     policy: SignInPolicy = DEFAULT_POLICY,
 ) -> Inmate:
-    method = SignInMethod.CARD.value
-    _check_device(db, device, now, policy)
-    refuse = partial(_refuse, db, actor, device, now, method, policy=policy)
+    attempt = Attempt(db, actor, device, now, SignInMethod.CARD.value, policy).begin()
     challenge = _open_challenge(db, device, challenge_id, now)
     if challenge.verified_at is None:
         raise SignInRefused("challenge-unknown", "Take the card out and put it in again.")
     card = challenge.card
-    credentials = _credentials(db, card.inmate_id)
+    attempt.details["card"] = card.card_number
+    credentials = attempt.reached(_credentials(db, card.inmate_id))
     if credentials.pin_hash is None:
         challenge.closed_at = now
         raise SignInRefused("pin-not-set", "You have no PIN yet. Ask an officer to set one.")
     if not _pin_matches(credentials, pin):
-        error = refuse(
-            "wrong-pin",
-            "Wrong PIN.",
-            inmate_id=card.inmate_id,
-            credentials=credentials,
-            card=card.card_number,
-            step="pin",
-        )
+        error = attempt.refuse("wrong-pin", "Wrong PIN.", step="pin")
         if error.code == "locked":
             challenge.closed_at = now
         raise error
     challenge.closed_at = now
     db.flush()
-    return _succeeded(db, actor, device, card.inmate, credentials, method, card=card.card_number)
+    return attempt.succeeded(card.inmate, credentials)
 
 
 def card_removed(

@@ -36,8 +36,8 @@ from ...errors import Conflict, InvalidInput
 from ...people.models import Inmate
 from ..crypto import seal, unseal
 from ..models import FaceTemplate, SignInMethod
-from .attempts import _check_device, _credentials_unless_locked, _refuse, _succeeded
-from .policy import DEFAULT_POLICY, SignInPolicy, SignInRefused
+from .attempts import Attempt
+from .policy import DEFAULT_POLICY, SignInPolicy
 
 # Two enrolled people closer than the tolerance plus this are too alike to tell apart safely.
 AMBIGUITY_MARGIN = 0.06
@@ -240,46 +240,41 @@ def face_sign_in(
 ) -> Inmate:
     """Identify the face in a burst of frames among the inmates allowed at this device, and
     check over the burst that it is a live face."""
-    method = SignInMethod.FACE.value
-    _check_device(db, device, now, policy)
-    extra: dict[str, Any] = {}
+    attempt = Attempt(db, actor, device, now, SignInMethod.FACE.value, policy).begin()
     if policy.audit_face_images and frames:
-        extra["image_jpeg_base64"] = _thumbnail(frames[len(frames) // 2])
-
-    def refuse(code: str, message: str, **details: Any) -> SignInRefused:
-        return _refuse(
-            db, actor, device, now, method, code, message, policy=policy, **details, **extra
-        )
+        attempt.details["image_jpeg_base64"] = _thumbnail(frames[len(frames) // 2])
 
     if len(frames) < 2:
-        raise refuse("not-live", "Look at the camera for a moment and blink.", frames=len(frames))
+        raise attempt.refuse(
+            "not-live", "Look at the camera for a moment and blink.", frames=len(frames)
+        )
     boxes = []
     for frame in frames:
         found = matcher.detect(frame)
         if not found:
-            raise refuse("no-face", "No face found. Look straight at the camera.")
+            raise attempt.refuse("no-face", "No face found. Look straight at the camera.")
         if len(found) > 1:
-            raise refuse("several-faces", "More than one face in view. Only you, please.")
+            raise attempt.refuse("several-faces", "More than one face in view. Only you, please.")
         boxes.append(found[0])
     if min(box.size for box in boxes) < policy.min_face_pixels:
-        raise refuse("face-too-small", "Come closer to the camera.")
+        raise attempt.refuse("face-too-small", "Come closer to the camera.")
     for a, b in itertools.pairwise(boxes):
         moved = abs((a.left + a.right) - (b.left + b.right)) + abs(
             (a.top + a.bottom) - (b.top + b.bottom)
         )
         if moved / 2 > max(a.width, b.width):
-            raise refuse("face-moved", "Keep your face in front of the camera.")
+            raise attempt.refuse("face-moved", "Keep your face in front of the camera.")
     middle = len(frames) // 2
     probe = matcher.encode(frames[middle], boxes[middle])
     owners, matrix = _allowed_templates(db, device, policy)
     match = best_match(owners, matrix, probe)
     score = round(match.distance, 4) if match.inmate_id is not None else None
     if match.inmate_id is None or match.distance > policy.face_tolerance:
-        raise refuse(
+        raise attempt.refuse(
             "no-match", "Your face was not recognised. Try again or use your card.", score=score
         )
     if match.runner_up <= match.distance + AMBIGUITY_MARGIN:
-        raise refuse(
+        raise attempt.refuse(
             "ambiguous",
             "Your face was not recognised surely. Use your card.",
             score=score,
@@ -290,12 +285,12 @@ def face_sign_in(
     for index in sorted({0, len(frames) - 1} - {middle}):
         other = matcher.encode(frames[index], boxes[index])
         if float(distances(own, other).min()) > policy.face_tolerance:
-            raise refuse("face-changed", "Keep your face in front of the camera.", score=score)
+            raise attempt.refuse(
+                "face-changed", "Keep your face in front of the camera.", score=score
+            )
     inmate = db.get(Inmate, match.inmate_id)
     assert inmate is not None
-    credentials = _credentials_unless_locked(
-        db, actor, device, now, method, inmate.id, policy=policy, score=score, **extra
-    )
+    credentials = attempt.credentials_unless_locked(inmate.id, score=score)
     live = liveness(
         [matcher.landmarks(frame, box) for frame, box in zip(frames, boxes, strict=True)],
         blink_ear=policy.blink_ear,
@@ -303,17 +298,13 @@ def face_sign_in(
         min_turn=policy.head_turn,
     )
     if not live.live:
-        raise refuse(
+        raise attempt.refuse(
             "not-live",
             "Blink or turn your head slowly while looking at the camera.",
-            inmate_id=inmate.id,
-            credentials=credentials,
             score=score,
             liveness=live.reason,
             turn=live.turn,
             ear_min=live.ear_min,
             ear_max=live.ear_max,
         )
-    return _succeeded(
-        db, actor, device, inmate, credentials, method, score=score, liveness=live.reason, **extra
-    )
+    return attempt.succeeded(inmate, credentials, score=score, liveness=live.reason)

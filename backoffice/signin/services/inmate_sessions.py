@@ -3,7 +3,6 @@ tablet's sign-in, the agent's); started after a sign-in, checked on each request
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
 
@@ -16,13 +15,10 @@ from ...devices.models import Device
 from ...devices.services import may_sign_in_at
 from ...errors import InvalidInput
 from ...people.models import Inmate
+from ..crypto import secret_hash
 from ..models import InmateSession, SignInMethod
 from .attempts import _lock_inmate
 from .policy import DEFAULT_POLICY, SignInPolicy, SignInRefused, _now
-
-
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def start_session(
@@ -53,7 +49,7 @@ def start_session(
     session = InmateSession(
         inmate_id=inmate.id,
         device_id=device.id,
-        token_hash=_hash_token(token),
+        token_hash=secret_hash(token),
         method=method,
         started_at=now,
         last_seen_at=now,
@@ -82,7 +78,7 @@ def session_for_token(
 ) -> InmateSession | None:
     if not token:
         return None
-    session = db.scalar(select(InmateSession).where(InmateSession.token_hash == _hash_token(token)))
+    session = db.scalar(select(InmateSession).where(InmateSession.token_hash == secret_hash(token)))
     if session is None or session.ended_at is not None:
         return None
     if session.device_id != device.id:

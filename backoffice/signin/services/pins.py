@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,7 +15,7 @@ from ...devices.services import inmates_allowed_at
 from ...errors import InvalidInput
 from ...people.models import Inmate
 from ..models import InmateCredentials, SignInMethod
-from .attempts import _check_device, _credentials, _credentials_unless_locked, _refuse, _succeeded
+from .attempts import Attempt, _credentials
 from .policy import DEFAULT_POLICY, SignInPolicy, SignInRefused
 
 _hasher = PasswordHasher()
@@ -61,25 +60,21 @@ def pin_sign_in(
     *,
     policy: SignInPolicy = DEFAULT_POLICY,
 ) -> Inmate:
-    method = SignInMethod.PIN.value
+    """Sign in with prison number and PIN, where the policy allows a PIN alone; a wrong number
+    answers as a wrong PIN, in the same time."""
     if not policy.pin_allowed:
         raise SignInRefused(
             "pin-not-allowed",
             "Sign-in with a PIN alone is not allowed here. Use your face or card.",
         )
-    _check_device(db, device, now, policy)
-    refuse = partial(_refuse, db, actor, device, now, method, policy=policy)
+    attempt = Attempt(db, actor, device, now, SignInMethod.PIN.value, policy).begin()
     inmate = db.scalar(
         inmates_allowed_at(device).where(Inmate.prison_number == prison_number.strip().upper())
     )
     if inmate is None:
         _pin_matches(None, pin)  # same time as a real check, so numbers cannot be probed
-        raise refuse("wrong-pin", "Wrong prison number or PIN.")
-    credentials = _credentials_unless_locked(
-        db, actor, device, now, method, inmate.id, policy=policy
-    )
+        raise attempt.refuse("wrong-pin", "Wrong prison number or PIN.")
+    credentials = attempt.credentials_unless_locked(inmate.id)
     if not _pin_matches(credentials, pin):
-        raise refuse(
-            "wrong-pin", "Wrong prison number or PIN.", inmate_id=inmate.id, credentials=credentials
-        )
-    return _succeeded(db, actor, device, inmate, credentials, method)
+        raise attempt.refuse("wrong-pin", "Wrong prison number or PIN.")
+    return attempt.succeeded(inmate, credentials)

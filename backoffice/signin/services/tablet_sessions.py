@@ -9,7 +9,6 @@ session ends. Services take the session and the actor and only flush.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +25,7 @@ from ...devices.models import Device
 from ...devices.services import DEFAULT_REGISTRATION, Standing, credential_key_id, standing
 from ...people.models import Inmate, InmateStatus
 from ...settings import Settings
+from ..crypto import secret_hash as token_hash
 from ..models import InmateSession, TabletSession
 from .inmate_sessions import end_session
 
@@ -36,10 +36,6 @@ TOUCH_EVERY = timedelta(seconds=20)
 
 # A tablet session, its inmate, and when the sign-in helper's session ended (if it did).
 FoundSession = tuple[TabletSession, Inmate, datetime | None]
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

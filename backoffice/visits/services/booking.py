@@ -8,28 +8,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ...audit.services import Actor, record
-from ...db import lock_by_id
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...people.models import Inmate, Prison
 from ...settings import Settings
 from ..models import Booking, Endpoint, EndpointKind, Slot
 from .contacts import _contact
 from .invitations import _invite
-from .lifecycle import _cancel_future, _inmates_booking, _lock_inmate, _move
+from .lifecycle import _cancel_future, _inmates_booking, _lock_inmate, _locked, _move
 from .offers import _check_active, _used_in_week
-from .rules import ACTIVE_BOOKING, SYSTEM, B, VisitRules, _check_aware, _local_day, _rules, _zone
+from .rules import (
+    ACTIVE_BOOKING,
+    SYSTEM,
+    B,
+    VisitRules,
+    _add_unless_taken,
+    _check_aware,
+    _local_day,
+    _rules,
+    _zone,
+)
 from .slots import _blocked_days
-
-
-def _lock_slot(db: Session, slot_id: int) -> Slot:
-    slot = lock_by_id(db, Slot, slot_id)
-    if slot is None:
-        raise NotFound("No such video call session.", slot_id=slot_id)
-    return slot
 
 
 def _expire_holds_in(db: Session, slot_id: int, now: datetime) -> None:
@@ -118,7 +119,7 @@ def hold_slot(
         raise NotFound("No such contact.", contact_id=contact_id)
     if not contact.approved:
         raise Forbidden(f"{contact.full_name} is not an approved contact yet.")
-    slot = _lock_slot(db, slot_id)
+    slot = _locked(db, Slot, slot_id, "No such video call session.", slot_id=slot_id)
     if slot.prison_id != inmate.prison_id:
         raise NotFound("No such video call session.", slot_id=slot_id)
     prison = db.get(Prison, slot.prison_id)
@@ -201,12 +202,7 @@ def hold_slot(
         quota_exempt=exempt,
         rebook_of_id=rebook_of,
     )
-    db.add(booking)
-    try:
-        with db.begin_nested():
-            db.flush()
-    except IntegrityError:
-        raise Conflict("That session just filled up; choose another time.") from None
+    _add_unless_taken(db, booking, "That session just filled up; choose another time.")
     record(
         db,
         actor,

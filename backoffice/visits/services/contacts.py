@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ...audit.services import Actor, record
-from ...errors import Conflict, Forbidden, InvalidInput, NotFound
+from ...errors import Conflict, Forbidden, InvalidInput
 from ...people.models import Inmate, InmateStatus
 from ..models import Bar, BarCategory, Contact, ContactStatus, Relation
-from .lifecycle import _cancel_future, _future_of_contact
+from .lifecycle import _cancel_future, _future_of_contact, _locked
 from .rules import SYSTEM, _check_aware
 
 PHONE = re.compile(r"^\+?[0-9]{6,20}$")
@@ -141,14 +141,8 @@ def pending_contacts(db: Session, prison_id: int | None = None) -> list[Contact]
     return list(db.scalars(stmt))
 
 
-def _contact(db: Session, contact_id: int, *, lock: bool = True) -> Contact:
-    stmt = select(Contact).where(Contact.id == contact_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    contact = db.scalars(stmt.execution_options(populate_existing=True)).first()
-    if contact is None:
-        raise NotFound("No such contact.", contact_id=contact_id)
-    return contact
+def _contact(db: Session, contact_id: int) -> Contact:
+    return _locked(db, Contact, contact_id, "No such contact.", contact_id=contact_id)
 
 
 def decide_contact(

@@ -3,7 +3,6 @@ lost, and read back when the contact opens it."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
 
@@ -13,14 +12,11 @@ from sqlalchemy.orm import Session, selectinload
 from ...audit.services import Actor, record
 from ...errors import Conflict, Forbidden, NotFound
 from ...settings import Settings
+from ...signin.crypto import secret_hash
 from ..models import Booking, Invitation
 from .lifecycle import _booking
 from .outbox import _notify, _when
 from .rules import B, VisitRules, _rules
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _invite(db: Session, actor: Actor, booking: Booking, now: datetime, rules: VisitRules) -> str:
@@ -29,7 +25,7 @@ def _invite(db: Session, actor: Actor, booking: Booking, now: datetime, rules: V
     db.add(
         Invitation(
             booking_id=booking.id,
-            token_hash=_hash(token),
+            token_hash=secret_hash(token),
             created_at=now,
             expires_at=booking.slot.ends_at,
         )
@@ -92,7 +88,7 @@ def invitation_for(db: Session, token: str, now: datetime) -> Invitation:
     invitation = db.scalars(
         select(Invitation)
         .options(selectinload(Invitation.booking))
-        .where(Invitation.token_hash == _hash(token))
+        .where(Invitation.token_hash == secret_hash(token))
     ).first()
     if invitation is None:
         raise NotFound("This link is not valid.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
 from ...db import lock_by_id
-from ...errors import Conflict, NotFound
+from ...errors import NotFound
 from ...people.models import Inmate
+from ...states import check_move
 from ..models import TRANSITIONS, Booking, BookingStatus, Invitation, Slot
 from .outbox import _notify, _when
 from .rules import ACTIVE_BOOKING, B
@@ -28,11 +29,19 @@ def _lock_inmate(db: Session, inmate_id: int) -> Inmate:
     return inmate
 
 
+T = TypeVar("T")
+
+
+def _locked(db: Session, model: type[T], row_id: int, missing: str, **ids: int) -> T:
+    """The row, locked (see `lock_by_id`); NotFound saying `missing` when there is none."""
+    row = lock_by_id(db, model, row_id)
+    if row is None:
+        raise NotFound(missing, **ids)
+    return row
+
+
 def _booking(db: Session, booking_id: int) -> Booking:
-    booking = lock_by_id(db, Booking, booking_id)
-    if booking is None:
-        raise NotFound("No such video call.", booking_id=booking_id)
-    return booking
+    return _locked(db, Booking, booking_id, "No such video call.", booking_id=booking_id)
 
 
 def _inmates_booking(db: Session, inmate: Inmate, booking_id: int) -> Booking:
@@ -54,8 +63,7 @@ def _move(
     **details: Any,
 ) -> None:
     current = BookingStatus(booking.status)
-    if to not in TRANSITIONS[current]:
-        raise Conflict(f"This call is {current.value}: it cannot become {to.value}.")
+    check_move(TRANSITIONS, current, to, "This call")
     booking.status = to.value
     if to in (B.CANCELLED, B.EXPIRED):
         booking.place = None  # gives the place back to the slot

@@ -1,5 +1,6 @@
-"""The visit rules read from the settings, the booking states' groups, and the calendar helpers
-every visit service shares (the prison's zone, a local day's start, an aware clock)."""
+"""The visit rules read from the settings, the booking states' groups, and the helpers every
+visit service shares (the prison's zone, a local day's start, an aware clock, adding a row that
+a unique rule guards)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
 from ...audit.services import Actor
+from ...errors import Conflict
 from ...people.models import Inmate, Prison
 from ...settings import Settings
 from ..models import BookingStatus
@@ -76,3 +81,14 @@ def _day_start(day: date, zone: ZoneInfo) -> datetime:
 def _check_aware(now: datetime) -> None:
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
+
+
+def _add_unless_taken(db: Session, row: object, taken: str) -> None:
+    """Add and flush `row`; if a unique rule refuses it, a Conflict saying `taken`, and the rest
+    of the transaction goes on (the insert was tried in a savepoint)."""
+    db.add(row)
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError:
+        raise Conflict(taken) from None

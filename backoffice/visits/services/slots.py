@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
@@ -19,7 +18,7 @@ from ...errors import Conflict, InvalidInput, NotFound
 from ...people.models import Prison
 from ..models import BlockedDate, Booking, Endpoint, EndpointKind, SessionTemplate, Slot
 from .lifecycle import _cancel_future
-from .rules import ACTIVE_BOOKING, SYSTEM, _day_start, _zone
+from .rules import ACTIVE_BOOKING, SYSTEM, _add_unless_taken, _day_start, _zone
 
 # --- endpoints and session templates ---------------------------------------------------------
 
@@ -44,12 +43,7 @@ def add_endpoint(
     endpoint = Endpoint(
         prison_id=prison_id, kind=kind, name=name, wing_id=wing_id, device_id=device_id
     )
-    db.add(endpoint)
-    try:
-        with db.begin_nested():
-            db.flush()
-    except IntegrityError:
-        raise Conflict(f"An endpoint called {name} already exists.") from None
+    _add_unless_taken(db, endpoint, f"An endpoint called {name} already exists.")
     record(db, actor, "visits.endpoint_added", target_type="visit_endpoint", target_id=endpoint.id)
     return endpoint
 
@@ -172,12 +166,7 @@ def block_date(
     blocked = BlockedDate(
         prison_id=prison_id, blocked_on=day, reason=reason, created_at=now, created_by=actor.name
     )
-    db.add(blocked)
-    try:
-        with db.begin_nested():
-            db.flush()
-    except IntegrityError:
-        raise Conflict(f"{day.isoformat()} is already blocked.") from None
+    _add_unless_taken(db, blocked, f"{day.isoformat()} is already blocked.")
     record(
         db,
         actor,
