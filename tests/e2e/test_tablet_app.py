@@ -16,52 +16,50 @@ renewed without his noticing.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from sqlalchemy import select
 
 from backoffice import migrate
-from backoffice.audit.models import AuditEvent
-from backoffice.db import make_engine, make_session_factory
-from backoffice.requests.models import Request
-from backoffice.visits.models import Booking, Slot
+from backoffice.db import make_engine
 from hardware.faces import FaceRecognitionMatcher
 from tablet_api.problems import TYPES
 from tests import photos
 from tests.conftest import _new_postgres_database
 from tests.e2e.kiosk_world import (
-    CHROMIUM,
-    SCREENSHOTS,
-    browser_flags,
-    inmate,
     moving_face_video,
     still_photo_video,
 )
+from tests.e2e.tablet_app_browser import (
+    LANGUAGES,
+    SCREENS,
+    SIZES,
+    STRINGS,
+    check_screen,
+    choose_language,
+    go,
+    last_face_refusal,
+    move_call_to_start_in,
+    open_address,
+    orders,
+    ready,
+    requests_saying,
+    shoot,
+    sideways,
+    sign_in_by_pin,
+    tablet,
+)
 from tests.e2e.tablet_app_world import (
-    PIN,
-    PIN_INMATE,
-    TABLET_CREDENTIAL,
     build_world,
-    orders_of,
 )
 from tests.e2e.test_tablet_schemathesis import free_port, serve, stop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres_only]
-
-APP = Path(__file__).resolve().parents[2] / "tablet_api" / "app"
-STRINGS: dict[str, dict[str, str]] = json.loads((APP / "strings.json").read_text("utf-8"))
-AXE = (Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js").read_text()
-LANGUAGES = ("et", "ru", "en")
-SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}
-SCREENS = ("home", "money", "shop", "orders", "requests", "calls", "notifications")
 
 
 @pytest.fixture(scope="module")
@@ -112,127 +110,6 @@ def videos(
 def playwright() -> Iterator[Any]:
     with sync_playwright() as running:
         yield running
-
-
-@contextmanager
-def tablet(
-    playwright: Any,
-    server: str,
-    size: str = "landscape",
-    video: Path | None = None,
-    clock: bool = False,
-) -> Iterator[Any]:
-    """The demo tablet of cell A-101: a Chromium opened once at /app/#device=<credential>."""
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=browser_flags(video))
-    width, height = SIZES[size]
-    try:
-        context = browser.new_context(viewport={"width": width, "height": height})
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        page.problems = []  # type: ignore[attr-defined]
-        page.on("pageerror", lambda error: page.problems.append(str(error)))
-        page.on(
-            "console",
-            lambda m: page.problems.append(m.text) if m.type == "error" else None,
-        )
-        if clock:
-            page.clock.install()
-        page.goto(f"{server}/app/#device={TABLET_CREDENTIAL}")
-        ready(page, "signin")
-        try:
-            yield page
-        except Exception:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "tablet-failure.png"), full_page=True)
-            print("at failure:", page.url, page.locator("main").evaluate("m => m.outerHTML")[:300])
-            print("problems:", page.problems)  # type: ignore[attr-defined]
-            raise
-    finally:
-        browser.close()
-
-
-def ready(page: Any, screen: str) -> None:
-    page.wait_for_selector(f'main[data-ready="{screen}"]')
-
-
-def go(page: Any, screen: str) -> None:
-    page.evaluate("document.getElementById('main').removeAttribute('data-ready')")
-    page.locator(f'nav a[data-screen="{screen}"]').click()
-    ready(page, screen)
-
-
-def open_address(page: Any, hash_: str, screen: str) -> None:
-    page.evaluate("document.getElementById('main').removeAttribute('data-ready')")
-    page.evaluate(f"location.hash = {json.dumps(hash_)}")
-    ready(page, screen)
-
-
-def sign_in_by_pin(page: Any, number: str = PIN_INMATE) -> None:
-    page.locator('input[name="prison_number"]').fill(number)
-    page.locator('input[name="pin"]').fill(PIN)
-    page.locator(".signin-pin button[type=submit]").click()
-    ready(page, "home")
-
-
-def choose_language(page: Any, language: str) -> None:
-    page.evaluate("document.getElementById('main').removeAttribute('data-ready')")
-    page.locator(f'.languages button[lang="{language}"]').click()
-    page.wait_for_selector("main[data-ready]")
-    expect(page.locator("html")).to_have_attribute("lang", language)
-
-
-def shoot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"tablet-{name}.png"), full_page=True)
-
-
-# --- what every screen is checked for -------------------------------------------------------
-
-
-def foreign_phrases(language: str) -> set[str]:
-    """The app's phrases in the other two languages that this one never uses: each text's
-    longest piece between placeholders, when long enough to mean something."""
-    own = set(STRINGS[language].values())
-    found = set()
-    for other in LANGUAGES:
-        if other == language:
-            continue
-        for text in STRINGS[other].values():
-            if text in own:
-                continue  # the same in both (a name, "halal")
-            piece = max(re.split(r"\{\w+\}", text), key=len).strip(" .:,!?…()")
-            if len(piece) >= 5 and not any(piece in mine for mine in own):
-                found.add(piece)
-    return found
-
-
-FOREIGN = {language: foreign_phrases(language) for language in LANGUAGES}
-
-
-def check_screen(page: Any, language: str, name: str) -> None:
-    text = page.locator("body").inner_text()
-    wrong = sorted(p for p in FOREIGN[language] if p in text)
-    assert not wrong, f"{name} in {language} shows another language's words: {wrong}"
-    if "AxeCore" not in page.evaluate("typeof axe === 'undefined' ? '' : 'AxeCore'"):
-        page.evaluate(AXE)
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    violations = [
-        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]
-    ]
-    assert violations == [], f"axe on {name} ({language}): {violations}"
-    small = page.evaluate(
-        """() => [...document.querySelectorAll('button, a[href], input, select, textarea')]
-          .filter((e) => e.offsetParent !== null && !e.closest('.skip'))
-          .map((e) => [e, e.getBoundingClientRect()])
-          .filter(([e, r]) => r.width < 47.5 || r.height < 47.5)
-          .map(([e, r]) => `${e.tagName} ${e.textContent.trim().slice(0, 30)} ${r.width}x`
-            + `${r.height}`)"""
-    )
-    assert small == [], f"touch targets under 48 px on {name} ({language}): {small}"
-
-
-def sideways(page: Any) -> int:
-    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
 
 
 # --- the tests -------------------------------------------------------------------------------
@@ -314,10 +191,10 @@ def test_shop_filters_the_cart_follows_the_allowance_and_a_refusal_names_the_ite
         batteries.locator("button", has_text="−").click()
         expect(refusal).to_have_count(0)
         expect(page.locator("#place-order")).to_be_enabled()
-        placed_before = len(_orders(database))
+        placed_before = len(orders(database))
         page.locator("#place-order").click()
         expect(page.locator(".cart .notice.success")).to_contain_text("is placed")
-        assert len(_orders(database)) == placed_before + 1
+        assert len(orders(database)) == placed_before + 1
 
 
 def test_orders_acknowledge_a_delivery_report_a_missing_item_and_cancel(
@@ -394,14 +271,14 @@ def test_a_network_cut_loses_no_text_and_places_the_order_exactly_once(
         assert box.input_value() == words
         page.locator("#send-request").click()
         page.wait_for_selector(".history")
-        assert _requests_saying(database, words) == 1
+        assert requests_saying(database, words) == 1
 
         # An order: the network goes as it is placed; the tablet keeps it with its key.
         go(page, "shop")
         page.locator("#shop-search").fill("Must tee")
         page.locator("li.product").first.locator("button", has_text="+").click()
         expect(page.locator("#place-order")).to_be_enabled()
-        before = len(_orders(database))
+        before = len(orders(database))
         page.context.set_offline(True)
         page.locator("#place-order").click()
         expect(page.locator("#retry-order")).to_be_visible()
@@ -420,11 +297,11 @@ def test_a_network_cut_loses_no_text_and_places_the_order_exactly_once(
             page.locator("#retry-order").click()
         page.unroute("**/api/v1/orders")
         expect(page.locator("#retry-order")).to_be_visible()
-        assert lost["answers"] == 1 and len(_orders(database)) == before + 1
+        assert lost["answers"] == 1 and len(orders(database)) == before + 1
         # ...and the retry, with the same key, returns that order instead of a second one.
         page.locator("#retry-order").click()
         expect(page.locator(".cart .notice.success")).to_be_visible()
-        assert len(_orders(database)) == before + 1
+        assert len(orders(database)) == before + 1
         expect(page.locator("#retry-order")).to_have_count(0)
 
 
@@ -444,7 +321,7 @@ def test_a_call_is_held_confirmed_and_joined_only_in_its_window(
         expect(confirmed).to_have_count(1)
         booking_id = int(confirmed.get_attribute("data-booking") or 0)
         expect(page.locator(f"#join-{booking_id}")).to_be_hidden()
-        _move_call_to_start_in(database, booking_id, timedelta(minutes=2))
+        move_call_to_start_in(database, booking_id, timedelta(minutes=2))
         go(page, "home")
         expect(page.locator('[data-tile="calls"]')).to_contain_text("Maie Tamm")
         go(page, "calls")
@@ -470,7 +347,7 @@ def test_face_sign_in_with_a_live_face_and_a_still_photo_refused(
         refused = TYPES["sign-in-failed"].detail["et"]
         expect(page.locator(".face-status")).to_have_text(refused, timeout=60_000)
         assert page.locator("nav").count() == 0
-        assert _last_face_refusal(database) == "not-live"
+        assert last_face_refusal(database) == "not-live"
     with tablet(playwright, server, video=videos["live"]) as page:
         page.locator("#face-start").click()
         ready(page, "home")
@@ -540,50 +417,3 @@ def test_strict_headers_and_nothing_from_another_origin(playwright: Any, server:
         expect(page.locator("#offline")).to_be_visible()
         expect(page.locator("nav")).to_be_visible()
         page.context.set_offline(False)
-
-
-# --- reading the database --------------------------------------------------------------------
-
-
-@contextmanager
-def _session(url: str) -> Iterator[Any]:
-    engine = make_engine(url)
-    try:
-        with make_session_factory(engine)() as db:
-            yield db
-    finally:
-        engine.dispose()
-
-
-def _orders(url: str) -> list[Any]:
-    with _session(url) as db:
-        return [o.id for o in orders_of(db, PIN_INMATE)]
-
-
-def _requests_saying(url: str, words: str) -> int:
-    with _session(url) as db:
-        cases = db.scalars(select(Request).where(Request.inmate_id == inmate(db, PIN_INMATE).id))
-        return sum(1 for case in cases if words in json.dumps(case.fields, ensure_ascii=False))
-
-
-def _move_call_to_start_in(url: str, booking_id: int, soon: timedelta) -> None:
-    with _session(url) as db:
-        booking = db.get(Booking, booking_id)
-        assert booking is not None
-        slot = db.get(Slot, booking.slot_id)
-        assert slot is not None
-        start = datetime.now(UTC) + soon
-        slot.starts_at, slot.ends_at = start, start + timedelta(minutes=30)
-        db.commit()
-
-
-def _last_face_refusal(url: str) -> str:
-    with _session(url) as db:
-        event = db.scalar(
-            select(AuditEvent)
-            .where(AuditEvent.action == "inmate.sign_in", AuditEvent.outcome == "refused")
-            .order_by(AuditEvent.id.desc())
-            .limit(1)
-        )
-        assert event is not None
-        return str(event.details.get("reason"))
