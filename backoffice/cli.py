@@ -16,6 +16,8 @@ import click
 from . import migrate
 from .accounts.cli import retention_group
 from .audit.services import Actor
+from .content.cli import content_group
+from .content.cli import publish_due as content_publish_due
 from .db import make_engine, make_session_factory
 from .errors import ServiceError
 from .money.cli import expire_holds as ledger_expire_holds
@@ -91,14 +93,14 @@ main.add_command(ledger_group)
 
 
 @main.command(help="Run the housekeeping jobs: visits sweep, expired shop orders, expired holds, "
-              "transfers waiting for their seal, overdue requests. Once, or every --every "
-              "seconds.")  # fmt: skip
+              "transfers waiting for their seal, overdue requests, the content library's "
+              "schedule. Once, or every --every seconds.")  # fmt: skip
 @click.option("--every", type=click.IntRange(min=10), default=None, help="Repeat (seconds).")
 @click.pass_context
 def jobs(ctx: click.Context, every: int | None) -> None:
     # Shop orders go before the ledger's sweep: the shop releases its own holds with the order.
     steps = [visits_sweep, shop_expire_orders, ledger_expire_holds, ledger_seal,
-             requests_escalate]  # fmt: skip
+             requests_escalate, content_publish_due]  # fmt: skip
     while True:
         for step in steps:
             try:
@@ -116,6 +118,7 @@ main.add_command(requests_group)
 main.add_command(shop_group)
 main.add_command(visits_group)
 main.add_command(agent_command)
+main.add_command(content_group)
 
 
 @main.group(help="Demo data.")
@@ -203,7 +206,8 @@ def _serve(settings: Settings, surfaces: list[str], *, with_jobs: bool = False) 
         jobs_command = [sys.executable, "-m", "backoffice", "jobs", "--every", "300"]
         processes.append(subprocess.Popen(jobs_command, cwd=ROOT))
         click.echo(
-            "jobs        visits sweep, expired orders and holds, overdue requests: every 5 min"
+            "jobs        visits sweep, expired orders and holds, overdue requests, content "
+            "schedule: every 5 min"
         )
         sealer_command = [sys.executable, "-m", "backoffice", "ledger", "seal", "--every", "1"]
         processes.append(subprocess.Popen(sealer_command, cwd=ROOT))

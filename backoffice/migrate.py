@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command, op
 from alembic.config import Config
@@ -10,7 +11,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
+from .migrations.schema.content import SEARCH_TABLE
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Tables the migrations make that no model describes: the content library's search index
+# (on SQLite an FTS5 table with its shadow tables), kept by the content services.
+UNMODELLED_PREFIXES = (SEARCH_TABLE,)
+
+
+def compared(name: str | None, type_: str, _parents: Any) -> bool:
+    """Alembic's `include_name`: what a comparison of models and database looks at."""
+    return not (type_ == "table" and name is not None and name.startswith(UNMODELLED_PREFIXES))
 
 
 def alembic_config(database_url: str) -> Config:

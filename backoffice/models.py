@@ -5,6 +5,7 @@ from ledger import models as ledger_models  # noqa: F401
 
 from .accounts import models as accounts_models  # noqa: F401
 from .audit import models as audit_models  # noqa: F401
+from .content import models as content_models  # noqa: F401
 from .devices import models as device_models  # noqa: F401
 from .money import models as money_models  # noqa: F401
 from .people import models as people_models  # noqa: F401

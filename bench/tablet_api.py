@@ -175,10 +175,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def gunicorn(
-    app: str, url: str, port: int, settings: dict[str, str] | None = None
-) -> subprocess.Popen[bytes]:
-    """`settings`: more CELLGATE_ environment variables for the app."""
+def gunicorn(app: str, url: str, port: int, **settings: str) -> subprocess.Popen[bytes]:
+    """`app` under gunicorn on `port`; `settings` are more CELLGATE_* variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CELLGATE_")}
     env.update(
         {
@@ -187,7 +185,7 @@ def gunicorn(
             "CELLGATE_TABLET__DEVICE_RATE_LIMIT": "1000000 per minute",
             "CELLGATE_TABLET__INMATE_RATE_LIMIT": "1000000 per minute",
             "CELLGATE_TABLET__ANONYMOUS_RATE_LIMIT": "1000000 per minute",
-            **(settings or {}),
+            **settings,
         }
     )
     command = [
@@ -436,7 +434,7 @@ def bench_run(name: str, settings: dict[str, str] | None = None) -> Iterator[Run
         ping_port, api_port = free_port(), free_port()
         processes.append(gunicorn("bench.tablet_api:ping_app()", url, ping_port))
         ping_server = Server(processes[-1], ping_port, admin, database)
-        processes.append(gunicorn("tablet_api:create_app()", url, api_port, settings))
+        processes.append(gunicorn("tablet_api:create_app()", url, api_port, **(settings or {})))
         api = Server(processes[-1], api_port, admin, database)
         yield Run(url, tablets, products, ping_server, api)
     finally:

@@ -7,7 +7,16 @@ from flask import Flask
 from backoffice.settings import Settings
 from backoffice.surface import health_blueprint, init_common, set_security_headers
 
-from . import auth, money, notifications, photos, requests, shop, visits  # noqa: F401 (routes)
+from . import (  # noqa: F401 (routes)
+    auth,
+    content,
+    money,
+    notifications,
+    photos,
+    requests,
+    shop,
+    visits,
+)
 from .api import bp
 from .http import init_pipeline
 from .openapi import PUBLIC, Operation

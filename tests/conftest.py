@@ -142,6 +142,8 @@ def _empty_postgres(url: str) -> None:
     with engine.begin() as conn:
         if url not in _EMPTYING:
             tables = [t.name for metadata in all_metadata() for t in metadata.sorted_tables]
+            # And the tables no model describes (the library's search index).
+            tables += list(migrate.UNMODELLED_PREFIXES)
             sequences = conn.execute(
                 text(
                     "SELECT relname FROM pg_class WHERE relkind = 'S' AND relnamespace = "

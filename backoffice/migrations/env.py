@@ -5,6 +5,7 @@ from alembic import context
 # Import every model module so that the metadata is complete.
 from backoffice import models  # noqa: F401
 from backoffice.db import all_metadata, make_engine
+from backoffice.migrate import compared
 
 config = context.config
 target_metadata = all_metadata()
@@ -27,6 +28,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=compared,
     )
     with context.begin_transaction():
         context.run_migrations()

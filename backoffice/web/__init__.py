@@ -10,6 +10,7 @@ from flask_wtf import CSRFProtect
 
 from ..accounts.views import init_app as init_accounts
 from ..audit.views import init_app as init_audit
+from ..content.views import init_app as init_content
 from ..devices.views import init_app as init_devices
 from ..people.views import init_app as init_people
 from ..requests.views import init_app as init_requests
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_requests(app)
     init_accounts(app)
     init_signin(app)
+    init_content(app)
     init_sign_in_limit(app, settings)
     app.after_request(lambda response: set_security_headers(response, CSP))
     return app

@@ -239,4 +239,5 @@ MENU: list[tuple[str, str, Callable[[], str]]] = [
     ("kiosk.orders", "orders", lambda: _("My orders")),
     ("kiosk.requests", "requests", lambda: _("Requests")),
     ("kiosk.visits", "video", lambda: _("Video calls")),
+    ("kiosk.library", "book", lambda: _("Library")),
 ]

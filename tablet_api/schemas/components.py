@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import common, money, notifications, requests, session, shop, visits
+from . import common, content, money, notifications, requests, session, shop, visits
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     **common.COMPONENTS,
@@ -15,4 +15,5 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     **visits.COMPONENTS,
     **notifications.COMPONENTS,
     **shop.CLAIM_COMPONENTS,
+    **content.COMPONENTS,
 }

@@ -101,6 +101,8 @@ def others(app: Flask, world: World, db: Session) -> Others:
         "request_id": request.json["id"],
         "document_id": 1,
         "product_id": world.products["coffee"],
+        "item_id": 1,  # a content-library item and an urgent notice (neither is his own)
+        "notice_id": 1,
         **call,
     }
     secrets = [

@@ -1,0 +1,1 @@
+"""The content library: learning and entertainment for inmates, and urgent notices."""

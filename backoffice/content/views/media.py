@@ -1,0 +1,72 @@
+"""Files: an upload for one language version of an item (its video, sound or document, or its
+subtitles), and a preview for the reviewer, streamed with Range like the inmates' players."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...errors import InvalidInput
+from ...surface import get_db, settings
+from ...web.access import staff_actor
+from ...web.handling import perform
+from .. import services
+from ..media_response import media_response
+from ..models import Item, Media
+from ..services.media import SHA256, SUBTITLES
+from .common import bp, media_config, now
+
+
+@bp.post("/items/<int:item_id>/media")
+def upload(item_id: int) -> Any:
+    item = get_db().get(Item, item_id)
+    if item is None:
+        abort(404)
+    # A video may be far larger than a form; this upload alone may be as large as the setting.
+    request.max_content_length = settings()["content.max_upload_bytes"]
+    subtitles = request.form.get("purpose") == "subtitles"
+    language = request.form.get("language", "")
+    sent = request.files.get("file")
+
+    def action(db: Session) -> str:
+        if sent is None or not sent.filename:
+            raise InvalidInput("Choose a file.")
+        version = item.version_in(language)
+        if version is None or version.language != language:
+            raise InvalidInput("Write the title in that language first.")
+        kinds = SUBTITLES if subtitles else services.media_kinds_for(item)
+        kept = services.store(
+            db, staff_actor(), media_config(), sent.stream, sent.filename, allowed=kinds
+        )
+        text = services.VersionText(
+            language=version.language,
+            title=version.title,
+            summary=version.summary,
+            body=version.body,
+            quiz=version.quiz,
+        )
+        services.save_version(
+            db,
+            staff_actor(),
+            item.id,
+            text,
+            now=now(),
+            media_id=None if subtitles else kept.id,
+            subtitles_id=kept.id if subtitles else None,
+        )
+        return f"{sent.filename} is kept ({kept.content_type}, {kept.size_bytes} bytes)."
+
+    return perform(action, "", url_for("content.item", item_id=item_id))
+
+
+@bp.get("/media/<sha256>")
+def media(sha256: str) -> Any:
+    if not SHA256.match(sha256):
+        abort(404)
+    found = get_db().scalars(select(Media).where(Media.sha256 == sha256)).first()
+    if found is None:
+        abort(404)
+    return media_response(media_config(), found)
