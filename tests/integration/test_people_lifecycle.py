@@ -201,11 +201,14 @@ def test_an_inmate_from_admission_to_release(
 ) -> None:
     db, here, there = world.db, world.here, world.there
     shop_staff = Actor(kind="staff", id=None, name="sirje", roles=frozenset({"shop"}))
+    # Setting a PIN is checked against the prisons the officer works in: a real member of
+    # staff (national: both prisons).
+    officer = staff_actor(make_staff("officer.tamm", "admin", "officer"))
 
     # Admitted on remand to A1.
     inmate = people.admit(
         db,
-        OFFICER,
+        officer,
         prison_number="tst0100",
         first_name="Jaan",
         last_name="Kask",
@@ -215,7 +218,7 @@ def test_an_inmate_from_admission_to_release(
         cell=cell_of(here, "A1"),
         reason="arrest warrant 1-23",
     )
-    signin.set_pin(db, OFFICER, inmate, PIN, policy=POLICY)
+    signin.set_pin(db, officer, inmate, PIN, policy=POLICY)
     db.commit()
     assert (inmate.prison_number, inmate.status, inmate.wing.code) == ("TST0100", "active", "A")
     contact = visits.request_contact(
@@ -227,13 +230,13 @@ def test_an_inmate_from_admission_to_release(
         email="mari@example.org",
         now=world.now,
     )
-    visits.decide_contact(db, OFFICER, contact.id, approve=True, reason="checked", now=world.now)
-    people.change_legal_status(db, OFFICER, inmate, "convicted", reason="sentence in force")
+    visits.decide_contact(db, officer, contact.id, approve=True, reason="checked", now=world.now)
+    people.change_legal_status(db, officer, inmate, "convicted", reason="sentence in force")
     db.commit()
     assert inmate.legal_status == "convicted"
     # Convicted: of money received, 20 % goes to his release fund.
     receive_money(
-        db, OFFICER, inmate, key="family-1", amount_cents=10_000, source_code="family_deposits",
+        db, officer, inmate, key="family-1", amount_cents=10_000, source_code="family_deposits",
         code=ledger.TransferCode.DEPOSIT, reason="from his mother",
         rules=income_rules(world.settings),
     )  # fmt: skip
@@ -249,7 +252,7 @@ def test_an_inmate_from_admission_to_release(
     # First move: another cell on the same wing. His session ends at once; A1's tablet no
     # longer knows him, A2's does; the order stays on the wing's round; the call and the
     # request are untouched.
-    moved = people.move(db, OFFICER, inmate, cell_of(here, "A2"), reason="cell repairs")
+    moved = people.move(db, officer, inmate, cell_of(here, "A2"), reason="cell repairs")
     db.commit()
     assert world.status(session) == "ended"
     assert inmate.id not in {i.id for i in db.scalars(inmates_allowed_at(world.devices["A1"]))}
@@ -265,7 +268,7 @@ def test_an_inmate_from_admission_to_release(
     db.commit()
     order2 = world.order(inmate)
     session = world.sign_in(inmate, "A2")
-    moved = people.move(db, OFFICER, inmate, cell_of(here, "B1"))
+    moved = people.move(db, officer, inmate, cell_of(here, "B1"))
     db.commit()
     assert world.status(session) == "ended"
     assert (world.status(order1), order1.wing.code, world.hold_pending(order1)) == (
@@ -279,7 +282,7 @@ def test_an_inmate_from_admission_to_release(
     assert (world.status(call1), world.status(case1)) == ("confirmed", "submitted")
 
     # Out at court for the day: no sign-in, everything kept; back, he may sign in again.
-    people.go_out(db, OFFICER, inmate, "court", reason="hearing")
+    people.go_out(db, officer, inmate, "court", reason="hearing")
     db.commit()
     assert not may_sign_in_at(db, world.devices["B1"], inmate.id)
     with pytest.raises(SignInRefused):
@@ -290,7 +293,7 @@ def test_an_inmate_from_admission_to_release(
         "confirmed",
         "submitted",
     )
-    people.come_back(db, OFFICER, inmate)
+    people.come_back(db, officer, inmate)
     db.commit()
 
     # Transferred to the second prison: the packed order is cancelled with the reason (its
@@ -299,7 +302,7 @@ def test_an_inmate_from_admission_to_release(
     order3 = world.order(inmate)
     session = world.sign_in(inmate, "B1")
     stock_before = world.coffee.stock
-    moved = people.transfer(db, OFFICER, inmate, there, cell_of(there, "C1"), reason="court order")
+    moved = people.transfer(db, officer, inmate, there, cell_of(there, "C1"), reason="court order")
     db.commit()
     assert (inmate.prison_id, inmate.cell.number) == (there.id, "C1")
     assert world.status(session) == "ended"
@@ -323,7 +326,7 @@ def test_an_inmate_from_admission_to_release(
         world.request(inmate),
     )
     session = world.sign_in(inmate, "C1")
-    released = people.release(db, OFFICER, inmate, reason="sentence served")
+    released = people.release(db, officer, inmate, reason="sentence served")
     db.commit()
     assert (inmate.status, inmate.cell_id, inmate.released_on) == (
         "released",
@@ -366,7 +369,7 @@ def test_an_inmate_from_admission_to_release(
             )  # fmt: skip
         db.rollback()
     with pytest.raises(Conflict):
-        people.release(db, OFFICER, inmate)
+        people.release(db, officer, inmate)
     db.rollback()
 
     kinds = [m.kind for m in people.movements_of(db, inmate.id)]

@@ -8,8 +8,9 @@
     enter_release_payout / enter_return / enter_debt_payouts, approve_payment, reject_payment,
     write_payment_file(db, actor, prison, debtor, *, today) -> PaymentFile
 
-statements: camt files in; matching: which inmate a payment is for; payments: money out
-(maker-checker, then one pain.001 file). The bank's balance
+statements: camt files in; waiting: the accountant's decisions on what a statement left
+waiting; matching: which inmate a payment is for; payments: money out (maker-checker, then one
+pain.001 file). The bank's balance
 against the ledger is backoffice.bank.balance. Services flush; the entry point commits.
 """
 
@@ -27,15 +28,8 @@ from .payments import (
     reject_payment,
     write_payment_file,
 )
-from .statements import (
-    CamtImport,
-    EntryOutcome,
-    assign_entry,
-    explain_entry,
-    import_camt,
-    recent_entries,
-    waiting_entries,
-)
+from .statements import CamtImport, EntryOutcome, import_camt
+from .waiting import assign_entry, explain_entry, recent_entries, waiting_entries
 
 __all__ = [
     "CamtImport",

@@ -39,7 +39,7 @@ from ..models import (
 )
 from ..pain001 import Debtor, Payment, validate_pain001, write_pain001
 from ..reference import iban_problem, normalise
-from .statements import settle
+from .waiting import settle
 
 
 def _staff(actor: Actor) -> None:
