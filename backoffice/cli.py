@@ -24,6 +24,9 @@ from .errors import ServiceError
 from .money.cli import expire_holds as ledger_expire_holds
 from .money.cli import ledger_group, money_group
 from .money.cli import seal as ledger_seal
+from .outbox.cli import outbox_group
+from .outbox.cli import remind as outbox_remind
+from .outbox.cli import send as outbox_send
 from .register.cli import register_group
 from .requests.cli import escalate as requests_escalate
 from .requests.cli import requests_group
@@ -42,6 +45,7 @@ SURFACES = {
     "kiosk": ("kiosk:create_app()", "kiosk_port", "/health"),
     "tablet-api": ("tablet_api:create_app()", "tablet_api_port", "/api/v1/health"),
     "backoffice": ("backoffice.web:create_app()", "backoffice_port", "/health"),
+    "family": ("backoffice.family:create_app()", "family_port", "/health"),
 }
 
 
@@ -96,13 +100,13 @@ main.add_command(ledger_group)
 
 @main.command(help="Run the housekeeping jobs: visits sweep, expired shop orders, expired holds, "
               "transfers waiting for their seal, overdue requests, the content library's "
-              "schedule. Once, or every --every seconds.")  # fmt: skip
+              "schedule, call reminders, the outbox. Once, or every --every seconds.")  # fmt: skip
 @click.option("--every", type=click.IntRange(min=10), default=None, help="Repeat (seconds).")
 @click.pass_context
 def jobs(ctx: click.Context, every: int | None) -> None:
     # Shop orders go before the ledger's sweep: the shop releases its own holds with the order.
     steps = [visits_sweep, shop_expire_orders, ledger_expire_holds, ledger_seal,
-             requests_escalate, content_publish_due]  # fmt: skip
+             requests_escalate, content_publish_due, outbox_remind, outbox_send]  # fmt: skip
     while True:
         for step in steps:
             try:
@@ -118,6 +122,7 @@ main.add_command(retention_group)
 main.add_command(money_group)
 main.add_command(register_group)
 main.add_command(bank_group)
+main.add_command(outbox_group)
 main.add_command(requests_group)
 main.add_command(shop_group)
 main.add_command(visits_group)
@@ -191,7 +196,7 @@ def user_create(
         click.echo(f"created staff user {created.username} with roles {', '.join(roles)}")
 
 
-@main.command(help="Serve one surface, or all three, under gunicorn.")
+@main.command(help="Serve one surface, or all four, under gunicorn.")
 @click.argument("surface", type=click.Choice([*SURFACES, "all"]))
 @with_settings
 def serve(settings: Settings, surface: str) -> None:
@@ -248,7 +253,7 @@ def _serve(settings: Settings, surfaces: list[str], *, with_jobs: bool = False) 
         sys.exit(1)
 
 
-@main.command(help="Migrate, seed the demo prison if it is missing, and serve all three.")
+@main.command(help="Migrate, seed the demo prison if it is missing, and serve all four.")
 @with_settings
 def demo(settings: Settings) -> None:
     engine = make_engine(settings.database_url)

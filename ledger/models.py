@@ -51,6 +51,7 @@ class TransferCode(StrEnum):
     VISIT = "visit"
     BANK_RECEIPT = "bank_receipt"  # money arrived at the prison's bank account
     BANK_PAYMENT = "bank_payment"  # money left it (a payment sent, a credit the bank took back)
+    MESSAGE = "message"
 
 
 class TransferKind(StrEnum):

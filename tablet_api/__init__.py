@@ -7,7 +7,7 @@ from flask import Flask
 from backoffice.settings import Settings
 from backoffice.surface import health_blueprint, init_common, set_security_headers
 
-from . import auth, content, money, notifications, requests, shop, visits  # noqa: F401 (routes)
+from . import auth, content, messages, money, notifications, requests, shop, visits  # noqa: F401 (routes)
 from .api import bp
 from .http import init_pipeline
 from .openapi import PUBLIC, Operation

@@ -17,15 +17,16 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, ServiceError
-from ..people.models import Inmate, Prison
+from ..people.models import Inmate
 from ..staff.models import Role
 from ..surface import equipment, form_id, get_db, remote_addr
 from ..web.access import ACCESS, PUBLIC, staff_actor
+from ..web.access import sees_prison as _visible
+from ..web.access import staff_prison as _prison
 from ..web.handling import perform
 from . import services
 from .models import Bar, BarCategory, Booking, Contact, Slot
@@ -67,24 +68,6 @@ def _rules() -> services.VisitRules:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _prison() -> Prison:
-    """The staff member's prison; national staff choose one with ?prison= (else the first)."""
-    db = get_db()
-    mine = current_user.user.prison_id
-    wanted = mine or request.values.get("prison", type=int)
-    prison = (
-        db.get(Prison, wanted) if wanted else db.scalars(select(Prison).order_by(Prison.id)).first()
-    )
-    if prison is None:
-        abort(404)
-    return prison
-
-
-def _visible(prison_id: int) -> bool:
-    mine = current_user.user.prison_id
-    return mine is None or mine == prison_id
 
 
 def _form_day(name: str) -> date:

@@ -13,7 +13,9 @@ from ..audit.views import init_app as init_audit
 from ..bank.views import init_app as init_bank
 from ..content.views import init_app as init_content
 from ..devices.views import init_app as init_devices
+from ..messages.views import init_app as init_messages
 from ..money.views import init_app as init_money
+from ..outbox.views import init_app as init_outbox
 from ..people.views import init_app as init_people
 from ..register.views import init_app as init_register
 from ..requests.views import init_app as init_requests
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_audit(app)
     init_shop(app)
     init_visits(app)
+    init_outbox(app)
+    init_messages(app)
     init_requests(app)
     init_accounts(app)
     init_bank(app)

@@ -13,8 +13,10 @@ from typing import Any
 
 from flask import Flask, abort, flash, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, logout_user
+from sqlalchemy import select
 
 from ..audit.services import Actor
+from ..people.models import Prison
 from ..settings import Settings
 from ..staff.models import Role, StaffUser
 from ..surface import get_db, remote_addr
@@ -54,6 +56,24 @@ class StaffSession(UserMixin):  # type: ignore[misc]
 
     def has_role(self, *roles: str) -> bool:
         return self.user.has_role(*roles)
+
+
+def staff_prison() -> Prison:
+    """The staff member's prison; national staff choose one with ?prison= (else the first)."""
+    db = get_db()
+    wanted = current_user.user.prison_id or request.values.get("prison", type=int)
+    prison = (
+        db.get(Prison, wanted) if wanted else db.scalars(select(Prison).order_by(Prison.id)).first()
+    )
+    if prison is None:
+        abort(404)
+    return prison
+
+
+def sees_prison(prison_id: int) -> bool:
+    """Whether the staff member works in that prison (national staff see every prison)."""
+    mine = current_user.user.prison_id
+    return mine is None or mine == prison_id
 
 
 def init_access(app: Flask, settings: Settings) -> None:

@@ -133,8 +133,8 @@ def format_slot(at: datetime) -> str:
 
 
 def word_for(kind: str, status: str) -> str:
-    """How a screen names the status of an order, a video-call booking or a contact, in the
-    language on screen; a status not named here is shown as it is."""
+    """How a screen names the status of an order, a video-call booking, a contact or a message,
+    in the language on screen; a status not named here is shown as it is."""
     words = {
         ("order", "placed"): _("Placed: waiting for the shop"),
         ("order", "picking"): _("Being packed"),
@@ -152,6 +152,8 @@ def word_for(kind: str, status: str) -> str:
         ("contact", "approved"): _("Approved"),
         ("contact", "refused"): _("Not approved"),
         ("contact", "withdrawn"): _("No longer approved"),
+        ("message", "held"): _("Waiting for the prison's check"),
+        ("message", "passed"): _("Passed on"),
     }
     return words.get((kind, status), status)
 
@@ -269,4 +271,5 @@ MENU: list[tuple[str, str, Callable[[], str]]] = [
     ("kiosk.requests", "requests", lambda: _("Requests")),
     ("kiosk.visits", "video", lambda: _("Video calls")),
     ("kiosk.library", "book", lambda: _("Library")),
+    ("kiosk.conversations", "requests", lambda: _("Messages")),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import common, content, money, notifications, requests, session, shop, visits
+from . import common, content, messages, money, notifications, requests, session, shop, visits
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     **common.COMPONENTS,
@@ -13,6 +13,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     **shop.COMPONENTS,
     **requests.COMPONENTS,
     **visits.COMPONENTS,
+    **messages.COMPONENTS,
     **notifications.COMPONENTS,
     **shop.CLAIM_COMPONENTS,
     **content.COMPONENTS,

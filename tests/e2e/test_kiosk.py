@@ -283,6 +283,7 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
             "request-new": "/requests/new/money_question",
             "request": request_path,
             "visits": "/visits",
+            "messages": "/messages",
         }
         for language in LANGUAGES:
             for screen, path in screens.items():

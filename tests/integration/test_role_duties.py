@@ -238,6 +238,18 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "visits.blocked": only(VISITS),
     "visits.block": only(VISITS),
     "visits.unblock": only(VISITS),
+    # the outbox: visit staff answer families, admins look after the mail and SMS gateways
+    "outbox.messages": only(VISITS, ADMIN),
+    "outbox.retry": only(VISITS, ADMIN),
+    # message screening: security officers
+    "messages.screening": only(OFFICER),
+    "messages.show": only(OFFICER),
+    "messages.photo": only(OFFICER),
+    "messages.pass_message": only(OFFICER),
+    "messages.reject": only(OFFICER),
+    "messages.rules": only(OFFICER),
+    "messages.save_rules": only(OFFICER),
+    "messages.standing": only(OFFICER),
 }
 
 # Every `cellgate` command: the duty of the member of staff it acts as (named with --by), or
@@ -270,6 +282,9 @@ COMMANDS: dict[str, frozenset[str] | None] = {
             "visits open-slots",
             "visits outbox",
             "content publish-due",
+            "outbox send",
+            "outbox remind",
+            "outbox list",
             "agent",
             "seed demo",
             "user create",

@@ -3,6 +3,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
+from backoffice.family import create_app as create_family
 from backoffice.settings import Settings, SettingsError
 from backoffice.web import create_app as create_backoffice
 from kiosk import create_app as create_kiosk
@@ -13,6 +14,7 @@ SURFACES = [
     (create_kiosk, "/health", "kiosk"),
     (create_tablet_api, "/api/v1/health", "tablet-api"),
     (create_backoffice, "/health", "backoffice"),
+    (create_family, "/health", "family"),
 ]
 
 

@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.audit.services import Actor
+from backoffice.content.services.editorial import ItemSpec, VersionText, create_item
+from backoffice.content.services.notices import send_notice
 from backoffice.devices.services import register_device, revoke_device
 from backoffice.people.models import Inmate, Prison
 from backoffice.signin.models import TabletSession
@@ -79,7 +81,7 @@ def _bobs_call(db: Session, world: World, settings: Any) -> dict[str, int]:
 
 
 @pytest.fixture
-def others(app: Flask, world: World, db: Session) -> Others:
+def others(app: Flask, world: World, db: Session, make_staff: Callable[..., Any]) -> Others:
     bob = tablet(app, world.tablet_a1)
     assert bob.sign_in(world.bob).status_code == 201
     cart = {"lines": [{"product_id": world.products["coffee"], "quantity": 1}]}
@@ -95,7 +97,23 @@ def others(app: Flask, world: World, db: Session) -> Others:
     assert carol.sign_in(world.carol).status_code == 201
     carols = carol.post("/api/v1/orders", json=cart, headers={"Idempotency-Key": "carol-order-1"})
     assert carols.status_code == 201
+    # A library item still in draft: published to nobody, so no inmate may read it.
+    author = make_staff("content-author", "officer")
+    draft = create_item(
+        db, Actor("staff", author.id, author.username), ItemSpec(
+            kind="page", texts=[VersionText("en", "Unpublished notes")]
+        ), datetime.now(UTC),
+    )  # fmt: skip
+    # An urgent notice to Carol's cell only.
+    notice = send_notice(
+        db, Actor("staff", author.id, author.username), prison_id=world.carol.prison_id,
+        cell_id=world.carol.cell_id, texts={"en": {"title": "Cell A2 only", "body": "Water off"}},
+        now=datetime.now(UTC),
+    )  # fmt: skip
+    db.commit()
     ids = {
+        "item_id": draft.id,
+        "notice_id": notice.id,
         "order_id": order.json["id"],
         "line_id": order.json["lines"][0]["id"],
         "request_id": request.json["id"],
@@ -113,6 +131,8 @@ def others(app: Flask, world: World, db: Session) -> Others:
         order.json["number"],
         carols.json["number"],
         request.json["receipt"],
+        "Unpublished notes",
+        "Cell A2 only",
     ]
     return Others(ids, secrets)
 

@@ -3,7 +3,7 @@ payments and their pain.001 files, debts' decision, priority and payee, debt cor
 payrolls waiting for a second person
 
 Revision ID: 0003
-Revises: 0006 (chained after the content library at the merge of main; the lead may rechain)
+Revises: 0006
 """
 
 from collections.abc import Sequence

@@ -28,6 +28,7 @@ PRISON_ACCOUNTS = {
     "court_fines": "Creditor: court fines",
     "victim_compensation": "Creditor: victim compensation",
     "visits": "Video visits",
+    "messages": "Messages with families",
 }
 RELEASE_FUND_DEBITS = (TransferCode.RELEASE_PAYOUT, TransferCode.CORRECTION)
 DEBTS_DEBITS = (TransferCode.CREDITOR_PAYOUT, TransferCode.CORRECTION)
@@ -142,7 +143,7 @@ def prison_account(db: Session, prison_id: int, code: str) -> Account:
         ledger_id=book.id,
         code=f"prison:{prison_id}:{code}",
         name=PRISON_ACCOUNTS[code],
-        kind="prison" if code in ("shop", "cash", "bank", "visits") else "external",
+        kind="prison" if code in ("shop", "cash", "bank", "visits", "messages") else "external",
     )
 
 

@@ -40,7 +40,8 @@ session_templates, add_session_template, stop_template, endpoints_of, add_endpoi
 block_date, unblock_date; calls_of_day, end_call, mark_failed, reissue_invitation (a lost
 link: the old one stops working), monitor_token (refused for privileged calls);
 cancel_for_departure and sweep (expire holds; cancel the calls of released or transferred
-inmates and tell their contacts). The outbox: outbox, mark_sent.
+inmates and tell their contacts). The outbox: outbox, mark_sent, queue_reminders (the day
+before a call).
 
 One module per use case, each importable from here: rules (VisitRules, the clock and calendar
 helpers), contacts, slots (endpoints, templates, blocked dates, slots), offers (available_slots),
@@ -75,7 +76,7 @@ from .contacts import (
 )
 from .invitations import invitation_for, reissue_invitation
 from .offers import SlotOffer, available_slots
-from .outbox import mark_sent, outbox
+from .outbox import mark_sent, outbox, queue_reminders
 from .rules import ACTIVE_BOOKING, QUOTA_STATUSES, SYSTEM, B, VisitRules
 from .slots import (
     add_endpoint,
@@ -129,6 +130,7 @@ __all__ = [
     "open_slots",
     "outbox",
     "pending_contacts",
+    "queue_reminders",
     "reissue_invitation",
     "request_contact",
     "session_templates",

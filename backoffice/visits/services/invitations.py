@@ -40,6 +40,8 @@ def _invite(db: Session, actor: Actor, booking: Booking, now: datetime, rules: V
         f"{booking.inmate.full_name} has booked a video call with you on {_when(booking)}. "
         f"Join from {early} minutes before the start: {url}",
         now,
+        link=url,
+        early=early,
     )
     record(
         db,

@@ -3,17 +3,28 @@ sender delivers, and the call's time as they read it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...errors import NotFound
-from ..models import Booking, Notification
-from .rules import _zone
+from ...outbox.models import OutboxMessage
+from ...outbox.services import queue_for_contact
+from ..models import Booking, BookingStatus, Notification, Slot
+from .rules import VisitRules, _zone
 
 
-def _notify(db: Session, booking: Booking, kind: str, body: str, now: datetime) -> Notification:
+def _notify(
+    db: Session,
+    booking: Booking,
+    kind: str,
+    body: str,
+    now: datetime,
+    *,
+    link: str = "",
+    early: int = 0,
+) -> Notification:
     contact = booking.contact
     note = Notification(
         booking_id=booking.id,
@@ -26,6 +37,10 @@ def _notify(db: Session, booking: Booking, kind: str, body: str, now: datetime) 
     )
     db.add(note)
     db.flush()
+    # The message itself, in the contact's language, leaves with this transaction's commit.
+    queue_for_contact(db, contact, kind, dedupe_key=f"visit_notification:{note.id}", now=now,
+                      inmate=booking.inmate.full_name, when=_when(booking), link=link,
+                      early=early)  # fmt: skip
     return note
 
 
@@ -52,3 +67,29 @@ def mark_sent(db: Session, notification_id: int, now: datetime) -> None:
     note.sent_at = now
     note.body = "[delivered]"
     db.flush()
+
+
+def queue_reminders(db: Session, now: datetime, rules: VisitRules, *, ahead: timedelta) -> int:
+    """A reminder to the contact of each confirmed call that starts within `ahead`, once per
+    call (the outbox's dedupe key); how many were queued now."""
+    stmt = (
+        select(Booking)
+        .join(Slot, Slot.id == Booking.slot_id)
+        .where(
+            Booking.status == BookingStatus.CONFIRMED.value,
+            Slot.starts_at > now,
+            Slot.starts_at <= now + ahead,
+        )
+        .order_by(Booking.id)
+    )
+    queued = 0
+    early = int(rules.join_early.total_seconds() // 60)
+    for booking in db.scalars(stmt):
+        key = f"visit_booking:{booking.id}:reminder"
+        if db.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
+            continue
+        queue_for_contact(db, booking.contact, "reminder", dedupe_key=key, now=now,
+                          inmate=booking.inmate.full_name, when=_when(booking),
+                          early=early)  # fmt: skip
+        queued += 1
+    return queued
