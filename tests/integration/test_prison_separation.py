@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image as PILImage
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
@@ -38,8 +40,11 @@ from backoffice.content.services import send_notice
 from backoffice.db import Base, all_metadata, utcnow
 from backoffice.devices.models import Device
 from backoffice.devices.services import inmates_allowed_at as signin_services_allowed
+from backoffice.messages.models import Attachment, Message
+from backoffice.messages.services import clean_photo, write_to_inmate
 from backoffice.money.models import Debt, DebtCorrection, Payroll
 from backoffice.money.services import balances_for, enter_correction, register_debt, upload_payroll
+from backoffice.outbox.models import OutboxMessage
 from backoffice.people.models import Cell, Inmate, Prison, Wing
 from backoffice.requests.models import Request, RequestAttachment
 from backoffice.seed import DEMO_PRISON_CODE, seed_demo
@@ -65,6 +70,7 @@ EVERY_ROLE = [r.value for r in Role]
 VIRU = "VIR"
 PROBER = "viru-everything"
 IBAN = "EE382200221020145685"
+TARTU_ADDRESS = "tartu-family@example.org"
 
 # Each kind of record id a URL takes, and its model. Rows of models without a prison_id are
 # found through their inmate (or request).
@@ -99,6 +105,10 @@ RECORDS: dict[str, type[Base] | tuple[type[Base], ...]] = {
     "prison_id": Prison,
     "cell_id": Cell,
     "user_id": StaffUser,
+    # A message to or from a family (its photos are the prison's through it), and a message
+    # in the outbox.
+    "message_id": (Message, OutboxMessage),
+    "attachment_id": Attachment,
 }
 # Path arguments that are not records.
 PLAIN = {
@@ -149,6 +159,10 @@ def _b_rows(db: Session, model: type[Base], tartu: int) -> list[int]:
         )
     elif "wing_id" in table.c:
         stmt = stmt.join(Wing, Wing.id == table.c.wing_id).where(Wing.prison_id == tartu)
+    elif "message_id" in table.c:
+        stmt = stmt.join(Message, Message.id == table.c.message_id).where(
+            Message.prison_id == tartu
+        )
     elif "debt_id" in table.c:
         stmt = (
             stmt.join(Debt, Debt.id == table.c.debt_id)
@@ -259,7 +273,7 @@ class World:
             {i.prison_number for i in inmates[1:]}
             | {i.full_name for i in inmates}
             | {d.name for d in devices}
-            | {self.tartu.name}
+            | {self.tartu.name, TARTU_ADDRESS}
         )
         self.ids = {
             arg: [
@@ -310,7 +324,29 @@ class World:
         block_date(db, seed, self.tartu.id, date.today() + timedelta(days=20), reason="drill",
                    now=utcnow())  # fmt: skip
         self._money_of_tartu(db, inmate, Actor(kind="staff", id=officer.id, name=officer.username))
+        self._messages_of_tartu(db)
         db.commit()
+
+    def _messages_of_tartu(self, db: Session) -> None:
+        """A family's message with a photo waiting for screening, and a failed message in the
+        outbox."""
+        contact = db.scalars(
+            select(Contact).join(Inmate, Inmate.id == Contact.inmate_id)
+            .where(Inmate.prison_id == self.tartu.id, Contact.status == "approved")
+            .order_by(Contact.id)
+        ).first()  # fmt: skip
+        assert contact is not None
+        picture = BytesIO()
+        PILImage.new("RGB", (8, 8), "red").save(picture, format="PNG")
+        write_to_inmate(db, contact, "Hello from Tartu", utcnow(),
+                        photos=[clean_photo(picture.getvalue())])  # fmt: skip
+        db.add(
+            OutboxMessage(key="tartu-outbox-1", dedupe_key="tartu-outbox-1", kind="invitation",
+                          channel="email", address=TARTU_ADDRESS, language="et",
+                          subject="Tartu", body="x", contact_id=contact.id,
+                          prison_id=self.tartu.id, status="failed", attempts=3,
+                          created_at=utcnow(), next_attempt_at=utcnow(), last_error="refused")
+        )  # fmt: skip
 
     def _money_of_tartu(self, db: Session, inmate: Inmate, officer: Actor) -> None:
         """Tartu's money records waiting for a second person: a debt and its correction, a
