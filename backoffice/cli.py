@@ -253,6 +253,19 @@ def _serve(settings: Settings, surfaces: list[str], *, with_jobs: bool = False) 
         sys.exit(1)
 
 
+def tablet_app_addresses(settings: Settings) -> list[tuple[str, str]]:
+    """The demo tablets, each with the tablet app's address that binds a browser to it."""
+    base = f"http://{settings['server']['host']}:{settings['server']['tablet_api_port']}/app/"
+    return [
+        (
+            f"{name} (wing {wing}, cell {cell})",
+            f"{base}#device=cgd_{name.lower().replace('-', '')}.{secret}",
+        )
+        for name, kind, wing, cell, secret in demo_devices()
+        if kind == "tablet"
+    ]
+
+
 @main.command(help="Migrate, seed the demo prison if it is missing, and serve all four.")
 @with_settings
 def demo(settings: Settings) -> None:
@@ -269,6 +282,9 @@ def demo(settings: Settings) -> None:
         if kind == "kiosk":
             key_id = name.lower().replace("-", "")  # as seed_demo registers it
             click.echo(f"  {name:8} wing {wing}  {kiosk_url}/device#cgd_{key_id}.{secret}")
+    click.echo("Tablet app: open once in a tablet's browser to bind it (it serves its cell):")
+    for where, address in tablet_app_addresses(settings):
+        click.echo(f"  {where:28} {address}")
     if settings.mode == "development" and "CELLGATE_SIGNIN__PIN_ALLOWED" not in os.environ:
         # A demo machine has no enrolled faces and no card reader: let the PIN fallback work.
         os.environ["CELLGATE_SIGNIN__PIN_ALLOWED"] = "true"

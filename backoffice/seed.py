@@ -111,8 +111,11 @@ def is_seeded(db: Session) -> bool:
     return db.scalar(select(Prison.id).where(Prison.code == DEMO_PRISON_CODE)) is not None
 
 
-def seed_demo(db: Session, *, min_password_length: int) -> list[DemoDevice]:
-    """Create the demo prison. The caller commits; refuses to run twice."""
+def seed_demo(
+    db: Session, *, min_password_length: int, money_for_wing_a: bool = True
+) -> list[DemoDevice]:
+    """Create the demo prison. The caller commits; refuses to run twice. `money_for_wing_a`
+    false: wing A's inmates get no money (tests that count theirs to the cent)."""
     if is_seeded(db):
         raise RuntimeError("the demo prison is already there")
     actor = Actor.system("seed")
@@ -186,7 +189,7 @@ def seed_demo(db: Session, *, min_password_length: int) -> list[DemoDevice]:
     db.flush()
     seed_demo_visits(db, actor, prison)
     seed_demo_requests(db, actor, prison)
-    seed_demo_shop(db, actor, prison)
+    seed_demo_shop(db, actor, prison, money_for_wing_a=money_for_wing_a)
     seed_demo_signin(db, actor, prison)
     seed_demo_accounts(db, actor, prison)
     return made

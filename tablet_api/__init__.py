@@ -7,11 +7,22 @@ from flask import Flask
 from backoffice.settings import Settings
 from backoffice.surface import health_blueprint, init_common, set_security_headers
 
-from . import auth, content, messages, money, notifications, requests, shop, visits  # noqa: F401 (routes)
+from . import (  # noqa: F401 (routes)
+    auth,
+    content,
+    messages,
+    money,
+    notifications,
+    photos,
+    requests,
+    shop,
+    visits,
+)
 from .api import bp
 from .http import init_pipeline
 from .openapi import PUBLIC, Operation
 from .problems import init_problems
+from .webapp import bp as app_bp
 
 CSP = "default-src 'none'; frame-ancestors 'none'"
 
@@ -38,5 +49,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health_blueprint("/api/v1"))
     app.view_functions["health.health"].operation = HEALTH  # type: ignore[attr-defined]
     app.register_blueprint(bp)
+    app.register_blueprint(app_bp)  # the in-cell app at /app/, a client of /api/v1
     app.after_request(lambda response: set_security_headers(response, CSP))
     return app

@@ -232,8 +232,8 @@ def _operation_document(rule: str, method: str, op: Operation) -> dict[str, Any]
 def build_document(app: Flask) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
-        if rule.endpoint == "static":
-            continue
+        if rule.endpoint == "static" or rule.endpoint.startswith("tablet_app."):
+            continue  # the app's own files (webapp.py) are no part of the API
         view = app.view_functions[rule.endpoint]
         op = operation_of(view)
         if op is None:

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from backoffice.errors import Conflict, ServiceError
 from backoffice.requests import services as requests
 from backoffice.shop import services as shop
-from backoffice.shop.models import Order, OrderLine, OrderStatus, Product
+from backoffice.shop.models import Order, OrderLine, OrderStatus
 from backoffice.shop.protocols import CheckResult, Protocols, Violation
 from backoffice.surface import equipment, get_db
 
 from . import http
 from .api import bp
+from .catalogue import answer as catalogue_answer
 from .openapi import INMATE, Routes
 from .problems import Problem, language, said_by_service
 from .requests import case_json
@@ -41,16 +42,6 @@ def _key(raw: str) -> str:
 
 def _cart() -> list[shop.CartLine]:
     return [shop.CartLine(line["product_id"], line["quantity"]) for line in http.body()["lines"]]
-
-
-def product_json(product: Product, language: str) -> dict[str, Any]:
-    return {
-        **http.attributes(product, "id", "sku", "unit", "price_cents"),
-        "category": product.category.code,
-        "name": product.name(language),
-        "tags": list(product.tags),
-        "in_stock": product.free_stock > 0,
-    }
 
 
 def violation_json(violation: Violation) -> dict[str, Any]:
@@ -121,16 +112,7 @@ def order_json(
 @route("/catalogue", "GET", response="Catalogue", query=CATALOGUE_QUERY, etag=True)
 def catalogue() -> Any:
     """Products sold to this inmate (his prison and wing), names in his language"""
-    db = get_db()
-    person = http.inmate()
-    language = person.language
-    products = shop.catalogue_for(db, person, http.query().get("category"))
-    return http.json_response(
-        {
-            "categories": [{"code": c.code, "name": c.name(language)} for c in shop.categories(db)],
-            "products": [product_json(p, language) for p in products],
-        }
-    )
+    return catalogue_answer(get_db(), http.inmate(), http.query().get("category"))
 
 
 @route(

@@ -1,9 +1,10 @@
-"""Demo data for the shop (`cellgate seed demo`): a catalogue in three languages, each wing's
-round, and on wing B money for every inmate, a restriction, a ban and orders in every state, so
-the kiosk, the tablet and the shop's back office have something to show.
+"""Demo data for the shop (`cellgate seed demo`): a catalogue in three languages with a picture
+of every product, each wing's round, money for every inmate, and on wing B a restriction, a ban
+and orders in every state, so the kiosk, the tablet and the shop's back office have something
+to show.
 
-Wing A's inmates get no money or orders here: the kiosk's end-to-end tests give two of them
-their own and check the exact balances."""
+Wing A's inmates get no orders here, and no money when `money_for_wing_a` is false: the kiosk's
+end-to-end tests give two of them their own and check the exact balances."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ..money.services import income_rules, receive_money
 from ..people.models import Inmate, Prison
 from ..settings import Settings, load_settings
 from . import services
+from .demo_photos import product_picture
 from .models import Category, Product, ProductWing, ShopSchedule
 
 CATEGORIES = [
@@ -77,7 +79,12 @@ PRODUCTS = [
 
 
 def seed_demo_shop(
-    db: Session, actor: Actor, prison: Prison, settings: Settings | None = None
+    db: Session,
+    actor: Actor,
+    prison: Prison,
+    settings: Settings | None = None,
+    *,
+    money_for_wing_a: bool = True,
 ) -> None:
     settings = settings or load_settings()
     for order_, (code, et, ru, en) in enumerate(CATEGORIES):
@@ -96,6 +103,7 @@ def seed_demo_shop(
             stock=stock,
             tags=tags,
         )
+        services.set_photo(db, actor, products[sku].id, product_picture(sku, category, en))
     # Razors only for the convicted wing; a price change so the history has two rows.
     wing_a = next(w for w in prison.wings if w.code == "A")
     wing_b = next(w for w in prison.wings if w.code == "B")
@@ -123,7 +131,10 @@ def seed_demo_shop(
         db.scalars(select(Inmate).where(Inmate.wing_id == wing_b.id).order_by(Inmate.prison_number))
     )
     rules = income_rules(settings)
-    for n, inmate in enumerate(inmates):
+    wing_a_inmates = list(
+        db.scalars(select(Inmate).where(Inmate.wing_id == wing_a.id).order_by(Inmate.prison_number))
+    )
+    for n, inmate in enumerate(inmates + (wing_a_inmates if money_for_wing_a else [])):
         receive_money(
             db,
             actor,

@@ -1,6 +1,6 @@
 """Demo data for video visits (`cellgate seed demo`): the session template, booths and cell
-tablets as call endpoints, approved contacts (one a lawyer), one contact waiting for staff and
-one barred person."""
+tablets as call endpoints, approved contacts (one a lawyer; every inmate has at least one, so
+each can book a call from the tablet), one contact waiting for staff and one barred person."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ DEMO_CONTACTS = [
     (2, "Sarah Smith", "sibling", "", "sarah.smith@example.org", "approve"),
     (3, "Jüri Saar", "friend", "+3725550003", "", "pending"),
 ]
+# For every other inmate, a relative with his surname: (first name, relation).
+RELATIVES = [("Anne", "parent"), ("Liis", "sibling"), ("Maria", "spouse"), ("Helen", "parent")]
 
 
 def seed_demo_visits(db: Session, actor: Actor, prison: Prison) -> None:
@@ -83,6 +85,24 @@ def seed_demo_visits(db: Session, actor: Actor, prison: Prison) -> None:
             services.decide_contact(
                 db, actor, contact.id, approve=True, reason="demo: identity checked", now=now
             )
+    approved = {index for index, *_rest, decision in DEMO_CONTACTS if decision == "approve"}
+    for index, inmate in enumerate(inmates):
+        if index in approved:
+            continue
+        first_name, relation = RELATIVES[index % len(RELATIVES)]
+        contact = services.request_contact(
+            db,
+            Actor(kind="inmate", id=inmate.id, name=inmate.prison_number),
+            inmate,
+            full_name=f"{first_name} {inmate.last_name}",
+            relation=relation,
+            phone=f"+37255601{index:02d}",
+            email="",
+            now=now,
+        )
+        services.decide_contact(
+            db, actor, contact.id, approve=True, reason="demo: identity checked", now=now
+        )
     services.bar_person(
         db,
         actor,

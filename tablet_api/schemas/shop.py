@@ -35,6 +35,10 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                 "type": "boolean",
                 "description": "Some is left that no placed order has reserved.",
             },
+            "photo": {
+                "type": ["string", "null"],
+                "description": "Where the product's photo is (GET, the tablet's credential).",
+            },
         },
     ),
     "Catalogue": all_required(

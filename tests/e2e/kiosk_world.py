@@ -106,7 +106,12 @@ def build_world(
     engine = make_engine(url)
     migrate.upgrade(engine)
     with make_session_factory(engine)() as db:
-        seed_demo(db, min_password_length=settings["auth"]["min_password_length"])
+        # Wing A without the demo's money: the tests count the two inmates' own to the cent.
+        seed_demo(
+            db,
+            min_password_length=settings["auth"]["min_password_length"],
+            money_for_wing_a=False,
+        )
         db.commit()
         add_kiosk_data(db, settings, matcher, face)
         db.commit()
@@ -157,23 +162,40 @@ def add_kiosk_data(
                 delivery_weekday=(today + 3) % 7,
             )
         )
+    family_deposits(db, actor, settings, {PIN_INMATE: 3_000, FACE_INMATE: 2_500})
+    signin.set_pin(db, actor, inmate(db, PIN_INMATE), PIN)
+    if matcher is not None and face is not None:
+        signin.enroll_face(db, actor, inmate(db, FACE_INMATE), [face], matcher)
+    db.flush()
+
+
+def family_deposits(db: Session, actor: Actor, settings: Any, cents: dict[str, int]) -> None:
+    """Money from family for each prison number, split by the income rules as any deposit."""
     rules = income_rules(settings)
-    for number, cents in ((PIN_INMATE, 3_000), (FACE_INMATE, 2_500)):
+    for number, amount in cents.items():
         receive_money(
             db,
             actor,
             inmate(db, number),
-            key=f"kiosk-e2e-deposit-{number}",
-            amount_cents=cents,
+            key=f"{actor.name}-deposit-{number}",
+            amount_cents=amount,
             source_code="family_deposits",
             code="deposit",
             reason="family deposit",
             rules=rules,
         )
-    signin.set_pin(db, actor, inmate(db, PIN_INMATE), PIN)
-    if matcher is not None and face is not None:
-        signin.enroll_face(db, actor, inmate(db, FACE_INMATE), [face], matcher)
-    db.flush()
+
+
+def browser_flags(video: Path | None = None) -> list[str]:
+    """Chromium's flags, with a fake camera playing `video` (a y4m file) when given."""
+    flags = list(CHROMIUM_FLAGS)
+    if video is not None:
+        flags += [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
+    return flags
 
 
 @dataclass

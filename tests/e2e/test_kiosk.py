@@ -40,6 +40,7 @@ from tests.e2e.kiosk_world import (
     SCREENSHOTS,
     Server,
     World,
+    browser_flags,
     build_world,
     inmate,
     kiosk_server,
@@ -115,14 +116,7 @@ def playwright() -> Iterator[Any]:
 @contextmanager
 def kiosk_browser(playwright: Any, server: Server, video: Path | None = None) -> Iterator[Any]:
     """A Chromium bound to the demo kiosk of wing A, as the launcher would start it."""
-    flags = list(CHROMIUM_FLAGS)
-    if video is not None:
-        flags += [
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ]
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=browser_flags(video))
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()

@@ -118,6 +118,7 @@ def others(app: Flask, world: World, db: Session, make_staff: Callable[..., Any]
         "line_id": order.json["lines"][0]["id"],
         "request_id": request.json["id"],
         "document_id": 1,
+        "product_id": world.products["coffee"],
         **call,
     }
     secrets = [
@@ -140,8 +141,8 @@ def others(app: Flask, world: World, db: Session, make_staff: Callable[..., Any]
 def _routes(app: Flask) -> list[tuple[str, str, Any]]:
     routes = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
+        if rule.endpoint == "static" or rule.endpoint.startswith("tablet_app."):
+            continue  # the app's files (tablet_api/webapp.py), not the API
         op = operation_of(app.view_functions[rule.endpoint])
         assert op is not None, rule.rule
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

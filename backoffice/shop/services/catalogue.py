@@ -44,6 +44,43 @@ def catalogue_for(db: Session, inmate: Inmate, category_code: str | None = None)
     return list(db.scalars(stmt))
 
 
+def catalogue_rows(
+    db: Session, inmate: Inmate, category_code: str | None = None
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """What `catalogue_for` and `categories` show, as plain rows read by two light queries
+    (no ORM objects): the products (id, sku, category code, names in et/ru/en, unit, price,
+    tags, something left to order, has a photo) and the categories (code, names, order).
+    Equal rows mean an equal catalogue, so a rendered catalogue can be kept under them."""
+    stmt = (
+        select(
+            Product.id,
+            Product.sku,
+            Category.code,
+            Product.name_et,
+            Product.name_ru,
+            Product.name_en,
+            Product.unit,
+            Product.price_cents,
+            Product.tags,
+            Product.stock > Product.reserved,
+            Product.photo_type != "",
+        )
+        .join(Category)
+        .where(_sold_here(inmate.prison_id, inmate.wing_id))
+        .order_by(Category.sort_order, Product.name_en)
+    )
+    if category_code:
+        stmt = stmt.where(Category.code == category_code)
+    conn = db.connection()  # Core rows straight from the connection: no ORM on the way
+    kinds = select(Category.code, Category.name_et, Category.name_ru, Category.name_en).order_by(
+        Category.sort_order, Category.code
+    )
+    products = tuple(
+        (*row[:8], tuple(row[8] or ()), bool(row[9]), bool(row[10])) for row in conn.execute(stmt)
+    )
+    return products, tuple(tuple(row) for row in conn.execute(kinds))
+
+
 def substitutes_for(db: Session, inmate: Inmate) -> list[Product]:
     """What the shop may offer to pack instead of a missing product: sold to him, in stock that
     no other order has reserved, and free of his restrictions. Packing checks the rest."""

@@ -1,0 +1,197 @@
+"""The catalogue and the balance, which every tablet reads when the app opens, on SQLite and
+PostgreSQL: an unchanged answer is 304 to the ETag the tablet kept; any change a tablet would
+show (a price, a product running out or coming back, a name's language, a new product, money
+received or held) gives a new answer; the catalogue is the same bytes for every inmate of a
+wing in one language, and exactly what the products say."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from backoffice.audit.services import Actor
+from backoffice.people.models import Inmate, Prison
+from backoffice.shop import services as shop
+from backoffice.shop.models import Product
+from tablet_api import create_app
+from tests.integration.tablet_world import (
+    Tablet,
+    World,
+    build_world,
+    deposit,
+    tablet,
+    tablet_settings,
+)
+
+STAFF = Actor(kind="staff", id=1, name="sirje", roles=frozenset({"shop"}))
+
+
+@pytest.fixture
+def world(db: Session, prison: Prison, make_inmate: Callable[..., Inmate]) -> World:
+    return build_world(db, prison, make_inmate)
+
+
+@pytest.fixture
+def app(database_url: str, world: World) -> Iterator[Flask]:
+    app = create_app(tablet_settings(database_url))
+    yield app
+    app.extensions["cellgate"]["engine"].dispose()
+
+
+@pytest.fixture
+def alice(app: Flask, world: World) -> Tablet:
+    a1 = tablet(app, world.tablet_a1)
+    assert a1.sign_in(world.alice).status_code == 201
+    return a1
+
+
+def revalidate(client: Tablet, path: str, etag: str) -> int:
+    answer = client.get(path, headers={"If-None-Match": etag})
+    if answer.status_code == 304:
+        assert answer.data == b""
+        assert answer.headers["ETag"] == etag
+    return int(answer.status_code)
+
+
+def test_an_unchanged_catalogue_is_304_and_each_change_a_new_answer(
+    alice: Tablet, world: World, db: Session
+) -> None:
+    first = alice.get("/api/v1/catalogue")
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    assert revalidate(alice, "/api/v1/catalogue", etag) == 304
+    coffee = world.products["coffee"]
+
+    shop.change_price(db, STAFF, coffee, 399)
+    db.commit()
+    assert revalidate(alice, "/api/v1/catalogue", etag) == 200
+    priced = alice.get("/api/v1/catalogue")
+    assert {p["id"]: p["price_cents"] for p in priced.json["products"]}[coffee] == 399
+    etag = priced.headers["ETag"]
+    assert revalidate(alice, "/api/v1/catalogue", etag) == 304
+
+    # Running out: what inmates' orders reserved takes the last of it.
+    product = db.get(Product, coffee)
+    assert product is not None
+    product.reserved = product.stock
+    db.commit()
+    gone = alice.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert gone.status_code == 200
+    assert {p["id"]: p["in_stock"] for p in gone.json["products"]}[coffee] is False
+    etag = gone.headers["ETag"]
+    # Stock that moves without anything running out changes nothing a tablet shows.
+    product.stock += 5
+    db.commit()
+    back = alice.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert back.status_code == 200 and back.json["products"][0]["in_stock"] is True
+    etag = back.headers["ETag"]
+    product.stock += 5
+    db.commit()
+    assert revalidate(alice, "/api/v1/catalogue", etag) == 304
+
+    shop.set_photo(db, STAFF, coffee, b"\xff\xd8\xff" + b"\x00" * 100)
+    db.commit()
+    pictured = alice.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert pictured.status_code == 200
+    shown = {p["id"]: p["photo"] for p in pictured.json["products"]}
+    assert shown[coffee] == f"/api/v1/products/{coffee}/photo"
+
+    shop.create_product(
+        db,
+        STAFF,
+        sku="TEA-1",
+        category_code="food",
+        names={"et": "Tee", "ru": "Чай", "en": "Tea"},
+        price_cents=150,
+        stock=10,
+    )
+    db.commit()
+    more = alice.get("/api/v1/catalogue", headers={"If-None-Match": pictured.headers["ETag"]})
+    assert more.status_code == 200
+    assert "Tea" in {p["name"] for p in more.json["products"]}
+
+
+def test_the_catalogue_is_shared_by_a_wing_and_a_language_and_says_what_the_products_say(
+    app: Flask, alice: Tablet, world: World, db: Session
+) -> None:
+    carol = tablet(app, world.tablet_a2)
+    assert carol.sign_in(world.carol).status_code == 201  # Estonian, the same wing
+    english = alice.get("/api/v1/catalogue")
+    estonian = carol.get("/api/v1/catalogue")
+    assert english.headers["ETag"] != estonian.headers["ETag"]
+    assert {p["name"] for p in estonian.json["products"]} == {
+        "coffee et",
+        "soap et",
+        "cigarettes et",
+    }
+    assert [c["name"] for c in estonian.json["categories"]] == ["Toit", "Tubakas"]
+    # Alice picks Estonian: now she has Carol's very catalogue, and Carol's ETag answers 304.
+    assert alice.call("PATCH", "/api/v1/me", json={"language": "et"}).status_code == 200
+    assert revalidate(alice, "/api/v1/catalogue", estonian.headers["ETag"]) == 304
+    # The category filter is a catalogue of its own.
+    food = carol.get("/api/v1/catalogue?category=food")
+    assert {p["category"] for p in food.json["products"]} == {"food"}
+    assert food.headers["ETag"] != estonian.headers["ETag"]
+    # Every product as the products table says it, in the answer's language.
+    for shown in english.json["products"]:
+        product = db.get(Product, shown["id"])
+        assert product is not None
+        assert shown == {
+            "id": product.id,
+            "sku": product.sku,
+            "category": product.category.code,
+            "name": product.name("en"),
+            "unit": product.unit,
+            "price_cents": product.price_cents,
+            "tags": list(product.tags),
+            "in_stock": product.free_stock > 0,
+            "photo": None,
+        }
+
+
+def test_an_unchanged_balance_is_304_and_money_moving_a_new_answer(
+    alice: Tablet, world: World, db: Session
+) -> None:
+    first = alice.get("/api/v1/balance")
+    etag = first.headers["ETag"]
+    assert revalidate(alice, "/api/v1/balance", etag) == 304
+    deposit(db, world.alice, 1_000)
+    db.commit()
+    richer = alice.get("/api/v1/balance", headers={"If-None-Match": etag})
+    assert richer.status_code == 200
+    assert richer.json["spendable_cents"] == first.json["spendable_cents"] + 1_000
+    cart = {"lines": [{"product_id": world.products["coffee"], "quantity": 1}]}
+    placed = alice.post(
+        "/api/v1/orders", json=cart, headers={"Idempotency-Key": "cache-order-0001"}
+    )
+    assert placed.status_code == 201
+    held = alice.get("/api/v1/balance", headers={"If-None-Match": richer.headers["ETag"]})
+    assert held.status_code == 200 and held.json["held_cents"] == 350
+    # Each inmate's own: Bob, on the same tablet, never gets Alice's balance as unchanged.
+    assert alice.call("DELETE", "/api/v1/session").status_code == 204
+    alice.access = ""
+    signed_in = alice.sign_in(world.bob)
+    assert signed_in.status_code == 201, signed_in.json
+    assert revalidate(alice, "/api/v1/balance", held.headers["ETag"]) == 200
+
+
+def test_a_product_photo_is_kept_an_hour_and_revalidated(
+    alice: Tablet, world: World, db: Session
+) -> None:
+    coffee = world.products["coffee"]
+    assert alice.get(f"/api/v1/products/{coffee}/photo").status_code == 404
+    picture = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    shop.set_photo(db, STAFF, coffee, picture)
+    db.commit()
+    photo = alice.get(f"/api/v1/products/{coffee}/photo")
+    assert photo.status_code == 200
+    assert photo.data == picture and photo.mimetype == "image/png"
+    assert photo.headers["Cache-Control"] == "private, max-age=3600"
+    assert revalidate(alice, f"/api/v1/products/{coffee}/photo", photo.headers["ETag"]) == 304
+    # Only a registered tablet gets it.
+    stranger = tablet(alice.client.application, "cgd_nobody.wrong")
+    assert stranger.get(f"/api/v1/products/{coffee}/photo").status_code == 401
