@@ -26,6 +26,7 @@ from ..audit.services import Actor, record
 from ..db import lock_by_id
 from ..errors import Conflict, InvalidInput, NotFound
 from ..settings import Settings
+from ..staff.scope import NATIONAL, PrisonScope, scope_of
 from ..visits.models import Contact
 from .models import TRANSITIONS, Channel, ContactLanguage, MessageStatus, OutboxMessage
 from .texts import LANGUAGES, render
@@ -140,16 +141,27 @@ def queue_for_contact(
     return message
 
 
-def messages(db: Session, *, status: str | None = None, limit: int = 200) -> list[OutboxMessage]:
-    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+def messages(
+    db: Session, *, status: str | None = None, limit: int = 200, within: PrisonScope = NATIONAL
+) -> list[OutboxMessage]:
+    """The newest messages of the prisons `within` covers (a message of no prison is national
+    staff's)."""
+    stmt = (
+        select(OutboxMessage)
+        .where(within.where(OutboxMessage.prison_id))
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
     if status:
         stmt = stmt.where(OutboxMessage.status == status)
     return list(db.scalars(stmt))
 
 
-def counts(db: Session) -> dict[str, int]:
+def counts(db: Session, *, within: PrisonScope = NATIONAL) -> dict[str, int]:
     rows = db.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        select(OutboxMessage.status, func.count())
+        .where(within.where(OutboxMessage.prison_id))
+        .group_by(OutboxMessage.status)
     ).all()
     found = {status: int(n) for status, n in rows}
     return {s.value: found.get(s.value, 0) for s in MessageStatus}
@@ -159,7 +171,7 @@ def retry(db: Session, actor: Actor, message_id: int, now: datetime) -> OutboxMe
     """A member of staff sends a failed message again (the address was fixed, the gateway is
     back): it starts over with a fresh count of attempts and the same identity."""
     message = lock_by_id(db, OutboxMessage, message_id)
-    if message is None:
+    if message is None or not scope_of(db, actor).covers(message.prison_id):
         raise NotFound("No such message.")
     if message.status != S.FAILED.value:
         raise Conflict(f"This message is {message.status}: only a failed one is sent again.")

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Flask, render_template, request, url_for
 
 from ..staff.models import Role
+from ..staff.scope import scope_of
 from ..surface import get_db
 from ..web.access import ACCESS, staff_actor
 from ..web.handling import perform
@@ -36,10 +37,11 @@ def messages() -> Any:
     if status not in {s.value for s in MessageStatus}:
         status = None
     db = get_db()
+    within = scope_of(db, staff_actor())
     return render_template(
         "outbox/messages.html",
-        messages=services.messages(db, status=status),
-        counts=services.counts(db),
+        messages=services.messages(db, status=status, within=within),
+        counts=services.counts(db, within=within),
         status=status,
     )
 

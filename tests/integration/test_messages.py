@@ -6,6 +6,7 @@ privileged correspondence that screening never reads."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -20,7 +21,9 @@ from backoffice.messages import services as messages
 from backoffice.money import services as money
 from backoffice.outbox.models import OutboxMessage
 from backoffice.settings import Settings
+from backoffice.staff.models import StaffUser
 from backoffice.visits import services as visits
+from tests.integration.accounts_world import actor_of
 from tests.integration.test_visits import NOW, World, inmate_actor
 from tests.integration.test_visits import world as world
 
@@ -111,9 +114,11 @@ def test_write_hold_pass_read_reply_reject_with_reason_and_refund(
 
 
 def test_the_prisons_rules_pass_clean_messages_and_hold_words_photos_and_watched_contacts(
-    world: World,
+    world: World, make_staff: Callable[..., StaffUser]
 ) -> None:
     db = world.db
+    # A contact's standing is set by a member of staff who works in the contact's prison.
+    security = actor_of(make_staff("security.officer", "officer"))
     rules(world, auto_pass=True, held_words=["Escape", "phone card"])
     inmate, contact = world.inmate_with_contact()
     assert messages.write_to_inmate(db, contact, "See you soon!", NOW).status == "passed"
@@ -123,10 +128,10 @@ def test_the_prisons_rules_pass_clean_messages_and_hold_words_photos_and_watched
     pictured = messages.write_to_inmate(db, contact, "", NOW,
                                         photos=[messages.clean_photo(photo())])  # fmt: skip
     assert (pictured.status, pictured.held_because) == ("held", ["attachment"])
-    messages.set_standing(db, OFFICER, contact.id, on_watch=True, blocked=False,
+    messages.set_standing(db, security, contact.id, on_watch=True, blocked=False,
                           reason="intelligence report 17", now=NOW)  # fmt: skip
     assert messages.write_to_inmate(db, contact, "Hi", NOW).held_because == ["contact on watch"]
-    messages.set_standing(db, OFFICER, contact.id, on_watch=False, blocked=True,
+    messages.set_standing(db, security, contact.id, on_watch=False, blocked=True,
                           reason="threats", now=NOW)  # fmt: skip
     with pytest.raises(Forbidden, match="blocked"):
         messages.write_to_inmate(db, contact, "Hi", NOW)

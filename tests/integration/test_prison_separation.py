@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image as PILImage
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
@@ -24,13 +26,25 @@ from werkzeug.routing import Rule
 from backoffice.accounts.models import Deposit, ManualEntry
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor, AuditQuery, search
+from backoffice.bank.models import (
+    BankEntry,
+    BankStatement,
+    EntryStatus,
+    OutgoingPayment,
+    PaymentFile,
+    PaymentKind,
+)
 from backoffice.cli import main
 from backoffice.content.models import Item, Notice
 from backoffice.content.services import send_notice
 from backoffice.db import Base, all_metadata, utcnow
 from backoffice.devices.models import Device
 from backoffice.devices.services import inmates_allowed_at as signin_services_allowed
-from backoffice.money.services import balances_for
+from backoffice.messages.models import Attachment, Message
+from backoffice.messages.services import clean_photo, write_to_inmate
+from backoffice.money.models import Debt, DebtCorrection, Payroll
+from backoffice.money.services import balances_for, enter_correction, register_debt, upload_payroll
+from backoffice.outbox.models import OutboxMessage
 from backoffice.people.models import Cell, Inmate, Prison, Wing
 from backoffice.requests.models import Request, RequestAttachment
 from backoffice.seed import DEMO_PRISON_CODE, seed_demo
@@ -46,6 +60,8 @@ from backoffice.visits.models import BlockedDate, Booking, Contact, SessionTempl
 from backoffice.visits.services import block_date
 from backoffice.web import create_app
 from ledger import Account
+from tests.bank_files import Entry as BankLine
+from tests.bank_files import camt053
 from tests.conftest import TEST_PASSWORD
 from tests.integration.staff_client import csrf_token, sign_in
 from tests.integration.test_role_duties import COMMANDS, ENDPOINTS, PUBLIC
@@ -53,10 +69,12 @@ from tests.integration.test_role_duties import COMMANDS, ENDPOINTS, PUBLIC
 EVERY_ROLE = [r.value for r in Role]
 VIRU = "VIR"
 PROBER = "viru-everything"
+IBAN = "EE382200221020145685"
+TARTU_ADDRESS = "tartu-family@example.org"
 
 # Each kind of record id a URL takes, and its model. Rows of models without a prison_id are
 # found through their inmate (or request).
-RECORDS: dict[str, type[Base]] = {
+RECORDS: dict[str, type[Base] | tuple[type[Base], ...]] = {
     "inmate_id": Inmate,
     "card_id": InmateCard,
     "session_id": InmateSession,
@@ -67,7 +85,8 @@ RECORDS: dict[str, type[Base]] = {
     "request_id": Request,
     "document_id": RequestAttachment,
     "deposit_id": Deposit,
-    "entry_id": ManualEntry,
+    # A manual ledger entry's id, and a bank statement's entry's (the bank's pages).
+    "entry_id": (ManualEntry, BankEntry),
     "contact_id": Contact,
     "booking_id": Booking,
     "template_id": SessionTemplate,
@@ -75,6 +94,21 @@ RECORDS: dict[str, type[Base]] = {
     # The content library's items are national; its notices are a prison's.
     "item_id": Item,
     "notice_id": Notice,
+    # Money: a debt's corrections are the prison's through the debt's inmate.
+    "debt_id": Debt,
+    "correction_id": DebtCorrection,
+    "payroll_id": Payroll,
+    "statement_id": BankStatement,
+    "payment_id": OutgoingPayment,
+    "file_id": PaymentFile,
+    # Administration: a prison is its own; a cell is its wing's prison's; staff have a prison.
+    "prison_id": Prison,
+    "cell_id": Cell,
+    "user_id": StaffUser,
+    # A message to or from a family (its photos are the prison's through it), and a message
+    # in the outbox.
+    "message_id": (Message, OutboxMessage),
+    "attachment_id": Attachment,
 }
 # Path arguments that are not records.
 PLAIN = {
@@ -113,13 +147,27 @@ def _b_rows(db: Session, model: type[Base], tartu: int) -> list[int]:
     """Ids of Tartu's rows of this model."""
     table = model.__table__
     stmt = select(table.c.id)
-    if "prison_id" in table.c:
+    if model is Prison:
+        stmt = stmt.where(table.c.id == tartu)
+    elif "prison_id" in table.c:
         stmt = stmt.where(table.c.prison_id == tartu)
     elif "inmate_id" in table.c:
         stmt = stmt.join(Inmate, Inmate.id == table.c.inmate_id).where(Inmate.prison_id == tartu)
     elif "request_id" in table.c:
         stmt = stmt.join(Request, Request.id == table.c.request_id).where(
             Request.prison_id == tartu
+        )
+    elif "wing_id" in table.c:
+        stmt = stmt.join(Wing, Wing.id == table.c.wing_id).where(Wing.prison_id == tartu)
+    elif "message_id" in table.c:
+        stmt = stmt.join(Message, Message.id == table.c.message_id).where(
+            Message.prison_id == tartu
+        )
+    elif "debt_id" in table.c:
+        stmt = (
+            stmt.join(Debt, Debt.id == table.c.debt_id)
+            .join(Inmate, Inmate.id == Debt.inmate_id)
+            .where(Inmate.prison_id == tartu)
         )
     return list(db.scalars(stmt.order_by(table.c.id).limit(3)))
 
@@ -225,9 +273,16 @@ class World:
             {i.prison_number for i in inmates[1:]}
             | {i.full_name for i in inmates}
             | {d.name for d in devices}
-            | {self.tartu.name}
+            | {self.tartu.name, TARTU_ADDRESS}
         )
-        self.ids = {arg: _b_rows(db, model, self.tartu.id) for arg, model in RECORDS.items()}
+        self.ids = {
+            arg: [
+                row
+                for model in (models if isinstance(models, tuple) else (models,))
+                for row in _b_rows(db, model, self.tartu.id)
+            ]
+            for arg, models in RECORDS.items()
+        }
         first_inmate = inmates[0]
         tartu_wing = db.scalars(select(Wing).where(Wing.prison_id == self.tartu.id)).first()
         assert tartu_wing is not None
@@ -268,7 +323,65 @@ class World:
         )  # fmt: skip
         block_date(db, seed, self.tartu.id, date.today() + timedelta(days=20), reason="drill",
                    now=utcnow())  # fmt: skip
+        self._money_of_tartu(db, inmate, Actor(kind="staff", id=officer.id, name=officer.username))
+        self._messages_of_tartu(db)
         db.commit()
+
+    def _messages_of_tartu(self, db: Session) -> None:
+        """A family's message with a photo waiting for screening, and a failed message in the
+        outbox."""
+        contact = db.scalars(
+            select(Contact).join(Inmate, Inmate.id == Contact.inmate_id)
+            .where(Inmate.prison_id == self.tartu.id, Contact.status == "approved")
+            .order_by(Contact.id)
+        ).first()  # fmt: skip
+        assert contact is not None
+        picture = BytesIO()
+        PILImage.new("RGB", (8, 8), "red").save(picture, format="PNG")
+        write_to_inmate(db, contact, "Hello from Tartu", utcnow(),
+                        photos=[clean_photo(picture.getvalue())])  # fmt: skip
+        db.add(
+            OutboxMessage(key="tartu-outbox-1", dedupe_key="tartu-outbox-1", kind="invitation",
+                          channel="email", address=TARTU_ADDRESS, language="et",
+                          subject="Tartu", body="x", contact_id=contact.id,
+                          prison_id=self.tartu.id, status="failed", attempts=3,
+                          created_at=utcnow(), next_attempt_at=utcnow(), last_error="refused")
+        )  # fmt: skip
+
+    def _money_of_tartu(self, db: Session, inmate: Inmate, officer: Actor) -> None:
+        """Tartu's money records waiting for a second person: a debt and its correction, a
+        payroll, a release payout; and a bank statement and a payment file as imported and
+        written."""
+        debt = register_debt(
+            db, officer, inmate, creditor="court_fines", amount_cents=5000, description="fine",
+            payee_name="Tartu Bailiff", payee_iban=IBAN,
+        )  # fmt: skip
+        enter_correction(db, officer, debt.id, new_amount_cents=4000, reason="court reduced it")
+        upload_payroll(db, officer, f"{inmate.prison_number},1.00\n", key="tartu-wages",
+                       prison_id=self.tartu.id)  # fmt: skip
+        statement = BankStatement(
+            prison_id=self.tartu.id, message_kind="camt.053", statement_ref="T-1",
+            account_iban=IBAN, currency="EUR", opening_cents=0, closing_cents=777, entries=1,
+            file_sha256="1" * 64, imported_by=officer.name,
+        )  # fmt: skip
+        db.add(statement)
+        db.flush()
+        db.add_all([
+            BankEntry(entry_reference="TARTU-E-1", prison_id=self.tartu.id,
+                      statement_id=statement.id, booked_on=date.today(), amount_cents=777,
+                      currency="EUR", direction="credit", counterparty_name="Tartu Kin",
+                      counterparty_account=IBAN, status=EntryStatus.WAITING.value,
+                      reason="no reference"),
+            # A release payout waiting for its second person (the demo's release funds are
+            # empty, so it is written as entered).
+            OutgoingPayment(prison_id=self.tartu.id, kind=PaymentKind.RELEASE_PAYOUT.value,
+                            source_key=f"release:{inmate.id}", inmate_id=inmate.id,
+                            payee_name="Tartu Kin", payee_iban=IBAN, amount_cents=100,
+                            remittance="release", end_to_end_id="CGTARTU1",
+                            entered_by_id=officer.id, entered_by=officer.name),
+            PaymentFile(prison_id=self.tartu.id, message_id="TARTU-FILE-1", payments=0,
+                        total_cents=0, xml="<Document/>", written_by=officer.name),
+        ])  # fmt: skip
 
 
 @pytest.fixture
@@ -410,6 +523,11 @@ def test_commands_acting_as_staff_of_one_prison_touch_nothing_of_another(
     db.rollback()
     payroll = tmp_path / "payroll.csv"
     payroll.write_text(f"{tartu_inmate.prison_number},1.00\nVIR0001,1.00\n")
+    # A statement paying Tartu's inmate, by prison number, as Viru's bank would send it.
+    camt = tmp_path / "statement.xml"
+    camt.write_bytes(
+        camt053([BankLine("VIRU-IN-1", "2.00", date.today(), text=tartu_inmate.prison_number)])
+    )
     env = {"CELLGATE_DATABASE_URL": database_url}
     # Every command that acts as a member of staff, run by Viru's on Tartu's records: in the
     # prison it names and in the records its file names.
@@ -418,6 +536,16 @@ def test_commands_acting_as_staff_of_one_prison_touch_nothing_of_another(
             ["money", "wage-run", str(payroll), "--prison", DEMO_PRISON_CODE, "--key", "w-1",
              "--by", PROBER],
             ["money", "wage-run", str(payroll), "--prison", VIRU, "--key", "w-2", "--by", PROBER],
+        ],
+        "bank import": [
+            ["bank", "import", str(camt), "--prison", DEMO_PRISON_CODE, "--by", PROBER],
+            ["bank", "import", str(camt), "--prison", VIRU, "--by", PROBER],
+        ],
+        "bank payment-file": [
+            ["bank", "payment-file", "--prison", DEMO_PRISON_CODE, "--by", PROBER, "--out",
+             str(tmp_path / "tartu.xml")],
+            ["bank", "payment-file", "--prison", VIRU, "--by", PROBER, "--out",
+             str(tmp_path / "viru.xml")],
         ],
     }  # fmt: skip
     assert set(runs) == {name for name, duty in COMMANDS.items() if duty is not None}

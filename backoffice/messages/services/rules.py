@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
 from ...errors import InvalidInput, NotFound
-from ...people.models import Prison
+from ...people.models import Inmate, Prison
+from ...staff.scope import scope_of
 from ...visits.models import Contact
 from ..models import ContactStanding, ScreeningRules
 
@@ -90,7 +91,11 @@ def set_standing(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Write why.")
-    if db.get(Contact, contact_id) is None:
+    prison_id = db.scalar(
+        select(Inmate.prison_id).join(Contact, Contact.inmate_id == Inmate.id)
+        .where(Contact.id == contact_id)
+    )  # fmt: skip
+    if prison_id is None or not scope_of(db, actor).covers(prison_id):
         raise NotFound("No such contact.")
     standing = db.get(ContactStanding, contact_id)
     if standing is None:

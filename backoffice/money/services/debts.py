@@ -20,6 +20,7 @@ from ledger import Transfer, TransferCode
 from ...audit.services import Actor, record
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...people.models import Inmate
+from ...staff.scope import scope_of
 from ..amounts import euros
 from ..models import CorrectionStatus, Debt, DebtCorrection
 
@@ -72,9 +73,7 @@ def enter_correction(
     """Say what a debt's amount should be (a court reduced it, a typing mistake); nothing
     changes until another member of staff approves."""
     _staff(actor)
-    debt = db.get(Debt, debt_id)
-    if debt is None:
-        raise NotFound(f"no debt {debt_id}")
+    debt = _debt_in_scope(db, actor, debt_id)
     reason = " ".join(reason.split())
     if len(reason) < 5:
         raise InvalidInput("say why (at least 5 characters): the court's decision, the mistake")
@@ -98,10 +97,25 @@ def enter_correction(
     return correction
 
 
-def _pending(db: Session, correction_id: int) -> DebtCorrection:
+def _debt_in_scope(db: Session, actor: Actor, debt_id: int) -> Debt:
+    """The debt, when its inmate is in a prison `actor` works in; NotFound otherwise."""
+    found = db.execute(
+        select(Debt, Inmate.prison_id).join(Inmate, Inmate.id == Debt.inmate_id)
+        .where(Debt.id == debt_id)
+    ).first()  # fmt: skip
+    if found is None or not scope_of(db, actor).covers(found[1]):
+        raise NotFound(f"no debt {debt_id}")
+    return found[0]
+
+
+def _pending(db: Session, actor: Actor, correction_id: int) -> DebtCorrection:
     correction = db.get(DebtCorrection, correction_id, with_for_update=True)
     if correction is None:
         raise NotFound(f"no debt correction {correction_id}")
+    try:
+        _debt_in_scope(db, actor, correction.debt_id)
+    except NotFound:
+        raise NotFound(f"no debt correction {correction_id}") from None
     if correction.status != CorrectionStatus.PENDING:
         raise Conflict(f"correction {correction_id} is {correction.status} already")
     return correction
@@ -109,7 +123,7 @@ def _pending(db: Session, correction_id: int) -> DebtCorrection:
 
 def approve_correction(db: Session, actor: Actor, correction_id: int) -> Debt:
     _staff(actor)
-    correction = _pending(db, correction_id)
+    correction = _pending(db, actor, correction_id)
     if correction.entered_by_id == actor.id or correction.entered_by == actor.name:
         raise Forbidden(
             f"you entered correction {correction.id}, so you cannot approve it: another member "
@@ -137,7 +151,7 @@ def reject_correction(db: Session, actor: Actor, correction_id: int, note: str) 
     _staff(actor)
     if len(" ".join(note.split())) < 3:
         raise InvalidInput("say why it is rejected")
-    correction = _pending(db, correction_id)
+    correction = _pending(db, actor, correction_id)
     correction.status = CorrectionStatus.REJECTED.value
     correction.decided_by = actor.name
     correction.decided_at = datetime.now(UTC)
