@@ -15,7 +15,7 @@ from backoffice.content.media_response import media_response
 from backoffice.content.services.media import SHA256
 from backoffice.db import utcnow
 from backoffice.errors import ServiceError
-from backoffice.surface import get_db
+from backoffice.surface import MAX_ID, get_db
 
 from . import http
 from .api import bp
@@ -51,7 +51,8 @@ def _done(action: Any) -> Any:
 def library() -> Any:
     """What the library offers the inmate, newest first, with search, in pages"""
     asked = http.query()
-    cursor = asked.get("cursor")
+    # Every id is below a cursor past the largest id (which the database could not compare).
+    cursor = int(asked["cursor"]) if asked.get("cursor") else None
     entries, next_id = content.browse(
         get_db(),
         http.inmate(),
@@ -61,7 +62,7 @@ def library() -> Any:
         kind=asked.get("kind"),
         favourites=bool(asked.get("favourites")),
         limit=asked["limit"],
-        before_id=int(cursor) if cursor else None,
+        before_id=cursor if cursor is not None and cursor <= MAX_ID else None,
     )
     return http.json_response(
         {
