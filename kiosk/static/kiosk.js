@@ -21,6 +21,25 @@
     if (event.persisted) { window.location.reload(); }
   });
 
+  // One press at a time: once a button or a link has sent the screen on its way, further
+  // touches wait for the next screen. A second tap on the old screen would cancel the first
+  // one's answer (an item added once instead of twice, a cart seen empty). If no answer comes
+  // within a while the screen takes touches again, so a lost request never freezes it.
+  var leaving = function () {
+    document.body.classList.add("leaving");
+    window.setTimeout(function () { document.body.classList.remove("leaving"); }, 10000);
+  };
+  document.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented) { leaving(); }
+  });
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (!link || event.defaultPrevented || link.hasAttribute("download")) { return; }
+    var href = link.getAttribute("href") || "";
+    if (href.charAt(0) === "#" || link.target === "_blank") { return; }
+    leaving();
+  });
+
   // Idle sign-out. The server ends the session too; this makes it visible and prompt, and
   // tells the server about touches that did not load a page.
   var body = document.body;

@@ -30,6 +30,7 @@ from backoffice.signin import services as signin
 from backoffice.signin.models import InmateSession
 from hardware.faces import FaceRecognitionMatcher
 from tests import photos
+from tests.e2e.browsing import follow
 from tests.e2e.kiosk_world import (
     A11Y_AUDIT,
     CHROMIUM,
@@ -141,7 +142,7 @@ def shoot(page: Any, screen: str, language: str) -> None:
 
 
 def choose_language(page: Any, language: str) -> None:
-    page.locator(f'form.languages button[value="{language}"]').click()
+    follow(page, page.locator(f'form.languages button[value="{language}"]'))
     page.wait_for_selector(f'html[lang="{language}"]')
 
 
@@ -156,20 +157,20 @@ def test_face_sign_in_money_cart_order_idle_sign_out(
         assert "Алексей" in page.locator("header .who").inner_text()
         shoot(page, "face-signed-in", "ru")
 
-        page.locator("nav.menu a", has_text="Мои деньги").click()
+        follow(page, page.locator("nav.menu a", has_text="Мои деньги"))
         # 25 € received: 20 % to the release fund (convicted), the rest spendable.
         assert page.locator("#balance-available .value").inner_text() == "20,00 €"
         assert page.locator("#balance-release .value").inner_text() == "5,00 €"
         assert "Вам прислали деньги" in page.locator("table.movements").inner_text()
 
-        page.locator("nav.menu a", has_text="Магазин").click()
-        page.locator('li[data-sku="K-COFFEE"] button[value="add"]').click()
-        page.locator('li[data-sku="K-COFFEE"] button[value="add"]').click()
+        follow(page, page.locator("nav.menu a", has_text="Магазин"))
+        follow(page, page.locator('li[data-sku="K-COFFEE"] button[value="add"]'))
+        follow(page, page.locator('li[data-sku="K-COFFEE"] button[value="add"]'))
         assert "В корзине: 2" in page.locator('li[data-sku="K-COFFEE"]').inner_text()
         assert page.locator("#left-balance").inner_text() == "13,00 €"
         # The radio costs more than he has and is for the enhanced level only: refused, and
         # told both reasons in Russian.
-        page.locator('li[data-sku="K-RADIO"] button[value="add"]').click()
+        follow(page, page.locator('li[data-sku="K-RADIO"] button[value="add"]'))
         # all_inner_texts() does not wait: wait for the refused page to be there first.
         page.locator("p.notice.error").first.wait_for()
         refusal = " ".join(page.locator("p.notice.error").all_inner_texts())
@@ -177,14 +178,14 @@ def test_face_sign_in_money_cart_order_idle_sign_out(
         assert "«Радио» разрешён только на уровне" in refusal
         assert page.locator('li[data-sku="K-RADIO"] .incart').count() == 0
 
-        page.locator("#cart-link").click()
+        follow(page, page.locator("#cart-link"))
         assert page.locator("#cart-total").inner_text() == "7,00 €"
-        page.locator("#place-order").click()
+        follow(page, page.locator("#place-order"))
         page.wait_for_url(re.compile(r".*/orders/\d+$"))
         assert "Оформлен" in page.locator("#order-status").inner_text()
         order_url = page.url
 
-        page.locator("nav.menu a", has_text="Мои деньги").click()
+        follow(page, page.locator("nav.menu a", has_text="Мои деньги"))
         assert page.locator("#balance-held .value").inner_text() == "7,00 €"
         assert page.locator("#balance-available .value").inner_text() == "13,00 €"
 
@@ -228,7 +229,7 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
             choose_language(page, language)
             shoot(page, "start", language)
         assert page.evaluate(A11Y_AUDIT) == []
-        page.locator("#pin-link").click()
+        follow(page, page.locator("#pin-link"))
         for language in LANGUAGES:
             choose_language(page, language)
             shoot(page, "pin", language)
@@ -239,19 +240,19 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
         page.locator('button[data-key="next"]').click()
         for digit in PIN:
             page.locator(f'.keypad button[data-key="{digit}"]').click()
-        page.locator("#pin-form button[type=submit]").click()
+        follow(page, page.locator("#pin-form button[type=submit]"))
         page.wait_for_url(f"{server.url}/home")
         assert "Mart" in page.locator("header .who").inner_text()
 
         # Something in the cart and an order, so every screen has something to show.
         page.goto(f"{server.url}/shop")
-        page.locator('li[data-sku="K-TEA"] button[value="add"]').click()
-        page.locator("#cart-link").click()
-        page.locator("#place-order").click()
+        follow(page, page.locator('li[data-sku="K-TEA"] button[value="add"]'))
+        follow(page, page.locator("#cart-link"))
+        follow(page, page.locator("#place-order"))
         page.wait_for_url(re.compile(r".*/orders/\d+$"))
         order_path = page.url.removeprefix(server.url)
         page.goto(f"{server.url}/shop")
-        page.locator('li[data-sku="K-SOAP"] button[value="add"]').click()
+        follow(page, page.locator('li[data-sku="K-SOAP"] button[value="add"]'))
 
         # A request typed on the on-screen keyboard.
         page.goto(f"{server.url}/requests/new/money_question")
@@ -259,7 +260,7 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
         page.locator("#f-details").click()
         for key in "puudub":
             page.locator(f'.keyboard button[data-char="{key}"]').click()
-        page.locator("#send-request").click()
+        follow(page, page.locator("#send-request"))
         page.wait_for_url(re.compile(r".*/requests/\d+$"))
         facts = page.locator("dl.facts").inner_text()
         assert "puudub" in facts and "5" in facts
@@ -290,7 +291,7 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
                 if language == "et":
                     assert page.evaluate(A11Y_AUDIT) == [], screen
 
-        page.locator("#sign-out-button").click()
+        follow(page, page.locator("#sign-out-button"))
         page.wait_for_url(f"{server.url}/")
         assert "Mart" not in page.content()
 
@@ -299,10 +300,10 @@ def test_a_second_browser_sees_nothing_of_a_signed_in_inmate(
     playwright: Any, server: Server
 ) -> None:
     with kiosk_browser(playwright, server) as first, kiosk_browser(playwright, server) as second:
-        first.locator("#pin-link").click()
+        follow(first, first.locator("#pin-link"))
         first.fill("#prison_number", PIN_INMATE)
         first.fill("#pin", PIN)
-        first.locator("#pin-form button[type=submit]").click()
+        follow(first, first.locator("#pin-form button[type=submit]"))
         first.wait_for_url(f"{server.url}/home")
         for path in ("/home", "/money", "/shop", "/shop/cart", "/orders"):
             second.goto(f"{server.url}{path}")
@@ -330,10 +331,10 @@ def test_security_headers_and_nothing_loaded_from_outside(playwright: Any, serve
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["cache-control"].startswith("no-store")
         assert headers["referrer-policy"] == "no-referrer"
-        page.locator("#pin-link").click()
+        follow(page, page.locator("#pin-link"))
         page.fill("#prison_number", PIN_INMATE)
         page.fill("#pin", PIN)
-        page.locator("#pin-form button[type=submit]").click()
+        follow(page, page.locator("#pin-form button[type=submit]"))
         page.wait_for_url(f"{server.url}/home")
         for path in ("/money", "/shop", "/shop/cart", "/orders"):
             answer = page.goto(f"{server.url}{path}")
@@ -348,7 +349,7 @@ def test_security_headers_and_nothing_loaded_from_outside(playwright: Any, serve
             "new MouseEvent('contextmenu', {bubbles: true, cancelable: true}))"
         )
         assert prevented
-        page.locator("#sign-out-button").click()
+        follow(page, page.locator("#sign-out-button"))
         page.wait_for_url(f"{server.url}/")
     assert requests and all(url.startswith(server.url) for url in requests), requests
     # The strict policy broke nothing on the page (a violation is logged as a console error).
@@ -403,7 +404,7 @@ def test_a_card_in_the_real_reader_signs_in_after_the_pin(
                 choose_language(page, "et")
                 for digit in PIN:
                     page.locator(f'.keypad button[data-key="{digit}"]').click()
-                page.locator("#pin-form button[type=submit]").click()
+                follow(page, page.locator("#pin-form button[type=submit]"))
                 page.wait_for_url(f"{server.url}/home")
                 assert "Mart" in page.locator("header .who").inner_text()
             # Pulling the card ends the card's session: the next page is the start screen.

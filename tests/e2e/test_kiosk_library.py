@@ -23,6 +23,7 @@ from backoffice.people.models import Prison
 from backoffice.seed import DEMO_PRISON_CODE
 from backoffice.settings import load_settings
 from backoffice.staff.models import StaffUser
+from tests.e2e.browsing import follow
 from tests.e2e.kiosk_world import (
     A11Y_AUDIT,
     CHROMIUM,
@@ -131,21 +132,21 @@ def test_the_kiosk_plays_a_film_and_a_seek_is_answered_206(playwright: Any, serv
         )
         page.goto(f"{server.url}/device#{KIOSK_CREDENTIAL}")
         page.wait_for_url(f"{server.url}/")
-        page.locator("#pin-link").click()
+        follow(page, page.locator("#pin-link"))
         page.fill("#prison_number", PIN_INMATE)
         page.fill("#pin", PIN)
-        page.locator("#pin-form button[type=submit]").click()
+        follow(page, page.locator("#pin-form button[type=submit]"))
         page.wait_for_url(f"{server.url}/home")
-        page.locator('nav.menu a[href="/library"]').click()
+        follow(page, page.locator('nav.menu a[href="/library"]'))
         page.wait_for_url(f"{server.url}/library")
         assert page.evaluate(A11Y_AUDIT) == []
         # A search typed on the on-screen keyboard: a kiosk has no keyboard.
         page.locator("#library-q").click()
         for key in "hom":
             page.locator(f'.keyboard button[data-char="{key}"]').click()
-        page.locator("#library-search").click()
+        follow(page, page.locator("#library-search"))
         page.wait_for_url(re.compile(r".*/library\?q=hom$"))
-        page.locator("ul.rows a", has_text="Hommikvõimlemine").click()
+        follow(page, page.locator("ul.rows a", has_text="Hommikvõimlemine"))
         page.wait_for_selector("video#player")
         assert page.evaluate(A11Y_AUDIT) == []
         page.wait_for_function("() => document.getElementById('player').readyState >= 1")

@@ -23,6 +23,7 @@ from backoffice.devices.models import Device
 from backoffice.people.models import Inmate
 from backoffice.seed import demo_devices, demo_password, seed_demo
 from backoffice.signin import services as signin
+from tests.e2e.browsing import follow
 from tests.e2e.kiosk_world import CHROMIUM, CHROMIUM_FLAGS, World, kiosk_server
 
 pytestmark = pytest.mark.e2e
@@ -75,33 +76,33 @@ def test_an_administrator_opens_a_cell_admits_an_inmate_who_signs_in_on_its_tabl
         page.goto(f"{office}/sign-in")
         page.get_by_label("Username").fill("admin")
         page.get_by_label("Password").fill(demo_password("admin"))
-        page.get_by_role("button", name="Sign in").click()
+        follow(page, page.get_by_role("button", name="Sign in"))
 
-        page.get_by_role("link", name="Prisons").first.click()
+        follow(page, page.get_by_role("link", name="Prisons").first)
         page.get_by_label("Wing code").first.fill("Z")
         page.get_by_label("Wing name").first.fill("Wing Z")
-        page.get_by_role("button", name="Create wing").first.click()
+        follow(page, page.get_by_role("button", name="Create wing").first)
         expect(page.get_by_text("Wing Z created.")).to_be_visible()
         cell_form = page.locator("form", has=page.get_by_role("button", name="Create cell in Z"))
         cell_form.get_by_label("Cell number").fill("Z1")
-        cell_form.get_by_role("button", name="Create cell in Z").click()
+        follow(page, cell_form.get_by_role("button", name="Create cell in Z"))
         expect(page.get_by_text("Cell Z1 created.")).to_be_visible()
 
-        page.get_by_role("link", name="Admit").first.click()
+        follow(page, page.get_by_role("link", name="Admit").first)
         page.get_by_label("Prison number").fill("TRT9001")
         page.get_by_label("First name").fill("Jüri")
         page.get_by_label("Last name").fill("Õunapuu")
         page.get_by_label("Date of birth").fill("1991-07-14")
         page.get_by_label("Legal status").select_option("convicted")
         page.get_by_label("Cell").select_option(label="TRT Z Z1")
-        page.get_by_role("button", name="Admit").click()
+        follow(page, page.get_by_role("button", name="Admit"))
         expect(page.get_by_text("TRT9001 Jüri Õunapuu admitted to cell Z1.")).to_be_visible()
 
-        page.get_by_role("link", name="Devices").first.click()
+        follow(page, page.get_by_role("link", name="Devices").first)
         page.get_by_label("Name").fill("tablet-Z1")
         page.get_by_label("Kind").select_option("tablet")
         page.get_by_label("Cell (tablet)").select_option(label="Z-Z1")
-        page.get_by_role("button", name="Register").click()
+        follow(page, page.get_by_role("button", name="Register"))
         credential = page.locator("code.credential").inner_text().strip()
         browser.close()
 
