@@ -24,9 +24,15 @@ class Refers:
 
 
 def integer(
-    name: str, *, nullable: bool = False, refers: str | Refers | None = None, ondelete: str = ""
+    name: str,
+    *,
+    nullable: bool = False,
+    refers: str | Refers | None = None,
+    ondelete: str = "",
+    server_default: str | None = None,
 ) -> sa.Column[Any]:
-    return _referring(sa.Column(name, sa.Integer(), nullable=nullable), refers, ondelete)
+    column = sa.Column(name, sa.Integer(), nullable=nullable, server_default=server_default)
+    return _referring(column, refers, ondelete)
 
 
 def big_id(
@@ -53,8 +59,13 @@ def big_integer(name: str, *, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(name, sa.BigInteger(), nullable=nullable)
 
 
-def string(name: str, length: int, *, nullable: bool = False) -> sa.Column[Any]:
-    return sa.Column(name, sa.String(length=length), nullable=nullable)
+def string(
+    name: str, length: int, *, nullable: bool = False, server_default: str | None = None
+) -> sa.Column[Any]:
+    """`server_default`: what rows that exist when the column is added get."""
+    return sa.Column(
+        name, sa.String(length=length), nullable=nullable, server_default=server_default
+    )
 
 
 def text(name: str) -> sa.Column[Any]:
