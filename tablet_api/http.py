@@ -328,6 +328,15 @@ def init_pipeline(app: Flask, settings_: Settings) -> None:
     app.after_request(after_request)
 
 
+def cursor_id(q: dict[str, Any]) -> int | None:
+    """The id a page of a newest-first list starts below, from the query's `cursor`; a cursor
+    past the largest id starts from the newest (the database cannot compare it with an id)."""
+    if not q.get("cursor"):
+        return None
+    cursor = int(q["cursor"])
+    return cursor if cursor <= MAX_ID else None
+
+
 def paged(
     rows: Sequence[Any], limit: int, cursor_of: Callable[[Any], Any], render: Callable[[Any], Any]
 ) -> dict[str, Any]:

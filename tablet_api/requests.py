@@ -67,8 +67,8 @@ def list_requests() -> Any:
     """The inmate's requests, newest first, in pages"""
     q = http.query()
     cases = requests.list_for_inmate(get_db(), http.inmate(), rules())
-    if "cursor" in q:
-        cases = [c for c in cases if c.id < int(q["cursor"])]
+    if (cursor := http.cursor_id(q)) is not None:
+        cases = [c for c in cases if c.id < cursor]
     return http.json_response(
         http.paged(cases[: q["limit"] + 1], q["limit"], lambda c: c.id, lambda c: _plain(asdict(c)))
     )

@@ -188,8 +188,8 @@ def list_orders() -> Any:
     q = http.query()
     person = http.inmate()
     stmt = select(Order).where(Order.inmate_id == person.id)
-    if "cursor" in q:
-        stmt = stmt.where(Order.id < int(q["cursor"]))
+    if (cursor := http.cursor_id(q)) is not None:
+        stmt = stmt.where(Order.id < cursor)
     rows = list(get_db().scalars(stmt.order_by(Order.id.desc()).limit(q["limit"] + 1)))
     return http.json_response(
         http.paged(rows, q["limit"], lambda o: o.id, lambda o: order_json(o, person.language))
