@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from .accounts.demo import seed_demo_accounts
 from .audit.services import Actor
+from .content.demo import seed_demo_library
 from .devices.services import register_device
 from .people.models import Cell, Inmate, Prison, Wing
 from .requests.demo import seed_demo_requests
@@ -80,6 +81,7 @@ DEMO_STAFF = [
     ("accountant", "Kadri Accountant", [Role.ACCOUNTANT]),
     ("accountant2", "Leena Checker", [Role.ACCOUNTANT]),
     ("officer", "Olev Officer", [Role.OFFICER]),
+    ("officer2", "Tiit Officer", [Role.OFFICER]),
     ("requests", "Riina Requests", [Role.REQUESTS]),
     ("visits", "Viljar Visits", [Role.VISITS]),
 ]
@@ -158,8 +160,9 @@ def seed_demo(
         )
     db.flush()
 
+    staff = {}
     for username, full_name, roles in DEMO_STAFF:
-        create_staff_user(
+        staff[username] = create_staff_user(
             db,
             actor,
             username=username,
@@ -192,4 +195,6 @@ def seed_demo(
     seed_demo_shop(db, actor, prison, money_for_wing_a=money_for_wing_a)
     seed_demo_signin(db, actor, prison)
     seed_demo_accounts(db, actor, prison)
+    # One officer writes the library's pages, another approves them.
+    seed_demo_library(db, prison, staff["officer"], staff["officer2"])
     return made

@@ -9,8 +9,8 @@ from typing import Any
 from flask import Blueprint, Response
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from backoffice.audit.services import record
 from backoffice.people.models import Inmate
+from backoffice.people.services import choose_language
 from backoffice.surface import get_db
 
 from . import http
@@ -98,18 +98,6 @@ def change_me() -> Any:
     db = get_db()
     person = http.inmate()
     language = http.body()["language"]
-    if person.language != language:
-        previous = person.language
-        person.language = language
-        db.flush()
-        record(
-            db,
-            http.actor(),
-            "inmate.language",
-            target_type="inmate",
-            target_id=person.id,
-            previous=previous,
-            language=language,
-        )
+    if choose_language(db, http.actor(), person, language):
         db.commit()
     return http.json_response(profile_of(person), headers={"Content-Language": language})

@@ -17,7 +17,7 @@ from . import services
 DEMO_CONTACTS = [
     # (inmate index, name, relation, phone, e-mail, decision)
     (0, "Maie Tamm", "parent", "+3725550001", "maie.tamm@example.org", "approve"),
-    (0, "Advokaat Kask", "lawyer", "", "kask@law.example.org", "approve"),
+    (0, "Jüri Kask", "lawyer", "", "kask@law.example.org", "approve"),
     (1, "Ольга Иванова", "spouse", "+3725550002", "", "approve"),
     (2, "Sarah Smith", "sibling", "", "sarah.smith@example.org", "approve"),
     (3, "Jüri Saar", "friend", "+3725550003", "", "pending"),

@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 
 from backoffice.money import services as money_services
 from backoffice.people.models import Inmate
+from backoffice.people.services import choose_language
 from backoffice.surface import get_db
 
 from .. import i18n, sessions
 from .screen import (
     TOKEN,
+    actor_for,
     bp,
     current_inmate,
     end_session,
@@ -26,7 +28,16 @@ from .screen import (
 
 @bp.post("/language")
 def language_switch() -> Any:
-    i18n.set_language(request.form.get("lang", ""), kiosk_settings()["languages"])
+    """The language on screen; a signed-in inmate's profile remembers it, so that what is
+    written for him (request types, refusals, notices) follows it too."""
+    chosen = request.form.get("lang", "")
+    languages = kiosk_settings()["languages"]
+    i18n.set_language(chosen, languages)
+    inmate = current_inmate()
+    if inmate is not None and chosen in languages:
+        db = get_db()
+        choose_language(db, actor_for(inmate), inmate, chosen)
+        db.commit()
     target = request.form.get("next", "")
     # Only a path on this kiosk: never a link that leaves it ("//host" and "/\\host" would).
     if not target.startswith("/") or target.startswith("//") or "\\" in target:

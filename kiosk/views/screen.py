@@ -36,6 +36,7 @@ from backoffice.audit.services import Actor
 from backoffice.devices.models import Device
 from backoffice.errors import ServiceError
 from backoffice.people.models import Inmate
+from backoffice.people.services import choose_language
 from backoffice.settings import Settings
 from backoffice.shop import messages as shop_messages
 from backoffice.surface import commit_once, get_db, remote_addr, settings
@@ -229,14 +230,21 @@ def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def begin(inmate: Inmate, token: str) -> None:
-    """Remember a fresh sign-in in the cookie session, in the inmate's own language."""
+    """Remember a fresh sign-in in the cookie session. The screen keeps a language chosen
+    before signing in (and the inmate's profile remembers it); otherwise it speaks his own."""
+    languages = kiosk_settings()["languages"]
+    chosen = session.get(i18n.SESSION_KEY)
+    if chosen in languages and chosen != inmate.language:
+        db = get_db()
+        choose_language(db, actor_for(inmate), inmate, chosen)
+        db.commit()
     forget()
     now = time.time()
     session[TOKEN] = token
     session[BOUND_DEVICE] = current_device().id  # type: ignore[union-attr]
     session[STARTED] = now
     session[SEEN] = now
-    i18n.set_language(inmate.language, kiosk_settings()["languages"])
+    i18n.set_language(inmate.language, languages)
 
 
 @bp.app_context_processor

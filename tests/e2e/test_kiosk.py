@@ -48,12 +48,15 @@ from tests.e2e.kiosk_world import (
     moving_face_video,
     still_photo_video,
 )
+from tests.e2e.languages import foreign_phrases, kiosk_texts
 from tests.e2e.pcsc import emulated_card, virtual_reader
 
 pytestmark = pytest.mark.e2e
 
 IDLE_SECONDS = 20
 LANGUAGES = ("et", "ru", "en")
+TEXTS = kiosk_texts()
+FOREIGN = {language: foreign_phrases(TEXTS, language) for language in LANGUAGES}
 
 
 @pytest.fixture(scope="module")
@@ -266,6 +269,9 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
         assert "puudub" in facts and "5" in facts
         request_path = page.url.removeprefix(server.url)
 
+        # A conversation with a family member and an item of the library, as the demo has them.
+        conversation = first_link(page, f"{server.url}/messages", r"^/messages/\d+$")
+        library_item = first_link(page, f"{server.url}/library", r"^/library/\d+$")
         screens = {
             "home": "/home",
             "money": "/money",
@@ -279,6 +285,10 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
             "request": request_path,
             "visits": "/visits",
             "messages": "/messages",
+            "conversation": conversation,
+            "library": "/library",
+            "library-item": library_item,
+            "notices": "/notices",
         }
         for language in LANGUAGES:
             for screen, path in screens.items():
@@ -288,12 +298,24 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
                 assert page.locator("html").get_attribute("lang") == language
                 assert page.locator("#sign-out-button").is_visible()
                 shoot(page, screen, language)
+                text = page.locator("body").inner_text()
+                wrong = sorted(phrase for phrase in FOREIGN[language] if phrase in text)
+                assert not wrong, f"{screen} in {language} shows another language: {wrong}"
                 if language == "et":
                     assert page.evaluate(A11Y_AUDIT) == [], screen
 
         follow(page, page.locator("#sign-out-button"))
         page.wait_for_url(f"{server.url}/")
         assert "Mart" not in page.content()
+
+
+def first_link(page: Any, url: str, pattern: str) -> str:
+    """The first link on the page at `url` whose path matches `pattern`."""
+    page.goto(url)
+    paths = page.eval_on_selector_all("a[href]", "links => links.map(a => a.pathname)")
+    found = [path for path in paths if re.match(pattern, path)]
+    assert found, f"no link like {pattern} on {url}: {paths}"
+    return str(found[0])
 
 
 def test_a_second_browser_sees_nothing_of_a_signed_in_inmate(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.audit.models import AuditEvent
+from backoffice.audit.services import Actor
 from backoffice.content import services
 from backoffice.content.models import CourseCompletion, Item, Status
 from backoffice.content.services import TargetSpec, VersionText
@@ -22,6 +23,7 @@ from backoffice.errors import Conflict, InvalidInput, NotFound
 from backoffice.people.models import Inmate, Prison, Wing
 from backoffice.settings import Settings
 from backoffice.staff.models import StaffUser
+from backoffice.staff.services import create_staff_user
 from tests.conftest import wing_of
 from tests.integration.content_world import (
     NOW,
@@ -356,3 +358,43 @@ def test_urgent_notices_reach_their_prison_wing_or_cell_and_staff_see_who_has_no
     ).text_in("en") == {"title": "Вода", "body": ""}
     services.withdraw(db, actor, wing.id, NOW)
     assert wing.id not in [n.id for n in services.unread(db, a1)]
+
+
+def test_a_prison_keeps_its_own_items_and_makes_them_for_itself_only(
+    db: Session, prison: Prison, system: Actor
+) -> None:
+    """An item is kept by the prison of the officer who made it: an editor of another prison
+    neither lists, opens nor changes it, and no editor makes content for a prison he does not
+    work in. National staff keep every prison's."""
+    viru = other_prison(db)
+
+    def editor(username: str, prison_id: int | None) -> StaffUser:
+        user = create_staff_user(
+            db, system, username=username, full_name=username.title(), password="x" * 16,
+            roles=["officer"], min_password_length=12, prison_id=prison_id,
+        )  # fmt: skip
+        db.commit()
+        return user
+
+    tartu_writer, tartu_checker = editor("tartu-w", prison.id), editor("tartu-c", prison.id)
+    viru_editor, national = editor("viru-e", viru.id), editor("national-e", None)
+    item = published(db, tartu_writer, tartu_checker, [TargetSpec(prison.id)])
+    assert services.prison_of(db, item) == prison.id
+
+    kept = select(Item.id).where(services.kept_for(db, staff_actor(viru_editor)))
+    assert item.id not in set(db.scalars(kept))
+    with pytest.raises(NotFound):
+        services.item_for(db, staff_actor(viru_editor), item.id)
+    with pytest.raises(NotFound):
+        services.move(db, staff_actor(viru_editor), item.id, "unpublish", now=NOW)
+    db.rollback()
+    assert db.get(Item, item.id).status == Status.PUBLISHED
+
+    draft = services.create_item(db, staff_actor(viru_editor), services.ItemSpec(kind="page"), NOW)
+    with pytest.raises(InvalidInput):
+        services.set_targets(db, staff_actor(viru_editor), draft.id, [TargetSpec(prison.id)], NOW)
+    db.rollback()
+
+    everything = select(Item.id).where(services.kept_for(db, staff_actor(national)))
+    assert item.id in set(db.scalars(everything))
+    assert services.item_for(db, staff_actor(national), item.id) is not None

@@ -9,13 +9,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from ...audit.models import AuditEvent
 from ...audit.services import Actor, record
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...people.models import Language, LegalStatus, Prison, Wing
+from ...staff.models import StaffUser
+from ...staff.scope import scope_of
 from ..models import (
     CHECKER_ACTIONS,
     PARTS,
@@ -82,6 +85,30 @@ def top_of(db: Session, item: Item) -> Item:
     return _item(db, item.parent_id) if item.parent_id is not None else item
 
 
+def prison_of(db: Session, item: Item) -> int | None:
+    """The prison that keeps an item: its maker's (the author of its series or course, for a
+    part). None for what national staff made."""
+    author = db.get(StaffUser, top_of(db, item).author_id)
+    return author.prison_id if author is not None else None
+
+
+def item_for(db: Session, actor: Actor, item_id: int) -> Item:
+    """The item, when it is kept by a prison `actor` works in (national staff, and the jobs
+    runner: any); NotFound otherwise, as if there were none, so that ids cannot be probed."""
+    item = _item(db, item_id)
+    scope_of(db, actor).check(prison_of(db, item), "content item")
+    return item
+
+
+def kept_for(db: Session, actor: Actor) -> ColumnElement[bool]:
+    """The items `actor` keeps, as SQL: those made by staff of the prisons he works in."""
+    scope = scope_of(db, actor)
+    if scope.national:
+        return true()
+    makers = select(StaffUser.id).where(StaffUser.prison_id == scope.prison_id)
+    return Item.author_id.in_(makers)
+
+
 def _editable(db: Session, actor: Actor, item: Item, now: datetime) -> None:
     top = top_of(db, item)
     if top.status != Status.DRAFT:
@@ -108,7 +135,7 @@ def create_item(db: Session, actor: Actor, spec: ItemSpec, now: datetime) -> Ite
         raise InvalidInput("The pass mark is 1 to 100 percent.", field="pass_percent")
     if spec.category_id is not None and db.get(ContentCategory, spec.category_id) is None:
         raise InvalidInput("No such category.", field="category_id")
-    parent = _item(db, spec.parent_id) if spec.parent_id is not None else None
+    parent = item_for(db, actor, spec.parent_id) if spec.parent_id is not None else None
     if parent is not None:
         if spec.kind not in PARTS.get(Kind(parent.kind), frozenset()):
             raise InvalidInput("That cannot be a part of this item.", field="kind")
@@ -165,7 +192,7 @@ def save_version(
     subtitles_id: int | None = None,
 ) -> Version:
     """Write the item's version in one language (new or changed); media stays unless given."""
-    item = _item(db, item_id)
+    item = item_for(db, actor, item_id)
     _editable(db, actor, item, now)
     if version_text.language not in {lang.value for lang in Language}:
         raise InvalidInput("The language is et, ru or en.", field="language")
@@ -222,7 +249,7 @@ def _media_of_kind(db: Session, media_id: int, kinds: frozenset[str]) -> Media:
 
 
 def set_tags(db: Session, actor: Actor, item_id: int, tags: Sequence[str], now: datetime) -> None:
-    item = _item(db, item_id)
+    item = item_for(db, actor, item_id)
     _editable(db, actor, item, now)
     wanted = sorted({" ".join(t.lower().split())[:64] for t in tags if t.strip()})
     if len(wanted) > MAX_TAGS:
@@ -238,13 +265,15 @@ def set_targets(
     db: Session, actor: Actor, item_id: int, targets: Sequence[TargetSpec], now: datetime
 ) -> None:
     """Who the item is for: prisons, and within them wings and categories of inmate."""
-    item = _item(db, item_id)
+    item = item_for(db, actor, item_id)
     if item.parent_id is not None:
         raise InvalidInput("A part is shown to whoever its series or course is for.")
     _editable(db, actor, item, now)
+    scope = scope_of(db, actor)
     rows = []
     for spec in targets:
-        if db.get(Prison, spec.prison_id) is None:
+        # Staff of a prison make content for their own prison; national staff for any.
+        if db.get(Prison, spec.prison_id) is None or not scope.covers(spec.prison_id):
             raise InvalidInput("No such prison.", field="prison_id")
         if spec.wing_id is not None:
             wing = db.get(Wing, spec.wing_id)
@@ -290,7 +319,7 @@ def set_schedule(
     unpublish_at: datetime | None,
     now: datetime,
 ) -> None:
-    item = _item(db, item_id)
+    item = item_for(db, actor, item_id)
     _editable(db, actor, item, now)
     if publish_at and unpublish_at and unpublish_at <= publish_at:
         raise InvalidInput("It must go offline after it goes online.", field="unpublish_at")
@@ -351,7 +380,7 @@ def move(
     """Apply one step of the editorial flow and audit it."""
     if action not in TRANSITIONS:
         raise InvalidInput("Unknown step.")
-    item = _item(db, item_id)
+    item = item_for(db, actor, item_id)
     if item.parent_id is not None:
         raise Conflict("A part goes through review with its series or course.")
     sources, destination = TRANSITIONS[action]

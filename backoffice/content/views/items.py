@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ...audit.models import AuditEvent
+from ...errors import NotFound
 from ...people.models import Language, LegalStatus
 from ...surface import form_id, get_db, settings
 from ...web.access import staff_actor
@@ -28,7 +29,7 @@ def index() -> Any:
     status = request.args.get("status", "")
     stmt = (
         select(Item)
-        .where(Item.parent_id.is_(None))
+        .where(Item.parent_id.is_(None), services.kept_for(db, staff_actor()))
         .options(selectinload(Item.versions))
         .order_by(Item.updated_at.desc())
         .limit(LIST_LIMIT)
@@ -90,10 +91,11 @@ def category() -> Any:
 
 
 def _item_or_404(item_id: int) -> Item:
-    item = get_db().get(Item, item_id)
-    if item is None:
+    """The item, when a prison this member of staff works in keeps it."""
+    try:
+        return services.item_for(get_db(), staff_actor(), item_id)
+    except NotFound:
         abort(404)
-    return item
 
 
 @bp.get("/items/<int:item_id>")

@@ -9,21 +9,22 @@ from flask import abort, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...errors import InvalidInput
+from ...errors import InvalidInput, NotFound
 from ...surface import get_db, settings
 from ...web.access import staff_actor
 from ...web.handling import perform
 from .. import services
 from ..media_response import media_response
-from ..models import Item, Media
+from ..models import Media
 from ..services.media import SHA256, SUBTITLES
 from .common import bp, media_config, now
 
 
 @bp.post("/items/<int:item_id>/media")
 def upload(item_id: int) -> Any:
-    item = get_db().get(Item, item_id)
-    if item is None:
+    try:
+        item = services.item_for(get_db(), staff_actor(), item_id)
+    except NotFound:
         abort(404)
     # A video may be far larger than a form; this upload alone may be as large as the setting.
     request.max_content_length = settings()["content.max_upload_bytes"]

@@ -3,6 +3,7 @@ and back, release, death, each with what it does to everything open).
 
 One module per use case; the names below are the package's."""
 
+from .language import choose_language
 from .lifecycle import (
     EFFECTS,
     MOVES,
@@ -29,6 +30,7 @@ __all__ = [
     "Step",
     "admit",
     "change_legal_status",
+    "choose_language",
     "come_back",
     "decease",
     "go_out",

@@ -175,8 +175,9 @@ def case_answers(rules: Rules, case_: Request, language: str) -> tuple[tuple[str
 
 
 def _inmate_case(db: Session, rules: Rules, case_: Request) -> InmateCase:
-    """The inmate's view of a case, built only from rows meant for the inmate."""
-    language = case_.language
+    """The inmate's view of a case, built only from rows meant for the inmate, in the
+    language he reads now (the case keeps the one he wrote in, for staff's answer)."""
+    language = case_.inmate.language
     catalogue = rules.catalogue
     events = db.scalars(
         select(RequestEvent)
