@@ -2,28 +2,65 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import get_month_names
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from backoffice.errors import ServiceError
+from backoffice.errors import InvalidInput, ServiceError
 from backoffice.people.models import Inmate
 from backoffice.requests import services as requests_services
 from backoffice.surface import equipment, get_db
 
-from .screen import act, actor_for, bp, format_day, signed_in
+from .screen import act, actor_for, bp, format_day, language, prison_zone, signed_in
 
 
 def request_rules() -> requests_services.Rules:
     return equipment().request_rules
 
 
+def date_choice(when: str) -> dict[str, Any]:
+    """What a date field offers as buttons (a kiosk has no keyboard for a date mask): the
+    days, the months by name in the language on screen, and the years a `when` allows."""
+    this_year = datetime.now(ZoneInfo(prison_zone())).year
+    years = {"past": (this_year - 1, this_year), "future": (this_year, this_year + 1)}
+    names = get_month_names("wide", context="stand-alone", locale=language())
+    return {
+        "day": [(day, str(day)) for day in range(1, 32)],
+        "month": [(number, names[number]) for number in range(1, 13)],
+        "year": [
+            (year, str(year)) for year in years.get(when, (this_year - 1, this_year, this_year + 1))
+        ],
+    }
+
+
+def _chosen_date(code: str, label: str) -> str:
+    """The day, month and year pressed for a date field, as the services take a date; ""
+    when none was pressed. Refused when only some were, or the day does not exist."""
+    parts = [request.form.get(f"f-{code}-{part}", "").strip() for part in ("year", "month", "day")]
+    if not any(parts):
+        return ""
+    try:
+        return date(*(int(part) for part in parts)).isoformat()
+    except ValueError:
+        raise InvalidInput(
+            _("%(label)s: choose a day, a month and a year (a day that exists).", label=label),
+            field=code,
+        ) from None
+
+
 def request_fields(fields: Any) -> dict[str, Any]:
     """The form's answers, by field code, as the request services take them."""
     answers: dict[str, Any] = {}
     for spec in fields:
+        if spec.kind == "date":
+            if chosen := _chosen_date(spec.code, spec.label):
+                answers[spec.code] = chosen
+            continue
         if spec.kind == "contact":
             name = request.form.get(f"f-{spec.code}-name", "").strip()
             phone = request.form.get(f"f-{spec.code}-phone", "").strip()
@@ -78,7 +115,12 @@ def request_new(inmate: Inmate, type_code: str) -> Any:
             )
             return redirect(url_for("kiosk.request_case", request_id=case.id))
     return render_template(
-        "kiosk/request_new.html", kind=kind, error=error, bad_field=bad_field, form=request.form
+        "kiosk/request_new.html",
+        kind=kind,
+        error=error,
+        bad_field=bad_field,
+        form=request.form,
+        date_choice=date_choice,
     ), (422 if error else 200)
 
 

@@ -282,6 +282,7 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
             "order": order_path,
             "requests": "/requests",
             "request-new": "/requests/new/money_question",
+            "request-date": "/requests/new/see_doctor",  # a date chosen by touch
             "request": request_path,
             "visits": "/visits",
             "messages": "/messages",

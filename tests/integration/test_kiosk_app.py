@@ -417,6 +417,33 @@ def test_a_request_is_sent_followed_and_withdrawn_at_the_kiosk(
     assert "Taotlus on tagasi võetud" in client.get(withdrawn.headers["Location"]).text
 
 
+def test_a_date_is_chosen_by_touch_day_month_and_year(
+    app: Flask, kiosks: dict[str, str], estonian: Inmate
+):
+    """No browser date mask at a kiosk: the day, the month (by name, in the language on
+    screen) and the year are buttons; an impossible or half-chosen date is refused plainly."""
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    form = client.get("/requests/new/see_doctor")
+    assert 'type="date"' not in form.text
+    assert 'name="f-since-day" value="31"' in form.text and ">märts<" in form.text
+    this_year = datetime.now(ZoneInfo("Europe/Tallinn")).year
+    assert f'name="f-since-year" value="{this_year - 1}"' in form.text  # "since": the past
+    assert f'name="f-since-year" value="{this_year + 1}"' not in form.text
+    answers = {"csrf_token": csrf(form.data), "f-reason": "Selg valutab"}
+    for wrong in ({"f-since-day": "31", "f-since-month": "2"}, {"f-since-day": "31",
+                  "f-since-month": "2", "f-since-year": str(this_year - 1)}):  # fmt: skip
+        refused = client.post("/requests/new/see_doctor", data={**answers, **wrong})
+        assert refused.status_code == 422
+        assert "vali päev, kuu ja aasta" in refused.text
+        assert 'name="f-since-day" value="31" checked' in refused.text  # what he pressed stays
+    chosen = {"f-since-day": "3", "f-since-month": "2", "f-since-year": str(this_year - 1)}
+    sent = client.post("/requests/new/see_doctor", data={**answers, **chosen})
+    assert sent.status_code == 302
+    case = client.get(sent.headers["Location"]).text
+    assert f"<dd>3. veebr {this_year - 1}</dd>" in case  # the date in words, in Estonian
+
+
 def test_a_video_call_is_held_confirmed_and_cancelled_at_the_kiosk(
     app: Flask,
     kiosks: dict[str, str],

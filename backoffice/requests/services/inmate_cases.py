@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ... import dates
 from ...audit.services import Actor
 from ...db import utcnow
 from ...errors import Forbidden, NotFound
@@ -37,6 +38,7 @@ class FieldView:
     required: bool
     max_length: int
     choices: tuple[tuple[str, str], ...] = ()  # (code, label)
+    when: str = "any"  # a date's: "past", "future" or "any"
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,11 @@ def _display(value: Any, kind: str, spec_choices: Sequence[Any], language: str) 
         for choice in spec_choices:
             if choice.code == value:
                 return str(choice.label(language))
+    if kind == "date" and isinstance(value, str):
+        try:
+            return dates.day(date.fromisoformat(value), language)
+        except ValueError:
+            pass  # an old answer kept as it was typed
     return str(value)
 
 

@@ -47,6 +47,7 @@ def types_for_inmate(rules: Rules, inmate: Inmate) -> list[TypeView]:
                     required=f.required,
                     max_length=f.max_length,
                     choices=tuple((c.code, c.label(language)) for c in f.choices),
+                    when=f.when,
                 )
                 for f in t.fields
             ),
