@@ -21,6 +21,27 @@
     if (event.persisted) { window.location.reload(); }
   });
 
+  // A button that undoes something (cancel an order, withdraw a request) asks for a second
+  // press: the first one only says so on the button, for a few seconds.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
+    var button = form.querySelector("button[type=submit]");
+    var label = button ? button.querySelector(".label") : null;
+    if (!label) { return; }
+    var said = label.textContent;
+    var armed = null;
+    form.addEventListener("submit", function (event) {
+      if (armed) { window.clearTimeout(armed); armed = null; return; }
+      event.preventDefault();
+      label.textContent = form.getAttribute("data-confirm");
+      button.classList.add("armed");
+      armed = window.setTimeout(function () {
+        armed = null;
+        label.textContent = said;
+        button.classList.remove("armed");
+      }, 6000);
+    });
+  });
+
   // One press at a time: once a button or a link has sent the screen on its way, further
   // touches wait for the next screen. A second tap on the old screen would cancel the first
   // one's answer (an item added once instead of twice, a cart seen empty). If no answer comes

@@ -310,6 +310,28 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
         assert "Mart" not in page.content()
 
 
+def test_cancelling_an_order_takes_a_second_press(playwright: Any, server: Server) -> None:
+    """A tap that undoes something asks first: the first press on "Cancel this order" only
+    says, on the button, to press again; the second cancels."""
+    with kiosk_browser(playwright, server) as page:
+        follow(page, page.locator("#pin-link"))
+        page.fill("#prison_number", PIN_INMATE)
+        page.fill("#pin", PIN)
+        follow(page, page.locator("#pin-form button[type=submit]"))
+        choose_language(page, "et")  # whatever he chose last time (his profile remembers it)
+        page.goto(f"{server.url}/shop")
+        follow(page, page.locator('li[data-sku="K-BISCUIT"] button[value="add"]'))
+        follow(page, page.locator("#cart-link"))
+        follow(page, page.locator("#place-order"))
+        order_url = page.url
+        page.locator("#cancel-order").click()
+        expect(page.locator("#cancel-order")).to_contain_text("Vajuta uuesti")
+        assert page.url == order_url
+        assert page.locator("#order-status").inner_text() != "Tühistatud"
+        follow(page, page.locator("#cancel-order"))
+        expect(page.locator("#order-status")).to_have_text("Tühistatud")
+
+
 def first_link(page: Any, url: str, pattern: str) -> str:
     """The first link on the page at `url` whose path matches `pattern`."""
     page.goto(url)
