@@ -71,7 +71,8 @@ def _bobs_call(db: Session, world: World, settings: Any) -> dict[str, int]:
     contact = visits.request_contact(
         db, actor, bob, full_name="Vera Bykova", relation="parent", phone="+3725550001", now=now
     )
-    visits.decide_contact(db, STAFF, contact.id, approve=True, reason="ID seen", now=now)
+    visits.decide_contact(db, Actor.system("setup"), contact.id, approve=True, reason="ID seen",
+                          now=now)  # fmt: skip
     rules = visits.VisitRules.from_settings(settings)
     offers = visits.available_slots(db, bob, now, rules)
     booking = visits.hold_slot(db, actor, bob, offers[0].slot_id, contact.id, now, rules)
