@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ...audit.services import Actor, record
@@ -45,7 +55,9 @@ def _shown(
     )
     return and_(
         Item.parent_id.is_(None),
-        Item.status == Status.PUBLISHED.value,
+        # A literal, not a parameter: the planner then sees that ix_content_items_shown (the
+        # published top-level items, by id) holds every candidate.
+        Item.status == literal_column(f"'{Status.PUBLISHED.value}'"),
         or_(Item.unpublish_at.is_(None), Item.unpublish_at > now),
         Item.min_age <= age,
         audience,
