@@ -366,8 +366,10 @@ def test_a_page_and_a_course_are_read_in_the_same_few_queries_however_much_they_
     make_inmate,
     media_config: services.MediaConfig,
     clips: dict[str, Path],
+    other_prison: Prison,
 ) -> None:
     inmate, maker = make_inmate(), staff_actor(author)
+    outsider = make_inmate(held_in=other_prison)
     video = upload(db, author, media_config, clips["video"], VIDEO)
     pages = [published(db, author, reviewer, [TargetSpec(prison.id)], title=f"Page {n}",
                        language=("et", "ru", "en")[n % 3]) for n in range(7)]  # fmt: skip
@@ -414,6 +416,10 @@ def test_a_page_and_a_course_are_read_in_the_same_few_queries_however_much_they_
     assert [p.title for p in shown.parts] == [f"Lesson {n}" for n in range(5)]
     assert [p.position_seconds for p in shown.parts] == [0, 0, 60, 0, 0]
     assert all(p.duration_seconds == 3 for p in shown.parts)
+    # The lessons' film, for whoever may see their course, and for nobody else.
+    assert services.media_for(db, inmate, video.sha256, NOW).id == video.id
+    with pytest.raises(NotFound):
+        services.media_for(db, outsider, video.sha256, NOW)
     # The item and its visibility, its parts, their versions and files, the inmate's marks:
     # not one more query for each lesson.
     assert queries_for_a_course <= 7, statements

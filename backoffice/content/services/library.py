@@ -21,7 +21,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from ...audit.services import Actor, record
 from ...errors import InvalidInput, NotFound
@@ -111,21 +111,26 @@ def allowed_item(db: Session, inmate: Inmate, item_id: int, now: datetime) -> It
 
 
 def media_for(db: Session, inmate: Inmate, sha256: str, now: datetime) -> Media:
-    """The media file with this hash if an item the inmate may see plays or shows it."""
-    shown = _shown_ids(inmate, now)
-    found = db.scalars(
-        select(Media)
-        .join(Version, or_(Version.media_id == Media.id, Version.subtitles_id == Media.id))
-        .join(Item, Item.id == Version.item_id)
-        .where(
-            Media.sha256 == sha256,
-            or_(Item.id.in_(shown), Item.parent_id.in_(shown)),
-        )
-        .limit(1)
-    ).first()
-    if found is None:
-        raise NotFound("No such file.")
-    return found
+    """The media file with this hash if an item the inmate may see plays or shows it (itself,
+    or as a part of a series or course they may see). Asked on every Range request of a
+    player, so it stops at the first such item instead of listing all they may see."""
+    found = db.scalars(select(Media).where(Media.sha256 == sha256)).first()
+    if found is not None:
+        shown = shown_to(inmate, now)
+        part = aliased(Item)
+        uses = []
+        for column in (Version.media_id, Version.subtitles_id):
+            uses.append(
+                select(Version.id).where(column == found.id, Version.item_id == Item.id, shown)
+            )
+            uses.append(
+                select(Version.id)
+                .join(part, part.id == Version.item_id)
+                .where(column == found.id, part.parent_id == Item.id, shown)
+            )
+        if db.scalar(select(or_(*(exists(u) for u in uses)))):
+            return found
+    raise NotFound("No such file.")
 
 
 @dataclass(frozen=True)
