@@ -66,7 +66,9 @@ def library() -> Any:
     )
     return http.json_response(
         {
-            "items": [asdict(e) for e in entries],
+            # vars, not asdict: an entry's fields are plain values, and asdict's deep copy was a
+            # tenth of a listing's time.
+            "items": [dict(vars(e)) for e in entries],
             "next_cursor": str(next_id) if next_id is not None else None,
         }
     )

@@ -1,8 +1,11 @@
-"""Messages on the tablet: the inmate's conversations, reading one, and replying."""
+"""Messages on the tablet: the inmate's conversations, reading one with its photos, and
+replying."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from flask import Response, request
 
 from backoffice.db import utcnow
 from backoffice.messages import services as messages
@@ -78,3 +81,37 @@ def write_message(contact_id: int) -> Any:
     )  # fmt: skip
     db.commit()
     return http.json_response(message_json(written), status=201)
+
+
+@route(
+    "/messages/<int:contact_id>/<int:message_id>/photos/<int:number>",
+    "GET",
+    response=None,
+    errors=(404,),
+    other_responses={
+        200: {
+            "description": "The photo, as kept: decoded and encoded again on arrival, so it "
+            "carries no metadata (no place, no camera, no time)",
+            "content": {
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        304: {"description": "Not modified: the photo in the tablet's cache is current"},
+    },
+)
+def message_photo(contact_id: int, message_id: int, number: int) -> Any:
+    """One photo of a message: the first is number 1 (the message says how many it has)
+
+    Only the inmate the message belongs to gets it, and only once screening has passed the
+    message; anyone else's message, a held or a rejected one, reads as not found."""
+    photo = messages.message_photo_for_inmate(
+        get_db(), http.inmate(), contact_id, message_id, number
+    )
+    response = Response(photo.data, mimetype=photo.content_type)
+    response.set_etag(photo.sha256[:24])
+    # Kept by the tablet's browser but asked for again each time (304 when unchanged): the
+    # question is answered only for the signed-in inmate it belongs to.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Authorization")
+    return response.make_conditional(request)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..errors import InvalidInput
 
@@ -55,12 +56,15 @@ def quiz_text(quiz: list[dict[str, Any]]) -> str:
     )
 
 
-def moment(value: str) -> datetime | None:
-    """A time from a datetime-local field, taken as UTC; empty: none."""
+def moment(value: str, zone: str) -> datetime | None:
+    """A time from a datetime-local field, as the clock reads in `zone` (the prison's: the form
+    shows times there too), in UTC; empty: none."""
     if not value.strip():
         return None
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput("Times are written YYYY-MM-DD HH:MM.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(zone))
+    return parsed.astimezone(UTC)

@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, Response, abort, render_template, request, u
 from ..errors import InvalidInput, ServiceError
 from ..staff.models import Role
 from ..surface import get_db, settings
-from ..web.access import ACCESS, sees_prison, staff_actor, staff_prison
+from ..web.access import ACCESS, staff_actor, staff_prison
 from ..web.handling import perform
 from . import services
 
@@ -44,16 +44,11 @@ def _family_url() -> str:
     return str(settings()["family.base_url"])
 
 
-def _check_prison(prison_id: int) -> None:
-    if not sees_prison(prison_id):
-        abort(404)
-
-
 @bp.get("/")
 def screening() -> Any:
     prison = staff_prison()
-    return render_template("messages/screening.html", prison=prison,
-                           held=services.screening_queue(get_db(), prison.id))  # fmt: skip
+    held = services.screening_queue(get_db(), staff_actor(), prison.id)
+    return render_template("messages/screening.html", prison=prison, held=held)
 
 
 def _screened(message_id: int) -> Any:
@@ -63,7 +58,6 @@ def _screened(message_id: int) -> Any:
     except ServiceError as error:
         db.commit()  # a refusal of privileged correspondence stays on the record
         abort(error.status)
-    _check_prison(message.prison_id)
     return message
 
 
@@ -82,7 +76,6 @@ def photo(attachment_id: int) -> Any:
     except ServiceError as error:
         db.commit()
         abort(error.status)
-    _check_prison(attachment.message.prison_id)
     return Response(attachment.data, mimetype=attachment.content_type,
                     headers={"Cache-Control": "no-store"})  # fmt: skip
 

@@ -1,5 +1,6 @@
 """The visit staff's back office: contact approvals and bars, the day's calls per booth (end a
-call, mark a technical failure), blocked dates; and the contact's public invitation page."""
+call, mark a technical failure), blocked dates. The contact's invitation link opens on the
+family site (backoffice/family), in the contact's language."""
 
 from __future__ import annotations
 
@@ -20,16 +21,16 @@ from flask import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput, ServiceError
+from ..errors import InvalidInput
 from ..people.models import Inmate
 from ..staff.models import Role
-from ..surface import equipment, form_id, get_db, remote_addr
-from ..web.access import ACCESS, PUBLIC, staff_actor
+from ..surface import equipment, form_id, get_db
+from ..web.access import ACCESS, staff_actor
 from ..web.access import sees_prison as _visible
 from ..web.access import staff_prison as _prison
 from ..web.handling import perform
 from . import services
-from .models import Bar, BarCategory, Booking, Contact, Slot
+from .models import Bar, BarCategory, Booking, Contact
 
 bp = Blueprint("visits", __name__, url_prefix="/visits", template_folder="templates")
 
@@ -49,9 +50,6 @@ VISITS_ACCESS: dict[str, frozenset[str]] = {
     "visits.blocked": STAFF_ONLY,
     "visits.block": STAFF_ONLY,
     "visits.unblock": STAFF_ONLY,
-    # The contact's invitation link: the token in the address is the credential.
-    "visits.join": PUBLIC,
-    "visits.join_now": PUBLIC,
 }
 
 
@@ -356,48 +354,3 @@ def unblock(blocked_id: int) -> Any:
         "The day is open for calls again.",
         url_for("visits.blocked", prison=prison.id),
     )
-
-
-# --- the contact's invitation link (public) --------------------------------------------------
-
-
-@bp.get("/join/<token>")
-def join(token: str) -> Any:
-    """What the link shows: the call's time and, inside the join window, a button. The room
-    token is only made on the button's POST, so a mail scanner that opens links mints none."""
-    db = get_db()
-    now = _now()
-    try:
-        invitation = services.invitation_for(db, token, now)
-    except ServiceError as error:
-        return render_template("visits/join.html", error=error.message), error.status
-    booking = invitation.booking
-    slot: Slot = booking.slot
-    zone = ZoneInfo(slot.prison.timezone)
-    opens, closes = services.join_window(booking, _rules())
-    return render_template(
-        "visits/join.html",
-        error=None,
-        token=token,
-        booking=booking,
-        starts=slot.starts_at.astimezone(zone),
-        ends=slot.ends_at.astimezone(zone),
-        opens=opens.astimezone(zone),
-        is_open=opens <= now < closes and booking.status == "confirmed",
-    )
-
-
-@bp.post("/join/<token>")
-def join_now(token: str) -> Any:
-    db = get_db()
-    try:
-        room = services.join_token_for_contact(
-            db, token, _now(), _rules(), remote_addr=remote_addr()
-        )
-    except ServiceError as error:
-        db.rollback()
-        return render_template("visits/join.html", error=error.message), error.status
-    db.commit()
-    # A link, not a redirect: the CSP's form-action 'self' would stop a redirect to the
-    # conferencing server after a form post.
-    return render_template("visits/join.html", error=None, room=room)

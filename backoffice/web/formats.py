@@ -6,7 +6,8 @@ a page never shows UTC.
     reader_zone() -> str            "Europe/Tallinn"
     filters for templates: cents|money ("€12.50"), cents|eur (a number, "12.50"),
     cents|amount_typed (a form's value, "1234.50"),
-    at|when ("3 Dec 2026 14:00"), at|clock ("14:00"), day|day, day|weekday, zone_name()
+    at|when ("3 Dec 2026 14:00"), at|clock ("14:00"), day|day, day|weekday, zone_name(),
+    at|moment_field ("2026-12-03T14:00": a datetime-local field's value, in the prison's zone)
 """
 
 from __future__ import annotations
@@ -73,6 +74,12 @@ def _local_day(on: date | datetime) -> date:
     return dates.local(on, reader_zone()).date() if isinstance(on, datetime) else on
 
 
+def moment_field(at: datetime | None) -> str:
+    """A stored moment as a datetime-local field's value, on the prison's clock (the form reads
+    it back in the same zone)."""
+    return "" if at is None else dates.local(at, reader_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
 def shown_zone() -> str:
     return dates.zone_name(reader_zone(), reader_language())
 
@@ -86,4 +93,5 @@ def init_formats(app: Flask) -> None:
     app.add_template_filter(shown_clock, "clock")
     app.add_template_filter(shown_day, "day")
     app.add_template_filter(shown_weekday, "weekday")
+    app.add_template_filter(moment_field, "moment_field")
     app.add_template_global(shown_zone, "zone_name")

@@ -9,11 +9,12 @@ import * as shop from "./screens/shop.js";
 import * as orders from "./screens/orders.js";
 import * as requests from "./screens/requests.js";
 import * as calls from "./screens/calls.js";
+import * as messages from "./screens/messages.js";
 import * as notifications from "./screens/notifications.js";
 import { startIdle, stopIdle } from "./idle.js";
 
-const SCREENS = { home, money, shop, orders, requests, calls, notifications };
-const MENU = ["home", "money", "shop", "orders", "requests", "calls", "notifications"];
+const SCREENS = { home, money, shop, orders, requests, messages, calls, notifications };
+const MENU = ["home", "money", "shop", "orders", "requests", "messages", "calls", "notifications"];
 const CHOSEN = "cellgate.language";
 
 const main = document.getElementById("main");

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from backoffice.audit.models import AuditEvent
 from backoffice.db import make_engine, make_session_factory
+from backoffice.messages.models import Message
 from backoffice.requests.models import Request
 from backoffice.visits.models import Booking, Slot
 from tests.e2e.kiosk_world import CHROMIUM, SCREENSHOTS, browser_flags, inmate
@@ -27,7 +28,7 @@ STRINGS: dict[str, dict[str, str]] = json.loads((APP / "strings.json").read_text
 AXE = (Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js").read_text()
 LANGUAGES = ("et", "ru", "en")
 SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}
-SCREENS = ("home", "money", "shop", "orders", "requests", "calls", "notifications")
+SCREENS = ("home", "money", "shop", "orders", "requests", "messages", "calls", "notifications")
 
 
 @contextmanager
@@ -196,3 +197,12 @@ def last_face_refusal(url: str) -> str:
         )
         assert event is not None
         return str(event.details.get("reason"))
+
+
+def conversation_of_pin_inmate(url: str) -> tuple[int, int]:
+    """The id of the PIN inmate's contact who wrote, and how many of their messages passed."""
+    with session(url) as db:
+        sent = db.scalars(
+            select(Message).where(Message.inmate_id == inmate(db, PIN_INMATE).id)
+        ).all()
+        return sent[0].contact_id, sum(1 for m in sent if m.status == "passed")

@@ -1,25 +1,30 @@
 """What the tablet app's end-to-end tests (and bench/tablet_app.py) stand on: a PostgreSQL
 database with the demo prison (its tablets, catalogue with photos, contacts, request types,
 video-call sessions) plus, for the two inmates of cell A-101 where the demo tablet hangs, money,
-a PIN, an enrolled face and orders in the states the orders screen acts on.
+a PIN, an enrolled face, orders in the states the orders screen acts on, and a conversation
+with a photo screening has passed (and one message still held, which the app never shows).
 """
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
+from PIL import Image as Picture
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.audit.services import Actor
 from backoffice.db import make_engine, make_session_factory, utcnow
+from backoffice.messages import services as messages
 from backoffice.people.models import Prison
 from backoffice.seed import DEMO_PRISON_CODE, seed_demo
 from backoffice.settings import Settings, load_settings
 from backoffice.shop import services as shop
 from backoffice.shop.models import Order, Product
 from backoffice.signin import services as signin
+from backoffice.visits.models import Contact
 from hardware.faces import FaceMatcher, Image
 from tests.e2e.kiosk_world import PIN, family_deposits, inmate
 from tests.integration.tablet_world import always_open
@@ -59,6 +64,28 @@ def add_tablet_data(
     if matcher is not None and face is not None:
         signin.enroll_face(db, actor, inmate(db, FACE_INMATE), [face], matcher)
     _orders(db, settings)
+    _messages(db)
+
+
+def _jpeg() -> bytes:
+    """A real JPEG: a colour gradient, 320 x 200."""
+    picture = Picture.new("RGB", (320, 200))
+    picture.putdata([(x * 255 // 319, y * 255 // 199, 128) for y in range(200) for x in range(320)])
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _messages(db: Session) -> None:
+    person = inmate(db, PIN_INMATE)
+    contact = db.scalars(
+        select(Contact).where(Contact.inmate_id == person.id, Contact.status == "approved")
+    ).first()
+    assert contact is not None
+    photo = messages.clean_photo(_jpeg())
+    sent = messages.write_to_inmate(db, contact, "Pildid järve äärest.", utcnow(), photos=[photo])
+    messages.pass_message(db, Actor.system("screening"), sent.id, utcnow(), family_url="http://x")
+    messages.write_to_inmate(db, contact, "Veel üks pilt.", utcnow(), photos=[photo])  # held
 
 
 def _orders(db: Session, settings: Settings) -> None:

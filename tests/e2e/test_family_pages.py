@@ -56,7 +56,8 @@ def _invitation(folder: Path) -> tuple[World, str]:
         contact = visits.request_contact(db, STAFF, inmate, full_name="Maria Ivanova",
                                          relation="parent", email="maria@example.org",
                                          now=now)  # fmt: skip
-        visits.decide_contact(db, STAFF, contact.id, approve=True, reason="checked", now=now)
+        visits.decide_contact(db, Actor.system("e2e"), contact.id, approve=True,
+                              reason="checked", now=now)  # fmt: skip
         outbox.choose_language(db, contact, "ru", now)
         day = now.date() + timedelta(days=4)
         visits.open_slots(db, inmate.prison, day, day)

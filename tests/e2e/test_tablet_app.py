@@ -6,7 +6,8 @@ An inmate signs in by PIN and walks every screen in Estonian, Russian and Englis
 screen and saved to his profile): no screen shows a word of another language, axe-core finds no
 violation, every control is a 48 px touch target, nothing scrolls sideways at 200 % text. He
 fills a cart (the allowance left follows it; a refusal names the item), places an order,
-acknowledges a delivery, reports a missing item, writes and withdraws a request, books and
+acknowledges a delivery, reports a missing item, writes and withdraws a request, reads a
+conversation whose passed photo loads when shown (a held message is not there), replies, books and
 confirms a call whose join button appears only in its window. A network cut while writing a
 request and while placing an order loses no text and makes exactly one order. His face, played
 to Chromium's fake camera from a real photograph, signs him in; the same photograph held still
@@ -42,6 +43,7 @@ from tests.e2e.tablet_app_browser import (
     STRINGS,
     check_screen,
     choose_language,
+    conversation_of_pin_inmate,
     go,
     last_face_refusal,
     move_call_to_start_in,
@@ -303,6 +305,34 @@ def test_a_network_cut_loses_no_text_and_places_the_order_exactly_once(
         expect(page.locator(".cart .notice.success")).to_be_visible()
         assert len(orders(database)) == before + 1
         expect(page.locator("#retry-order")).to_have_count(0)
+
+
+def test_a_conversation_shows_its_passed_photo_and_never_a_held_message(
+    playwright: Any, server: str, database: str
+) -> None:
+    contact_id, passed = conversation_of_pin_inmate(database)
+    with tablet(playwright, server, "landscape") as page:
+        sign_in_by_pin(page)
+        go(page, "messages")
+        expect(page.locator(f'a[data-contact="{contact_id}"] .badge')).to_be_visible()  # unread
+        open_address(page, f"#/messages/{contact_id}", "messages")
+        page.wait_for_selector(".thread .photo img")
+        assert page.locator(".thread li").count() == passed, "the held message is not shown"
+        size = page.evaluate(
+            "(() => { const i = document.querySelector('.thread .photo img');"
+            " return [i.naturalWidth, i.naturalHeight]; })()"
+        )
+        assert size == [320, 200], "the photo's own pixels, decoded by the browser"
+        language = page.locator("html").get_attribute("lang")
+        check_screen(page, language, "conversation")
+        page.locator("#message-body").fill("Aitäh piltide eest!")
+        page.locator("#send-message").click()
+        said = (STRINGS[language]["messages.sent_held"], STRINGS[language]["messages.sent_passed"])
+        expect(page.locator("[data-form=message] .form-status")).to_contain_text(
+            re.compile("|".join(re.escape(s) for s in said))
+        )
+        expect(page.locator(".thread li.mine")).to_have_count(1)
+        assert page.problems == []  # type: ignore[attr-defined]
 
 
 def test_a_call_is_held_confirmed_and_joined_only_in_its_window(

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from backoffice.audit.models import AuditEvent
@@ -398,3 +398,70 @@ def test_a_prison_keeps_its_own_items_and_makes_them_for_itself_only(
     everything = select(Item.id).where(services.kept_for(db, staff_actor(national)))
     assert item.id in set(db.scalars(everything))
     assert services.item_for(db, staff_actor(national), item.id) is not None
+
+
+def test_a_page_and_a_course_are_read_in_the_same_few_queries_however_much_they_hold(
+    db: Session,
+    prison: Prison,
+    author: StaffUser,
+    reviewer: StaffUser,
+    make_inmate,
+    media_config: services.MediaConfig,
+    clips: dict[str, Path],
+    other_prison: Prison,
+) -> None:
+    inmate, maker = make_inmate(), staff_actor(author)
+    outsider = make_inmate(held_in=other_prison)
+    video = upload(db, author, media_config, clips["video"], VIDEO)
+    pages = [published(db, author, reviewer, [TargetSpec(prison.id)], title=f"Page {n}",
+                       language=("et", "ru", "en")[n % 3]) for n in range(7)]  # fmt: skip
+    for page in pages[1::2]:
+        services.set_favourite(db, maker, inmate, page.id, True, NOW)
+        services.rate(db, maker, inmate, page.id, 5, NOW)
+    course = services.create_item(db, maker, services.ItemSpec(kind="course"), NOW)
+    services.save_version(db, maker, course.id, VersionText("en", "Reading"), now=NOW)
+    lessons = []
+    for n in range(5):
+        lesson = services.create_item(
+            db, maker, services.ItemSpec(kind="lesson", parent_id=course.id), NOW
+        )
+        quiz = [{"question": "Read it?", "choices": ["No", "Yes"], "answer": 1}]
+        services.save_version(db, maker, lesson.id, VersionText("en", f"Lesson {n}", quiz=quiz),
+                              now=NOW, media_id=video.id)  # fmt: skip
+        lessons.append(lesson)
+    services.set_targets(db, maker, course.id, [TargetSpec(prison.id)], NOW)
+    services.move(db, maker, course.id, "submit", now=NOW)
+    services.move(db, staff_actor(reviewer), course.id, "approve", now=NOW)
+    services.save_position(db, inmate, lessons[2].id, 60, NOW)
+    db.commit()
+    engine = db.get_bind().engine
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        if str(args[2]).startswith("SELECT"):  # not SQLite's BEGIN
+            statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        first, cursor = services.browse(db, inmate, NOW, limit=4)
+        queries_for_a_page, page_statements = len(statements), list(statements)
+        rest, _ = services.browse(db, inmate, NOW, limit=4, before_id=cursor)
+        statements.clear()
+        db.expire_all()
+        shown = services.detail(db, inmate, course.id, NOW)
+        queries_for_a_course = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert queries_for_a_page == 1, page_statements
+    assert [e.title for e in first + rest] == ["Reading", *(f"Page {n}" for n in range(6, -1, -1))]
+    assert [(e.favourite, e.rating) for e in first[1:]] == [(False, None), (True, 5), (False, None)]
+    assert [p.title for p in shown.parts] == [f"Lesson {n}" for n in range(5)]
+    assert [p.position_seconds for p in shown.parts] == [0, 0, 60, 0, 0]
+    assert all(p.duration_seconds == 3 for p in shown.parts)
+    # The lessons' film, for whoever may see their course, and for nobody else.
+    assert services.media_for(db, inmate, video.sha256, NOW).id == video.id
+    with pytest.raises(NotFound):
+        services.media_for(db, outsider, video.sha256, NOW)
+    # The item and its visibility, its parts, their versions and files, the inmate's marks:
+    # not one more query for each lesson.
+    assert queries_for_a_course <= 7, statements

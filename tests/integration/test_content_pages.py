@@ -5,6 +5,7 @@ and approved by another officer; a notice sent to a wing and the list of who has
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,26 @@ def test_a_notice_to_a_wing_lists_who_has_not_read_it(
         officer, f"/content/notices/{notice_id}/withdraw", f"/content/notices/{notice_id}"
     )
     assert "The notice is withdrawn." in page
+
+
+def test_the_schedule_is_written_and_shown_on_the_prisons_clock(
+    app: Flask, db: Session, prison: Prison, make_staff: Callable[..., StaffUser]
+) -> None:
+    make_staff("writer", "officer")  # national staff: the installation's zone, Tallinn's
+    writer = signed_in(app, "writer")
+    post_form(writer, "/content/items", "/content/", kind="page", language="en", title="Menu")
+    item_id = db.scalars(select(Item.id)).one()
+    db.rollback()
+    path = f"/content/items/{item_id}"
+    page = post_form(writer, f"{path}/schedule", path, publish_at="2026-12-24T09:00",
+                     unpublish_at="2027-07-01T18:30")  # fmt: skip
+    assert "The schedule is saved." in page
+    publish_at, unpublish_at = db.execute(select(Item.publish_at, Item.unpublish_at)).one()
+    db.rollback()
+    # Winter: two hours ahead of UTC; summer: three.
+    assert publish_at == datetime(2026, 12, 24, 7, 0, tzinfo=UTC)
+    assert unpublish_at == datetime(2027, 7, 1, 15, 30, tzinfo=UTC)
+    assert 'name="publish_at" value="2026-12-24T09:00"' in page
+    assert 'name="unpublish_at" value="2027-07-01T18:30"' in page
+    assert "24 Dec 2026 09:00" in page and "1 Jul 2027 18:30" in page
+    assert "UTC" not in page

@@ -4,6 +4,7 @@ nothing of the staff back office is served there."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -61,6 +62,30 @@ def test_the_invitation_page_speaks_the_contacts_language_until_another_is_picke
     assert '<html lang="ru">' in page and f"Ваш видеозвонок с {inmate.first_name}" in page
     page = client.get(f"/join/{_token(confirmed)}?lang=et").get_data(as_text=True)
     assert '<html lang="et">' in page and f"isikuga {inmate.first_name}" in page
+
+
+def test_the_contact_joins_the_call_from_the_invitation_link_inside_its_window(
+    family: Flask, world: World
+) -> None:
+    inmate, contact = world.inmate_with_contact(language="en")
+    confirmed = world.book(inmate, contact, ahead(3))
+    world.db.commit()
+    token = _token(confirmed)
+    client = family.test_client()
+    page = client.get(f"/join/{token}").get_data(as_text=True)
+    assert "Join the call" not in page  # three days early: no button, and a POST is refused
+    early = client.post(f"/join/{token}", data={"csrf_token": csrf_token(client, "/messages")})
+    assert early.status_code == 403
+    CLOCK[0] = confirmed.booking.slot.starts_at
+    page = client.get(f"/join/{token}").get_data(as_text=True)
+    form = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert form
+    answer = client.post(f"/join/{token}", data={"csrf_token": form.group(1)})
+    assert answer.status_code == 200
+    link = re.search(r'href="(https://meet\.example\.org/[^"]+)"', answer.get_data(as_text=True))
+    assert link and link.group(1).startswith(
+        f"https://meet.example.org/{confirmed.booking.room}?jwt="
+    )
 
 
 def test_a_link_unknown_cancelled_or_over_says_so(family: Flask, world: World) -> None:

@@ -18,16 +18,20 @@ from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
 from backoffice.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backoffice.messages import services as messages
+from backoffice.messages.models import Message
 from backoffice.money import services as money
 from backoffice.outbox.models import OutboxMessage
+from backoffice.people.models import Prison
 from backoffice.settings import Settings
 from backoffice.staff.models import StaffUser
+from backoffice.staff.services import create_staff_user
 from backoffice.visits import services as visits
 from tests.integration.accounts_world import actor_of
 from tests.integration.test_visits import NOW, World, inmate_actor
 from tests.integration.test_visits import world as world
 
-OFFICER = Actor(kind="staff", id=7, name="security.officer", roles=frozenset({"officer"}))
+# Whoever sets the rules in these tests (the rules' own page is the officers', not tried here).
+RULES = Actor.system("rules")
 FAMILY = "http://127.0.0.1:8004"
 
 
@@ -42,10 +46,21 @@ def photo(kind: str = "JPEG", size: tuple[int, int] = (64, 48), gps: bool = True
     return out.getvalue()
 
 
+@pytest.fixture
+def officer(world: World) -> Actor:
+    """A security officer of the world's prison."""
+    user = create_staff_user(world.db, Actor.system("test"), username="screening.officer",
+                             full_name="Screening Officer", password="screening-password-1",
+                             roles=["officer"], min_password_length=12,
+                             prison_id=world.prison.id)  # fmt: skip
+    world.db.commit()
+    return actor_of(user)
+
+
 def rules(world: World, **fields: object) -> None:
     values = {"auto_pass": False, "held_words": [], "max_per_day": 5, "max_length": 2000,
               "price_cents": 0, **fields}  # fmt: skip
-    messages.set_rules(world.db, OFFICER, world.prison.id, now=NOW, **values)  # type: ignore[arg-type]
+    messages.set_rules(world.db, RULES, world.prison.id, now=NOW, **values)  # type: ignore[arg-type]
     world.db.commit()
 
 
@@ -59,7 +74,7 @@ def fund(world: World, inmate, cents: int, settings: Settings) -> int:  # type: 
 
 
 def test_write_hold_pass_read_reply_reject_with_reason_and_refund(
-    world: World, settings: Settings
+    world: World, settings: Settings, officer: Actor
 ) -> None:
     db = world.db
     rules(world, price_cents=50)
@@ -70,9 +85,9 @@ def test_write_hold_pass_read_reply_reject_with_reason_and_refund(
     db.commit()
     assert (written.status, written.held_because) == ("held", ["every message is read"])
     assert messages.thread_for_inmate(db, inmate, contact.id, NOW) == [], "not before screening"
-    assert [m.id for m in messages.screening_queue(db, world.prison.id)] == [written.id]
+    assert [m.id for m in messages.screening_queue(db, officer, world.prison.id)] == [written.id]
 
-    messages.pass_message(db, OFFICER, written.id, NOW, family_url=FAMILY)
+    messages.pass_message(db, officer, written.id, NOW, family_url=FAMILY)
     db.commit()
     [conversation] = messages.conversations_of(db, inmate)
     assert conversation.contact.id == contact.id and conversation.unread == 1
@@ -89,7 +104,7 @@ def test_write_hold_pass_read_reply_reject_with_reason_and_refund(
     assert ledger.balance(db, spendable).available_cents == 950, "the price is held"
     assert messages.thread_for_contact(db, contact, NOW) == [written], "not before screening"
 
-    messages.reject_message(db, OFFICER, reply.id, NOW, reason="Names a staff member.",
+    messages.reject_message(db, officer, reply.id, NOW, reason="Names a staff member.",
                             family_url=FAMILY)  # fmt: skip
     db.commit()
     assert ledger.balance(db, spendable).available_cents == 1_000, "given back"
@@ -99,12 +114,12 @@ def test_write_hold_pass_read_reply_reject_with_reason_and_refund(
         reply.id, "rejected", "Names a staff member.")  # fmt: skip
     assert reply.id not in [m.id for m in messages.thread_for_contact(db, contact, NOW)]
     with pytest.raises(Conflict):
-        messages.pass_message(db, OFFICER, reply.id, NOW, family_url=FAMILY)
+        messages.pass_message(db, officer, reply.id, NOW, family_url=FAMILY)
     db.rollback()
 
     second = messages.write_to_contact(db, inmate_actor(inmate), inmate, contact.id,
                                        "Second try.", NOW, family_url=FAMILY)  # fmt: skip
-    messages.pass_message(db, OFFICER, second.id, NOW, family_url=FAMILY)
+    messages.pass_message(db, officer, second.id, NOW, family_url=FAMILY)
     db.commit()
     assert ledger.balance(db, spendable).posted_cents == 950, "a passed message is paid"
     kinds = db.scalars(select(OutboxMessage.kind).where(OutboxMessage.contact_id == contact.id))
@@ -156,27 +171,29 @@ def test_limits_per_day_and_length(world: World) -> None:
     messages.write_to_inmate(db, contact, "tomorrow", NOW + timedelta(days=1))
 
 
-def test_privileged_correspondence_is_never_shown_to_screening(world: World) -> None:
+def test_privileged_correspondence_is_never_shown_to_screening(
+    world: World, officer: Actor
+) -> None:
     db = world.db
     rules(world, auto_pass=False, held_words=["escape"])
     inmate = world.make_inmate()
     lawyer = visits.request_contact(db, inmate_actor(inmate), inmate, full_name="Advokaat Mets",
                                     relation="lawyer", email="mets@law.example",
                                     now=NOW)  # fmt: skip
-    visits.decide_contact(db, OFFICER, lawyer.id, approve=True, reason="bar member", now=NOW)
+    visits.decide_contact(db, world.staff, lawyer.id, approve=True, reason="bar member", now=NOW)
     assert lawyer.privileged
     letter = messages.write_to_inmate(db, lawyer, "About the escape charge: we appeal.", NOW,
                                       photos=[messages.clean_photo(photo())])  # fmt: skip
     db.commit()
     assert (letter.status, letter.held_because) == ("passed", []), "never screened"
-    assert messages.screening_queue(db, world.prison.id) == []
+    assert messages.screening_queue(db, officer, world.prison.id) == []
     with pytest.raises(Forbidden, match="privileged"):
-        messages.message_for_screening(db, OFFICER, letter.id)
+        messages.message_for_screening(db, officer, letter.id)
     db.commit()  # the refusal's audit row stays
     with pytest.raises(Forbidden, match="privileged"):
-        messages.attachment_for_screening(db, OFFICER, letter.attachments[0].id)
+        messages.attachment_for_screening(db, officer, letter.attachments[0].id)
     with pytest.raises(Forbidden):
-        messages.reject_message(db, OFFICER, letter.id, NOW, reason="x", family_url=FAMILY)
+        messages.reject_message(db, officer, letter.id, NOW, reason="x", family_url=FAMILY)
     db.rollback()
     logged = db.scalars(
         select(AuditEvent).where(
@@ -190,14 +207,46 @@ def test_privileged_correspondence_is_never_shown_to_screening(world: World) -> 
     assert [m.body for m in messages.thread_for_inmate(db, inmate, lawyer.id, NOW)] == [letter.body]
 
 
-def test_an_inmate_never_sees_another_inmates_messages(world: World) -> None:
+def test_an_officer_of_another_prison_cannot_screen_its_messages(
+    world: World, officer: Actor, other_prison: Prison
+) -> None:
+    db = world.db
+    rules(world, auto_pass=False)
+    _, contact = world.inmate_with_contact()
+    held = messages.write_to_inmate(db, contact, "See you soon", NOW,
+                                    photos=[messages.clean_photo(photo())])  # fmt: skip
+    db.commit()
+    viru = actor_of(create_staff_user(db, Actor.system("test"), username="viru.officer",
+                                      full_name="Viru Officer", password="viru-password-123",
+                                      roles=["officer"], min_password_length=12,
+                                      prison_id=other_prison.id))  # fmt: skip
+    db.commit()
+    refused = [
+        lambda: messages.screening_queue(db, viru, world.prison.id),
+        lambda: messages.message_for_screening(db, viru, held.id),
+        lambda: messages.attachment_for_screening(db, viru, held.attachments[0].id),
+        lambda: messages.pass_message(db, viru, held.id, NOW, family_url=FAMILY),
+        lambda: messages.reject_message(db, viru, held.id, NOW, reason="no", family_url=FAMILY),
+    ]
+    for attempt in refused:
+        with pytest.raises(NotFound):  # not "forbidden": the message's existence does not leak
+            attempt()
+        db.rollback()
+    assert db.get(Message, held.id).status == "held"  # type: ignore[union-attr]
+    assert messages.screening_queue(db, viru, other_prison.id) == []
+    assert [m.id for m in messages.screening_queue(db, officer, world.prison.id)] == [held.id]
+    messages.pass_message(db, officer, held.id, NOW, family_url=FAMILY)
+    assert held.status == "passed"
+
+
+def test_an_inmate_never_sees_another_inmates_messages(world: World, officer: Actor) -> None:
     db = world.db
     rules(world, auto_pass=True)
     inmate, contact = world.inmate_with_contact()
     other, _ = world.inmate_with_contact()
     sent = messages.write_to_inmate(db, contact, "For you only", NOW,
                                     photos=[messages.clean_photo(photo())])  # fmt: skip
-    messages.pass_message(db, OFFICER, sent.id, NOW, family_url=FAMILY)
+    messages.pass_message(db, officer, sent.id, NOW, family_url=FAMILY)
     db.commit()
     with pytest.raises(NotFound):
         messages.thread_for_inmate(db, other, contact.id, NOW)

@@ -199,6 +199,50 @@ def test_an_inmate_never_sees_another_inmates_messages(
     assert kiosk.get(f"/messages/photos/{photo_id}").status_code == 404
 
 
+def test_the_tablet_gives_a_passed_messages_photos_to_its_inmate_only(
+    apps: dict[str, Flask], world: World, db: Session
+) -> None:
+    contact = approved_contact(db, world.alice)
+    rules(db, world.prison)  # clean text passes by itself; a photo is always held
+    photos = [messages.clean_photo(photo("JPEG")), messages.clean_photo(photo("PNG"))]
+    sent = messages.write_to_inmate(db, contact, "Us at the lake", utcnow(), photos=photos)
+    held = messages.write_to_inmate(db, contact, "Still waiting", utcnow(), photos=photos[:1])
+    refused = messages.write_to_inmate(db, contact, "Not this one", utcnow(), photos=photos[:1])
+    db.commit()
+    a1 = tablet(apps["tablet"], world.tablet_a1)
+    a1.sign_in(world.alice)
+    base = f"/api/v1/messages/{contact.id}"
+    assert a1.get(f"{base}/{sent.id}/photos/1").status_code == 404, "held: not yet"
+    messages.pass_message(db, SYSTEM, sent.id, utcnow(), family_url="http://x")
+    messages.reject_message(db, SYSTEM, refused.id, utcnow(), reason="A face of a guard.",
+                            family_url="http://x")  # fmt: skip
+    db.commit()
+    [shown] = a1.get(base).json["items"]
+    assert (shown["id"], shown["photos"]) == (sent.id, 2)
+    first = a1.get(f"{base}/{sent.id}/photos/1")
+    assert first.status_code == 200 and first.mimetype == "image/jpeg"
+    picture = Image.open(io.BytesIO(first.data))
+    assert (picture.format, picture.size) == ("JPEG", (64, 48))
+    assert not picture.getexif(), "no camera, no place: what was kept has no metadata"
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    again = a1.get(f"{base}/{sent.id}/photos/1", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    second = a1.get(f"{base}/{sent.id}/photos/2")
+    assert second.mimetype == "image/png" and Image.open(io.BytesIO(second.data)).format == "PNG"
+    elsewhere = f"/api/v1/messages/{contact.id + 999}/{sent.id}/photos/1"  # not this contact's
+    for path in (f"{base}/{sent.id}/photos/3", f"{base}/{held.id}/photos/1",
+                 f"{base}/{refused.id}/photos/1", elsewhere):  # fmt: skip
+        answer = a1.get(path)
+        assert answer.status_code == 404 and answer.mimetype == "application/problem+json", path
+    a1.call("DELETE", "/api/v1/session")
+    a1.sign_in(world.bob)  # Alice's cellmate, on the same tablet: the same answer as no photo
+    answer = a1.get(f"{base}/{sent.id}/photos/1", headers={"If-None-Match": first.headers["ETag"]})
+    assert answer.status_code == 404 and "lake" not in answer.get_data(as_text=True)
+    carol = tablet(apps["tablet"], world.tablet_a2)
+    carol.sign_in(world.carol)
+    assert carol.get(f"{base}/{sent.id}/photos/1").status_code == 404
+
+
 def test_privileged_correspondence_is_never_shown_to_screening_staff(
     apps: dict[str, Flask], world: World, db: Session, make_staff: Callable[..., object]
 ) -> None:

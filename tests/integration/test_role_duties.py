@@ -50,8 +50,6 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "health.health": PUBLIC,
     "static": PUBLIC,
     "views.sign_in": PUBLIC,
-    "visits.join": PUBLIC,
-    "visits.join_now": PUBLIC,
     "views.home": EVERY_ROLE,
     "views.sign_out": EVERY_ROLE,
     "views.inmates": EVERY_ROLE,

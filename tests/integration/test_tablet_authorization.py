@@ -20,12 +20,14 @@ from backoffice.audit.services import Actor
 from backoffice.content.services.editorial import ItemSpec, VersionText, create_item
 from backoffice.content.services.notices import send_notice
 from backoffice.devices.services import register_device, revoke_device
+from backoffice.messages import services as messages
 from backoffice.people.models import Inmate, Prison
 from backoffice.signin.models import TabletSession
 from backoffice.visits import services as visits
 from tablet_api import create_app
 from tablet_api.openapi import DEVICE, INMATE, PUBLIC, operation_of
 from tests.integration.tablet_world import Tablet, World, build_world, tablet, tablet_settings
+from tests.integration.test_messages import photo
 
 STAFF = Actor(kind="staff", id=1, name="viljar", roles=frozenset({"visits"}))
 PUBLIC_ROUTES = {"/api/v1/health", "/api/v1/openapi.json", "/api/v1/problems/<code>"}
@@ -52,7 +54,8 @@ def app(database_url: str, world: World) -> Iterator[Flask]:
 
 
 def _bobs_call(db: Session, world: World, settings: Any) -> dict[str, int]:
-    """Bob has an approved contact and a confirmed video call three days ahead."""
+    """Bob has an approved contact, a confirmed video call three days ahead and a message from
+    the contact with a photo."""
     visits.add_session_template(
         db,
         STAFF,
@@ -71,13 +74,19 @@ def _bobs_call(db: Session, world: World, settings: Any) -> dict[str, int]:
     contact = visits.request_contact(
         db, actor, bob, full_name="Vera Bykova", relation="parent", phone="+3725550001", now=now
     )
-    visits.decide_contact(db, STAFF, contact.id, approve=True, reason="ID seen", now=now)
+    visits.decide_contact(db, Actor.system("setup"), contact.id, approve=True, reason="ID seen",
+                          now=now)  # fmt: skip
     rules = visits.VisitRules.from_settings(settings)
     offers = visits.available_slots(db, bob, now, rules)
     booking = visits.hold_slot(db, actor, bob, offers[0].slot_id, contact.id, now, rules)
     visits.confirm_booking(db, actor, bob, booking.id, now, rules)
+    # Vera wrote to Bob with a photo, and screening passed it.
+    letter = messages.write_to_inmate(db, contact, "From Vera", now,
+                                      photos=[messages.clean_photo(photo())])  # fmt: skip
+    messages.pass_message(db, Actor.system("setup"), letter.id, now, family_url="http://x")
     db.commit()
-    return {"contact_id": contact.id, "booking_id": booking.id, "slot_id": offers[0].slot_id}
+    return {"contact_id": contact.id, "booking_id": booking.id, "slot_id": offers[0].slot_id,
+            "message_id": letter.id, "number": 1}  # fmt: skip
 
 
 @pytest.fixture

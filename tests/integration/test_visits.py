@@ -25,6 +25,7 @@ from backoffice.audit.services import Actor
 from backoffice.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backoffice.people.models import Inmate, Prison
 from backoffice.settings import Settings
+from backoffice.staff.services import create_staff_user
 from backoffice.visits import services as visits
 from backoffice.visits.models import Booking, Contact, Invitation, Notification, Slot
 
@@ -52,6 +53,8 @@ class World:
     prison: Prison
     rules: visits.VisitRules
     make_inmate: Callable[..., Inmate]
+    # A real member of visit staff of every prison: deciding on a contact asks who they are.
+    staff: Actor
 
     def inmate_with_contact(self, **fields: Any) -> tuple[Inmate, Contact]:
         inmate = self.make_inmate(**fields)
@@ -65,7 +68,7 @@ class World:
             now=NOW,
         )
         visits.decide_contact(
-            self.db, STAFF, contact.id, approve=True, reason="identity checked", now=NOW
+            self.db, self.staff, contact.id, approve=True, reason="identity checked", now=NOW
         )
         self.db.commit()
         return inmate, contact
@@ -110,8 +113,12 @@ def world(
     )
     for name in ("Booth 1", "Booth 2", "Booth 3"):
         visits.add_endpoint(db, STAFF, prison.id, kind="booth", name=name)
+    user = create_staff_user(db, Actor.system("test"), username="visits.checker",
+                             full_name="Visits Checker", password="visits-checker-password",
+                             roles=["visits"], min_password_length=12)  # fmt: skip
     db.commit()
-    return World(db, prison, visits.VisitRules.from_settings(settings), make_inmate)
+    checker = Actor(kind="staff", id=user.id, name=user.username, roles=frozenset({"visits"}))
+    return World(db, prison, visits.VisitRules.from_settings(settings), make_inmate, checker)
 
 
 # --- contacts --------------------------------------------------------------------------------
@@ -141,18 +148,41 @@ def test_inmate_asks_for_a_contact_and_staff_approve_with_a_reason(world: World)
         )  # fmt: skip
     assert [c.id for c in visits.pending_contacts(db, world.prison.id)] == [contact.id]
     with pytest.raises(InvalidInput, match="reason"):
-        visits.decide_contact(db, STAFF, contact.id, approve=True, reason=" ", now=NOW)
-    visits.decide_contact(db, STAFF, contact.id, approve=True, reason="ID card seen", now=NOW)
+        visits.decide_contact(db, world.staff, contact.id, approve=True, reason=" ", now=NOW)
+    visits.decide_contact(db, world.staff, contact.id, approve=True, reason="ID card seen", now=NOW)
     db.commit()
     assert visits.contacts_of(db, inmate)[0].status == "approved"
-    assert contact.decided_by == "viljar" and contact.decision_reason == "ID card seen"
+    assert contact.decided_by == world.staff.name and contact.decision_reason == "ID card seen"
     assert not contact.privileged
     with pytest.raises(Conflict, match="already decided"):
-        visits.decide_contact(db, STAFF, contact.id, approve=False, reason="again", now=NOW)
+        visits.decide_contact(db, world.staff, contact.id, approve=False, reason="again", now=NOW)
     actions = db.scalars(
         select(AuditEvent.action).where(AuditEvent.target_type == "visit_contact")
     ).all()
     assert actions == ["visits.contact_requested", "visits.contact_approved"]
+
+
+def test_visit_staff_of_another_prison_cannot_decide_on_a_contact(
+    world: World, other_prison: Prison
+) -> None:
+    db = world.db
+    inmate = world.make_inmate()
+    contact = visits.request_contact(db, inmate_actor(inmate), inmate, full_name="Mari Tamm",
+                                     relation="spouse", phone="+37255551234", now=NOW)  # fmt: skip
+    user = create_staff_user(db, Actor.system("test"), username="viru.visits",
+                             full_name="Viru Visits", password="viru-visits-password",
+                             roles=["visits"], min_password_length=12,
+                             prison_id=other_prison.id)  # fmt: skip
+    viru = Actor(kind="staff", id=user.id, name=user.username, roles=frozenset({"visits"}))
+    db.commit()
+    for approve in (True, False):
+        with pytest.raises(NotFound):  # not "forbidden": the contact's existence does not leak
+            visits.decide_contact(db, viru, contact.id, approve=approve, reason="x", now=NOW)
+        db.rollback()
+    assert db.get(Contact, contact.id).status == "pending"  # type: ignore[union-attr]
+    decided = visits.decide_contact(db, world.staff, contact.id, approve=True, reason="ID seen",
+                                    now=NOW)  # fmt: skip
+    assert decided.status == "approved"
 
 
 def test_contact_needs_a_phone_or_an_email_and_a_known_relation(world: World) -> None:
@@ -184,7 +214,7 @@ def test_a_barred_person_is_refused_on_the_spot_and_the_inmate_is_not_told_why(
     assert contact.status == "barred" and contact.status_for_inmate == "refused"
     assert "victim" in contact.decision_reason
     with pytest.raises(Conflict):
-        visits.decide_contact(db, STAFF, contact.id, approve=True, reason="x", now=NOW)
+        visits.decide_contact(db, world.staff, contact.id, approve=True, reason="x", now=NOW)
 
 
 def test_barring_an_approved_contact_cancels_their_calls_and_tells_them(world: World) -> None:
@@ -209,12 +239,12 @@ def test_a_lawyer_is_privileged_and_never_monitored(world: World) -> None:
         db, inmate_actor(inmate), inmate, full_name="Advokaat Kask", relation="lawyer",
         email="kask@law.example", now=NOW,
     )  # fmt: skip
-    visits.decide_contact(db, STAFF, lawyer.id, approve=True, reason="bar member", now=NOW)
+    visits.decide_contact(db, world.staff, lawyer.id, approve=True, reason="bar member", now=NOW)
     mother = visits.request_contact(
         db, inmate_actor(inmate), inmate, full_name="Ema", relation="parent",
         email="ema@example.org", now=NOW,
     )  # fmt: skip
-    visits.decide_contact(db, STAFF, mother.id, approve=True, reason="ok", now=NOW)
+    visits.decide_contact(db, world.staff, mother.id, approve=True, reason="ok", now=NOW)
     db.commit()
     assert lawyer.privileged
     with_lawyer = world.book(inmate, lawyer, ahead(3)).booking

@@ -43,7 +43,8 @@ def test_sweep_command_expires_holds_and_cancels_calls_of_the_released(
             db, STAFF, inmate, full_name=f"Family {inmate.id}", relation="parent",
             email=f"f{inmate.id}@example.org", now=now,
         )  # fmt: skip
-        visits.decide_contact(db, STAFF, contact.id, approve=True, reason="ok", now=now)
+        visits.decide_contact(db, Actor.system("setup"), contact.id, approve=True, reason="ok",
+                              now=now)  # fmt: skip
         held = visits.hold_slot(db, STAFF, inmate, slots[0].slot_id, contact.id, now, rules)
         ids.append(held.id)
     # The leaving inmate's call is confirmed; the staying inmate's hold is 11 minutes old.

@@ -50,7 +50,8 @@ def test_many_inmates_booking_the_last_places_never_overbook(
             db, Actor.system(), inmate, full_name=f"Family {n}", relation="parent",
             phone=f"+37250000{n:03d}", now=NOW,
         )  # fmt: skip
-        visits.decide_contact(db, STAFF, contact.id, approve=True, reason="checked", now=NOW)
+        visits.decide_contact(db, Actor.system("setup"), contact.id, approve=True,
+                              reason="checked", now=NOW)  # fmt: skip
         people.append((inmate.id, contact.id))
     # Thursday 3 December, 18:00 Tallinn; one place is already taken, so PLACES - 1 are left.
     visits.open_slots(db, prison, date(2026, 12, 3), date(2026, 12, 3))

@@ -1,10 +1,9 @@
-"""The visit staff's pages and the contact's invitation page, through the real back-office app
+"""The visit staff's pages, through the real back-office app
 (CSRF, sign-in, role checks) on both engines. These pages use the real clock, so the call under
 test is placed around the current time."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -46,7 +45,8 @@ def a_call_now(
         db, STAFF, inmate, full_name="Liis Tamm", relation="sibling",
         email="liis@example.org", now=now,
     )  # fmt: skip
-    visits.decide_contact(db, STAFF, contact.id, approve=True, reason="checked", now=now)
+    visits.decide_contact(db, Actor.system("setup"), contact.id, approve=True, reason="checked",
+                          now=now)  # fmt: skip
     today = start_local.date()
     visits.open_slots(db, prison, today, today)
     slot = db.scalars(select(Slot).where(Slot.template_id == template.id)).one()
@@ -136,32 +136,6 @@ def test_visit_staff_block_a_date(
     page = response.get_data(as_text=True)
     assert f"No calls on {day}" in page and "staff training" in page
     assert db.scalars(select(BlockedDate.reason)).all() == ["staff training"]
-
-
-def test_the_contact_joins_from_the_invitation_link(
-    app: Flask,
-    db: Session,
-    prison: Prison,
-    settings: Settings,
-    make_inmate: Callable[..., Inmate],
-) -> None:
-    booking, token = a_call_now(db, prison, settings, make_inmate)
-    client = app.test_client()
-    page = client.get(f"/visits/join/{token}").get_data(as_text=True)
-    starts = booking.slot.starts_at
-    if starts - timedelta(minutes=5) <= datetime.now(UTC):
-        assert "Join the call" in page
-        form = re.search(r'name="csrf_token" value="([^"]+)"', page)
-        assert form
-        response = client.post(f"/visits/join/{token}", data={"csrf_token": form.group(1)})
-        assert response.status_code == 200
-        link = re.search(
-            r'href="(https://meet\.example\.org/[^"]+)"', response.get_data(as_text=True)
-        )
-        assert link and link.group(1).startswith(f"https://meet.example.org/{booking.room}?jwt=")
-    else:  # just after local midnight the slot of "today" starts later today
-        assert "You can join from" in page
-    assert client.get(f"/visits/join/{token[:-2]}xx").status_code == 404
 
 
 def test_visit_staff_set_up_sessions_and_booths(

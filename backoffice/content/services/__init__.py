@@ -1,7 +1,7 @@
 """The content library's services, one module per use case: `editorial` (making items and the
 review flow), `schedule` (publishing and taking off on time), `categories`, `media` (files on
-disk), `search` (the index), `library` (what inmates see and do) and `notices` (urgent notices
-and their receipts)."""
+disk), `search` (the index), `library` (what inmates see and do), `listing` (their pages of
+it) and `notices` (urgent notices and their receipts)."""
 
 from .categories import upsert_category
 from .editorial import (
@@ -27,7 +27,6 @@ from .library import (
     QuizResult,
     allowed_item,
     answer_quiz,
-    browse,
     completions_of,
     detail,
     media_for,
@@ -36,6 +35,7 @@ from .library import (
     set_favourite,
     shown_to,
 )
+from .listing import browse
 from .media import MediaConfig, store
 from .notices import Readership, acknowledge, notices_of, readership, send_notice, unread, withdraw
 from .schedule import DueResult, run_due

@@ -10,8 +10,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from ...audit.services import Actor, record
 from ...errors import InvalidInput, NotFound
@@ -27,29 +37,62 @@ from ..models import (
     Target,
     Version,
 )
-from .search import matching_version_ids
 
 
 def _age(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def shown_to(inmate: Inmate, now: datetime) -> ColumnElement[bool]:
-    """The condition on `Item` (a top-level one) that it is shown to `inmate` now."""
+def _shown(
+    prison_id: Any, wing_id: Any, legal_status: Any, regime_level: Any, age: Any, now: Any
+) -> ColumnElement[bool]:
     audience = exists().where(
         Target.item_id == Item.id,
-        Target.prison_id == inmate.prison_id,
-        or_(Target.wing_id.is_(None), Target.wing_id == inmate.wing_id),
-        or_(Target.legal_status.is_(None), Target.legal_status == inmate.legal_status),
-        or_(Target.regime_level.is_(None), Target.regime_level == inmate.regime_level),
+        Target.prison_id == prison_id,
+        or_(Target.wing_id.is_(None), Target.wing_id == wing_id),
+        or_(Target.legal_status.is_(None), Target.legal_status == legal_status),
+        or_(Target.regime_level.is_(None), Target.regime_level == regime_level),
     )
     return and_(
         Item.parent_id.is_(None),
-        Item.status == Status.PUBLISHED.value,
+        # A literal, not a parameter: the planner then sees that ix_content_items_shown (the
+        # published top-level items, by id) holds every candidate.
+        Item.status == literal_column(f"'{Status.PUBLISHED.value}'"),
         or_(Item.unpublish_at.is_(None), Item.unpublish_at > now),
-        Item.min_age <= _age(inmate.date_of_birth, now.date()),
+        Item.min_age <= age,
         audience,
     )
+
+
+SHOWN_PARAMETERS = (
+    "shown_prison_id", "shown_wing_id", "shown_legal_status", "shown_regime_level", "shown_age",
+    "shown_now",
+)  # fmt: skip
+
+
+def shown_values(inmate: Inmate, now: datetime) -> dict[str, Any]:
+    """What `shown_to` asks of the inmate, by name (the parameters of `shown_to_bound`), in the
+    order `_shown` takes them."""
+    return {
+        "shown_prison_id": inmate.prison_id,
+        "shown_wing_id": inmate.wing_id,
+        "shown_legal_status": inmate.legal_status,
+        "shown_regime_level": inmate.regime_level,
+        "shown_age": _age(inmate.date_of_birth, now.date()),
+        "shown_now": now,
+    }
+
+
+def shown_to(inmate: Inmate, now: datetime) -> ColumnElement[bool]:
+    """The condition on `Item` (a top-level one) that it is shown to `inmate` now."""
+    return _shown(*shown_values(inmate, now).values())
+
+
+def shown_to_bound() -> ColumnElement[bool]:
+    """`shown_to` with its values left as parameters (`shown_values` gives them), for a
+    statement made once and run for every inmate. A missing wing or level compares as NULL,
+    which is what `shown_to` says of it too."""
+    return _shown(*(bindparam(name) for name in SHOWN_PARAMETERS))
 
 
 def _shown_ids(inmate: Inmate, now: datetime) -> Select[tuple[int]]:
@@ -68,21 +111,26 @@ def allowed_item(db: Session, inmate: Inmate, item_id: int, now: datetime) -> It
 
 
 def media_for(db: Session, inmate: Inmate, sha256: str, now: datetime) -> Media:
-    """The media file with this hash if an item the inmate may see plays or shows it."""
-    shown = _shown_ids(inmate, now)
-    found = db.scalars(
-        select(Media)
-        .join(Version, or_(Version.media_id == Media.id, Version.subtitles_id == Media.id))
-        .join(Item, Item.id == Version.item_id)
-        .where(
-            Media.sha256 == sha256,
-            or_(Item.id.in_(shown), Item.parent_id.in_(shown)),
-        )
-        .limit(1)
-    ).first()
-    if found is None:
-        raise NotFound("No such file.")
-    return found
+    """The media file with this hash if an item the inmate may see plays or shows it (itself,
+    or as a part of a series or course they may see). Asked on every Range request of a
+    player, so it stops at the first such item instead of listing all they may see."""
+    found = db.scalars(select(Media).where(Media.sha256 == sha256)).first()
+    if found is not None:
+        shown = shown_to(inmate, now)
+        part = aliased(Item)
+        uses = []
+        for column in (Version.media_id, Version.subtitles_id):
+            uses.append(
+                select(Version.id).where(column == found.id, Version.item_id == Item.id, shown)
+            )
+            uses.append(
+                select(Version.id)
+                .join(part, part.id == Version.item_id)
+                .where(column == found.id, part.parent_id == Item.id, shown)
+            )
+        if db.scalar(select(or_(*(exists(u) for u in uses)))):
+            return found
+    raise NotFound("No such file.")
 
 
 @dataclass(frozen=True)
@@ -146,63 +194,20 @@ def _engagements(db: Session, inmate: Inmate, ids: Sequence[int]) -> dict[int, E
     return {e.item_id: e for e in rows}
 
 
-def browse(
-    db: Session,
-    inmate: Inmate,
-    now: datetime,
-    *,
-    query: str = "",
-    category_id: int | None = None,
-    kind: str | None = None,
-    favourites: bool = False,
-    limit: int = 20,
-    before_id: int | None = None,
-) -> tuple[list[Entry], int | None]:
-    """A page of what the inmate may see, newest first; and the cursor of the next page."""
-    stmt = select(Item).where(shown_to(inmate, now), Item.versions.any())
-    if query.strip():
-        matching = matching_version_ids(db, query)
-        if matching is None:
-            return [], None
-        condition, params = matching
-        stmt = stmt.where(
-            exists().where(Version.item_id == Item.id, text(condition).bindparams(**params))
-        )
-    if category_id is not None:
-        stmt = stmt.where(Item.category_id == category_id)
-    if kind:
-        stmt = stmt.where(Item.kind == kind)
-    if favourites:
-        stmt = stmt.where(
-            exists().where(
-                Engagement.item_id == Item.id,
-                Engagement.inmate_id == inmate.id,
-                Engagement.favourite.is_(True),
-            )
-        )
-    if before_id is not None:
-        stmt = stmt.where(Item.id < before_id)
-    stmt = (
-        # Two queries a page: the items with their versions, files and categories, and the
-        # inmate's own marks on them.
-        stmt.options(
-            joinedload(Item.versions).joinedload(Version.media),
-            joinedload(Item.category),
-        )
-        .order_by(Item.id.desc())
-        .limit(limit + 1)
-    )
-    items = list(db.scalars(stmt).unique())
-    more = len(items) > limit
-    items = items[:limit]
-    engagements = _engagements(db, inmate, [i.id for i in items])
-    entries = [_entry(i, inmate.language, engagements.get(i.id)) for i in items]
-    return entries, (items[-1].id if more and items else None)
-
-
 def detail(db: Session, inmate: Inmate, item_id: int, now: datetime) -> Detail:
     item = allowed_item(db, inmate, item_id, now)
-    parts = list(item.parts)
+    # A series' episodes or a course's lessons with their versions, files and categories in
+    # three queries, however many parts (not three per part).
+    parts = list(
+        db.scalars(
+            select(Item)
+            .where(Item.parent_id == item.id)
+            .options(
+                selectinload(Item.versions).joinedload(Version.media), joinedload(Item.category)
+            )
+            .order_by(Item.position)
+        ).unique()
+    )
     engagements = _engagements(db, inmate, [item.id, *(p.id for p in parts)])
     version = item.version_in(inmate.language)
     if version is None:

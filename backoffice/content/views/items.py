@@ -14,6 +14,7 @@ from ...errors import NotFound
 from ...people.models import Language, LegalStatus
 from ...surface import form_id, get_db, settings
 from ...web.access import staff_actor
+from ...web.formats import reader_zone
 from ...web.handling import perform
 from .. import services
 from ..forms import moment, parse_quiz, quiz_text
@@ -204,8 +205,8 @@ def schedule(item_id: int) -> Any:
             db,
             staff_actor(),
             item_id,
-            moment(request.form.get("publish_at", "")),
-            moment(request.form.get("unpublish_at", "")),
+            moment(request.form.get("publish_at", ""), reader_zone()),
+            moment(request.form.get("unpublish_at", ""), reader_zone()),
             now(),
         )
 

@@ -5,7 +5,8 @@ Writing (writing): write_to_inmate(db, contact, body, now, *, photos=[], remote_
     from the family site; write_to_contact(db, actor, inmate, contact_id, body, now,
     *, family_url) from the kiosk and the tablet (the prison's price is held in the ledger).
 Reading (reading): conversations_of(db, inmate), thread_for_inmate(db, inmate, contact_id, now),
-    thread_for_contact(db, contact, now), photo_for_inmate, photo_for_contact.
+    thread_for_contact(db, contact, now), photo_for_inmate, photo_for_contact,
+    message_photo_for_inmate(db, inmate, contact_id, message_id, number) (the tablet's).
 Screening (screening, security officers): screening_queue(db, prison_id),
     message_for_screening, attachment_for_screening, pass_message, reject_message (with the
     reason the sender reads; the price goes back). Privileged messages: refused, logged.
@@ -20,6 +21,7 @@ from .reading import (
     Conversation,
     conversations_of,
     inmate_contact,
+    message_photo_for_inmate,
     photo_for_contact,
     photo_for_inmate,
     thread_for_contact,
@@ -47,6 +49,7 @@ __all__ = [
     "conversations_of",
     "inmate_contact",
     "message_for_screening",
+    "message_photo_for_inmate",
     "normalise",
     "pass_message",
     "photo_for_contact",

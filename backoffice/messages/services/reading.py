@@ -112,6 +112,24 @@ def photo_for_inmate(db: Session, inmate: Inmate, attachment_id: int) -> Attachm
     return attachment  # type: ignore[return-value]
 
 
+def message_photo_for_inmate(
+    db: Session, inmate: Inmate, contact_id: int, message_id: int, number: int
+) -> Attachment:
+    """Photo `number` (the first is 1) of a message in the inmate's conversation with a contact,
+    once screening passed it (privileged mail passes unread). Another inmate's message, a held
+    or rejected one, or a photo it does not have: not found, the same answer for each."""
+    message = db.get(Message, message_id)
+    if (
+        message is None
+        or message.inmate_id != inmate.id
+        or message.contact_id != contact_id
+        or message.status != M.PASSED.value
+        or not 1 <= number <= len(message.attachments)
+    ):
+        raise NotFound("No such photo.")
+    return message.attachments[number - 1]
+
+
 def photo_for_contact(db: Session, contact: Contact, attachment_id: int) -> Attachment:
     attachment = db.get(Attachment, attachment_id)
     message = attachment.message if attachment is not None else None

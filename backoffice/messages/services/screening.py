@@ -1,6 +1,7 @@
 """The screening queue: the held messages of a prison, for a security officer to pass or to
 reject with a reason the sender reads. Privileged correspondence never reaches it: not in the
-queue, and refused (and logged) when asked for by its id."""
+queue, and refused (and logged) when asked for by its id. An officer screens the messages of
+the prison they work in (national staff: any); another prison's message is not found."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ from sqlalchemy.orm import Session, selectinload
 from ...audit.services import Actor, record
 from ...db import lock_by_id
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
+from ...staff.scope import check_in_scope
 from ..models import TRANSITIONS, Attachment, M, Message, MessageStatus
 from .writing import settle
 
 
-def screening_queue(db: Session, prison_id: int, *, limit: int = 200) -> list[Message]:
+def screening_queue(
+    db: Session, actor: Actor, prison_id: int, *, limit: int = 200
+) -> list[Message]:
     """The prison's held messages, oldest first; never a privileged one."""
+    check_in_scope(db, actor, prison_id, "prison")
     stmt = (
         select(Message)
         .options(
@@ -39,6 +44,7 @@ def screening_queue(db: Session, prison_id: int, *, limit: int = 200) -> list[Me
 def _screenable(db: Session, actor: Actor, message: Message | None) -> Message:
     if message is None:
         raise NotFound("No such message.")
+    check_in_scope(db, actor, message.prison_id, "message")
     if message.privileged:
         record(db, actor, "messages.privileged_refused", target_type="message",
                target_id=message.id, outcome="refused")  # fmt: skip

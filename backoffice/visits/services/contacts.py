@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from ...audit.services import Actor, record
 from ...errors import Conflict, Forbidden, InvalidInput
 from ...people.models import Inmate, InmateStatus
+from ...staff.scope import check_in_scope
 from ..models import Bar, BarCategory, Contact, ContactStatus, Relation
 from .lifecycle import _cancel_future, _future_of_contact, _locked
 from .rules import SYSTEM, _check_aware
@@ -156,12 +157,14 @@ def decide_contact(
     privileged: bool | None = None,
 ) -> Contact:
     """Staff approve or refuse a pending contact after their checks, with the reason. A lawyer
-    is privileged by default: the calls are never monitored."""
+    is privileged by default: the calls are never monitored. Only staff of the inmate's prison
+    (or national staff) decide; anyone else is told there is no such contact."""
     _check_aware(now)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Write the reason for the decision (what was checked, or why not).")
     contact = _contact(db, contact_id)
+    check_in_scope(db, actor, contact.inmate.prison_id, "contact")
     if contact.status != ContactStatus.PENDING.value:
         raise Conflict(f"This contact was already decided ({contact.status}).")
     if approve:

@@ -32,7 +32,7 @@ class VisitRules:
     max_days_ahead: int = 28
     hold: timedelta = timedelta(minutes=10)
     join_early: timedelta = timedelta(minutes=5)
-    invitation_base_url: str = "http://127.0.0.1:8003/visits/join/"
+    invitation_base_url: str = "http://127.0.0.1:8004/join/"
     jitsi_url: str = "https://meet.example.org"
     jitsi_audience: str = "jitsi"
     jitsi_app_id: str = "cellgate"
