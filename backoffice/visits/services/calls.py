@@ -15,6 +15,7 @@ from ...audit.services import Actor, record
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...people.models import Inmate, InmateStatus, Prison
 from ...settings import Settings
+from ...staff.scope import check_in_scope
 from ..models import Booking, Endpoint, Slot
 from .invitations import invitation_for
 from .lifecycle import _booking, _inmates_booking, _move
@@ -224,6 +225,7 @@ def end_call(db: Session, actor: Actor, booking_id: int, *, reason: str, now: da
     if not reason:
         raise InvalidInput("Write why the call is ended.")
     booking = _booking(db, booking_id)
+    check_in_scope(db, actor, booking.slot.prison_id, "call")
     if booking.slot.ends_at <= now:
         raise Conflict("The call's time is already over.")
     _move(db, actor, booking, B.ENDED, now, reason=reason)
@@ -239,6 +241,7 @@ def mark_failed(
     if not reason:
         raise InvalidInput("Write what failed.")
     booking = _booking(db, booking_id)
+    check_in_scope(db, actor, booking.slot.prison_id, "call")
     _move(db, actor, booking, B.FAILED, now, reason=reason)
     _notify(
         db,

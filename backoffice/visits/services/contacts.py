@@ -239,6 +239,7 @@ def bar_person(
 ) -> Bar:
     """This inmate may not call this person (a victim, a co-accused...). A matching contact is
     barred at once and its future calls cancelled."""
+    check_in_scope(db, actor, inmate.prison_id, "inmate")
     full_name = " ".join((full_name or "").split())
     if not full_name:
         raise InvalidInput("Write the barred person's full name.")

@@ -13,6 +13,7 @@ from ...audit.services import Actor, record
 from ...errors import Conflict, Forbidden, NotFound
 from ...settings import Settings
 from ...signin.crypto import secret_hash
+from ...staff.scope import check_in_scope
 from ..models import Booking, Invitation
 from .lifecycle import _booking
 from .outbox import _notify, _when
@@ -61,6 +62,7 @@ def reissue_invitation(
     """The contact lost the link: the old links stop working and a new one is sent."""
     rules = _rules(rules)
     booking = _booking(db, booking_id)
+    check_in_scope(db, actor, booking.slot.prison_id, "call")
     if booking.status != B.CONFIRMED.value or booking.slot.ends_at <= now:
         raise Conflict("Only a confirmed call that has not ended has an invitation.")
     revoked = 0
