@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from ..audit.services import Actor, record
@@ -150,7 +150,6 @@ def receive(
         )
         receipt.received += 1
         touched[number] = None
-    db.add_all(fresh)
     _apply_turns(db, actor, list(touched), receipt, now, fresh)
     return receipt
 
@@ -214,7 +213,7 @@ def _apply_turns(
     fresh: Sequence[RegisterEvent] = (),
 ) -> None:
     places = _Places(db)
-    # Read without flushing the new events: applied at once, each is written once, as applied.
+    # The new events are not in the session: each is written once, as it ended, after the rest.
     with db.no_autoflush:
         people_rows = _people(db, numbers)
         queues: dict[str, dict[int, RegisterEvent]] = {n: {} for n in numbers}
@@ -246,7 +245,7 @@ def _apply_turns(
         turn = person.applied_sequence + 1
         while turn in queued:
             event = queued.pop(turn)
-            found, audited = held.get(number), len(batch.audit)
+            found, mark = held.get(number), batch.mark()
             try:
                 if _plain(event, found, batch):
                     # Nothing of his is open and the step checks all before it changes
@@ -256,7 +255,7 @@ def _apply_turns(
                     with db.begin_nested():
                         held[number] = _apply(db, actor, event, found, places, batch, now)
             except (ServiceError, LedgerError) as error:
-                del batch.audit[audited:]
+                batch.forget(mark)
                 event.reason = (getattr(error, "message", None) or str(error))[:500]
                 queued[turn] = event
                 break
@@ -268,7 +267,13 @@ def _apply_turns(
             if later.sequence > turn:
                 later.reason = f"waits for event {turn} of {number}"
         receipt.waiting += len(queued)
-    batch.write_audit(db)
+    batch.write(db)
+    if fresh:
+        # The new events in one insert, each as it ended (applied, or waiting and why).
+        columns = [c.key for c in RegisterEvent.__table__.columns if c.key != "id"]
+        db.execute(
+            insert(RegisterEvent.__table__), [{c: getattr(e, c) for c in columns} for e in fresh]
+        )
 
 
 class _Places:
@@ -282,7 +287,9 @@ class _Places:
 
     def prison(self, code: Any) -> Prison:
         if code not in self.prisons:
-            found = self.db.scalar(select(Prison).where(Prison.code == code))
+            # What the steps so far changed need not be written for this: no flush.
+            with self.db.no_autoflush:
+                found = self.db.scalar(select(Prison).where(Prison.code == code))
             if found is None:
                 raise NotFound(f"unknown prison {code!r}")
             self.prisons[code] = found
@@ -294,13 +301,15 @@ class _Places:
         if key not in self.cells and prison.code not in self.loaded:
             # Every cell of the prison in one query: a day's feed touches many of them.
             self.loaded.add(prison.code)
-            for cell in self.db.scalars(
+            stmt = (
                 select(Cell)
                 .join(Wing, Wing.id == Cell.wing_id)
                 .where(Wing.prison_id == prison.id)
                 .options(contains_eager(Cell.wing))
-            ):
-                self.cells[(prison.code, cell.wing.code, cell.number)] = cell
+            )
+            with self.db.no_autoflush:
+                for cell in self.db.scalars(stmt):
+                    self.cells[(prison.code, cell.wing.code, cell.number)] = cell
         if key not in self.cells:
             raise NotFound(f"unknown cell {'/'.join(key)}")
         return self.cells[key]

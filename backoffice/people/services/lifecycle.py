@@ -9,7 +9,9 @@ checks the step, carries it out and writes its movement row and audit row.
     go_out(db, actor, inmate, where, ...) / come_back(...)         court, hospital
     release(db, actor, inmate, ...) / decease(db, actor, inmate, ...)
 
-Every step returns its InmateMovement. Services flush; the entry point commits.
+Every step returns its InmateMovement. Services flush; the entry point commits. In a `Batch`
+(the register's feed) the movement and audit rows wait for `Batch.write`, which inserts them
+all at once.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, inspect, or_, select
+from sqlalchemy import exists, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from ...audit.services import Actor, record
+from ...audit.services import Actor, record, record_many
 from ...db import lock_by_id, utcnow
 from ...errors import Conflict, InvalidInput, NotFound
 from ...requests.models import OPEN as OPEN_REQUEST
@@ -66,16 +68,37 @@ class Batch:
     locked: set[int] = field(default_factory=set)
     open: dict[int, dict[str, bool]] = field(default_factory=dict)
     occupancy: dict[int, int] = field(default_factory=dict)
-    # The audit rows of the steps, written by `write_audit` once the new inmates have ids.
+    # The steps' audit and movement rows, written by `write` once the new inmates have ids:
+    # each kind in one insert that reads nothing back (both are never changed).
     audit: list[tuple[Actor, str, Inmate, dict[str, Any]]] = field(default_factory=list)
+    movements: list[InmateMovement] = field(default_factory=list)
 
-    def write_audit(self, db: Session) -> None:
+    def mark(self) -> tuple[int, int]:
+        """Where the rows written so far end: `forget` drops a refused step's rows."""
+        return len(self.audit), len(self.movements)
+
+    def forget(self, mark: tuple[int, int]) -> None:
+        del self.audit[mark[0] :]
+        del self.movements[mark[1] :]
+
+    def write(self, db: Session) -> None:
         db.flush()
-        for actor, action, inmate, details in self.audit:
-            record(db, actor, action, target_type="inmate", target_id=inmate.id, flush=False,
-                   **details)  # fmt: skip
+        rows = [
+            (actor, action, "inmate", inmate.id, details)
+            for actor, action, inmate, details in self.audit
+        ]
+        record_many(db, rows)
+        if self.movements:
+            columns = [c.key for c in InmateMovement.__table__.columns if c.key != "id"]
+            db.execute(
+                insert(InmateMovement.__table__),
+                [
+                    {**{c: getattr(m, c) for c in columns}, "inmate_id": m.inmate.id}
+                    for m in self.movements
+                ],
+            )
         self.audit.clear()
-        db.flush()
+        self.movements.clear()
 
     @classmethod
     def read(cls, db: Session, inmates: list[Inmate]) -> Batch:
@@ -185,7 +208,10 @@ def _apply(
         register_event_id=register_event_id,
         effects=done,
     )
-    db.add(movement)
+    if batch is None:
+        db.add(movement)
+    else:
+        batch.movements.append(movement)
     action, details = (
         f"inmate.{KIND[step].value}",
         {
