@@ -315,7 +315,7 @@ def import_lines(
     if rows:
         # Without RETURNING the driver sends the rows as one prepared batch; the ids are read
         # back by the bank references, which are unique.
-        db.execute(insert(Deposit), rows)
+        db.execute(insert(Deposit.__table__), rows)
         references = [row["bank_reference"] for row in rows]
         for start in range(0, len(references), 5000):
             ids.update(

@@ -147,8 +147,9 @@ def import_camt(
     _clear(db, actor, prison, [r for r in rows if r["status"] != EntryStatus.REFUSED])
     _deposit(db, actor, prison, lines, outcomes, rules=rules, income=income, preview=preview)
     if rows:
-        # One insert for the whole statement (thousands of entries).
-        db.execute(insert(BankEntry), rows)
+        # One insert for the whole statement (thousands of entries): the table's, since the
+        # ORM's leaves out the None values and so splits rows of other shapes into many.
+        db.execute(insert(BankEntry.__table__), rows)
     for n, stored in reversals:
         row = None
         if stored is not None:
