@@ -230,28 +230,34 @@ def _evaluate(
 
 def new_deposit(prison: Prison, outcome: LineOutcome, *, batch: str, imported_by: str) -> Deposit:
     """The deposit row of a line to credit or to hold, as the bank and the rules gave it."""
+    return Deposit(**_deposit_values(prison, outcome, batch=batch, imported_by=imported_by))
+
+
+def _deposit_values(
+    prison: Prison, outcome: LineOutcome, *, batch: str, imported_by: str
+) -> dict[str, Any]:
     line, inmate = outcome.line, outcome.inmate
     assert outcome.action in ("credit", "hold")
     assert inmate is not None and line.booked_on is not None
-    return Deposit(
-        bank_reference=line.bank_reference,
-        prison_id=prison.id,
-        inmate_id=inmate.id,
-        booked_on=line.booked_on,
-        amount_cents=line.amount_cents,
-        sender_name=line.sender_name,
-        sender_account=line.sender_account,
-        message=line.message,
-        status=(
+    return {
+        "bank_reference": line.bank_reference,
+        "prison_id": prison.id,
+        "inmate_id": inmate.id,
+        "booked_on": line.booked_on,
+        "amount_cents": line.amount_cents,
+        "sender_name": line.sender_name,
+        "sender_account": line.sender_account,
+        "message": line.message,
+        "status": (
             DepositStatus.CREDITED.value if outcome.action == "credit" else DepositStatus.HELD.value
         ),
-        hold_reasons=list(outcome.reasons),
-        import_batch=batch,
-        imported_by=imported_by,
-        decided_by="",
-        decision_reason="",
-        ledger_key=ledger_key(line.bank_reference),
-    )
+        "hold_reasons": list(outcome.reasons),
+        "import_batch": batch,
+        "imported_by": imported_by,
+        "decided_by": "",
+        "decision_reason": "",
+        "ledger_key": ledger_key(line.bank_reference),
+    }
 
 
 def preview_import(
@@ -358,10 +364,9 @@ def import_lines(
 
 
 def _deposit_row(outcome: LineOutcome, prison: Prison, actor: Actor, batch: str) -> dict[str, Any]:
-    """new_deposit's row as the values of one insert."""
-    deposit = new_deposit(prison, outcome, batch=batch, imported_by=actor.name)
-    row = {c.key: getattr(deposit, c.key) for c in Deposit.__table__.columns if c.key != "id"}
-    return {**row, "imported_at": utcnow()}
+    """new_deposit's row as the values of one insert (every column, for one statement)."""
+    values = _deposit_values(prison, outcome, batch=batch, imported_by=actor.name)
+    return {**values, "imported_at": utcnow(), "decided_at": None}
 
 
 def _credit_all(
