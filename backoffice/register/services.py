@@ -63,6 +63,24 @@ class Receipt:
         }
 
 
+@dataclass
+class NewEvent:
+    """An event of this delivery not seen before: a RegisterEvent row to be, inserted with the
+    delivery's others once each has ended (applied, or waiting and why)."""
+
+    event_id: str
+    prison_number: str
+    sequence: int
+    kind: str
+    payload: dict[str, Any]
+    payload_hash: str
+    state: str
+    reason: str
+    source: str
+    received_at: datetime
+    applied_at: datetime | None = None
+
+
 def _hash(event: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()
 
@@ -118,7 +136,7 @@ def receive(
         stmt = select(RegisterEvent.prison_number, RegisterEvent.sequence)
         taken.update(db.execute(stmt.where(RegisterEvent.prison_number.in_(chunk))).all())
     touched: dict[str, None] = {}
-    fresh: list[RegisterEvent] = []
+    fresh: list[NewEvent] = []
     for position, raw, event_id, number, sequence, kind, data in checked:
         digest = _hash(raw)
         if event_id in known:
@@ -135,7 +153,7 @@ def receive(
         known[event_id] = digest
         taken.add((number, sequence))
         fresh.append(
-            RegisterEvent(
+            NewEvent(
                 event_id=event_id,
                 prison_number=number,
                 sequence=sequence,
@@ -210,13 +228,13 @@ def _apply_turns(
     numbers: list[str],
     receipt: Receipt,
     now: datetime,
-    fresh: Sequence[RegisterEvent] = (),
+    fresh: Sequence[NewEvent] = (),
 ) -> None:
     places = _Places(db)
     # The new events are not in the session: each is written once, as it ended, after the rest.
     with db.no_autoflush:
         people_rows = _people(db, numbers)
-        queues: dict[str, dict[int, RegisterEvent]] = {n: {} for n in numbers}
+        queues: dict[str, dict[int, RegisterEvent | NewEvent]] = {n: {} for n in numbers}
         for chunk in _chunks(numbers):
             for e in db.scalars(
                 select(RegisterEvent).where(
@@ -270,10 +288,7 @@ def _apply_turns(
     batch.write(db)
     if fresh:
         # The new events in one insert, each as it ended (applied, or waiting and why).
-        columns = [c.key for c in RegisterEvent.__table__.columns if c.key != "id"]
-        db.execute(
-            insert(RegisterEvent.__table__), [{c: getattr(e, c) for c in columns} for e in fresh]
-        )
+        db.execute(insert(RegisterEvent.__table__), [vars(e) for e in fresh])
 
 
 class _Places:
@@ -325,7 +340,7 @@ def _day(data: dict[str, Any], name: str = "on") -> date | None:
         raise InvalidInput(f"{name}: a date, YYYY-MM-DD") from None
 
 
-def _plain(event: RegisterEvent, found: Inmate | None, batch: people.Batch) -> bool:
+def _plain(event: RegisterEvent | NewEvent, found: Inmate | None, batch: people.Batch) -> bool:
     if event.kind == EventKind.ADMISSION:
         return found is None
     return found is not None and not people.has_open_things(batch, found.id)
@@ -334,7 +349,7 @@ def _plain(event: RegisterEvent, found: Inmate | None, batch: people.Batch) -> b
 def _apply(
     db: Session,
     actor: Actor,
-    event: RegisterEvent,
+    event: RegisterEvent | NewEvent,
     inmate: Inmate | None,
     places: _Places,
     batch: people.Batch,
