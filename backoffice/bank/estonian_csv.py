@@ -58,7 +58,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "document": ("dokumendi number",),
 }
 NEEDED = ("account", "day", "amount", "direction", "reference")
-OPENING, ENTRY, CLOSING = ("10", "AS"), ("20",), ("86", "LS")
+OPENING, ENTRY, TURNOVER, CLOSING = ("10", "AS"), ("20",), ("82", "K2"), ("86", "LS")
 
 
 @dataclass
@@ -105,6 +105,8 @@ def parse_estonian_csv(data: bytes) -> list[CamtStatement]:
     first = text.lstrip().splitlines()[0]
     delimiter = ";" if ";" in first else ","
     rows = [r for r in csv.reader(io.StringIO(text.lstrip()), delimiter=delimiter) if any(r)]
+    if not rows:
+        raise InvalidInput("the bank file is empty")
     columns = _header(rows[0])
     accounts: dict[str, _Account] = {}
     entries: dict[str, list[CamtEntry]] = {}
@@ -121,7 +123,7 @@ def parse_estonian_csv(data: bytes) -> list[CamtStatement]:
             elif kind in CLOSING:
                 about.closing_cents = cents
             continue
-        if "row_type" in columns and values["row_type"] not in ENTRY:
+        if kind in TURNOVER or ("row_type" in columns and values["row_type"] not in ENTRY):
             continue  # a turnover line, or one of the bank's own summaries
         entry = _entry(values)
         if entry.booked_on is not None:
@@ -143,6 +145,7 @@ def parse_estonian_csv(data: bytes) -> list[CamtStatement]:
             entries=entries.get(account, []),
         )
         for account, about in accounts.items()
+        if account in entries or about.opening_cents is not None or about.closing_cents is not None
     ]
     if not statements:
         raise InvalidInput("the bank file holds no statement")

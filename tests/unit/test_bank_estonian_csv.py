@@ -82,6 +82,7 @@ def test_a_bad_row_is_refused_alone_with_its_reason() -> None:
     ("data", "why"),
     [
         (b"", "the bank file is empty"),
+        (b";;;\r\n;;;\r\n", "the bank file is empty"),
         (b"Kuup\xc3\xa4ev;Summa;Selgitus\n20.11.2026;5,00;x\n", '"kliendi konto"'),
         (b"date,amount,sender_name\n", "not an Estonian bank's CSV statement"),
     ],
