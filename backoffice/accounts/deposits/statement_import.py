@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, insert, select
 from sqlalchemy.orm import Session
 
 import ledger
 
 from ...audit.services import Actor, record, record_each
-from ...db import utcnow
+from ...db import matching, utcnow
 from ...money.amounts import LEDGER_MOST_CENTS, euros
 from ...money.services import Credit, receive_many, receive_money
 from ...people.models import Inmate, InmateStatus, Prison
@@ -169,14 +169,11 @@ def _evaluate(
         else {}
     )
     references = [line.bank_reference for line in lines if line.bank_reference]
-    done = (
-        {
-            d.bank_reference: d
-            for d in db.scalars(select(Deposit).where(Deposit.bank_reference.in_(references)))
-        }
-        if references
-        else {}
-    )
+    done = {
+        d.bank_reference: d
+        for condition in matching(db, Deposit.bank_reference, references, String)
+        for d in db.scalars(select(Deposit).where(condition))
+    }
     today = local_today(prison.timezone)
     window = _stored(db, rules, [line.booked_on for line in lines if line.booked_on])
     closed: dict[date, bool] = {}
@@ -323,13 +320,9 @@ def import_lines(
         # back by the bank references, which are unique.
         db.execute(insert(Deposit.__table__), rows)
         references = [row["bank_reference"] for row in rows]
-        for start in range(0, len(references), 5000):
+        for condition in matching(db, Deposit.bank_reference, references, String):
             ids.update(
-                db.execute(
-                    select(Deposit.bank_reference, Deposit.id).where(
-                        Deposit.bank_reference.in_(references[start : start + 5000])
-                    )
-                ).all()
+                db.execute(select(Deposit.bank_reference, Deposit.id).where(condition)).all()
             )
     _credit_all(db, actor, prison, [o for o in new if o.action == "credit"], income, batch)
     held = [

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, insert, select
 from sqlalchemy.orm import Session
 
 import ledger
@@ -20,14 +20,13 @@ from ...accounts import deposits
 from ...accounts.csvimport import StatementLine
 from ...accounts.models import Deposit, DepositStatus
 from ...audit.services import Actor, record
+from ...db import matching
 from ...money.services import inmate_accounts, money_ledger, prison_account
 from ...people.models import Inmate, Prison
 from ..camt import CamtEntry, CamtStatement, parse_camt
 from ..estonian_csv import parse_estonian_csv
 from ..models import BankEntry, BankStatement, EntryStatus, OutgoingPayment, PaymentStatus
 from .matching import PrisonInmates
-
-CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -55,13 +54,8 @@ class CamtImport:
 
 def _known(db: Session, references: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(references), CHUNK):
-        chunk = references[start : start + CHUNK]
-        found.update(
-            db.scalars(
-                select(BankEntry.entry_reference).where(BankEntry.entry_reference.in_(chunk))
-            )
-        )
+    for condition in matching(db, BankEntry.entry_reference, references, String):
+        found.update(db.scalars(select(BankEntry.entry_reference).where(condition)))
     return found
 
 
