@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, insert, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from ..audit.services import Actor, record
-from ..db import utcnow
+from ..db import matching, utcnow
 from ..errors import InvalidInput, LedgerError, NotFound, ServiceError
 from ..people import services as people
 from ..people.models import Cell, Inmate, InmateStatus, Prison, Wing
@@ -129,12 +129,14 @@ def receive(
             receipt.refused.append((position, refused.message))
     known: dict[str, str] = {}
     taken: set[tuple[str, int]] = set()
-    for chunk in _chunks([c[2] for c in checked]):
+    # Each one array parameter on PostgreSQL, however long the delivery.
+    event_ids, numbers = [c[2] for c in checked], sorted({c[3] for c in checked})
+    for condition in matching(db, RegisterEvent.event_id, event_ids, String):
         stmt = select(RegisterEvent.event_id, RegisterEvent.payload_hash)
-        known.update(db.execute(stmt.where(RegisterEvent.event_id.in_(chunk))).all())
-    for chunk in _chunks(sorted({c[3] for c in checked})):
+        known.update(db.execute(stmt.where(condition)).all())
+    for condition in matching(db, RegisterEvent.prison_number, numbers, String):
         stmt = select(RegisterEvent.prison_number, RegisterEvent.sequence)
-        taken.update(db.execute(stmt.where(RegisterEvent.prison_number.in_(chunk))).all())
+        taken.update(db.execute(stmt.where(condition)).all())
     touched: dict[str, None] = {}
     fresh: list[NewEvent] = []
     for position, raw, event_id, number, sequence, kind, data in checked:
@@ -235,13 +237,9 @@ def _apply_turns(
     with db.no_autoflush:
         people_rows = _people(db, numbers)
         queues: dict[str, dict[int, RegisterEvent | NewEvent]] = {n: {} for n in numbers}
-        for chunk in _chunks(numbers):
-            for e in db.scalars(
-                select(RegisterEvent).where(
-                    RegisterEvent.prison_number.in_(chunk),
-                    RegisterEvent.state == EventState.WAITING.value,
-                )
-            ):
+        for condition in matching(db, RegisterEvent.prison_number, numbers, String):
+            waiting_now = RegisterEvent.state == EventState.WAITING.value
+            for e in db.scalars(select(RegisterEvent).where(condition, waiting_now)):
                 queues[e.prison_number][e.sequence] = e
         for e in fresh:
             queues[e.prison_number][e.sequence] = e
