@@ -12,9 +12,11 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # UTCDateTime and utcnow live beside the ledger (which may import nothing of ours) and are
-# re-exported here for every other table.
+# re-exported here for every other table; so is `matching`, a long IN list as one array
+# parameter on PostgreSQL.
 from ledger.base import NAMING_CONVENTION, LedgerBase
 from ledger.base import UTCDateTime as UTCDateTime
+from ledger.base import matching as matching
 from ledger.base import utcnow as utcnow
 from ledger.transfers import execute_on_driver
 

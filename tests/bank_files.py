@@ -155,3 +155,47 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
   <BkToCstmrStmt><Stmt><Id>&secret;</Id></Stmt></BkToCstmrStmt>
 </Document>
 """
+
+
+SWEDBANK_HEADER = (
+    '"Kliendi konto";"Reatüüp";"Kuupäev";"Saaja/Maksja";"Selgitus";"Summa";"Valuuta";'
+    '"Deebet/Kreedit";"Arhiveerimistunnus";"Tehingu tüüp";"Viitenumber";"Dokumendi number";'
+)
+
+
+def _comma(cents: int) -> str:
+    return f"{abs(cents) // 100},{abs(cents) % 100:02d}"
+
+
+def estonian_csv(
+    entries: list[Entry],
+    *,
+    opening: int = 0,
+    iban: str = PRISON_IBAN,
+    encoding: str = "utf-8",
+) -> bytes:
+    """An account statement as Swedbank exports it for spreadsheets: semicolons, decimal commas,
+    DD.MM.YYYY dates, row types 10 (opening balance), 20 (entries), 82 (turnover) and 86
+    (closing balance), every field quoted and a semicolon ending each line. `Entry.reference`
+    is the archive reference (Arhiveerimistunnus), as in the camt file of the same days."""
+    days = [e.booked_on for e in entries] or [date(2026, 11, 1)]
+    start, end = min(days), max(days)
+    credits = sum(cents_of(e.amount) for e in entries if e.credit)
+    debits = sum(cents_of(e.amount) for e in entries if not e.credit)
+    closing = opening + credits - debits
+
+    def row(*values: str) -> str:
+        return ";".join(f'"{v}"' for v in values) + ";"
+
+    lines = [SWEDBANK_HEADER]
+    lines.append(row(iban, "10", f"{start:%d.%m.%Y}", "", "Algsaldo", _comma(opening), "EUR",
+                     "K" if opening >= 0 else "D", "", "AS", "", ""))  # fmt: skip
+    for n, e in enumerate(entries, start=1):
+        lines.append(row(iban, "20", f"{e.booked_on:%d.%m.%Y}", e.name, e.text,
+                         e.amount.replace(".", ","), e.currency, "K" if e.credit else "D",
+                         e.reference, "MK", e.reference_number, str(n)))  # fmt: skip
+    lines.append(row(iban, "82", f"{end:%d.%m.%Y}", "", "Käive", _comma(credits), "EUR", "K",
+                     "", "K2", "", ""))  # fmt: skip
+    lines.append(row(iban, "86", f"{end:%d.%m.%Y}", "", "lõppsaldo", _comma(closing), "EUR",
+                     "K" if closing >= 0 else "D", "", "LS", "", ""))  # fmt: skip
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)

@@ -174,9 +174,16 @@ def _statement(kind: str, statement: etree._Element) -> CamtStatement:
     )
 
 
-def _flat(element: etree._Element | None, skip: str = "") -> dict[str, list[str]]:
-    """Every text below `element` by its path ("RltdPties/Dbtr/Nm"), whitespace collapsed:
-    one walk instead of a search per field (a statement has thousands of entries)."""
+# The parts of an entry and of its transaction details that are read (the rest, such as the
+# bank's transaction codes and the related agents, is never walked).
+ENTRY_PARTS = frozenset({"BookgDt", "CdtDbtInd", "RvslInd", "Sts", "AcctSvcrRef", "NtryRef"})
+DETAIL_PARTS = frozenset({"Refs", "RltdPties", "RmtInf"})
+
+
+def _flat(element: etree._Element | None, parts: frozenset[str]) -> dict[str, list[str]]:
+    """Every text below `element`'s children named in `parts`, by its path
+    ("RltdPties/Dbtr/Nm"), whitespace collapsed: one walk instead of a search per field (a
+    statement has thousands of entries)."""
     found: dict[str, list[str]] = {}
 
     def walk(node: etree._Element, prefix: str) -> None:
@@ -184,9 +191,9 @@ def _flat(element: etree._Element | None, skip: str = "") -> dict[str, list[str]
             tag = child.tag
             if not isinstance(tag, str):
                 continue
-            path = prefix + tag
-            if path == skip:
+            if not prefix and tag not in parts:
                 continue
+            path = prefix + tag
             text = child.text
             if text and not text.isspace():
                 found.setdefault(path, []).append(" ".join(text.split()))
@@ -224,7 +231,7 @@ def _amount(element: etree._Element | None, path: str) -> tuple[int, str, str]:
 
 
 def _entries(entry: etree._Element) -> list[CamtEntry]:
-    flat = _flat(entry, skip="NtryDtls")
+    flat = _flat(entry, ENTRY_PARTS)
     cents, currency, error = _amount(entry, "Amt")
     # Up to version 7 the status is <Sts>BOOK</Sts>; from version 8 on <Sts><Cd>BOOK</Cd></Sts>.
     common = {
@@ -237,14 +244,14 @@ def _entries(entry: etree._Element) -> list[CamtEntry]:
     transactions = list(entry.iterfind("NtryDtls/TxDtls"))
     if len(transactions) <= 1:
         details = transactions[0] if transactions else None
-        return [_entry(key, cents, currency, error, _flat(details), common)]
+        return [_entry(key, cents, currency, error, _flat(details, DETAIL_PARTS), common)]
     # A batch booked as one entry: each transaction is money of its own sender.
     found = []
     for n, details in enumerate(transactions, start=1):
         part_cents, part_currency, part_error = _amount(details, "Amt")
         if part_error:
             part_cents, part_currency, part_error = _amount(details, "AmtDtls/TxAmt/Amt")
-        part = _flat(details)
+        part = _flat(details, DETAIL_PARTS)
         part_key = _first(part, "Refs/AcctSvcrRef") or (f"{key}/{n}" if key else "")
         found.append(
             _entry(part_key, part_cents, part_currency or currency, part_error, part, common)

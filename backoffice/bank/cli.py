@@ -1,5 +1,5 @@
-"""`cellgate bank ...`: a bank statement (camt.053 or camt.054) imported from the command line,
-and the approved payments written into a pain.001 file for the bank."""
+"""`cellgate bank ...`: a bank statement (camt.053, camt.054, an Estonian bank's CSV) imported
+from the command line, and the approved payments written into a pain.001 file for the bank."""
 
 from __future__ import annotations
 
@@ -46,7 +46,9 @@ _BY = click.option("--by", "by", required=True,
                    help="Your staff username: an accountant of the prison.")  # fmt: skip
 
 
-@bank_group.command("import", help="Import a camt.053 or camt.054 file from the bank.")
+@bank_group.command(
+    "import", help="Import a camt.053 or camt.054 file, or a CSV statement, from the bank."
+)
 @click.argument("statement", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_PRISON
 @_BY
@@ -56,7 +58,7 @@ def import_command(statement: Path, prison_code: str, by: str, preview: bool) ->
     with command_session(settings) as db:
         prison, accountant = _prison_and_accountant(db, prison_code, by)
         try:
-            done = services.import_camt(
+            done = services.import_bank_file(
                 db, accountant, prison, statement.read_bytes(),
                 rules=SecurityRules.from_settings(settings), income=income_rules(settings),
                 preview=preview,

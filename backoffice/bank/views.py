@@ -1,6 +1,6 @@
-"""The accountant's bank pages: statements (camt.053, camt.054) previewed and imported, what
-waits for a decision, the bank's balance against the ledger, and money out (payments entered,
-approved by another accountant, written into pain.001 files)."""
+"""The accountant's bank pages: statements (camt.053, camt.054, a bank's CSV) previewed and
+imported, what waits for a decision, the bank's balance against the ledger, and money out
+(payments entered, approved by another accountant, written into pain.001 files)."""
 
 from __future__ import annotations
 
@@ -87,17 +87,17 @@ def _page(db: Session, prison: Prison, **shown: Any) -> str:
 
 @bp.post("/statements")
 def statement_import() -> Any:
-    """Preview a camt file (nothing is booked), or import it."""
+    """Preview a camt file or a bank's CSV statement (nothing is booked), or import it."""
     db = get_db()
     prison = chosen_prison(db)
     upload = request.files.get("statement")
     if upload is None or not upload.filename:
-        flash("Choose the bank's camt.053 or camt.054 file (XML).", "error")
+        flash("Choose the bank's statement: camt.053 or camt.054 (XML), or CSV.", "error")
         return _page(db, prison)
     data = upload.read()
     importing = request.form.get("action") == "import"
     try:
-        done = services.import_camt(
+        done = services.import_bank_file(
             db, staff_actor(), prison, data, rules=SecurityRules.from_settings(settings()),
             income=income_rules(settings()), preview=not importing,
         )  # fmt: skip

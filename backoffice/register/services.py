@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, insert, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from ..audit.services import Actor, record
-from ..db import utcnow
+from ..db import matching, utcnow
 from ..errors import InvalidInput, LedgerError, NotFound, ServiceError
 from ..people import services as people
 from ..people.models import Cell, Inmate, InmateStatus, Prison, Wing
@@ -61,6 +61,24 @@ class Receipt:
             "waiting": self.waiting,
             "refused": [{"position": n, "reason": why} for n, why in self.refused],
         }
+
+
+@dataclass
+class NewEvent:
+    """An event of this delivery not seen before: a RegisterEvent row to be, inserted with the
+    delivery's others once each has ended (applied, or waiting and why)."""
+
+    event_id: str
+    prison_number: str
+    sequence: int
+    kind: str
+    payload: dict[str, Any]
+    payload_hash: str
+    state: str
+    reason: str
+    source: str
+    received_at: datetime
+    applied_at: datetime | None = None
 
 
 def _hash(event: dict[str, Any]) -> str:
@@ -111,14 +129,16 @@ def receive(
             receipt.refused.append((position, refused.message))
     known: dict[str, str] = {}
     taken: set[tuple[str, int]] = set()
-    for chunk in _chunks([c[2] for c in checked]):
+    # Each one array parameter on PostgreSQL, however long the delivery.
+    event_ids, numbers = [c[2] for c in checked], sorted({c[3] for c in checked})
+    for condition in matching(db, RegisterEvent.event_id, event_ids, String):
         stmt = select(RegisterEvent.event_id, RegisterEvent.payload_hash)
-        known.update(db.execute(stmt.where(RegisterEvent.event_id.in_(chunk))).all())
-    for chunk in _chunks(sorted({c[3] for c in checked})):
+        known.update(db.execute(stmt.where(condition)).all())
+    for condition in matching(db, RegisterEvent.prison_number, numbers, String):
         stmt = select(RegisterEvent.prison_number, RegisterEvent.sequence)
-        taken.update(db.execute(stmt.where(RegisterEvent.prison_number.in_(chunk))).all())
+        taken.update(db.execute(stmt.where(condition)).all())
     touched: dict[str, None] = {}
-    fresh: list[RegisterEvent] = []
+    fresh: list[NewEvent] = []
     for position, raw, event_id, number, sequence, kind, data in checked:
         digest = _hash(raw)
         if event_id in known:
@@ -135,7 +155,7 @@ def receive(
         known[event_id] = digest
         taken.add((number, sequence))
         fresh.append(
-            RegisterEvent(
+            NewEvent(
                 event_id=event_id,
                 prison_number=number,
                 sequence=sequence,
@@ -150,7 +170,6 @@ def receive(
         )
         receipt.received += 1
         touched[number] = None
-    db.add_all(fresh)
     _apply_turns(db, actor, list(touched), receipt, now, fresh)
     return receipt
 
@@ -211,20 +230,16 @@ def _apply_turns(
     numbers: list[str],
     receipt: Receipt,
     now: datetime,
-    fresh: Sequence[RegisterEvent] = (),
+    fresh: Sequence[NewEvent] = (),
 ) -> None:
     places = _Places(db)
-    # Read without flushing the new events: applied at once, each is written once, as applied.
+    # The new events are not in the session: each is written once, as it ended, after the rest.
     with db.no_autoflush:
         people_rows = _people(db, numbers)
-        queues: dict[str, dict[int, RegisterEvent]] = {n: {} for n in numbers}
-        for chunk in _chunks(numbers):
-            for e in db.scalars(
-                select(RegisterEvent).where(
-                    RegisterEvent.prison_number.in_(chunk),
-                    RegisterEvent.state == EventState.WAITING.value,
-                )
-            ):
+        queues: dict[str, dict[int, RegisterEvent | NewEvent]] = {n: {} for n in numbers}
+        for condition in matching(db, RegisterEvent.prison_number, numbers, String):
+            waiting_now = RegisterEvent.state == EventState.WAITING.value
+            for e in db.scalars(select(RegisterEvent).where(condition, waiting_now)):
                 queues[e.prison_number][e.sequence] = e
         for e in fresh:
             queues[e.prison_number][e.sequence] = e
@@ -246,7 +261,7 @@ def _apply_turns(
         turn = person.applied_sequence + 1
         while turn in queued:
             event = queued.pop(turn)
-            found, audited = held.get(number), len(batch.audit)
+            found, mark = held.get(number), batch.mark()
             try:
                 if _plain(event, found, batch):
                     # Nothing of his is open and the step checks all before it changes
@@ -256,7 +271,7 @@ def _apply_turns(
                     with db.begin_nested():
                         held[number] = _apply(db, actor, event, found, places, batch, now)
             except (ServiceError, LedgerError) as error:
-                del batch.audit[audited:]
+                batch.forget(mark)
                 event.reason = (getattr(error, "message", None) or str(error))[:500]
                 queued[turn] = event
                 break
@@ -268,7 +283,10 @@ def _apply_turns(
             if later.sequence > turn:
                 later.reason = f"waits for event {turn} of {number}"
         receipt.waiting += len(queued)
-    batch.write_audit(db)
+    batch.write(db)
+    if fresh:
+        # The new events in one insert, each as it ended (applied, or waiting and why).
+        db.execute(insert(RegisterEvent.__table__), [vars(e) for e in fresh])
 
 
 class _Places:
@@ -282,7 +300,9 @@ class _Places:
 
     def prison(self, code: Any) -> Prison:
         if code not in self.prisons:
-            found = self.db.scalar(select(Prison).where(Prison.code == code))
+            # What the steps so far changed need not be written for this: no flush.
+            with self.db.no_autoflush:
+                found = self.db.scalar(select(Prison).where(Prison.code == code))
             if found is None:
                 raise NotFound(f"unknown prison {code!r}")
             self.prisons[code] = found
@@ -294,13 +314,15 @@ class _Places:
         if key not in self.cells and prison.code not in self.loaded:
             # Every cell of the prison in one query: a day's feed touches many of them.
             self.loaded.add(prison.code)
-            for cell in self.db.scalars(
+            stmt = (
                 select(Cell)
                 .join(Wing, Wing.id == Cell.wing_id)
                 .where(Wing.prison_id == prison.id)
                 .options(contains_eager(Cell.wing))
-            ):
-                self.cells[(prison.code, cell.wing.code, cell.number)] = cell
+            )
+            with self.db.no_autoflush:
+                for cell in self.db.scalars(stmt):
+                    self.cells[(prison.code, cell.wing.code, cell.number)] = cell
         if key not in self.cells:
             raise NotFound(f"unknown cell {'/'.join(key)}")
         return self.cells[key]
@@ -316,7 +338,7 @@ def _day(data: dict[str, Any], name: str = "on") -> date | None:
         raise InvalidInput(f"{name}: a date, YYYY-MM-DD") from None
 
 
-def _plain(event: RegisterEvent, found: Inmate | None, batch: people.Batch) -> bool:
+def _plain(event: RegisterEvent | NewEvent, found: Inmate | None, batch: people.Batch) -> bool:
     if event.kind == EventKind.ADMISSION:
         return found is None
     return found is not None and not people.has_open_things(batch, found.id)
@@ -325,7 +347,7 @@ def _plain(event: RegisterEvent, found: Inmate | None, batch: people.Batch) -> b
 def _apply(
     db: Session,
     actor: Actor,
-    event: RegisterEvent,
+    event: RegisterEvent | NewEvent,
     inmate: Inmate | None,
     places: _Places,
     batch: people.Batch,

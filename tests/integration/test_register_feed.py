@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
 from backoffice.cli import main
 from backoffice.people.models import Cell, Inmate, InmateMovement, Prison, Wing
@@ -235,3 +236,13 @@ def test_ten_thousand_events_are_applied_once_each_in_every_persons_order(
     last = inmate(db, "TST02499")
     assert last is not None and last.legal_status == "convicted"
     assert last.cell is not None and last.cell.number == f"Z{(2499 + 28) % 1000 + 1}"
+    # Every step's movement and audit row name the person it moved (written after the new
+    # inmates got their ids).
+    numbers = dict(db.execute(select(Inmate.id, Inmate.prison_number)).all())
+    moved = db.execute(select(InmateMovement.inmate_id, InmateMovement.register_event_id)).all()
+    assert all(step.startswith(f"R-{numbers[i]}-") for i, step in moved)
+    audited = db.execute(
+        select(AuditEvent.target_id, AuditEvent.details).where(AuditEvent.action.like("inmate.%"))
+    ).all()
+    assert len(audited) == 10_000
+    assert all(d["register_event_id"].startswith(f"R-{numbers[int(i)]}-") for i, d in audited)

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, insert, select
 from sqlalchemy.orm import Session
 
 import ledger
 
 from ...audit.services import Actor, record, record_each
-from ...db import utcnow
+from ...db import matching, utcnow
 from ...money.amounts import LEDGER_MOST_CENTS, euros
 from ...money.services import Credit, receive_many, receive_money
 from ...people.models import Inmate, InmateStatus, Prison
@@ -169,14 +169,11 @@ def _evaluate(
         else {}
     )
     references = [line.bank_reference for line in lines if line.bank_reference]
-    done = (
-        {
-            d.bank_reference: d
-            for d in db.scalars(select(Deposit).where(Deposit.bank_reference.in_(references)))
-        }
-        if references
-        else {}
-    )
+    done = {
+        d.bank_reference: d
+        for condition in matching(db, Deposit.bank_reference, references, String)
+        for d in db.scalars(select(Deposit).where(condition))
+    }
     today = local_today(prison.timezone)
     window = _stored(db, rules, [line.booked_on for line in lines if line.booked_on])
     closed: dict[date, bool] = {}
@@ -230,28 +227,34 @@ def _evaluate(
 
 def new_deposit(prison: Prison, outcome: LineOutcome, *, batch: str, imported_by: str) -> Deposit:
     """The deposit row of a line to credit or to hold, as the bank and the rules gave it."""
+    return Deposit(**_deposit_values(prison, outcome, batch=batch, imported_by=imported_by))
+
+
+def _deposit_values(
+    prison: Prison, outcome: LineOutcome, *, batch: str, imported_by: str
+) -> dict[str, Any]:
     line, inmate = outcome.line, outcome.inmate
     assert outcome.action in ("credit", "hold")
     assert inmate is not None and line.booked_on is not None
-    return Deposit(
-        bank_reference=line.bank_reference,
-        prison_id=prison.id,
-        inmate_id=inmate.id,
-        booked_on=line.booked_on,
-        amount_cents=line.amount_cents,
-        sender_name=line.sender_name,
-        sender_account=line.sender_account,
-        message=line.message,
-        status=(
+    return {
+        "bank_reference": line.bank_reference,
+        "prison_id": prison.id,
+        "inmate_id": inmate.id,
+        "booked_on": line.booked_on,
+        "amount_cents": line.amount_cents,
+        "sender_name": line.sender_name,
+        "sender_account": line.sender_account,
+        "message": line.message,
+        "status": (
             DepositStatus.CREDITED.value if outcome.action == "credit" else DepositStatus.HELD.value
         ),
-        hold_reasons=list(outcome.reasons),
-        import_batch=batch,
-        imported_by=imported_by,
-        decided_by="",
-        decision_reason="",
-        ledger_key=ledger_key(line.bank_reference),
-    )
+        "hold_reasons": list(outcome.reasons),
+        "import_batch": batch,
+        "imported_by": imported_by,
+        "decided_by": "",
+        "decision_reason": "",
+        "ledger_key": ledger_key(line.bank_reference),
+    }
 
 
 def preview_import(
@@ -315,15 +318,11 @@ def import_lines(
     if rows:
         # Without RETURNING the driver sends the rows as one prepared batch; the ids are read
         # back by the bank references, which are unique.
-        db.execute(insert(Deposit), rows)
+        db.execute(insert(Deposit.__table__), rows)
         references = [row["bank_reference"] for row in rows]
-        for start in range(0, len(references), 5000):
+        for condition in matching(db, Deposit.bank_reference, references, String):
             ids.update(
-                db.execute(
-                    select(Deposit.bank_reference, Deposit.id).where(
-                        Deposit.bank_reference.in_(references[start : start + 5000])
-                    )
-                ).all()
+                db.execute(select(Deposit.bank_reference, Deposit.id).where(condition)).all()
             )
     _credit_all(db, actor, prison, [o for o in new if o.action == "credit"], income, batch)
     held = [
@@ -358,10 +357,9 @@ def import_lines(
 
 
 def _deposit_row(outcome: LineOutcome, prison: Prison, actor: Actor, batch: str) -> dict[str, Any]:
-    """new_deposit's row as the values of one insert."""
-    deposit = new_deposit(prison, outcome, batch=batch, imported_by=actor.name)
-    row = {c.key: getattr(deposit, c.key) for c in Deposit.__table__.columns if c.key != "id"}
-    return {**row, "imported_at": utcnow()}
+    """new_deposit's row as the values of one insert (every column, for one statement)."""
+    values = _deposit_values(prison, outcome, batch=batch, imported_by=actor.name)
+    return {**values, "imported_at": utcnow(), "decided_at": None}
 
 
 def _credit_all(

@@ -1,6 +1,7 @@
 """The bank's services.
 
     import_camt(db, actor, prison, data, *, rules, income, preview=False) -> CamtImport
+    import_bank_file(...)  the same for a camt file or an Estonian bank's CSV statement
     assign_entry(db, actor, prison, entry_id, prison_number, note, *, rules, income)
     explain_entry(db, actor, prison, entry_id, note) -> BankEntry
     waiting_entries(db, prison_id) / recent_entries(db, prison_id)
@@ -28,7 +29,7 @@ from .payments import (
     reject_payment,
     write_payment_file,
 )
-from .statements import CamtImport, EntryOutcome, import_camt
+from .statements import CamtImport, EntryOutcome, import_bank_file, import_camt
 from .waiting import assign_entry, explain_entry, recent_entries, waiting_entries
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "enter_release_payout",
     "enter_return",
     "explain_entry",
+    "import_bank_file",
     "import_camt",
     "payment_files",
     "payments",

@@ -1,7 +1,7 @@
-"""A bank statement (camt.053) or notification (camt.054) imported: every booked entry stored
-once under the bank's entry reference, money in credited to the inmate it names (through the
-family deposits' security checks and the income split), anything else waiting for an
-accountant with the reason; and the accountant's decisions on what waits."""
+"""A bank statement (camt.053, or an Estonian bank's CSV statement) or notification (camt.054)
+imported: every booked entry stored once under the bank's entry reference, money in credited
+to the inmate it names (through the family deposits' security checks and the income split),
+anything else waiting for an accountant with the reason."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, insert, select
 from sqlalchemy.orm import Session
 
 import ledger
@@ -20,13 +20,13 @@ from ...accounts import deposits
 from ...accounts.csvimport import StatementLine
 from ...accounts.models import Deposit, DepositStatus
 from ...audit.services import Actor, record
+from ...db import matching
 from ...money.services import inmate_accounts, money_ledger, prison_account
 from ...people.models import Inmate, Prison
 from ..camt import CamtEntry, CamtStatement, parse_camt
+from ..estonian_csv import parse_estonian_csv
 from ..models import BankEntry, BankStatement, EntryStatus, OutgoingPayment, PaymentStatus
 from .matching import PrisonInmates
-
-CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,8 @@ class CamtImport:
 
 def _known(db: Session, references: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(references), CHUNK):
-        chunk = references[start : start + CHUNK]
-        found.update(
-            db.scalars(
-                select(BankEntry.entry_reference).where(BankEntry.entry_reference.in_(chunk))
-            )
-        )
+    for condition in matching(db, BankEntry.entry_reference, references, String):
+        found.update(db.scalars(select(BankEntry.entry_reference).where(condition)))
     return found
 
 
@@ -89,7 +84,41 @@ def import_camt(
 ) -> CamtImport:
     """Import (or, with `preview`, only show what importing would do) a camt.053 or camt.054
     file. An entry imported before, from this file or an overlapping one, is not booked again."""
-    statements = parse_camt(data)
+    return _import(
+        db, actor, prison, parse_camt(data), data, rules=rules, income=income, preview=preview
+    )
+
+
+def import_bank_file(
+    db: Session,
+    actor: Actor,
+    prison: Prison,
+    data: bytes,
+    *,
+    rules: deposits.SecurityRules,
+    income: ledger.IncomeRules,
+    preview: bool = False,
+) -> CamtImport:
+    """import_camt for any statement the bank gives: a camt.053 or camt.054 file (XML), or an
+    Estonian bank's CSV statement, matched and booked alike. The bank's archive reference is
+    the key of an entry in both, so a CSV and a camt file of the same days book it once."""
+    start = data.removeprefix(b"\xef\xbb\xbf").lstrip()
+    xml = start.startswith(b"<") or data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    statements = parse_camt(data) if xml else parse_estonian_csv(data)
+    return _import(db, actor, prison, statements, data, rules=rules, income=income, preview=preview)
+
+
+def _import(
+    db: Session,
+    actor: Actor,
+    prison: Prison,
+    statements: list[CamtStatement],
+    data: bytes,
+    *,
+    rules: deposits.SecurityRules,
+    income: ledger.IncomeRules,
+    preview: bool,
+) -> CamtImport:
     if not preview:
         # One import at a time per prison (as for CSV statements): the security checks count
         # what is stored, and the same file imported twice at once must find its entries.
@@ -147,8 +176,9 @@ def import_camt(
     _clear(db, actor, prison, [r for r in rows if r["status"] != EntryStatus.REFUSED])
     _deposit(db, actor, prison, lines, outcomes, rules=rules, income=income, preview=preview)
     if rows:
-        # One insert for the whole statement (thousands of entries).
-        db.execute(insert(BankEntry), rows)
+        # One insert for the whole statement (thousands of entries): the table's, since the
+        # ORM's leaves out the None values and so splits rows of other shapes into many.
+        db.execute(insert(BankEntry.__table__), rows)
     for n, stored in reversals:
         row = None
         if stored is not None:

@@ -9,7 +9,9 @@ checks the step, carries it out and writes its movement row and audit row.
     go_out(db, actor, inmate, where, ...) / come_back(...)         court, hospital
     release(db, actor, inmate, ...) / decease(db, actor, inmate, ...)
 
-Every step returns its InmateMovement. Services flush; the entry point commits.
+Every step returns its InmateMovement. Services flush; the entry point commits. In a `Batch`
+(the register's feed) a step returns None: its movement and audit rows wait for
+`Batch.write`, which inserts all of them at once.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, inspect, or_, select
+from sqlalchemy import exists, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from ...audit.services import Actor, record
+from ...audit.services import Actor, record, record_many
 from ...db import lock_by_id, utcnow
 from ...errors import Conflict, InvalidInput, NotFound
 from ...requests.models import OPEN as OPEN_REQUEST
@@ -66,16 +68,33 @@ class Batch:
     locked: set[int] = field(default_factory=set)
     open: dict[int, dict[str, bool]] = field(default_factory=dict)
     occupancy: dict[int, int] = field(default_factory=dict)
-    # The audit rows of the steps, written by `write_audit` once the new inmates have ids.
+    # The steps' audit and movement rows, written by `write` once the new inmates have ids:
+    # each kind in one insert that reads nothing back (both are never changed).
     audit: list[tuple[Actor, str, Inmate, dict[str, Any]]] = field(default_factory=list)
+    movements: list[tuple[Inmate, dict[str, Any]]] = field(default_factory=list)
 
-    def write_audit(self, db: Session) -> None:
+    def mark(self) -> tuple[int, int]:
+        """Where the rows written so far end: `forget` drops a refused step's rows."""
+        return len(self.audit), len(self.movements)
+
+    def forget(self, mark: tuple[int, int]) -> None:
+        del self.audit[mark[0] :]
+        del self.movements[mark[1] :]
+
+    def write(self, db: Session) -> None:
         db.flush()
-        for actor, action, inmate, details in self.audit:
-            record(db, actor, action, target_type="inmate", target_id=inmate.id, flush=False,
-                   **details)  # fmt: skip
+        rows = [
+            (actor, action, "inmate", inmate.id, details)
+            for actor, action, inmate, details in self.audit
+        ]
+        record_many(db, rows)
+        if self.movements:
+            db.execute(
+                insert(InmateMovement.__table__),
+                [{**values, "inmate_id": inmate.id} for inmate, values in self.movements],
+            )
         self.audit.clear()
-        db.flush()
+        self.movements.clear()
 
     @classmethod
     def read(cls, db: Session, inmates: list[Inmate]) -> Batch:
@@ -133,7 +152,7 @@ def _apply(
     register_event_id: str | None,
     now: datetime,
     batch: Batch | None = None,
-) -> InmateMovement:
+) -> InmateMovement | None:
     current = None if inspect(inmate).transient else InmateStatus(inmate.status)
     allowed = MOVES[current]
     if step not in allowed:
@@ -169,28 +188,32 @@ def _apply(
             db.flush()
     done = _carry_out(db, actor, inmate, step, effects, before, reason, now, batch)
 
-    movement = InmateMovement(
-        inmate=inmate,
-        kind=KIND[step].value,
-        effective_on=effective_on,
-        occurred_at=now,
-        from_status=before[0].value if before[0] else None,
-        to_status=inmate.status,
-        from_prison_id=before[1] if before[0] else None,
-        to_prison_id=inmate.prison_id,
-        from_cell_id=before[2] if before[0] else None,
-        to_cell_id=inmate.cell_id,
-        reason=reason[:500],
-        done_by=actor.name,
-        register_event_id=register_event_id,
-        effects=done,
-    )
-    db.add(movement)
+    values: dict[str, Any] = {
+        "kind": KIND[step].value,
+        "effective_on": effective_on,
+        "occurred_at": now,
+        "from_status": before[0].value if before[0] else None,
+        "to_status": inmate.status,
+        "from_prison_id": before[1] if before[0] else None,
+        "to_prison_id": inmate.prison_id,
+        "from_cell_id": before[2] if before[0] else None,
+        "to_cell_id": inmate.cell_id,
+        "reason": reason[:500],
+        "done_by": actor.name,
+        "register_event_id": register_event_id,
+        "effects": done,
+    }
+    movement = None
+    if batch is None:
+        movement = InmateMovement(inmate=inmate, **values)
+        db.add(movement)
+    else:
+        batch.movements.append((inmate, values))
     action, details = (
         f"inmate.{KIND[step].value}",
         {
             "register_event_id": register_event_id,
-            "before": movement.from_status,
+            "before": values["from_status"],
             "after": inmate.status,
             "reason": reason,
             **done,
@@ -319,7 +342,7 @@ def _step(
     register_event_id: str | None = None,
     now: datetime | None = None,
     batch: Batch | None = None,
-) -> InmateMovement:
+) -> InmateMovement | None:
     now = now or utcnow()
     # In a batch: locked by it, or new in it.
     ours = batch is not None and (inmate.id is None or inmate.id in batch.locked)
@@ -401,40 +424,42 @@ def admit(
 
 def change_legal_status(
     db: Session, actor: Actor, inmate: Inmate, legal_status: str, **kw: Any
-) -> InmateMovement:
+) -> InmateMovement | None:
     target = Target(legal_status=_legal_status(legal_status))
     return _step(db, actor, inmate, Step.CHANGE_LEGAL_STATUS, target, **kw)
 
 
-def move(db: Session, actor: Actor, inmate: Inmate, cell: Cell, **kw: Any) -> InmateMovement:
+def move(db: Session, actor: Actor, inmate: Inmate, cell: Cell, **kw: Any) -> InmateMovement | None:
     return _step(db, actor, inmate, Step.MOVE, Target(cell=cell), **kw)
 
 
 def transfer(
     db: Session, actor: Actor, inmate: Inmate, prison: Prison, cell: Cell | None = None, **kw: Any
-) -> InmateMovement:
+) -> InmateMovement | None:
     return _step(db, actor, inmate, Step.TRANSFER, Target(prison=prison, cell=cell), **kw)
 
 
-def go_out(db: Session, actor: Actor, inmate: Inmate, where: str, **kw: Any) -> InmateMovement:
+def go_out(
+    db: Session, actor: Actor, inmate: Inmate, where: str, **kw: Any
+) -> InmateMovement | None:
     if where not in OUT_PLACES:
         raise InvalidInput(f"Out to: {', '.join(OUT_PLACES)}.")
     kw["reason"] = f"{where}: {kw.get('reason', '')}".strip(": ")
     return _step(db, actor, inmate, Step.GO_OUT, **kw)
 
 
-def come_back(db: Session, actor: Actor, inmate: Inmate, **kw: Any) -> InmateMovement:
+def come_back(db: Session, actor: Actor, inmate: Inmate, **kw: Any) -> InmateMovement | None:
     return _step(db, actor, inmate, Step.COME_BACK, **kw)
 
 
-def release(db: Session, actor: Actor, inmate: Inmate, **kw: Any) -> InmateMovement:
+def release(db: Session, actor: Actor, inmate: Inmate, **kw: Any) -> InmateMovement | None:
     """Released: sessions end, open orders and future calls are cancelled, the cell is free and
     the retention clock starts. The money is paid out by the accountants, maker and checker
     (accounts.services.release)."""
     return _step(db, actor, inmate, Step.RELEASE, **kw)
 
 
-def decease(db: Session, actor: Actor, inmate: Inmate, **kw: Any) -> InmateMovement:
+def decease(db: Session, actor: Actor, inmate: Inmate, **kw: Any) -> InmateMovement | None:
     return _step(db, actor, inmate, Step.DECEASE, **kw)
 
 
