@@ -8,7 +8,7 @@ end-to-end tests give two of them their own and check the exact balances."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from ..settings import Settings, load_settings
 from . import services
 from .demo_photos import product_picture
 from .models import Category, Product, ProductWing, ShopSchedule
+from .services.schedules import add_holiday
 
 CATEGORIES = [
     # code, et, ru, en
@@ -157,6 +158,9 @@ def seed_demo_shop(
         reason="disciplinary sanction",
     )
     _demo_orders(db, actor, inmates, products, settings)
+    # Independence Day: no delivery, so the demo's schedule page shows a holiday.
+    independence_day = date(today.year + (today >= date(today.year, 2, 24)), 2, 24)
+    add_holiday(db, actor, prison.id, independence_day, "Independence Day (Iseseisvuspäev)")
 
 
 def _demo_orders(

@@ -128,6 +128,21 @@ class ShopSchedule(Base):
     delivery_weekday: Mapped[int] = mapped_column()
 
 
+class ShopHoliday(Base):
+    """A day a prison's shop does not deliver: a round whose delivery day falls on it, and the
+    orders already waiting for it, are delivered on the next day that is not one."""
+
+    __tablename__ = "shop_holidays"
+    __table_args__ = (UniqueConstraint("prison_id", "on_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prison_id: Mapped[int] = mapped_column(ForeignKey("prisons.id"), index=True)
+    on_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class ShopBan(Base):
     """A disciplinary sanction: no shop orders from `starts_on` to `ends_on`, both included."""
 

@@ -12,6 +12,8 @@ class Schedule:
     cutoff_weekday: int
     cutoff_time: time
     delivery_weekday: int
+    # The prison's shop holidays: a delivery day on one moves to the next day that is not.
+    holidays: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -35,13 +37,20 @@ def current_round(schedule: Schedule, now_local: datetime) -> Round:
         cutoff_at.date() - timedelta(days=open_days), time(0, 0), now_local.tzinfo
     )
     to_delivery = (schedule.delivery_weekday - schedule.cutoff_weekday) % 7 or 7
-    delivery_on = cutoff_at.date() + timedelta(days=to_delivery)
+    delivery_on = after_holidays(cutoff_at.date() + timedelta(days=to_delivery), schedule.holidays)
     return Round(
         window_open=opens_at <= now_local,
         opens_at=opens_at,
         cutoff_at=cutoff_at,
         delivery_on=delivery_on,
     )
+
+
+def after_holidays(day: date, holidays: frozenset[date]) -> date:
+    """`day`, or the first day after it that is not a holiday."""
+    while day in holidays:
+        day += timedelta(days=1)
+    return day
 
 
 def period_starts(now_local: datetime) -> dict[str, datetime]:

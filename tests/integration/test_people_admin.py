@@ -6,6 +6,7 @@ round."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Flask
@@ -17,7 +18,7 @@ from backoffice.money.services import income_rules, receive_money
 from backoffice.people.models import Cell, Inmate, Prison, Wing
 from backoffice.people.services import release
 from backoffice.settings import Settings
-from backoffice.shop.models import ShopSchedule
+from backoffice.shop.models import ShopHoliday, ShopSchedule
 from backoffice.staff.models import StaffUser
 from backoffice.staff.services import create_staff_user
 from ledger import TransferCode
@@ -139,6 +140,28 @@ def test_the_shop_manager_sets_a_wings_round(
     saved = db.get(ShopSchedule, wing)
     assert saved is not None
     assert (saved.opens_weekday, saved.cutoff_weekday, saved.cutoff_time) == (1, 3, "10:30")
+
+
+def test_the_shop_manager_sets_holidays_for_their_own_prison_only(
+    app: Flask, db: Session, prison: Prison
+) -> None:
+    other = Prison(code="OTH", name="Other Prison")
+    db.add(other)
+    db.commit()
+    make_prison_staff(db, "shop-here", prison, "shop")
+    make_prison_staff(db, "shop-there", other, "shop")
+    day = (date.today() + timedelta(days=10)).isoformat()
+    here = signed_in(app, "shop-here")
+    page = post_form(here, "/shop/holidays", "/shop/schedules", prison_id=str(prison.id),
+                     on_date=day, reason="Võidupüha")  # fmt: skip
+    assert f"No delivery on {day}" in page and "Võidupüha" in page
+    there = signed_in(app, "shop-there")
+    refused = post_form(there, "/shop/holidays", "/shop/schedules", prison_id=str(prison.id),
+                        on_date=day, reason="not theirs")  # fmt: skip
+    assert "No such prison" in refused and "Võidupüha" not in refused
+    holidays = db.scalars(select(ShopHoliday.reason)).all()
+    db.rollback()
+    assert holidays == ["Võidupüha"]
 
 
 def test_a_released_inmates_money_is_paid_out_by_two_accountants(

@@ -49,7 +49,7 @@ from backoffice.people.models import Cell, Inmate, Prison, Wing
 from backoffice.requests.models import Request, RequestAttachment
 from backoffice.seed import DEMO_PRISON_CODE, seed_demo
 from backoffice.settings import Settings
-from backoffice.shop.models import Category, Order, Product
+from backoffice.shop.models import Category, Order, Product, ShopHoliday
 from backoffice.shop.services import create_product
 from backoffice.signin import services as signin
 from backoffice.signin.models import InmateCard, InmateSession
@@ -80,6 +80,7 @@ RECORDS: dict[str, type[Base] | tuple[type[Base], ...]] = {
     "session_id": InmateSession,
     "device_id": Device,
     "order_id": Order,
+    "holiday_id": ShopHoliday,
     "product_id": Product,
     "wing_id": Wing,
     "request_id": Request,

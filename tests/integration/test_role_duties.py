@@ -190,6 +190,8 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "shop.rules_in_force": only(SHOP, ACCOUNTANT),
     "shop.schedules": only(SHOP),
     "shop.schedule_set": only(SHOP),
+    "shop.holiday_add": only(SHOP),
+    "shop.holiday_remove": only(SHOP),
     # inmate sign-in: enrolment, cards and PINs, by officers and administrators
     "signin.static": only(ADMIN, OFFICER),
     "signin.index": only(ADMIN, OFFICER),

@@ -27,6 +27,7 @@ from backoffice.shop import services as shop
 from backoffice.shop.models import Category, Order, OrderLine, OrderStatus, Product, ShopRefund
 from backoffice.shop.protocol_file import parse_protocols
 from backoffice.shop.protocols import Protocols
+from backoffice.shop.services.schedules import add_holiday
 from ledger.models import Account, Transfer
 from tests.concurrency import Start, run_together
 from tests.conftest import test_settings
@@ -1143,3 +1144,33 @@ def test_a_substitute_must_be_allowed_for_the_inmate(
     db.commit()
     assert db.get(Order, order.id).charged_cents == 110
     assert db.get(Product, other_soap.id).stock == 4
+
+
+def test_a_shop_holiday_moves_the_delivery_of_waiting_and_new_orders(
+    db: Session,
+    buyer: Inmate,
+    catalogue: dict[str, Product],
+    protocols: Protocols,
+    settings: Settings,
+) -> None:
+    waiting = place(db, buyer, protocols, settings, {catalogue["tea"]: 1})
+    assert waiting.delivery_on == FRIDAY
+    system = Actor.system("test")
+    moved = add_holiday(db, system, buyer.prison_id, FRIDAY, "Independence Day", now=MONDAY)
+    db.commit()
+    assert moved == 1 and db.get(Order, waiting.id).delivery_on == day(5)
+    # A second holiday on the Saturday moves it again, and a new order goes there too.
+    add_holiday(db, system, buyer.prison_id, day(5), "Day after", now=MONDAY)
+    db.commit()
+    assert db.get(Order, waiting.id).delivery_on == day(6)
+    assert place(db, buyer, protocols, settings, {catalogue["soap"]: 1}).delivery_on == day(6)
+    with pytest.raises(Conflict):
+        add_holiday(db, system, buyer.prison_id, FRIDAY, "again", now=MONDAY)
+    db.rollback()
+    with pytest.raises(InvalidInput):
+        add_holiday(db, system, buyer.prison_id, day(-1), "in the past", now=MONDAY)
+    db.rollback()
+    events = db.scalars(
+        select(AuditEvent.action).where(AuditEvent.target_id == str(waiting.id))
+    ).all()
+    assert events.count("shop.order_delivery_moved") == 2

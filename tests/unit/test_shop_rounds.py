@@ -38,3 +38,13 @@ def test_same_day_cutoff_and_delivery_means_next_week() -> None:
     )
     result = current_round(same_day, at(26, 8, 0))
     assert result.window_open and result.delivery_on == date(2026, 12, 3)
+
+
+def test_a_delivery_day_on_a_holiday_moves_to_the_next_day_that_is_not() -> None:
+    # Friday the 27th and Saturday the 28th are shop holidays: Sunday then.
+    holidays = frozenset({date(2026, 11, 27), date(2026, 11, 28)})
+    schedule = Schedule(0, 2, time(12, 0), 4, holidays)
+    result = current_round(schedule, at(25, 11, 59))
+    assert result.delivery_on == date(2026, 11, 29)
+    # The cut-off does not move: ordering closes on Wednesday noon as always.
+    assert result.cutoff_at == at(25, 12, 0)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Integer, bindparam, case, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
-from ...db import run_on_driver
+from ...db import run_on_driver, utcnow
 from ...errors import NotFound
 from ...people.models import Inmate, Prison
 from ...settings import Settings
@@ -26,21 +26,25 @@ from ..models import Category, Product, ShopSchedule
 from ..protocols import ProductInfo
 from ..rounds import Round, Schedule, current_round
 from .catalogue import _sold_here
+from .schedules import holidays_from
 
 
-def _schedule(row: tuple[int, int, str, int] | None, settings: Settings) -> Schedule:
+def _schedule(
+    row: tuple[int, int, str, int] | None, settings: Settings, holidays: frozenset[date]
+) -> Schedule:
     """A wing's schedule from its row (opens, cut-off weekday and time, delivery weekday), or
-    the settings' default where the wing has none."""
+    the settings' default where the wing has none, with the prison's shop holidays."""
     if row is not None:
         opens, cutoff, cutoff_time, delivery = row
         hours, minutes = (int(part) for part in cutoff_time.split(":"))
-        return Schedule(opens, cutoff, time(hours, minutes), delivery)
+        return Schedule(opens, cutoff, time(hours, minutes), delivery, holidays)
     hours, minutes = (int(part) for part in settings["shop.default_cutoff_time"].split(":"))
     return Schedule(
         settings["shop.default_opens_weekday"],
         settings["shop.default_cutoff_weekday"],
         time(hours, minutes),
         settings["shop.default_delivery_weekday"],
+        holidays,
     )
 
 
@@ -63,10 +67,13 @@ class _Buyer:
     timezone: str
     # His wing's ShopSchedule (opens, cut-off weekday and time, delivery); None: the default.
     schedule: tuple[int, int, str, int] | None
+    # His prison's shop holidays from today on.
+    holidays: frozenset[date] = frozenset()
 
     def round(self, settings: Settings, now: datetime) -> Round:
         return current_round(
-            _schedule(self.schedule, settings), now.astimezone(ZoneInfo(self.timezone))
+            _schedule(self.schedule, settings, self.holidays),
+            now.astimezone(ZoneInfo(self.timezone)),
         )
 
 
@@ -145,7 +152,11 @@ def _buyer_and_cart(
     if not rows:
         raise NotFound("No such inmate.")
     person, schedule = rows[0][:9], tuple(rows[0][9:13])
-    buyer = _Buyer(*person, schedule=None if schedule[0] is None else schedule)
+    buyer = _Buyer(
+        *person,
+        schedule=None if schedule[0] is None else schedule,
+        holidays=holidays_from(db, person[1], utcnow().date() - timedelta(days=7)),
+    )
     products = {}
     for row in rows:
         if len(row) == 13 or row[13] is None:

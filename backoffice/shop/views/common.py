@@ -69,6 +69,8 @@ SHOP_ACCESS: dict[str, frozenset[str]] = {
     "shop.rules_in_force": frozenset({Role.SHOP, Role.ACCOUNTANT}),
     "shop.schedules": SHOP_STAFF,
     "shop.schedule_set": SHOP_STAFF,
+    "shop.holiday_add": SHOP_STAFF,
+    "shop.holiday_remove": SHOP_STAFF,
 }
 
 

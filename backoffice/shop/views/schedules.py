@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import render_template, request, url_for
@@ -9,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...errors import InvalidInput
-from ...people.models import Wing
-from ...surface import get_db
+from ...people.models import Prison, Wing
+from ...surface import form_id, get_db
 from ...web.access import staff_actor
 from ...web.handling import perform
-from ..models import ShopSchedule
-from ..services.schedules import set_schedule
+from ..models import ShopHoliday, ShopSchedule
+from ..services.schedules import add_holiday, remove_holiday, set_schedule
 from .common import _my_prison, bp
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -28,7 +29,17 @@ def schedules() -> Any:
         stmt = stmt.where(Wing.prison_id == _my_prison())
     wings = list(db.scalars(stmt))
     rounds = {s.wing_id: s for s in db.scalars(select(ShopSchedule))}
-    return render_template("shop/schedules.html", wings=wings, rounds=rounds, weekdays=WEEKDAYS)
+    prison_ids = sorted({wing.prison_id for wing in wings})
+    holidays = db.scalars(
+        select(ShopHoliday)
+        .where(ShopHoliday.prison_id.in_(prison_ids), ShopHoliday.on_date >= date.today())
+        .order_by(ShopHoliday.on_date)
+    )
+    return render_template(
+        "shop/schedules.html", wings=wings, rounds=rounds, weekdays=WEEKDAYS,
+        holidays=list(holidays),
+        prisons=list(db.scalars(select(Prison).where(Prison.id.in_(prison_ids)))),
+    )  # fmt: skip
 
 
 def _weekday(name: str) -> int:
@@ -49,3 +60,25 @@ def schedule_set(wing_id: int) -> Any:
         )  # fmt: skip
 
     return perform(run, "The round of the wing is saved.", url_for("shop.schedules"))
+
+
+@bp.post("/holidays")
+def holiday_add() -> Any:
+    def run(db: Session) -> str:
+        try:
+            on = date.fromisoformat(request.form.get("on_date", ""))
+        except ValueError:
+            raise InvalidInput("Day: choose a date.") from None
+        prison_id = form_id(request.form.get("prison_id"))
+        moved = add_holiday(db, staff_actor(), prison_id, on, request.form.get("reason", ""))
+        return f"No delivery on {on.isoformat()}; {moved} waiting orders moved to the next day."
+
+    return perform(run, "", url_for("shop.schedules"))
+
+
+@bp.post("/holidays/<int:holiday_id>/remove")
+def holiday_remove(holiday_id: int) -> Any:
+    def run(db: Session) -> None:
+        remove_holiday(db, staff_actor(), holiday_id)
+
+    return perform(run, "The holiday is removed.", url_for("shop.schedules"))
