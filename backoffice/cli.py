@@ -27,6 +27,7 @@ from .money.cli import seal as ledger_seal
 from .outbox.cli import outbox_group
 from .outbox.cli import remind as outbox_remind
 from .outbox.cli import send as outbox_send
+from .people.cli import prison_group
 from .register.cli import register_group
 from .requests.cli import escalate as requests_escalate
 from .requests.cli import requests_group
@@ -121,6 +122,7 @@ def jobs(ctx: click.Context, every: int | None) -> None:
 main.add_command(retention_group)
 main.add_command(money_group)
 main.add_command(register_group)
+main.add_command(prison_group)
 main.add_command(bank_group)
 main.add_command(outbox_group)
 main.add_command(requests_group)

@@ -34,7 +34,7 @@ from tests.integration.staff_client import csrf_token as _csrf
 from tests.integration.staff_client import post_form as post
 from tests.integration.staff_client import sign_in
 
-ADMIN, SHOP, ACCOUNTANT, OFFICER, REQUESTS, VISITS = (r.value for r in Role)
+ADMIN, SHOP, ACCOUNTANT, OFFICER, REQUESTS, VISITS, AUDITOR = (r.value for r in Role)
 EVERY_ROLE = frozenset(r.value for r in Role)
 NOBODY = "nobody signed in"
 PUBLIC = EVERY_ROLE | {NOBODY}
@@ -60,11 +60,12 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "views.device_register": only(ADMIN),
     "views.device_revoke": only(ADMIN),
     "views.device_renew": only(ADMIN),
-    # accounts: the accountant's books; the security officer decides on held deposits
+    # accounts: the accountant's books; the security officer decides on held deposits; the
+    # national auditor reads the books (every reading audited) and moves no money
     "accounts.static": EVERY_ROLE,
-    "accounts.index": only(ACCOUNTANT),
-    "accounts.journal": only(ACCOUNTANT),
-    "accounts.statement": only(ACCOUNTANT),
+    "accounts.index": only(ACCOUNTANT, AUDITOR),
+    "accounts.journal": only(ACCOUNTANT, AUDITOR),
+    "accounts.statement": only(ACCOUNTANT, AUDITOR),
     "accounts.deposits_page": only(ACCOUNTANT),
     "accounts.deposits_import": only(ACCOUNTANT),
     "accounts.held": only(ACCOUNTANT, OFFICER),
@@ -75,8 +76,8 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "accounts.release_payouts": only(ACCOUNTANT),
     "accounts.entry_approve": only(ACCOUNTANT),
     "accounts.entry_reject": only(ACCOUNTANT),
-    "accounts.reconciliation_page": only(ACCOUNTANT),
-    "accounts.months": only(ACCOUNTANT),
+    "accounts.reconciliation_page": only(ACCOUNTANT, AUDITOR),
+    "accounts.months": only(ACCOUNTANT, AUDITOR),
     "accounts.month_close": only(ACCOUNTANT),
     "accounts.subject_access": only(ACCOUNTANT),
     # people: administrators run prisons, wings and cells; admissions and each inmate's steps
