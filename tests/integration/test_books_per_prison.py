@@ -12,7 +12,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -73,7 +72,9 @@ def _his_money(db: Session, inmate_id: int) -> dict[int, int]:
     return {ledger_id: int(total) for ledger_id, total in rows}
 
 
-def _cellgate(database_url: str, *args: str, fault: str | None = None) -> subprocess.CompletedProcess[str]:
+def _cellgate(
+    database_url: str, *args: str, fault: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CELLGATE_DATABASE_URL": database_url, "CELLGATE_MODE": "test"}
     env.pop(FAULT_VARIABLE, None)
     if fault is not None:
