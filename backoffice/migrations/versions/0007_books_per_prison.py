@@ -85,7 +85,7 @@ def _split_main(db: Session) -> None:
     first = prisons[0]
     main.code = f"prison:{first}"
     db.flush()
-    prison_of_inmate = dict(db.execute(sa.text("SELECT id, prison_id FROM inmates")).tuples())
+    prison_of_inmate = {i: p for i, p in db.execute(sa.text("SELECT id, prison_id FROM inmates"))}
     carried: dict[int, list[ledger.Account]] = {}
     for account in db.scalars(
         sa.select(ledger.Account)
