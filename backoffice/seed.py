@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .accounts.demo import seed_demo_accounts
 from .audit.services import Actor
 from .devices.services import register_device
+from .people.demo import seed_second_prison
 from .people.models import Cell, Inmate, Prison, Wing
 from .requests.demo import seed_demo_requests
 from .shop.demo import seed_demo_shop
@@ -192,4 +193,6 @@ def seed_demo(
     seed_demo_shop(db, actor, prison, money_for_wing_a=money_for_wing_a)
     seed_demo_signin(db, actor, prison)
     seed_demo_accounts(db, actor, prison)
+    seed_second_prison(db, actor, password_of=demo_password,
+                       min_password_length=min_password_length)  # fmt: skip
     return made
