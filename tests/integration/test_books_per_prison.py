@@ -10,13 +10,18 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import ledger
+from backoffice.accounts import services as accounts
+from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
+from backoffice.errors import Forbidden, NotFound
 from backoffice.faults import FAULT_VARIABLE
 from backoffice.money.services import (
     book_code,
@@ -186,3 +191,67 @@ def test_the_fault_hook_does_nothing_unless_named(tmp_path: Path) -> None:
         env={**os.environ, FAULT_VARIABLE: "something.else"}, capture_output=True, text=True,
     )  # fmt: skip
     assert ran.returncode == 0 and ran.stdout.strip() == "alive"
+
+
+def test_prison_create_sets_up_wings_cells_and_its_own_books_in_one_step(
+    db: Session, database_url: str, make_staff: Callable[..., StaffUser], prison: Prison
+) -> None:
+    make_staff("national.admin", "admin")
+    db.rollback()
+    wings = ("--wing", "A:Wing A:3", "--wing", "B:Wing B:2:1")
+    made = _cellgate(database_url, "prison", "create", "TLN", "Tallinn Prison", *wings,
+                     "--by", "national.admin")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    tallinn = db.scalars(select(Prison).where(Prison.code == "TLN")).one()
+    assert [(w.code, [c.number for c in w.cells]) for w in tallinn.wings] == [
+        ("A", ["A1", "A2", "A3"]),
+        ("B", ["B1", "B2"]),
+    ]
+    book = money_ledger(db, tallinn.id)
+    codes = set(db.scalars(select(ledger.Account.code).where(ledger.Account.ledger_id == book.id)))
+    assert {f"prison:{tallinn.id}:shop", f"prison:{tallinn.id}:inter_prison"} <= codes
+    db.rollback()
+    again = _cellgate(database_url, "prison", "create", "TLN", "Tallinn", "--by", "national.admin")
+    assert again.returncode != 0 and "exists already" in again.stderr
+
+
+def test_the_services_refuse_who_may_not_keep_or_read_the_books(
+    db: Session,
+    prison: Prison,
+    other_prison: Prison,
+    make_inmate: Callable[..., Inmate],
+    make_staff: Callable[..., StaffUser],
+) -> None:
+    inmate = make_inmate()
+    _fund(db, inmate)
+
+    def actor(user: StaffUser) -> Actor:
+        return Actor(kind="staff", id=user.id, name=user.username, roles=user.roles)
+
+    officer, auditor = make_staff("an.officer", "officer"), make_staff("an.auditor", "auditor")
+    viru = make_staff("viru.accountant", "accountant")
+    viru.prison_id = other_prison.id
+    db.commit()
+    for who in (officer, auditor):
+        with pytest.raises(Forbidden):
+            accounts.create_entry(db, actor(who), inmate, kind="correction", amount_cents=100,
+                                  reason="a correction", effective_on=date.today(),
+                                  part="spendable", counter="cash", direction="in")  # fmt: skip
+        db.rollback()
+        with pytest.raises(Forbidden):
+            accounts.close_month(db, actor(who), prison, date(2026, 1, 1))
+        db.rollback()
+    with pytest.raises(NotFound):  # another prison's books are not found, not even refused
+        accounts.close_month(db, actor(viru), prison, date(2026, 1, 1))
+    db.rollback()
+    with pytest.raises(NotFound):
+        accounts.read_books(db, actor(viru), prison.id, "overview")
+    db.rollback()
+    with pytest.raises(Forbidden):
+        accounts.read_books(db, actor(officer), prison.id, "overview")
+    db.rollback()
+    # The auditor reads any prison's books, and each reading is audited.
+    accounts.read_books(db, actor(auditor), other_prison.id, "reconciliation")
+    db.commit()
+    read = db.scalars(select(AuditEvent).where(AuditEvent.action == "books.read")).one()
+    assert (read.actor_name, read.target_id) == ("an.auditor", str(other_prison.id))
