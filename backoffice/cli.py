@@ -28,6 +28,7 @@ from .outbox.cli import outbox_group
 from .outbox.cli import remind as outbox_remind
 from .outbox.cli import send as outbox_send
 from .people.cli import prison_group
+from .people.demo import SECOND_PRISON_STAFF
 from .register.cli import register_group
 from .requests.cli import escalate as requests_escalate
 from .requests.cli import requests_group
@@ -278,6 +279,11 @@ def demo(settings: Settings) -> None:
     click.echo("Demo staff sign-ins for the back office (username / password):")
     for username, _name, roles in DEMO_STAFF:
         click.echo(f"  {username:12} {demo_password(username):26} {', '.join(roles)}")
+    # The second prison's books are its own: its accountant sees nothing of Tartu's money, the
+    # national auditor reads both (each reading audited).
+    for username, _name, roles, in_viru in SECOND_PRISON_STAFF:
+        where = "Viru" if in_viru else "national"
+        click.echo(f"  {username:12} {demo_password(username):26} {', '.join(roles)} ({where})")
     kiosk_url = f"http://{settings['server']['host']}:{settings['server']['kiosk_port']}"
     click.echo("Kiosks: open once in each kiosk's browser to bind it (a kiosk serves one wing):")
     for name, kind, wing, _cell, secret in demo_devices():
