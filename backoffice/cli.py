@@ -21,6 +21,7 @@ from .content.cli import content_group
 from .content.cli import publish_due as content_publish_due
 from .db import make_engine, make_session_factory
 from .errors import ServiceError
+from .money.cli import carry_left_behind as ledger_carry_left_behind
 from .money.cli import expire_holds as ledger_expire_holds
 from .money.cli import ledger_group, money_group
 from .money.cli import seal as ledger_seal
@@ -101,14 +102,17 @@ main.add_command(ledger_group)
 
 
 @main.command(help="Run the housekeeping jobs: visits sweep, expired shop orders, expired holds, "
-              "transfers waiting for their seal, overdue requests, the content library's "
-              "schedule, call reminders, the outbox. Once, or every --every seconds.")  # fmt: skip
+              "money left behind in a prison's books, transfers waiting for their seal, overdue "
+              "requests, the content library's schedule, call reminders, the outbox. Once, or "
+              "every --every seconds.")  # fmt: skip
 @click.option("--every", type=click.IntRange(min=10), default=None, help="Repeat (seconds).")
 @click.pass_context
 def jobs(ctx: click.Context, every: int | None) -> None:
     # Shop orders go before the ledger's sweep: the shop releases its own holds with the order.
-    steps = [visits_sweep, shop_expire_orders, ledger_expire_holds, ledger_seal,
-             requests_escalate, content_publish_due, outbox_remind, outbox_send]  # fmt: skip
+    # Released holds first, then what they gave back in the books of a prison he left is carried.
+    steps = [visits_sweep, shop_expire_orders, ledger_expire_holds, ledger_carry_left_behind,
+             ledger_seal, requests_escalate, content_publish_due, outbox_remind,
+             outbox_send]  # fmt: skip
     while True:
         for step in steps:
             try:

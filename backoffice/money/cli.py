@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 import ledger
 
+from ..audit.services import Actor
 from ..cli_support import command_session, command_settings
 from ..db import make_engine, make_session_factory
 from ..errors import ServiceError
@@ -134,6 +135,18 @@ def seal_everything_waiting(db: Session) -> int:
         sealed += count
         if count < ledger.SEAL_BATCH:
             return sealed
+
+
+@ledger_group.command(
+    "carry-left-behind",
+    help="Carry money a released hold gave back in a prison's books after its inmate was "
+    "transferred on into his prison's books now (run often; `cellgate jobs` runs it).",
+)
+def carry_left_behind() -> None:
+    with command_session(command_settings()) as db:
+        moved = services.carry_left_behind(db, Actor.system("cellgate ledger carry-left-behind"))
+        db.commit()
+    click.echo(f"money left behind carried after {moved} transferred inmates")
 
 
 @ledger_group.command("expire-holds", help="Release holds whose time has run out (run often).")

@@ -25,12 +25,14 @@ from backoffice.errors import Forbidden, NotFound
 from backoffice.faults import FAULT_VARIABLE
 from backoffice.money.services import (
     book_code,
+    carry_left_behind,
     clearing_problem,
     inmate_accounts,
     money_ledger,
     move_to_book,
     prison_account,
 )
+from backoffice.people import services as people
 from backoffice.people.models import Inmate, Prison
 from backoffice.settings import ROOT
 from backoffice.staff.models import StaffUser
@@ -255,3 +257,30 @@ def test_the_services_refuse_who_may_not_keep_or_read_the_books(
     db.commit()
     read = db.scalars(select(AuditEvent).where(AuditEvent.action == "books.read")).one()
     assert (read.actor_name, read.target_id) == ("an.auditor", str(other_prison.id))
+
+
+def test_money_a_released_hold_gives_back_in_the_old_book_is_carried_after_him(
+    db: Session,
+    prison: Prison,
+    other_prison: Prison,
+    make_inmate: Callable[..., Inmate],
+) -> None:
+    inmate = make_inmate()
+    _fund(db, inmate)
+    officer = _officer(db)
+    actor = Actor(kind="staff", id=officer.id, name=officer.username, roles=officer.roles)
+    moved = people.transfer(db, actor, inmate, other_prison, reason="court order")
+    db.commit()
+    assert moved.effects["money_moved_cents"] == SPENDABLE - ON_HOLD + RELEASE_FUND + DEBTS
+    assert moved.effects["money_left_on_hold_cents"] == ON_HOLD
+    hold = db.scalars(select(ledger.Transfer).where(ledger.Transfer.key == "hold")).one()
+    ledger.void_pending(db, key="hold:void", pending_id=hold.id, requested_by="test",
+                        reason="the call did not happen")  # fmt: skip
+    db.commit()
+    assert carry_left_behind(db, Actor.system("test")) == 1
+    db.commit()
+    assert carry_left_behind(db, Actor.system("test")) == 0
+    db.commit()
+    assert inmate_accounts(db, inmate).spendable.posted_cents == SPENDABLE
+    assert sum(_his_money(db, inmate.id).values()) == SPENDABLE + RELEASE_FUND + DEBTS
+    assert ledger.check(db) == [] and clearing_problem(db) is None

@@ -270,6 +270,7 @@ COMMANDS: dict[str, frozenset[str] | None] = {
             "ledger check",
             "ledger seal",
             "ledger expire-holds",
+            "ledger carry-left-behind",
             "jobs",
             "retention run",
             "register import",

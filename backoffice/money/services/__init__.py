@@ -44,7 +44,7 @@ from .accounts import (
     prison_of_book,
 )
 from .balances import InmateBalances, MoneyLine, balances_for, inmate_by_number, recent_transfers
-from .books import BookMove, clearing_problem, move_to_book
+from .books import BookMove, carry_left_behind, clearing_problem, move_to_book
 from .debts import (
     DebtLine,
     approve_correction,
@@ -87,6 +87,7 @@ __all__ = [
     "approve_payroll",
     "balances_for",
     "book_code",
+    "carry_left_behind",
     "clearing_problem",
     "debts_of",
     "debts_remaining_cents",

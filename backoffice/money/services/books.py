@@ -6,8 +6,10 @@ In the old book each of his accounts pays what it holds to that prison's inter-p
 account; in the new book the new prison's clearing account pays the same into his accounts
 there. Each book still sums to zero, and over all books the clearing accounts do: the inmate's
 money is counted once. Money still on hold (a hold the lifecycle left open) stays in the old
-book with its hold, which is resolved there. Every transfer carries a key derived from the
-caller's: a retry finds the first move and moves nothing twice.
+book with its hold, which is resolved there; if the hold is released rather than posted, the
+money it gives back is left behind in the old book, and `carry_left_behind` (run by `cellgate
+jobs`) carries it after him. Every transfer carries a key derived from the caller's: a retry
+finds the first move and moves nothing twice.
 """
 
 from __future__ import annotations
@@ -21,9 +23,17 @@ import ledger
 from ledger import Account, TransferCode, TransferRequest
 
 from ...audit.services import Actor, record
+from ...db import lock_by_id
 from ...faults import fault_point
 from ...people.models import Inmate
-from .accounts import _inmate_codes, inmate_accounts, money_ledger, prison_account
+from .accounts import (
+    _chunks,
+    _inmate_codes,
+    inmate_accounts,
+    money_ledger,
+    prison_account,
+    prison_of_book,
+)
 
 PARTS = ("spendable", "release_fund", "debts")
 
@@ -152,3 +162,42 @@ def clearing_problem(db: Session) -> str | None:
             "money of a transferred inmate left one book and did not arrive in another"
         )
     return None
+
+
+def carry_left_behind(db: Session, actor: Actor) -> int:
+    """Carry money left in a prison's books after the inmate it belongs to moved on (a hold
+    released after his transfer) into the books of his prison now; how many inmates' money
+    moved. Each carry's key names the old accounts' state (what they ever paid out), so a
+    retry of the same carry finds it, and a later release is carried by a new one."""
+    available = Account.posted_credits_cents - Account.posted_debits_cents
+    rows = db.execute(
+        select(Account.code, ledger.Ledger.code)
+        .join(ledger.Ledger, ledger.Ledger.id == Account.ledger_id)
+        .where(Account.kind.like("inmate_%"), available - Account.pending_debits_cents > 0)
+    ).all()
+    books_of: dict[int, set[int]] = {}
+    for code, book in rows:
+        prison_id = prison_of_book(book)
+        number = code.split(":")[1]
+        if prison_id is not None and number.isdigit():
+            books_of.setdefault(int(number), set()).add(prison_id)
+    moved = 0
+    for chunk in _chunks(sorted(books_of), 1000):
+        for inmate_id, prison_id in db.execute(
+            select(Inmate.id, Inmate.prison_id).where(Inmate.id.in_(chunk))
+        ).all():
+            for left_in in sorted(books_of[inmate_id] - {prison_id}):
+                inmate = lock_by_id(db, Inmate, inmate_id)
+                assert inmate is not None
+                if inmate.prison_id == left_in:  # transferred back meanwhile
+                    continue
+                paid_out = db.scalar(
+                    select(func.sum(Account.posted_debits_cents)).where(
+                        Account.ledger_id == money_ledger(db, left_in).id,
+                        Account.code.in_(_inmate_codes(inmate_id)),
+                    )
+                )
+                key = f"prison-transfer:left:{inmate_id}:{left_in}:{paid_out or 0}"
+                if move_to_book(db, actor, inmate, left_in, key=key).total_cents:
+                    moved += 1
+    return moved
