@@ -285,8 +285,8 @@ def demo(settings: Settings) -> None:
         click.echo(f"  {username:12} {demo_password(username):26} {', '.join(roles)}")
     # The second prison's books are its own: its accountant sees nothing of Tartu's money, the
     # national auditor reads both (each reading audited).
-    for username, _name, roles, in_viru in SECOND_PRISON_STAFF:
-        where = "Viru" if in_viru else "national"
+    for username, _name, roles, in_tallinn in SECOND_PRISON_STAFF:
+        where = "Tallinn" if in_tallinn else "national"
         click.echo(f"  {username:12} {demo_password(username):26} {', '.join(roles)} ({where})")
     kiosk_url = f"http://{settings['server']['host']}:{settings['server']['kiosk_port']}"
     click.echo("Kiosks: open once in each kiosk's browser to bind it (a kiosk serves one wing):")

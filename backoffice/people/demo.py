@@ -1,4 +1,4 @@
-"""The demo's second prison (Viru), so that the separation is visible: its own wings, inmates,
+"""The demo's second prison (Tallinn), so that the separation is visible: its own wings, inmates,
 staff and books, set up as `cellgate prison create` sets up a prison; a Tartu accountant sees
 none of its money, the national auditor reads both prisons' books (each reading audited)."""
 
@@ -17,23 +17,27 @@ from ..staff.services import create_staff_user
 from .models import Inmate, Prison
 from .services.setup import WingPlan, set_up_prison
 
-SECOND_PRISON_CODE = "VIR"
-# (username, full name, roles, works in Viru: False is national staff)
+SECOND_PRISON_CODE = "TLN"
+# (username, full name, roles, works in Tallinn: False is national staff)
 SECOND_PRISON_STAFF = [
-    ("viru.accountant", "Viru Accountant", ["accountant"], True),
+    ("tallinn.accountant", "Tallinn Accountant", ["accountant"], True),
     ("auditor", "National Auditor", ["auditor"], False),
 ]
-VIRU_INMATES = [("Jaan", "Kask", "et"), ("Pavel", "Smirnov", "ru"), ("John", "Smith", "en")]
+SECOND_PRISON_INMATES = [
+    ("Jaan", "Kask", "et"),
+    ("Pavel", "Smirnov", "ru"),
+    ("John", "Smith", "en"),
+]
 
 
 def seed_second_prison(
     db: Session, actor: Actor, *, password_of: Callable[[str], str], min_password_length: int
 ) -> Prison:
-    prison = set_up_prison(db, actor, code=SECOND_PRISON_CODE, name="Viru Prison (demo)",
+    prison = set_up_prison(db, actor, code=SECOND_PRISON_CODE, name="Tallinn Prison (demo)",
                            timezone="Europe/Tallinn", wings=[WingPlan("A", "Wing A", 6)],
                            scope=None)  # fmt: skip
     wing = prison.wings[0]
-    for n, (first_name, last_name, language) in enumerate(VIRU_INMATES):
+    for n, (first_name, last_name, language) in enumerate(SECOND_PRISON_INMATES):
         inmate = Inmate(
             prison_number=f"{SECOND_PRISON_CODE}{2001 + n}", first_name=first_name,
             last_name=last_name, date_of_birth=date(1985, 1, 1), language=language,
@@ -43,7 +47,7 @@ def seed_second_prison(
         db.add(inmate)
         db.flush()
         ledger.transfer(
-            db, key=f"demo:viru-deposit:{inmate.prison_number}",
+            db, key=f"demo:second-prison-deposit:{inmate.prison_number}",
             debit_account_id=prison_account(db, prison.id, "family_deposits").id,
             credit_account_id=inmate_accounts(db, inmate).spendable.id,
             amount_cents=5_000 + 1_000 * n, code=ledger.TransferCode.DEPOSIT,
