@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 import ledger
 from backoffice.accounts import services as accounts
+from backoffice.accounts.reconciliation import reconcile
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
 from backoffice.errors import Forbidden, NotFound
@@ -184,6 +185,10 @@ def test_the_move_between_books_is_idempotent_by_key(
         assert ledger.check(db, ledger_id=book.id) == []
         assert sum(line.posted_cents for line in ledger.trial_balance(db, book.id)) == 0
         assert book.head_sequence > 0
+        # The reconciliation page's trial balance and its sum are the prison's own books.
+        result = reconcile(db, p, date.today())
+        assert {line.account.ledger_id for line in result.trial_balance} == {book.id}
+        assert result.trial_sum_cents == 0 and result.ledger_problems == []
 
 
 def test_the_fault_hook_does_nothing_unless_named(tmp_path: Path) -> None:
