@@ -21,12 +21,15 @@ from .content.cli import content_group
 from .content.cli import publish_due as content_publish_due
 from .db import make_engine, make_session_factory
 from .errors import ServiceError
+from .money.cli import carry_left_behind as ledger_carry_left_behind
 from .money.cli import expire_holds as ledger_expire_holds
 from .money.cli import ledger_group, money_group
 from .money.cli import seal as ledger_seal
 from .outbox.cli import outbox_group
 from .outbox.cli import remind as outbox_remind
 from .outbox.cli import send as outbox_send
+from .people.cli import prison_group
+from .people.demo import SECOND_PRISON_STAFF
 from .register.cli import register_group
 from .requests.cli import escalate as requests_escalate
 from .requests.cli import requests_group
@@ -99,14 +102,17 @@ main.add_command(ledger_group)
 
 
 @main.command(help="Run the housekeeping jobs: visits sweep, expired shop orders, expired holds, "
-              "transfers waiting for their seal, overdue requests, the content library's "
-              "schedule, call reminders, the outbox. Once, or every --every seconds.")  # fmt: skip
+              "money left behind in a prison's books, transfers waiting for their seal, overdue "
+              "requests, the content library's schedule, call reminders, the outbox. Once, or "
+              "every --every seconds.")  # fmt: skip
 @click.option("--every", type=click.IntRange(min=10), default=None, help="Repeat (seconds).")
 @click.pass_context
 def jobs(ctx: click.Context, every: int | None) -> None:
     # Shop orders go before the ledger's sweep: the shop releases its own holds with the order.
-    steps = [visits_sweep, shop_expire_orders, ledger_expire_holds, ledger_seal,
-             requests_escalate, content_publish_due, outbox_remind, outbox_send]  # fmt: skip
+    # Released holds first, then what they gave back in the books of a prison he left is carried.
+    steps = [visits_sweep, shop_expire_orders, ledger_expire_holds, ledger_carry_left_behind,
+             ledger_seal, requests_escalate, content_publish_due, outbox_remind,
+             outbox_send]  # fmt: skip
     while True:
         for step in steps:
             try:
@@ -121,6 +127,7 @@ def jobs(ctx: click.Context, every: int | None) -> None:
 main.add_command(retention_group)
 main.add_command(money_group)
 main.add_command(register_group)
+main.add_command(prison_group)
 main.add_command(bank_group)
 main.add_command(outbox_group)
 main.add_command(requests_group)
@@ -276,6 +283,11 @@ def demo(settings: Settings) -> None:
     click.echo("Demo staff sign-ins for the back office (username / password):")
     for username, _name, roles in DEMO_STAFF:
         click.echo(f"  {username:12} {demo_password(username):26} {', '.join(roles)}")
+    # The second prison's books are its own: its accountant sees nothing of Tartu's money, the
+    # national auditor reads both (each reading audited).
+    for username, _name, roles, in_tallinn in SECOND_PRISON_STAFF:
+        where = "Tallinn" if in_tallinn else "national"
+        click.echo(f"  {username:12} {demo_password(username):26} {', '.join(roles)} ({where})")
     kiosk_url = f"http://{settings['server']['host']}:{settings['server']['kiosk_port']}"
     click.echo("Kiosks: open once in each kiosk's browser to bind it (a kiosk serves one wing):")
     for name, kind, wing, _cell, secret in demo_devices():

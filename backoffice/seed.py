@@ -14,6 +14,7 @@ from .accounts.demo import seed_demo_accounts
 from .audit.services import Actor
 from .content.demo import seed_demo_library
 from .devices.services import register_device
+from .people.demo import seed_second_prison
 from .people.models import Cell, Inmate, Prison, Wing
 from .requests.demo import seed_demo_requests
 from .shop.demo import seed_demo_shop
@@ -197,4 +198,6 @@ def seed_demo(
     seed_demo_accounts(db, actor, prison)
     # One officer writes the library's pages, another approves them.
     seed_demo_library(db, prison, staff["officer"], staff["officer2"])
+    seed_second_prison(db, actor, password_of=demo_password,
+                       min_password_length=min_password_length)  # fmt: skip
     return made

@@ -17,7 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT / "config" / "default.toml"
 ENV_PREFIX = "CELLGATE_"
 # CELLGATE_* variables that are not settings.
-NOT_SETTINGS = {"CELLGATE_CONFIG", "CELLGATE_TEST_DATABASE_URL", "CELLGATE_TEST_REDIS_URL"}
+NOT_SETTINGS = {
+    "CELLGATE_CONFIG",
+    "CELLGATE_TEST_DATABASE_URL",
+    "CELLGATE_TEST_REDIS_URL",
+    "CELLGATE_FAULT_AT",  # the crash tests' fault injection (backoffice/faults.py)
+}
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
 DEFAULT_TEMPLATE_KEY = "insecure-development-template-key"
 MODES = ("development", "production", "test")

@@ -10,7 +10,10 @@ Prints one JSON object per line ("metric", "value", "unit", and what it measured
 - how long a transfer waited for its seal at most: during the ledger's rounds the sealer runs
   as in production (`cellgate ledger seal --every 1`, in a process of its own), its CPU counts
   in the ledger's, and each round's time includes sealing what the round left waiting;
-- the time of a 10,000-inmate wage run with income splits.
+- the time of a 10,000-inmate wage run with income splits;
+- the ledger's rates again with the same accounts in three books (three prisons' ledgers in one
+  database, each with its own chain head), at the same total load (the same workers, each
+  transfer in a book picked at random), printed beside the one-book figures with their ratio.
 
 Each figure is the median of ROUNDS runs of SECONDS each, ledger and baseline interleaved.
 Runs in a temporary database that it creates and drops. Usage: python bench/ledger.py
@@ -56,6 +59,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SEAL_EVERY = 1.0  # seconds, as the README tells production to run the sealer
 SPREAD = 1000
 INMATES = 10_000
+BOOKS = 3  # the three prisons' books of the second run
 
 
 def emit(metric: str, value: float, unit: str, **extra: object) -> None:
@@ -63,7 +67,9 @@ def emit(metric: str, value: float, unit: str, **extra: object) -> None:
     sys.stdout.flush()
 
 
-def _pairs(rng: random.Random, accounts: list[int], hot: bool) -> tuple[int, int]:
+def _pairs(rng: random.Random, books: list[list[int]], hot: bool) -> tuple[int, int]:
+    """Two accounts of one book (picked at random): its first two (hot), or any two."""
+    accounts = books[rng.randrange(len(books))] if len(books) > 1 else books[0]
     if hot:
         a, b = accounts[0], accounts[1]
         return (a, b) if rng.random() < 0.5 else (b, a)
@@ -71,7 +77,7 @@ def _pairs(rng: random.Random, accounts: list[int], hot: bool) -> tuple[int, int
     return a, b
 
 
-def ledger_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int, Cpu]:
+def ledger_worker(args: tuple[str, list[list[int]], bool, float, int]) -> tuple[int, Cpu]:
     url, accounts, hot, start_at, seed = args
     rng = random.Random(seed)
     done = 0
@@ -111,7 +117,7 @@ def _session_from(url: str, start_at: float) -> Iterator[tuple[Session, int]]:
         engine.dispose()
 
 
-def baseline_worker(args: tuple[str, list[int], bool, float, int]) -> tuple[int, Cpu]:
+def baseline_worker(args: tuple[str, list[list[int]], bool, float, int]) -> tuple[int, Cpu]:
     url, accounts, hot, start_at, seed = args
     rng = random.Random(seed)
     done = 0
@@ -237,7 +243,8 @@ def _seal_the_rest(url: str) -> tuple[float, Cpu]:
     return took, cpu
 
 
-def setup_transfer_accounts(url: str) -> tuple[list[int], list[int]]:
+def setup_transfer_accounts(url: str) -> tuple[list[list[int]], list[list[int]], list[list[int]]]:
+    """The accounts of one book; as many in three books (a third in each); the baseline's."""
     engine = make_engine(url)
     with make_session_factory(engine)() as db:
         book = ledger.open_ledger(db, code="bench", currency="EUR")
@@ -245,6 +252,14 @@ def setup_transfer_accounts(url: str) -> tuple[list[int], list[int]]:
             ledger.open_account(db, ledger_id=book.id, code=f"b{n}", name="b", kind="bench").id
             for n in range(SPREAD)
         ]
+        three = []
+        for b in range(BOOKS):
+            book = ledger.open_ledger(db, code=f"bench:{b}", currency="EUR")
+            three.append([
+                ledger.open_account(db, ledger_id=book.id, code=f"b{n}", name="b",
+                                    kind="bench").id
+                for n in range(SPREAD // BOOKS)
+            ])  # fmt: skip
         db.commit()
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE bl_accounts (id bigint PRIMARY KEY, balance bigint)"))
@@ -264,7 +279,7 @@ def setup_transfer_accounts(url: str) -> tuple[list[int], list[int]]:
             text("INSERT INTO bl_accounts SELECT g, 0 FROM generate_series(1, :n) g"), {"n": SPREAD}
         )
     engine.dispose()
-    return ids, list(range(1, SPREAD + 1))
+    return [ids], three, [list(range(1, SPREAD + 1))]
 
 
 def wage_run(url: str) -> list[float]:
@@ -333,7 +348,7 @@ def main() -> None:
         engine = make_engine(url)
         migrate.upgrade(engine)
         engine.dispose()
-        ledger_ids, baseline_ids = setup_transfer_accounts(url)
+        ledger_ids, three_books_ids, baseline_ids = setup_transfer_accounts(url)
         spawn = multiprocessing.get_context("spawn")
         with spawn.Pool(16) as pool, spawn.Pool(1) as sealer:
             # Every worker process started and importing done before the first measurement.
@@ -341,19 +356,21 @@ def main() -> None:
             sealer.apply(time.sleep, (0.2,))
             for workers in (1, 16):
                 for hot in (True, False):
-                    rates: dict[str, list[float]] = {"ledger": [], "baseline": []}
-                    cpu: dict[str, list[dict[str, float]]] = {"ledger": [], "baseline": []}
+                    rates: dict[str, list[float]] = {"ledger": [], "baseline": [], "three": []}
+                    cpu: dict[str, list[dict[str, float]]] = {"ledger": [], "baseline": [],
+                                                              "three": []}  # fmt: skip
                     waits: list[float] = []
                     for _ in range(ROUNDS):
                         for side, worker, ids, sealing in (
                             ("ledger", ledger_worker, ledger_ids, sealer),
+                            ("three", ledger_worker, three_books_ids, sealer),
                             ("baseline", baseline_worker, baseline_ids, None),
                         ):
                             rate, cpu_ms, longest = measure(pool, worker, url, ids, hot, workers,
                                                             sealing)  # fmt: skip
                             rates[side].append(rate)
                             cpu[side].append(cpu_ms)
-                            if sealing:
+                            if sealing and side == "ledger":
                                 waits.append(longest)
                     where = "hot" if hot else "spread"
                     ledger_rate = statistics.median(rates["ledger"])
@@ -362,9 +379,18 @@ def main() -> None:
                     baseline_parts = _medians(cpu["baseline"])
                     ledger_cpu = statistics.median(sum(p.values()) for p in cpu["ledger"])
                     baseline_cpu = statistics.median(sum(p.values()) for p in cpu["baseline"])
-                    common = {"workers": workers, "accounts": where, "rounds": rates}
+                    three_rate = statistics.median(rates["three"])
+                    three_cpu = statistics.median(sum(p.values()) for p in cpu["three"])
+                    common = {"workers": workers, "accounts": where, "rounds": rates["ledger"]}
                     emit(f"ledger_transfers_{where}_{workers}w", ledger_rate, "transfers/s",
                          **common)  # fmt: skip
+                    emit(f"ledger_transfers_{where}_{workers}w_{BOOKS}books", three_rate,
+                         "transfers/s", workers=workers, accounts=where, books=BOOKS,
+                         rounds=rates["three"], one_book=round(ledger_rate, 3),
+                         ratio_to_one_book=round(three_rate / ledger_rate, 3),
+                         cpu_per_transfer_ms=round(three_cpu, 3),
+                         one_book_cpu_per_transfer_ms=round(ledger_cpu, 3),
+                         goal="ratio_to_one_book >= 1 (no slower than one book)")  # fmt: skip
                     emit(f"baseline_transfers_{where}_{workers}w", baseline_rate, "transfers/s",
                          workers=workers, accounts=where)  # fmt: skip
                     emit(f"ledger_vs_baseline_{where}_{workers}w", ledger_rate / baseline_rate,

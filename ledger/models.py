@@ -52,6 +52,7 @@ class TransferCode(StrEnum):
     BANK_RECEIPT = "bank_receipt"  # money arrived at the prison's bank account
     BANK_PAYMENT = "bank_payment"  # money left it (a payment sent, a credit the bank took back)
     MESSAGE = "message"
+    PRISON_TRANSFER = "prison_transfer"  # an inmate's money carried to another prison's books
 
 
 class TransferKind(StrEnum):

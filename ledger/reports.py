@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from .base import utcnow
@@ -188,17 +188,23 @@ _CHAIN_COLUMNS = (
 )
 
 
-def verify_chain(db: Session) -> ChainReport:
-    """Walk each ledger's journal in order and recompute every link; report the first break."""
+def verify_chain(db: Session, ledger_id: int | None = None) -> ChainReport:
+    """Walk each ledger's journal (or one ledger's) in order and recompute every link; report
+    the first break."""
     checked = waiting = 0
     heads = select(Ledger).order_by(Ledger.id).execution_options(populate_existing=True)
+    if ledger_id is not None:
+        heads = heads.where(Ledger.id == ledger_id)
     for ledger in db.scalars(heads).all():
         count, unsealed, problem = _walk(db, ledger)
         checked += count
         waiting += unsealed
         if problem:
             return ChainReport(checked, problem, waiting)
-    since = db.scalar(select(func.min(SealQueue.queued_at))) if waiting else None
+    oldest = select(func.min(SealQueue.queued_at))
+    if ledger_id is not None:
+        oldest = oldest.where(SealQueue.ledger_id == ledger_id)
+    since = db.scalar(oldest) if waiting else None
     return ChainReport(checked, None, waiting, since)
 
 
@@ -288,14 +294,16 @@ def _break_at(values: dict[str, Any], ledger: Ledger, sequence: int, previous: s
 _sum_amount = func.sum(Transfer.amount_cents)
 
 
-def recomputed_totals(db: Session) -> dict[int, list[int]]:
-    """Each account's four totals summed from the journal alone."""
+def recomputed_totals(db: Session, ledger_id: int | None = None) -> dict[int, list[int]]:
+    """Each account's four totals (of one ledger's, or of every ledger's) summed from the
+    journal alone."""
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    mine = true() if ledger_id is None else Transfer.ledger_id == ledger_id
     posted = (
         select(
             Transfer.debit_account_id, Transfer.credit_account_id, func.sum(Transfer.amount_cents)
         )
-        .where(Transfer.kind.in_(POSTED_KINDS))
+        .where(Transfer.kind.in_(POSTED_KINDS), mine)
         .group_by(Transfer.debit_account_id, Transfer.credit_account_id)
     )
     for debit, credit, amount in db.execute(posted):
@@ -306,7 +314,7 @@ def recomputed_totals(db: Session) -> dict[int, list[int]]:
         select(
             Transfer.debit_account_id, Transfer.credit_account_id, func.sum(Transfer.amount_cents)
         )
-        .where(Transfer.kind == TransferKind.PENDING, Transfer.id.not_in(resolved))
+        .where(Transfer.kind == TransferKind.PENDING, Transfer.id.not_in(resolved), mine)
         .group_by(Transfer.debit_account_id, Transfer.credit_account_id)
     )
     for debit, credit, amount in db.execute(pending):
@@ -315,17 +323,23 @@ def recomputed_totals(db: Session) -> dict[int, list[int]]:
     return totals
 
 
-def check(db: Session) -> list[str]:
-    """Every invariant of the ledger, proven on the live database. Empty means all hold."""
+def check(db: Session, ledger_id: int | None = None) -> list[str]:
+    """Every invariant of every ledger (or of one ledger: its books alone), proven on the live
+    database. Empty means all hold."""
     _one_snapshot(db)
     problems: list[str] = []
+    in_transfers = true() if ledger_id is None else Transfer.ledger_id == ledger_id
+    in_accounts = true() if ledger_id is None else Account.ledger_id == ledger_id
     debit, credit = aliased(Account), aliased(Account)
     crossed = db.scalar(
         select(func.count())
         .select_from(Transfer)
         .join(debit, debit.id == Transfer.debit_account_id)
         .join(credit, credit.id == Transfer.credit_account_id)
-        .where(or_(debit.ledger_id != Transfer.ledger_id, credit.ledger_id != Transfer.ledger_id))
+        .where(
+            or_(debit.ledger_id != Transfer.ledger_id, credit.ledger_id != Transfer.ledger_id),
+            in_transfers,
+        )
     )
     if crossed:
         problems.append(f"{crossed} transfers move money between ledgers")
@@ -336,18 +350,20 @@ def check(db: Session) -> list[str]:
             func.sum(Account.posted_credits_cents - Account.posted_debits_cents),
             func.sum(Account.pending_debits_cents),
             func.sum(Account.pending_credits_cents),
-        ).group_by(Account.ledger_id)
+        )
+        .where(in_accounts)
+        .group_by(Account.ledger_id)
     )
-    for ledger_id, posted, pending_debits, pending_credits in sums:
+    for summed, posted, pending_debits, pending_credits in sums:
         if posted != 0:
-            problems.append(f"ledger {ledger_id}: balances sum to {posted} cents, not 0")
+            problems.append(f"ledger {summed}: balances sum to {posted} cents, not 0")
         if pending_debits != pending_credits:
             problems.append(
-                f"ledger {ledger_id}: pending debits {pending_debits} != credits {pending_credits}"
+                f"ledger {summed}: pending debits {pending_debits} != credits {pending_credits}"
             )
 
-    totals = recomputed_totals(db)
-    for account in db.scalars(select(Account).order_by(Account.id)):
+    totals = recomputed_totals(db, ledger_id)
+    for account in db.scalars(select(Account).where(in_accounts).order_by(Account.id)):
         cached = [
             account.posted_debits_cents,
             account.posted_credits_cents,
@@ -368,6 +384,7 @@ def check(db: Session) -> list[str]:
         .select_from(Transfer)
         .join(hold, hold.id == Transfer.pending_id)
         .where(
+            in_transfers,
             Transfer.kind.in_(RESOLUTIONS),
             or_(
                 hold.kind != TransferKind.PENDING,
@@ -380,7 +397,7 @@ def check(db: Session) -> list[str]:
     if bad_resolutions:
         problems.append(f"{bad_resolutions} resolutions do not match their hold")
 
-    report = verify_chain(db)
+    report = verify_chain(db, ledger_id)
     if not report.ok:
         problems.append(f"hash chain: {report.first_break}")
     elif report.waiting_since is not None and report.waiting_since < utcnow() - SEAL_OVERDUE:

@@ -39,7 +39,7 @@ def money_flow(db: Session, prison: Prison, *, days: int, today: date) -> list[F
     """Per local day: money into inmates' accounts from the prison's side (deposits, wages,
     refunds, corrections) and out of them (shop, payouts)."""
     first = today - timedelta(days=days - 1)
-    book = money_ledger(db)
+    book = money_ledger(db, prison.id)
     debit, credit = aliased(Account), aliased(Account)
     prison_prefix = f"prison:{prison.id}:%"
     rows = db.execute(

@@ -16,7 +16,7 @@ from ledger.reports import TrialBalanceLine
 
 from ..bank.balance import BankPosition, bank_position
 from ..money.services import money_ledger, prison_account
-from ..people.models import Inmate, Prison
+from ..people.models import Prison
 from ..shop.models import Order, OrderStatus
 from .services import day_start
 
@@ -179,22 +179,12 @@ def reconcile(db: Session, prison: Prison, day: date) -> Reconciliation:
         for hold, order in stale
     ]
 
-    book = money_ledger(db)
-    every_line = ledger.trial_balance(db, book.id)
-    # The sum is the whole book's (it must be 0); the lines shown are this prison's accounts
-    # only: another prison's inmates are not this prison's staff's to read.
-    result.trial_sum_cents = sum(line.posted_cents for line in every_line)
-    inmates_here = {
-        f"inmate:{n}:" for n in db.scalars(select(Inmate.id).where(Inmate.prison_id == prison.id))
-    }
-    result.trial_balance = [
-        line
-        for line in every_line
-        if line.account.code.startswith(f"prison:{prison.id}:")
-        or line.account.code[: line.account.code.rfind(":") + 1] in inmates_here
-        or not line.account.code.startswith(("prison:", "inmate:"))
-    ]
-    result.chain = ledger.verify_chain(db)
-    result.ledger_problems = ledger.check(db)
+    # The prison's own books: their sum (it must be 0), every line of them, their chain. An
+    # inmate transferred out keeps his (emptied) accounts here: they are this prison's history.
+    book = money_ledger(db, prison.id)
+    result.trial_balance = ledger.trial_balance(db, book.id)
+    result.trial_sum_cents = sum(line.posted_cents for line in result.trial_balance)
+    result.chain = ledger.verify_chain(db, ledger_id=book.id)
+    result.ledger_problems = ledger.check(db, ledger_id=book.id)
     result.bank = bank_position(db, prison.id)
     return result

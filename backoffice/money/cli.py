@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 import ledger
 
+from ..audit.services import Actor
 from ..cli_support import command_session, command_settings
 from ..db import make_engine, make_session_factory
 from ..errors import ServiceError
@@ -29,32 +30,71 @@ def ledger_group() -> None:
     pass
 
 
-@ledger_group.command("verify", help="Walk the journal's hash chain; report the first break.")
-def verify() -> None:
-    with command_session(command_settings()) as db:
-        report = ledger.verify_chain(db)
-    if report.ok:
-        waiting = ""
-        if report.waiting_since is not None:
-            waiting = (f"; {report.waiting} waiting for their seal, the oldest since "
-                       f"{report.waiting_since:%Y-%m-%d %H:%M:%S} UTC")  # fmt: skip
-        click.echo(f"ok: {report.checked} transfers verified, the hash chain is intact{waiting}")
-        return
-    click.echo(f"BROKEN after {report.checked} transfers: {report.first_break}", err=True)
-    sys.exit(1)
+def _books(db: Session, prison_code: str | None) -> list[tuple[str, ledger.Ledger]]:
+    """Each prison's books (or one prison's), named for the reader, then any other ledger."""
+    prisons = {p.id: p for p in db.scalars(select(Prison).order_by(Prison.code))}
+    if prison_code is not None:
+        found = [p for p in prisons.values() if p.code == prison_code.strip().upper()]
+        if not found:
+            raise click.ClickException(f"no prison with code {prison_code}")
+        return [(f"{found[0].code} ({found[0].name})", services.money_ledger(db, found[0].id))]
+    named = []
+    for book in db.scalars(select(ledger.Ledger).order_by(ledger.Ledger.id)):
+        prison = prisons.get(services.prison_of_book(book.code) or 0)
+        named.append((f"{prison.code} ({prison.name})" if prison else book.code, book))
+    return named
 
 
-@ledger_group.command("check", help="Prove every invariant of the ledger on this database.")
-def check() -> None:
+PRISON_OPTION = click.option(
+    "--prison", "prison_code", default=None, help="One prison's books (its code); default: all."
+)
+
+
+@ledger_group.command("verify", help="Walk each prison's hash chain; report the first break.")
+@PRISON_OPTION
+def verify(prison_code: str | None) -> None:
+    broken = False
     with command_session(command_settings()) as db:
-        problems = ledger.check(db)
-    if not problems:
-        click.echo("ok: every invariant holds (balanced, cached balances match the journal, "
-                   "no overdraft, holds resolved once, hash chain intact)")  # fmt: skip
-        return
-    for problem in problems:
-        click.echo(f"PROBLEM: {problem}", err=True)
-    sys.exit(1)
+        for name, book in _books(db, prison_code):
+            report = ledger.verify_chain(db, ledger_id=book.id)
+            if not report.ok:
+                click.echo(f"{name}: BROKEN after {report.checked} transfers: "
+                           f"{report.first_break}", err=True)  # fmt: skip
+                broken = True
+                continue
+            waiting = ""
+            if report.waiting_since is not None:
+                waiting = (f"; {report.waiting} waiting for their seal, the oldest since "
+                           f"{report.waiting_since:%Y-%m-%d %H:%M:%S} UTC")  # fmt: skip
+            click.echo(f"{name}: ok: {report.checked} transfers verified, the hash chain is "
+                       f"intact{waiting}")  # fmt: skip
+    if broken:
+        sys.exit(1)
+
+
+@ledger_group.command("check", help="Prove every invariant of each prison's books.")
+@PRISON_OPTION
+def check(prison_code: str | None) -> None:
+    found = False
+    with command_session(command_settings()) as db:
+        for name, book in _books(db, prison_code):
+            problems = ledger.check(db, ledger_id=book.id)
+            for problem in problems:
+                click.echo(f"{name}: PROBLEM: {problem}", err=True)
+            found = found or bool(problems)
+            if not problems:
+                click.echo(f"{name}: ok: every invariant holds (balanced, cached balances match "
+                           "the journal, no overdraft, holds resolved once, hash chain "
+                           "intact)")  # fmt: skip
+        if prison_code is None:
+            between = services.clearing_problem(db)
+            if between:
+                click.echo(f"between prisons: PROBLEM: {between}", err=True)
+                found = True
+            else:
+                click.echo("between prisons: ok: what left one prison's books arrived in another's")
+    if found:
+        sys.exit(1)
 
 
 @ledger_group.command(
@@ -95,6 +135,18 @@ def seal_everything_waiting(db: Session) -> int:
         sealed += count
         if count < ledger.SEAL_BATCH:
             return sealed
+
+
+@ledger_group.command(
+    "carry-left-behind",
+    help="Carry money a released hold gave back in a prison's books after its inmate was "
+    "transferred on into his prison's books now (run often; `cellgate jobs` runs it).",
+)
+def carry_left_behind() -> None:
+    with command_session(command_settings()) as db:
+        moved = services.carry_left_behind(db, Actor.system("cellgate ledger carry-left-behind"))
+        db.commit()
+    click.echo(f"money left behind carried after {moved} transferred inmates")
 
 
 @ledger_group.command("expire-holds", help="Release holds whose time has run out (run often).")

@@ -14,7 +14,7 @@ import ledger
 from ledger.models import Account, Ledger, Transfer
 
 from ..audit.services import Actor
-from ..money.services import LEDGER_CODE, inmate_accounts, prison_account
+from ..money.services import book_code, inmate_accounts, prison_account
 from ..people.models import Inmate
 from .models import Order
 
@@ -62,7 +62,7 @@ def existing_order_accounts(db: Session, inmate: Inmate) -> OrderAccounts | None
         for code, account_id in db.execute(
             select(Account.code, Account.id)
             .join(Ledger, Ledger.id == Account.ledger_id)
-            .where(Ledger.code == LEDGER_CODE, Account.code.in_([spendable, shop]))
+            .where(Ledger.code == book_code(inmate.prison_id), Account.code.in_([spendable, shop]))
         )
     }
     if len(found) != 2:

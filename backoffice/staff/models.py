@@ -21,6 +21,9 @@ class Role(StrEnum):
     OFFICER = "officer"
     REQUESTS = "requests"
     VISITS = "visits"
+    # National: reads every prison's books (reconciliation, journal, statements, charts) and
+    # moves no money; each reading of a prison's books is audited (accounts.services.access).
+    AUDITOR = "auditor"
 
 
 class StaffUser(Base):

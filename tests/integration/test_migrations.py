@@ -1,13 +1,22 @@
+from datetime import date
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, select, text
 
+import ledger
 from backoffice import migrate
-from backoffice.db import all_metadata, make_engine
+from backoffice.db import all_metadata, make_engine, make_session_factory
+from backoffice.money.services import (
+    clearing_problem,
+    inmate_accounts,
+    money_ledger,
+    prison_account,
+)
+from backoffice.people.models import Inmate, Prison
 from tests.conftest import ENGINES
 
 # The newest revision: each feature's revision chains onto the one before.
@@ -83,5 +92,84 @@ def test_upgrade_from_empty_and_downgrade_to_empty(empty_database: str) -> None:
         assert left == [], f"left after the downgrade: {left}"
         migrate.upgrade(engine)
         assert migrate.current_revision(engine) == HEAD
+    finally:
+        engine.dispose()
+
+
+def test_the_shared_book_becomes_the_first_prisons_and_the_others_money_is_carried_over(
+    empty_database: str,
+) -> None:
+    """A database of the one shared ledger ("main"), with money of two prisons' inmates in it,
+    upgraded: "main" is the first prison's books, chain intact; the second prison's money is in
+    its own books, carried by appended transfers; every book proves; nothing counted twice."""
+    engine = make_engine(empty_database)
+    try:
+        migrate.upgrade(engine, "0008")  # the revision before books per prison
+        with make_session_factory(engine)() as db:
+            main = ledger.open_ledger(db, code="main", currency="EUR")
+            prisons = [Prison(code="TRT", name="Tartu"), Prison(code="VIR", name="Viru")]
+            db.add_all(prisons)
+            db.flush()
+            inmates = [
+                Inmate(prison_number=f"N{n}", first_name="A", last_name="B",
+                       date_of_birth=date(1990, 1, 1), legal_status="convicted",
+                       prison_id=prisons[n].id, admitted_on=date(2026, 1, 1))
+                for n in (0, 1)
+            ]  # fmt: skip
+            db.add_all(inmates)
+            db.flush()
+
+            def account(code: str, kind: str, debit_codes: str | None = None) -> int:
+                made = ledger.open_account(db, ledger_id=main.id, code=code, name=code, kind=kind,
+                                           debit_codes=debit_codes.split(",") if debit_codes
+                                           else None)  # fmt: skip
+                return made.id
+
+            for n, amount in ((0, 1_000), (1, 2_500)):
+                p, i = prisons[n].id, inmates[n].id
+                deposits = account(f"prison:{p}:family_deposits", "external")
+                spendable = account(f"inmate:{i}:spendable", "inmate_spendable")
+                fund = account(f"inmate:{i}:release_fund", "inmate_release_fund",
+                               "release_payout,correction")  # fmt: skip
+                for target, cents in ((spendable, amount), (fund, 300)):
+                    ledger.transfer(db, key=f"old:{target}", debit_account_id=deposits,
+                                    credit_account_id=target, amount_cents=cents,
+                                    code="deposit", requested_by="t", reason="before")  # fmt: skip
+            db.commit()
+            ids = [p.id for p in prisons]
+
+        migrate.upgrade(engine)
+        with make_session_factory(engine)() as db:
+            tartu, viru = (db.get(Prison, i) for i in ids)
+            assert tartu is not None and viru is not None
+            first, second = money_ledger(db, tartu.id), money_ledger(db, viru.id)
+            assert first.id == main.id and first.code == f"prison:{tartu.id}"
+            assert db.scalar(select(ledger.Ledger).where(ledger.Ledger.code == "main")) is None
+            assert ledger.check(db) == []
+            assert clearing_problem(db) is None
+            assert ledger.check(db, ledger_id=second.id) == []
+            viru_inmate = db.scalars(select(Inmate).where(Inmate.prison_id == viru.id)).one()
+            tartu_inmate = db.scalars(select(Inmate).where(Inmate.prison_id == tartu.id)).one()
+            moved = inmate_accounts(db, viru_inmate)
+            assert moved.spendable.ledger_id == second.id
+            assert (moved.spendable.posted_cents, moved.release_fund.posted_cents) == (2_500, 300)
+            # The release fund may now be debited by a transfer between prisons.
+            assert "prison_transfer" in (moved.release_fund.debit_codes or "")
+            stayed = inmate_accounts(db, tartu_inmate)
+            assert (stayed.spendable.ledger_id, stayed.spendable.posted_cents) == (first.id, 1_000)
+            assert prison_account(db, viru.id, "family_deposits").posted_cents == -2_800
+            # Tartu's book shows nothing of Viru's money any more (only the emptied old rows).
+            left = {
+                a.code: a.posted_cents
+                for a in db.scalars(
+                    select(ledger.Account).where(ledger.Account.ledger_id == first.id)
+                )
+            }
+            assert left[f"inmate:{viru_inmate.id}:spendable"] == 0
+            assert left[f"prison:{viru.id}:family_deposits"] == 0
+            # Upgrading again carries nothing twice.
+        migrate.upgrade(engine)
+        with make_session_factory(engine)() as db:
+            assert ledger.check(db) == []
     finally:
         engine.dispose()

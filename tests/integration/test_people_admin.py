@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.audit.services import Actor
-from backoffice.money.services import income_rules, receive_money
+from backoffice.money.services import income_rules, money_ledger, prison_account, receive_money
 from backoffice.people.models import Cell, Inmate, Prison, Wing
 from backoffice.people.services import release
 from backoffice.settings import Settings
@@ -192,3 +192,25 @@ def test_a_released_inmates_money_is_paid_out_by_two_accountants(
         assert f"Entry M{entry} approved; the money has moved." in page
     page = post_form(maker, "/accounts/release-payouts", "/accounts/entries", prison_number=number)
     assert f"{number} has nothing to pay out." in page
+
+
+def test_a_national_administrator_sets_up_a_prison_with_its_books_on_the_prison_page(
+    app: Flask, db: Session, prison: Prison
+) -> None:
+    make_prison_staff(db, "admin.national", None, "admin")
+    make_prison_staff(db, "admin.tst2", prison, "admin")
+    client = signed_in(app, "admin.national")
+    page = post_form(client, "/people/prisons", "/people/places", code="tln",
+                     name="Tallinn Prison", timezone="Europe/Tallinn",
+                     wings="A:Wing A:2\nB:Wing B:1:1")  # fmt: skip
+    assert "Prison TLN set up: 2 wings, 3 cells, its own books." in page
+    tallinn = db.scalars(select(Prison).where(Prison.code == "TLN")).one()
+    assert [(w.code, len(w.cells)) for w in tallinn.wings] == [("A", 2), ("B", 1)]
+    book = money_ledger(db, tallinn.id)
+    assert prison_account(db, tallinn.id, "shop").ledger_id == book.id
+    db.rollback()
+    # An administrator of one prison sets up none.
+    local = signed_in(app, "admin.tst2")
+    page = post_form(local, "/people/prisons", "/people/places", code="xyz", name="X")
+    assert "Only national administrators create prisons." in page
+    assert db.scalar(select(Prison.id).where(Prison.code == "XYZ")) is None

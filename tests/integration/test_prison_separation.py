@@ -548,7 +548,14 @@ def test_commands_acting_as_staff_of_one_prison_touch_nothing_of_another(
             ["bank", "payment-file", "--prison", VIRU, "--by", PROBER, "--out",
              str(tmp_path / "viru.xml")],
         ],
+        # Viru's administrator sets up no prison; Viru's officer transfers no Tartu inmate.
+        "prison create": [["prison", "create", "ZZZ", "Prison Z", "--by", PROBER]],
+        "prison transfer-inmate": [
+            ["prison", "transfer-inmate", tartu_inmate.prison_number, "--to", VIRU,
+             "--by", PROBER],
+        ],
     }  # fmt: skip
+    refusals = {"prison create": "Only national administrators create prisons"}
     assert set(runs) == {name for name, duty in COMMANDS.items() if duty is not None}
     owned = owned_by(db, world.tartu.id)
     probes = 0
@@ -558,8 +565,13 @@ def test_commands_acting_as_staff_of_one_prison_touch_nothing_of_another(
             probes += 1
             before = rows_of(db)
             result = CliRunner().invoke(main, arguments, env=env)
-            named = arguments[arguments.index("--prison") + 1]
-            if named == DEMO_PRISON_CODE and "works in another prison" not in result.output:
+            named = (
+                arguments[arguments.index("--prison") + 1]
+                if "--prison" in arguments
+                else DEMO_PRISON_CODE
+            )
+            refusal = refusals.get(name, "works in another prison")
+            if named == DEMO_PRISON_CODE and refusal not in result.output:
                 leaks.append(f"{name} {arguments}: {result.output}")
             changed = touched(before, rows_of(db), owned, db)
             if changed:

@@ -34,7 +34,7 @@ from tests.integration.staff_client import csrf_token as _csrf
 from tests.integration.staff_client import post_form as post
 from tests.integration.staff_client import sign_in
 
-ADMIN, SHOP, ACCOUNTANT, OFFICER, REQUESTS, VISITS = (r.value for r in Role)
+ADMIN, SHOP, ACCOUNTANT, OFFICER, REQUESTS, VISITS, AUDITOR = (r.value for r in Role)
 EVERY_ROLE = frozenset(r.value for r in Role)
 NOBODY = "nobody signed in"
 PUBLIC = EVERY_ROLE | {NOBODY}
@@ -52,17 +52,19 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "views.sign_in": PUBLIC,
     "views.home": EVERY_ROLE,
     "views.sign_out": EVERY_ROLE,
-    "views.inmates": EVERY_ROLE,
+    # the auditor reads the books, not the people
+    "views.inmates": EVERY_ROLE - {AUDITOR},
     "views.audit": only(ADMIN, ACCOUNTANT, OFFICER),
     "views.devices": only(ADMIN),
     "views.device_register": only(ADMIN),
     "views.device_revoke": only(ADMIN),
     "views.device_renew": only(ADMIN),
-    # accounts: the accountant's books; the security officer decides on held deposits
+    # accounts: the accountant's books; the security officer decides on held deposits; the
+    # national auditor reads the books (every reading audited) and moves no money
     "accounts.static": EVERY_ROLE,
-    "accounts.index": only(ACCOUNTANT),
-    "accounts.journal": only(ACCOUNTANT),
-    "accounts.statement": only(ACCOUNTANT),
+    "accounts.index": only(ACCOUNTANT, AUDITOR),
+    "accounts.journal": only(ACCOUNTANT, AUDITOR),
+    "accounts.statement": only(ACCOUNTANT, AUDITOR),
     "accounts.deposits_page": only(ACCOUNTANT),
     "accounts.deposits_import": only(ACCOUNTANT),
     "accounts.held": only(ACCOUNTANT, OFFICER),
@@ -73,8 +75,8 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "accounts.release_payouts": only(ACCOUNTANT),
     "accounts.entry_approve": only(ACCOUNTANT),
     "accounts.entry_reject": only(ACCOUNTANT),
-    "accounts.reconciliation_page": only(ACCOUNTANT),
-    "accounts.months": only(ACCOUNTANT),
+    "accounts.reconciliation_page": only(ACCOUNTANT, AUDITOR),
+    "accounts.months": only(ACCOUNTANT, AUDITOR),
     "accounts.month_close": only(ACCOUNTANT),
     "accounts.subject_access": only(ACCOUNTANT),
     # people: administrators run prisons, wings and cells; admissions and each inmate's steps
@@ -258,6 +260,8 @@ COMMANDS: dict[str, frozenset[str] | None] = {
     "money wage-run": only(ACCOUNTANT),
     "bank import": only(ACCOUNTANT),
     "bank payment-file": only(ACCOUNTANT),
+    "prison create": only(ADMIN),
+    "prison transfer-inmate": only(OFFICER),
     **dict.fromkeys(
         [
             "db upgrade",
@@ -266,6 +270,7 @@ COMMANDS: dict[str, frozenset[str] | None] = {
             "ledger check",
             "ledger seal",
             "ledger expire-holds",
+            "ledger carry-left-behind",
             "jobs",
             "retention run",
             "register import",
@@ -370,6 +375,7 @@ def test_every_command_that_acts_as_staff_runs_only_for_its_duty(
     make_inmate: Callable[..., Inmate],
     make_staff: Callable[..., StaffUser],
     prison: Prison,
+    other_prison: Prison,
     database_url: str,
     tmp_path: Path,
 ) -> None:
@@ -402,17 +408,31 @@ def test_every_command_that_acts_as_staff_runs_only_for_its_duty(
         return ["bank", "payment-file", "--prison", prison.code, "--by", who, "--out",
                 str(tmp_path / f"{who}.xml")]  # fmt: skip
 
+    def prison_create(who: str) -> list[str]:
+        return ["prison", "create", f"P{abs(hash(who)) % 10_000}", f"Prison of {who}",
+                "--wing", "A:Wing A:2", "--by", who]  # fmt: skip
+
+    def transfer_inmate(who: str) -> list[str]:
+        return ["prison", "transfer-inmate", inmate.prison_number, "--to", "VIR", "--by", who]
+
     runs = {"money wage-run": wage_run, "bank import": bank_import,
-            "bank payment-file": payment_file}  # fmt: skip
+            "bank payment-file": payment_file, "prison create": prison_create,
+            "prison transfer-inmate": transfer_inmate}  # fmt: skip
+    duty_word = {"prison create": "an admin", "prison transfer-inmate": "an officer"}
     assert set(runs) == {name for name, duty in COMMANDS.items() if duty is not None}
     for name, arguments in runs.items():
         allowed = set()
-        for who in [*(f"only-{role}" for role in EVERY_ROLE), "every-role-but-accountant"]:
+        lacking = "every-role-but-accountant" if name not in duty_word else None
+        # Those whose duty it is go last: a transfer is done once, the others are refused first.
+        tried = sorted(f"only-{role}" for role in EVERY_ROLE)
+        tried.sort(key=lambda who: who.removeprefix("only-") in (COMMANDS[name] or ()))
+        for who in [*tried, *([lacking] if lacking else [])]:
             result = CliRunner().invoke(main, arguments(who), env=env)
             if result.exit_code == 0:
                 allowed.add(who)
             else:
-                assert f"{who} is not an accountant" in result.output, result.output
+                word = duty_word.get(name, "an accountant")
+                assert f"{who} is not {word}" in result.output, result.output
         assert allowed == {f"only-{role}" for role in COMMANDS[name] or ()}, name
     db.expire_all()
     assert balances_for(db, inmate).spendable_cents == 100  # paid once, by the accountant

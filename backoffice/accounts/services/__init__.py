@@ -6,7 +6,9 @@ corrections under maker-checker, and the month close.
     create_entry(db, actor, inmate, *, kind, amount_cents, reason, effective_on, ...) -> ManualEntry
     approve_entry(db, actor, entry_id) -> ManualEntry        (another person; money moves here)
     reject_entry(db, actor, entry_id, note) -> ManualEntry
-    close_month(db, actor, prison, month_on) -> MonthClose
+    close_month(db, actor, prison, month_on) -> MonthClose     (each refuses a non-accountant)
+    read_books(db, actor, prison_id, what)                   accountant or auditor; audited
+                                                             when read from outside the prison
     refuse_closed_month(db, prison_id, day, what)            raises Conflict in a closed month
 
 One module per use case: journal, statements, month_close, entries (common: local days,
@@ -14,6 +16,7 @@ posted kinds, an inmate's three account parts). Services flush; the entry point 
 Every change writes an audit row.
 """
 
+from .access import read_books, require_keeper
 from .common import INMATE_PARTS, POSTED_KINDS, day_start, local_today, month_start, next_month
 from .entries import (
     CREDITOR_ACCOUNTS,
@@ -51,7 +54,9 @@ __all__ = [
     "local_today",
     "month_start",
     "next_month",
+    "read_books",
     "refuse_closed_month",
     "reject_entry",
+    "require_keeper",
     "search_journal",
 ]

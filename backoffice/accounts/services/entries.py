@@ -17,6 +17,7 @@ from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...money.services import PRISON_ACCOUNTS, inmate_accounts, prison_account
 from ...people.models import Inmate
 from ..models import EntryKind, EntryStatus, ManualEntry
+from .access import require_keeper
 from .common import INMATE_PARTS, local_today, newest
 from .month_close import refuse_closed_month
 
@@ -92,6 +93,7 @@ def create_entry(
     """Enter a payout or correction. Nothing moves until another person approves it."""
     if actor.kind != "staff" or actor.id is None:
         raise Forbidden("manual entries are made by a named member of staff")
+    require_keeper(db, actor, inmate.prison_id)
     if not isinstance(amount_cents, int) or amount_cents <= 0:
         raise InvalidInput("the amount must be above 0")
     reason = " ".join(reason.split())
@@ -159,6 +161,7 @@ def approve_entry(
     entry = _pending_entry(db, entry_id)
     if prison_id is not None and entry.prison_id != prison_id:
         raise NotFound(f"no manual entry {entry_id}")
+    require_keeper(db, actor, entry.prison_id)
     if _same_person(entry, actor):
         record(
             db,
@@ -219,6 +222,7 @@ def reject_entry(
     entry = _pending_entry(db, entry_id)
     if prison_id is not None and entry.prison_id != prison_id:
         raise NotFound(f"no manual entry {entry_id}")
+    require_keeper(db, actor, entry.prison_id)
     note = " ".join(note.split())
     if len(note) < 3:
         raise InvalidInput("say why it is rejected")

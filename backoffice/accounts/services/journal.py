@@ -59,17 +59,6 @@ def _inmate_account_ids(db: Session, inmate: Inmate) -> list[int]:
     return [accounts.spendable.id, accounts.release_fund.id, accounts.debts.id]
 
 
-def _prison_account_ids(db: Session, prison_id: int) -> list[int]:
-    book = money_ledger(db)
-    return list(
-        db.scalars(
-            select(Account.id).where(
-                Account.ledger_id == book.id, Account.code.like(f"prison:{prison_id}:%")
-            )
-        )
-    )
-
-
 def search_journal(
     db: Session,
     query: JournalQuery,
@@ -89,10 +78,8 @@ def search_journal(
         .options(selectinload(Transfer.seal))
     )
     if prison_id is not None:
-        mine = _prison_account_ids(db, prison_id)
-        stmt = stmt.where(
-            or_(Transfer.debit_account_id.in_(mine), Transfer.credit_account_id.in_(mine))
-        )
+        # The prison's own books: everything in them is its own, nothing of another's is.
+        stmt = stmt.where(Transfer.ledger_id == money_ledger(db, prison_id).id)
     if query.prison_number:
         inmate = db.scalar(
             select(Inmate).where(Inmate.prison_number == query.prison_number.strip().upper())

@@ -17,6 +17,7 @@ from ...errors import Conflict
 from ...money.services import money_ledger
 from ...people.models import Prison
 from ..models import EntryStatus, ManualEntry, MonthClose
+from .access import require_keeper
 from .common import local_today, month_start, next_month
 
 
@@ -53,6 +54,7 @@ def close_month(
     db: Session, actor: Actor, prison: Prison, month_on: date, *, today: date | None = None
 ) -> MonthClose:
     """Lock a month that has ended against back-dated entries. The books must prove first."""
+    require_keeper(db, actor, prison.id)
     month_on = month_start(month_on)
     today = today or local_today(prison.timezone)
     if next_month(month_on) > today:
@@ -76,12 +78,12 @@ def close_month(
         )
     if unexplained := bank_position(db, prison.id).problem:
         raise Conflict(f"the month cannot be closed: {unexplained} on the reconciliation page")
-    problems = ledger.check(db)
+    book = money_ledger(db, prison.id)
+    problems = ledger.check(db, ledger_id=book.id)
     if problems:
         raise Conflict(
             "the books do not prove, so the month cannot be closed: " + "; ".join(problems[:5])
         )
-    book = money_ledger(db)
     totals = {
         a.code: a.posted_cents
         for a in db.scalars(
@@ -90,6 +92,8 @@ def close_month(
             )
         )
     }
+    # The head read now, under no lock, is a point of the chain the check above proved.
+    db.refresh(book)
     closed = MonthClose(
         prison_id=prison.id,
         month_on=month_on,

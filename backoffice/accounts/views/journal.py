@@ -13,7 +13,7 @@ from ...surface import get_db
 from ...web.csvexport import Money, csv_moment, csv_response
 from ...web.formats import reader_language, reader_zone
 from .. import services
-from .common import bp, cents_arg, date_arg, my_prison, tz
+from .common import books_read, bp, cents_arg, date_arg, my_prison, tz
 
 
 @bp.get("/journal")
@@ -22,6 +22,7 @@ def journal() -> Any:
     page = None
     error = ""
     query = services.JournalQuery()
+    books_read(db, my_prison(), "journal")
     try:
         query = services.JournalQuery(
             prison_number=request.args.get("prison_number", ""),

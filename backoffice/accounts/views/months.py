@@ -13,13 +13,14 @@ from ...surface import get_db
 from ...web.access import staff_actor
 from ...web.handling import perform
 from .. import reconciliation, services
-from .common import bp, date_arg, page_prison, prison_choices
+from .common import books_read, bp, date_arg, page_prison, prison_choices
 
 
 @bp.get("/reconciliation")
 def reconciliation_page() -> Any:
     db = get_db()
     prison = page_prison(db)
+    books_read(db, prison.id, "reconciliation")
     try:
         day = date_arg("day") or services.local_today(prison.timezone)
     except ServiceError as refused:
@@ -35,6 +36,7 @@ def reconciliation_page() -> Any:
 def months() -> Any:
     db = get_db()
     prison = page_prison(db)
+    books_read(db, prison.id, "months")
     today = services.local_today(prison.timezone)
     return render_template(
         "accounts/months.html",

@@ -11,13 +11,14 @@ from flask import render_template
 from ...surface import get_db
 from .. import charts, deposits, services
 from ..models import EntryStatus
-from .common import bp, page_prison, prison_choices
+from .common import books_read, bp, page_prison, prison_choices
 
 
 @bp.get("/")
 def index() -> Any:
     db = get_db()
     prison = page_prison(db)
+    books_read(db, prison.id, "overview")
     today = services.local_today(prison.timezone)
     flow = charts.money_flow(db, prison, days=30, today=today)
     sales = charts.sales_by_category(db, prison, since_on=today - timedelta(days=29))

@@ -23,7 +23,7 @@ from ...web.formats import (
 )
 from .. import services
 from ..pdf import Document
-from .common import bp, date_arg, font_dir, inmate_by_number, pdf_download
+from .common import books_read, bp, date_arg, font_dir, inmate_by_number, pdf_download
 
 
 @bp.get("/statement")
@@ -34,6 +34,7 @@ def statement() -> Any:
         return render_template("accounts/statement.html", result=None, args=request.args)
     try:
         inmate = inmate_by_number(db, number)
+        books_read(db, inmate.prison_id, "statement")
         result = services.inmate_statement(
             db,
             inmate,

@@ -123,7 +123,7 @@ def _import(
         # One import at a time per prison (as for CSV statements): the security checks count
         # what is stored, and the same file imported twice at once must find its entries.
         db.execute(select(Prison.id).where(Prison.id == prison.id).with_for_update())
-    currency = money_ledger(db).currency
+    currency = money_ledger(db, prison.id).currency
     every = [e for s in statements for e in s.entries]
     known = _known(db, [e.reference for e in every if e.reference])
     inmates = PrisonInmates(db, prison.id)

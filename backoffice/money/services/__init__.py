@@ -1,6 +1,10 @@
 """Inmates' money on top of the ledger.
 
-    money_ledger(db, currency="EUR") -> Ledger           the installation's ledger ("main")
+    money_ledger(db, prison_id, currency="EUR") -> Ledger   the prison's books ("prison:<id>")
+    open_prison_books(db, prison_id) -> Ledger           a new prison's books and accounts
+    move_to_book(db, actor, inmate, from_prison_id, key=...) -> BookMove
+                                                         a transferred inmate's money, carried
+                                                         from the old prison's book to the new
     inmate_accounts(db, inmate) -> InmateAccounts        spendable, release fund, debts (opened
                                                          on first use)
     prison_account(db, prison_id, code) -> Account       shop, family_deposits, payroll, cash, ...
@@ -28,16 +32,19 @@ from __future__ import annotations
 
 from .accounts import (
     DEBTS_DEBITS,
-    LEDGER_CODE,
     PRISON_ACCOUNTS,
     RELEASE_FUND_DEBITS,
     InmateAccounts,
     accounts_of_inmates,
+    book_code,
     inmate_accounts,
     money_ledger,
+    open_prison_books,
     prison_account,
+    prison_of_book,
 )
 from .balances import InmateBalances, MoneyLine, balances_for, inmate_by_number, recent_transfers
+from .books import BookMove, carry_left_behind, clearing_problem, move_to_book
 from .debts import (
     DebtLine,
     approve_correction,
@@ -62,11 +69,11 @@ from .receipts import Credit, receive_many
 
 __all__ = [
     "DEBTS_DEBITS",
-    "LEDGER_CODE",
     "MAX_PRISON_NUMBER",
     "MAX_WAGE_CENTS",
     "PRISON_ACCOUNTS",
     "RELEASE_FUND_DEBITS",
+    "BookMove",
     "Credit",
     "DebtLine",
     "InmateAccounts",
@@ -79,6 +86,9 @@ __all__ = [
     "approve_correction",
     "approve_payroll",
     "balances_for",
+    "book_code",
+    "carry_left_behind",
+    "clearing_problem",
     "debts_of",
     "debts_remaining_cents",
     "enter_correction",
@@ -86,6 +96,8 @@ __all__ = [
     "inmate_accounts",
     "inmate_by_number",
     "money_ledger",
+    "move_to_book",
+    "open_prison_books",
     "paid_towards",
     "parse_payroll",
     "payrolls",
@@ -93,6 +105,7 @@ __all__ = [
     "preview_payroll",
     "prison_account",
     "prison_debts",
+    "prison_of_book",
     "receive_many",
     "receive_money",
     "recent_transfers",

@@ -125,7 +125,7 @@ def wage_run(
         names = ", ".join(f"line {w.line}: {w.prison_number}" for w in unknown[:20])
         raise InvalidInput(f"no such inmate in this prison ({names}); nothing was paid")
     payroll = prison_account(db, prison_id, "payroll")
-    ids = _account_ids(db, [(inmate_id, n) for n, (inmate_id, _) in inmates.items()])
+    ids = _account_ids(db, [(inmate_id, n, prison_id) for n, (inmate_id, _) in inmates.items()])
     locked = ledger.lock_accounts(db, [n for trio in ids.values() for n in trio[1:]])
     remaining = _debts_remaining(
         db, {i: locked[trio[2]].posted_credits_cents for i, trio in ids.items()}

@@ -49,8 +49,9 @@ def receive_many(
     if not todo:
         return 0
     source = prison_account(db, prison_id, source_code)
-    ids = _account_ids(db, list({c.inmate_id: (c.inmate_id, c.prison_number) for c in todo}
-                                .values()))  # fmt: skip
+    # Every credit is for an inmate of this prison: his accounts in its books.
+    ids = _account_ids(db, list({c.inmate_id: (c.inmate_id, c.prison_number, prison_id)
+                                 for c in todo}.values()))  # fmt: skip
     locked = ledger.lock_accounts(db, [n for trio in ids.values() for n in trio[1:]])
     remaining = _debts_remaining(
         db, {i: locked[trio[2]].posted_credits_cents for i, trio in ids.items()}

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 from ...audit.services import Actor, record, record_many
 from ...db import lock_by_id, utcnow
 from ...errors import Conflict, InvalidInput, NotFound
+from ...faults import fault_point
+from ...money.services.books import move_to_book
 from ...requests.models import OPEN as OPEN_REQUEST
 from ...requests.models import Request
 from ...requests.services.transfer import follow_inmate as requests_follow
@@ -187,6 +189,12 @@ def _apply(
         if batch is None:
             db.flush()
     done = _carry_out(db, actor, inmate, step, effects, before, reason, now, batch)
+    if effects.money_follows and before[0] is not None:
+        key = _transfer_key(db, inmate, before[1], register_event_id)
+        moved = move_to_book(db, actor, inmate, before[1], key=key)
+        done["money_moved_cents"] = moved.total_cents
+        if moved.left_on_hold_cents:
+            done["money_left_on_hold_cents"] = moved.left_on_hold_cents
 
     values: dict[str, Any] = {
         "kind": KIND[step].value,
@@ -207,6 +215,7 @@ def _apply(
     if batch is None:
         movement = InmateMovement(inmate=inmate, **values)
         db.add(movement)
+        fault_point("transfer.movement_written")
     else:
         batch.movements.append((inmate, values))
     action, details = (
@@ -232,6 +241,25 @@ def _apply(
         if inmate.cell_id is not None and inmate.status in (A.value, OUT.value):
             batch.occupancy[inmate.cell_id] = batch.occupancy.get(inmate.cell_id, 0) + 1
     return movement
+
+
+def _transfer_key(db: Session, inmate: Inmate, from_prison_id: int, event_id: str | None) -> str:
+    """The idempotency key of a transfer's money: the register's event, or which of his
+    transfers this is (counted under his lock, those of a batch not yet written included)."""
+    if event_id:
+        return f"prison-transfer:register:{event_id}"
+    kind = KIND[Step.TRANSFER].value
+    earlier = db.scalar(
+        select(func.count(InmateMovement.id)).where(
+            InmateMovement.inmate_id == inmate.id, InmateMovement.kind == kind
+        )
+    )
+    waiting = sum(
+        1
+        for row in db.new
+        if isinstance(row, InmateMovement) and row.inmate is inmate and row.kind == kind
+    )
+    return f"prison-transfer:{inmate.id}:{from_prison_id}:{(earlier or 0) + waiting + 1}"
 
 
 OPEN_KINDS = ("sessions", "orders", "calls", "requests")

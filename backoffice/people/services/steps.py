@@ -82,6 +82,7 @@ class Effects:
     cancel_calls: bool = False  # future video calls, the contact told
     requests_follow: bool = False  # open requests go to the new prison
     leaves: bool = False  # no cell any more; the retention clock starts
+    money_follows: bool = False  # his money moves from the old prison's books to the new one's
 
 
 EFFECTS: dict[Step, Effects] = {
@@ -90,8 +91,13 @@ EFFECTS: dict[Step, Effects] = {
     # The old cell's tablet and the old wing's kiosk no longer admit him (they admit only who
     # is held there); his sessions end now rather than at their next call.
     Step.MOVE: Effects(end_sessions=True, orders=Orders.FOLLOW),
+    # Orders are cancelled (their holds voided) before the money moves, so all of it moves.
     Step.TRANSFER: Effects(
-        end_sessions=True, orders=Orders.CANCEL, cancel_calls=True, requests_follow=True
+        end_sessions=True,
+        orders=Orders.CANCEL,
+        cancel_calls=True,
+        requests_follow=True,
+        money_follows=True,
     ),
     # In court or in hospital: no sign-in, but his orders wait for him.
     Step.GO_OUT: Effects(end_sessions=True),

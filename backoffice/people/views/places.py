@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ...surface import get_db
 from ...web.access import staff_actor
 from ...web.handling import perform
-from ..services import places
+from ..services import places, setup
 from .common import form_int, people_bp, scope
 
 
@@ -29,11 +29,14 @@ def places_page() -> Any:
 def prison_create() -> Any:
     def run(db: Session) -> str:
         form = request.form
-        prison = places.create_prison(
+        lines = [line for line in form.get("wings", "").splitlines() if line.strip()]
+        wings = [setup.parse_wing(line) for line in lines or ["A:Wing A:10"]]
+        prison = setup.set_up_prison(
             db, staff_actor(), code=form.get("code", ""), name=form.get("name", ""),
-            timezone=form.get("timezone", "Europe/Tallinn"), scope=scope(),
+            timezone=form.get("timezone", "Europe/Tallinn"), wings=wings, scope=scope(),
         )  # fmt: skip
-        return f"Prison {prison.code} created."
+        cells = sum(w.cells for w in wings)
+        return f"Prison {prison.code} set up: {len(wings)} wings, {cells} cells, its own books."
 
     return perform(run, "", _back())
 

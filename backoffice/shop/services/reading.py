@@ -34,7 +34,7 @@ from ledger.models import Account, Ledger
 
 from ... import dates
 from ...db import UTCDateTime, run_on_driver
-from ...money.services import LEDGER_CODE
+from ...money.services import book_code
 from ...people.models import Inmate
 from ...settings import Settings
 from .. import payments
@@ -241,7 +241,7 @@ def _read(
         **{f"sku_{n}": sku for n, sku in enumerate(skus)},
         **{f"category_{n}": category for n, category in enumerate(categories)},
         "today": local_now.date(),
-        "ledger": LEDGER_CODE,
+        "ledger": book_code(buyer.prison_id),
         "spendable": spendable,
         "shop": shop_account,
     }
