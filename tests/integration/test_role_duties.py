@@ -50,6 +50,7 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "health.health": PUBLIC,
     "static": PUBLIC,
     "views.sign_in": PUBLIC,
+    "views.language": PUBLIC,
     "visits.join": PUBLIC,
     "visits.join_now": PUBLIC,
     "views.home": EVERY_ROLE,

@@ -147,6 +147,7 @@ def test_the_contact_joins_from_the_invitation_link(
 ) -> None:
     booking, token = a_call_now(db, prison, settings, make_inmate)
     client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the contact's browser asks for English
     page = client.get(f"/visits/join/{token}").get_data(as_text=True)
     starts = booking.slot.starts_at
     if starts - timedelta(minutes=5) <= datetime.now(UTC):
