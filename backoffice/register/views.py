@@ -57,7 +57,7 @@ def retry() -> Any:
 
 def _token_ok() -> bool:
     expected = settings()["register.feed_token"]
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    scheme, _sep, given = request.headers.get("Authorization", "").partition(" ")
     return (
         len(expected) >= MIN_TOKEN
         and scheme.lower() == "bearer"

@@ -90,7 +90,7 @@ def init_access(app: Flask, settings: Settings) -> None:
 
     @login.user_loader
     def load(user_key: str) -> StaffSession | None:
-        user_id, _, version = user_key.partition(":")
+        user_id, _sep, version = user_key.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
         user = get_db().get(StaffUser, int(user_id))

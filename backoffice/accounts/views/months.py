@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from babel.dates import format_date
 from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from ...dates import babel_locale
 from ...errors import InvalidInput, ServiceError
 from ...surface import get_db
 from ...web.access import staff_actor
+from ...web.formats import reader_language
 from ...web.handling import perform
 from .. import reconciliation, services
 from .common import bp, date_arg, page_prison, prison_choices
@@ -60,7 +63,7 @@ def month_close() -> Any:
         closed = services.close_month(db, staff_actor(), prison, month_on)
         return _(
             "%(month_on)s is closed.",
-            month_on=closed.month_on.strftime("%Y-%m"),
+            month_on=format_date(closed.month_on, "LLLL y", locale=babel_locale(reader_language())),
         )
 
     return perform(close, "", url_for("accounts.months", prison=prison.id))
