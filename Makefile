@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean messages
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -c 'import sys; sys.exit("Cellgate needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -25,6 +25,20 @@ test: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
+
+# The one text catalogue of every surface: extract what the kiosk and the back office say
+# (babel.cfg), then add the new words to the Estonian and Russian catalogues for translating.
+# Service refusals are extracted too (the staff pages translate the ones they show).
+CATALOGUES := backoffice/translations
+REFUSALS := -k ServiceError -k InvalidInput -k Conflict -k NotFound -k Forbidden
+messages: install
+	mkdir -p var
+	$(VENV)/bin/pybabel -q extract -F babel.cfg $(REFUSALS) --no-location --sort-output \
+		--project Cellgate -o var/messages.pot .
+	for lang in et ru; do \
+		$(VENV)/bin/pybabel -q update --no-fuzzy-matching --ignore-obsolete \
+			-i var/messages.pot -d $(CATALOGUES) -l $$lang || exit 1; \
+	done
 
 bench: install
 	@for b in bench/*.py; do echo "# $$b"; $(PY) $$b || exit 1; done

@@ -280,7 +280,10 @@ def make_inmate(db: Session, prison: Prison) -> Callable[..., Inmate]:
 
 @pytest.fixture
 def make_staff(db: Session, system: Actor) -> Callable[..., StaffUser]:
-    def make(username: str, *roles: str, password: str = TEST_PASSWORD) -> StaffUser:
+    def make(
+        username: str, *roles: str, password: str = TEST_PASSWORD, language: str = "en"
+    ) -> StaffUser:
+        # English, the language the tests' expectations are written in (staff default to et).
         user = create_staff_user(
             db,
             system,
@@ -289,6 +292,7 @@ def make_staff(db: Session, system: Actor) -> Callable[..., StaffUser]:
             password=password,
             roles=list(roles) or ["officer"],
             min_password_length=12,
+            language=language,
         )
         db.commit()
         return user

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, flash, render_template, request
+from flask_babel import gettext as _
 
 from ..staff.models import Role
 from ..staff.scope import scope_of
@@ -38,7 +39,7 @@ def _parse_day(value: str | None) -> datetime | None:
         # The day as the prison lives it: from its local midnight.
         return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=ZoneInfo(reader_zone()))
     except ValueError:
-        flash(f"Dates are written YYYY-MM-DD; {value!r} was ignored.", "error")
+        flash(_("Dates are written YYYY-MM-DD; %(value)s was ignored.", value=repr(value)), "error")
         return None
 
 

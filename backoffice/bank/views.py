@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -92,7 +93,7 @@ def statement_import() -> Any:
     prison = chosen_prison(db)
     upload = request.files.get("statement")
     if upload is None or not upload.filename:
-        flash("Choose the bank's statement: camt.053 or camt.054 (XML), or CSV.", "error")
+        flash(_("Choose the bank's statement: camt.053 or camt.054 (XML), or CSV."), "error")
         return _page(db, prison)
     data = upload.read()
     importing = request.form.get("action") == "import"
@@ -103,18 +104,31 @@ def statement_import() -> Any:
         )  # fmt: skip
     except IntegrityError:
         db.rollback()
-        flash("Someone imported this statement at the same moment: try again.", "error")
+        flash(
+            _(
+                "Someone imported this statement at the same moment: try again.",
+            ),
+            "error",
+        )
         return _page(db, prison)
     except (ServiceError, ledger.LedgerError) as refused:
         db.rollback()
-        flash(getattr(refused, "message", str(refused)), "error")
+        flash(_(getattr(refused, "message", str(refused))), "error")
         return _page(db, prison)
     if importing:
         db.commit()
         flash(
-            f"Imported: {done.count('credit')} credited ({euros(done.credited_cents)}), "
-            f"{done.count('hold')} held for security, {done.count('wait')} waiting for you, "
-            f"{done.count('refuse')} refused, {done.count('duplicate')} imported before."
+            _(
+                "Imported: %(count)s credited (%(euros)s), %(count2)s held for "
+                "security, %(count3)s waiting for you, %(count4)s refused, %(count5)s "
+                "imported before.",
+                count=done.count("credit"),
+                euros=euros(done.credited_cents),
+                count2=done.count("hold"),
+                count3=done.count("wait"),
+                count4=done.count("refuse"),
+                count5=done.count("duplicate"),
+            )
         )
     else:
         db.rollback()
@@ -132,8 +146,13 @@ def entry_assign(entry_id: int) -> Any:
             request.form.get("note", ""), rules=SecurityRules.from_settings(settings()),
             income=income_rules(settings()),
         )  # fmt: skip
-        held = " and held for the security officer" if done.action == "hold" else ""
-        return f"Bank entry {entry_id} is a deposit for {done.prison_number}{held}."
+        held = _(" and held for the security officer") if done.action == "hold" else ""
+        return _(
+            "Bank entry %(entry_id)s is a deposit for %(prison_number)s%(held)s.",
+            entry_id=entry_id,
+            prison_number=done.prison_number,
+            held=held,
+        )
 
     return perform(assign, "", _back(prison))
 
@@ -149,7 +168,7 @@ def entry_explain(entry_id: int) -> Any:
             )
             and None
         ),
-        f"Bank entry {entry_id} explained.",
+        _("Bank entry %(entry_id)s explained.", entry_id=entry_id),
         _back(prison),
     )
 
@@ -179,7 +198,7 @@ def difference_explain(statement_id: int) -> Any:
             )
             and None
         ),
-        "The difference is explained.",
+        _("The difference is explained."),
         _back(prison),
     )
 
@@ -210,13 +229,22 @@ def release_payout() -> Any:
             select(Inmate).where(Inmate.prison_number == number, Inmate.prison_id == prison.id)
         )
         if inmate is None:
-            raise NotFound(f"no inmate {number} in {prison.name}")
+            raise NotFound(
+                _(
+                    "no inmate %(number)s in %(name)s",
+                    number=number,
+                    name=prison.name,
+                )
+            )
         payment = services.enter_release_payout(
             db, staff_actor(), inmate, amount_cents=form_cents("amount"),
             payee_name=request.form.get("payee_name", ""),
             payee_iban=request.form.get("payee_iban", ""),
         )  # fmt: skip
-        return f"Release payout P{payment.id} entered; another accountant must approve it."
+        return _(
+            "Release payout P%(id)s entered; another accountant must approve it.",
+            id=payment.id,
+        )
 
     return perform(enter, "", _back(prison, "bank.payments_page"))
 
@@ -244,7 +272,11 @@ def debt_payouts() -> Any:
     def enter(db: Session) -> str:
         made = services.enter_debt_payouts(db, staff_actor(), prison)
         total = euros(sum(p.amount_cents for p in made))
-        return f"{len(made)} creditor payouts entered ({total}); another accountant approves them."
+        return _(
+            "%(len)s creditor payouts entered (%(total)s); another accountant approves them.",
+            len=len(made),
+            total=total,
+        )
 
     return perform(enter, "", _back(prison, "bank.payments_page"))
 
@@ -274,7 +306,10 @@ def payment_reject(payment_id: int) -> Any:
             )
             and None
         ),
-        f"Payment P{payment_id} rejected; nothing moved.",
+        _(
+            "Payment P%(payment_id)s rejected; nothing moved.",
+            payment_id=payment_id,
+        ),
         _back(prison, "bank.payments_page"),
     )
 
@@ -288,9 +323,12 @@ def payment_file_write() -> Any:
         written = services.write_payment_file(
             db, staff_actor(), prison, debtor(), today=local_today(prison.timezone)
         )
-        return (
-            f"Payment file {written.message_id} written: {written.payments} payments, "
-            f"{euros(written.total_cents)}. Download it and send it to the bank."
+        return _(
+            "Payment file %(message_id)s written: %(payments)s payments, "
+            "%(euros)s. Download it and send it to the bank.",
+            message_id=written.message_id,
+            payments=written.payments,
+            euros=euros(written.total_cents),
         )
 
     return perform(write, "", _back(prison, "bank.payments_page"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -90,7 +91,7 @@ def device_register() -> Any:
             location=form.get("location", ""),
         )
     except ServiceError as error:
-        flash(error.message, "error")
+        flash(_(error.message), "error")
         return redirect(url_for("views.devices"))
     db.commit()
     return render_template("devices/registered.html", device=new.device, credential=new.credential)
@@ -106,7 +107,11 @@ def device_revoke(device_id: int) -> Any:
             reason=request.form.get("reason", "").strip() or "not given",
         )
         ended = end_device_sessions(db, staff_actor(), device, "device revoked")
-        return f"{device.name} is revoked: its {ended} open inmate sessions have ended."
+        return _(
+            "%(name)s is revoked: its %(ended)s open inmate sessions have ended.",
+            name=device.name,
+            ended=ended,
+        )
 
     return perform(revoke, "", url_for("views.devices"))
 
@@ -116,6 +121,10 @@ def device_renew(device_id: int) -> Any:
     def renew(db: Session) -> str:
         device = renew_device(db, staff_actor(), device_id)
         ends = registration_ends_at(device, registration_of(settings()))
-        return f"{device.name} is registered again until {ends:%Y-%m-%d}."
+        return _(
+            "%(name)s is registered again until %(day)s.",
+            name=device.name,
+            day=ends.strftime("%Y-%m-%d"),
+        )
 
     return perform(renew, "", url_for("views.devices"))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..errors import InvalidInput, ServiceError
 from ..staff.models import Role
@@ -88,7 +89,7 @@ def pass_message(message_id: int) -> Any:
             services.pass_message(db, staff_actor(), message_id, _now(), family_url=_family_url())
             and None
         ),
-        "The message is passed.",
+        _("The message is passed."),
         url_for("messages.screening"),
     )
 
@@ -104,7 +105,7 @@ def reject(message_id: int) -> Any:
             )
             and None
         ),
-        "The message is rejected; the sender reads why.",
+        _("The message is rejected; the sender reads why."),
         url_for("messages.screening"),
     )
 
@@ -126,13 +127,13 @@ def save_rules() -> Any:
             numbers = [int(form.get(name, "")) for name in
                        ("max_per_day", "max_length", "price_cents")]  # fmt: skip
         except ValueError:
-            raise InvalidInput("Write whole numbers.") from None
+            raise InvalidInput(_("Write whole numbers.")) from None
         services.set_rules(db, staff_actor(), prison.id, auto_pass=form.get("auto_pass") == "on",
                            held_words=form.get("held_words", "").splitlines(),
                            max_per_day=numbers[0], max_length=numbers[1],
                            price_cents=numbers[2], now=_now())  # fmt: skip
 
-    return perform(save, "The rules are saved.", url_for("messages.rules", prison=prison.id))
+    return perform(save, _("The rules are saved."), url_for("messages.rules", prison=prison.id))
 
 
 @bp.post("/contacts/<int:contact_id>/standing")
@@ -156,6 +157,6 @@ def standing(contact_id: int) -> Any:
             )
             and None
         ),
-        "The contact's standing is saved.",
+        _("The contact's standing is saved."),
         back,
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, flash, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -72,11 +73,17 @@ def debt_register() -> Any:
             select(Inmate).where(Inmate.prison_number == number, Inmate.prison_id == prison.id)
         )
         if inmate is None:
-            raise NotFound(f"no inmate {number} in {prison.name}")
+            raise NotFound(
+                _(
+                    "no inmate %(number)s in %(name)s",
+                    number=number,
+                    name=prison.name,
+                )
+            )
         try:
             priority = int(request.form.get("priority", "1"))
         except ValueError:
-            raise InvalidInput("priority: a number from 1 to 9") from None
+            raise InvalidInput(_("priority: a number from 1 to 9")) from None
         debt = services.register_debt(
             db, staff_actor(), inmate, creditor=request.form.get("creditor", ""),
             amount_cents=form_cents("amount"), description=request.form.get("description", ""),
@@ -84,7 +91,12 @@ def debt_register() -> Any:
             payee_name=request.form.get("payee_name", ""),
             payee_iban=request.form.get("payee_iban", ""),
         )  # fmt: skip
-        return f"Debt {debt.id} of {inmate.prison_number} registered: {euros(debt.amount_cents)}."
+        return _(
+            "Debt %(id)s of %(prison_number)s registered: %(euros)s.",
+            id=debt.id,
+            prison_number=inmate.prison_number,
+            euros=euros(debt.amount_cents),
+        )
 
     return perform(register, "", url_for("money.debts_page", prison=prison.id))
 
@@ -134,7 +146,10 @@ def correction_reject(correction_id: int) -> Any:
             )
             and None
         ),
-        f"Correction {correction_id} rejected.",
+        _(
+            "Correction %(correction_id)s rejected.",
+            correction_id=correction_id,
+        ),
         url_for("money.debts_page", prison=prison.id),
     )
 
@@ -162,7 +177,7 @@ def _payroll_text() -> str:
             # utf-8-sig: a spreadsheet saving "CSV UTF-8" puts a byte order mark first.
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise InvalidInput("the payroll is not UTF-8 text: save it as CSV (UTF-8)") from None
+            raise InvalidInput(_("the payroll is not UTF-8 text: save it as CSV (UTF-8)")) from None
     return request.form.get("csv_text", "")
 
 
@@ -179,8 +194,13 @@ def payroll_upload() -> Any:
                                               prison_id=prison.id)  # fmt: skip
             db.commit()
             flash(
-                f"Payroll {payroll.key} uploaded ({payroll.lines} lines, "
-                f"{euros(payroll.total_cents)}); another accountant must approve it."
+                _(
+                    "Payroll %(key)s uploaded (%(lines)s lines, %(euros)s); another "
+                    "accountant must approve it.",
+                    key=payroll.key,
+                    lines=payroll.lines,
+                    euros=euros(payroll.total_cents),
+                )
             )
             return _wages_page(db, prison)
         rules = services.income_rules(settings())
@@ -189,7 +209,7 @@ def payroll_upload() -> Any:
         return _wages_page(db, prison, preview=preview, csv_text=text, key=key)
     except (ServiceError, ledger.LedgerError) as refused:
         db.rollback()
-        flash(getattr(refused, "message", str(refused)), "error")
+        flash(_(getattr(refused, "message", str(refused))), "error")
         return _wages_page(db, prison, csv_text=text, key=key)
 
 
@@ -201,7 +221,12 @@ def payroll_approve(payroll_id: int) -> Any:
     def approve(db: Session) -> str:
         run = services.approve_payroll(db, staff_actor(), payroll_id, prison_id=prison.id,
                                        rules=services.income_rules(settings()))  # fmt: skip
-        return f"Paid {run.lines} inmates {euros(run.total_cents)} in {run.transfers} transfers."
+        return _(
+            "Paid %(lines)s inmates %(euros)s in %(transfers)s transfers.",
+            lines=run.lines,
+            euros=euros(run.total_cents),
+            transfers=run.transfers,
+        )
 
     return perform(approve, "", url_for("money.wages_page", prison=prison.id))
 
@@ -217,7 +242,7 @@ def payroll_reject(payroll_id: int) -> Any:
             )
             and None
         ),
-        "The payroll is rejected; nothing was paid.",
+        _("The payroll is rejected; nothing was paid."),
         url_for("money.wages_page", prison=prison.id),
     )
 

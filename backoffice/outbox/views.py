@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..staff.models import Role
 from ..staff.scope import scope_of
@@ -50,6 +51,6 @@ def messages() -> Any:
 def retry(message_id: int) -> Any:
     return perform(
         lambda db: services.retry(db, staff_actor(), message_id, datetime.now(UTC)) and None,
-        "The message will be sent again.",
+        _("The message will be sent again."),
         url_for("outbox.messages"),
     )

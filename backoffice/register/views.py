@@ -7,6 +7,7 @@ import hmac
 from typing import Any
 
 from flask import Blueprint, Flask, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..audit.services import Actor
 from ..staff.models import Role
@@ -45,14 +46,18 @@ def queue() -> Any:
 def retry() -> Any:
     def run(db: Any) -> str:
         receipt = services.retry(db, staff_actor())
-        return f"{receipt.applied} applied, {receipt.waiting} still waiting."
+        return _(
+            "%(applied)s applied, %(waiting)s still waiting.",
+            applied=receipt.applied,
+            waiting=receipt.waiting,
+        )
 
-    return perform(run, "Tried again.", url_for("register.queue"))
+    return perform(run, _("Tried again."), url_for("register.queue"))
 
 
 def _token_ok() -> bool:
     expected = settings()["register.feed_token"]
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    scheme, _sep, given = request.headers.get("Authorization", "").partition(" ")
     return (
         len(expected) >= MIN_TOKEN
         and scheme.lower() == "bearer"

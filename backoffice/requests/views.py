@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -29,6 +30,7 @@ from ..staff.models import Role, StaffUser
 from ..staff.scope import scope_of
 from ..surface import equipment, get_db
 from ..web.access import ACCESS, staff_actor
+from ..web.formats import reader_language
 from ..web.handling import perform
 from . import services
 from .models import OPEN, RejectionReason
@@ -98,7 +100,13 @@ def acting(view: Callable[[Session, int], str]) -> Callable[[int], Any]:
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_error: Exception) -> Any:
     limit = rules().attachment_max_bytes
-    flash(f"The file is too large; the limit is {limit:,} bytes. Nothing was stored.", "error")
+    flash(
+        _(
+            "The file is too large; the limit is %(limit)s bytes. Nothing was stored.",
+            limit=format(limit, ","),
+        ),
+        "error",
+    )
     request_id = (request.view_args or {}).get("request_id")
     if request_id is None:
         return redirect(url_for("requests.index"))
@@ -114,7 +122,7 @@ def index() -> Any:
         queues=services.department_queues(db, actor, rules()),
         escalated=services.escalated_to_me(db, actor),
         scope=services.staff_scope(db, actor),
-        department_name=rules().catalogue.department_name,
+        department_name=_department_name,
     )
 
 
@@ -132,7 +140,7 @@ def department(code: str) -> Any:
     return render_template(
         "requests/department.html",
         code=code,
-        name=rules().catalogue.department_name(code),
+        name=_department_name(code),
         view=view,
         views=services.QUEUE_VIEWS,
         cases=services.queue(db, actor, rules(), code, view=view),
@@ -144,7 +152,11 @@ def department(code: str) -> Any:
 
 def _type_name(code: str) -> str:
     request_type = rules().catalogue.type(code)
-    return request_type.name("en") if request_type else code
+    return request_type.name(reader_language()) if request_type else code
+
+
+def _department_name(code: str) -> str:
+    return rules().catalogue.department_name(code, reader_language())
 
 
 def _case_context(request_id: int) -> dict[str, Any]:
@@ -166,7 +178,7 @@ def _case_context(request_id: int) -> dict[str, Any]:
         "can_handle": scope.can_handle(case),
         "is_open": case.status in OPEN,
         "departments": catalogue.departments,
-        "department_name": catalogue.department_name,
+        "department_name": _department_name,
         "templates": services.answer_templates(rules(), case),
         "reasons": [r.value for r in RejectionReason],
         "request_type": request_type,
@@ -221,14 +233,17 @@ def _ascii(name: str) -> str:
 @acting
 def claim(db: Session, request_id: int) -> str:
     case = services.claim(db, staff_actor(), request_id)
-    return f"You have claimed {case.receipt}."
+    return _("You have claimed %(receipt)s.", receipt=case.receipt)
 
 
 @bp.post("/<int:request_id>/release")
 @acting
 def release(db: Session, request_id: int) -> str:
     case = services.release(db, staff_actor(), request_id)
-    return f"{case.receipt} is back in the department's queue."
+    return _(
+        "%(receipt)s is back in the department's queue.",
+        receipt=case.receipt,
+    )
 
 
 @bp.post("/<int:request_id>/forward")
@@ -238,7 +253,11 @@ def forward(db: Session, request_id: int) -> str:
     case = services.forward(
         db, staff_actor(), rules(), request_id, to, request.form.get("reason", "")
     )
-    return f"{case.receipt} was forwarded to {rules().catalogue.department_name(to)}."
+    return _(
+        "%(receipt)s was forwarded to %(department_name)s.",
+        receipt=case.receipt,
+        department_name=_department_name(to),
+    )
 
 
 @bp.post("/<int:request_id>/note")
@@ -252,7 +271,7 @@ def note(db: Session, request_id: int) -> str:
         request.form.get("body", ""),
         visible_to_inmate=visible,
     )
-    return "Note added; the inmate can read it." if visible else "Staff-only note added."
+    return _("Note added; the inmate can read it.") if visible else _("Staff-only note added.")
 
 
 @bp.post("/<int:request_id>/answer")
@@ -267,7 +286,11 @@ def answer(db: Session, request_id: int) -> str:
         request.form.get("answer_text", ""),
         reason=request.form.get("reason") or None,
     )
-    return f"{case.receipt} is {case.status}; the inmate can read the answer now."
+    return _(
+        "%(receipt)s is %(status)s; the inmate can read the answer now.",
+        receipt=case.receipt,
+        status=case.status,
+    )
 
 
 @bp.post("/<int:request_id>/attach")
@@ -275,7 +298,7 @@ def answer(db: Session, request_id: int) -> str:
 def attach(db: Session, request_id: int) -> str:
     upload = request.files.get("document")
     if upload is None or not upload.filename:
-        raise InvalidInput("Choose a file to attach.")
+        raise InvalidInput(_("Choose a file to attach."))
     limit = rules().attachment_max_bytes
     # Read one byte past the limit: enough to know it is too large, never the whole of it.
     data = upload.stream.read(limit + 1)
@@ -288,14 +311,14 @@ def attach(db: Session, request_id: int) -> str:
         data,
         visible_to_inmate=request.form.get("visible_to_inmate") == "yes",
     )
-    return f"{upload.filename} is attached."
+    return _("%(filename)s is attached.", filename=upload.filename)
 
 
 @bp.post("/<int:request_id>/close")
 @acting
 def close(db: Session, request_id: int) -> str:
     case = services.close(db, staff_actor(), request_id)
-    return f"{case.receipt} is closed."
+    return _("%(receipt)s is closed.", receipt=case.receipt)
 
 
 def _day_arg(name: str, default: date) -> date:
@@ -305,7 +328,13 @@ def _day_arg(name: str, default: date) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        flash(f"Dates are written YYYY-MM-DD; {raw!r} was ignored.", "error")
+        flash(
+            _(
+                "Dates are written YYYY-MM-DD; %(raw)s was ignored.",
+                raw=repr(raw),
+            ),
+            "error",
+        )
         return default
 
 
@@ -345,7 +374,7 @@ def membership_change() -> Any:
     try:
         staff_user_id = int(request.form.get("staff_user_id", ""))
     except ValueError:
-        flash("Choose a member of staff.", "error")
+        flash(_("Choose a member of staff."), "error")
         return redirect(url_for("requests.memberships"))
     return perform(
         lambda db: services.set_membership(
@@ -357,6 +386,6 @@ def membership_change() -> Any:
             member=request.form.get("action", "add") != "remove",
             supervisor=request.form.get("supervisor") == "yes",
         ),
-        "Department membership saved.",
+        _("Department membership saved."),
         url_for("requests.memberships"),
     )

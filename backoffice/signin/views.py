@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -154,17 +155,30 @@ def enrol(inmate_id: int) -> Any:
     person = _inmate(inmate_id)
     uploads = [f for f in request.files.getlist("photos") if f and f.filename]
     if not uploads:
-        flash("Choose at least one photo of the inmate.", "error")
+        flash(_("Choose at least one photo of the inmate."), "error")
         return _back(inmate_id)
     if len(uploads) > MAX_PHOTOS:
-        flash(f"At most {MAX_PHOTOS} photos at a time.", "error")
+        flash(
+            _(
+                "At most %(MAX_PHOTOS)s photos at a time.",
+                MAX_PHOTOS=MAX_PHOTOS,
+            ),
+            "error",
+        )
         return _back(inmate_id)
     images = []
     for n, upload in enumerate(uploads, start=1):
         try:
             images.append(decode_image(upload.read()))
         except CameraError:
-            flash(f"Photo {n} ({upload.filename}) is not a JPEG or PNG image.", "error")
+            flash(
+                _(
+                    "Photo %(n)s (%(filename)s) is not a JPEG or PNG image.",
+                    n=n,
+                    filename=upload.filename,
+                ),
+                "error",
+            )
             return _back(inmate_id)
 
     def action(db: Session) -> str:
@@ -178,7 +192,11 @@ def enrol(inmate_id: int) -> Any:
             replace=request.form.get("replace") == "yes",
             policy=_policy(),
         )
-        return f"{len(templates)} face image(s) enrolled for {person.full_name}."
+        return _(
+            "%(len)s face image(s) enrolled for %(full_name)s.",
+            len=len(templates),
+            full_name=person.full_name,
+        )
 
     return perform(action, "", _inmate_page(inmate_id), category="ok")
 
@@ -187,7 +205,7 @@ def enrol(inmate_id: int) -> Any:
 def delete_faces(inmate_id: int) -> Any:
     def action(db: Session) -> str:
         removed = services.delete_faces(db, staff_actor(), _inmate(inmate_id))
-        return f"{removed} face image(s) deleted."
+        return _("%(removed)s face image(s) deleted.", removed=removed)
 
     return perform(action, "", _inmate_page(inmate_id), category="ok")
 
@@ -209,7 +227,7 @@ def issue_card(inmate_id: int) -> Any:
             policy=_policy(),
         )
     except ServiceError as error:
-        flash(error.message, "error")
+        flash(_(error.message), "error")
         return _back(inmate_id)
     db.commit()
     return _show_key(card, key)
@@ -220,11 +238,14 @@ def block_card(card_id: int) -> Any:
     card = _card(card_id)
     reason = request.form.get("reason", "").strip()
     if not reason:
-        flash("Reason: say why the card is blocked.", "error")
+        flash(_("Reason: say why the card is blocked."), "error")
         return _back(card.inmate_id)
     return perform(
         lambda db: services.block_card(db, staff_actor(), card, reason),
-        f"Card {card.card_number} is blocked.",
+        _(
+            "Card %(card_number)s is blocked.",
+            card_number=card.card_number,
+        ),
         _inmate_page(card.inmate_id),
         category="ok",
     )
@@ -238,7 +259,7 @@ def replace_card(card_id: int) -> Any:
     try:
         new_card, key = services.replace_card(db, staff_actor(), card, reason, policy=_policy())
     except ServiceError as error:
-        flash(error.message, "error")
+        flash(_(error.message), "error")
         return _back(card.inmate_id)
     db.commit()
     return _show_key(new_card, key)
@@ -248,11 +269,11 @@ def replace_card(card_id: int) -> Any:
 def set_pin(inmate_id: int) -> Any:
     pin = request.form.get("pin", "")
     if pin != request.form.get("pin_again", ""):
-        flash("The two PINs differ.", "error")
+        flash(_("The two PINs differ."), "error")
         return _back(inmate_id)
     return perform(
         lambda db: services.set_pin(db, staff_actor(), _inmate(inmate_id), pin, policy=_policy()),
-        "The PIN is set. Tell it to the inmate in private.",
+        _("The PIN is set. Tell it to the inmate in private."),
         _inmate_page(inmate_id),
         category="ok",
     )
@@ -262,7 +283,7 @@ def set_pin(inmate_id: int) -> Any:
 def unlock(inmate_id: int) -> Any:
     return perform(
         lambda db: services.unlock(db, staff_actor(), _inmate(inmate_id)),
-        "Sign-in is unlocked.",
+        _("Sign-in is unlocked."),
         _inmate_page(inmate_id),
         category="ok",
     )
@@ -296,7 +317,11 @@ def end_session(session_id: int) -> Any:
     _inmate(session.inmate_id)
     return perform(
         lambda db: services.end_session(db, staff_actor(), session, reason="ended by staff"),
-        f"{session.inmate.full_name} is signed out of {session.device.name}.",
+        _(
+            "%(full_name)s is signed out of %(name)s.",
+            full_name=session.inmate.full_name,
+            name=session.device.name,
+        ),
         url_for("signin.sessions"),
         category="ok",
     )

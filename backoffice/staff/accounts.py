@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ..audit.services import Actor, record
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..people.models import Prison
+from ..settings import LANGUAGES
 from .models import Role, StaffRole, StaffUser
 from .services import hash_password
 
@@ -90,3 +91,16 @@ def reset_password(
     user.failed_sign_ins, user.locked_until = 0, None
     db.flush()
     record(db, actor, "staff.password_reset", target_type="staff_user", target_id=user.id)
+
+
+def set_language(db: Session, actor: Actor, user_id: int, language: str) -> None:
+    """The language the back office speaks to a member of staff; each chooses their own."""
+    if actor.id != user_id:
+        raise Forbidden("Each member of staff chooses their own language.")
+    if language not in LANGUAGES:
+        raise InvalidInput("Language: choose Estonian, Russian or English.")
+    user = staff_of(db, user_id, None)
+    before, user.language = user.language, language
+    db.flush()
+    record(db, actor, "staff.language", target_type="staff_user", target_id=user.id,
+           before=before, after=language)  # fmt: skip

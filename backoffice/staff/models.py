@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
 from ..people.models import one_of
+from ..settings import LANGUAGES
 
 
 class Role(StrEnum):
@@ -28,6 +29,7 @@ class Role(StrEnum):
 
 class StaffUser(Base):
     __tablename__ = "staff_users"
+    __table_args__ = (CheckConstraint(f"language IN {LANGUAGES!r}", name="language"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -35,7 +37,8 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     # None: every prison of the installation (national staff).
     prison_id: Mapped[int | None] = mapped_column(ForeignKey("prisons.id"), index=True)
-    language: Mapped[str] = mapped_column(String(2), default="en")
+    # The language the back office speaks to them (et, ru, en); Estonian unless they choose.
+    language: Mapped[str] = mapped_column(String(2), default="et", server_default="et")
     active: Mapped[bool] = mapped_column(default=True)
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..audit.services import Actor, record
 from ..db import utcnow
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..surface.i18n import N_
 from .models import Role, StaffRole, StaffUser
 
 # argon2id with the library's current recommended cost (RFC 9106 low-memory profile).
@@ -33,7 +34,7 @@ def create_staff_user(
     roles: list[str],
     min_password_length: int,
     prison_id: int | None = None,
-    language: str = "en",
+    language: str = "et",
 ) -> StaffUser:
     username = username.strip().lower()
     if not username or not username.replace(".", "").replace("-", "").isalnum():
@@ -76,9 +77,14 @@ class SignInPolicy:
 
 
 class SignInRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    """A refused staff sign-in. `text` is the catalogue's English (with %(name)s for `values`),
+    so the sign-in page can say it in the reader's language; `message` is it filled in."""
+
+    def __init__(self, text: str, **values: object) -> None:
+        self.text = text
+        self.values = values
+        self.message = text % values if values else text
+        super().__init__(self.message)
 
 
 def authenticate(
@@ -101,13 +107,16 @@ def authenticate(
     if user is None or not user.active:
         _verify(_DUMMY_HASH, password)
         record(db, attempt, "staff.sign_in", outcome="refused", reason="unknown or inactive")
-        raise SignInRefused("Wrong username or password.")
+        raise SignInRefused(N_("Wrong username or password."))
     if user.locked_until is not None and user.locked_until > now:
         _refused(db, attempt, user, "locked")
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise SignInRefused(
-            f"This account is locked after too many wrong passwords. Try again in {minutes} "
-            "minutes or ask an administrator to unlock it."
+            N_(
+                "This account is locked after too many wrong passwords. Try again in "
+                "%(minutes)s minutes or ask an administrator to unlock it."
+            ),
+            minutes=minutes,
         )
     if not _verify(user.password_hash, password):
         user.failed_sign_ins += 1
@@ -121,10 +130,10 @@ def authenticate(
         _refused(db, attempt, user, reason)
         if user.locked_until is not None and user.locked_until > now:
             raise SignInRefused(
-                "Too many wrong passwords: this account is now locked for "
-                f"{int(policy.lockout.total_seconds() // 60)} minutes."
+                N_("Too many wrong passwords: this account is now locked for %(minutes)s minutes."),
+                minutes=int(policy.lockout.total_seconds() // 60),
             )
-        raise SignInRefused("Wrong username or password.")
+        raise SignInRefused(N_("Wrong username or password."))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_sign_ins = 0

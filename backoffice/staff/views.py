@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -73,7 +74,7 @@ def create() -> Any:
             roles=form.getlist("roles"), min_password_length=_min_length(),
             prison_id=accounts.check_prison(db, _prison_field(), _scope()),
         )  # fmt: skip
-        return f"Account {user.username} created."
+        return _("Account %(username)s created.", username=user.username)
 
     return perform(run, "", url_for("staff.index"))
 
@@ -103,7 +104,7 @@ def roles(user_id: int) -> Any:
     wanted = request.form.getlist("roles")
     return perform(
         lambda db: accounts.set_roles(db, staff_actor(), user_id, wanted, _scope()),
-        "Roles changed.",
+        _("Roles changed."),
         _back(user_id),
     )
 
@@ -113,7 +114,7 @@ def prison(user_id: int) -> Any:
     chosen = _prison_field()
     return perform(
         lambda db: accounts.set_prison(db, staff_actor(), user_id, chosen, _scope()),
-        "Prison changed.",
+        _("Prison changed."),
         _back(user_id),
     )
 
@@ -123,7 +124,7 @@ def active(user_id: int) -> Any:
     enable = request.form.get("active") == "1"
     return perform(
         lambda db: accounts.set_active(db, staff_actor(), user_id, enable, _scope()),
-        "Account enabled." if enable else "Account disabled: signed out everywhere.",
+        _("Account enabled.") if enable else _("Account disabled: signed out everywhere."),
         _back(user_id),
     )
 
@@ -135,6 +136,6 @@ def password(user_id: int) -> Any:
         lambda db: accounts.reset_password(
             db, staff_actor(), user_id, new, min_password_length=_min_length(), scope=_scope()
         ),
-        "New password set; the account's sessions ended.",
+        _("New password set; the account's sessions ended."),
         _back(user_id),
     )

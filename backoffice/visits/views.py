@@ -18,6 +18,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ from ..errors import InvalidInput
 from ..people.models import Inmate
 from ..staff.models import Role
 from ..surface import equipment, form_id, get_db
+from ..surface.i18n import N_
 from ..web.access import ACCESS, staff_actor
 from ..web.access import sees_prison as _visible
 from ..web.access import staff_prison as _prison
@@ -72,7 +74,7 @@ def _form_day(name: str) -> date:
     try:
         return date.fromisoformat(request.values.get(name, ""))
     except ValueError:
-        raise InvalidInput("Dates are written YYYY-MM-DD.") from None
+        raise InvalidInput(_("Dates are written YYYY-MM-DD.")) from None
 
 
 # --- contacts --------------------------------------------------------------------------------
@@ -129,7 +131,13 @@ def bar() -> Any:
     number = request.form.get("prison_number", "").strip()
     inmate = db.scalars(select(Inmate).where(Inmate.prison_number == number)).first()
     if inmate is None or not _visible(inmate.prison_id):
-        flash(f"No inmate with prison number {number!r}.", "error")
+        flash(
+            _(
+                "No inmate with prison number %(number)s.",
+                number=repr(number),
+            ),
+            "error",
+        )
         return redirect(url_for("visits.contacts"))
 
     def action(db: Session) -> None:
@@ -147,7 +155,10 @@ def bar() -> Any:
 
     return perform(
         action,
-        f"{inmate.full_name} may not call this person any more.",
+        _(
+            "%(full_name)s may not call this person any more.",
+            full_name=inmate.full_name,
+        ),
         url_for("visits.contacts"),
     )
 
@@ -166,7 +177,7 @@ def calls() -> Any:
         try:
             day = date.fromisoformat(request.args["day"])
         except ValueError:
-            flash("Dates are written YYYY-MM-DD; showing today.", "error")
+            flash(_("Dates are written YYYY-MM-DD; showing today."), "error")
     return render_template(
         "visits/calls.html",
         prison=prison,
@@ -198,7 +209,10 @@ def end_call(booking_id: int) -> Any:
         lambda db: (
             services.end_call(db, staff_actor(), booking_id, reason=reason, now=_now()) and None
         ),
-        f"The call of {booking.inmate.full_name} is ended.",
+        _(
+            "The call of %(full_name)s is ended.",
+            full_name=booking.inmate.full_name,
+        ),
         _calls_page(booking),
     )
 
@@ -211,8 +225,11 @@ def call_failed(booking_id: int) -> Any:
         lambda db: (
             services.mark_failed(db, staff_actor(), booking_id, reason=reason, now=_now()) and None
         ),
-        f"The call of {booking.inmate.full_name} is marked failed; "
-        "they may rebook it without using their quota.",
+        _(
+            "The call of %(full_name)s is marked failed; they may rebook it "
+            "without using their quota.",
+            full_name=booking.inmate.full_name,
+        ),
         _calls_page(booking),
     )
 
@@ -224,14 +241,17 @@ def reinvite(booking_id: int) -> Any:
         lambda db: (
             services.reissue_invitation(db, staff_actor(), booking_id, _now(), _rules()) and None
         ),
-        f"A new link is on its way to {booking.contact.full_name}; the old one no longer works.",
+        _(
+            "A new link is on its way to %(full_name)s; the old one no longer works.",
+            full_name=booking.contact.full_name,
+        ),
         _calls_page(booking),
     )
 
 
 # --- session templates and booths ------------------------------------------------------------
 
-WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+WEEKDAYS = [N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")]
 # The form's weekday boxes: 0 (Monday) to 6, as written; "²" or "01" is no weekday.
 WEEKDAY_NUMBERS = frozenset(str(n) for n in range(7))
 
@@ -245,7 +265,7 @@ def setup() -> Any:
         prison=prison,
         templates=services.session_templates(db, prison.id),
         endpoints=services.endpoints_of(db, prison.id),
-        weekdays=WEEKDAYS,
+        weekdays=[_(d) for d in WEEKDAYS],
         wings=prison.wings,
     )
 
@@ -253,7 +273,12 @@ def setup() -> Any:
 def _form_int(name: str) -> int:
     raw = request.form.get(name, "").strip()
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
-        raise InvalidInput(f"{name.replace('_', ' ').capitalize()}: a whole number, please.")
+        raise InvalidInput(
+            _(
+                "%(capitalize)s: a whole number, please.",
+                capitalize=name.replace("_", " ").capitalize(),
+            )
+        )
     return int(raw)
 
 
@@ -265,7 +290,7 @@ def add_template() -> Any:
         try:
             starts = time.fromisoformat(request.form.get("starts_at", ""))
         except ValueError:
-            raise InvalidInput("The start time is written HH:MM.") from None
+            raise InvalidInput(_("The start time is written HH:MM.")) from None
         until = request.form.get("valid_until", "").strip()
         services.add_session_template(
             db,
@@ -282,7 +307,7 @@ def add_template() -> Any:
 
     return perform(
         action,
-        "Session template added; its sessions open for booking now.",
+        _("Session template added; its sessions open for booking now."),
         url_for("visits.setup", prison=prison.id),
     )
 
@@ -295,7 +320,10 @@ def stop_template(template_id: int) -> Any:
         template = services.stop_template(db, staff_actor(), template_id)
         if template.prison_id != prison.id:
             abort(404)
-        return f"{template.name}: no new bookings; calls already booked stay."
+        return _(
+            "%(name)s: no new bookings; calls already booked stay.",
+            name=template.name,
+        )
 
     return perform(action, "", url_for("visits.setup", prison=prison.id))
 
@@ -315,7 +343,7 @@ def add_booth() -> Any:
             wing_id=form_id(wing_id),
         )
 
-    return perform(action, "Booth added.", url_for("visits.setup", prison=prison.id))
+    return perform(action, _("Booth added."), url_for("visits.setup", prison=prison.id))
 
 
 # --- blocked dates ---------------------------------------------------------------------------
@@ -341,7 +369,10 @@ def block() -> Any:
         services.block_date(
             db, staff_actor(), prison.id, day, reason=request.form.get("reason", ""), now=_now()
         )
-        return f"No calls on {day.isoformat()}; calls already booked that day are cancelled."
+        return _(
+            "No calls on %(isoformat)s; calls already booked that day are cancelled.",
+            isoformat=day.isoformat(),
+        )
 
     return perform(action, "", url_for("visits.blocked", prison=prison.id))
 
@@ -351,6 +382,6 @@ def unblock(blocked_id: int) -> Any:
     prison = _prison()
     return perform(
         lambda db: services.unblock_date(db, staff_actor(), blocked_id, prison_id=prison.id),
-        "The day is open for calls again.",
+        _("The day is open for calls again."),
         url_for("visits.blocked", prison=prison.id),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template
+from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_wtf import CSRFProtect
 
@@ -36,6 +37,7 @@ from ..surface import (
 from ..visits.views import init_app as init_visits
 from .access import init_access
 from .formats import init_formats
+from .language import init_language
 from .views import bp as views_bp
 
 CSP = (
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["WTF_CSRF_TIME_LIMIT"] = settings["auth"]["session_hours"] * 3600
     CSRFProtect(app)
     init_access(app, settings)
+    init_language(app)
     init_formats(app)
     app.register_blueprint(health_blueprint())
     # The devices, audit and people pages are on views_bp too: their modules, imported above,
@@ -102,17 +105,19 @@ def _error_page(title: str, message: str, code: int) -> Any:
 
 def _too_many_attempts(_error: Exception) -> Any:
     return _error_page(
-        "Too many sign-in attempts",
-        "Too many attempts from here. Wait a minute and try again.",
+        _("Too many sign-in attempts"),
+        _("Too many attempts from here. Wait a minute and try again."),
         429,
     )
 
 
 def _unavailable() -> Any:
     page, code = _error_page(
-        "Temporarily unavailable",
-        "Signing in is not possible for a moment: the service that counts sign-in attempts does "
-        "not answer. Try again in a minute; if it goes on, tell the system administrator.",
+        _("Temporarily unavailable"),
+        _(
+            "Signing in is not possible for a moment: the service that counts sign-in attempts "
+            "does not answer. Try again in a minute; if it goes on, tell the system administrator."
+        ),
         503,
     )
     return page, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}

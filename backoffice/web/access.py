@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, abort, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 from sqlalchemy import select
 
@@ -20,6 +21,7 @@ from ..people.models import Prison
 from ..settings import Settings
 from ..staff.models import Role, StaffUser
 from ..surface import get_db, remote_addr
+from ..surface.i18n import N_
 
 PUBLIC = frozenset()
 ANY_STAFF = frozenset({"*"})
@@ -79,7 +81,8 @@ def sees_prison(prison_id: int) -> bool:
 def init_access(app: Flask, settings: Settings) -> None:
     login = LoginManager(app)
     login.login_view = "views.sign_in"
-    login.login_message = "Please sign in."
+    login.login_message = N_("Please sign in.")
+    login.localize_callback = _
     login.session_protection = "strong"
     idle = timedelta(minutes=settings["auth"]["idle_minutes"])
     absolute = timedelta(hours=settings["auth"]["session_hours"])
@@ -87,7 +90,7 @@ def init_access(app: Flask, settings: Settings) -> None:
 
     @login.user_loader
     def load(user_key: str) -> StaffSession | None:
-        user_id, _, version = user_key.partition(":")
+        user_id, _sep, version = user_key.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
         user = get_db().get(StaffUser, int(user_id))
@@ -113,7 +116,7 @@ def init_access(app: Flask, settings: Settings) -> None:
         if now - signed_in_at > absolute or now - last_seen > idle:
             logout_user()
             session.clear()
-            flash("Your session has ended. Please sign in again.")
+            flash(_("Your session has ended. Please sign in again."))
             return redirect(url_for("views.sign_in", next=request.path))
         session["last_seen"] = now.timestamp()
         if allowed is not ANY_STAFF and not current_user.has_role(*allowed):

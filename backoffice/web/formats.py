@@ -20,14 +20,13 @@ from flask_login import current_user
 from .. import dates
 from ..money.amounts import amount, money
 from ..people.models import Prison
-from ..settings import LANGUAGES
 from ..surface import get_db, settings
+from .language import staff_language
 
 
 def reader_language() -> str:
-    user = getattr(current_user, "user", None)
-    language = getattr(user, "language", None)
-    return language if language in LANGUAGES else "en"
+    """The language the page is in (web/language.py: the member of staff's own)."""
+    return staff_language()
 
 
 def reader_zone() -> str:

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ..errors import LedgerError, ServiceError
-from ..surface.actions import commit_once
+from ..surface.actions import commit_once, refusal_message
+
+
+def translated_refusal(error: Exception) -> str:
+    """A refusal in the reader's language: the catalogue has the services' fixed refusals
+    (`make messages` extracts them); one that names values of its own stays in English."""
+    return _(refusal_message(error))
 
 
 def perform(
@@ -30,6 +37,7 @@ def perform(
         back,
         done=done,
         refused=(ServiceError, LedgerError),
+        refusal=translated_refusal,
         audited=audited,
         category=category,
     )

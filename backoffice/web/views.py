@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from ..audit.services import Actor
@@ -16,7 +17,7 @@ from .access import StaffSession
 from .pages import bp
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     # Only paths on this site: an open redirect would let a phishing link borrow our sign-in.
     if target and target.startswith("/") and not target.startswith("//"):
         return target
@@ -42,7 +43,7 @@ def sign_in() -> Any:
         )
     except SignInRefused as refused:
         db.commit()  # the failure count and the audit row must stay
-        flash(refused.message, "error")
+        flash(_(refused.text, **refused.values), "error")
         return render_template("sign_in.html"), 401
     db.commit()
     session.clear()
@@ -51,14 +52,14 @@ def sign_in() -> Any:
     now = datetime.now(UTC).timestamp()
     session["signed_in_at"] = now
     session["last_seen"] = now
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.post("/sign-out")
 def sign_out() -> Any:
     logout_user()
     session.clear()
-    flash("You have signed out.")
+    flash(_("You have signed out."))
     return redirect(url_for("views.sign_in"))
 
 

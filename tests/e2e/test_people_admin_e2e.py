@@ -77,6 +77,10 @@ def test_an_administrator_opens_a_cell_admits_an_inmate_who_signs_in_on_its_tabl
         page.get_by_label("Username").fill("admin")
         page.get_by_label("Password").fill(demo_password("admin"))
         follow(page, page.get_by_role("button", name="Sign in"))
+        # Demo staff read Estonian; this administrator chooses English in the header.
+        expect(page.locator("html")).to_have_attribute("lang", "et")
+        follow(page, page.get_by_role("button", name="English"))
+        expect(page.locator("html")).to_have_attribute("lang", "en")
 
         follow(page, page.get_by_role("link", name="Prisons").first)
         page.get_by_label("Wing code").first.fill("Z")

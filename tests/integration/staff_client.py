@@ -14,8 +14,16 @@ from tests.conftest import TEST_PASSWORD
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def reads_english(client: FlaskClient) -> FlaskClient:
+    """The client's browser asks for English (before signing in, the back office follows it),
+    the language these tests' expectations are written in."""
+    client.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+    return client
+
+
 def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
     """The CSRF token of the form on the page at `path`."""
+    reads_english(client)
     page = client.get(path).get_data(as_text=True)
     match = CSRF_FIELD.search(page)
     assert match, page

@@ -38,7 +38,7 @@ def read(db: Session, stmt: Any) -> int:
 def make_prison_staff(db: Session, username: str, prison: Prison | None, *roles: str) -> StaffUser:
     user = create_staff_user(
         db, Actor.system("test"), username=username, full_name=username.title(),
-        password=TEST_PASSWORD, roles=list(roles), min_password_length=12,
+        password=TEST_PASSWORD, roles=list(roles), min_password_length=12, language="en",
         prison_id=prison.id if prison else None,
     )  # fmt: skip
     db.commit()

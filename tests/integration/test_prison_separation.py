@@ -260,6 +260,7 @@ class World:
         self.prober = create_staff_user(
             db, Actor.system("test"), username=PROBER, full_name="Viru Everything",
             password=TEST_PASSWORD, roles=EVERY_ROLE, min_password_length=12, prison_id=viru.id,
+            language="en",
         )  # fmt: skip
         db.commit()
         self.viru = viru

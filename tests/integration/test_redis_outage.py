@@ -241,6 +241,7 @@ def test_while_redis_is_down_every_surface_refuses_clearly_and_recovers_by_itsel
     officer = apps["backoffice"].test_client()
     assert staff_sign_in(officer, form_token(officer, "/sign-in")).status_code == 302
     newcomer = apps["backoffice"].test_client()
+    newcomer.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # a browser that asks for English
     staff_token = form_token(newcomer, "/sign-in")
     other_kiosk = apps["kiosk"].test_client()
     other_kiosk.set_cookie(DEVICE_COOKIE, kiosk_credential)

@@ -50,6 +50,7 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "health.health": PUBLIC,
     "static": PUBLIC,
     "views.sign_in": PUBLIC,
+    "views.language": PUBLIC,
     "views.home": EVERY_ROLE,
     "views.sign_out": EVERY_ROLE,
     # the auditor reads the books, not the people

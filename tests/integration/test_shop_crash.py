@@ -102,7 +102,7 @@ def _seed(url: str) -> Shop:
         ]  # fmt: skip
         create_staff_user(
             db, system, username="sirje", full_name="Sirje", password=TEST_PASSWORD,
-            roles=["shop"], min_password_length=12,
+            roles=["shop"], min_password_length=12, language="en",
         )  # fmt: skip
         db.flush()
         always_open(db, prison)

@@ -297,6 +297,7 @@ def test_staff_of_another_prison_do_not_see_this_prisons_orders(
         password=TEST_PASSWORD,
         roles=["shop"],
         min_password_length=12,
+        language="en",
         prison_id=elsewhere.id,
     )
     db.commit()

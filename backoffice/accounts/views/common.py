@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, Response, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,7 +86,7 @@ def inmate_by_number(db: Session, number: str) -> Inmate:
     inmate = db.scalar(select(Inmate).where(Inmate.prison_number == number.strip().upper()))
     mine = my_prison()
     if inmate is None or (mine is not None and inmate.prison_id != mine):
-        raise NotFound(f"no inmate with prison number {number}")
+        raise NotFound(_("no inmate with prison number %(number)s", number=number))
     return inmate
 
 
@@ -96,7 +97,7 @@ def date_arg(name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"{name}: a date like 2026-11-01, please") from None
+        raise InvalidInput(_("%(name)s: a date like 2026-11-01, please", name=name)) from None
 
 
 def cents_arg(name: str, *, zero: bool = False) -> int | None:

@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -37,8 +38,10 @@ def _statement_text() -> str:
             except UnicodeDecodeError:
                 continue
         raise InvalidInput(
-            "the file is not a text file (neither UTF-8 nor Windows-1257): export the bank "
-            "statement as CSV and upload it again"
+            _(
+                "the file is not a text file (neither UTF-8 nor Windows-1257): export "
+                "the bank statement as CSV and upload it again",
+            )
         )
     return request.form.get("csv_text", "")
 
@@ -64,18 +67,28 @@ def deposits_import() -> Any:
             )
             db.commit()
             flash(
-                f"Imported: {result.count('credit')} credited, {result.count('hold')} held for "
-                f"security, {result.count('duplicate')} imported before, "
-                f"{result.count('error')} with errors"
+                _(
+                    "Imported: %(count)s credited, %(count2)s held for security, "
+                    "%(count3)s imported before, %(count4)s with errors",
+                    count=result.count("credit"),
+                    count2=result.count("hold"),
+                    count3=result.count("duplicate"),
+                    count4=result.count("error"),
+                )
             )
         else:
             preview = deposits.preview_import(db, prison, text, rules=rules)
     except IntegrityError:
         db.rollback()
-        flash("Someone imported lines of this statement at the same moment: try again.", "error")
+        flash(
+            _(
+                "Someone imported lines of this statement at the same moment: try again.",
+            ),
+            "error",
+        )
     except (ServiceError, ledger.LedgerError) as refused:
         db.rollback()
-        flash(getattr(refused, "message", str(refused)), "error")
+        flash(_(getattr(refused, "message", str(refused))), "error")
     return _deposits_page(db, prison, preview=preview, result=result, csv_text=text)
 
 

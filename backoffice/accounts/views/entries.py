@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,7 @@ def entry_create() -> Any:
         inmate = inmate_by_number(db, request.form.get("prison_number", ""))
         amount = cents_arg("amount")
         if amount is None:
-            raise InvalidInput("amount: how much, please")
+            raise InvalidInput(_("amount: how much, please"))
         entry = services.create_entry(
             db,
             staff_actor(),
@@ -57,7 +58,10 @@ def entry_create() -> Any:
             counter=request.form.get("counter", ""),
             direction=request.form.get("direction", ""),
         )
-        return f"Entry M{entry.id} entered; another member of staff must approve it."
+        return _(
+            "Entry M%(id)s entered; another member of staff must approve it.",
+            id=entry.id,
+        )
 
     return perform(create, "", url_for("accounts.entries_page"))
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from babel.dates import format_date
 from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from ...dates import babel_locale
 from ...errors import InvalidInput, ServiceError
 from ...surface import get_db
 from ...web.access import staff_actor
+from ...web.formats import reader_language
 from ...web.handling import perform
 from .. import reconciliation, services
 from .common import books_read, bp, date_arg, page_prison, prison_choices
@@ -24,7 +28,7 @@ def reconciliation_page() -> Any:
     try:
         day = date_arg("day") or services.local_today(prison.timezone)
     except ServiceError as refused:
-        flash(refused.message, "error")
+        flash(_(refused.message), "error")
         day = services.local_today(prison.timezone)
     result = reconciliation.reconcile(db, prison, day)
     return render_template(
@@ -57,8 +61,11 @@ def month_close() -> Any:
         try:
             month_on = date.fromisoformat(f"{raw}-01" if len(raw) == 7 else raw)
         except ValueError:
-            raise InvalidInput("month: like 2026-10, please") from None
+            raise InvalidInput(_("month: like 2026-10, please")) from None
         closed = services.close_month(db, staff_actor(), prison, month_on)
-        return f"{closed.month_on:%B %Y} is closed."
+        return _(
+            "%(month_on)s is closed.",
+            month_on=format_date(closed.month_on, "LLLL y", locale=babel_locale(reader_language())),
+        )
 
     return perform(close, "", url_for("accounts.months", prison=prison.id))

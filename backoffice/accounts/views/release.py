@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ...money.amounts import euros
@@ -22,8 +23,14 @@ def release_payouts() -> Any:
         inmate = inmate_by_number(db, request.form.get("prison_number", ""))
         made = enter_release_payouts(db, staff_actor(), inmate)
         if not made:
-            return f"{inmate.prison_number} has nothing to pay out."
+            return _(
+                "%(prison_number)s has nothing to pay out.",
+                prison_number=inmate.prison_number,
+            )
         listed = ", ".join(f"M{e.id} {euros(e.amount_cents)}" for e in made)
-        return f"Release payouts entered ({listed}); another accountant must approve them."
+        return _(
+            "Release payouts entered (%(listed)s); another accountant must approve them.",
+            listed=listed,
+        )
 
     return perform(enter, "", url_for("accounts.entries_page"))

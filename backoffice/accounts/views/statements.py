@@ -6,6 +6,7 @@ from itertools import chain
 from typing import Any
 
 from flask import Response, flash, render_template, request
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from ... import dates
@@ -44,7 +45,7 @@ def statement() -> Any:
             tz=inmate.prison.timezone,
         )
     except ServiceError as refused:
-        flash(refused.message, "error")
+        flash(_(refused.message), "error")
         return render_template("accounts/statement.html", result=None, args=request.args), 404
     fmt = request.args.get("format", "")
     name = f"statement-{inmate.prison_number}-{result.part}"

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, flash, render_template, request
+from flask_babel import gettext as _
 
 from ...audit.services import record
 from ...errors import ServiceError
@@ -35,7 +36,7 @@ def subject_access() -> Any:
             else json.dumps(export, ensure_ascii=False, indent=2, default=str).encode()
         )
     except ServiceError as refused:
-        flash(refused.message, "error")
+        flash(_(refused.message), "error")
         return render_template("accounts/subject_access.html"), refused.status
     record(
         db,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -73,7 +74,9 @@ def create() -> Any:
 
     def action(db: Session) -> str:
         created.append(services.create_item(db, staff_actor(), _spec(), now()))
-        return "The draft is made: add its file, who it is for, and send it for review."
+        return _(
+            "The draft is made: add its file, who it is for, and send it for review.",
+        )
 
     response = perform(action, "", url_for("content.index"))
     if created:  # made: on to its page
@@ -88,7 +91,7 @@ def category() -> Any:
     def action(db: Session) -> None:
         services.upsert_category(db, staff_actor(), request.form.get("code", ""), names)
 
-    return perform(action, "The category is saved.", url_for("content.index"))
+    return perform(action, _("The category is saved."), url_for("content.index"))
 
 
 def _item_or_404(item_id: int) -> Item:
@@ -154,7 +157,7 @@ def save_version(item_id: int) -> Any:
         )
         services.save_version(db, staff_actor(), item_id, text, now=now())
 
-    return perform(action, "The text is saved.", _back(item_id))
+    return perform(action, _("The text is saved."), _back(item_id))
 
 
 @bp.post("/items/<int:item_id>/tags")
@@ -165,7 +168,7 @@ def tags(item_id: int) -> Any:
     def action(db: Session) -> None:
         services.set_tags(db, staff_actor(), item_id, wanted, now())
 
-    return perform(action, "The tags are saved.", _back(item_id))
+    return perform(action, _("The tags are saved."), _back(item_id))
 
 
 @bp.post("/items/<int:item_id>/targets")
@@ -176,7 +179,7 @@ def targets(item_id: int) -> Any:
     regime_level = form.get("regime_level") or None
     chosen: list[services.TargetSpec] = []
     for value in form.getlist("where"):
-        prison_part, _, wing_part = value.partition(":")
+        prison_part, _sep, wing_part = value.partition(":")
         if not prison_part.isdigit() or (wing_part and not wing_part.isdigit()):
             continue
         if not visible(int(prison_part)):
@@ -193,7 +196,7 @@ def targets(item_id: int) -> Any:
     def action(db: Session) -> None:
         services.set_targets(db, staff_actor(), item_id, chosen, now())
 
-    return perform(action, "Who it is for is saved.", _back(item_id))
+    return perform(action, _("Who it is for is saved."), _back(item_id))
 
 
 @bp.post("/items/<int:item_id>/schedule")
@@ -210,7 +213,7 @@ def schedule(item_id: int) -> Any:
             now(),
         )
 
-    return perform(action, "The schedule is saved.", _back(item_id))
+    return perform(action, _("The schedule is saved."), _back(item_id))
 
 
 @bp.post("/items/<int:item_id>/parts")
@@ -220,7 +223,7 @@ def add_part(item_id: int) -> Any:
     def action(db: Session) -> None:
         services.create_item(db, staff_actor(), _spec(parent_id=item_id), now())
 
-    return perform(action, "The part is added.", _back(item_id))
+    return perform(action, _("The part is added."), _back(item_id))
 
 
 STEPS = frozenset({"submit", "approve", "return_to_draft", "unpublish", "reopen"})
@@ -236,6 +239,9 @@ def move(item_id: int, step: str) -> Any:
         moved = services.move(
             db, staff_actor(), item_id, step, now=now(), reason=request.form.get("reason", "")
         )
-        return f"It is now {moved.status.replace('_', ' ')}."
+        return _(
+            "It is now %(replace)s.",
+            replace=moved.status.replace("_", " "),
+        )
 
     return perform(action, "", _back(item_id), audited=services.SelfReview)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,10 +35,10 @@ def upload(item_id: int) -> Any:
 
     def action(db: Session) -> str:
         if sent is None or not sent.filename:
-            raise InvalidInput("Choose a file.")
+            raise InvalidInput(_("Choose a file."))
         version = item.version_in(language)
         if version is None or version.language != language:
-            raise InvalidInput("Write the title in that language first.")
+            raise InvalidInput(_("Write the title in that language first."))
         kinds = SUBTITLES if subtitles else services.media_kinds_for(item)
         kept = services.store(
             db, staff_actor(), media_config(), sent.stream, sent.filename, allowed=kinds
@@ -58,7 +59,12 @@ def upload(item_id: int) -> Any:
             media_id=None if subtitles else kept.id,
             subtitles_id=kept.id if subtitles else None,
         )
-        return f"{sent.filename} is kept ({kept.content_type}, {kept.size_bytes} bytes)."
+        return _(
+            "%(filename)s is kept (%(content_type)s, %(size_bytes)s bytes).",
+            filename=sent.filename,
+            content_type=kept.content_type,
+            size_bytes=kept.size_bytes,
+        )
 
     return perform(action, "", url_for("content.item", item_id=item_id))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,7 @@ def notices() -> Any:
 def send_notice() -> Any:
     here = prison()
     form = request.form
-    where, _, place = form.get("where", "").partition(":")
+    where, _sep, place = form.get("where", "").partition(":")
     texts = {
         lang.value: {
             "title": form.get(f"title_{lang.value}", ""),
@@ -53,7 +54,7 @@ def send_notice() -> Any:
             now=now(),
         )
 
-    return perform(action, "The notice is sent.", url_for("content.notices", prison=here.id))
+    return perform(action, _("The notice is sent."), url_for("content.notices", prison=here.id))
 
 
 def _notice_or_404(notice_id: int) -> Notice:
@@ -77,7 +78,7 @@ def withdraw_notice(notice_id: int) -> Any:
         services.withdraw(db, staff_actor(), notice_id, now())
 
     return perform(
-        action, "The notice is withdrawn.", url_for("content.notice", notice_id=notice_id)
+        action, _("The notice is withdrawn."), url_for("content.notice", notice_id=notice_id)
     )
 
 

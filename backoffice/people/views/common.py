@@ -4,6 +4,7 @@ prison (the scope every service is called with)."""
 from __future__ import annotations
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...errors import InvalidInput
@@ -43,5 +44,10 @@ def form_int(name: str, default: int | None = None) -> int:
     if not raw and default is not None:
         return default
     if not raw.isdigit():
-        raise InvalidInput(f"{name.replace('_', ' ').capitalize()}: a whole number.")
+        raise InvalidInput(
+            _(
+                "%(capitalize)s: a whole number.",
+                capitalize=name.replace("_", " ").capitalize(),
+            )
+        )
     return int(raw)

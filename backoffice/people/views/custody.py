@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,7 +39,12 @@ def _day(name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"{name.replace('_', ' ').capitalize()}: YYYY-MM-DD.") from None
+        raise InvalidInput(
+            _(
+                "%(capitalize)s: YYYY-MM-DD.",
+                capitalize=name.replace("_", " ").capitalize(),
+            )
+        ) from None
 
 
 @people_bp.get("/admit", endpoint="admission")
@@ -54,14 +60,19 @@ def admit() -> Any:
         cell = places.cell_of(db, form_int("cell_id"), scope())
         born = _day("date_of_birth")
         if born is None:
-            raise InvalidInput("Date of birth: required.")
+            raise InvalidInput(_("Date of birth: required."))
         inmate = lifecycle.admit(
             db, staff_actor(), prison_number=form.get("prison_number", ""),
             first_name=form.get("first_name", ""), last_name=form.get("last_name", ""),
             date_of_birth=born, legal_status=form.get("legal_status", ""),
             language=form.get("language", "et"), cell=cell, reason=form.get("reason", ""),
         )  # fmt: skip
-        return f"{inmate.prison_number} {inmate.full_name} admitted to cell {cell.number}."
+        return _(
+            "%(prison_number)s %(full_name)s admitted to cell %(number)s.",
+            prison_number=inmate.prison_number,
+            full_name=inmate.full_name,
+            number=cell.number,
+        )
 
     return perform(run, "", url_for("people.admission"))
 
@@ -103,7 +114,7 @@ def step(inmate_id: int) -> Any:
         elif name == lifecycle.Step.TRANSFER:
             to = db.get(Prison, form_int("prison_id"))
             if to is None:
-                raise InvalidInput("Prison: no such prison.")
+                raise InvalidInput(_("Prison: no such prison."))
             cell_id = form.get("cell_id", "")
             cell = places.cell_of(db, int(cell_id), None) if cell_id.isdigit() else None
             lifecycle.transfer(db, actor, who, to, cell, **kw)
@@ -116,7 +127,12 @@ def step(inmate_id: int) -> Any:
         elif name == lifecycle.Step.DECEASE:
             lifecycle.decease(db, actor, who, **kw)
         else:
-            raise InvalidInput("Step: choose one.")
-        return f"{who.prison_number}: {name.replace('_', ' ')} done; now {who.status}."
+            raise InvalidInput(_("Step: choose one."))
+        return _(
+            "%(prison_number)s: %(replace)s done; now %(status)s.",
+            prison_number=who.prison_number,
+            replace=name.replace("_", " "),
+            status=who.status,
+        )
 
     return perform(run, "", back)

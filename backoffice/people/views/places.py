@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ...surface import get_db
@@ -36,7 +37,10 @@ def prison_create() -> Any:
             timezone=form.get("timezone", "Europe/Tallinn"), wings=wings, scope=scope(),
         )  # fmt: skip
         cells = sum(w.cells for w in wings)
-        return f"Prison {prison.code} set up: {len(wings)} wings, {cells} cells, its own books."
+        return _(
+            "Prison %(code)s set up: %(wings)s wings, %(cells)s cells, its own books.",
+            code=prison.code, wings=len(wings), cells=cells,
+        )  # fmt: skip
 
     return perform(run, "", _back())
 
@@ -46,7 +50,7 @@ def prison_rename(prison_id: int) -> Any:
     name = request.form.get("name", "")
     return perform(
         lambda db: places.rename_prison(db, staff_actor(), prison_id, name, scope()),
-        "Prison renamed.",
+        _("Prison renamed."),
         _back(),
     )
 
@@ -58,7 +62,7 @@ def wing_create(prison_id: int) -> Any:
             db, staff_actor(), prison_id, code=request.form.get("code", ""),
             name=request.form.get("name", ""), scope=scope(),
         )  # fmt: skip
-        return f"Wing {wing.code} created."
+        return _("Wing %(code)s created.", code=wing.code)
 
     return perform(run, "", _back())
 
@@ -68,7 +72,7 @@ def wing_rename(wing_id: int) -> Any:
     name = request.form.get("name", "")
     return perform(
         lambda db: places.rename_wing(db, staff_actor(), wing_id, name, scope()),
-        "Wing renamed.",
+        _("Wing renamed."),
         _back(),
     )
 
@@ -77,7 +81,7 @@ def wing_rename(wing_id: int) -> Any:
 def wing_close(wing_id: int) -> Any:
     return perform(
         lambda db: places.close_wing(db, staff_actor(), wing_id, scope()),
-        "Wing closed: it takes no new inmate.",
+        _("Wing closed: it takes no new inmate."),
         _back(),
     )
 
@@ -89,7 +93,7 @@ def cell_create(wing_id: int) -> Any:
             db, staff_actor(), wing_id, number=request.form.get("number", ""),
             capacity=form_int("capacity", 2), scope=scope(),
         )  # fmt: skip
-        return f"Cell {cell.number} created."
+        return _("Cell %(number)s created.", number=cell.number)
 
     return perform(run, "", _back())
 
@@ -99,7 +103,7 @@ def cell_rename(cell_id: int) -> Any:
     number = request.form.get("number", "")
     return perform(
         lambda db: places.rename_cell(db, staff_actor(), cell_id, number, scope()),
-        "Cell renumbered.",
+        _("Cell renumbered."),
         _back(),
     )
 
@@ -108,6 +112,6 @@ def cell_rename(cell_id: int) -> Any:
 def cell_close(cell_id: int) -> Any:
     return perform(
         lambda db: places.close_cell(db, staff_actor(), cell_id, scope()),
-        "Cell closed: it takes no new inmate.",
+        _("Cell closed: it takes no new inmate."),
         _back(),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, make_response, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -112,4 +113,4 @@ def product_photo_upload(product_id: int) -> Any:
     def action(db: Session) -> None:
         services.set_photo(db, staff_actor(), product_id, upload.read() if upload else b"")
 
-    return perform(action, "Photo saved.", url_for("shop.product_view", product_id=product_id))
+    return perform(action, _("Photo saved."), url_for("shop.product_view", product_id=product_id))

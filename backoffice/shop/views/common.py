@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from flask import Blueprint, abort, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -120,7 +121,10 @@ def _form_day(name: str) -> date:
         return date.fromisoformat(request.form.get(name, "").strip())
     except ValueError:
         raise InvalidInput(
-            f"{name.replace('_', ' ').capitalize()}: a date like 2026-12-01, please."
+            _(
+                "%(capitalize)s: a date like 2026-12-01, please.",
+                capitalize=name.replace("_", " ").capitalize(),
+            )
         ) from None
 
 
@@ -132,7 +136,10 @@ def _int(name: str, default: int | None = None) -> int:
         return int(raw)
     except ValueError:
         raise InvalidInput(
-            f"{name.replace('_', ' ').capitalize()}: a whole number, please."
+            _(
+                "%(capitalize)s: a whole number, please.",
+                capitalize=name.replace("_", " ").capitalize(),
+            )
         ) from None
 
 
@@ -143,4 +150,4 @@ def _cents(name: str) -> int:
         label = name.replace("_", " ").capitalize()
         if error.kind == "too_large":
             raise InvalidInput(f"{label}: {error.message}.") from None
-        raise InvalidInput(f"{label}: an amount like 2.50, please.") from None
+        raise InvalidInput(_("%(label)s: an amount like 2.50, please.", label=label)) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -50,7 +51,11 @@ def ban(inmate_id: int) -> Any:
             ends_on=_form_day("ends_on"),
             reason=request.form.get("reason", ""),
         )
-        return f"Banned from the shop from {made.starts_on} to {made.ends_on}."
+        return _(
+            "Banned from the shop from %(starts_on)s to %(ends_on)s.",
+            starts_on=made.starts_on,
+            ends_on=made.ends_on,
+        )
 
     return perform(action, "", url_for("shop.inmate_view", inmate_id=inmate_id))
 
@@ -62,6 +67,9 @@ def restrict(inmate_id: int) -> Any:
     def action(db: Session) -> str:
         tag = request.form.get("tag", "")
         services.restrict(db, staff_actor(), inmate, tag, request.form.get("reason", "").strip())
-        return f"Products tagged {tag.strip().lower()!r} are no longer sold to this inmate."
+        return _(
+            "Products tagged %(lower)s are no longer sold to this inmate.",
+            lower=repr(tag.strip().lower()),
+        )
 
     return perform(action, "", url_for("shop.inmate_view", inmate_id=inmate_id))

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -63,8 +64,11 @@ def pack(order_id: int) -> Any:
         )
         short = sum(line.quantity - (line.packed_quantity or 0) for line in done.lines)
         if short:
-            return f"Packed with {short} item(s) short; the inmate will not be charged for them."
-        return "Packed in full."
+            return _(
+                "Packed with %(short)s item(s) short; the inmate will not be charged for them.",
+                short=short,
+            )
+        return _("Packed in full.")
 
     return perform(action, "", url_for("shop.order_view", order_id=order_id))
 
@@ -75,9 +79,10 @@ def deliver(order_id: int) -> Any:
 
     def action(db: Session) -> str:
         order = services.deliver_order(db, staff_actor(), order_id)
-        return (
-            f"Delivered: {shown_money(order.charged_cents)} charged, "
-            f"{shown_money(order.held_cents - order.charged_cents)} released."
+        return _(
+            "Delivered: %(shown_money)s charged, %(shown_money2)s released.",
+            shown_money=shown_money(order.charged_cents),
+            shown_money2=shown_money(order.held_cents - order.charged_cents),
         )
 
     return perform(action, "", url_for("shop.order_view", order_id=order_id))
@@ -88,7 +93,7 @@ def cancel(order_id: int) -> Any:
     _order(get_db(), order_id)
     return perform(
         lambda db: services.cancel_order(db, staff_actor(), order_id) and None,
-        "Cancelled: the money held for it is released.",
+        _("Cancelled: the money held for it is released."),
         url_for("shop.order_view", order_id=order_id),
     )
 
@@ -100,7 +105,7 @@ def refund(order_id: int) -> Any:
     def action(db: Session) -> str:
         key = request.form.get("key", "").strip()
         if not key:
-            raise InvalidInput("The form is out of date: reload the page and try again.")
+            raise InvalidInput(_("The form is out of date: reload the page and try again."))
         made = services.refund_line(
             db,
             staff_actor(),
@@ -110,6 +115,9 @@ def refund(order_id: int) -> Any:
             reason=request.form.get("reason", ""),
             key=f"backoffice:{key}",
         )
-        return f"Refunded {shown_money(made.amount_cents)} to the inmate's spendable account."
+        return _(
+            "Refunded %(shown_money)s to the inmate's spendable account.",
+            shown_money=shown_money(made.amount_cents),
+        )
 
     return perform(action, "", url_for("shop.order_view", order_id=order_id))

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from flask import render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -80,7 +81,10 @@ def start_picking(wing_id: int, day: str) -> Any:
 
     def action(db: Session) -> str:
         count = services.start_picking(db, staff_actor(), wing_id, delivery_on)
-        return f"{count} orders are now being picked; inmates can no longer cancel them."
+        return _(
+            "%(count)s orders are now being picked; inmates can no longer cancel them.",
+            count=count,
+        )
 
     return perform(action, "", url_for("shop.round_view", wing_id=wing_id, day=day))
 

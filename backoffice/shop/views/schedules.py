@@ -6,19 +6,29 @@ from datetime import date
 from typing import Any
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...errors import InvalidInput
 from ...people.models import Prison, Wing
 from ...surface import form_id, get_db
+from ...surface.i18n import N_
 from ...web.access import staff_actor
 from ...web.handling import perform
 from ..models import ShopHoliday, ShopSchedule
 from ..services.schedules import add_holiday, remove_holiday, set_schedule
 from .common import _my_prison, bp
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
 
 
 @bp.get("/schedules")
@@ -36,7 +46,7 @@ def schedules() -> Any:
         .order_by(ShopHoliday.on_date)
     )
     return render_template(
-        "shop/schedules.html", wings=wings, rounds=rounds, weekdays=WEEKDAYS,
+        "shop/schedules.html", wings=wings, rounds=rounds, weekdays=[_(d) for d in WEEKDAYS],
         holidays=list(holidays),
         prisons=list(db.scalars(select(Prison).where(Prison.id.in_(prison_ids)))),
     )  # fmt: skip
@@ -45,7 +55,12 @@ def schedules() -> Any:
 def _weekday(name: str) -> int:
     raw = request.form.get(name, "")
     if not raw.isdigit():
-        raise InvalidInput(f"{name.replace('_', ' ').capitalize()}: choose a weekday.")
+        raise InvalidInput(
+            _(
+                "%(capitalize)s: choose a weekday.",
+                capitalize=name.replace("_", " ").capitalize(),
+            )
+        )
     return int(raw)
 
 
@@ -59,7 +74,7 @@ def schedule_set(wing_id: int) -> Any:
             delivery_weekday=_weekday("delivery_weekday"), scope=_my_prison(),
         )  # fmt: skip
 
-    return perform(run, "The round of the wing is saved.", url_for("shop.schedules"))
+    return perform(run, _("The round of the wing is saved."), url_for("shop.schedules"))
 
 
 @bp.post("/holidays")
@@ -68,10 +83,13 @@ def holiday_add() -> Any:
         try:
             on = date.fromisoformat(request.form.get("on_date", ""))
         except ValueError:
-            raise InvalidInput("Day: choose a date.") from None
+            raise InvalidInput(_("Day: choose a date.")) from None
         prison_id = form_id(request.form.get("prison_id"))
         moved = add_holiday(db, staff_actor(), prison_id, on, request.form.get("reason", ""))
-        return f"No delivery on {on.isoformat()}; {moved} waiting orders moved to the next day."
+        return _(
+            "No delivery on %(day)s; %(moved)s waiting orders moved to the next day.",
+            day=on.isoformat(), moved=moved,
+        )  # fmt: skip
 
     return perform(run, "", url_for("shop.schedules"))
 
@@ -81,4 +99,4 @@ def holiday_remove(holiday_id: int) -> Any:
     def run(db: Session) -> None:
         remove_holiday(db, staff_actor(), holiday_id)
 
-    return perform(run, "The holiday is removed.", url_for("shop.schedules"))
+    return perform(run, _("The holiday is removed."), url_for("shop.schedules"))

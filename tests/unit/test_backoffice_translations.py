@@ -1,0 +1,67 @@
+"""Every word the back office shows its staff exists in Estonian and Russian, with the same
+placeholders: the pages, the messages their buttons leave, and the refusals of the services
+the pages show (those of the features whose refusals are translated so far)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+
+from backoffice.surface.i18n import TRANSLATIONS, load_catalogues
+
+BACKOFFICE = Path(__file__).resolve().parents[2] / "backoffice"
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# The family pages keep their own texts (backoffice/family/texts.py).
+METHODS = [
+    ("family/**", "ignore"),
+    ("**/templates/**.html", "jinja2"),
+    ("**.py", "python"),
+]
+REFUSALS = {name: None for name in ("ServiceError", "InvalidInput", "Conflict", "NotFound",
+                                    "Forbidden")}  # fmt: skip
+# The features whose services' refusals (fixed texts; those that name values stay English)
+# are in the catalogue; a feature joins when its refusals are translated.
+REFUSING_FEATURES = ("staff", "signin", "devices")
+# Words written the same in a language (a translation equal to the English is otherwise missing).
+SAME = {"et": {"kiosk"}, "ru": set()}
+
+
+def _extracted(directory: Path, keywords: dict[str, object]) -> set[str]:
+    found = extract_from_dir(str(directory), METHODS, keywords=keywords, options_map={})
+    return {message for _file, _line, message, _comments, _context in found}
+
+
+def backoffice_messages() -> set[str]:
+    return _extracted(BACKOFFICE, DEFAULT_KEYWORDS)
+
+
+def refusal_messages() -> set[str]:
+    found: set[str] = set()
+    with warnings.catch_warnings():
+        # Refusals that name values are f-strings: Babel skips them, and says so.
+        warnings.filterwarnings("ignore", "Skipping f-string", UserWarning)
+        for feature in REFUSING_FEATURES:
+            found |= _extracted(BACKOFFICE / feature, REFUSALS)
+    return found
+
+
+@pytest.mark.parametrize("language", ["et", "ru"])
+def test_every_backoffice_message_is_translated(language: str) -> None:
+    catalogue = load_catalogues(TRANSLATIONS)[language]
+    messages = backoffice_messages() | refusal_messages()
+    assert len(messages) > 500
+    missing = sorted(m for m in messages - SAME[language] if catalogue.gettext(m) == m)
+    assert missing == []
+    for message in messages:
+        said = catalogue.gettext(message)
+        assert set(PLACEHOLDER.findall(said)) == set(PLACEHOLDER.findall(message)), message
+
+
+def test_the_staff_pages_speak_each_language() -> None:
+    catalogues = load_catalogues(TRANSLATIONS)
+    assert catalogues["et"].gettext("Staff sign-in") == "Töötaja sisselogimine"
+    assert catalogues["ru"].gettext("Staff sign-in") == "Вход для сотрудников"
