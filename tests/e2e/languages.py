@@ -65,3 +65,9 @@ def _three_language_tables(value: Any) -> Iterable[Mapping[str, Any]]:
     elif isinstance(value, list):
         for each in value:
             yield from _three_language_tables(each)
+
+
+def shown_in(phrases: Iterable[str], text: str) -> list[str]:
+    """The phrases that stand in `text` as words of their own: a proper name that begins
+    with a word of another language ("Vanglateenistus", a payee's name) is not that word."""
+    return sorted(p for p in phrases if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text))

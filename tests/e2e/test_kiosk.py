@@ -48,7 +48,7 @@ from tests.e2e.kiosk_world import (
     moving_face_video,
     still_photo_video,
 )
-from tests.e2e.languages import foreign_phrases, kiosk_texts
+from tests.e2e.languages import foreign_phrases, kiosk_texts, shown_in
 from tests.e2e.pcsc import emulated_card, virtual_reader
 
 pytestmark = pytest.mark.e2e
@@ -300,7 +300,7 @@ def test_pin_sign_in_and_every_screen_in_every_language(playwright: Any, server:
                 assert page.locator("#sign-out-button").is_visible()
                 shoot(page, screen, language)
                 text = page.locator("body").inner_text()
-                wrong = sorted(phrase for phrase in FOREIGN[language] if phrase in text)
+                wrong = shown_in(FOREIGN[language], text)
                 assert not wrong, f"{screen} in {language} shows another language: {wrong}"
                 if language == "et":
                     assert page.evaluate(A11Y_AUDIT) == [], screen
