@@ -42,6 +42,7 @@ def role_name(role: str) -> str:
         "officer": _("officer"),
         "requests": _("request handler"),
         "visits": _("visits"),
+        "auditor": _("auditor"),
     }
     return names.get(role, role)
 

@@ -85,7 +85,9 @@ def test_an_officer_enrols_a_face_from_the_reception_camera(
             page.goto(f"{backoffice}/sign-in")
             page.fill("input[name=username]", "officer")
             page.fill("input[name=password]", TEST_PASSWORD)
-            page.click("button[type=submit]")
+            # The sign-in form's own button (the header's language switch has buttons too).
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{backoffice}/")
             page.goto(f"{backoffice}/signin/inmates/{inmate.id}")
             page.click("text=Start the camera")
             expect(page.locator("[data-take]")).to_be_enabled(timeout=15_000)
