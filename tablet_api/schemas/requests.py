@@ -56,6 +56,12 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                             "items": array(STRING),
                             "description": "[code, label] pairs.",
                         },
+                        "when": {
+                            "type": "string",
+                            "enum": ["past", "future", "any"],
+                            "description": "A date field's: the date may be only in the past, "
+                            "only in the future, or either.",
+                        },
                     },
                 ),
             },
