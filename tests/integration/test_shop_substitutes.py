@@ -308,6 +308,6 @@ def test_the_packer_is_told_why_a_substitute_is_refused_in_her_language(
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "„Raadio“ ei saa selle kinnipeetava jaoks asendada toodet „Seep“" in page
-    assert "Mark packed" in page  # still to be packed
+    assert "Märgi pakituks" in page  # still to be packed ("Mark packed", in her Estonian)
     db.expire_all()
     assert (db.get(Order, order.id).status, db.get(Product, radio.id).stock) == ("placed", 10)
