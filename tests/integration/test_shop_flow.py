@@ -18,7 +18,7 @@ from backoffice import dates
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
 from backoffice.db import make_engine, make_session_factory
-from backoffice.errors import Conflict, InvalidInput
+from backoffice.errors import Conflict, InvalidInput, NotFound
 from backoffice.money.services import inmate_accounts, prison_account
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
@@ -1169,6 +1169,16 @@ def test_a_shop_holiday_moves_the_delivery_of_waiting_and_new_orders(
     db.rollback()
     with pytest.raises(InvalidInput):
         add_holiday(db, system, buyer.prison_id, day(-1), "in the past", now=MONDAY)
+    db.rollback()
+    # "Today" is the prison's: at 00:30 on Tuesday in Tallinn it is still Monday in Greenwich,
+    # and Monday is already past.
+    tuesday_early = datetime.combine(day(1), time(0, 30), TALLINN).astimezone(UTC)
+    assert tuesday_early.date() == day(0)
+    with pytest.raises(InvalidInput, match="today or later"):
+        add_holiday(db, system, buyer.prison_id, day(0), "yesterday here", now=tuesday_early)
+    db.rollback()
+    with pytest.raises(NotFound):  # a national member of staff must name the prison
+        add_holiday(db, system, None, day(3), "which prison?", now=MONDAY)  # type: ignore[arg-type]
     db.rollback()
     events = db.scalars(
         select(AuditEvent.action).where(AuditEvent.target_id == str(waiting.id))
