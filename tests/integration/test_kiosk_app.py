@@ -295,7 +295,7 @@ def test_the_cart_refuses_what_money_cannot_cover_and_says_why(
     post(client, "/shop/cart", page="/shop", product_id=str(coffee.id), change="add")
     refused = post(client, "/shop/cart", page="/shop", product_id=str(radio.id), change="add")
     page = client.get(refused.headers["Location"]).text
-    assert "Rahast ei piisa" in page  # "not enough money", in Estonian
+    assert "See maksab 40,00 €; saad kulutada veel 16,50 €." in page  # in Estonian
     cart = client.get("/shop/cart").text
     assert "coffee et" in cart and "radio et" not in cart
     key = re.search(r'name="key" value="([^"]+)"', cart).group(1)
@@ -309,6 +309,43 @@ def test_the_cart_refuses_what_money_cannot_cover_and_says_why(
     db.rollback()  # SQLite: a reader here would hold the write lock the kiosk needs
     money = client.get("/money").text
     assert "3,50 €" in money  # held for the order
+
+
+def test_the_plus_stops_where_the_rules_would_refuse_and_says_why(
+    app: Flask,
+    kiosks: dict[str, str],
+    estonian: Inmate,
+    catalogue: dict[str, Product],
+):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    coffee, radio = catalogue["coffee"], catalogue["radio"]
+
+    def add_button(page: str, product: Product) -> str:
+        found = re.search(
+            rf'<li class="product" data-sku="{product.sku}">.*?(<button [^>]*value="add"[^>]*>)'
+            r".*?</li>",
+            page,
+            re.S,
+        )
+        assert found, product.sku
+        return found.group(1)
+
+    # 20.00 € cannot buy a 40.00 € radio: its button is off before the inmate taps, with why.
+    shop_page = client.get("/shop").text
+    assert "disabled" in add_button(shop_page, radio)
+    assert "disabled" not in add_button(shop_page, coffee)
+    # Said about the item, with what is left to spend (not "the order would cost 40,00 €").
+    assert f'id="stop-{radio.id}">See maksab 40,00 €; saad kulutada veel 20,00 €.' in shop_page
+    # Five coffees (17.50 €) fit; a sixth would not, so the cart's "+" stops at five.
+    for _ in range(5):
+        post(client, "/shop/cart", page="/shop", product_id=str(coffee.id), change="add")
+    cart = client.get("/shop/cart").text
+    plus = re.search(r'<button [^>]*value="add"[^>]*>', cart)
+    assert plus and "disabled" in plus.group(0)
+    assert f'id="stop-{coffee.id}">See maksab 3,50 €; saad kulutada veel 2,50 €.' in cart
+    assert '<span class="count">5</span>' in cart
+    assert "saad kulutada" not in re.sub(r'<span class="stop".*?</span>', "", cart)  # no refusal
 
 
 def test_security_headers_on_every_answer(app: Flask, kiosks: dict[str, str]):
