@@ -30,7 +30,7 @@ test: install
 # (babel.cfg), then add the new words to the Estonian and Russian catalogues for translating.
 # Service refusals are extracted too (the staff pages translate the ones they show).
 CATALOGUES := backoffice/translations
-REFUSALS := -k ServiceError -k InvalidInput -k Conflict -k NotFound -k Forbidden
+REFUSALS := -k ServiceError -k InvalidInput -k Conflict -k NotFound -k Forbidden -k NC_:1c,2
 messages: install
 	mkdir -p var
 	$(VENV)/bin/pybabel -q extract -F babel.cfg $(REFUSALS) --no-location --sort-output \

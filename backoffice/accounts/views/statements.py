@@ -144,7 +144,7 @@ def _statement_pdf(result: services.InmateStatement) -> bytes:
             (_("Closing balance"), shown_amount(result.closing_cents)),
         ]
     )
-    doc.heading(_("Movements"))
+    doc.heading(_("Money movements"))
     moment = _("Date (%(zone)s)", zone=shown_zone())
     doc.table(
         [moment, _("What"), _("Reason"), _("Amount"), _("Balance")],
