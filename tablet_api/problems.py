@@ -16,8 +16,11 @@ from werkzeug.exceptions import HTTPException
 
 from backoffice.errors import LedgerError, ServiceError
 from backoffice.surface import DATABASE_AWAY, DATABASE_RETRY_AFTER_SECONDS, log_database_away
+from backoffice.surface.i18n import load_catalogues
+from backoffice.surface.refusals import say
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+CATALOGUES = "cellgate.catalogues"  # app.extensions key: the one catalogue, by language
 TYPE_PREFIX = "/api/v1/problems/"
 LANGUAGES = ("et", "ru", "en")
 
@@ -423,10 +426,26 @@ LEDGER_CODES = {
 }
 
 
+def translate(message: str) -> str:
+    """`message` from the one catalogue, in the language of this answer (English as it is)."""
+    catalogue = current_app.extensions[CATALOGUES].get(language())
+    return str(catalogue.gettext(message)) if catalogue is not None else message
+
+
+def said(error: Exception) -> str:
+    """A service's refusal in the inmate's language, its values shown his way (money in the
+    language's style, times on his prison's clock)."""
+    inmate = g.get("inmate")
+    zone = inmate.prison.timezone if inmate is not None else None
+    if zone is None:
+        zone = str(current_app.extensions["cellgate"]["settings"]["timezone"])
+    return say(error, language(), translate, zone)
+
+
 def from_service_error(error: ServiceError) -> Problem:
-    """Map a service's refusal to a problem. The services speak English; where we know the
-    refusal we say it in the inmate's language, otherwise the English message is the detail."""
-    message = error.message
+    """Map a service's refusal to a problem, its reason said in the inmate's language (the
+    catalogue has the services' refusals; one it lacks is said in English)."""
+    message = said(error)
     if error.status == 404:
         return Problem("not-found")
     if error.status == 403:
@@ -440,16 +459,19 @@ STATUS_CODES = {403: "forbidden", 404: "not-found", 409: "conflict", 422: "refus
 
 
 def said_by_service(error: ServiceError) -> Problem:
-    """A refusal of a service whose messages are in the inmate's language already."""
+    """A refusal of a service whose messages are in the inmate's language already (or in the
+    catalogue: both are said in his language)."""
     code = STATUS_CODES.get(error.status, "refused")
     extra: dict[str, Any] = {}
+    message = said(error)
     field = error.details.get("field")
     if isinstance(field, str):
-        extra["errors"] = [{"field": field, "reason": error.message}]
-    return Problem(code, detail=error.message, extra=extra)
+        extra["errors"] = [{"field": field, "reason": message}]
+    return Problem(code, detail=message, extra=extra)
 
 
 def init_problems(app: Flask) -> None:
+    app.extensions[CATALOGUES] = load_catalogues()
     app.register_error_handler(Problem, problem_response)
 
     @app.errorhandler(ServiceError)

@@ -14,7 +14,17 @@ from backoffice.people.models import Inmate
 from backoffice.shop import services as shop_services
 from backoffice.surface import get_db
 
-from .screen import act, actor_for, bp, format_money, language, signed_in, word_for
+from .screen import (
+    act,
+    actor_for,
+    bp,
+    format_day,
+    format_money,
+    language,
+    said,
+    signed_in,
+    word_for,
+)
 
 
 @bp.get("/orders")
@@ -62,9 +72,9 @@ def order_action(inmate: Inmate, order_id: int, action: str) -> Any:
 def not_yet_due(error: ServiceError) -> str:
     """A refusal of the order's buttons; one too early says the day in the language on screen."""
     if isinstance(error, shop_services.BeforeDeliveryDay):
-        day = error.delivery_on.isoformat()
+        day = format_day(error.delivery_on)
         return _("The order is brought on %(day)s: confirm it then, when you have it.", day=day)
-    return error.message
+    return said(error)
 
 
 status_word = partial(word_for, "order")
