@@ -8,7 +8,7 @@ from __future__ import annotations
 from .catalogue import N_
 from .errors import Word
 
-__all__ = ["N_", "WORDS", "word"]
+__all__ = ["NO_SUCH", "N_", "WORDS", "no_such", "word"]
 
 WORDS = {
     # Orders, bookings, contacts, messages, requests, money, content, inmates, outbox, cards.
@@ -65,7 +65,39 @@ WORDS = {
     "co_accused": N_("co-accused"),
     "court_order": N_("court order"),
     "other": N_("other"),
+    # An inmate's steps in and out of custody.
+    "not held": N_("not held"),
+    "admit": N_("admit"),
+    "change_legal_status": N_("change of legal status"),
+    "move": N_("move"),
+    "transfer": N_("transfer"),
+    "go_out": N_("go out"),
+    "come_back": N_("come back"),
+    "release": N_("release"),
+    "decease": N_("decease"),
 }
+
+# "No such ...": a record the reader may not see, or that is not there.
+NO_SUCH = {
+    "record": N_("No such record."),
+    "call": N_("No such call."),
+    "card": N_("No such card."),
+    "cell": N_("No such cell."),
+    "contact": N_("No such contact."),
+    "content item": N_("No such content item."),
+    "device": N_("No such device."),
+    "holiday": N_("No such holiday."),
+    "inmate": N_("No such inmate."),
+    "message": N_("No such message."),
+    "prison": N_("No such prison."),
+    "staff user": N_("No such staff user."),
+    "wing": N_("No such wing."),
+}
+
+
+def no_such(what: str) -> str:
+    """The refusal that a `what` ("inmate", "wing") is not there (or not the reader's)."""
+    return NO_SUCH.get(what, NO_SUCH["record"])
 
 
 def word(code: object) -> Word:

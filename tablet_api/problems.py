@@ -483,7 +483,7 @@ def init_problems(app: Flask) -> None:
         code = LEDGER_CODES.get(str(getattr(error, "code", "")))
         if code is None:
             raise error
-        return problem_response(Problem(code, params={"message": str(error)}))
+        return problem_response(Problem(code, params={"message": said(error)}))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -17,11 +17,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
+from ledger.errors import AccountClosed, InsufficientFunds
+
 from .. import dates
 from ..errors import Cents, Phrase, ServiceError, Word
 from ..money.amounts import money
+from ..words import N_
 
 Translate = Callable[[str], str]
+
+# The ledger's refusals that reach inmates and staff (the ledger itself knows no catalogue).
+NOT_ENOUGH_MONEY = N_("Not enough money: %(available)s can be spent, %(needed)s is needed.")
+ACCOUNT_CLOSED = N_("This account is closed: money cannot move through it.")
 
 
 def say(error: BaseException, language: str, translate: Translate, zone: str) -> str:
@@ -29,6 +36,12 @@ def say(error: BaseException, language: str, translate: Translate, zone: str) ->
     in_language = getattr(error, "in_language", None)
     if callable(in_language):
         return str(in_language(language))
+    if isinstance(error, InsufficientFunds):
+        # The ledger speaks cents to its callers; the reader hears money.
+        values = {"available": Cents(error.available_cents), "needed": Cents(error.needed_cents)}
+        return fill(NOT_ENOUGH_MONEY, values, language, translate, zone)
+    if isinstance(error, AccountClosed):
+        return translate(ACCOUNT_CLOSED)
     if not isinstance(error, ServiceError):
         return translate(str(getattr(error, "message", error)))
     return fill(error.template, error.values, language, translate, zone, english=error.message)

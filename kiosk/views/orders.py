@@ -18,7 +18,6 @@ from .screen import (
     act,
     actor_for,
     bp,
-    format_day,
     format_money,
     language,
     said,
@@ -72,7 +71,7 @@ def order_action(inmate: Inmate, order_id: int, action: str) -> Any:
 def not_yet_due(error: ServiceError) -> str:
     """A refusal of the order's buttons; one too early says the day in the language on screen."""
     if isinstance(error, shop_services.BeforeDeliveryDay):
-        day = format_day(error.delivery_on)
+        day = error.delivery_on.isoformat()
         return _("The order is brought on %(day)s: confirm it then, when you have it.", day=day)
     return said(error)
 
