@@ -76,7 +76,7 @@ def test_a_refusal_without_values_is_never_formatted_and_details_stay_details() 
     tags = InvalidInput("At most %(most)s tags.", field="tags", most=12)
     assert tags.values == {"most": 12}
     assert tags.details == {"field": "tags", "most": 12}
-    assert said(tags, "et") == "Kuni 12 märgist."
+    assert said(tags, "et") == "Märgiseid võib olla kuni 12."
 
 
 def test_a_translation_that_does_not_fit_its_values_is_said_in_english() -> None:
