@@ -92,7 +92,13 @@ def forward(
         raise InvalidInput(
             "Request %(receipt)s is already with %(department)s.",
             receipt=case_.receipt,
-            department=to_department,
+            # The department by its name for an Estonian or Russian reader; English keeps the
+            # code staff type in the forward form.
+            department={
+                "et": rules.catalogue.department_name(to_department, "et"),
+                "ru": rules.catalogue.department_name(to_department, "ru"),
+                "en": to_department,
+            },
         )
     if case_.confidential and to_department != GOVERNORS_OFFICE:
         raise Conflict(
