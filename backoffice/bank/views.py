@@ -24,7 +24,7 @@ from ..people.models import Prison
 from ..staff.models import Role
 from ..surface import get_db, settings
 from ..web.access import ACCESS, staff_actor
-from ..web.handling import perform
+from ..web.handling import perform, translated_refusal
 from ..web.pages import chosen_prison, form_cents, form_inmate
 from . import balance, services
 from .models import PaymentFile, PaymentStatus
@@ -113,7 +113,7 @@ def statement_import() -> Any:
         return _page(db, prison)
     except (ServiceError, ledger.LedgerError) as refused:
         db.rollback()
-        flash(_(getattr(refused, "message", str(refused))), "error")
+        flash(translated_refusal(refused), "error")
         return _page(db, prison)
     if importing:
         db.commit()

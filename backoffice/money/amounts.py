@@ -80,11 +80,15 @@ class AmountError(InvalidInput):
 
     def __init__(self, kind: str, text: str, **values: Any) -> None:
         self.kind = kind
-        self.values = {"text": _shown(text), **values}
+        self.reason_values = {"text": _shown(text), **values}
         super().__init__(self.reason("en"), reason=kind)
 
     def reason(self, language: str) -> str:
-        return translate(language, REASONS[self.kind], **self.values)
+        return translate(language, REASONS[self.kind], **self.reason_values)
+
+    def in_language(self, language: str) -> str:
+        """The refusal in the reader's language (backoffice/surface/refusals.py asks for it)."""
+        return self.reason(language)
 
 
 def _shown(text: str) -> str:

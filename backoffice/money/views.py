@@ -18,7 +18,7 @@ from ..people.models import Prison
 from ..staff.models import Role
 from ..surface import get_db, settings
 from ..web.access import ACCESS, staff_actor
-from ..web.handling import perform
+from ..web.handling import perform, translated_refusal
 from ..web.pages import chosen_prison, form_cents, form_inmate
 from . import services
 from .amounts import euros
@@ -197,7 +197,7 @@ def payroll_upload() -> Any:
         return _wages_page(db, prison, preview=preview, csv_text=text, key=key)
     except (ServiceError, ledger.LedgerError) as refused:
         db.rollback()
-        flash(_(getattr(refused, "message", str(refused))), "error")
+        flash(translated_refusal(refused), "error")
         return _wages_page(db, prison, csv_text=text, key=key)
 
 

@@ -13,7 +13,6 @@ his prison number in that prison (`form_inmate`).
 from __future__ import annotations
 
 from flask import Blueprint, abort, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,7 +51,7 @@ def form_cents(name: str) -> int:
     try:
         return parse_cents(request.form.get(name, ""))
     except AmountError as error:
-        raise InvalidInput(f"{name}: {error.message}") from None
+        raise InvalidInput("%(name)s: %(reason)s", name=name, reason=error) from None
 
 
 def form_inmate(db: Session, prison: Prison, field: str = "prison_number") -> Inmate:
@@ -63,5 +62,5 @@ def form_inmate(db: Session, prison: Prison, field: str = "prison_number") -> In
         select(Inmate).where(Inmate.prison_number == number, Inmate.prison_id == prison.id)
     )
     if inmate is None:
-        raise NotFound(_("no inmate %(number)s in %(name)s", number=number, name=prison.name))
+        raise NotFound("no inmate %(number)s in %(prison)s", number=number, prison=prison.name)
     return inmate

@@ -28,6 +28,7 @@ from backoffice.shop.protocols import Protocols
 from backoffice.surface import equipment, get_db
 
 from .screen import actor_for, bp, format_money, kiosk_settings, language, signed_in
+from .screen import said as said_refusal
 
 CART = "cart"
 ORDER_KEY = "order_key"
@@ -245,7 +246,7 @@ def place_order(inmate: Inmate) -> Any:
         return redirect(url_for("kiosk.cart"))
     except ServiceError as error:
         db.rollback()
-        flash(error.message, "error")
+        flash(said_refusal(error), "error")
         return redirect(url_for("kiosk.cart"))
     db.commit()
     session.pop(CART, None)

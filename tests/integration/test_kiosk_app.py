@@ -642,3 +642,30 @@ def test_the_inmate_sees_the_payment_reference_and_each_debt_with_what_was_paid(
     assert "Teie viitenumber" in money and inmate_reference(estonian.id) in money
     assert "Kohtutrahv (1-23-4567)" in money  # a court fine, in Estonian
     assert "50,00 €" in money and "Veel maksta" in money
+
+
+def test_a_refusal_names_the_order_in_the_language_on_screen(
+    app: Flask,
+    kiosks: dict[str, str],
+    estonian: Inmate,
+    catalogue: dict[str, Product],
+    db: Session,
+    system: Actor,
+):
+    """An Estonian inmate who switched the kiosk to Russian reads a refusal with its order's
+    number in Russian, not the service's English."""
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    post(client, "/language", page="/shop", lang="ru", next="/shop")
+    coffee = catalogue["coffee"]
+    post(client, "/shop/cart", page="/shop", product_id=str(coffee.id), change="add")
+    key = re.search(r'name="key" value="([^"]+)"', client.get("/shop/cart").text).group(1)
+    order_url = post(client, "/shop/order", page="/shop/cart", key=key).headers["Location"]
+    order = db.get(Order, int(order_url.rsplit("/", 1)[1]))
+    shop.pack_order(db, system, order.id, {order.lines[0].id: 1})
+    db.commit()
+    refused = post(client, f"{order_url}/cancel", page=order_url)
+    page = client.get(refused.headers["Location"]).text
+    assert f"Заказ {order.number} уже собирают, и отменить его нельзя" in page
+    assert "already being packed" not in page
+    db.rollback()

@@ -33,11 +33,29 @@ class Word(NamedTuple):
 Message = str | tuple[str, str] | Word
 REFUSALS = {name: None for name in ("ServiceError", "InvalidInput", "Conflict", "NotFound",
                                     "Forbidden")}  # fmt: skip
-# The features whose services' refusals (fixed texts; those that name values stay English)
-# are in the catalogue; a feature joins when its refusals are translated.
-REFUSING_FEATURES = ("staff", "signin", "devices")
+# The features whose services' refusals (templates with named values, backoffice/errors.py)
+# are in the catalogue; a feature joins when its refusals are translated. Not yet: the books
+# (accounts) and the register's feed (answered to a machine).
+REFUSING_FEATURES = (
+    "staff",
+    "signin",
+    "devices",
+    "bank",
+    "content",
+    "messages",
+    "money",
+    "outbox",
+    "people",
+    "requests",
+    "shop",
+    "visits",
+    "web",
+)
 # Words written the same in a language (a translation equal to the English is otherwise missing).
-SAME = {"et": {"kiosk", "SMS", "Video", "halal", "vegan"}, "ru": {"SMS"}}
+SAME = {
+    "et": {"kiosk", "SMS", "Video", "halal", "vegan", "%(name)s: %(reason)s"},
+    "ru": {"SMS", "%(name)s: %(reason)s"},
+}
 
 
 # A word marked with its context (backoffice/catalogue.NC_: "Approved" of a request).

@@ -289,8 +289,9 @@ def cancel_order(
         return order
     if order.status != OrderStatus.PLACED:
         raise Conflict(
-            f"Order {order.number} is already being packed and cannot be cancelled;"
-            " refuse it at delivery or ask the shop."
+            "Order %(number)s is already being packed and cannot be cancelled;"
+            " refuse it at delivery or ask the shop.",
+            number=order.number,
         )
     payments.release_order(db, actor, order, step="void", why="cancelled")
     # The money first, then the stock: placing locks in that order too.

@@ -86,7 +86,7 @@ def add_holiday(
         ShopHoliday.prison_id == prison_id, ShopHoliday.on_date == on
     )
     if db.scalar(taken) is not None:
-        raise Conflict(f"{on.isoformat()} is already a shop holiday.")
+        raise Conflict("%(day)s is already a shop holiday.", day=on)
     db.add(ShopHoliday(prison_id=prison_id, on_date=on, reason=reason[:200], created_by=actor.name,
                        created_at=now))  # fmt: skip
     db.flush()
