@@ -8,7 +8,7 @@ a page never shows UTC.
     cents|amount_typed (a form's value, "1234.50"),
     at|when ("3 Dec 2026 14:00"), at|clock ("14:00"), day|day, day|weekday, zone_name(),
     at|moment_field ("2026-12-03T14:00": a datetime-local field's value, in the prison's zone),
-    code|said (a stored status, kind or transfer code in the reader's words: web/words.py)
+    code|said (a stored status, kind or transfer code in the reader's words: web/labels.py)
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from .. import dates
 from ..money.amounts import amount, money
 from ..people.models import Prison
 from ..surface import get_db, settings
+from .labels import said
 from .language import staff_language
-from .words import said
 
 
 def reader_language() -> str:

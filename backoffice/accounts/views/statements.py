@@ -22,7 +22,7 @@ from ...web.formats import (
     shown_moment,
     shown_zone,
 )
-from ...web.words import said
+from ...web.labels import said
 from .. import services
 from ..pdf import Document
 from .common import (

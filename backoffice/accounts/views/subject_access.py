@@ -16,7 +16,7 @@ from ...people.models import Inmate
 from ...surface import get_db
 from ...web.access import staff_actor
 from ...web.formats import shown_amount, shown_moment, shown_zone
-from ...web.words import said
+from ...web.labels import said
 from .. import retention
 from ..pdf import Document
 from .common import bp, font_dir, inmate_by_number, letterhead, pdf_download

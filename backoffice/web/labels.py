@@ -1,7 +1,8 @@
-"""What the staff pages call the codes the services store: an order's status "in_progress" is
-"In progress" in English, "Töös" in Estonian. One table for every feature's statuses, kinds and
-transfer codes, since a code means the same to staff wherever it appears; a code not named here
-is shown as it is (a new status shows up, never a blank).
+"""What the staff pages label the codes the services store with, in a table's cell or after a
+heading: an order's status "in_progress" is "In progress" in English, "Töös" in Estonian. One
+table for every feature's statuses, kinds and transfer codes, since a code means the same to
+staff wherever it appears; a code not named here is shown as it is (a new status shows up,
+never a blank). Inside a sentence a code is a word of backoffice/words.py instead.
 
     said(code) -> str     the template filter `said`: {{ order.status | said }}
 """
@@ -12,7 +13,7 @@ from flask_babel import gettext
 
 from ..surface.i18n import N_
 
-CODE_WORDS: dict[str, str] = {
+LABELS: dict[str, str] = {
     # orders
     "placed": N_("Placed"),
     "picking": N_("Picking"),
@@ -147,5 +148,5 @@ CODE_WORDS: dict[str, str] = {
 def said(code: object) -> str:
     """A stored code in the reader's words; an unknown code as it is."""
     text = "" if code is None else str(code)
-    words = CODE_WORDS.get(text)
+    words = LABELS.get(text)
     return gettext(words) if words is not None else text
