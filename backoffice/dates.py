@@ -34,6 +34,11 @@ def day(on: date, language: str, *, weekday: bool = False) -> str:
     return format_date(on, "full" if weekday else "medium", locale=babel_locale(language))
 
 
+def month(on: date, language: str) -> str:
+    """The month of a day, as a reader names it: "December 2026", "detsember 2026"."""
+    return format_skeleton("yMMMM", on, locale=babel_locale(language))
+
+
 def clock(at: datetime, zone: str, language: str) -> str:
     return format_time(local(at, zone), "HH:mm", locale=babel_locale(language))
 

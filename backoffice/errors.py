@@ -27,6 +27,7 @@ __all__ = [
     "Forbidden",
     "InvalidInput",
     "LedgerError",
+    "Month",
     "NotFound",
     "Phrase",
     "ServiceError",
@@ -61,6 +62,17 @@ class Cents(int):
         return f"{sign}{whole}.{rest:02d}"
 
 
+class Month(date):
+    """A month in a refusal, by its first day: "December 2026" in English, the reader's way on a
+    surface."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, on: date) -> "Month":
+        return cls(on.year, on.month, 1)
+
+
 class Phrase:
     """A part of a sentence with values of its own ("Order %(number)s"), said like a refusal."""
 
@@ -89,6 +101,8 @@ def english(value: object) -> object:
         return value.get("en", "")
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Month):
+        return f"{value:%B %Y}"
     if isinstance(value, date):
         return value.isoformat()
     return value

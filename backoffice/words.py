@@ -60,6 +60,10 @@ WORDS = {
     "sent": N_("sent"),
     "blocked": N_("blocked"),
     "replaced": N_("replaced"),
+    # An inmate's accounts.
+    "spendable": N_("spendable"),
+    "release_fund": N_("release fund"),
+    "debts": N_("debts"),
     # Why a contact is barred.
     "victim": N_("victim"),
     "co_accused": N_("co-accused"),

@@ -90,8 +90,9 @@ def parse_statement(text: str, *, most_cents: int = LEDGER_MOST_CENTS) -> list[S
     for number, row in enumerate(rows, start=1):
         if "\x00" in row:
             raise InvalidInput(
-                f"the bank statement has a NUL character in line {number}: it is not a CSV "
-                "text file; export the statement from the bank as CSV again"
+                "the bank statement has a NUL character in line %(line)s: it is not a CSV text "
+                "file; export the statement from the bank as CSV again",
+                line=number,
             )
     delimiter = ";" if rows[0].count(";") > rows[0].count(",") else ","
     reader = csv.reader(io.StringIO("\n".join(rows)), delimiter=delimiter)
@@ -99,7 +100,9 @@ def parse_statement(text: str, *, most_cents: int = LEDGER_MOST_CENTS) -> list[S
         return _read(reader, most_cents)
     except csv.Error as error:
         raise InvalidInput(
-            f"the bank statement cannot be read as CSV at line {reader.line_num}: {error}"
+            "the bank statement cannot be read as CSV at line %(line)s: %(error)s",
+            line=reader.line_num,
+            error=str(error),
         ) from None
 
 
@@ -108,13 +111,17 @@ def _read(reader: Iterator[list[str]], most_cents: int) -> list[StatementLine]:
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise InvalidInput(
-            f"the bank statement's header lacks {', '.join(missing)}; it needs "
-            f"{', '.join(REQUIRED)} (and may have message)"
+            "the bank statement's header lacks %(missing)s; it needs %(required)s (and may have "
+            "message)",
+            missing=", ".join(missing),
+            required=", ".join(REQUIRED),
         )
     lines: list[StatementLine] = []
     for number, row in enumerate(reader, start=2):
         if len(lines) >= MAX_LINES:
-            raise InvalidInput(f"a bank statement may have at most {MAX_LINES} lines; split it")
+            raise InvalidInput(
+                "a bank statement may have at most %(most)s lines; split it", most=MAX_LINES
+            )
         lines.append(_line(number, header, row, most_cents))
     if not lines:
         raise InvalidInput("the bank statement has a header but no lines")

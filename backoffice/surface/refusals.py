@@ -20,7 +20,7 @@ from datetime import date, datetime
 from ledger.errors import AccountClosed, InsufficientFunds
 
 from .. import dates
-from ..errors import Cents, Phrase, ServiceError, Word
+from ..errors import Cents, Month, Phrase, ServiceError, Word
 from ..money.amounts import money
 from ..words import N_
 
@@ -80,6 +80,8 @@ def shown_value(value: object, language: str, translate: Translate, zone: str) -
         return value.get(language) or value.get("en", "")
     if isinstance(value, datetime):
         return dates.moment(value, zone, language)
+    if isinstance(value, Month):
+        return dates.month(value, language)
     if isinstance(value, date):
         return dates.day(value, language)
     return value

@@ -34,9 +34,10 @@ Message = str | tuple[str, str] | Word
 REFUSALS = {name: None for name in ("ServiceError", "InvalidInput", "Conflict", "NotFound",
                                     "Forbidden")}  # fmt: skip
 # The features whose services' refusals (templates with named values, backoffice/errors.py)
-# are in the catalogue; a feature joins when its refusals are translated. Not yet: the books
-# (accounts) and the register's feed (answered to a machine).
+# are in the catalogue; a feature joins when its refusals are translated. Not the register's
+# feed: it answers a machine.
 REFUSING_FEATURES = (
+    "accounts",
     "staff",
     "signin",
     "devices",

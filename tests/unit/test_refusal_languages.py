@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from backoffice.errors import Cents, Conflict, InvalidInput, Phrase
+from backoffice.errors import Cents, Conflict, InvalidInput, Month, Phrase
 from backoffice.shop.models import OrderStatus
 from backoffice.states import check_move
 from backoffice.surface.i18n import TRANSLATIONS, load_catalogues
@@ -91,3 +91,18 @@ def test_a_refusal_inside_a_refusal_is_said_too() -> None:
     outer = InvalidInput("Photo %(n)s: %(reason)s", n=2, reason=inner)
     assert outer.message == "Photo 2: Wing B is closed."
     assert said(outer, "ru") == "Фото 2: Отделение B закрыто."
+
+
+def test_the_books_refusals_name_the_month_and_the_status_in_words() -> None:
+    closed = Conflict("%(month)s is closed already", month=Month.of(date(2026, 11, 17)))
+    assert closed.message == "November 2026 is closed already"
+    assert said(closed, "et") == "november 2026 on juba suletud"
+    assert said(closed, "ru") == "ноябрь 2026\u202fг. уже закрыт"
+    decided = Conflict(
+        "deposit %(deposit)s is %(status)s (%(by)s); only a held deposit can be released or "
+        "returned",
+        deposit=12,
+        status=word("released"),
+        by="olev",
+    )
+    assert said(decided, "et").startswith("sissemakse 12 on olekus „vabastatud“ (olev)")

@@ -14,6 +14,7 @@ from ...audit.services import Actor, record
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...people.models import InmateStatus
 from ...staff.models import Role
+from ...words import word
 from ..models import DEPOSIT_TRANSITIONS, Deposit, DepositStatus
 from ..services.common import newest
 from .statement_import import _credit
@@ -24,18 +25,21 @@ def _held(db: Session, actor: Actor, deposit_id: int, prison_id: int | None) -> 
         raise Forbidden("only a security officer decides on held deposits")
     deposit = db.scalar(select(Deposit).where(Deposit.id == deposit_id).with_for_update())
     if deposit is None or (prison_id is not None and deposit.prison_id != prison_id):
-        raise NotFound(f"no deposit {deposit_id}")
+        raise NotFound("no deposit %(deposit)s", deposit=deposit_id)
     # Maker-checker, whatever roles the officer also holds: the import is the making.
     if deposit.imported_by == actor.name:
         raise Forbidden(
-            f"you imported deposit {deposit_id}, so you cannot decide on it: another security "
-            "officer must (maker-checker)"
+            "you imported deposit %(deposit)s, so you cannot decide on it: another security "
+            "officer must (maker-checker)",
+            deposit=deposit_id,
         )
     if deposit.status != DepositStatus.HELD:
         raise Conflict(
-            f"deposit {deposit_id} is {deposit.status}"
-            + (f" by {deposit.decided_by}" if deposit.decided_by else "")
-            + "; only a held deposit can be released or returned"
+            "deposit %(deposit)s is %(status)s (%(by)s); only a held deposit can be released or "
+            "returned",
+            deposit=deposit_id,
+            status=word(deposit.status),
+            by=deposit.decided_by or "—",
         )
     return deposit
 
@@ -84,7 +88,11 @@ def release_deposit(
     deposit = _held(db, actor, deposit_id, prison_id)
     inmate = deposit.inmate
     if inmate.status != InmateStatus.ACTIVE:
-        raise Conflict(f"{inmate.prison_number} is {inmate.status}: return the deposit instead")
+        raise Conflict(
+            "%(number)s is %(status)s: return the deposit instead",
+            number=inmate.prison_number,
+            status=word(inmate.status),
+        )
     _credit(db, actor, deposit, inmate, income)
     return _decide(db, deposit, actor, DepositStatus.RELEASED, reason)
 

@@ -34,7 +34,9 @@ def require_keeper(db: Session, actor: Actor, prison_id: int) -> StaffUser:
     """Refuse anyone but an accountant working in this prison (or national)."""
     user = _staff(db, actor)
     if not user.has_role(*KEEPERS):
-        raise Forbidden(f"{user.username} is not an accountant: keeping the books is their work")
+        raise Forbidden(
+            "%(user)s is not an accountant: keeping the books is their work", user=user.username
+        )
     if user.prison_id not in (None, prison_id):
         raise NotFound("no such prison")
     return user
@@ -45,7 +47,7 @@ def read_books(db: Session, actor: Actor, prison_id: int | None, what: str) -> N
     staff's journal searches); audit a reader from outside it."""
     user = _staff(db, actor)
     if not user.has_role(*READERS):
-        raise Forbidden(f"{user.username} is neither an accountant nor an auditor")
+        raise Forbidden("%(user)s is neither an accountant nor an auditor", user=user.username)
     if user.prison_id is not None and user.prison_id != prison_id:
         raise NotFound("no such prison")
     if user.prison_id is None:

@@ -16,6 +16,7 @@ from ...audit.services import Actor, record
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...money.services import PRISON_ACCOUNTS, inmate_accounts, prison_account
 from ...people.models import Inmate
+from ...words import word
 from ..models import EntryKind, EntryStatus, ManualEntry
 from .access import require_keeper
 from .common import INMATE_PARTS, local_today, newest
@@ -53,18 +54,20 @@ def entry_accounts(
     if kind == EntryKind.CREDITOR_PAYOUT:
         if counter not in CREDITOR_ACCOUNTS:
             raise InvalidInput(
-                f"a creditor payout goes to a creditor: one of {', '.join(CREDITOR_ACCOUNTS)}"
+                "a creditor payout goes to a creditor: one of %(creditors)s",
+                creditors=", ".join(CREDITOR_ACCOUNTS),
             )
         creditor = prison_account(db, inmate.prison_id, counter)
         return EntryAccounts(mine.debts, creditor, TransferCode.CREDITOR_PAYOUT)
     if kind == EntryKind.CORRECTION:
         if part not in INMATE_PARTS:
             raise InvalidInput(
-                f"a correction names the inmate's account: {', '.join(INMATE_PARTS)}"
+                "a correction names the inmate's account: %(parts)s", parts=", ".join(INMATE_PARTS)
             )
         if counter not in PRISON_ACCOUNTS:
             raise InvalidInput(
-                f"a correction names the prison's account: {', '.join(PRISON_ACCOUNTS)}"
+                "a correction names the prison's account: %(accounts)s",
+                accounts=", ".join(PRISON_ACCOUNTS),
             )
         inmate_side = getattr(mine, part)
         prison_side = prison_account(db, inmate.prison_id, counter)
@@ -73,7 +76,7 @@ def entry_accounts(
         if direction == "from_inmate":
             return EntryAccounts(inmate_side, prison_side, TransferCode.CORRECTION)
         raise InvalidInput("a correction goes to_inmate or from_inmate")
-    raise InvalidInput(f"unknown kind of entry {kind!r}")
+    raise InvalidInput("unknown kind of entry “%(kind)s”", kind=kind)
 
 
 def create_entry(
@@ -139,9 +142,14 @@ def create_entry(
 def _pending_entry(db: Session, entry_id: int) -> ManualEntry:
     entry = db.scalar(select(ManualEntry).where(ManualEntry.id == entry_id).with_for_update())
     if entry is None:
-        raise NotFound(f"no manual entry {entry_id}")
+        raise NotFound("no manual entry %(entry)s", entry=entry_id)
     if entry.status != EntryStatus.PENDING:
-        raise Conflict(f"entry {entry_id} was {entry.status} already by {entry.decided_by}")
+        raise Conflict(
+            "entry %(entry)s was %(status)s already by %(by)s",
+            entry=entry_id,
+            status=word(entry.status),
+            by=entry.decided_by,
+        )
     return entry
 
 
@@ -160,7 +168,7 @@ def approve_entry(
         raise Forbidden("manual entries are approved by a named member of staff")
     entry = _pending_entry(db, entry_id)
     if prison_id is not None and entry.prison_id != prison_id:
-        raise NotFound(f"no manual entry {entry_id}")
+        raise NotFound("no manual entry %(entry)s", entry=entry_id)
     require_keeper(db, actor, entry.prison_id)
     if _same_person(entry, actor):
         record(
@@ -173,8 +181,9 @@ def approve_entry(
             why="maker-checker: the person who entered it",
         )
         raise Forbidden(
-            f"you entered entry {entry.id}, so you cannot approve it: another member of staff "
-            "must check it (maker-checker)"
+            "you entered entry %(entry)s, so you cannot approve it: another member of staff "
+            "must check it (maker-checker)",
+            entry=entry.id,
         )
     refuse_closed_month(db, entry.prison_id, entry.effective_on, "this entry")
     kind_code = {
@@ -221,7 +230,7 @@ def reject_entry(
 ) -> ManualEntry:
     entry = _pending_entry(db, entry_id)
     if prison_id is not None and entry.prison_id != prison_id:
-        raise NotFound(f"no manual entry {entry_id}")
+        raise NotFound("no manual entry %(entry)s", entry=entry_id)
     require_keeper(db, actor, entry.prison_id)
     note = " ".join(note.split())
     if len(note) < 3:

@@ -85,7 +85,7 @@ def search_journal(
             select(Inmate).where(Inmate.prison_number == query.prison_number.strip().upper())
         )
         if inmate is None or (prison_id is not None and inmate.prison_id != prison_id):
-            raise NotFound(f"no inmate with prison number {query.prison_number}")
+            raise NotFound("no inmate with prison number %(number)s", number=query.prison_number)
         ids = _inmate_account_ids(db, inmate)
         stmt = stmt.where(
             or_(Transfer.debit_account_id.in_(ids), Transfer.credit_account_id.in_(ids))

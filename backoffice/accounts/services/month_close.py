@@ -13,7 +13,7 @@ from ledger import Account
 
 from ...audit.services import Actor, record
 from ...bank.balance import bank_position
-from ...errors import Conflict
+from ...errors import Conflict, Month
 from ...money.services import money_ledger
 from ...people.models import Prison
 from ..models import EntryStatus, ManualEntry, MonthClose
@@ -35,8 +35,11 @@ def is_month_closed(db: Session, prison_id: int, day: date) -> bool:
 def refuse_closed_month(db: Session, prison_id: int, day: date, what: str) -> None:
     if is_month_closed(db, prison_id, day):
         raise Conflict(
-            f"{day:%B %Y} is closed: {what} cannot be dated {day.isoformat()}; "
-            "date it in an open month (a correction in the current month puts it right)"
+            "%(month)s is closed: %(what)s cannot be dated %(day)s; date it in an open month "
+            "(a correction in the current month puts it right)",
+            month=Month.of(day),
+            what=what,
+            day=day,
         )
 
 
@@ -58,9 +61,12 @@ def close_month(
     month_on = month_start(month_on)
     today = today or local_today(prison.timezone)
     if next_month(month_on) > today:
-        raise Conflict(f"{month_on:%B %Y} has not ended yet; it can be closed from its last day on")
+        raise Conflict(
+            "%(month)s has not ended yet; it can be closed from its last day on",
+            month=Month.of(month_on),
+        )
     if is_month_closed(db, prison.id, month_on):
-        raise Conflict(f"{month_on:%B %Y} is closed already")
+        raise Conflict("%(month)s is closed already", month=Month.of(month_on))
     waiting = list(
         db.scalars(
             select(ManualEntry.id).where(
@@ -73,16 +79,22 @@ def close_month(
     )
     if waiting:
         raise Conflict(
-            f"entries dated in {month_on:%B %Y} wait for approval "
-            f"({', '.join(f'M{i}' for i in waiting[:10])}): approve or reject them first"
+            "entries dated in %(month)s wait for approval (%(entries)s): approve or reject them "
+            "first",
+            month=Month.of(month_on),
+            entries=", ".join(f"M{i}" for i in waiting[:10]),
         )
     if unexplained := bank_position(db, prison.id).problem:
-        raise Conflict(f"the month cannot be closed: {unexplained} on the reconciliation page")
+        raise Conflict(
+            "the month cannot be closed: %(problem)s on the reconciliation page",
+            problem=unexplained,
+        )
     book = money_ledger(db, prison.id)
     problems = ledger.check(db, ledger_id=book.id)
     if problems:
         raise Conflict(
-            "the books do not prove, so the month cannot be closed: " + "; ".join(problems[:5])
+            "the books do not prove, so the month cannot be closed: %(problems)s",
+            problems="; ".join(problems[:5]),
         )
     totals = {
         a.code: a.posted_cents

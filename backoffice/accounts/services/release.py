@@ -15,6 +15,7 @@ from ...audit.services import Actor
 from ...errors import Conflict
 from ...money.services import inmate_accounts
 from ...people.models import Inmate, InmateStatus
+from ...words import word
 from ..models import EntryKind, ManualEntry
 from .common import INMATE_PARTS
 from .entries import create_entry
@@ -37,14 +38,20 @@ def enter_release_payouts(
     (an order being delivered) are not paid out: cancel or deliver them first."""
     if inmate.status not in LEFT:
         raise Conflict(
-            f"{inmate.prison_number} is {inmate.status}: only a person who left is paid out."
+            "%(number)s is %(status)s: only a person who left is paid out.",
+            number=inmate.prison_number,
+            status=word(inmate.status),
         )
     accounts = inmate_accounts(db, inmate)
     made = []
     for part in PAID_OUT:
         balance = ledger.balance(db, getattr(accounts, part).id)
         if balance.pending_debits_cents:
-            raise Conflict(f"{inmate.prison_number} has money held on the {part} account still.")
+            raise Conflict(
+                "%(number)s has money held on the %(part)s account still.",
+                number=inmate.prison_number,
+                part=word(part),
+            )
         if balance.posted_cents <= 0:
             continue
         made.append(

@@ -78,7 +78,9 @@ def inmate_statement(
     included, local days), with the opening balance and a running balance; and the holds still
     open. Reads plain columns, not journal objects: a statement of 10,000 lines stays fast."""
     if part not in INMATE_PARTS:
-        raise InvalidInput(f"unknown account {part!r}; one of {', '.join(INMATE_PARTS)}")
+        raise InvalidInput(
+            "unknown account “%(part)s”; one of %(parts)s", part=part, parts=", ".join(INMATE_PARTS)
+        )
     if since_on and until_on and until_on < since_on:
         raise InvalidInput("the period ends before it starts")
     account = getattr(inmate_accounts(db, inmate), part)

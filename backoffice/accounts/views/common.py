@@ -111,7 +111,7 @@ def cents_arg(name: str, *, zero: bool = False) -> int | None:
     try:
         return parse_cents(raw, zero=zero)
     except AmountError as error:
-        raise InvalidInput(f"{name}: {error.message}") from None
+        raise InvalidInput("%(name)s: %(reason)s", name=name, reason=error) from None
 
 
 def tz() -> str:
