@@ -10,12 +10,16 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.audit.services import Actor
+from backoffice.devices.services import revoke_device
 from backoffice.people.models import Inmate, Prison
 from backoffice.shop import services as shop
-from backoffice.shop.models import Product
+from backoffice.shop.models import Category, Product
+from backoffice.signin.models import InmateSession, TabletSession
+from backoffice.signin.services.inmate_sessions import end_session
 from tablet_api import create_app
 from tests.integration.tablet_world import (
     Tablet,
@@ -195,3 +199,80 @@ def test_a_product_photo_is_kept_an_hour_and_revalidated(
     # Only a registered tablet gets it.
     stranger = tablet(alice.client.application, "cgd_nobody.wrong")
     assert stranger.get(f"/api/v1/products/{coffee}/photo").status_code == 401
+
+
+def _kept_catalogue(alice: Tablet) -> str:
+    etag = str(alice.get("/api/v1/catalogue").headers["ETag"])
+    assert revalidate(alice, "/api/v1/catalogue", etag) == 304
+    return etag
+
+
+def test_a_kept_catalogue_is_no_304_once_the_tablet_is_revoked(
+    alice: Tablet, world: World, db: Session
+) -> None:
+    # The 304 comes from the very statement that reads the device and the session: it must
+    # still be refused the moment staff revoke the tablet, not after any cache runs out.
+    etag = _kept_catalogue(alice)
+    session = db.scalars(
+        select(TabletSession).where(TabletSession.inmate_id == world.alice.id)
+    ).one()
+    revoke_device(db, Actor.system("test"), session.device_id, reason="stolen")
+    db.commit()
+    refused = alice.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert refused.status_code == 401
+    assert refused.json["code"] == "device-revoked"
+    assert "ETag" not in refused.headers
+
+
+def test_a_kept_catalogue_is_no_304_once_staff_end_the_session(
+    alice: Tablet, world: World, db: Session
+) -> None:
+    etag = _kept_catalogue(alice)
+    session = db.scalars(
+        select(TabletSession).where(TabletSession.inmate_id == world.alice.id)
+    ).one()
+    assert session.inmate_session_id is not None
+    inmate_session = db.get(InmateSession, session.inmate_session_id)
+    assert inmate_session is not None
+    end_session(db, STAFF, inmate_session, "ended by the wing officer")
+    db.commit()
+    refused = alice.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert refused.status_code == 401
+    assert refused.json["code"] == "session-ended"
+    # And it stays ended: the tablet session was ended with it, on the record.
+    db.expire_all()
+    assert db.get(TabletSession, session.id).ended_at is not None  # type: ignore[union-attr]
+
+
+def test_a_kept_catalogue_is_no_304_after_signing_out_or_moving_cells(
+    app: Flask, alice: Tablet, world: World, db: Session
+) -> None:
+    etag = _kept_catalogue(alice)
+    assert alice.call("DELETE", "/api/v1/session").status_code == 204
+    assert alice.get("/api/v1/catalogue", headers={"If-None-Match": etag}).status_code == 401
+    # Signed in again, then moved to another cell by staff: his next revalidation is refused.
+    again = tablet(app, world.tablet_a1)
+    assert again.sign_in(world.alice).status_code == 201
+    assert revalidate(again, "/api/v1/catalogue", etag) == 304
+    cells = {c.number: c for w in world.prison.wings for c in w.cells}
+    moved = db.get(Inmate, world.alice.id)
+    assert moved is not None
+    moved.cell_id = cells["A3"].id
+    db.commit()
+    refused = again.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert refused.json["code"] == "session-ended"
+
+
+def test_a_category_renamed_or_reordered_is_a_new_catalogue(alice: Tablet, db: Session) -> None:
+    etag = _kept_catalogue(alice)
+    food = db.scalars(select(Category).where(Category.code == "food")).one()
+    food.name_en = "Groceries"
+    db.commit()
+    renamed = alice.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert renamed.status_code == 200
+    assert {"code": "food", "name": "Groceries"} in renamed.json["categories"]
+    etag = renamed.headers["ETag"]
+    assert revalidate(alice, "/api/v1/catalogue", etag) == 304
+    food.sort_order += 100
+    db.commit()
+    assert revalidate(alice, "/api/v1/catalogue", etag) == 200
