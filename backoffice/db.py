@@ -129,7 +129,8 @@ def read_on_driver(db: Session, stmt: Any, params: dict[str, Any]) -> list[tuple
     Inside an open transaction it runs in it, as `run_on_driver`."""
     if db.get_bind().dialect.name != "postgresql":
         return run_on_driver(db, stmt, params)
-    driver = db.connection().connection.dbapi_connection
+    connection = db.connection()
+    driver = connection.connection.dbapi_connection
     if (
         driver is None
         or driver.autocommit
@@ -140,7 +141,12 @@ def read_on_driver(db: Session, stmt: Any, params: dict[str, Any]) -> list[tuple
     try:
         return run_on_driver(db, stmt, params)
     finally:
-        driver.autocommit = False
+        if driver.info.transaction_status == TransactionStatus.IDLE:
+            driver.autocommit = False
+        elif not connection.invalidated:
+            # Lost mid-statement (the database restarted): the driver cannot be told to
+            # leave autocommit, so the connection must never serve a transaction again.
+            connection.invalidate()
 
 
 # One entry per statement of those paths (placing has one per cart size): a few hundred.

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from backoffice.audit.services import Actor
@@ -276,3 +276,32 @@ def test_a_category_renamed_or_reordered_is_a_new_catalogue(alice: Tablet, db: S
     food.sort_order += 100
     db.commit()
     assert revalidate(alice, "/api/v1/catalogue", etag) == 200
+
+
+@pytest.mark.postgres_only
+def test_a_connection_lost_under_a_signed_in_read_is_a_503_and_the_next_call_works(
+    app: Flask, alice: Tablet, db: Session
+) -> None:
+    # The signed-in call's read runs outside a transaction (autocommit for that one
+    # statement): a connection lost there must not come back to serve a transaction in
+    # autocommit, nor turn into a 500.
+    etag = _kept_catalogue(alice)
+    engine = app.extensions["cellgate"]["engine"]
+    ours = db.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    db.commit()
+    with db.get_bind().connect() as other:
+        # The app's pooled connections: every backend of this database but the test's own.
+        other.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), :ours)"
+            ),
+            {"ours": ours},
+        )
+    lost = alice.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert lost.status_code == 503
+    assert revalidate(alice, "/api/v1/catalogue", etag) == 304
+    # And the pool's connections write in transactions again: an order is placed whole.
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW transaction_isolation").scalar() == "read committed"
+        assert conn.connection.dbapi_connection.autocommit is False
