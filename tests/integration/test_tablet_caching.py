@@ -13,8 +13,15 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+import ledger
 from backoffice.audit.services import Actor
 from backoffice.devices.services import revoke_device
+from backoffice.money.services import (
+    BALANCE_COLUMNS,
+    balances_for,
+    inmate_accounts,
+    prison_account,
+)
 from backoffice.people.models import Inmate, Prison
 from backoffice.shop import services as shop
 from backoffice.shop.models import Category, Product
@@ -305,3 +312,51 @@ def test_a_connection_lost_under_a_signed_in_read_is_a_503_and_the_next_call_wor
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SHOW transaction_isolation").scalar() == "read committed"
         assert conn.connection.dbapi_connection.autocommit is False
+
+
+def test_the_balance_read_with_the_session_is_what_the_money_service_says(
+    alice: Tablet, world: World, db: Session
+) -> None:
+    # On PostgreSQL the four figures come from the statement that reads the session; they
+    # must be the money service's, each account its own (not the spendable one four times).
+    accounts = inmate_accounts(db, world.alice)
+    source = prison_account(db, world.alice.prison_id, "family_deposits")
+    for n, (account, cents) in enumerate(
+        ((accounts.release_fund, 2_500), (accounts.debts, 700), (accounts.spendable, 40))
+    ):
+        ledger.transfer(
+            db,
+            key=f"balance-figures-{n}",
+            debit_account_id=source.id,
+            credit_account_id=account.id,
+            amount_cents=cents,
+            code=ledger.TransferCode.DEPOSIT,
+            requested_by="test",
+            reason="figures",
+        )
+    db.commit()
+    cart = {"lines": [{"product_id": world.products["soap"], "quantity": 2}]}
+    assert (
+        alice.post(
+            "/api/v1/orders", json=cart, headers={"Idempotency-Key": "figures-order-01"}
+        ).status_code
+        == 201
+    )
+    shown = alice.get("/api/v1/balance").json
+    db.expire_all()
+    said = balances_for(db, world.alice)
+    assert shown == {
+        "currency": shown["currency"],
+        "spendable_cents": said.spendable_cents,
+        "held_cents": said.held_cents,
+        "available_cents": said.available_cents,
+        "release_fund_cents": said.release_fund_cents,
+        "debts_set_aside_cents": said.debts_set_aside_cents,
+    }
+    assert (said.spendable_cents, said.held_cents) == (10_040, 240)
+    assert (said.release_fund_cents, said.debts_set_aside_cents) == (2_500, 700)
+    if db.get_bind().dialect.name == "postgresql":
+        # The figures the tablet API reads beside the session find his accounts (a code
+        # that named none would leave the balance to the slower way, never to a wrong one).
+        beside = db.execute(select(*BALANCE_COLUMNS).where(Inmate.id == world.alice.id)).one()
+        assert tuple(beside) == (10_040, 240, 2_500, 700)
