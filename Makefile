@@ -26,11 +26,12 @@ test: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
-# The one text catalogue of every surface: extract what the kiosk and the back office say
-# (babel.cfg), then add the new words to the Estonian and Russian catalogues for translating.
-# Service refusals are extracted too (the staff pages translate the ones they show).
+# The one text catalogue of every surface: extract what the kiosk, the tablet API and the back
+# office say (babel.cfg), then add the new words to the Estonian and Russian catalogues for
+# translating. Service refusals are extracted too: templates with named values, which every
+# surface says in its reader's language (backoffice/errors.py, backoffice/surface/refusals.py).
 CATALOGUES := backoffice/translations
-REFUSALS := -k ServiceError -k InvalidInput -k Conflict -k NotFound -k Forbidden
+REFUSALS := -k ServiceError -k InvalidInput -k Conflict -k NotFound -k Forbidden -k NC_:1c,2
 messages: install
 	mkdir -p var
 	$(VENV)/bin/pybabel -q extract -F babel.cfg $(REFUSALS) --no-location --sort-output \

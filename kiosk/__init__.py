@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.errorhandler(ServiceError)
     def refused(error: ServiceError) -> Any:
         # A refusal no view expected (a stale cart naming a product that is gone, say).
-        return _error_page(_("This cannot be done"), error.message, error.status)
+        return _error_page(_("This cannot be done"), views.screen.said(error), error.status)
 
     def database_away(error: Exception) -> Any:
         log_database_away(error)

@@ -30,10 +30,13 @@ class CodeNotAllowed(LedgerError):
 class InsufficientFunds(LedgerError):
     code = "insufficient-funds"
 
-    def __init__(self, message: str, *, account_id: int, available_cents: int) -> None:
+    def __init__(
+        self, message: str, *, account_id: int, available_cents: int, needed_cents: int = 0
+    ) -> None:
         super().__init__(message)
         self.account_id = account_id
         self.available_cents = available_cents
+        self.needed_cents = needed_cents
 
 
 class IdempotencyConflict(LedgerError):

@@ -100,6 +100,7 @@ def check_overdraft(entry: LockedAccount, amount: int) -> None:
             f"not enough money: {available_before} cents available, {amount} cents needed",
             account_id=entry.id,
             available_cents=available_before,
+            needed_cents=amount,
         )
 
 

@@ -15,7 +15,7 @@ from backoffice.surface import get_db
 
 from . import http
 from .openapi import DEVICE, DOCUMENT_FILE, INMATE, PUBLIC, Routes
-from .problems import TYPE_PREFIX, TYPES
+from .problems import TYPE_PREFIX, TYPES, details
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 meta = Routes(bp, tag="meta", auth=PUBLIC)
@@ -41,7 +41,7 @@ def problem_type(code: str) -> Any:
             "code": kind.code,
             "status": kind.status,
             "title": kind.title,
-            "detail": dict(kind.detail),
+            "detail": details(kind.code),
         }
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backoffice.catalogue import N_, translate
 from backoffice.money.services import (
     BALANCE_COLUMNS,
     InmateBalances,
@@ -20,51 +21,32 @@ from .schemas import PAGE_QUERY
 
 route = Routes(bp, tag="money", auth=INMATE)
 
-# What each kind of movement is called on the inmate's screen.
-LABELS: dict[str, dict[str, str]] = {
-    "opening": {"et": "Algsaldo", "ru": "Начальный остаток", "en": "Opening balance"},
-    "deposit": {"et": "Sissemakse", "ru": "Поступление", "en": "Money received"},
-    "wage": {"et": "Töötasu", "ru": "Зарплата", "en": "Wages"},
-    "debt_share": {
-        "et": "Võlgade kinnipidamine",
-        "ru": "Удержание на долги",
-        "en": "Set aside for debts",
-    },
-    "release_fund_share": {
-        "et": "Vabanemisfond",
-        "ru": "Фонд освобождения",
-        "en": "Release fund",
-    },
-    "debt": {"et": "Võlg", "ru": "Долг", "en": "Debt"},
-    "order_hold": {
-        "et": "Poetellimus (broneeritud)",
-        "ru": "Заказ (зарезервировано)",
-        "en": "Shop order (held)",
-    },
-    "order_capture": {"et": "Poetellimus", "ru": "Заказ в магазине", "en": "Shop order"},
-    "refund": {"et": "Tagasimakse", "ru": "Возврат", "en": "Refund"},
-    "release_payout": {
-        "et": "Väljamakse vabanemisel",
-        "ru": "Выплата при освобождении",
-        "en": "Paid out on release",
-    },
-    "creditor_payout": {
-        "et": "Makse võlausaldajale",
-        "ru": "Выплата кредитору",
-        "en": "Paid to a creditor",
-    },
-    "correction": {"et": "Parandus", "ru": "Исправление", "en": "Correction"},
-    "visit": {"et": "Videokõne", "ru": "Видеозвонок", "en": "Video call"},
+# What each kind of movement is called on the inmate's screen (English msgids of the one
+# text catalogue).
+LABELS: dict[str, str] = {
+    "opening": N_("Opening balance"),
+    "deposit": N_("Money received"),
+    "wage": N_("Wages"),
+    "debt_share": N_("Set aside for debts"),
+    "release_fund_share": N_("Release fund"),
+    "debt": N_("Debt"),
+    "order_hold": N_("Shop order (held)"),
+    "order_capture": N_("Shop order"),
+    "refund": N_("Refund"),
+    "release_payout": N_("Paid out on release"),
+    "creditor_payout": N_("Paid to a creditor"),
+    "correction": N_("Correction"),
+    "visit": N_("Video call"),
 }
-KIND_NOTES: dict[str, dict[str, str]] = {
-    "void": {"et": "vabastatud", "ru": "снято", "en": "released"},
-    "expire": {"et": "aegunud", "ru": "истекло", "en": "expired"},
+KIND_NOTES: dict[str, str] = {
+    "void": N_("released"),
+    "expire": N_("expired"),
 }
 
 
 def label(code: str, kind: str, language: str) -> str:
-    text = LABELS.get(code, {}).get(language) or code
-    note = KIND_NOTES.get(kind, {}).get(language)
+    text = translate(language, LABELS[code]) if code in LABELS else code
+    note = translate(language, KIND_NOTES[kind]) if kind in KIND_NOTES else None
     return f"{text} ({note})" if note else text
 
 

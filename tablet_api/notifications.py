@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from backoffice import dates
+from backoffice.catalogue import N_, translate
 from backoffice.db import utcnow
 from backoffice.requests import services as requests
 from backoffice.shop.models import Order
@@ -30,22 +31,10 @@ ANSWERED = {"approved", "declined", "rejected"}
 # A call is announced this long before it starts.
 CALL_NOTICE = timedelta(minutes=15)
 
-TEXTS: dict[str, dict[str, str]] = {
-    "order_packed": {
-        "et": "Tellimus {number} on pakitud ja tuuakse {day}.",
-        "ru": "Заказ {number} упакован, доставка {day}.",
-        "en": "Order {number} is packed and will be delivered on {day}.",
-    },
-    "request_answered": {
-        "et": "Taotlusele {receipt} on vastatud: {status}.",
-        "ru": "На заявление {receipt} дан ответ: {status}.",
-        "en": "Request {receipt} has been answered: {status}.",
-    },
-    "call_starting": {
-        "et": "Videokõne ({name}) algab kell {time}.",
-        "ru": "Видеозвонок ({name}) начнётся в {time}.",
-        "en": "Your video call with {name} starts at {time}.",
-    },
+TEXTS: dict[str, str] = {
+    "order_packed": N_("Order %(number)s is packed and will be delivered on %(day)s."),
+    "request_answered": N_("Request %(receipt)s has been answered: %(status)s."),
+    "call_starting": N_("Your video call with %(name)s starts at %(time)s."),
 }
 
 
@@ -80,8 +69,11 @@ def notifications() -> Any:
                 "id": f"order_packed:{order.id}",
                 "kind": "order_packed",
                 "at": order.packed_at,
-                "text": TEXTS["order_packed"][language].format(
-                    number=order.number, day=order.delivery_on.isoformat()
+                "text": translate(
+                    language,
+                    TEXTS["order_packed"],
+                    number=order.number,
+                    day=dates.day(order.delivery_on, language),
                 ),
                 "order_id": order.id,
             }
@@ -93,8 +85,11 @@ def notifications() -> Any:
                     "id": f"request_answered:{case.id}",
                     "kind": "request_answered",
                     "at": case.updated_at,
-                    "text": TEXTS["request_answered"][language].format(
-                        receipt=case.receipt, status=case.status_text
+                    "text": translate(
+                        language,
+                        TEXTS["request_answered"],
+                        receipt=case.receipt,
+                        status=case.status_text,
                     ),
                     "request_id": case.id,
                 }
@@ -108,7 +103,9 @@ def notifications() -> Any:
                     "id": f"call_starting:{booking.id}",
                     "kind": "call_starting",
                     "at": starts - CALL_NOTICE,
-                    "text": TEXTS["call_starting"][language].format(
+                    "text": translate(
+                        language,
+                        TEXTS["call_starting"],
                         name=booking.contact.full_name,
                         time=dates.clock(starts, person.prison.timezone, language),
                     ),

@@ -2,7 +2,9 @@
 
 Every error the tablet can see has a stable `code`; its `type` is the URI
 `/api/v1/problems/<code>`, which serves the problem's description. `title` is fixed English (for
-logs and developers), `detail` is for the inmate, in his language (et, ru or en).
+logs and developers), `detail` is for the inmate, in his language (et, ru or en): its English
+is written here and its Estonian and Russian are in the one catalogue of every surface
+(backoffice/translations, `make messages`), like the services' refusals it often carries.
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ from werkzeug.exceptions import HTTPException
 
 from backoffice.errors import LedgerError, ServiceError
 from backoffice.surface import DATABASE_AWAY, DATABASE_RETRY_AFTER_SECONDS, log_database_away
+from backoffice.surface.i18n import load_catalogues
+from backoffice.surface.refusals import say
+from backoffice.words import N_
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+CATALOGUES = "cellgate.catalogues"  # app.extensions key: the one catalogue, by language
 TYPE_PREFIX = "/api/v1/problems/"
 LANGUAGES = ("et", "ru", "en")
 
@@ -27,11 +33,11 @@ class ProblemType:
     code: str
     status: int
     title: str
-    detail: Mapping[str, str]  # language -> format string over the problem's params
+    text: str  # the detail in English, a catalogue template over the problem's params
 
 
-def _t(code: str, status: int, title: str, et: str, ru: str, en: str) -> ProblemType:
-    return ProblemType(code, status, title, {"et": et, "ru": ru, "en": en})
+def _t(code: str, status: int, title: str, text: str) -> ProblemType:
+    return ProblemType(code, status, title, text)
 
 
 TYPES: dict[str, ProblemType] = {
@@ -41,293 +47,195 @@ TYPES: dict[str, ProblemType] = {
             "device-unauthorized",
             401,
             "The device credential is missing or wrong",
-            "See tahvel ei ole registreeritud või on selle luba tühistatud. Pöördu ametniku poole.",
-            "Этот планшет не зарегистрирован или его доступ отозван. Обратитесь к сотруднику.",
-            "This tablet is not registered or its access was withdrawn. Ask an officer.",
+            N_("This tablet is not registered or its access was withdrawn. Ask an officer."),
         ),
         _t(
             "device-revoked",
             401,
             "The device was revoked in the back office",
-            "See tahvel on kasutusest kõrvaldatud. Pöördu ametniku poole.",
-            "Этот планшет выведен из эксплуатации. Обратитесь к сотруднику.",
-            "This tablet has been taken out of service. Ask an officer.",
+            N_("This tablet has been taken out of service. Ask an officer."),
         ),
         _t(
             "device-expired",
             401,
             "The device's registration has expired; renew it in the back office",
-            "Selle tahvli registreering on aegunud. Pöördu ametniku poole.",
-            "Срок регистрации этого планшета истёк. Обратитесь к сотруднику.",
-            "This tablet's registration has expired. Ask an officer.",
+            N_("This tablet's registration has expired. Ask an officer."),
         ),
-        _t(
-            "sign-in-required",
-            401,
-            "No valid access token",
-            "Palun logi sisse.",
-            "Пожалуйста, войдите в систему.",
-            "Please sign in.",
-        ),
+        _t("sign-in-required", 401, "No valid access token", N_("Please sign in.")),
         _t(
             "access-token-expired",
             401,
             "The access token has expired; refresh it",
-            "Sessioon vajab uuendamist. Proovi uuesti.",
-            "Сессию нужно обновить. Попробуйте ещё раз.",
-            "Your session needs renewing. Try again.",
+            N_("Your session needs renewing. Try again."),
         ),
         _t(
             "session-ended",
             401,
             "The session ended (signed out, idle too long or too old)",
-            "Sessioon on lõppenud. Palun logi uuesti sisse.",
-            "Сессия закончилась. Пожалуйста, войдите снова.",
-            "Your session has ended. Please sign in again.",
+            N_("Your session has ended. Please sign in again."),
         ),
         _t(
             "refresh-token-invalid",
             401,
             "The refresh token is unknown, used, expired or from another device",
-            "Sessioon on lõppenud. Palun logi uuesti sisse.",
-            "Сессия закончилась. Пожалуйста, войдите снова.",
-            "Your session has ended. Please sign in again.",
+            N_("Your session has ended. Please sign in again."),
         ),
         _t(
             "sign-in-failed",
             401,
             "The PIN or face did not match anyone who may sign in here",
-            "Sisselogimine ebaõnnestus. Kontrolli andmeid ja proovi uuesti.",
-            "Не удалось войти. Проверьте данные и попробуйте ещё раз.",
-            "Sign-in failed. Check your details and try again.",
+            N_("Sign-in failed. Check your details and try again."),
         ),
         _t(
             "sign-in-locked",
             423,
             "Too many failed sign-ins; sign-in is locked for a while",
-            "Liiga palju ebaõnnestunud katseid. Proovi hiljem uuesti.",
-            "Слишком много неудачных попыток. Попробуйте позже.",
-            "Too many failed attempts. Try again later.",
+            N_("Too many failed attempts. Try again later."),
         ),
         _t(
             "sign-in-method-disabled",
             403,
             "This sign-in method is switched off for tablets",
-            "See sisselogimise viis ei ole tahvelarvutis lubatud.",
-            "Этот способ входа на планшете не разрешён.",
-            "This way of signing in is not allowed on the tablet.",
+            N_("This way of signing in is not allowed on the tablet."),
         ),
-        _t(
-            "forbidden",
-            403,
-            "Not allowed",
-            "See ei ole sulle lubatud.",
-            "Вам это не разрешено.",
-            "You are not allowed to do this.",
-        ),
-        _t(
-            "not-found",
-            404,
-            "No such resource",
-            "Seda ei leitud.",
-            "Не найдено.",
-            "Not found.",
-        ),
+        _t("forbidden", 403, "Not allowed", N_("You are not allowed to do this.")),
+        _t("not-found", 404, "No such resource", N_("Not found.")),
         _t(
             "method-not-allowed",
             405,
             "The method is not allowed on this resource",
-            "Seda toimingut siin teha ei saa.",
-            "Это действие здесь невозможно.",
-            "This action is not possible here.",
+            N_("This action is not possible here."),
         ),
         _t(
             "not-acceptable",
             406,
             "Only JSON answers are available",
-            "Vastus on saadaval ainult JSON-vormingus.",
-            "Ответ доступен только в формате JSON.",
-            "Answers are only available as JSON.",
+            N_("Answers are only available as JSON."),
         ),
         _t(
             "conflict",
             409,
             "The resource's state does not allow this",
-            "Seda ei saa praegu teha: {message}",
-            "Сейчас это невозможно: {message}",
-            "This cannot be done now: {message}",
+            N_("This cannot be done now: %(message)s"),
         ),
         _t(
             "order-not-cancellable",
             409,
             "The order is past the point where it can be cancelled",
-            "Tellimust {number} juba komplekteeritakse, seda ei saa enam tühistada.",
-            "Заказ {number} уже собирают, его нельзя отменить.",
-            "Order {number} is already being packed and can no longer be cancelled.",
+            N_("Order %(number)s is already being packed and can no longer be cancelled."),
         ),
         _t(
             "order-not-packed",
             409,
             "Only a packed order can be acknowledged as delivered",
-            "Tellimus {number} ei ole veel pakitud.",
-            "Заказ {number} ещё не упакован.",
-            "Order {number} has not been packed yet.",
+            N_("Order %(number)s has not been packed yet."),
         ),
         _t(
             "order-not-due",
             409,
             "Delivery can be acknowledged only from the order's delivery day",
-            "Tellimus {number} tuuakse {day}. Kättesaamist saab kinnitada alates sellest päevast.",
-            "Заказ {number} принесут {day}. Подтвердить получение можно с этого дня.",
-            "Order {number} is brought on {day}. You can confirm it from that day.",
+            N_("Order %(number)s is brought on %(day)s. You can confirm it from that day."),
         ),
         _t(
             "order-not-delivered",
             409,
             "A missing item can be reported only on a delivered order",
-            "Puuduvast kaubast saab teatada alles pärast tellimuse {number} kättesaamist.",
-            "О недостающем товаре можно сообщить только после получения заказа {number}.",
-            "You can report a missing item only after order {number} is delivered.",
+            N_("You can report a missing item only after order %(number)s is delivered."),
         ),
         _t(
             "idempotency-key-missing",
             400,
             "Send an Idempotency-Key header (8 to 64 characters) with this request",
-            "Rakendus ei saatnud tellimuse võtit. Proovi uuesti.",
-            "Приложение не отправило ключ заказа. Попробуйте ещё раз.",
-            "The app did not send an order key. Try again.",
+            N_("The app did not send an order key. Try again."),
         ),
         _t(
             "idempotency-key-reused",
             409,
             "This Idempotency-Key was used for a different request",
-            "See tellimus on juba teisiti esitatud. Alusta uut tellimust.",
-            "Этот заказ уже был отправлен с другим содержимым. Начните новый заказ.",
-            "This order was already sent with other contents. Start a new order.",
+            N_("This order was already sent with other contents. Start a new order."),
         ),
-        _t(
-            "order-refused",
-            422,
-            "The shop's rules refuse this order",
-            "{message}",
-            "{message}",
-            "{message}",
-        ),
+        _t("order-refused", 422, "The shop's rules refuse this order", "%(message)s"),
         _t(
             "invalid-input",
             422,
             "Some fields are wrong; `errors` says which and why",
-            "Mõni väli on vigane: {fields}.",
-            "Некоторые поля заполнены неверно: {fields}.",
-            "Some fields are wrong: {fields}.",
+            N_("Some fields are wrong: %(fields)s."),
         ),
         _t(
             "frame-unreadable",
             422,
             "A camera frame is valid base64 but not a JPEG or PNG image",
-            "Kaamera pilti ei saanud lugeda. Proovi uuesti.",
-            "Не удалось прочитать снимок камеры. Попробуйте ещё раз.",
-            "The camera picture could not be read. Try again.",
+            N_("The camera picture could not be read. Try again."),
         ),
         _t(
             "refused",
             422,
             "The request is refused; `detail` says why",
-            "Seda ei saa teha: {message}",
-            "Это невозможно: {message}",
-            "This cannot be done: {message}",
+            N_("This cannot be done: %(message)s"),
         ),
-        _t(
-            "bad-request",
-            400,
-            "The request is malformed",
-            "Päring on vigane.",
-            "Неверный запрос.",
-            "The request is malformed.",
-        ),
+        _t("bad-request", 400, "The request is malformed", N_("The request is malformed.")),
         _t(
             "body-not-utf8",
             400,
             "The body is not UTF-8 encoded JSON",
-            "Rakendus saatis andmeid, mida ei saa lugeda (ei ole UTF-8). Proovi uuesti.",
-            "Приложение отправило данные, которые нельзя прочитать (не UTF-8). Попробуйте ещё раз.",
-            "The app sent data that cannot be read (not UTF-8). Try again.",
+            N_("The app sent data that cannot be read (not UTF-8). Try again."),
         ),
         _t(
             "body-too-deep",
             400,
             "The body's arrays and objects are nested too deep",
-            "Rakendus saatis liiga sügavalt pesastatud andmeid. Proovi uuesti.",
-            "Приложение отправило данные со слишком глубокой вложенностью. Попробуйте ещё раз.",
-            "The app sent data nested too deep. Try again.",
+            N_("The app sent data nested too deep. Try again."),
         ),
         _t(
             "body-not-a-number",
             400,
             "The body has NaN, Infinity or a number too large to read",
-            "Rakendus saatis arvu, mis ei ole arv (NaN või lõpmatus). Proovi uuesti.",
-            "Приложение отправило число, которое не является числом (NaN или бесконечность). "
-            "Попробуйте ещё раз.",
-            "The app sent a number that is not a number (NaN or infinity). Try again.",
+            N_("The app sent a number that is not a number (NaN or infinity). Try again."),
         ),
         _t(
             "body-duplicate-key",
             400,
             "An object in the body has the same key twice",
-            "Rakendus saatis sama välja kaks korda. Proovi uuesti.",
-            "Приложение отправило одно и то же поле дважды. Попробуйте ещё раз.",
-            "The app sent the same field twice. Try again.",
+            N_("The app sent the same field twice. Try again."),
         ),
         _t(
             "body-bad-characters",
             400,
             "A string in the body has a NUL character or a lone surrogate",
-            "Tekstis on märke, mida ei saa salvestada. Eemalda need ja proovi uuesti.",
-            "В тексте есть символы, которые нельзя сохранить. Удалите их и попробуйте ещё раз.",
-            "The text has characters that cannot be stored. Remove them and try again.",
+            N_("The text has characters that cannot be stored. Remove them and try again."),
         ),
         _t(
             "payload-too-large",
             413,
             "The request body is larger than this endpoint accepts",
-            "Saadetud andmed on liiga suured.",
-            "Отправленные данные слишком большие.",
-            "What was sent is too large.",
+            N_("What was sent is too large."),
         ),
         _t(
             "unsupported-media-type",
             415,
             "Send the body as application/json",
-            "Päring on vigane.",
-            "Неверный запрос.",
-            "The request is malformed.",
+            N_("The request is malformed."),
         ),
         _t(
             "rate-limited",
             429,
             "Too many requests; wait as long as Retry-After says",
-            "Liiga palju päringuid. Oota veidi ja proovi uuesti.",
-            "Слишком много запросов. Подождите немного и попробуйте снова.",
-            "Too many requests. Wait a moment and try again.",
+            N_("Too many requests. Wait a moment and try again."),
         ),
         _t(
             "server-error",
             500,
             "Something went wrong on the server; it has been logged",
-            "Midagi läks valesti. Proovi hiljem uuesti.",
-            "Что-то пошло не так. Попробуйте позже.",
-            "Something went wrong. Try again later.",
+            N_("Something went wrong. Try again later."),
         ),
         _t(
             "unavailable",
             503,
             "The service is unavailable for a moment; try again after Retry-After",
-            "Teenus ei ole hetkel saadaval. Proovi minuti pärast uuesti; kui see ei aita, pöördu "
-            "ametniku poole.",
-            "Сервис временно недоступен. Попробуйте через минуту; если не поможет, обратитесь к "
-            "сотруднику.",
-            "The service is not available right now. Try again in a minute; if that does not "
-            "help, ask an officer.",
+            N_(
+                "The service is not available right now. Try again in a minute; if that does not "
+                "help, ask an officer."
+            ),
         ),
     ]
 }
@@ -375,7 +283,13 @@ class _Blank(dict[str, Any]):
 
 
 def render(code: str, params: Mapping[str, Any], lang: str) -> str:
-    return TYPES[code].detail[lang].format_map(_Blank(params))
+    """The problem's detail in `lang`, its params filled (a missing one is left empty)."""
+    return translate(TYPES[code].text, lang) % _Blank(params)
+
+
+def details(code: str) -> dict[str, str]:
+    """The problem's detail template in each language (what /problems/<code> describes)."""
+    return {lang: translate(TYPES[code].text, lang) for lang in LANGUAGES}
 
 
 def problem_response(problem: Problem) -> Response:
@@ -423,10 +337,27 @@ LEDGER_CODES = {
 }
 
 
+def translate(message: str, lang: str | None = None) -> str:
+    """`message` from the one catalogue, in `lang` (by default the language of this answer;
+    English as it is written)."""
+    catalogue = current_app.extensions[CATALOGUES].get(lang or language())
+    return str(catalogue.gettext(message)) if catalogue is not None else message
+
+
+def said(error: Exception) -> str:
+    """A service's refusal in the inmate's language, its values shown his way (money in the
+    language's style, times on his prison's clock)."""
+    inmate = g.get("inmate")
+    zone = inmate.prison.timezone if inmate is not None else None
+    if zone is None:
+        zone = str(current_app.extensions["cellgate"]["settings"]["timezone"])
+    return say(error, language(), lambda message: translate(message), zone)
+
+
 def from_service_error(error: ServiceError) -> Problem:
-    """Map a service's refusal to a problem. The services speak English; where we know the
-    refusal we say it in the inmate's language, otherwise the English message is the detail."""
-    message = error.message
+    """Map a service's refusal to a problem, its reason said in the inmate's language (the
+    catalogue has the services' refusals; one it lacks is said in English)."""
+    message = said(error)
     if error.status == 404:
         return Problem("not-found")
     if error.status == 403:
@@ -440,16 +371,19 @@ STATUS_CODES = {403: "forbidden", 404: "not-found", 409: "conflict", 422: "refus
 
 
 def said_by_service(error: ServiceError) -> Problem:
-    """A refusal of a service whose messages are in the inmate's language already."""
+    """A refusal of a service whose messages are in the inmate's language already (or in the
+    catalogue: both are said in his language)."""
     code = STATUS_CODES.get(error.status, "refused")
     extra: dict[str, Any] = {}
+    message = said(error)
     field = error.details.get("field")
     if isinstance(field, str):
-        extra["errors"] = [{"field": field, "reason": error.message}]
-    return Problem(code, detail=error.message, extra=extra)
+        extra["errors"] = [{"field": field, "reason": message}]
+    return Problem(code, detail=message, extra=extra)
 
 
 def init_problems(app: Flask) -> None:
+    app.extensions[CATALOGUES] = load_catalogues()
     app.register_error_handler(Problem, problem_response)
 
     @app.errorhandler(ServiceError)
@@ -461,7 +395,7 @@ def init_problems(app: Flask) -> None:
         code = LEDGER_CODES.get(str(getattr(error, "code", "")))
         if code is None:
             raise error
-        return problem_response(Problem(code, params={"message": str(error)}))
+        return problem_response(Problem(code, params={"message": said(error)}))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

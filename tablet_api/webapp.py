@@ -2,8 +2,9 @@
 process, with a strict content security policy. The app calls only /api/v1 with the tablet's
 credential, exactly as a third-party tablet app would: nothing here reads the database.
 
-No build step: the files are served as they are. The service worker is the one file written at
-serve time, with the shell's file list and a version made from the files' contents, so a new
+No build step: the files are served as they are. Two are written at serve time: the app's
+words (strings.json, from the one text catalogue: tablet_api/app_words.py), and the service
+worker, with the shell's file list and a version made from the files' contents, so a new
 release replaces the cached shell on the tablets' next start."""
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 from flask import Blueprint, Response, redirect, request, send_from_directory
 
 from backoffice.surface import set_security_headers
+
+from .app_words import strings
 
 FOLDER = Path(__file__).resolve().parent / "app"
 # Only this origin; no inline script or style; the camera's stream and fetched photos as blobs.
@@ -37,13 +40,31 @@ TYPES = {
 bp = Blueprint("tablet_app", __name__)
 
 
+@functools.cache
+def words() -> bytes:
+    """strings.json: the app's words in every language."""
+    return json.dumps(strings(), ensure_ascii=False, sort_keys=True).encode()
+
+
+WRITTEN = {"strings.json": words}
+
+
 def shell_files() -> list[str]:
     """Every file of the app, as the service worker caches them (paths under /app/)."""
     return sorted(
-        p.relative_to(FOLDER).as_posix()
-        for p in FOLDER.rglob("*")
-        if p.is_file() and p.name != "sw.js"
+        [
+            *(
+                p.relative_to(FOLDER).as_posix()
+                for p in FOLDER.rglob("*")
+                if p.is_file() and p.name != "sw.js"
+            ),
+            *WRITTEN,
+        ]
     )
+
+
+def content(name: str) -> bytes:
+    return WRITTEN[name]() if name in WRITTEN else (FOLDER / name).read_bytes()
 
 
 @functools.cache
@@ -51,7 +72,7 @@ def service_worker() -> bytes:
     files = shell_files()
     digest = hashlib.sha256()
     for name in files:
-        digest.update(name.encode() + b"\0" + (FOLDER / name).read_bytes())
+        digest.update(name.encode() + b"\0" + content(name))
     shell = ["/app/", *(f"/app/{name}" for name in files if name != "index.html")]
     text = (FOLDER / "sw.js").read_text("utf-8")
     text = text.replace('"__VERSION__"', json.dumps(digest.hexdigest()[:16]))
@@ -76,9 +97,12 @@ def to_app() -> Any:
 @bp.get("/app/")
 @bp.get("/app/<path:name>")
 def app_file(name: str = "index.html") -> Any:
-    if name == "sw.js":
-        response = Response(service_worker(), mimetype="text/javascript")
-        response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:24])
+    if name == "sw.js" or name in WRITTEN:
+        body, kind = (
+            (service_worker(), "text/javascript") if name == "sw.js" else (content(name), None)
+        )
+        response = Response(body, mimetype=kind or TYPES[Path(name).suffix])
+        response.set_etag(hashlib.sha256(body).hexdigest()[:24])
         return _headers(response.make_conditional(request))
     suffix = Path(name).suffix
     response = send_from_directory(FOLDER, name, max_age=0, mimetype=TYPES.get(suffix))

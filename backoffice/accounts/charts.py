@@ -3,14 +3,15 @@ server: no scripts, no inline styles (the back office's CSP forbids both), colou
 stylesheet by class name.
 
     money_flow(db, prison, days, today) -> list[FlowDay]
-    sales_by_category(db, prison, since_on) -> list[(category, cents)]
+    sales_by_category(db, prison, since_on, language) -> list[(category, cents)]
     oldest_holds(db, prison, limit, now) -> list[(label, age_days, cents)]
-    flow_svg(...), bars_svg(...) -> Markup
+    flow_svg(days, words), bars_svg(items, title, shown=..., nothing=...) -> Markup
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,7 +22,6 @@ from sqlalchemy.orm import Session, aliased
 
 from ledger import Account, Transfer, TransferCode, TransferKind
 
-from ..money.amounts import euros
 from ..money.services import money_ledger, prison_account
 from ..people.models import Prison
 from ..shop.models import Category, Order, OrderLine, OrderStatus, Product
@@ -69,11 +69,14 @@ def money_flow(db: Session, prison: Prison, *, days: int, today: date) -> list[F
     ]  # fmt: skip
 
 
-def sales_by_category(db: Session, prison: Prison, *, since_on: date) -> list[tuple[str, int]]:
-    """What the shop delivered (charged) per category since a day, largest first."""
+def sales_by_category(
+    db: Session, prison: Prison, *, since_on: date, language: str = "en"
+) -> list[tuple[str, int]]:
+    """What the shop delivered (charged) per category since a day, largest first; categories
+    named in `language`."""
     totals: dict[str, int] = defaultdict(int)
     rows = db.execute(
-        select(OrderLine, Category.name_en)
+        select(OrderLine, Category)
         .join(Order, Order.id == OrderLine.order_id)
         .join(Product, Product.id == OrderLine.product_id)
         .join(Category, Category.id == Product.category_id)
@@ -84,7 +87,7 @@ def sales_by_category(db: Session, prison: Prison, *, since_on: date) -> list[tu
         )
     ).all()
     for line, category in rows:
-        totals[category] += line.delivered_cents
+        totals[category.name(language)] += line.delivered_cents
     return sorted(((c, v) for c, v in totals.items() if v), key=lambda item: -item[1])
 
 
@@ -107,33 +110,49 @@ def oldest_holds(
         .limit(limit)
     ).all()
     return [
-        (reference or f"hold {tid}", (now - at).total_seconds() / 86400, amount)
+        (reference or f"#{tid}", (now - at).total_seconds() / 86400, amount)
         for tid, reference, at, amount in holds
     ]
 
 
 # --- drawing ---------------------------------------------------------------------------------
+# The words and numbers come from the page (the reader's language and formats); these functions
+# only place them.
 
 WIDTH = 720
 
 
-def flow_svg(days: list[FlowDay], title: str) -> Markup:
+@dataclass(frozen=True)
+class FlowWords:
+    """What the money-flow chart says, in the reader's language."""
+
+    title: str
+    money_in: str
+    money_out: str
+    amount: Callable[[int], str]  # cents -> "1 234,50"
+    day: Callable[[date], str]  # the day under a bar and in its tooltip
+
+
+def flow_svg(days: list[FlowDay], words: FlowWords) -> Markup:
     """Money in and out per day: two bars a day, in on the left."""
     height, top, bottom, left = 220, 20, 40, 70
     plot_h = height - top - bottom
     peak = max([d.in_cents for d in days] + [d.out_cents for d in days] + [1])
     slot = (WIDTH - left - 10) / max(len(days), 1)
     bar = max(slot / 2 - 1, 1)
-    parts = [_open(WIDTH, height, title)]
-    parts.append(_axis(left, top, plot_h, peak))
+    parts = [_open(WIDTH, height, words.title)]
+    parts.append(_axis(left, top, plot_h, peak, words.amount))
     for n, day in enumerate(days):
         x = left + n * slot
-        for offset, value, cls in ((0.0, day.in_cents, "in"), (bar, day.out_cents, "out")):
+        for offset, value, cls, said in (
+            (0.0, day.in_cents, "in", words.money_in),
+            (bar, day.out_cents, "out", words.money_out),
+        ):
             h = plot_h * value / peak
             parts.append(
                 f'<rect class="bar-{cls}" x="{x + offset:.1f}" y="{top + plot_h - h:.1f}" '
-                f'width="{bar:.1f}" height="{h:.1f}"><title>{day.day.isoformat()} {cls} '
-                f"{euros(value)}</title></rect>"
+                f'width="{bar:.1f}" height="{h:.1f}"><title>{escape(words.day(day.day))} '
+                f"{escape(said)} {escape(words.amount(value))}</title></rect>"
             )
         if n % max(len(days) // 10, 1) == 0:
             parts.append(
@@ -141,31 +160,41 @@ def flow_svg(days: list[FlowDay], title: str) -> Markup:
             )
     parts.append(
         f'<rect class="bar-in" x="{left}" y="{height - 14}" width="10" height="10"></rect>'
-        f'<text class="tick" x="{left + 14}" y="{height - 5}">money in</text>'
-        f'<rect class="bar-out" x="{left + 90}" y="{height - 14}" width="10" height="10"></rect>'
-        f'<text class="tick" x="{left + 104}" y="{height - 5}">money out</text>'
+        f'<text class="tick" x="{left + 14}" y="{height - 5}">{escape(words.money_in)}</text>'
+        f'<rect class="bar-out" x="{left + 150}" y="{height - 14}" width="10" height="10"></rect>'
+        f'<text class="tick" x="{left + 164}" y="{height - 5}">{escape(words.money_out)}</text>'
     )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def bars_svg(items: list[tuple[str, float]], title: str, unit: str, cls: str = "bar") -> Markup:
-    """Horizontal bars with labels: one row per item."""
+def bars_svg(
+    items: list[tuple[str, float]],
+    title: str,
+    *,
+    shown: Callable[[float], str],
+    nothing: str,
+    cls: str = "bar",
+    scale_at_least: float = 0.0,
+) -> Markup:
+    """Horizontal bars with labels: one row per item, each value said by `shown`. The longest
+    bar stands for the largest value or `scale_at_least`, whichever is larger: holds a few minutes
+    old draw short bars, not full ones."""
     row, left, top = 22, 180, 10
     height = top * 2 + row * max(len(items), 1)
-    peak = max([value for _, value in items] + [1e-9])
+    peak = max([value for _, value in items] + [scale_at_least, 1e-9])
     parts = [_open(WIDTH, height, title)]
     if not items:
-        parts.append(f'<text class="tick" x="10" y="{top + 14}">nothing to show</text>')
+        parts.append(f'<text class="tick" x="10" y="{top + 14}">{escape(nothing)}</text>')
     for n, (label, value) in enumerate(items):
         y = top + n * row
         w = (WIDTH - left - 90) * value / peak
-        shown = euros(int(value)) if unit == "EUR" else f"{value:.1f} {unit}"
+        said = escape(shown(value))
         parts.append(
             f'<text class="label" x="{left - 6}" y="{y + 15}">{escape(label[:28])}</text>'
             f'<rect class="{cls}" x="{left}" y="{y + 3}" width="{w:.1f}" height="{row - 6}">'
-            f"<title>{escape(label)}: {shown}</title></rect>"
-            f'<text class="tick" x="{left + w + 4:.1f}" y="{y + 15}">{shown}</text>'
+            f"<title>{escape(label)}: {said}</title></rect>"
+            f'<text class="tick" x="{left + w + 4:.1f}" y="{y + 15}">{said}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -179,13 +208,13 @@ def _open(width: int, height: int, title: str) -> str:
     )
 
 
-def _axis(left: int, top: int, plot_h: int, peak: int) -> str:
+def _axis(left: int, top: int, plot_h: int, peak: int, amount: Callable[[int], str]) -> str:
     lines = []
     for fraction in (0, 0.5, 1):
         y = top + plot_h - plot_h * fraction
         lines.append(
             f'<line class="grid" x1="{left}" x2="{WIDTH - 10}" y1="{y:.1f}" y2="{y:.1f}"></line>'
-            f'<text class="label" x="{left - 6}" y="{y + 4:.1f}">{euros(int(peak * fraction))}'
-            "</text>"
+            f'<text class="label" x="{left - 6}" y="{y + 4:.1f}">'
+            f"{escape(amount(int(peak * fraction)))}</text>"
         )
     return "".join(lines)

@@ -81,7 +81,7 @@ def explain_difference(
     position = bank_position(db, prison_id)
     statement = db.get(BankStatement, statement_id, with_for_update=True)
     if statement is None or statement.prison_id != prison_id:
-        raise NotFound(f"no bank statement {statement_id}")
+        raise NotFound("no bank statement %(statement)s", statement=statement_id)
     if statement not in position.statements:
         raise Conflict("only the latest statement of an account is compared with the ledger")
     if position.difference_cents == 0:

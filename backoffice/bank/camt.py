@@ -78,7 +78,9 @@ def _parser() -> etree.XMLParser:
 
 def parse_camt(data: bytes) -> list[CamtStatement]:
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"the bank file is larger than {MAX_BYTES // 2**20} MB; split it")
+        raise InvalidInput(
+            "the bank file is larger than %(most)s MB; split it", most=MAX_BYTES // 2**20
+        )
     if not data.strip():
         raise InvalidInput("the bank file is empty")
     if any(mark.encode(e) in data for mark in ("<!DOCTYPE", "<!ENTITY") for e in _ENCODINGS):
@@ -86,7 +88,9 @@ def parse_camt(data: bytes) -> list[CamtStatement]:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as error:
-        raise InvalidInput(f"the bank file is not well-formed XML: {error}") from None
+        raise InvalidInput(
+            "the bank file is not well-formed XML: %(error)s", error=str(error)
+        ) from None
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
         raise InvalidInput(_DTD)
@@ -99,7 +103,9 @@ def parse_camt(data: bytes) -> list[CamtStatement]:
     message = next(iter(root), None)
     held = str(message.tag) if message is not None else ""
     if message is None or held not in KINDS:
-        raise InvalidInput(f"the bank file holds {held or 'nothing'}, not a statement")
+        if not held:
+            raise InvalidInput("the bank file holds nothing, not a statement")
+        raise InvalidInput("the bank file holds %(held)s, not a statement", held=held)
     kind, part = KINDS[held]
     statements = [_statement(kind, s) for s in message.iterfind(part)]
     if not statements:
@@ -145,7 +151,7 @@ def _balance(statement: etree._Element, codes: tuple[str, ...]) -> int | None:
             try:
                 cents = parse_cents(_text(balance, "Amt"), zero=True)
             except AmountError as error:
-                raise InvalidInput(f"a balance of the statement: {error.message}") from None
+                raise InvalidInput("a balance of the statement: %(reason)s", reason=error) from None
             return -cents if _text(balance, "CdtDbtInd") == "DBIT" else cents
     return None
 

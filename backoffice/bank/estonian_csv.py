@@ -72,7 +72,9 @@ class _Account:
 
 def _decoded(data: bytes) -> str:
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"the bank file is larger than {MAX_BYTES // 2**20} MB; split it")
+        raise InvalidInput(
+            "the bank file is larger than %(most)s MB; split it", most=MAX_BYTES // 2**20
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -91,8 +93,8 @@ def _header(row: Sequence[str]) -> dict[str, int]:
     missing = [COLUMNS[f][0] for f in NEEDED if f not in found]
     if missing:
         raise InvalidInput(
-            "the bank file is not an Estonian bank's CSV statement: no column "
-            + ", ".join(f'"{m}"' for m in missing)
+            "the bank file is not an Estonian bank's CSV statement: no column %(columns)s",
+            columns=", ".join(f'"{m}"' for m in missing),
         )
     return found
 
@@ -166,7 +168,7 @@ def _balance(values: dict[str, str]) -> int | None:
     try:
         return _signed(values)
     except AmountError as error:
-        raise InvalidInput(f"a balance of the statement: {error.message}") from None
+        raise InvalidInput("a balance of the statement: %(reason)s", reason=error) from None
 
 
 def _day(raw: str) -> date | None:

@@ -17,15 +17,15 @@ import ledger
 
 from ..accounts.deposits import SecurityRules
 from ..accounts.services import local_today
-from ..errors import NotFound, ServiceError
+from ..errors import ServiceError
 from ..money.amounts import euros
 from ..money.services import income_rules
-from ..people.models import Inmate, Prison
+from ..people.models import Prison
 from ..staff.models import Role
 from ..surface import get_db, settings
 from ..web.access import ACCESS, staff_actor
-from ..web.handling import perform
-from ..web.pages import chosen_prison, form_cents
+from ..web.handling import perform, translated_refusal
+from ..web.pages import chosen_prison, form_cents, form_inmate
 from . import balance, services
 from .models import PaymentFile, PaymentStatus
 from .pain001 import Debtor
@@ -113,7 +113,7 @@ def statement_import() -> Any:
         return _page(db, prison)
     except (ServiceError, ledger.LedgerError) as refused:
         db.rollback()
-        flash(_(getattr(refused, "message", str(refused))), "error")
+        flash(translated_refusal(refused), "error")
         return _page(db, prison)
     if importing:
         db.commit()
@@ -224,18 +224,7 @@ def release_payout() -> Any:
     prison = chosen_prison(db)
 
     def enter(db: Session) -> str:
-        number = request.form.get("prison_number", "").strip().upper()
-        inmate = db.scalar(
-            select(Inmate).where(Inmate.prison_number == number, Inmate.prison_id == prison.id)
-        )
-        if inmate is None:
-            raise NotFound(
-                _(
-                    "no inmate %(number)s in %(name)s",
-                    number=number,
-                    name=prison.name,
-                )
-            )
+        inmate = form_inmate(db, prison)
         payment = services.enter_release_payout(
             db, staff_actor(), inmate, amount_cents=form_cents("amount"),
             payee_name=request.form.get("payee_name", ""),

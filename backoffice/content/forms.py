@@ -23,14 +23,20 @@ def parse_quiz(text: str) -> list[dict[str, Any]]:
         for line in lines:
             mark, choice = line[:1], line[1:].strip()
             if mark not in "*-" or not choice:
-                raise InvalidInput(f'Question {number}: each choice starts with "*" or "-".')
+                raise InvalidInput(
+                    'Question %(number)s: each choice starts with "*" or "-".', number=number
+                )
             if mark == "*":
                 if answer is not None:
-                    raise InvalidInput(f"Question {number} has more than one right choice.")
+                    raise InvalidInput(
+                        "Question %(number)s has more than one right choice.", number=number
+                    )
                 answer = len(choices)
             choices.append(choice)
         if answer is None:
-            raise InvalidInput(f'Question {number}: mark the right choice with "*".')
+            raise InvalidInput(
+                'Question %(number)s: mark the right choice with "*".', number=number
+            )
         quiz.append({"question": question, "choices": choices, "answer": answer})
     return quiz
 

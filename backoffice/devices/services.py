@@ -64,7 +64,7 @@ def register_device(
     if not name.strip():
         raise InvalidInput("Name: give the device a name staff will recognise.")
     if db.scalar(select(Device.id).where(Device.name == name.strip())) is not None:
-        raise Conflict(f"A device named {name!r} exists already.")
+        raise Conflict("A device named %(name)r exists already.", name=name)
     scope = scope_of(db, actor)
     # A wing or cell of a prison the member of staff does not work in is as good as none.
     if kind == DeviceKind.KIOSK:
@@ -186,7 +186,7 @@ def renew_device(db: Session, actor: Actor, device_id: int) -> Device:
     revoked: it is registered again as a new device."""
     device = in_scope(db, actor, Device, device_id, "device")
     if device.revoked_at is not None:
-        raise Conflict(f"{device.name} is revoked; register it again as a new device.")
+        raise Conflict("%(name)s is revoked; register it again as a new device.", name=device.name)
     ended = device.registered_at
     device.registered_at = utcnow()
     db.flush()

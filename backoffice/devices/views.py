@@ -18,7 +18,7 @@ from ..staff.models import Role
 from ..staff.scope import scope_of
 from ..surface import form_id, get_db, settings
 from ..web.access import ACCESS, staff_actor
-from ..web.handling import perform
+from ..web.handling import perform, translated_refusal
 from ..web.pages import bp, templates_of
 from .services import (
     list_devices,
@@ -91,7 +91,7 @@ def device_register() -> Any:
             location=form.get("location", ""),
         )
     except ServiceError as error:
-        flash(_(error.message), "error")
+        flash(translated_refusal(error), "error")
         return redirect(url_for("views.devices"))
     db.commit()
     return render_template("devices/registered.html", device=new.device, credential=new.credential)

@@ -39,6 +39,7 @@ from typing import Any
 
 from babel.numbers import format_currency, format_decimal
 
+from ..catalogue import N_, translate
 from ..errors import InvalidInput
 
 # The largest amount the ledger's BigInteger columns hold (PostgreSQL bigint, SQLite INTEGER).
@@ -54,61 +55,22 @@ _GROUPED = re.compile(
 )
 _EXPONENT = re.compile(r"[0-9.,]*[eE][+-]?[0-9]+")
 
-# Why an amount was refused, in the reader's language. {text} is what they typed (shortened).
-REASONS: dict[str, dict[str, str]] = {
-    "empty": {
-        "et": "summa puudub",
-        "ru": "сумма не указана",
-        "en": "no amount given",
-    },
-    "too_long": {
-        "et": "summa on liiga pikk (kõige rohkem {n} märki)",
-        "ru": "сумма слишком длинная (не более {n} символов)",
-        "en": "the amount is too long (at most {n} characters)",
-    },
-    "not_amount": {
-        "et": "„{text}“ ei ole summa; kirjutage eurod ja sendid, nt 12,50",
-        "ru": "«{text}» — не сумма; укажите евро и центы, например 12,50",
-        "en": "'{text}' is not an amount; write euros and cents, e.g. 12.50",
-    },
-    "exponent": {
-        "et": "„{text}“: kirjutage summa numbritega välja, nt 1000,00 (mitte 1e3)",
-        "ru": "«{text}»: запишите сумму цифрами полностью, например 1000,00 (не 1e3)",
-        "en": "'{text}': write the amount out in digits, e.g. 1000.00 (not 1e3)",
-    },
-    "spaces": {
-        "et": "„{text}“: summa sees ei tohi olla tühikuid",
-        "ru": "«{text}»: внутри суммы не должно быть пробелов",
-        "en": "'{text}': no spaces inside an amount, please",
-    },
-    "decimals": {
-        "et": "„{text}“: kõige rohkem 2 kohta pärast koma",
-        "ru": "«{text}»: не более 2 знаков после запятой",
-        "en": "'{text}': at most 2 decimals",
-    },
-    "grouping": {
-        "et": "„{text}“: kas tuhandete või sentide eraldaja? kirjutage ilma tuhandete "
-        "eraldajata ja kuni 2 kohta pärast koma, nt 1234,56",
-        "ru": "«{text}»: разделитель тысяч или центов? пишите без разделителя тысяч и не более "
-        "2 знаков после запятой, например 1234,56",
-        "en": "'{text}': a thousands separator or decimals? write no thousands separator and "
-        "at most 2 decimals, e.g. 1234.56",
-    },
-    "negative": {
-        "et": "„{text}“: summa ei saa olla negatiivne",
-        "ru": "«{text}»: сумма не может быть отрицательной",
-        "en": "'{text}': the amount cannot be negative",
-    },
-    "zero": {
-        "et": "„{text}“: summa peab olema suurem kui 0",
-        "ru": "«{text}»: сумма должна быть больше 0",
-        "en": "'{text}': the amount must be above 0",
-    },
-    "too_large": {
-        "et": "„{text}“: summa on suurem kui lubatud {most}",
-        "ru": "«{text}»: сумма больше допустимой {most}",
-        "en": "'{text}': the amount is over the limit of {most}",
-    },
+# Why an amount was refused, as English msgids of the one text catalogue (the reader's language
+# picks the words). %(text)s is what they typed (shortened).
+REASONS: dict[str, str] = {
+    "empty": N_("no amount given"),
+    "too_long": N_("the amount is too long (at most %(n)s characters)"),
+    "not_amount": N_("'%(text)s' is not an amount; write euros and cents, e.g. 12.50"),
+    "exponent": N_("'%(text)s': write the amount out in digits, e.g. 1000.00 (not 1e3)"),
+    "spaces": N_("'%(text)s': no spaces inside an amount, please"),
+    "decimals": N_("'%(text)s': at most 2 decimals"),
+    "grouping": N_(
+        "'%(text)s': a thousands separator or decimals? write no thousands separator and at "
+        "most 2 decimals, e.g. 1234.56"
+    ),
+    "negative": N_("'%(text)s': the amount cannot be negative"),
+    "zero": N_("'%(text)s': the amount must be above 0"),
+    "too_large": N_("'%(text)s': the amount is over the limit of %(most)s"),
 }
 
 
@@ -118,12 +80,15 @@ class AmountError(InvalidInput):
 
     def __init__(self, kind: str, text: str, **values: Any) -> None:
         self.kind = kind
-        self.values = {"text": _shown(text), **values}
+        self.reason_values = {"text": _shown(text), **values}
         super().__init__(self.reason("en"), reason=kind)
 
     def reason(self, language: str) -> str:
-        texts = REASONS[self.kind]
-        return texts.get(language, texts["en"]).format(**self.values)
+        return translate(language, REASONS[self.kind], **self.reason_values)
+
+    def in_language(self, language: str) -> str:
+        """The refusal in the reader's language (backoffice/surface/refusals.py asks for it)."""
+        return self.reason(language)
 
 
 def _shown(text: str) -> str:

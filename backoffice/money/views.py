@@ -9,18 +9,17 @@ from typing import Any
 from flask import Blueprint, Flask, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import ledger
 
-from ..errors import InvalidInput, NotFound, ServiceError
-from ..people.models import Inmate, Prison
+from ..errors import InvalidInput, ServiceError
+from ..people.models import Prison
 from ..staff.models import Role
 from ..surface import get_db, settings
 from ..web.access import ACCESS, staff_actor
-from ..web.handling import perform
-from ..web.pages import chosen_prison, form_cents
+from ..web.handling import perform, translated_refusal
+from ..web.pages import chosen_prison, form_cents, form_inmate
 from . import services
 from .amounts import euros
 from .models import Creditor
@@ -68,18 +67,7 @@ def debt_register() -> Any:
     prison = chosen_prison(db)
 
     def register(db: Session) -> str:
-        number = request.form.get("prison_number", "").strip().upper()
-        inmate = db.scalar(
-            select(Inmate).where(Inmate.prison_number == number, Inmate.prison_id == prison.id)
-        )
-        if inmate is None:
-            raise NotFound(
-                _(
-                    "no inmate %(number)s in %(name)s",
-                    number=number,
-                    name=prison.name,
-                )
-            )
+        inmate = form_inmate(db, prison)
         try:
             priority = int(request.form.get("priority", "1"))
         except ValueError:
@@ -209,7 +197,7 @@ def payroll_upload() -> Any:
         return _wages_page(db, prison, preview=preview, csv_text=text, key=key)
     except (ServiceError, ledger.LedgerError) as refused:
         db.rollback()
-        flash(_(getattr(refused, "message", str(refused))), "error")
+        flash(translated_refusal(refused), "error")
         return _wages_page(db, prison, csv_text=text, key=key)
 
 

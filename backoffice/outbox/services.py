@@ -28,6 +28,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..settings import Settings
 from ..staff.scope import NATIONAL, PrisonScope, scope_of
 from ..visits.models import Contact
+from ..words import word
 from .models import TRANSITIONS, Channel, ContactLanguage, MessageStatus, OutboxMessage
 from .texts import LANGUAGES, render
 
@@ -74,7 +75,11 @@ class OutboxRules:
 def _move(message: OutboxMessage, to: MessageStatus) -> None:
     current = MessageStatus(message.status)
     if to not in TRANSITIONS[current]:
-        raise Conflict(f"This message is {current.value}: it cannot become {to.value}.")
+        raise Conflict(
+            "This message is %(current)s: it cannot become %(to)s.",
+            current=word(current),
+            to=word(to),
+        )
     message.status = to.value
 
 
@@ -174,7 +179,10 @@ def retry(db: Session, actor: Actor, message_id: int, now: datetime) -> OutboxMe
     if message is None or not scope_of(db, actor).covers(message.prison_id):
         raise NotFound("No such message.")
     if message.status != S.FAILED.value:
-        raise Conflict(f"This message is {message.status}: only a failed one is sent again.")
+        raise Conflict(
+            "This message is %(status)s: only a failed one is sent again.",
+            status=word(message.status),
+        )
     _move(message, S.QUEUED)
     message.attempts = 0
     message.next_attempt_at = now

@@ -28,7 +28,7 @@ from ..staff.models import Role
 from ..staff.scope import in_scope, scope_of
 from ..surface import equipment, get_db, settings
 from ..web.access import ACCESS, staff_actor
-from ..web.handling import perform
+from ..web.handling import perform, translated_refusal
 from . import services
 from .models import CardStatus, FaceTemplate, InmateCard, InmateCredentials, InmateSession
 from .services import SignInPolicy
@@ -227,7 +227,7 @@ def issue_card(inmate_id: int) -> Any:
             policy=_policy(),
         )
     except ServiceError as error:
-        flash(_(error.message), "error")
+        flash(translated_refusal(error), "error")
         return _back(inmate_id)
     db.commit()
     return _show_key(card, key)
@@ -259,7 +259,7 @@ def replace_card(card_id: int) -> Any:
     try:
         new_card, key = services.replace_card(db, staff_actor(), card, reason, policy=_policy())
     except ServiceError as error:
-        flash(_(error.message), "error")
+        flash(translated_refusal(error), "error")
         return _back(card.inmate_id)
     db.commit()
     return _show_key(new_card, key)

@@ -42,7 +42,9 @@ def set_roles(db: Session, actor: Actor, user_id: int, roles: list[str], scope: 
     user = staff_of(db, user_id, scope)
     wanted = set(roles)
     if not wanted or not wanted <= {r.value for r in Role}:
-        raise InvalidInput(f"Roles: at least one of {', '.join(r.value for r in Role)}.")
+        raise InvalidInput(
+            "Roles: at least one of %(roles)s.", roles=", ".join(r.value for r in Role)
+        )
     before = sorted(user.roles)
     user.role_rows = [StaffRole(role=r) for r in sorted(wanted)]
     user.session_version += 1  # a changed duty takes effect at once
@@ -85,7 +87,7 @@ def reset_password(
 ) -> None:
     user = staff_of(db, user_id, scope)
     if len(password) < min_password_length:
-        raise InvalidInput(f"Password: at least {min_password_length} characters.")
+        raise InvalidInput("Password: at least %(least)s characters.", least=min_password_length)
     user.password_hash = hash_password(password)
     user.session_version += 1
     user.failed_sign_ins, user.locked_until = 0, None

@@ -20,6 +20,7 @@ from ..audit.services import Actor
 from ..devices.models import Device
 from ..errors import Forbidden, NotFound
 from ..people.models import Inmate
+from ..words import no_such
 from .models import StaffUser
 
 
@@ -49,7 +50,7 @@ class PrisonScope:
 
     def check(self, prison_id: int | None, what: str = "record") -> None:
         if not self.covers(prison_id):
-            raise NotFound(f"No such {what}.")
+            raise NotFound(no_such(what))
 
     def audit_events(self) -> ColumnElement[bool]:
         """The audit rows of this prison: done by its staff, its inmates or its devices, or
@@ -109,5 +110,5 @@ def in_scope(db: Session, actor: Actor, model: type[R], row_id: int | None, what
     otherwise (also when there is none)."""
     row = db.get(model, row_id) if row_id is not None else None
     if row is None or not scope_of(db, actor).covers(row.prison_id):
-        raise NotFound(f"No such {what}.")
+        raise NotFound(no_such(what))
     return row

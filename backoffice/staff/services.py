@@ -42,12 +42,14 @@ def create_staff_user(
     unknown = sorted(set(roles) - {r.value for r in Role})
     if unknown or not roles:
         raise InvalidInput(
-            f"Roles: choose from {', '.join(r.value for r in Role)}; got {', '.join(unknown)}."
+            "Roles: choose from %(roles)s; got %(unknown)s.",
+            roles=", ".join(r.value for r in Role),
+            unknown=", ".join(unknown),
         )
     if len(password) < min_password_length:
-        raise InvalidInput(f"Password: at least {min_password_length} characters.")
+        raise InvalidInput("Password: at least %(least)s characters.", least=min_password_length)
     if db.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
-        raise Conflict(f"A staff user named {username!r} exists already.")
+        raise Conflict("A staff user named %(name)r exists already.", name=username)
     user = StaffUser(
         username=username,
         full_name=full_name.strip(),
@@ -162,11 +164,11 @@ def acting_staff(db: Session, username: str, duty: Role, *, prison_id: int | Non
     duty (no other role stands in for it) and, when prison_id is given, work in that prison."""
     user = db.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
     if user is None or not user.active:
-        raise NotFound(f"No active staff user named {username!r}.")
+        raise NotFound("No active staff user named %(name)r.", name=username)
     if not user.has_role(duty):
         raise Forbidden(f"{user.username} is not {_a(duty)} {duty.value}: this is their work.")
     if prison_id is not None and user.prison_id not in (None, prison_id):
-        raise Forbidden(f"{user.username} works in another prison.")
+        raise Forbidden("%(name)s works in another prison.", name=user.username)
     return Actor(kind="staff", id=user.id, name=user.username, roles=user.roles)
 
 

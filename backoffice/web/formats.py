@@ -7,7 +7,8 @@ a page never shows UTC.
     filters for templates: cents|money ("€12.50"), cents|eur (a number, "12.50"),
     cents|amount_typed (a form's value, "1234.50"),
     at|when ("3 Dec 2026 14:00"), at|clock ("14:00"), day|day, day|weekday, zone_name(),
-    at|moment_field ("2026-12-03T14:00": a datetime-local field's value, in the prison's zone)
+    at|moment_field ("2026-12-03T14:00": a datetime-local field's value, in the prison's zone),
+    code|said (a stored status, kind or transfer code in the reader's words: web/labels.py)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .. import dates
 from ..money.amounts import amount, money
 from ..people.models import Prison
 from ..surface import get_db, settings
+from .labels import said
 from .language import staff_language
 
 
@@ -93,4 +95,5 @@ def init_formats(app: Flask) -> None:
     app.add_template_filter(shown_day, "day")
     app.add_template_filter(shown_weekday, "weekday")
     app.add_template_filter(moment_field, "moment_field")
+    app.add_template_filter(said, "said")
     app.add_template_global(shown_zone, "zone_name")

@@ -10,13 +10,15 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ..errors import LedgerError, ServiceError
-from ..surface.actions import commit_once, refusal_message
+from ..surface.actions import commit_once
+from ..surface.refusals import say
+from .formats import reader_language, reader_zone
 
 
 def translated_refusal(error: Exception) -> str:
-    """A refusal in the reader's language: the catalogue has the services' fixed refusals
-    (`make messages` extracts them); one that names values of its own stays in English."""
-    return _(refusal_message(error))
+    """A refusal in the reader's language: the catalogue has the services' refusals (`make
+    messages` extracts them), with their values shown the reader's way."""
+    return say(error, reader_language(), _, reader_zone())
 
 
 def perform(

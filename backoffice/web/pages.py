@@ -6,7 +6,8 @@ own views module. Their endpoints keep the names the access table and every url_
 A feature adds its routes to `bp` when its views module is imported, and brings its templates
 with a blueprint of its own (`templates_of`), registered by the app factory beside `bp`.
 What any feature's pages read from the request the same way: the prison the page is about
-(`chosen_prison`) and an amount typed into a form (`form_cents`).
+(`chosen_prison`), an amount typed into a form (`form_cents`) and the inmate a form names by
+his prison number in that prison (`form_inmate`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..money.amounts import AmountError, parse_cents
-from ..people.models import Prison
+from ..people.models import Inmate, Prison
 
 bp = Blueprint("views", __name__)
 
@@ -50,4 +51,16 @@ def form_cents(name: str) -> int:
     try:
         return parse_cents(request.form.get(name, ""))
     except AmountError as error:
-        raise InvalidInput(f"{name}: {error.message}") from None
+        raise InvalidInput("%(name)s: %(reason)s", name=name, reason=error) from None
+
+
+def form_inmate(db: Session, prison: Prison, field: str = "prison_number") -> Inmate:
+    """The inmate of `prison` whose prison number the form's `field` holds; refused, saying so,
+    when there is none there."""
+    number = request.form.get(field, "").strip().upper()
+    inmate = db.scalar(
+        select(Inmate).where(Inmate.prison_number == number, Inmate.prison_id == prison.id)
+    )
+    if inmate is None:
+        raise NotFound("no inmate %(number)s in %(prison)s", number=number, prison=prison.name)
+    return inmate

@@ -14,7 +14,16 @@ from backoffice.people.models import Inmate
 from backoffice.shop import services as shop_services
 from backoffice.surface import get_db
 
-from .screen import act, actor_for, bp, format_money, language, signed_in, word_for
+from .screen import (
+    act,
+    actor_for,
+    bp,
+    format_money,
+    language,
+    said,
+    signed_in,
+    word_for,
+)
 
 
 @bp.get("/orders")
@@ -64,7 +73,7 @@ def not_yet_due(error: ServiceError) -> str:
     if isinstance(error, shop_services.BeforeDeliveryDay):
         day = error.delivery_on.isoformat()
         return _("The order is brought on %(day)s: confirm it then, when you have it.", day=day)
-    return error.message
+    return said(error)
 
 
 status_word = partial(word_for, "order")

@@ -16,7 +16,7 @@ from backoffice.people.models import Inmate
 from backoffice.requests import services as requests_services
 from backoffice.surface import equipment, get_db
 
-from .screen import act, actor_for, bp, format_day, language, prison_zone, signed_in
+from .screen import act, actor_for, bp, format_day, language, prison_zone, said, signed_in
 
 
 def request_rules() -> requests_services.Rules:
@@ -102,7 +102,7 @@ def request_new(inmate: Inmate, type_code: str) -> Any:
             )
         except ServiceError as refused:
             db.rollback()
-            error, bad_field = refused.message, str(refused.details.get("field", ""))
+            error, bad_field = said(refused), str(refused.details.get("field", ""))
         else:
             db.commit()
             flash(

@@ -40,6 +40,7 @@ from backoffice.people.services import choose_language
 from backoffice.settings import Settings
 from backoffice.shop import messages as shop_messages
 from backoffice.surface import commit_once, get_db, remote_addr, settings
+from backoffice.surface.refusals import say
 
 from .. import i18n, sessions
 from ..security import current_device
@@ -159,15 +160,22 @@ def word_for(kind: str, status: str) -> str:
     return words.get((kind, status), status)
 
 
+def said(error: Exception) -> str:
+    """A service's refusal in the language on screen, its values shown the inmate's way (the
+    prison's clock, money in the language's style)."""
+    return say(error, language(), _, prison_zone())
+
+
 def act(
     action: Callable[[Session], str],
     back: str,
     *,
-    refusal: Callable[[ServiceError], str] = lambda error: error.message,
+    refusal: Callable[[ServiceError], str] = said,
 ) -> Response:
     """Run one service call of a screen's button and commit once: the message `action` returns
     is shown as done and the screen goes `back`. A refusal is rolled back and shown as an error,
-    in the words `refusal` gives it (its own message unless said otherwise)."""
+    in the words `refusal` gives it (its own, in the language on screen, unless said
+    otherwise)."""
     return commit_once(action, back, refusal=refusal, category="ok")
 
 

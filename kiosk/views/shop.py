@@ -28,6 +28,7 @@ from backoffice.shop.protocols import Protocols
 from backoffice.surface import equipment, get_db
 
 from .screen import actor_for, bp, format_money, kiosk_settings, language, signed_in
+from .screen import said as said_refusal
 
 CART = "cart"
 ORDER_KEY = "order_key"
@@ -80,10 +81,47 @@ def shop(inmate: Inmate) -> Any:
         category=category,
         products=products,
         in_cart=in_cart,
+        stopped=stopped_at(
+            inmate, cart_lines(), {p.id: p.price_cents for p in products}, check.total_cents
+        ),
         check=check,
         money=format_money,
         lang=language(),
     )
+
+
+def stopped_at(
+    inmate: Inmate,
+    lines: list[shop_services.CartLine],
+    prices: dict[int, int],
+    cart_cents: int,
+) -> dict[int, str]:
+    """The products whose "+" stops, each with why in the language on screen: one more of it
+    would be refused. `prices` names the products on screen, `cart_cents` what the cart costs."""
+    refused = shop_services.one_more_refused(
+        get_db(), inmate, lines, list(prices), protocols=protocols(), settings=kiosk_settings()
+    )
+    return {
+        product_id: " ".join(stop_words(v, prices[product_id], cart_cents) for v in violations)
+        for product_id, violations in refused.items()
+    }
+
+
+def stop_words(violation: Any, price_cents: int, cart_cents: int) -> str:
+    """Why one more of an item cannot go into the cart, said about that item with the numbers
+    the inmate can act on (what is left to spend, how many are allowed), not about the cart it
+    would make."""
+    numbers = violation.numbers
+    price = format_money(price_cents)
+    if violation.code == "insufficient_balance":
+        left = format_money(max(numbers["available_cents"] - cart_cents, 0))
+        return _("This costs %(price)s; you can spend %(left)s more.", price=price, left=left)
+    if violation.code == "spending_cap":
+        left = format_money(max(numbers["left_cents"] - cart_cents, 0))
+        return _("This costs %(price)s; your shop limit has %(left)s left.", price=price, left=left)
+    if violation.code == "not_enough_stock":
+        return _("No more in stock: the cart has all %(stock)s.", stock=numbers["stock"])
+    return said(violation)
 
 
 @bp.get("/shop/photo/<int:product_id>")
@@ -136,8 +174,10 @@ def cart_change(inmate: Inmate) -> Any:
         known = {(v.code, v.sku) for v in before.violations}
         new = [v for v in after.violations if (v.code, v.sku) not in known]
         if new:
+            product = db.get(Product, product_id)
+            price = product.price_cents if product is not None else 0
             for violation in new:
-                flash(said(violation), "error")
+                flash(stop_words(violation, price, before.total_cents), "error")
             return redirect(target)
     save_cart(wanted)
     session.pop(ORDER_KEY, None)
@@ -170,6 +210,9 @@ def cart(inmate: Inmate) -> Any:
             if line.product_id in products
         ],
         check=check,
+        stopped=stopped_at(
+            inmate, lines, {p.id: p.price_cents for p in products.values()}, check.total_cents
+        ),
         refusals=[said(v) for v in check.violations],
         key=order_key(),
         money=format_money,
@@ -203,7 +246,7 @@ def place_order(inmate: Inmate) -> Any:
         return redirect(url_for("kiosk.cart"))
     except ServiceError as error:
         db.rollback()
-        flash(error.message, "error")
+        flash(said_refusal(error), "error")
         return redirect(url_for("kiosk.cart"))
     db.commit()
     session.pop(CART, None)

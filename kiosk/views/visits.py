@@ -16,7 +16,7 @@ from backoffice.people.models import Inmate
 from backoffice.surface import equipment, get_db
 from backoffice.visits import services as visits_services
 
-from .screen import act, actor_for, bp, signed_in, word_for
+from .screen import act, actor_for, bp, said, signed_in, word_for
 
 
 def visit_rules() -> visits_services.VisitRules:
@@ -44,7 +44,7 @@ def visits(inmate: Inmate) -> Any:
                 if o.places_left > 0 and o.within_quota
             ][:12]
         except ServiceError as refused:
-            flash(refused.message, "error")
+            flash(said(refused), "error")
         db.commit()  # the slot rows made for the booking horizon must stay for hold_slot
     return render_template(
         "kiosk/visits.html",

@@ -25,7 +25,7 @@ export function languageName(code) {
 
 export function t(key, params = {}) {
   const text = strings[current][key] ?? strings.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
+  return text.replace(/%\((\w+)\)s/g, (_, name) => String(params[name] ?? ""));
 }
 
 export function has(key) {

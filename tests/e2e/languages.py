@@ -1,6 +1,7 @@
 """Which words must not be on a screen in a given language: the phrases of the other two
-languages, taken from every text system the kiosk reads from (its gettext catalogues, the
-request types' tables, the refusal and request texts), that the language itself never uses."""
+languages, taken from what the kiosk reads from (the one gettext catalogue, which holds the
+shop's refusals and the requests' texts too, and the request types' tables), that the language
+itself never uses."""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from backoffice.requests.messages import TEXTS as REQUEST_TEXTS
 from backoffice.settings import ROOT
-from backoffice.shop.messages import MESSAGES as SHOP_TEXTS
 from kiosk.i18n import TRANSLATIONS, load_catalogues
 
 LANGUAGES = ("et", "ru", "en")
@@ -43,10 +42,9 @@ def kiosk_texts() -> dict[str, set[str]]:
     for language, catalogue in load_catalogues(TRANSLATIONS).items():
         for msgid, msgstr in catalogue._catalog.items():
             if isinstance(msgid, str) and msgid:
-                texts["en"].add(msgid)
+                texts["en"].add(msgid.rpartition("\x04")[2])  # without a word's context
                 texts[language].add(str(msgstr))
-    tables: list[Mapping[str, Any]] = [*REQUEST_TEXTS.values(), *SHOP_TEXTS.values()]
-    tables += list(
+    tables = list(
         _three_language_tables(tomllib.loads((ROOT / "config" / "request_types.toml").read_text()))
     )
     for table in tables:

@@ -20,11 +20,12 @@ from backoffice.db import make_engine, make_session_factory
 from backoffice.messages.models import Message
 from backoffice.requests.models import Request
 from backoffice.visits.models import Booking, Slot
+from tablet_api.app_words import strings
 from tests.e2e.kiosk_world import CHROMIUM, SCREENSHOTS, browser_flags, inmate
 from tests.e2e.tablet_app_world import PIN, PIN_INMATE, TABLET_CREDENTIAL, orders_of
 
 APP = Path(__file__).resolve().parents[2] / "tablet_api" / "app"
-STRINGS: dict[str, dict[str, str]] = json.loads((APP / "strings.json").read_text("utf-8"))
+STRINGS: dict[str, dict[str, str]] = strings()
 AXE = (Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js").read_text()
 LANGUAGES = ("et", "ru", "en")
 SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}
@@ -117,7 +118,7 @@ def foreign_phrases(language: str) -> set[str]:
         for text in STRINGS[other].values():
             if text in own:
                 continue  # the same in both (a name, "halal")
-            piece = max(re.split(r"\{\w+\}", text), key=len).strip(" .:,!?…()")
+            piece = max(re.split(r"%\(\w+\)s", text), key=len).strip(" .:,!?…()")
             if len(piece) >= 5 and not any(piece in mine for mine in own):
                 found.add(piece)
     return found

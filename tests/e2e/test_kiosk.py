@@ -171,15 +171,14 @@ def test_face_sign_in_money_cart_order_idle_sign_out(
         follow(page, page.locator('li[data-sku="K-COFFEE"] button[value="add"]'))
         assert "В корзине: 2" in page.locator('li[data-sku="K-COFFEE"]').inner_text()
         assert page.locator("#left-balance").inner_text() == "13,00 €"
-        # The radio costs more than he has and is for the enhanced level only: refused, and
-        # told both reasons in Russian.
-        follow(page, page.locator('li[data-sku="K-RADIO"] button[value="add"]'))
-        # all_inner_texts() does not wait: wait for the refused page to be there first.
-        page.locator("p.notice.error").first.wait_for()
-        refusal = " ".join(page.locator("p.notice.error").all_inner_texts())
-        assert "Недостаточно денег" in refusal and "52,00 €" in refusal
-        assert "«Радио» разрешён только на уровне" in refusal
-        assert page.locator('li[data-sku="K-RADIO"] .incart').count() == 0
+        # The radio costs more than he has and is for the enhanced level only: its button is
+        # off before he taps, and both reasons are beside it in Russian.
+        radio = page.locator('li[data-sku="K-RADIO"]')
+        assert radio.locator('button[value="add"]').is_disabled()
+        refusal = radio.locator(".stop").inner_text()
+        assert "можно потратить ещё 13,00 €" in refusal
+        assert "«Радио» разрешён только для уровня режима: повышенный уровень" in refusal
+        assert radio.locator(".incart").count() == 0
 
         follow(page, page.locator("#cart-link"))
         assert page.locator("#cart-total").inner_text() == "7,00 €"

@@ -28,6 +28,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from backoffice import migrate
 from backoffice.db import make_engine
+from backoffice.surface.i18n import load_catalogues
 from hardware.faces import FaceRecognitionMatcher
 from tablet_api.problems import TYPES
 from tests import photos
@@ -374,7 +375,7 @@ def test_face_sign_in_with_a_live_face_and_a_still_photo_refused(
         expect(page.locator(".face-status")).to_contain_text(
             STRINGS["et"]["signin.prompt"], timeout=5_000
         )
-        refused = TYPES["sign-in-failed"].detail["et"]
+        refused = load_catalogues()["et"].gettext(TYPES["sign-in-failed"].text)
         expect(page.locator(".face-status")).to_have_text(refused, timeout=60_000)
         assert page.locator("nav").count() == 0
         assert last_face_refusal(database) == "not-live"

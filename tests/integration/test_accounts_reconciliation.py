@@ -5,6 +5,7 @@ ledger's back, reported by the page and by `cellgate ledger verify`."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -152,3 +153,18 @@ def test_a_journal_row_altered_in_the_database_is_reported_by_the_page_and_the_c
     checked = runner.invoke(cellgate, ["ledger", "check"], env=env)
     assert checked.exit_code == 1
     assert "hash chain" in checked.output
+
+
+def test_a_fresh_hold_draws_a_short_bar_said_in_minutes(
+    db: Session, buyer: Inmate, accountant_client: FlaskClient
+) -> None:
+    placed = order(db, buyer, 7, 450)
+    html = accountant_client.get("/accounts/").get_data(as_text=True)
+    bar = re.search(
+        r'<rect class="bar-hold" [^>]*width="([\d.]+)"[^>]*><title>([^<]*)</title>', html
+    )
+    assert bar, "the oldest-holds chart draws the open hold"
+    # A hold a moment old is a sliver of the scale of one day, not a full bar of "0.0 days".
+    assert float(bar.group(1)) < 45
+    assert bar.group(2) == f"{placed.number}: 1 minute"
+    assert "0.0 days" not in html

@@ -5,12 +5,15 @@ charts, the subject access export and the month close."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -154,6 +157,39 @@ def test_journal_statement_exports_and_subject_access(
     )
     assert pdf.data.startswith(b"%PDF")
     assert ledger.check(db) == []
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page of a PDF, as a reader copying it out would get it."""
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def test_the_statement_pdf_carries_what_a_bookkeeper_expects(
+    app: Flask, db: Session, people: None, inmate: Inmate, prison: Prison
+) -> None:
+    accountant = signed_in(app, "kadri")
+    # Enough movements for the statement to run over several pages.
+    lines = [bank_line(f"P-{n}", inmate.prison_number, "1.25") for n in range(70)]
+    import_through_the_page(accountant, statement(*lines))
+    since = today().isoformat()
+    pdf = accountant.get(
+        f"/accounts/statement?prison_number={inmate.prison_number}&since={since}&format=pdf"
+    )
+    assert pdf.status_code == 200
+    pages = pdf_pages(pdf.data)
+    assert len(pages) >= 2
+    for n, text in enumerate(pages, start=1):
+        # Every page: who issued it, when and by whom it was printed, which page of how many.
+        assert text.startswith(prison.name), text[:80]
+        assert f"Page {n} of {len(pages)}" in text
+        assert re.search(r"Printed \d{1,2} \w+ \d{4} \d{2}:\d{2} \(.+\) by Kadri", text)
+    first = pages[0]
+    assert "Жанна Õunapuu" in first and inmate.prison_number in first
+    assert f"Spendable (inmate:{inmate.id}:spendable)" in first
+    assert f"Period {today().day}" in first and "today" in first
+    assert "Currency EUR" in first
+    assert "Opening balance 0.00" in first and "Closing balance 87.50" in first
+    assert "Deposit family deposit" in first  # the code in words, then the reason
 
 
 def test_the_pdf_export_says_what_to_install_without_its_fonts(

@@ -5,12 +5,14 @@ Accept-Language; the switch in the header saves the choice on the member of staf
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -250,3 +252,39 @@ def test_the_language_chosen_in_the_header_is_kept_on_the_member_of_staff(
     other.post("/language", data={"language": "fi", "next": "/", "csrf_token": token(other)})
     db.expire_all()
     assert db.get(StaffUser, admin.id).language == "ru"  # type: ignore[union-attr]
+
+
+# Words of the accountant's PDFs, per language: their letterhead, headings and fields.
+PDF_WORDS = {
+    "en": ["Page 1 of", "Printed", "Opening balance", "Closing balance", "Period", "Currency",
+           "Money movements", "Personal data"],
+    "et": ["Lehekülg 1 /", "Prinditud", "Algsaldo", "Lõppsaldo", "Periood", "Valuuta",
+           "Rahaliikumised", "Isikuandmed"],
+    "ru": ["Страница 1 из", "Напечатано", "Начальный остаток", "Конечный остаток", "Период",
+           "Валюта", "Движение средств", "Персональные данные"],
+}  # fmt: skip
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_accountants_pdfs_are_in_the_readers_language(app: Flask, db: Session) -> None:
+    number = db.scalars(select(Inmate.prison_number).order_by(Inmate.id)).first()
+    db.rollback()
+    accountant = signed_in(app, "accountant")
+    for language in LANGUAGES:
+        choose(accountant, language)
+        statement = accountant.get(f"/accounts/statement?prison_number={number}&format=pdf")
+        access = accountant.get(f"/accounts/subject-access?prison_number={number}&format=pdf")
+        assert statement.mimetype == access.mimetype == "application/pdf"
+        text = pdf_text(statement.data) + " " + pdf_text(access.data)
+        missing = [word for word in PDF_WORDS[language] if word not in text]
+        foreign = [
+            word
+            for other in LANGUAGES
+            if other != language
+            for word in PDF_WORDS[other]
+            if word not in PDF_WORDS[language] and word in text
+        ]
+        assert (language, missing, foreign) == (language, [], [])

@@ -295,7 +295,7 @@ def test_the_cart_refuses_what_money_cannot_cover_and_says_why(
     post(client, "/shop/cart", page="/shop", product_id=str(coffee.id), change="add")
     refused = post(client, "/shop/cart", page="/shop", product_id=str(radio.id), change="add")
     page = client.get(refused.headers["Location"]).text
-    assert "Rahast ei piisa" in page  # "not enough money", in Estonian
+    assert "See maksab 40,00 €; saad kulutada veel 16,50 €." in page  # in Estonian
     cart = client.get("/shop/cart").text
     assert "coffee et" in cart and "radio et" not in cart
     key = re.search(r'name="key" value="([^"]+)"', cart).group(1)
@@ -309,6 +309,43 @@ def test_the_cart_refuses_what_money_cannot_cover_and_says_why(
     db.rollback()  # SQLite: a reader here would hold the write lock the kiosk needs
     money = client.get("/money").text
     assert "3,50 €" in money  # held for the order
+
+
+def test_the_plus_stops_where_the_rules_would_refuse_and_says_why(
+    app: Flask,
+    kiosks: dict[str, str],
+    estonian: Inmate,
+    catalogue: dict[str, Product],
+):
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    coffee, radio = catalogue["coffee"], catalogue["radio"]
+
+    def add_button(page: str, product: Product) -> str:
+        found = re.search(
+            rf'<li class="product" data-sku="{product.sku}">.*?(<button [^>]*value="add"[^>]*>)'
+            r".*?</li>",
+            page,
+            re.S,
+        )
+        assert found, product.sku
+        return found.group(1)
+
+    # 20.00 € cannot buy a 40.00 € radio: its button is off before the inmate taps, with why.
+    shop_page = client.get("/shop").text
+    assert "disabled" in add_button(shop_page, radio)
+    assert "disabled" not in add_button(shop_page, coffee)
+    # Said about the item, with what is left to spend (not "the order would cost 40,00 €").
+    assert f'id="stop-{radio.id}">See maksab 40,00 €; saad kulutada veel 20,00 €.' in shop_page
+    # Five coffees (17.50 €) fit; a sixth would not, so the cart's "+" stops at five.
+    for _ in range(5):
+        post(client, "/shop/cart", page="/shop", product_id=str(coffee.id), change="add")
+    cart = client.get("/shop/cart").text
+    plus = re.search(r'<button [^>]*value="add"[^>]*>', cart)
+    assert plus and "disabled" in plus.group(0)
+    assert f'id="stop-{coffee.id}">See maksab 3,50 €; saad kulutada veel 2,50 €.' in cart
+    assert '<span class="count">5</span>' in cart
+    assert "saad kulutada" not in re.sub(r'<span class="stop".*?</span>', "", cart)  # no refusal
 
 
 def test_security_headers_on_every_answer(app: Flask, kiosks: dict[str, str]):
@@ -605,3 +642,30 @@ def test_the_inmate_sees_the_payment_reference_and_each_debt_with_what_was_paid(
     assert "Teie viitenumber" in money and inmate_reference(estonian.id) in money
     assert "Kohtutrahv (1-23-4567)" in money  # a court fine, in Estonian
     assert "50,00 €" in money and "Veel maksta" in money
+
+
+def test_a_refusal_names_the_order_in_the_language_on_screen(
+    app: Flask,
+    kiosks: dict[str, str],
+    estonian: Inmate,
+    catalogue: dict[str, Product],
+    db: Session,
+    system: Actor,
+):
+    """An Estonian inmate who switched the kiosk to Russian reads a refusal with its order's
+    number in Russian, not the service's English."""
+    client = kiosk_client(app, kiosks["kiosk-a"])
+    sign_in(client, estonian.prison_number)
+    post(client, "/language", page="/shop", lang="ru", next="/shop")
+    coffee = catalogue["coffee"]
+    post(client, "/shop/cart", page="/shop", product_id=str(coffee.id), change="add")
+    key = re.search(r'name="key" value="([^"]+)"', client.get("/shop/cart").text).group(1)
+    order_url = post(client, "/shop/order", page="/shop/cart", key=key).headers["Location"]
+    order = db.get(Order, int(order_url.rsplit("/", 1)[1]))
+    shop.pack_order(db, system, order.id, {order.lines[0].id: 1})
+    db.commit()
+    refused = post(client, f"{order_url}/cancel", page=order_url)
+    page = client.get(refused.headers["Location"]).text
+    assert f"Заказ {order.number} уже собирают, и отменить его нельзя" in page
+    assert "already being packed" not in page
+    db.rollback()

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice import dates
 from backoffice.audit.services import Actor
 from backoffice.money.services import income_rules, money_ledger, prison_account, receive_money
 from backoffice.people.models import Cell, Inmate, Prison, Wing
@@ -214,3 +215,23 @@ def test_a_national_administrator_sets_up_a_prison_with_its_books_on_the_prison_
     page = post_form(local, "/people/prisons", "/people/places", code="xyz", name="X")
     assert "Only national administrators create prisons." in page
     assert db.scalar(select(Prison.id).where(Prison.code == "XYZ")) is None
+
+
+def test_a_refusal_with_its_day_is_said_in_the_staff_members_language(
+    app: Flask, db: Session, prison: Prison
+) -> None:
+    """An Estonian shop manager who enters a holiday twice reads why in Estonian, the day
+    written the Estonian way, not the service's English."""
+    create_staff_user(
+        db, Actor.system("test"), username="pood.tst", full_name="Pood Tst",
+        password=TEST_PASSWORD, roles=["shop"], min_password_length=12, language="et",
+        prison_id=prison.id,
+    )  # fmt: skip
+    db.commit()
+    on = date.today() + timedelta(days=12)
+    client = signed_in(app, "pood.tst")
+    form = {"prison_id": str(prison.id), "on_date": on.isoformat(), "reason": "Jõulud"}
+    post_form(client, "/shop/holidays", "/shop/schedules", **form)
+    refused = post_form(client, "/shop/holidays", "/shop/schedules", **form)
+    assert f"{dates.day(on, 'et')} on juba poe puhkepäev." in refused
+    assert "already a shop holiday" not in refused

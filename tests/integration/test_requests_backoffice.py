@@ -113,6 +113,9 @@ def test_a_handler_works_a_case_from_the_queue_to_the_answer(
     # The template is offered in the inmate's language.
     drafted = client.get(f"{page}?template=doctor_booked").get_data(as_text=True)
     assert "Teile on broneeritud arsti vastuvõtt" in drafted
+    # No outcome is chosen for the handler: an answer sent without one is refused.
+    assert '<select name="outcome" required>' in drafted
+    assert '<option value="" selected>Choose the outcome</option>' in drafted
     client.post(
         f"{page}/answer",
         data={
@@ -145,6 +148,11 @@ def test_a_refused_answer_shows_why_and_changes_nothing(
     )
     shown = client.get(page).get_data(as_text=True)
     assert "a rejection needs wrong_type, duplicate or abusive" in shown
+    client.post(
+        f"{page}/answer",
+        data={"csrf_token": token(client, page), "outcome": "", "answer_text": "Fine."},
+    )
+    assert "Outcome: approved, declined or rejected." in client.get(page).get_data(as_text=True)
     db.rollback()
     assert db.scalar(select(Request.status).where(Request.id == case.id)) == "submitted"
 

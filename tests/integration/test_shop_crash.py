@@ -296,7 +296,7 @@ def _csrf(page: str) -> str:
 
 
 def _status(page: str) -> str:
-    found = re.search(r'<strong class="status">(\w+)</strong>', page)
+    found = re.search(r'<strong class="status" data-status="(\w+)">', page)
     assert found, page[:300]
     return found.group(1)
 

@@ -18,7 +18,7 @@ from backoffice import dates
 from backoffice.audit.models import AuditEvent
 from backoffice.audit.services import Actor
 from backoffice.db import make_engine, make_session_factory
-from backoffice.errors import Conflict, InvalidInput
+from backoffice.errors import Conflict, InvalidInput, NotFound
 from backoffice.money.services import inmate_accounts, prison_account
 from backoffice.people.models import Inmate
 from backoffice.settings import Settings
@@ -656,7 +656,7 @@ def test_a_shop_ban_counts_from_its_first_to_its_last_day(
     )
     if banned:
         assert [v.message for v in result.violations] == [
-            f"Sul on poekeeld kuni {day(ends).isoformat()} (kaklus)."
+            f"Sul on poekeeld kuni {dates.day(day(ends), 'et')} (kaklus)."
         ]
     else:
         assert result.ok
@@ -866,8 +866,8 @@ def test_restrictions_and_a_ban_set_by_staff_are_both_reported(
         now=MONDAY,
     )
     assert [v.message for v in result.violations] == [
-        "„coffee (et)“ ei ole sulle lubatud (vegetarian).",
-        f"Sul on poekeeld kuni {day(7).isoformat()} (kaklus).",
+        "„coffee (et)“ ei ole sulle lubatud.",
+        f"Sul on poekeeld kuni {dates.day(day(7), 'et')} (kaklus).",
     ]
 
 
@@ -1105,7 +1105,7 @@ def test_a_substitute_must_be_allowed_for_the_inmate(
     with pytest.raises(
         InvalidInput,
         match=r"“Tea” cannot replace “Soap” for this inmate\. The rule says: "
-        r"“Tea” is not allowed for you \(vegetarian\)\.",
+        r"“Tea” is not allowed for you\.",
     ):
         shop.pack_order(db, staff, order.id, {}, {line: tea.id}, **rules)
     db.rollback()
@@ -1169,6 +1169,16 @@ def test_a_shop_holiday_moves_the_delivery_of_waiting_and_new_orders(
     db.rollback()
     with pytest.raises(InvalidInput):
         add_holiday(db, system, buyer.prison_id, day(-1), "in the past", now=MONDAY)
+    db.rollback()
+    # "Today" is the prison's: at 00:30 on Tuesday in Tallinn it is still Monday in Greenwich,
+    # and Monday is already past.
+    tuesday_early = datetime.combine(day(1), time(0, 30), TALLINN).astimezone(UTC)
+    assert tuesday_early.date() == day(0)
+    with pytest.raises(InvalidInput, match="today or later"):
+        add_holiday(db, system, buyer.prison_id, day(0), "yesterday here", now=tuesday_early)
+    db.rollback()
+    with pytest.raises(NotFound):  # a national member of staff must name the prison
+        add_holiday(db, system, None, day(3), "which prison?", now=MONDAY)  # type: ignore[arg-type]
     db.rollback()
     events = db.scalars(
         select(AuditEvent.action).where(AuditEvent.target_id == str(waiting.id))

@@ -137,17 +137,18 @@ def test_a_radio_is_no_substitute_for_a_basic_level_inmates_soap(
     }
     assert said["en"] == (
         "“Radio” cannot replace “Soap” for this inmate. The rule says: “Radio” is only allowed "
-        "at level: enhanced. With the substitutes the order would cost €24.90, more than the "
+        "on the enhanced level. With the substitutes the order would cost €24.90, more than the "
         "€0.99 held for it: choose a cheaper substitute or pack less."
     )
     assert said["et"] == (
         "„Raadio“ ei saa selle kinnipeetava jaoks asendada toodet „Seep“. Reegel ütleb: "
-        "„Raadio“ on lubatud ainult tasemel: enhanced. Asenduskaupadega maksaks tellimus "
-        "24,90 €, rohkem kui selle jaoks kinni hoitud 0,99 €: vali odavam asendus või paki vähem."
+        "„Raadio“ on lubatud ainult režiimi tasemel: kõrgendatud tase. Asenduskaupadega maksaks "
+        "tellimus 24,90 €, rohkem kui selle jaoks kinni hoitud 0,99 €: vali odavam asendus või "
+        "paki vähem."
     )
     assert said["ru"].startswith(
         "«Радио» не может заменить «Мыло» для этого заключённого. Правило: «Радио» разрешён "
-        "только на уровне: enhanced."
+        "только для уровня режима: повышенный уровень."
     )
     # Nothing was packed or taken from the shelf.
     db.expire_all()

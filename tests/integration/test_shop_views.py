@@ -178,17 +178,24 @@ def test_a_round_from_pick_list_to_delivery_and_refund(
     db.commit()
     round_path = f"/shop/round/{wing}/{DAY}"
 
-    # The pick list sums each product over the round's orders.
+    def pick_rows() -> list[tuple[str, ...]]:
+        picks = shop_client.get(f"{round_path}/pick-list").get_data(as_text=True)
+        assert "shop.css" in picks  # the print stylesheet
+        return sorted(
+            re.findall(
+                r"<td>(\w+-\d+)</td><td>[^<]*</td>\s*<td class=\"quantity\">(\d+)</td>"
+                r"<td class=\"quantity\">(\d+)</td>",
+                picks,
+            )
+        )
+
+    # While the inmates can still cancel, the pick list says so and lists nothing to pick.
     picks = shop_client.get(f"{round_path}/pick-list").get_data(as_text=True)
-    rows = re.findall(
-        r"<td>(\w+-\d+)</td><td>[^<]*</td>\s*<td class=\"quantity\">(\d+)</td>"
-        r"<td class=\"quantity\">(\d+)</td>",
-        picks,
-    )
-    assert sorted(rows) == [("COF-1", "3", "2"), ("SOAP-1", "3", "1"), ("TEA-1", "1", "1")]
-    assert "shop.css" in picks  # the print stylesheet
+    assert "2 orders are still placed: their inmates can still cancel them" in picks
+    assert pick_rows() == []
     with shop_client.get("/shop/static/shop.css") as css:
-        assert "@media print" in css.get_data(as_text=True)
+        stylesheet = css.get_data(as_text=True)
+        assert "@media print" in stylesheet and "@page" in stylesheet  # margins on paper
 
     # One packing slip per inmate, with the product in the inmate's language too.
     slips = shop_client.get(f"{round_path}/slips").get_data(as_text=True)
@@ -197,6 +204,9 @@ def test_a_round_from_pick_list_to_delivery_and_refund(
 
     page = post(shop_client, f"{round_path}/picking", round_path)
     assert "2 orders are now being picked" in page
+    # Now the pick list sums each product over the round's orders, and no warning is left.
+    assert pick_rows() == [("COF-1", "3", "2"), ("SOAP-1", "3", "1"), ("TEA-1", "1", "1")]
+    assert "still placed" not in shop_client.get(f"{round_path}/pick-list").get_data(as_text=True)
 
     # Pack the first order one coffee short, then deliver it.
     order_path = f"/shop/orders/{one.id}"
@@ -230,7 +240,7 @@ def test_a_round_from_pick_list_to_delivery_and_refund(
     assert '<th class="money" id="day-charged">€6.50</th>' in day
     assert '<th class="money" id="day-refunded">€3.00</th>' in day
     assert '<th class="money" id="day-held">€7.10</th>' in day
-    assert "delivered: 1" in day and "picking: 1" in day
+    assert "Delivered: 1" in day and "Picking: 1" in day
 
     # Delivering an order that is not packed is refused with a reason, and changes nothing.
     page = post(shop_client, f"/shop/orders/{two.id}/deliver", f"/shop/orders/{two.id}")

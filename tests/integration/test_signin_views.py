@@ -109,7 +109,7 @@ def test_cards_are_issued_with_their_key_shown_once_then_blocked_or_replaced(
     db.rollback()
     shown = _post(officer, f"/signin/cards/{new_id}/block", page, reason="found in B2")
     assert f"Card {new_number} is blocked." in shown
-    assert "replaced" in shown and "found in B2" in shown
+    assert "<td>Replaced</td>" in shown and "found in B2" in shown  # the old card, in words
 
 
 def test_pins_are_checked_and_a_locked_inmate_can_be_unlocked(

@@ -574,3 +574,36 @@ def test_a_cursor_past_the_largest_id_lists_from_the_newest(a1: Tablet, world: W
         assert answer.status_code == 200, (path, answer.json)
         assert answer.json == a1.get(path).json, path
     assert a1.get("/api/v1/requests").json["items"]
+
+
+def test_a_refusal_names_the_contact_in_the_inmates_language(
+    a1: Tablet, world: World, db: Session
+) -> None:
+    """Boris reads Russian: the service's refusal, which names his contact, reaches him in
+    Russian with the name in it."""
+    staff = Actor(kind="staff", id=1, name="viljar", roles=frozenset({"visits"}))
+    visits.add_session_template(
+        db,
+        staff,
+        world.prison.id,
+        name="Calls",
+        weekdays=range(7),
+        starts_at_local=time(14, 0),
+        length_minutes=30,
+        parallel_calls=2,
+        valid_from=date(2026, 1, 1),
+    )
+    visits.add_endpoint(db, staff, world.prison.id, kind="booth", name="Booth 1")
+    db.commit()
+    a1.sign_in(world.bob)
+    contact = a1.post(
+        "/api/v1/contacts",
+        json={"full_name": "Anna Petrova", "relation": "sibling", "phone": "+3725550003"},
+    ).json
+    slots = a1.get("/api/v1/visit-slots").json["items"]
+    refused = a1.post(
+        "/api/v1/bookings", json={"slot_id": slots[0]["slot_id"], "contact_id": contact["id"]}
+    )
+    assert refused.status_code == 403
+    assert refused.headers["Content-Language"] == "ru"
+    assert refused.json["reason"] == "Контакт Anna Petrova ещё не одобрен."

@@ -12,14 +12,18 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ... import dates
+from ...db import utcnow
 from ...errors import InvalidInput, NotFound
 from ...money.amounts import AmountError, parse_cents
 from ...people.models import Inmate, Prison
 from ...staff.models import Role
 from ...surface import settings
 from ...web.access import ANY_STAFF, staff_actor
+from ...web.formats import reader_language
 from ...web.pages import chosen_prison
 from .. import services
+from ..pdf import Letterhead
 
 bp = Blueprint(
     "accounts",
@@ -119,6 +123,21 @@ def pdf_download(filename: str, body: bytes) -> Response:
         body,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def letterhead(prison: Prison) -> Letterhead:
+    """The prison that issues a document, and when and by whom it was printed, in the reader's
+    language and on the prison's clock."""
+    return Letterhead(
+        issuer=prison.name,
+        printed=_(
+            "Printed %(at)s (%(zone)s) by %(name)s",
+            at=dates.moment(utcnow(), prison.timezone, reader_language()),
+            zone=dates.zone_name(prison.timezone, reader_language()),
+            name=current_user.user.full_name,
+        ),
+        page_words=_("Page %(page)s of %(pages)s", page="{page}", pages="{pages}"),
     )
 
 

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from ... import dates
 from ...errors import ServiceError
 from ...money.amounts import amount
-from ...surface import get_db
+from ...surface import get_db, settings
 from ...web.csvexport import Money, csv_moment, csv_response
 from ...web.formats import (
     reader_language,
@@ -22,9 +22,18 @@ from ...web.formats import (
     shown_moment,
     shown_zone,
 )
+from ...web.labels import said
 from .. import services
 from ..pdf import Document
-from .common import books_read, bp, date_arg, font_dir, inmate_by_number, pdf_download
+from .common import (
+    books_read,
+    bp,
+    date_arg,
+    font_dir,
+    inmate_by_number,
+    letterhead,
+    pdf_download,
+)
 
 
 @bp.get("/statement")
@@ -90,10 +99,18 @@ def _statement_rows(rows: list[services.StatementRow]) -> Markup:
             done = seen[value] = str(escape(value))
         return done
 
+    named: dict[str, str] = {}
+
+    def name(code: str) -> str:
+        done = named.get(code)
+        if done is None:
+            done = named[code] = esc(said(code))
+        return done
+
     return Markup(
         "".join(
             f"<tr><td>{r.id}</td><td>{dates.moment(r.at, zone, language)}</td>"
-            f"<td>{esc(r.code)}</td><td>{esc(r.reason)}</td><td>{esc(r.reference)}</td>"
+            f"<td>{name(r.code)}</td><td>{esc(r.reason)}</td><td>{esc(r.reference)}</td>"
             f'<td class="money">{amount(r.amount_cents, language)}</td>'
             f'<td class="money">{amount(r.running_cents, language)}</td></tr>'
             for r in rows
@@ -102,39 +119,49 @@ def _statement_rows(rows: list[services.StatementRow]) -> Markup:
 
 
 def _period(result: services.InmateStatement) -> str:
-    since = shown_day(result.since_on) if result.since_on else "the beginning"
-    until = shown_day(result.until_on) if result.until_on else "today"
-    return f"{since} to {until}"
+    since = shown_day(result.since_on) if result.since_on else _("the first movement")
+    until = shown_day(result.until_on) if result.until_on else _("today")
+    return _("%(since)s to %(until)s", since=since, until=until)
 
 
 def _statement_pdf(result: services.InmateStatement) -> bytes:
     inmate = result.inmate
-    doc = Document(font_dir(), f"Statement: {inmate.full_name} ({inmate.prison_number})")
+    doc = Document(
+        font_dir(),
+        _("Statement: %(name)s (%(number)s)", name=inmate.full_name, number=inmate.prison_number),
+        letterhead(inmate.prison),
+    )
     doc.fields(
         [
-            ("Account", result.part.replace("_", " ")),
-            ("Period", _period(result)),
-            ("Opening balance", shown_amount(result.opening_cents)),
-            ("Money in", shown_amount(result.money_in_cents)),
-            ("Money out", shown_amount(result.money_out_cents)),
-            ("Closing balance", shown_amount(result.closing_cents)),
+            (_("Prison"), inmate.prison.name),
+            (_("Inmate"), f"{inmate.full_name}, {inmate.prison_number}"),
+            (_("Account"), f"{said(result.part)} ({result.account.code})"),
+            (_("Period"), _period(result)),
+            (_("Currency"), str(settings()["currency"])),
+            (_("Opening balance"), shown_amount(result.opening_cents)),
+            (_("Money in"), shown_amount(result.money_in_cents)),
+            (_("Money out"), shown_amount(result.money_out_cents)),
+            (_("Closing balance"), shown_amount(result.closing_cents)),
         ]
     )
-    doc.heading("Movements")
+    doc.heading(_("Money movements"))
+    moment = _("Date (%(zone)s)", zone=shown_zone())
     doc.table(
-        [f"Date ({shown_zone()})", "Code", "Reason", "Amount", "Balance"],
-        [[shown_moment(r.at), r.code, r.reason, shown_amount(r.amount_cents),
+        [moment, _("What"), _("Reason"), _("Amount"), _("Balance")],
+        [[shown_moment(r.at), said(r.code), r.reason, shown_amount(r.amount_cents),
           shown_amount(r.running_cents)] for r in result.rows],
-        [30, 28, 82, 25, 25],
+        [30, 32, 62, 25, 25],
         right=[3, 4],
     )  # fmt: skip
+    if not result.rows:
+        doc.line(_("No movements in this period."))
     if result.open_holds:
-        doc.heading("Open holds")
+        doc.heading(_("Open holds"))
         doc.table(
-            [f"Date ({shown_zone()})", "Reason", "Amount"],
+            [moment, _("Reason"), _("Amount")],
             [[shown_moment(h.at), h.reason, shown_amount(h.amount_cents)]
              for h in result.open_holds],
-            [30, 135, 25],
+            [30, 119, 25],
             right=[2],
         )  # fmt: skip
     return doc.output()

@@ -16,9 +16,10 @@ from ...people.models import Inmate
 from ...surface import get_db
 from ...web.access import staff_actor
 from ...web.formats import shown_amount, shown_moment, shown_zone
+from ...web.labels import said
 from .. import retention
 from ..pdf import Document
-from .common import bp, font_dir, inmate_by_number, pdf_download
+from .common import bp, font_dir, inmate_by_number, letterhead, pdf_download
 
 
 @bp.get("/subject-access")
@@ -61,26 +62,34 @@ def subject_access() -> Any:
 
 
 def _subject_access_pdf(export: dict[str, Any], inmate: Inmate) -> bytes:
-    doc = Document(font_dir(), f"Subject access: {inmate.full_name} ({inmate.prison_number})")
+    doc = Document(
+        font_dir(),
+        _(
+            "Subject access: %(name)s (%(number)s)",
+            name=inmate.full_name,
+            number=inmate.prison_number,
+        ),
+        letterhead(inmate.prison),
+    )
     exported = _shown(export["exported_at"])
-    doc.line(f"Exported {exported}. Everything Cellgate holds about this person.")
-    doc.heading("Personal data")
+    doc.line(_("Exported %(at)s. Everything Cellgate holds about this person.", at=exported))
+    doc.heading(_("Personal data"))
     doc.fields([(k, str(v)) for k, v in export["inmate"].items()])
     for table, rows in export["records"].items():
         doc.heading(f"{table} ({len(rows)})")
         for row in rows:
             doc.line("; ".join(f"{k}: {v}" for k, v in row.items() if k != "inmate_id"))
     money = export["money"]
-    doc.heading("Money")
-    doc.fields([(k, shown_amount(v)) for k, v in money["balances_cents"].items()])
+    doc.heading(_("Money"))
+    doc.fields([(said(k), shown_amount(v)) for k, v in money["balances_cents"].items()])
     doc.table(
-        [f"Date ({shown_zone()})", "Code", "Reason", "Amount"],
-        [[_shown(t["at"]), t["code"], t["reason"], shown_amount(t["amount_cents"])]
+        [_("Date (%(zone)s)", zone=shown_zone()), _("What"), _("Reason"), _("Amount")],
+        [[_shown(t["at"]), said(t["code"]), t["reason"], shown_amount(t["amount_cents"])]
          for t in money["journal"]],
-        [32, 30, 103, 25],
+        [32, 32, 85, 25],
         right=[3],
     )  # fmt: skip
-    doc.heading(f"Audit log ({len(export['audit_log'])})")
+    doc.heading(_("Audit log (%(count)s)", count=len(export["audit_log"])))
     for event in export["audit_log"]:
         doc.line(f"{_shown(event['at'])} {event['actor']} {event['action']} {event['outcome']}")
     return doc.output()

@@ -23,11 +23,11 @@ from ledger import TransferCode
 
 from ...accounts.models import Deposit, DepositStatus
 from ...audit.services import Actor, record
-from ...errors import Conflict, Forbidden, InvalidInput, NotFound
-from ...money.amounts import euros
+from ...errors import Cents, Conflict, Forbidden, InvalidInput, NotFound
 from ...money.models import Debt
 from ...money.services import inmate_accounts, prison_account
 from ...people.models import Inmate, Prison
+from ...words import word
 from ..models import (
     PAYMENT_TRANSITIONS,
     BankEntry,
@@ -68,9 +68,11 @@ def _new(
     if not payee_name:
         raise InvalidInput("name who receives the payment")
     if problem := iban_problem(payee_iban):
-        raise InvalidInput(f"the payee's account: {problem}")
+        raise InvalidInput("the payee's account: %(problem)s", problem=problem)
     if db.scalar(select(OutgoingPayment.id).where(OutgoingPayment.source_key == source_key)):
-        raise Conflict(f"a payment for {source_key} was entered already: each is paid once")
+        raise Conflict(
+            "a payment for %(key)s was entered already: each is paid once", key=source_key
+        )
     payment = OutgoingPayment(
         prison_id=prison_id,
         kind=kind.value,
@@ -114,10 +116,14 @@ def enter_release_payout(
 ) -> OutgoingPayment:
     """The release fund (or part of it) to the inmate's own account at release."""
     if problem := iban_problem(payee_iban):
-        raise InvalidInput(f"the payee's account: {problem}")
+        raise InvalidInput("the payee's account: %(problem)s", problem=problem)
     held = inmate_accounts(db, inmate).release_fund.posted_cents
     if amount_cents > held:
-        raise Conflict(f"{inmate.prison_number}'s release fund holds {euros(held)} only")
+        raise Conflict(
+            "%(number)s's release fund holds %(held)s only",
+            number=inmate.prison_number,
+            held=Cents(held),
+        )
     count = db.scalar(
         select(func.count()).where(
             OutgoingPayment.inmate_id == inmate.id,
@@ -151,10 +157,12 @@ def enter_return(
     if deposit_id is not None:
         deposit = db.get(Deposit, deposit_id)
         if deposit is None or deposit.prison_id != prison.id:
-            raise NotFound(f"no deposit {deposit_id}")
+            raise NotFound("no deposit %(deposit)s", deposit=deposit_id)
         if deposit.status != DepositStatus.RETURNED:
             raise Conflict(
-                f"deposit {deposit_id} is {deposit.status}: only a returned one is sent back"
+                "deposit %(deposit)s is %(status)s: only a returned one is sent back",
+                deposit=deposit_id,
+                status=word(deposit.status),
             )
         return _new(db, actor, prison_id=prison.id, kind=PaymentKind.RETURN_TO_SENDER,
                     source_key=f"deposit:{deposit.id}", amount_cents=deposit.amount_cents,
@@ -163,10 +171,12 @@ def enter_return(
                     inmate_id=deposit.inmate_id)  # fmt: skip
     entry = db.get(BankEntry, entry_id) if entry_id is not None else None
     if entry is None or entry.prison_id != prison.id:
-        raise NotFound(f"no bank entry {entry_id}")
+        raise NotFound("no bank entry %(entry)s", entry=entry_id)
     if entry.status != EntryStatus.WAITING or entry.direction != "credit":
         raise Conflict(
-            f"bank entry {entry.id} is {entry.status}: only waiting money in is returned"
+            "bank entry %(entry)s is %(status)s: only waiting money in is returned",
+            entry=entry.id,
+            status=word(entry.status),
         )
     return _new(db, actor, prison_id=prison.id, kind=PaymentKind.RETURN_TO_SENDER,
                 source_key=f"entry:{entry.id}", amount_cents=entry.amount_cents,
@@ -250,9 +260,13 @@ def _pending(db: Session, payment_id: int, prison_id: int | None) -> OutgoingPay
         select(OutgoingPayment).where(OutgoingPayment.id == payment_id).with_for_update()
     )
     if payment is None or (prison_id is not None and payment.prison_id != prison_id):
-        raise NotFound(f"no payment {payment_id}")
+        raise NotFound("no payment %(payment)s", payment=payment_id)
     if payment.status != PaymentStatus.PENDING:
-        raise Conflict(f"payment P{payment.id} is {payment.status} already")
+        raise Conflict(
+            "payment P%(payment)s is %(status)s already",
+            payment=payment.id,
+            status=word(payment.status),
+        )
     return payment
 
 
@@ -272,8 +286,9 @@ def approve_payment(
     payment = _pending(db, payment_id, prison_id)
     if payment.entered_by_id == actor.id or payment.entered_by == actor.name:
         raise Forbidden(
-            f"you entered payment P{payment.id}, so you cannot approve it: another member of "
-            "staff must (maker-checker)"
+            "you entered payment P%(payment)s, so you cannot approve it: another member of "
+            "staff must (maker-checker)",
+            payment=payment.id,
         )
     bank = prison_account(db, payment.prison_id, "bank")
     kind = PaymentKind(payment.kind)
@@ -328,7 +343,11 @@ def _entry_returned(db: Session, payment: OutgoingPayment, actor: Actor) -> None
         entry = db.get(BankEntry, int(payment.source_key.split(":")[1]), with_for_update=True)
         assert entry is not None
         if entry.status != EntryStatus.WAITING:
-            raise Conflict(f"bank entry {entry.id} is {entry.status} now: it cannot be returned")
+            raise Conflict(
+                "bank entry %(entry)s is %(status)s now: it cannot be returned",
+                entry=entry.id,
+                status=word(entry.status),
+            )
         settle(entry, actor, EntryStatus.RETURNED, f"returned to its sender in P{payment.id}")
 
 
@@ -393,7 +412,8 @@ def write_payment_file(
     problems = validate_pain001(data)
     if problems:
         raise InvalidInput(
-            "the payment file does not pass the ISO 20022 schema: " + "; ".join(problems[:3])
+            "the payment file does not pass the ISO 20022 schema: %(problems)s",
+            problems="; ".join(problems[:3]),
         )
     written = PaymentFile(
         prison_id=prison.id,

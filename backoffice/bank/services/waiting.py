@@ -14,6 +14,7 @@ from ...accounts import deposits
 from ...audit.services import Actor, record
 from ...errors import Conflict, InvalidInput, NotFound
 from ...people.models import Inmate, Prison
+from ...words import word
 from ..camt import CamtEntry
 from ..models import BankEntry, EntryStatus
 from .statements import EntryOutcome, statement_line
@@ -44,9 +45,13 @@ def recent_entries(db: Session, prison_id: int, *, limit: int = 100) -> list[Ban
 def _waiting(db: Session, entry_id: int, prison_id: int) -> BankEntry:
     entry = db.scalar(select(BankEntry).where(BankEntry.id == entry_id).with_for_update())
     if entry is None or entry.prison_id != prison_id:
-        raise NotFound(f"no bank entry {entry_id}")
+        raise NotFound("no bank entry %(entry)s", entry=entry_id)
     if entry.status != EntryStatus.WAITING:
-        raise Conflict(f"bank entry {entry_id} is {entry.status}, it waits for nothing")
+        raise Conflict(
+            "bank entry %(entry)s is %(status)s, it waits for nothing",
+            entry=entry_id,
+            status=word(entry.status),
+        )
     return entry
 
 
@@ -81,14 +86,16 @@ def assign_entry(
     note = _note(note)
     entry = _waiting(db, entry_id, prison.id)
     if entry.direction != "credit" or entry.reversal:
-        raise Conflict(f"bank entry {entry_id} is not money in for an inmate")
+        raise Conflict("bank entry %(entry)s is not money in for an inmate", entry=entry_id)
     inmate = db.scalar(
         select(Inmate).where(
             Inmate.prison_number == prison_number.strip().upper(), Inmate.prison_id == prison.id
         )
     )
     if inmate is None:
-        raise NotFound(f"no inmate {prison_number} in {prison.name}")
+        raise NotFound(
+            "no inmate %(number)s in %(prison)s", number=prison_number, prison=prison.name
+        )
     parsed = CamtEntry(
         reference=entry.entry_reference,
         booked_on=entry.booked_on,
@@ -111,7 +118,11 @@ def assign_entry(
         income=income,
     ).outcomes
     if outcome.action not in ("credit", "hold"):
-        raise Conflict(f"bank entry {entry_id} cannot be credited: {outcome.message}")
+        raise Conflict(
+            "bank entry %(entry)s cannot be credited: %(reason)s",
+            entry=entry_id,
+            reason=outcome.message,
+        )
     entry.inmate_id = inmate.id
     entry.deposit_id = outcome.deposit_id
     settle(entry, actor, EntryStatus.DEPOSIT, f"assigned by {actor.name}: {note}")
@@ -136,7 +147,8 @@ def explain_entry(db: Session, actor: Actor, prison: Prison, entry_id: int, note
     entry = _waiting(db, entry_id, prison.id)
     if entry.direction == "credit" and not entry.reversal:
         raise Conflict(
-            f"bank entry {entry_id} is money in: assign it to an inmate or return it to the sender"
+            "bank entry %(entry)s is money in: assign it to an inmate or return it to the sender",
+            entry=entry_id,
         )
     settle(entry, actor, EntryStatus.EXPLAINED, f"explained by {actor.name}: {note}")
     db.flush()

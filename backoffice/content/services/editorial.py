@@ -19,6 +19,7 @@ from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...people.models import Language, LegalStatus, Prison, Wing
 from ...staff.models import StaffUser
 from ...staff.scope import scope_of
+from ...words import word
 from ..models import (
     CHECKER_ACTIONS,
     PARTS,
@@ -174,9 +175,13 @@ def _clean_quiz(quiz: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         answer = question.get("answer")
         text = str(question.get("question", "")).strip()
         if not text or len(choices) < 2 or not isinstance(answer, int):
-            raise InvalidInput(f"Question {number} needs its text and two or more choices.")
+            raise InvalidInput(
+                "Question %(number)s needs its text and two or more choices.", number=number
+            )
         if not 0 <= answer < len(choices):
-            raise InvalidInput(f"Question {number}: the right answer is not one of its choices.")
+            raise InvalidInput(
+                "Question %(number)s: the right answer is not one of its choices.", number=number
+            )
         cleaned.append({"question": text, "choices": choices, "answer": answer})
     return cleaned
 
@@ -253,7 +258,7 @@ def set_tags(db: Session, actor: Actor, item_id: int, tags: Sequence[str], now: 
     _editable(db, actor, item, now)
     wanted = sorted({" ".join(t.lower().split())[:64] for t in tags if t.strip()})
     if len(wanted) > MAX_TAGS:
-        raise InvalidInput(f"At most {MAX_TAGS} tags.", field="tags")
+        raise InvalidInput("At most %(most)s tags.", field="tags", most=MAX_TAGS)
     item.tags = [Tag(tag=t) for t in wanted]
     db.flush()
     for version in item.versions:
@@ -348,9 +353,17 @@ def _ready(item: Item) -> None:
         for version in unit.versions:
             needs_file = unit.kind in PLAYABLE | {Kind.DOCUMENT}
             if needs_file and version.media_id is None:
-                raise InvalidInput(f"“{version.title}” ({version.language}) has no file yet.")
+                raise InvalidInput(
+                    "“%(title)s” (%(language)s) has no file yet.",
+                    title=version.title,
+                    language=version.language,
+                )
             if unit.kind == Kind.LESSON and not version.quiz:
-                raise InvalidInput(f"“{version.title}” ({version.language}) has no quiz yet.")
+                raise InvalidInput(
+                    "“%(title)s” (%(language)s) has no quiz yet.",
+                    title=version.title,
+                    language=version.language,
+                )
         if not unit.versions:
             raise InvalidInput("Every part needs at least one language.")
 
@@ -385,7 +398,7 @@ def move(
         raise Conflict("A part goes through review with its series or course.")
     sources, destination = TRANSITIONS[action]
     if Status(item.status) not in sources:
-        raise Conflict(f"Not possible while it is {item.status.replace('_', ' ')}.")
+        raise Conflict("Not possible while it is %(status)s.", status=word(item.status))
     if action.endswith("_due"):
         if actor.kind != "system":
             raise Forbidden("The jobs runner does this.")

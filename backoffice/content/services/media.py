@@ -155,7 +155,9 @@ def store(
             while chunk := upload.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise InvalidInput(f"The file is larger than {limit // (1 << 20)} MB.")
+                    raise InvalidInput(
+                        "The file is larger than %(most)s MB.", most=limit // (1 << 20)
+                    )
                 digest.update(chunk)
                 temporary.write(chunk)
         except BaseException:

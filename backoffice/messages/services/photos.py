@@ -33,7 +33,7 @@ class CleanPhoto:
 def clean_photo(raw: bytes, *, max_bytes: int = MAX_BYTES) -> CleanPhoto:
     if len(raw) > max_bytes:
         raise InvalidInput(
-            f"A photo may be at most {max_bytes // (1024 * 1024)} MB.",
+            "A photo may be at most %(limit)s MB.",
             why="photo_size",
             limit=max_bytes // (1024 * 1024),
         )

@@ -14,6 +14,7 @@ from ...audit.services import Actor, record
 from ...db import lock_by_id
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...staff.scope import check_in_scope
+from ...words import word
 from ..models import TRANSITIONS, Attachment, M, Message, MessageStatus
 from .writing import settle
 
@@ -77,7 +78,7 @@ def _decide(
     message = _screenable(db, actor, lock_by_id(db, Message, message_id))
     current = MessageStatus(message.status)
     if to not in TRANSITIONS[current]:
-        raise Conflict(f"This message is {current.value} already.")
+        raise Conflict("This message is %(status)s already.", status=word(current))
     message.status = to.value
     message.decided_at = now
     message.decided_by = actor.name

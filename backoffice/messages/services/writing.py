@@ -52,7 +52,7 @@ def _check_limits(
     rules = rules_for(db, inmate.prison_id)
     if len(body) > rules.max_length:
         raise InvalidInput(
-            f"A message may be at most {rules.max_length} characters long.",
+            "A message may be at most %(limit)s characters long.",
             why="too_long",
             limit=rules.max_length,
         )
@@ -68,7 +68,7 @@ def _check_limits(
     )
     if (sent_today or 0) >= rules.max_per_day:
         raise Conflict(
-            f"At most {rules.max_per_day} messages a day can be sent here.",
+            "At most %(limit)s messages a day can be sent here.",
             why="per_day",
             limit=rules.max_per_day,
         )
@@ -103,7 +103,7 @@ def _new(
         raise InvalidInput("Write something.", why="empty")
     if len(photos) > MAX_PHOTOS:
         raise InvalidInput(
-            f"At most {MAX_PHOTOS} photos in one message.", why="photos", limit=MAX_PHOTOS
+            "At most %(limit)s photos in one message.", why="photos", limit=MAX_PHOTOS
         )
     # The inmate's row is the lock every writer of this pair takes: the day's count holds.
     lock_by_id(db, Inmate, inmate.id)

@@ -168,7 +168,7 @@ def _new_account(ledger_id: int, code: str, prison_number: str) -> dict[str, Any
 
 def prison_account(db: Session, prison_id: int, code: str) -> Account:
     if code not in PRISON_ACCOUNTS:
-        raise InvalidInput(f"unknown prison account {code!r}")
+        raise InvalidInput("unknown prison account %(code)r", code=code)
     book = money_ledger(db, prison_id)
     return ledger.open_account(
         db,

@@ -109,5 +109,5 @@ def recent_transfers(
 def inmate_by_number(db: Session, prison_number: str) -> Inmate:
     inmate = db.scalar(select(Inmate).where(Inmate.prison_number == prison_number))
     if inmate is None:
-        raise NotFound(f"no inmate with prison number {prison_number}")
+        raise NotFound("no inmate with prison number %(number)s", number=prison_number)
     return inmate

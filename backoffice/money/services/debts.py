@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from ledger import Transfer, TransferCode
 
 from ...audit.services import Actor, record
-from ...errors import Conflict, Forbidden, InvalidInput, NotFound
+from ...errors import Cents, Conflict, Forbidden, InvalidInput, NotFound
 from ...people.models import Inmate
 from ...staff.scope import scope_of
-from ..amounts import euros
+from ...words import word
 from ..models import CorrectionStatus, Debt, DebtCorrection
 
 
@@ -104,20 +104,24 @@ def _debt_in_scope(db: Session, actor: Actor, debt_id: int) -> Debt:
         .where(Debt.id == debt_id)
     ).first()  # fmt: skip
     if found is None or not scope_of(db, actor).covers(found[1]):
-        raise NotFound(f"no debt {debt_id}")
+        raise NotFound("no debt %(debt)s", debt=debt_id)
     return found[0]
 
 
 def _pending(db: Session, actor: Actor, correction_id: int) -> DebtCorrection:
     correction = db.get(DebtCorrection, correction_id, with_for_update=True)
     if correction is None:
-        raise NotFound(f"no debt correction {correction_id}")
+        raise NotFound("no debt correction %(correction)s", correction=correction_id)
     try:
         _debt_in_scope(db, actor, correction.debt_id)
     except NotFound:
-        raise NotFound(f"no debt correction {correction_id}") from None
+        raise NotFound("no debt correction %(correction)s", correction=correction_id) from None
     if correction.status != CorrectionStatus.PENDING:
-        raise Conflict(f"correction {correction_id} is {correction.status} already")
+        raise Conflict(
+            "correction %(correction)s is %(status)s already",
+            correction=correction_id,
+            status=word(correction.status),
+        )
     return correction
 
 
@@ -126,16 +130,22 @@ def approve_correction(db: Session, actor: Actor, correction_id: int) -> Debt:
     correction = _pending(db, actor, correction_id)
     if correction.entered_by_id == actor.id or correction.entered_by == actor.name:
         raise Forbidden(
-            f"you entered correction {correction.id}, so you cannot approve it: another member "
-            "of staff must (maker-checker)"
+            "you entered correction %(correction)s, so you cannot approve it: another member "
+            "of staff must (maker-checker)",
+            correction=correction.id,
         )
     debt = db.get(Debt, correction.debt_id, with_for_update=True)
     assert debt is not None
     if debt.amount_cents != correction.old_amount_cents:
-        raise Conflict(f"debt {debt.id} changed since the correction was entered: enter it again")
+        raise Conflict(
+            "debt %(debt)s changed since the correction was entered: enter it again",
+            debt=debt.id,
+        )
     paid = paid_towards(db, [debt.id]).get(debt.id, 0)
     if correction.new_amount_cents < paid:
-        raise Conflict(f"{euros(paid)} has been paid towards debt {debt.id} already")
+        raise Conflict(
+            "%(paid)s has been paid towards debt %(debt)s already", paid=Cents(paid), debt=debt.id
+        )
     debt.amount_cents = correction.new_amount_cents
     correction.status = CorrectionStatus.APPROVED.value
     correction.decided_by = actor.name

@@ -64,7 +64,7 @@ def register_debt(
     payee_iban: str = "",
 ) -> Debt:
     if creditor not in {c.value for c in Creditor}:
-        raise InvalidInput(f"unknown creditor {creditor!r}")
+        raise InvalidInput("unknown creditor %(creditor)r", creditor=creditor)
     if amount_cents <= 0:
         raise InvalidInput("a debt is a positive amount of cents")
     if not 1 <= priority <= 9:

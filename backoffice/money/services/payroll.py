@@ -55,7 +55,9 @@ def parse_payroll(csv_text: str) -> list[WageLine]:
         rows = list(reader)
     except csv.Error as error:
         raise InvalidInput(
-            f"the payroll cannot be read as CSV at line {reader.line_num}: {error}"
+            "the payroll cannot be read as CSV at line %(line)s: %(error)s",
+            line=reader.line_num,
+            error=str(error),
         ) from None
     lines: list[WageLine] = []
     errors: list[str] = []
@@ -89,7 +91,9 @@ def parse_payroll(csv_text: str) -> list[WageLine]:
         seen[prison_number] = number
         lines.append(WageLine(number, prison_number, amount_cents))
     if errors:
-        raise InvalidInput("the payroll has errors; nothing was paid: " + "; ".join(errors[:20]))
+        raise InvalidInput(
+            "the payroll has errors; nothing was paid: %(errors)s", errors="; ".join(errors[:20])
+        )
     if not lines:
         raise InvalidInput("the payroll is empty; nothing was paid")
     return lines
@@ -123,7 +127,9 @@ def wage_run(
     unknown = [w for w in wages if w.prison_number not in inmates]
     if unknown:
         names = ", ".join(f"line {w.line}: {w.prison_number}" for w in unknown[:20])
-        raise InvalidInput(f"no such inmate in this prison ({names}); nothing was paid")
+        raise InvalidInput(
+            "no such inmate in this prison (%(lines)s); nothing was paid", lines=names
+        )
     payroll = prison_account(db, prison_id, "payroll")
     ids = _account_ids(db, [(inmate_id, n, prison_id) for n, (inmate_id, _) in inmates.items()])
     locked = ledger.lock_accounts(db, [n for trio in ids.values() for n in trio[1:]])

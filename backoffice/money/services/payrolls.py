@@ -20,6 +20,7 @@ import ledger
 from ...audit.services import Actor, record
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...people.models import Inmate, LegalStatus
+from ...words import word
 from ..models import Payroll, PayrollStatus
 from .accounts import inmate_accounts
 from .income import debts_remaining_cents
@@ -77,7 +78,7 @@ def upload_payroll(
         raise InvalidInput("name the payroll (3 to 100 characters), e.g. wages-2026-11")
     wages = parse_payroll(csv_text)
     if db.scalar(select(Payroll.id).where(Payroll.key == key)):
-        raise Conflict(f"a payroll named {key} was uploaded before: each is paid once")
+        raise Conflict("a payroll named %(key)s was uploaded before: each is paid once", key=key)
     payroll = Payroll(
         prison_id=prison_id,
         key=key,
@@ -100,9 +101,14 @@ def upload_payroll(
 def _pending(db: Session, payroll_id: int, prison_id: int | None) -> Payroll:
     payroll = db.get(Payroll, payroll_id, with_for_update=True)
     if payroll is None or (prison_id is not None and payroll.prison_id != prison_id):
-        raise NotFound(f"no payroll {payroll_id}")
+        raise NotFound("no payroll %(payroll)s", payroll=payroll_id)
     if payroll.status != PayrollStatus.PENDING:
-        raise Conflict(f"payroll {payroll.key} is {payroll.status} already by {payroll.decided_by}")
+        raise Conflict(
+            "payroll %(key)s is %(status)s already by %(name)s",
+            key=payroll.key,
+            status=word(payroll.status),
+            name=payroll.decided_by,
+        )
     return payroll
 
 
@@ -119,8 +125,9 @@ def approve_payroll(
     payroll = _pending(db, payroll_id, prison_id)
     if payroll.entered_by_id == actor.id or payroll.entered_by == actor.name:
         raise Forbidden(
-            f"you uploaded payroll {payroll.key}, so you cannot approve it: another member of "
-            "staff must (maker-checker)"
+            "you uploaded payroll %(key)s, so you cannot approve it: another member of "
+            "staff must (maker-checker)",
+            key=payroll.key,
         )
     run = wage_run(db, actor, payroll.csv_text, key=payroll.key, prison_id=payroll.prison_id,
                    rules=rules)  # fmt: skip

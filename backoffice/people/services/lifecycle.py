@@ -39,6 +39,7 @@ from ...signin.services.departure import end_sessions_of
 from ...visits.models import Booking
 from ...visits.services import ACTIVE_BOOKING
 from ...visits.services import cancel_for_departure as cancel_calls
+from ...words import word
 from ..models import (
     Cell,
     Inmate,
@@ -135,11 +136,13 @@ def _check_cell(
 ) -> None:
     """A cell may take him: in that prison, open, with a free place."""
     if cell.wing.prison_id != prison_id:
-        raise InvalidInput(f"Cell {cell.number} is not in this prison.")
+        raise InvalidInput("Cell %(cell)s is not in this prison.", cell=cell.number)
     if cell.closed_at is not None or cell.wing.closed_at is not None:
-        raise Conflict(f"Cell {cell.number} is closed: it takes no new inmate.")
+        raise Conflict("Cell %(cell)s is closed: it takes no new inmate.", cell=cell.number)
     if _held_in(db, cell, inmate_id, batch) >= cell.capacity:
-        raise Conflict(f"Cell {cell.number} is full ({cell.capacity} places).")
+        raise Conflict(
+            "Cell %(cell)s is full (%(places)s places).", cell=cell.number, places=cell.capacity
+        )
 
 
 def _apply(
@@ -158,16 +161,28 @@ def _apply(
     current = None if inspect(inmate).transient else InmateStatus(inmate.status)
     allowed = MOVES[current]
     if step not in allowed:
-        state = current.value if current else "not held"
-        raise Conflict(f"{inmate.prison_number} is {state}: the step {step.value} is not allowed.")
+        raise Conflict(
+            "%(number)s is %(status)s: the step %(step)s is not allowed.",
+            number=inmate.prison_number,
+            status=word(current.value if current else "not held"),
+            step=word(step),
+        )
     before = (current, inmate.prison_id, inmate.cell_id, inmate.wing_id)
     if target.cell is not None:
         prison_id = target.prison.id if target.prison is not None else inmate.prison_id
         _check_cell(db, target.cell, prison_id, inmate.id, batch)
     if target.prison is not None and step is Step.TRANSFER and target.prison.id == inmate.prison_id:
-        raise Conflict(f"{inmate.prison_number} is in {target.prison.name} already.")
+        raise Conflict(
+            "%(number)s is in %(prison)s already.",
+            number=inmate.prison_number,
+            prison=target.prison.name,
+        )
     if target.cell is not None and step is Step.MOVE and target.cell.id == inmate.cell_id:
-        raise Conflict(f"{inmate.prison_number} is in cell {target.cell.number} already.")
+        raise Conflict(
+            "%(number)s is in cell %(cell)s already.",
+            number=inmate.prison_number,
+            cell=target.cell.number,
+        )
 
     inmate.status = allowed[step].value
     if target.prison is not None:
@@ -391,7 +406,9 @@ def _step(
 
 def _legal_status(value: str) -> str:
     if value not in {s.value for s in LegalStatus}:
-        raise InvalidInput(f"Legal status: {', '.join(s.value for s in LegalStatus)}.")
+        raise InvalidInput(
+            "Legal status: %(choices)s.", choices=", ".join(s.value for s in LegalStatus)
+        )
     return value
 
 
@@ -471,7 +488,7 @@ def go_out(
     db: Session, actor: Actor, inmate: Inmate, where: str, **kw: Any
 ) -> InmateMovement | None:
     if where not in OUT_PLACES:
-        raise InvalidInput(f"Out to: {', '.join(OUT_PLACES)}.")
+        raise InvalidInput("Out to: %(choices)s.", choices=", ".join(OUT_PLACES))
     kw["reason"] = f"{where}: {kw.get('reason', '')}".strip(": ")
     return _step(db, actor, inmate, Step.GO_OUT, **kw)
 

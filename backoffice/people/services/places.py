@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
 from ...db import utcnow
-from ...errors import Conflict, Forbidden, InvalidInput, NotFound
+from ...errors import Conflict, Forbidden, InvalidInput, NotFound, Word
+from ...words import N_, no_such
 from ..models import Cell, Prison, Wing
 
 T = TypeVar("T", Prison, Wing, Cell)
@@ -22,7 +23,7 @@ CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 def _code(value: str, what: str) -> str:
     code = value.strip().upper()
     if not code or len(code) > 16 or not set(code) <= CODE_CHARS:
-        raise InvalidInput(f"{what}: 1 to 16 letters, digits or dashes.")
+        raise InvalidInput("%(what)s: 1 to 16 letters, digits or dashes.", what=Word(what))
     return code
 
 
@@ -57,7 +58,7 @@ def _found(db: Session, model: type[T], row_id: int, what: str, scope: int | Non
     """The row of `model` (a prison, wing or cell) if it is in the scope's prison."""
     row = db.get(model, row_id)
     if row is None:
-        raise NotFound(f"No such {what}.")
+        raise NotFound(no_such(what))
     _in_scope(_prison_id(row), scope)
     return row
 
@@ -82,10 +83,12 @@ def create_prison(
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"Time zone: {timezone!r} is not one (e.g. Europe/Tallinn).") from None
-    code = _code(code, "Code")
+        raise InvalidInput(
+            "Time zone: %(zone)r is not one (e.g. Europe/Tallinn).", zone=timezone
+        ) from None
+    code = _code(code, N_("Code"))
     if db.scalar(select(Prison.id).where(Prison.code == code)) is not None:
-        raise Conflict(f"A prison with the code {code} exists already.")
+        raise Conflict("A prison with the code %(code)s exists already.", code=code)
     prison = Prison(code=code, name=_name(name), timezone=timezone)
     db.add(prison)
     db.flush()
@@ -104,10 +107,10 @@ def create_wing(
     db: Session, actor: Actor, prison_id: int, *, code: str, name: str, scope: int | None
 ) -> Wing:
     prison = prison_of(db, prison_id, scope)
-    code = _code(code, "Wing code")
+    code = _code(code, N_("Wing code"))
     taken = select(Wing.id).where(Wing.prison_id == prison.id, Wing.code == code)
     if db.scalar(taken) is not None:
-        raise Conflict(f"{prison.code} has a wing {code} already.")
+        raise Conflict("%(prison)s has a wing %(code)s already.", prison=prison.code, code=code)
     wing = Wing(prison_id=prison.id, code=code, name=_name(name))
     db.add(wing)
     db.flush()
@@ -141,13 +144,13 @@ def create_cell(
 ) -> Cell:
     wing = wing_of(db, wing_id, scope)
     if wing.closed_at is not None:
-        raise Conflict(f"Wing {wing.code} is closed.")
-    number = _code(number, "Cell number")
+        raise Conflict("Wing %(wing)s is closed.", wing=wing.code)
+    number = _code(number, N_("Cell number"))
     if not 1 <= capacity <= 50:
         raise InvalidInput("Places: from 1 to 50.")
     taken = select(Cell.id).where(Cell.wing_id == wing.id, Cell.number == number)
     if db.scalar(taken) is not None:
-        raise Conflict(f"Wing {wing.code} has a cell {number} already.")
+        raise Conflict("Wing %(wing)s has a cell %(cell)s already.", wing=wing.code, cell=number)
     cell = Cell(wing_id=wing.id, number=number, capacity=capacity)
     db.add(cell)
     db.flush()
@@ -157,12 +160,14 @@ def create_cell(
 
 def rename_cell(db: Session, actor: Actor, cell_id: int, number: str, scope: int | None) -> None:
     cell = cell_of(db, cell_id, scope)
-    number = _code(number, "Cell number")
+    number = _code(number, N_("Cell number"))
     taken = select(Cell.id).where(
         Cell.wing_id == cell.wing_id, Cell.number == number, Cell.id != cell.id
     )
     if db.scalar(taken) is not None:
-        raise Conflict(f"Wing {cell.wing.code} has a cell {number} already.")
+        raise Conflict(
+            "Wing %(wing)s has a cell %(cell)s already.", wing=cell.wing.code, cell=number
+        )
     before, cell.number = cell.number, number
     db.flush()
     record(db, actor, "cell.rename", target_type="cell", target_id=cell.id, before=before)

@@ -35,7 +35,7 @@ def parse_wing(text: str) -> WingPlan:
         or not parts[2].isdigit()
         or not (len(parts) == 3 or parts[3].isdigit())
     ):
-        raise InvalidInput(f"Wing {text!r}: CODE:NAME:CELLS, e.g. A:Wing A:10")
+        raise InvalidInput("Wing %(text)r: CODE:NAME:CELLS, e.g. A:Wing A:10", text=text)
     places_per_cell = int(parts[3]) if len(parts) == 4 else 2
     return WingPlan(parts[0], parts[1], int(parts[2]), places_per_cell)
 

@@ -12,6 +12,7 @@ from ...audit.services import Actor, record
 from ...db import utcnow
 from ...errors import Conflict, InvalidInput
 from ...people.models import Inmate, Prison
+from ...words import word
 from ..messages import text
 from ..models import ANSWERED, EventKind, Request, RequestStatus
 from .inmate_cases import InmateCase, _check_inmate_actor, _inmate_case, _own_case
@@ -92,13 +93,18 @@ def close(db: Session, actor: Actor, request_id: int, *, now: datetime | None = 
 
 def _close(db: Session, actor: Actor, case_: Request, now: datetime) -> None:
     if case_.status not in ANSWERED:
-        raise Conflict(f"Request {case_.receipt} is {case_.status}; only answered cases close.")
+        raise Conflict(
+            "Request %(receipt)s is %(status)s; only answered cases close.",
+            receipt=case_.receipt,
+            status=word(case_.status),
+        )
     prison = db.get(Prison, case_.prison_id)
     today = local_day(now, prison.timezone if prison else "UTC")
     if case_.appeal_until_on is not None and today <= case_.appeal_until_on:
         raise Conflict(
-            f"Request {case_.receipt} may be appealed until {case_.appeal_until_on}; "
-            "it closes after that."
+            "Request %(receipt)s may be appealed until %(day)s; it closes after that.",
+            receipt=case_.receipt,
+            day=case_.appeal_until_on,
         )
     _move(db, case_, actor, RequestStatus.CLOSED, EventKind.CLOSED, now=now)
     case_.closed_at = now

@@ -35,7 +35,9 @@ def sniff_document(filename: str, data: bytes, max_bytes: int) -> str:
     that matches what the bytes are."""
     if len(data) > max_bytes:
         raise InvalidInput(
-            f"The file is too large ({len(data):,} bytes); the limit is {max_bytes:,} bytes."
+            "The file is too large (%(size)s bytes); the limit is %(limit)s bytes.",
+            size=f"{len(data):,}",
+            limit=f"{max_bytes:,}",
         )
     if not data:
         raise InvalidInput("The file is empty.")
@@ -60,8 +62,10 @@ def sniff_document(filename: str, data: bytes, max_bytes: int) -> str:
     name = filename.lower()
     if not name.endswith(EXTENSIONS[content_type]):
         raise InvalidInput(
-            f"The file is named {filename!r} but its contents are {content_type}; "
-            "rename it or attach the right file."
+            "The file is named %(name)r but its contents are %(type)s; "
+            "rename it or attach the right file.",
+            name=filename,
+            type=content_type,
         )
     return content_type
 

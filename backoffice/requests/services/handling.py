@@ -12,6 +12,7 @@ from ...db import utcnow
 from ...errors import Conflict, Forbidden, InvalidInput
 from ...people.models import Prison
 from ...staff.models import StaffUser
+from ...words import word
 from ..models import OPEN, EventKind, RejectionReason, Request, RequestEvent, RequestStatus
 from .rules import ANSWER_MAX, GOVERNORS_OFFICE, NOTE_MAX, Rules, local_day
 from .scope import _handled_case
@@ -21,14 +22,23 @@ from .steps import _event, _move, _touch
 def claim(db: Session, actor: Actor, request_id: int, *, now: datetime | None = None) -> Request:
     case_, scope = _handled_case(db, actor, request_id)
     if case_.status not in OPEN:
-        raise Conflict(f"Request {case_.receipt} is {case_.status}; only open cases are claimed.")
+        raise Conflict(
+            "Request %(receipt)s is %(status)s; only open cases are claimed.",
+            receipt=case_.receipt,
+            status=word(case_.status),
+        )
     if case_.assigned_to_id == scope.staff_id:
         return case_
     if case_.assigned_to_id is not None:
         holder = db.get(StaffUser, case_.assigned_to_id)
+        if holder is None:
+            raise Conflict(
+                "Request %(receipt)s is already claimed by someone else.", receipt=case_.receipt
+            )
         raise Conflict(
-            f"Request {case_.receipt} is already claimed by "
-            f"{holder.full_name if holder else 'someone else'}."
+            "Request %(receipt)s is already claimed by %(name)s.",
+            receipt=case_.receipt,
+            name=holder.full_name,
         )
     case_.assigned_to_id = scope.staff_id
     if case_.status == RequestStatus.SUBMITTED:
@@ -44,7 +54,7 @@ def release(db: Session, actor: Actor, request_id: int, *, now: datetime | None 
     """Gives a claimed case back to the department's queue."""
     case_, scope = _handled_case(db, actor, request_id)
     if case_.status not in OPEN or case_.assigned_to_id is None:
-        raise Conflict(f"Request {case_.receipt} is not claimed.")
+        raise Conflict("Request %(receipt)s is not claimed.", receipt=case_.receipt)
     if case_.assigned_to_id != scope.staff_id and not scope.supervises & {
         case_.department_code,
         GOVERNORS_OFFICE,
@@ -71,18 +81,33 @@ def forward(
     start again) and the history keeps where it has been."""
     case_, _scope = _handled_case(db, actor, request_id)
     if case_.status not in OPEN:
-        raise Conflict(f"Request {case_.receipt} is {case_.status}; only open cases move.")
+        raise Conflict(
+            "Request %(receipt)s is %(status)s; only open cases move.",
+            receipt=case_.receipt,
+            status=word(case_.status),
+        )
     if to_department not in rules.catalogue.departments:
-        raise InvalidInput(f"Department: {to_department!r} is not a request department.")
+        raise InvalidInput("Department: %(code)r is not a request department.", code=to_department)
     if to_department == case_.department_code:
-        raise InvalidInput(f"Request {case_.receipt} is already with {to_department}.")
+        raise InvalidInput(
+            "Request %(receipt)s is already with %(department)s.",
+            receipt=case_.receipt,
+            # The department by its name for an Estonian or Russian reader; English keeps the
+            # code staff type in the forward form.
+            department={
+                "et": rules.catalogue.department_name(to_department, "et"),
+                "ru": rules.catalogue.department_name(to_department, "ru"),
+                "en": to_department,
+            },
+        )
     if case_.confidential and to_department != GOVERNORS_OFFICE:
         raise Conflict(
-            f"Request {case_.receipt} is confidential: it stays with the governor's office."
+            "Request %(receipt)s is confidential: it stays with the governor's office.",
+            receipt=case_.receipt,
         )
     reason = reason.strip()
     if len(reason) > NOTE_MAX:
-        raise InvalidInput(f"Reason: at most {NOTE_MAX} characters.")
+        raise InvalidInput("Reason: at most %(most)s characters.", most=NOTE_MAX)
     from_department = case_.department_code
     case_.department_code = to_department
     case_.assigned_to_id = None
@@ -123,7 +148,7 @@ def add_note(
     case_, _scope = _handled_case(db, actor, request_id)
     body = (body or "").strip()
     if not 1 <= len(body) <= NOTE_MAX:
-        raise InvalidInput(f"Note: write 1 to {NOTE_MAX} characters.")
+        raise InvalidInput("Note: write 1 to %(most)s characters.", most=NOTE_MAX)
     _touch(case_, now)
     # The department that wrote it, so the inmate's history still names it after a forward.
     event = _event(
@@ -173,7 +198,7 @@ def answer(
         raise InvalidInput("Outcome: approved, declined or rejected.")
     answer_text = (answer_text or "").strip()
     if len(answer_text) > ANSWER_MAX:
-        raise InvalidInput(f"Answer: at most {ANSWER_MAX} characters.")
+        raise InvalidInput("Answer: at most %(most)s characters.", most=ANSWER_MAX)
     if to == RequestStatus.REJECTED:
         if reason not in {r.value for r in RejectionReason}:
             raise InvalidInput("Reason: a rejection needs wrong_type, duplicate or abusive.")
@@ -182,7 +207,11 @@ def answer(
         if not answer_text:
             raise InvalidInput("Answer: write the answer the inmate will read.")
     if case_.status not in OPEN:
-        raise Conflict(f"Request {case_.receipt} is {case_.status}; it has been answered.")
+        raise Conflict(
+            "Request %(receipt)s is %(status)s; it has been answered.",
+            receipt=case_.receipt,
+            status=word(case_.status),
+        )
     prison = db.get(Prison, case_.prison_id)
     today = local_day(now, prison.timezone if prison else rules.timezone)
     case_.answer_text = answer_text

@@ -73,7 +73,7 @@ def queue(
     """A department's cases for one of QUEUE_VIEWS, the most urgent first."""
     scope = staff_scope(db, actor)
     if view not in QUEUE_VIEWS:
-        raise InvalidInput(f"View: one of {', '.join(QUEUE_VIEWS)}.")
+        raise InvalidInput("View: one of %(views)s.", views=", ".join(QUEUE_VIEWS))
     if department_code not in rules.catalogue.departments:
         raise NotFound("No such department.")
     today = staff_today(db, scope, rules, now)

@@ -101,7 +101,9 @@ def set_membership(
     if Role.ADMIN.value not in actor.roles:
         raise Forbidden("Only an administrator may change who works in which department.")
     if department_code not in rules.catalogue.departments:
-        raise InvalidInput(f"Department: {department_code!r} is not a request department.")
+        raise InvalidInput(
+            "Department: %(code)r is not a request department.", code=department_code
+        )
     user = in_scope(db, actor, StaffUser, staff_user_id, "staff user")
     row = db.get(DepartmentStaff, (department_code, staff_user_id))
     if not member:
@@ -166,7 +168,9 @@ def _handled_case(db: Session, actor: Actor, request_id: int) -> tuple[Request, 
         raise NotFound("There is no such request, or it is not yours to see.")
     if not scope.can_handle(case_):
         raise Forbidden(
-            f"Request {case_.receipt} belongs to {case_.department_code}; only its members "
-            "(or the governor's office) may work on it."
+            "Request %(receipt)s belongs to %(department)s; only its members "
+            "(or the governor's office) may work on it.",
+            receipt=case_.receipt,
+            department=case_.department_code,
         )
     return case_, scope

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
 from ...db import utcnow
+from ...errors import Phrase
 from ...people.models import Inmate, Prison
 from ...states import check_move
+from ...words import N_
 from ..catalogue import RequestType
 from ..models import TRANSITIONS, EventKind, ReceiptCounter, Request, RequestEvent, RequestStatus
 from .rules import Rules, local_day
@@ -145,7 +147,7 @@ def _move(
     body: str = "",
 ) -> None:
     current = RequestStatus(case_.status)
-    check_move(TRANSITIONS, current, to, f"Request {case_.receipt}")
+    check_move(TRANSITIONS, current, to, Phrase(N_("Request %(receipt)s"), receipt=case_.receipt))
     case_.status = to.value
     _touch(case_, now)
     _event(db, case_, actor, kind, now=now, body=body, from_status=current, to_status=to)

@@ -41,6 +41,7 @@ from .ordering import (
     OrderRefused,
     cancel_order,
     check_cart,
+    one_more_refused,
     place_order,
     protocols_from,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "delivery_days",
     "expire_stale_orders",
     "may_acknowledge",
+    "one_more_refused",
     "order_for_inmate",
     "orders_for_round",
     "orders_of",

@@ -230,7 +230,10 @@ def _check_product_fields(
         raise InvalidInput("SKU: give the product a code.")
     for language, name in names.items():
         if not name.strip():
-            raise InvalidInput(f"Name ({language}): every product needs a name in et, ru, en.")
+            raise InvalidInput(
+                "Name (%(language)s): every product needs a name in et, ru, en.",
+                language=language,
+            )
     if price_cents < 0:
         raise InvalidInput("Price: must not be negative.")
     if not 0 <= vat <= 10000:
@@ -257,9 +260,9 @@ def create_product(
     _check_product_fields(sku, names, price_cents, vat_basis_points, stock)
     category = db.scalar(select(Category).where(Category.code == category_code))
     if category is None:
-        raise InvalidInput(f"Category: there is no category {category_code!r}.")
+        raise InvalidInput("Category: there is no category %(code)r.", code=category_code)
     if db.scalar(select(Product.id).where(Product.sku == sku.strip())) is not None:
-        raise Conflict(f"A product with SKU {sku!r} exists already.")
+        raise Conflict("A product with SKU %(sku)r exists already.", sku=sku)
     product = Product(
         sku=sku.strip(),
         category=category,

@@ -36,14 +36,16 @@ def orders_for_round(db: Session, wing_id: int, delivery_on: date) -> list[Order
 
 
 def pick_list(db: Session, wing_id: int, delivery_on: date) -> list[PickLine]:
-    """What the shop walks the shelves with: every product of a wing's round, summed."""
+    """What the shop walks the shelves with: every product of a wing's round, summed, over the
+    orders being picked. A placed order is not on it: its inmate may still cancel it, so the
+    shop starts picking (which ends cancelling) before it prints the list."""
     rows = db.execute(
         select(OrderLine.product_id, func.sum(OrderLine.quantity), func.count(Order.id))
         .join(Order)
         .where(
             Order.wing_id == wing_id,
             Order.delivery_on == delivery_on,
-            Order.status.in_([OrderStatus.PLACED.value, OrderStatus.PICKING.value]),
+            Order.status == OrderStatus.PICKING.value,
         )
         .group_by(OrderLine.product_id)
     ).all()

@@ -13,6 +13,7 @@ from ...db import utcnow
 from ...errors import Conflict, InvalidInput, NotFound
 from ...people.models import Inmate, Prison
 from ...settings import Settings
+from ...words import N_, word
 from .. import payments
 from ..models import Order, OrderStatus, Product, ShopRefund
 from ..protocols import Protocols
@@ -27,8 +28,10 @@ class BeforeDeliveryDay(Conflict):
 
     def __init__(self, order: Order) -> None:
         super().__init__(
-            f"Order {order.number} is brought on {order.delivery_on.isoformat()}; its delivery "
-            "can be confirmed from that day.",
+            N_(
+                "Order %(number)s is brought on %(delivery_on)s; its delivery can be confirmed "
+                "from that day."
+            ),
             number=order.number,
             delivery_on=order.delivery_on,
         )
@@ -76,15 +79,23 @@ def pack_order(
         )
         if same:
             return order
-        raise Conflict(f"Order {order.number} is packed already with other quantities.")
+        raise Conflict(
+            "Order %(number)s is packed already with other quantities.", number=order.number
+        )
     if order.status not in (OrderStatus.PLACED, OrderStatus.PICKING):
-        raise Conflict(f"Order {order.number} is {order.status}; it cannot be packed.")
+        raise Conflict(
+            "Order %(number)s is %(status)s; it cannot be packed.",
+            number=order.number,
+            status=word(order.status),
+        )
     if order.status == OrderStatus.PLACED:
         _move(db, actor, order, OrderStatus.PICKING)
     lines = {line.id: line for line in order.lines}
     unknown = (set(packed) | set(substitutes)) - set(lines)
     if unknown:
-        raise InvalidInput(f"Order {order.number} has no line {sorted(unknown)[0]}.")
+        raise InvalidInput(
+            "Order %(number)s has no line %(line)s.", number=order.number, line=sorted(unknown)[0]
+        )
     if substitutes and not order.substitution_consent:
         raise InvalidInput("The inmate did not agree to substitutes: pack less instead.")
     stock = _locked_products(
@@ -94,7 +105,11 @@ def pack_order(
     for line_id, line in lines.items():
         quantity = packed.get(line_id, line.quantity)
         if not 0 <= quantity <= line.quantity:
-            raise InvalidInput(f"{line.product.name_en}: pack between 0 and {line.quantity}.")
+            raise InvalidInput(
+                "%(product)s: pack between 0 and %(most)s.",
+                product=line.product.names,
+                most=line.quantity,
+            )
         quantities[line_id] = quantity
     chosen: dict[int, Product] = {}
     for line_id, product_id in substitutes.items():
@@ -118,10 +133,17 @@ def pack_order(
         # out of what is on the shelf (its own reservation is part of that).
         on_hand = product.free_stock if substitute else product.stock
         if quantity > on_hand:
+            if substitute:
+                raise InvalidInput(
+                    "%(product)s: only %(on_hand)s in stock that no other order has reserved; "
+                    "pack fewer or correct the stock first.",
+                    product=product.names,
+                    on_hand=on_hand,
+                )
             raise InvalidInput(
-                f"{product.name_en}: only {on_hand} in stock"
-                f"{' that no other order has reserved' if substitute else ''}; "
-                "pack fewer or correct the stock first."
+                "%(product)s: only %(on_hand)s in stock; pack fewer or correct the stock first.",
+                product=product.names,
+                on_hand=on_hand,
             )
         product.stock -= quantity
         line.packed_quantity = quantity
@@ -174,7 +196,9 @@ def deliver_order(
         return order
     if order.status != OrderStatus.PACKED:
         raise Conflict(
-            f"Order {order.number} is {order.status}; only a packed order can be delivered."
+            "Order %(number)s is %(status)s; only a packed order can be delivered.",
+            number=order.number,
+            status=word(order.status),
         )
     if inmate is not None and not delivery_day_come(db, order, now):
         raise BeforeDeliveryDay(order)
@@ -223,13 +247,17 @@ def refund_line(
             raise Conflict("This refund key was used for another refund.")
         return existing
     if order.status != OrderStatus.DELIVERED:
-        raise Conflict(f"Order {order.number} is not delivered; cancel or repack instead.")
+        raise Conflict(
+            "Order %(number)s is not delivered; cancel or repack instead.", number=order.number
+        )
     line = next((line for line in order.lines if line.id == line_id), None)
     if line is None:
         raise NotFound("No such line on this order.")
     left = (line.packed_quantity or 0) - line.refunded_quantity
     if not 1 <= quantity <= left:
-        raise InvalidInput(f"Quantity: between 1 and {left} can still be refunded on this line.")
+        raise InvalidInput(
+            "Quantity: between 1 and %(left)s can still be refunded on this line.", left=left
+        )
     if not reason.strip():
         raise InvalidInput("Reason: say what was missing or damaged.")
     amount = quantity * line.charged_unit_cents

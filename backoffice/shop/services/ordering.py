@@ -95,6 +95,44 @@ def check_cart(
     return evaluate(protocols, draft, ctx)
 
 
+def one_more_refused(
+    db: Session,
+    inmate: Inmate,
+    lines: Sequence[CartLine],
+    candidates: Sequence[int],
+    *,
+    protocols: Protocols,
+    settings: Settings,
+    now: datetime | None = None,
+) -> dict[int, tuple[Violation, ...]]:
+    """For each product of `candidates` that one more of would be refused, the refusals adding
+    it would bring (those the cart has not got already): the screen stops its "+" there and says
+    why, before the inmate taps. The database is read once; the rules run in memory for each
+    candidate. A product the shop does not sell is not answered for."""
+    now = now or utcnow()
+    merged = _merged(lines)
+    wanted = {**{product_id: 1 for product_id in candidates}, **merged}
+    buyer, products = _buyer_and_cart(db, inmate.id, wanted, lock=False)
+    if buyer.wing_id is None or any(product_id not in products for product_id in merged):
+        return {}
+    local_now = now.astimezone(ZoneInfo(buyer.timezone))
+    found = _read(db, buyer, protocols, local_now)
+    _, available = _order_accounts(db, inmate, buyer, found)
+    ctx = _context(buyer, found, available, settings, local_now, buyer.round(settings, now))
+    base = _draft({k: products[k] for k in merged}, merged)
+    known = {(v.code, v.sku) for v in evaluate(protocols, base, ctx).violations}
+    refused: dict[int, tuple[Violation, ...]] = {}
+    for product_id in dict.fromkeys(candidates):
+        if product_id not in products:
+            continue
+        more = {**merged, product_id: merged.get(product_id, 0) + 1}
+        result = evaluate(protocols, _draft({k: products[k] for k in more}, more), ctx)
+        new = tuple(v for v in result.violations if (v.code, v.sku) not in known)
+        if new:
+            refused[product_id] = new
+    return refused
+
+
 # --- placing --------------------------------------------------------------------------------
 
 
@@ -251,8 +289,9 @@ def cancel_order(
         return order
     if order.status != OrderStatus.PLACED:
         raise Conflict(
-            f"Order {order.number} is already being packed and cannot be cancelled;"
-            " refuse it at delivery or ask the shop."
+            "Order %(number)s is already being packed and cannot be cancelled;"
+            " refuse it at delivery or ask the shop.",
+            number=order.number,
         )
     payments.release_order(db, actor, order, step="void", why="cancelled")
     # The money first, then the stock: placing locks in that order too.

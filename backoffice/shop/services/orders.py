@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
 from ...db import lock_by_id
-from ...errors import NotFound
+from ...errors import NotFound, Phrase
 from ...people.models import Inmate
 from ...states import check_move
+from ...words import N_
 from ..models import TRANSITIONS, Order, OrderLine, OrderStatus, Product
 
 
@@ -36,7 +37,7 @@ def _order_of(db: Session, order_id: int, inmate: Inmate | None) -> Order:
 
 def _move(db: Session, actor: Actor, order: Order, to: OrderStatus, **details: object) -> None:
     current = OrderStatus(order.status)
-    check_move(TRANSITIONS, current, to, f"Order {order.number}")
+    check_move(TRANSITIONS, current, to, Phrase(N_("Order %(number)s"), number=order.number))
     order.status = to.value
     db.flush()
     record(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,20 +70,23 @@ def add_holiday(
 ) -> int:
     """No delivery on `on` in this prison. The orders waiting to be delivered that day move to
     the next day that is not a holiday, each audited; how many moved."""
+    if prison_id is None:  # a national member of staff names the prison
+        raise NotFound("No such prison.")
     check_in_scope(db, actor, prison_id, "prison")
-    if db.get(Prison, prison_id) is None:
+    prison = db.get(Prison, prison_id)
+    if prison is None:
         raise NotFound("No such prison.")
     reason = " ".join((reason or "").split())
     if not reason:
         raise InvalidInput("Say why there is no delivery that day (a public holiday...).")
     now = now or utcnow()
-    if on < now.date():
+    if on < now.astimezone(ZoneInfo(prison.timezone)).date():  # today on the prison's clock
         raise InvalidInput("A holiday is today or later.")
     taken = select(ShopHoliday.id).where(
         ShopHoliday.prison_id == prison_id, ShopHoliday.on_date == on
     )
     if db.scalar(taken) is not None:
-        raise Conflict(f"{on.isoformat()} is already a shop holiday.")
+        raise Conflict("%(day)s is already a shop holiday.", day=on)
     db.add(ShopHoliday(prison_id=prison_id, on_date=on, reason=reason[:200], created_by=actor.name,
                        created_at=now))  # fmt: skip
     db.flush()

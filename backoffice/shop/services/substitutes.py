@@ -124,4 +124,5 @@ def _check_substitutes(
         numbers = {"total_cents": result.total_cents, "held_cents": order.held_cents}
         reasons.append(render("substitutes_over_hold", language, numbers))
     if reasons:
-        raise InvalidInput(" ".join(reasons), order=order.number)
+        said = " ".join(reasons)  # each reason is said already (the packer's words)
+        raise InvalidInput(said, order=order.number)

@@ -91,7 +91,9 @@ def start_picking(wing_id: int, day: str) -> Any:
 
 @bp.get("/round/<int:wing_id>/<day>/pick-list")
 def pick_list(wing_id: int, day: str) -> Any:
-    return _round_page("shop/pick_list.html", wing_id, day, picks=services.pick_list)
+    return _round_page(
+        "shop/pick_list.html", wing_id, day, picks=services.pick_list, totals=services.round_totals
+    )
 
 
 def _orders_to_pack(db: Session, wing_id: int, delivery_on: date) -> list[Order]:

@@ -67,13 +67,15 @@ def issue_card(
     )
     if active is not None:
         raise Conflict(
-            f"{inmate.full_name} has an active card ({active.card_number}): replace it instead."
+            "%(name)s has an active card (%(card)s): replace it instead.",
+            name=inmate.full_name,
+            card=active.card_number,
         )
     number = (card_number or _new_card_number(db)).strip().upper()
     if not number.isalnum() or len(number) > 32:
         raise InvalidInput("Card number: letters and digits, at most 32.")
     if db.scalar(select(InmateCard.id).where(InmateCard.card_number == number)) is not None:
-        raise Conflict(f"Card number {number} is used already.")
+        raise Conflict("Card number %(card)s is used already.", card=number)
     key = key or secrets.token_bytes(CARD_KEY_BYTES)
     card = InmateCard(
         inmate_id=inmate.id,

@@ -71,17 +71,24 @@ def check_face_image(
     if not boxes:
         raise InvalidInput("No face found in the photo: the face must be clearly visible.")
     if len(boxes) > 1:
-        raise InvalidInput(f"{len(boxes)} faces found in the photo: it must show the inmate alone.")
+        raise InvalidInput(
+            "%(count)s faces found in the photo: it must show the inmate alone.",
+            count=len(boxes),
+        )
     box = boxes[0]
     if box.size < policy.min_face_pixels:
         raise InvalidInput(
-            f"The face is too small ({box.size} pixels, at least {policy.min_face_pixels}): "
-            "come closer to the camera or use a larger photo."
+            "The face is too small (%(size)s pixels, at least %(least)s): "
+            "come closer to the camera or use a larger photo.",
+            size=box.size,
+            least=policy.min_face_pixels,
         )
     sharp = sharpness(image, box)
     if sharp < policy.min_sharpness:
         raise InvalidInput(
-            f"The photo is blurred (sharpness {sharp:.0f}, at least {policy.min_sharpness:.0f})."
+            "The photo is blurred (sharpness %(sharpness)s, at least %(least)s).",
+            sharpness=f"{sharp:.0f}",
+            least=f"{policy.min_sharpness:.0f}",
         )
     return box
 
@@ -157,8 +164,9 @@ def enroll_face(
         try:
             box = check_face_image(image, matcher, policy=policy)
         except InvalidInput as error:
-            prefix = f"Photo {n}: " if len(images) > 1 else ""
-            raise InvalidInput(prefix + error.message) from None
+            if len(images) == 1:
+                raise
+            raise InvalidInput("Photo %(n)s: %(reason)s", n=n, reason=error) from None
         probes.append(matcher.encode(image, box))
     owners, matrix = _templates(db, policy)
     own = matrix[owners == inmate.id] if not replace else np.zeros((0, 128), np.float32)

@@ -25,7 +25,7 @@ _DUMMY_PIN_HASH = _hasher.hash("no such inmate, constant-time path")
 
 def _check_pin_rules(pin: str, policy: SignInPolicy) -> None:
     if not pin.isdigit() or not policy.pin_min_length <= len(pin) <= 12:
-        raise InvalidInput(f"PIN: {policy.pin_min_length} to 12 digits.")
+        raise InvalidInput("PIN: %(least)s to 12 digits.", least=policy.pin_min_length)
     if len(set(pin)) == 1 or pin in "01234567890" or pin in "09876543210":
         raise InvalidInput("PIN: not the same digit repeated and not a run like 1234.")
 

@@ -14,6 +14,7 @@ from ...audit.services import Actor, record
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...people.models import Inmate, Prison
 from ...settings import Settings
+from ...words import word
 from ..models import Booking, Endpoint, EndpointKind, Slot
 from .contacts import _contact
 from .invitations import _invite
@@ -88,8 +89,9 @@ def _pick_endpoint(
     else:
         raise InvalidInput("Choose the tablet or a booth.")
     if not choice:
-        where = {"tablet": "Your cell's tablet", "booth": "No booth"}.get(via or "", "No booth")
-        raise Conflict(f"{where} is not free for that session; choose another time.")
+        if via == "tablet":
+            raise Conflict("Your cell's tablet is not free for that session; choose another time.")
+        raise Conflict("No booth is free for that session; choose another time.")
     return choice[0]
 
 
@@ -118,7 +120,7 @@ def hold_slot(
     if contact.inmate_id != inmate.id:
         raise NotFound("No such contact.", contact_id=contact_id)
     if not contact.approved:
-        raise Forbidden(f"{contact.full_name} is not an approved contact yet.")
+        raise Forbidden("%(name)s is not an approved contact yet.", name=contact.full_name)
     slot = _locked(db, Slot, slot_id, "No such video call session.", slot_id=slot_id)
     if slot.prison_id != inmate.prison_id:
         raise NotFound("No such video call session.", slot_id=slot_id)
@@ -128,11 +130,11 @@ def hold_slot(
     day = _local_day(slot.starts_at, zone)
     ahead = (day - _local_day(now, zone)).days
     if ahead < rules.min_days_ahead or slot.starts_at <= now:
-        raise Conflict(f"Calls are booked at least {rules.min_days_ahead} days ahead.")
+        raise Conflict("Calls are booked at least %(days)s days ahead.", days=rules.min_days_ahead)
     if ahead > rules.max_days_ahead:
-        raise Conflict(f"Calls are booked at most {rules.max_days_ahead} days ahead.")
+        raise Conflict("Calls are booked at most %(days)s days ahead.", days=rules.max_days_ahead)
     if day in _blocked_days(db, prison.id, day, day):
-        raise Conflict(f"There are no calls on {day.isoformat()}.")
+        raise Conflict("There are no calls on %(day)s.", day=day)
 
     exempt = False
     if rebook_of is not None:
@@ -160,8 +162,9 @@ def hold_slot(
         if used >= quota:
             monday = day - timedelta(days=day.weekday())
             raise Conflict(
-                f"You have used your {quota} video calls for the week of {monday.isoformat()}.",
+                "You have used your %(quota)s video calls for the week of %(monday)s.",
                 quota=quota,
+                monday=monday,
                 used=used,
             )
 
@@ -241,12 +244,15 @@ def confirm_booking(
     inmate = _lock_inmate(db, inmate.id)
     booking = _inmates_booking(db, inmate, booking_id)
     if booking.status != B.HELD.value:
-        raise Conflict(f"This call is {booking.status}: only a held call can be confirmed.")
+        raise Conflict(
+            "This call is %(status)s: only a held call can be confirmed.",
+            status=word(booking.status),
+        )
     if now >= booking.hold_expires_at:
         raise Conflict("The hold has expired; choose the session again.")
     _check_active(inmate)
     if not booking.contact.approved:
-        raise Forbidden(f"{booking.contact.full_name} is not an approved contact.")
+        raise Forbidden("%(name)s is not an approved contact.", name=booking.contact.full_name)
     booking.room = f"cellgate-{secrets.token_hex(16)}"
     booking.privileged = booking.contact.privileged
     _move(db, actor, booking, B.CONFIRMED, now)
@@ -267,7 +273,7 @@ def cancel_booking(
     _check_aware(now)
     booking = _inmates_booking(db, inmate, booking_id)
     if booking.status not in ACTIVE_BOOKING:
-        raise Conflict(f"This call is already {booking.status}.")
+        raise Conflict("This call is already %(status)s.", status=word(booking.status))
     if booking.slot.starts_at <= now:
         raise Conflict("The call has started; it can no longer be cancelled.")
     _cancel_future(db, actor, [booking], "cancelled by the inmate", now)

@@ -16,6 +16,7 @@ from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...people.models import Inmate, InmateStatus, Prison
 from ...settings import Settings
 from ...staff.scope import check_in_scope
+from ...words import word
 from ..models import Booking, Endpoint, Slot
 from .invitations import invitation_for
 from .lifecycle import _booking, _inmates_booking, _move
@@ -42,14 +43,16 @@ def join_window(booking: Booking, rules: VisitRules) -> tuple[datetime, datetime
 
 def _check_joinable(booking: Booking, now: datetime, rules: VisitRules) -> None:
     if booking.status != B.CONFIRMED.value:
-        raise Forbidden(f"This call is {booking.status}: it cannot be joined.")
+        raise Forbidden(
+            "This call is %(status)s: it cannot be joined.", status=word(booking.status)
+        )
     if not booking.contact.approved:
         raise Forbidden("This contact is not approved for video calls.")
     if booking.inmate.status != InmateStatus.ACTIVE.value:
         raise Forbidden("This call cannot take place.")
     opens, closes = join_window(booking, rules)
     if now < opens:
-        raise Forbidden(f"The call opens at {opens.isoformat()}; come back then.")
+        raise Forbidden("The call opens at %(opens)s; come back then.", opens=opens)
     if now >= closes:
         raise Forbidden("The call's time is over.")
 

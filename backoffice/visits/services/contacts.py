@@ -13,6 +13,7 @@ from ...audit.services import Actor, record
 from ...errors import Conflict, Forbidden, InvalidInput
 from ...people.models import Inmate, InmateStatus
 from ...staff.scope import check_in_scope
+from ...words import word
 from ..models import Bar, BarCategory, Contact, ContactStatus, Relation
 from .lifecycle import _cancel_future, _future_of_contact, _locked
 from .rules import SYSTEM, _check_aware
@@ -85,7 +86,9 @@ def request_contact(
         )
         if same and existing.status in (ContactStatus.PENDING, ContactStatus.APPROVED):
             raise Conflict(
-                f"{existing.full_name} is already on your list ({existing.status}).",
+                "%(name)s is already on your list (%(status)s).",
+                name=existing.full_name,
+                status=word(existing.status),
                 contact_id=existing.id,
             )
     contact = Contact(
@@ -166,12 +169,16 @@ def decide_contact(
     contact = _contact(db, contact_id)
     check_in_scope(db, actor, contact.inmate.prison_id, "contact")
     if contact.status != ContactStatus.PENDING.value:
-        raise Conflict(f"This contact was already decided ({contact.status}).")
+        raise Conflict(
+            "This contact was already decided (%(status)s).", status=word(contact.status)
+        )
     if approve:
         bar = _matching_bar(db, contact.inmate_id, contact.full_name, contact.phone, contact.email)
         if bar is not None:
             raise Conflict(
-                f"{contact.full_name} matches a bar ({bar.category}): they cannot be approved.",
+                "%(name)s matches a bar (%(category)s): they cannot be approved.",
+                name=contact.full_name,
+                category=word(bar.category),
                 bar_id=bar.id,
             )
         contact.status = ContactStatus.APPROVED.value
@@ -207,7 +214,7 @@ def withdraw_approval(
         raise InvalidInput("Write why the approval is withdrawn.")
     contact = _contact(db, contact_id)
     if contact.status != ContactStatus.APPROVED.value:
-        raise Conflict(f"This contact is not approved ({contact.status}).")
+        raise Conflict("This contact is not approved (%(status)s).", status=word(contact.status))
     contact.status = ContactStatus.REFUSED.value
     contact.decided_at = now
     contact.decided_by = actor.name

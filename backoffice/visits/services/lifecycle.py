@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
 from ...db import lock_by_id
-from ...errors import NotFound
+from ...errors import NotFound, Phrase
 from ...people.models import Inmate
 from ...states import check_move
+from ...words import N_
 from ..models import TRANSITIONS, Booking, BookingStatus, Invitation, Slot
 from .outbox import _notify, _when
 from .rules import ACTIVE_BOOKING, B
@@ -63,7 +64,7 @@ def _move(
     **details: Any,
 ) -> None:
     current = BookingStatus(booking.status)
-    check_move(TRANSITIONS, current, to, "This call")
+    check_move(TRANSITIONS, current, to, Phrase(N_("This call")))
     booking.status = to.value
     if to in (B.CANCELLED, B.EXPIRED):
         booking.place = None  # gives the place back to the slot

@@ -83,12 +83,13 @@ def _check_aware(now: datetime) -> None:
         raise ValueError("now must be an aware datetime")
 
 
-def _add_unless_taken(db: Session, row: object, taken: str) -> None:
-    """Add and flush `row`; if a unique rule refuses it, a Conflict saying `taken`, and the rest
-    of the transaction goes on (the insert was tried in a savepoint)."""
+def _add_unless_taken(db: Session, row: object, taken: str, **values: object) -> None:
+    """Add and flush `row`; if a unique rule refuses it, a Conflict saying `taken` (a template
+    over `values`), and the rest of the transaction goes on (the insert was tried in a
+    savepoint)."""
     db.add(row)
     try:
         with db.begin_nested():
             db.flush()
     except IntegrityError:
-        raise Conflict(taken) from None
+        raise Conflict(taken, **values) from None

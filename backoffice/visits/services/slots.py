@@ -17,6 +17,7 @@ from ...db import is_postgresql
 from ...devices.models import Device
 from ...errors import Conflict, InvalidInput, NotFound
 from ...people.models import Prison, Wing
+from ...words import N_
 from ..models import BlockedDate, Booking, Endpoint, EndpointKind, SessionTemplate, Slot
 from .lifecycle import _cancel_future
 from .rules import ACTIVE_BOOKING, SYSTEM, _add_unless_taken, _day_start, _zone
@@ -52,7 +53,7 @@ def add_endpoint(
     endpoint = Endpoint(
         prison_id=prison_id, kind=kind, name=name, wing_id=wing_id, device_id=device_id
     )
-    _add_unless_taken(db, endpoint, f"An endpoint called {name} already exists.")
+    _add_unless_taken(db, endpoint, N_("An endpoint called %(name)s already exists."), name=name)
     record(db, actor, "visits.endpoint_added", target_type="visit_endpoint", target_id=endpoint.id)
     return endpoint
 
@@ -120,7 +121,7 @@ def stop_template(db: Session, actor: Actor, template_id: int) -> SessionTemplat
     if template is None:
         raise NotFound("No such session template.")
     if not template.active:
-        raise Conflict(f"{template.name} is already stopped.")
+        raise Conflict("%(name)s is already stopped.", name=template.name)
     template.active = False
     db.flush()
     record(
@@ -175,7 +176,7 @@ def block_date(
     blocked = BlockedDate(
         prison_id=prison_id, blocked_on=day, reason=reason, created_at=now, created_by=actor.name
     )
-    _add_unless_taken(db, blocked, f"{day.isoformat()} is already blocked.")
+    _add_unless_taken(db, blocked, N_("%(day)s is already blocked."), day=day)
     record(
         db,
         actor,
