@@ -7,6 +7,7 @@ import functools
 from pathlib import Path
 from typing import Any, TypeVar
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event, select
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -116,6 +117,36 @@ def run_on_driver(
         tuple(v if p is None else p(v) for v, p in zip(row, processors, strict=True))
         for row in found
     ]
+
+
+def read_on_driver(db: Session, stmt: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """`run_on_driver` for a SELECT that needs no transaction of its own (a tablet's every
+    call, the catalogue): while the session's connection has none open, on PostgreSQL it runs
+    outside one, so no BEGIN goes first and, when the call reads nothing more, no ROLLBACK or
+    COMMIT after it (the driver sends neither for a connection without a transaction): two
+    round trips of a signed-in GET's few. Reading committed rows, each statement sees its own
+    snapshot inside a transaction too, and a SELECT holds no lock, so the answer is the same.
+    Inside an open transaction it runs in it, as `run_on_driver`."""
+    if db.get_bind().dialect.name != "postgresql":
+        return run_on_driver(db, stmt, params)
+    connection = db.connection()
+    driver = connection.connection.dbapi_connection
+    if (
+        driver is None
+        or driver.autocommit
+        or driver.info.transaction_status != TransactionStatus.IDLE
+    ):
+        return run_on_driver(db, stmt, params)
+    driver.autocommit = True
+    try:
+        return run_on_driver(db, stmt, params)
+    finally:
+        if driver.info.transaction_status == TransactionStatus.IDLE:
+            driver.autocommit = False
+        elif not connection.invalidated:
+            # Lost mid-statement (the database restarted): the driver cannot be told to
+            # leave autocommit, so the connection must never serve a transaction again.
+            connection.invalidate()
 
 
 # One entry per statement of those paths (placing has one per cart size): a few hundred.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from flask.sessions import SessionInterface
 
 from backoffice.settings import Settings
 from backoffice.surface import health_blueprint, init_common, set_security_headers
@@ -40,10 +43,22 @@ HEALTH = Operation(
 )
 
 
+class NoCookieSessions(SessionInterface):
+    """The API keeps nothing in a cookie (a tablet carries its credential and tokens in
+    headers): no signed session cookie is looked for, opened or written on any call."""
+
+    def open_session(self, app: Flask, request: Any) -> None:
+        return None  # Flask gives the call a null session
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        return None
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     settings = init_common(app, settings, "tablet-api")
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.session_interface = NoCookieSessions()
     init_problems(app)
     init_pipeline(app, settings)
     app.register_blueprint(health_blueprint("/api/v1"))

@@ -15,10 +15,9 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, current_app, g, json, request
-from flask_limiter import Limiter
 from limits import RateLimitItem, parse
 
-from backoffice.db import utcnow
+from backoffice.db import is_postgresql, utcnow
 from backoffice.devices.models import Device, DeviceKind
 from backoffice.devices.services import Standing, find_device, registration_of
 from backoffice.people.models import Inmate
@@ -33,10 +32,10 @@ from backoffice.surface import (
     get_db,
     init_shared_storage_outage,
     remote_addr,
-    shared_storage,
 )
 from backoffice.surface.json_body import MalformedJson, parse_json
 
+from .counters import Counters
 from .openapi import INMATE, PUBLIC, Operation, operation_of
 from .problems import Problem, language, problem_response
 from .schemas import IDEMPOTENCY_PATTERN, MAX_ID, Invalid, validate, validate_body
@@ -57,7 +56,7 @@ def settings() -> Settings:
     return current_app.extensions["cellgate"]["settings"]  # type: ignore[no-any-return]
 
 
-def limiter() -> Limiter:
+def limiter() -> Counters:
     return current_app.extensions["tablet_limiter"]  # type: ignore[no-any-return]
 
 
@@ -86,6 +85,12 @@ def inmate() -> Inmate:
 
 def tablet_session() -> TabletSession:
     return g.tablet_session  # type: ignore[no-any-return]
+
+
+def beside() -> tuple[Any, ...]:
+    """The values of the route's `beside` columns, read with the session (None each where
+    they were not read: on SQLite)."""
+    return g.beside  # type: ignore[no-any-return]
 
 
 def idempotency_key() -> str:
@@ -176,15 +181,17 @@ def _bearer() -> str | None:
     return token.strip()
 
 
-def _authenticate_signed_in() -> None:
+def _authenticate_signed_in(op: Operation) -> None:
     """The device and the inmate of a signed-in call. Both are read in one statement (device,
-    session, inmate), then checked in the same order as two reads would: device first."""
+    session, inmate, and the route's `beside` columns), then checked in the same order as two
+    reads would: device first."""
     db = get_db()
     credential, token = _credential(), _bearer()
     if token is None or not token.startswith(services.ACCESS_PREFIX) or not credential:
         g.device = _authenticate_device()
         raise Problem("sign-in-required")
-    call = services.read_signed_in_call(db, credential, token, utcnow(), _registration())
+    also = op.beside if is_postgresql(db) else ()
+    call = services.read_signed_in_call(db, credential, token, utcnow(), _registration(), also)
     if call.session is not None:
         # Whatever refuses the call from here on (the counters unreachable, a limit, an ended
         # session) speaks the language of the inmate whose token it carries.
@@ -203,6 +210,7 @@ def _authenticate_signed_in() -> None:
     g.tablet_session = found_session.session
     g.inmate = person
     g.language = person.language
+    g.beside = call.beside or (None,) * len(op.beside)
 
 
 def _read_body(op: Operation) -> Any:
@@ -260,7 +268,7 @@ def before_request() -> None:
         hit(settings()["tablet.anonymous_rate_limit"], "public", remote_addr())
         return
     if op.auth == INMATE:
-        _authenticate_signed_in()
+        _authenticate_signed_in(op)
     else:
         g.device = _authenticate_device()
     if op.idempotency_key:
@@ -284,22 +292,39 @@ def invalid_input(invalid: Invalid) -> Response:
     )
 
 
+def etag_of(body: bytes) -> str:
+    """An answer's ETag: the start of its bytes' SHA-256."""
+    return base64.urlsafe_b64encode(hashlib.sha256(body).digest()[:18]).decode()
+
+
+def etagged(body: bytes, etag: str) -> Response:
+    """A JSON answer whose ETag the view knows already (`etag_of` its body, kept with it):
+    `after_request` does not hash it again, and answers `304` when the tablet holds it."""
+    response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    return response
+
+
+def not_modified(etag: str) -> Response:
+    """`304`: what the tablet holds under `etag` is what it would be sent."""
+    response = Response(status=304)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
 def after_request(response: Response) -> Response:
     op = _operation()
     response.headers.setdefault("Cache-Control", "no-store")
     if op is None or not op.etag or request.method != "GET" or response.status_code != 200:
         return response
-    digest = hashlib.sha256(response.get_data()).digest()
-    etag = base64.urlsafe_b64encode(digest[:18]).decode()
+    etag = response.get_etag()[0] or etag_of(response.get_data())
     response.set_etag(etag)
     # Private to this inmate, revalidated every time: a stale balance is worse than a request.
     response.headers["Cache-Control"] = "private, no-cache"
     response.vary.update({"Authorization", "Accept-Language"})
     if etag in request.if_none_match:
-        not_modified = Response(status=304)
-        not_modified.set_etag(etag)
-        not_modified.headers["Cache-Control"] = "private, no-cache"
-        return not_modified
+        return not_modified(etag)
     return response
 
 
@@ -311,16 +336,9 @@ def unavailable() -> Response:
 
 
 def init_pipeline(app: Flask, settings_: Settings) -> None:
-    # Flask-Limiter: the counters' storage (memory, or Redis shared by every host) and a
-    # per-address ceiling on everything; the per-device and per-inmate limits are counted in
-    # `before_request` once we know who calls.
-    app.extensions["tablet_limiter"] = Limiter(
-        remote_addr,
-        app=app,
-        **shared_storage(settings_),
-        default_limits=[],
-        headers_enabled=False,
-    )
+    # The counters' storage (memory, or Redis shared by every host); the per-address,
+    # per-device and per-inmate limits are counted in `before_request` once we know who calls.
+    app.extensions["tablet_limiter"] = Counters(settings_)
     check_shared_storage(app.extensions["tablet_limiter"], settings_)
     init_shared_storage_outage(app, app.extensions["tablet_limiter"], unavailable)
     app.register_error_handler(Invalid, invalid_input)

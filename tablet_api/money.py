@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from backoffice.catalogue import N_, translate
-from backoffice.money.services import MoneyLine, balances_for, recent_transfers
+from backoffice.money.services import (
+    BALANCE_COLUMNS,
+    InmateBalances,
+    MoneyLine,
+    balances_for,
+    recent_transfers,
+)
 from backoffice.surface import get_db
 
 from . import http
@@ -44,12 +50,16 @@ def label(code: str, kind: str, language: str) -> str:
     return f"{text} ({note})" if note else text
 
 
-@route("/balance", "GET", response="Balance", etag=True)
+@route("/balance", "GET", response="Balance", etag=True, beside=BALANCE_COLUMNS)
 def balance() -> Any:
     """Balances: spendable, held for open orders, available, release fund, debts"""
-    db = get_db()
-    balances = balances_for(db, http.inmate())
-    db.commit()  # accounts are opened on first use
+    figures = http.beside()  # read with the session (PostgreSQL), once his accounts exist
+    if None not in figures:
+        balances = InmateBalances(*figures)
+    else:
+        db = get_db()
+        balances = balances_for(db, http.inmate())
+        db.commit()  # accounts are opened on first use
     return http.json_response(
         {
             "currency": http.settings()["currency"],

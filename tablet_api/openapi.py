@@ -69,6 +69,9 @@ class Operation:
     example: Mapping[str, Any] | None = None
     # Answers that are not problems, by status (health's 503 carries its usual body).
     other_responses: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
+    # A signed-in route's columns read beside the session in the call's one statement
+    # (PostgreSQL only; `http.beside()` has their values, None each on SQLite).
+    beside: tuple[Any, ...] = ()
 
 
 def endpoint(

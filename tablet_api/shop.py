@@ -16,6 +16,7 @@ from backoffice.surface import equipment, get_db
 
 from . import http
 from .api import bp
+from .catalogue import VERSION as CATALOGUE_VERSION
 from .catalogue import answer as catalogue_answer
 from .openapi import INMATE, Routes
 from .problems import Problem, language, said_by_service
@@ -109,10 +110,18 @@ def order_json(
     }
 
 
-@route("/catalogue", "GET", response="Catalogue", query=CATALOGUE_QUERY, etag=True)
+@route(
+    "/catalogue",
+    "GET",
+    response="Catalogue",
+    query=CATALOGUE_QUERY,
+    etag=True,
+    beside=(CATALOGUE_VERSION,),
+)
 def catalogue() -> Any:
     """Products sold to this inmate (his prison and wing), names in his language"""
-    return catalogue_answer(get_db(), http.inmate(), http.query().get("category"))
+    (version,) = http.beside()
+    return catalogue_answer(get_db(), http.inmate(), http.query().get("category"), version)
 
 
 @route(

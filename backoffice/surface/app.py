@@ -4,6 +4,7 @@ App factories call `init_common`; nothing runs at import."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 from typing import Any
 
@@ -121,13 +122,11 @@ def _close_db(_exc: BaseException | None) -> None:
     db = g.pop("db", None)
     if db is None:
         return
-    try:
-        db.rollback()
-    except DATABASE_AWAY:
-        # The connection died after the answer was made (the database restarted): nothing
-        # is left to undo, the pool drops that connection, and the answer must still go out.
-        pass
-    finally:
+    # close() rolls back whatever is left and lets the objects go: not rollback() first,
+    # which expires each object the request loaded only for them to be dropped a moment
+    # later. A connection that died after the answer was made (the database restarted) has
+    # nothing left to undo: the pool drops it, and the answer must still go out.
+    with contextlib.suppress(*DATABASE_AWAY):
         db.close()
 
 

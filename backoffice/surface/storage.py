@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from flask import Flask, g
-from flask_limiter import Limiter
 from limits.errors import StorageError
+from limits.storage import Storage
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -42,7 +42,14 @@ def shared_storage(settings: Settings) -> dict[str, Any]:
     return {"storage_uri": uri, "storage_options": options}
 
 
-def check_shared_storage(limiter: Limiter, settings: Settings) -> None:
+class Counted(Protocol):
+    """What holds the counters: Flask-Limiter's extension, or the tablet API's own counters."""
+
+    @property
+    def storage(self) -> Storage: ...
+
+
+def check_shared_storage(limiter: Counted, settings: Settings) -> None:
     """A worker whose Redis does not answer stops at start, naming the setting, instead of
     answering every request with an error."""
     if not limiter.storage.check():
@@ -59,7 +66,7 @@ class _Outage:
         self.since: float | None = None
 
 
-def init_shared_storage_outage(app: Flask, limiter: Limiter, refuse: Callable[[], Any]) -> None:
+def init_shared_storage_outage(app: Flask, limiter: Counted, refuse: Callable[[], Any]) -> None:
     """Redis stops answering while the app runs: every request that a limit counts is refused
     with `refuse()`, the surface's own 503 (a request that cannot be counted is not let
     through, or a sign-in could try PINs without limit), and the worker logs the outage once

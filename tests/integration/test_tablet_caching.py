@@ -10,12 +10,23 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+import ledger
 from backoffice.audit.services import Actor
+from backoffice.devices.services import revoke_device
+from backoffice.money.services import (
+    BALANCE_COLUMNS,
+    balances_for,
+    inmate_accounts,
+    prison_account,
+)
 from backoffice.people.models import Inmate, Prison
 from backoffice.shop import services as shop
-from backoffice.shop.models import Product
+from backoffice.shop.models import Category, Product
+from backoffice.signin.models import InmateSession, TabletSession
+from backoffice.signin.services.inmate_sessions import end_session
 from tablet_api import create_app
 from tests.integration.tablet_world import (
     Tablet,
@@ -195,3 +206,157 @@ def test_a_product_photo_is_kept_an_hour_and_revalidated(
     # Only a registered tablet gets it.
     stranger = tablet(alice.client.application, "cgd_nobody.wrong")
     assert stranger.get(f"/api/v1/products/{coffee}/photo").status_code == 401
+
+
+def _kept_catalogue(alice: Tablet) -> str:
+    etag = str(alice.get("/api/v1/catalogue").headers["ETag"])
+    assert revalidate(alice, "/api/v1/catalogue", etag) == 304
+    return etag
+
+
+def test_a_kept_catalogue_is_no_304_once_the_tablet_is_revoked(
+    alice: Tablet, world: World, db: Session
+) -> None:
+    # The 304 comes from the very statement that reads the device and the session: it must
+    # still be refused the moment staff revoke the tablet, not after any cache runs out.
+    etag = _kept_catalogue(alice)
+    session = db.scalars(
+        select(TabletSession).where(TabletSession.inmate_id == world.alice.id)
+    ).one()
+    revoke_device(db, Actor.system("test"), session.device_id, reason="stolen")
+    db.commit()
+    refused = alice.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert refused.status_code == 401
+    assert refused.json["code"] == "device-revoked"
+    assert "ETag" not in refused.headers
+
+
+def test_a_kept_catalogue_is_no_304_once_staff_end_the_session(
+    alice: Tablet, world: World, db: Session
+) -> None:
+    etag = _kept_catalogue(alice)
+    session = db.scalars(
+        select(TabletSession).where(TabletSession.inmate_id == world.alice.id)
+    ).one()
+    assert session.inmate_session_id is not None
+    inmate_session = db.get(InmateSession, session.inmate_session_id)
+    assert inmate_session is not None
+    end_session(db, STAFF, inmate_session, "ended by the wing officer")
+    db.commit()
+    refused = alice.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert refused.status_code == 401
+    assert refused.json["code"] == "session-ended"
+    # And it stays ended: the tablet session was ended with it, on the record.
+    db.expire_all()
+    assert db.get(TabletSession, session.id).ended_at is not None  # type: ignore[union-attr]
+
+
+def test_a_kept_catalogue_is_no_304_after_signing_out_or_moving_cells(
+    app: Flask, alice: Tablet, world: World, db: Session
+) -> None:
+    etag = _kept_catalogue(alice)
+    assert alice.call("DELETE", "/api/v1/session").status_code == 204
+    assert alice.get("/api/v1/catalogue", headers={"If-None-Match": etag}).status_code == 401
+    # Signed in again, then moved to another cell by staff: his next revalidation is refused.
+    again = tablet(app, world.tablet_a1)
+    assert again.sign_in(world.alice).status_code == 201
+    assert revalidate(again, "/api/v1/catalogue", etag) == 304
+    cells = {c.number: c for w in world.prison.wings for c in w.cells}
+    moved = db.get(Inmate, world.alice.id)
+    assert moved is not None
+    moved.cell_id = cells["A3"].id
+    db.commit()
+    refused = again.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert refused.json["code"] == "session-ended"
+
+
+def test_a_category_renamed_or_reordered_is_a_new_catalogue(alice: Tablet, db: Session) -> None:
+    etag = _kept_catalogue(alice)
+    food = db.scalars(select(Category).where(Category.code == "food")).one()
+    food.name_en = "Groceries"
+    db.commit()
+    renamed = alice.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert renamed.status_code == 200
+    assert {"code": "food", "name": "Groceries"} in renamed.json["categories"]
+    etag = renamed.headers["ETag"]
+    assert revalidate(alice, "/api/v1/catalogue", etag) == 304
+    food.sort_order += 100
+    db.commit()
+    assert revalidate(alice, "/api/v1/catalogue", etag) == 200
+
+
+@pytest.mark.postgres_only
+def test_a_connection_lost_under_a_signed_in_read_is_a_503_and_the_next_call_works(
+    app: Flask, alice: Tablet, db: Session
+) -> None:
+    # The signed-in call's read runs outside a transaction (autocommit for that one
+    # statement): a connection lost there must not come back to serve a transaction in
+    # autocommit, nor turn into a 500.
+    etag = _kept_catalogue(alice)
+    engine = app.extensions["cellgate"]["engine"]
+    ours = db.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    db.commit()
+    with db.get_bind().connect() as other:
+        # The app's pooled connections: every backend of this database but the test's own.
+        other.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), :ours)"
+            ),
+            {"ours": ours},
+        )
+    lost = alice.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert lost.status_code == 503
+    assert revalidate(alice, "/api/v1/catalogue", etag) == 304
+    # And the pool's connections write in transactions again: an order is placed whole.
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW transaction_isolation").scalar() == "read committed"
+        assert conn.connection.dbapi_connection.autocommit is False
+
+
+def test_the_balance_read_with_the_session_is_what_the_money_service_says(
+    alice: Tablet, world: World, db: Session
+) -> None:
+    # On PostgreSQL the four figures come from the statement that reads the session; they
+    # must be the money service's, each account its own (not the spendable one four times).
+    accounts = inmate_accounts(db, world.alice)
+    source = prison_account(db, world.alice.prison_id, "family_deposits")
+    for n, (account, cents) in enumerate(
+        ((accounts.release_fund, 2_500), (accounts.debts, 700), (accounts.spendable, 40))
+    ):
+        ledger.transfer(
+            db,
+            key=f"balance-figures-{n}",
+            debit_account_id=source.id,
+            credit_account_id=account.id,
+            amount_cents=cents,
+            code=ledger.TransferCode.DEPOSIT,
+            requested_by="test",
+            reason="figures",
+        )
+    db.commit()
+    cart = {"lines": [{"product_id": world.products["soap"], "quantity": 2}]}
+    assert (
+        alice.post(
+            "/api/v1/orders", json=cart, headers={"Idempotency-Key": "figures-order-01"}
+        ).status_code
+        == 201
+    )
+    shown = alice.get("/api/v1/balance").json
+    db.expire_all()
+    said = balances_for(db, world.alice)
+    assert shown == {
+        "currency": shown["currency"],
+        "spendable_cents": said.spendable_cents,
+        "held_cents": said.held_cents,
+        "available_cents": said.available_cents,
+        "release_fund_cents": said.release_fund_cents,
+        "debts_set_aside_cents": said.debts_set_aside_cents,
+    }
+    assert (said.spendable_cents, said.held_cents) == (10_040, 240)
+    assert (said.release_fund_cents, said.debts_set_aside_cents) == (2_500, 700)
+    if db.get_bind().dialect.name == "postgresql":
+        # The figures the tablet API reads beside the session find his accounts (a code
+        # that named none would leave the balance to the slower way, never to a wrong one).
+        beside = db.execute(select(*BALANCE_COLUMNS).where(Inmate.id == world.alice.id)).one()
+        assert tuple(beside) == (10_040, 240, 2_500, 700)

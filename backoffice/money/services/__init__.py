@@ -43,7 +43,14 @@ from .accounts import (
     prison_account,
     prison_of_book,
 )
-from .balances import InmateBalances, MoneyLine, balances_for, inmate_by_number, recent_transfers
+from .balances import (
+    BALANCE_COLUMNS,
+    InmateBalances,
+    MoneyLine,
+    balances_for,
+    inmate_by_number,
+    recent_transfers,
+)
 from .books import BookMove, carry_left_behind, clearing_problem, move_to_book
 from .debts import (
     DebtLine,
@@ -68,6 +75,7 @@ from .payrolls import (
 from .receipts import Credit, receive_many
 
 __all__ = [
+    "BALANCE_COLUMNS",
     "DEBTS_DEBITS",
     "MAX_PRISON_NUMBER",
     "MAX_WAGE_CENTS",

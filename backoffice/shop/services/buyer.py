@@ -15,18 +15,30 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Integer, bindparam, case, literal_column, select, type_coerce
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    literal_column,
+    select,
+    type_coerce,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from ...db import run_on_driver, utcnow
 from ...errors import NotFound
 from ...people.models import Inmate, Prison
 from ...settings import Settings
-from ..models import Category, Product, ShopSchedule
+from ..models import Category, Product, ShopHoliday, ShopSchedule
 from ..protocols import ProductInfo
 from ..rounds import Round, Schedule, current_round
 from .catalogue import _sold_here
-from .schedules import holidays_from
 
 
 def _schedule(
@@ -115,6 +127,38 @@ _PRODUCT_COLUMNS = (
 )
 
 
+# His prison's shop holidays from a week ago on (a round that began then may deliver after
+# one), as text ("2026-12-24,2026-12-26") in the same row: no round trip of their own.
+class _Joined(FunctionElement[str]):
+    """The texts of a column joined with commas: string_agg on PostgreSQL, group_concat on
+    SQLite. Not SQLAlchemy's aggregate_strings, whose separator is a bound literal that the
+    driver's cursor (`run_on_driver`) is never given."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_Joined)
+def _group_concat(element: _Joined, compiler: Any, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(_Joined, "postgresql")
+def _string_agg(element: _Joined, compiler: Any, **kw: Any) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
+
+
+_HOLIDAYS = (
+    select(_Joined(cast(ShopHoliday.on_date, String)))
+    .where(
+        ShopHoliday.prison_id == Inmate.prison_id,
+        ShopHoliday.on_date >= bindparam("holidays_from", type_=Date()),
+    )
+    .scalar_subquery()
+)
+_PRODUCTS_AT = len(_BUYER_COLUMNS) + 1  # where the cart's products' columns begin
+
+
 @functools.lru_cache(maxsize=128)
 def _buyer_statement(products: int, lock: bool) -> Any:
     """The inmate's row with his prison's time zone and his wing's round, and beside it each of
@@ -127,7 +171,7 @@ def _buyer_statement(products: int, lock: bool) -> Any:
     read as the lock is asked for; a price changed while it waits is like one changed a moment
     after it was read."""
     stmt = (
-        select(*_BUYER_COLUMNS)
+        select(*_BUYER_COLUMNS, _HOLIDAYS)
         .join(Prison, Prison.id == Inmate.prison_id)
         .outerjoin(ShopSchedule, ShopSchedule.wing_id == Inmate.wing_id)
         .where(Inmate.id == bindparam("inmate_id"))
@@ -146,22 +190,25 @@ def _buyer_and_cart(
     db: Session, inmate_id: int, merged: dict[int, int], *, lock: bool
 ) -> tuple[_Buyer, dict[int, ProductInfo]]:
     params = {f"product_{n}": product_id for n, product_id in enumerate(merged)}
+    params["holidays_from"] = utcnow().date() - timedelta(days=7)
     rows = run_on_driver(
         db, _buyer_statement(len(merged), lock), {"inmate_id": inmate_id, **params}
     )
     if not rows:
         raise NotFound("No such inmate.")
-    person, schedule = rows[0][:9], tuple(rows[0][9:13])
+    person, schedule, holidays = rows[0][:9], tuple(rows[0][9:13]), rows[0][13]
     buyer = _Buyer(
         *person,
         schedule=None if schedule[0] is None else schedule,
-        holidays=holidays_from(db, person[1], utcnow().date() - timedelta(days=7)),
+        holidays=frozenset(date.fromisoformat(d) for d in holidays.split(","))
+        if holidays
+        else frozenset(),
     )
     products = {}
     for row in rows:
-        if len(row) == 13 or row[13] is None:
+        if len(row) == _PRODUCTS_AT or row[_PRODUCTS_AT] is None:
             continue
-        id_, sku, category, et, ru, en, price, tags, sold, stock, *more = row[13:]
+        id_, sku, category, et, ru, en, price, tags, sold, stock, *more = row[_PRODUCTS_AT:]
         category_et, category_ru, category_en, vat = more
         products[id_] = ProductInfo(
             id=id_,

@@ -3,14 +3,30 @@ prices, stock, photos and price history."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from ...audit.services import Actor, record
+from ...db import read_on_driver
 from ...errors import Conflict, InvalidInput, NotFound
 from ...people.models import Inmate
 from ..models import Category, InmateRestriction, PriceChange, Product, ProductWing
@@ -44,15 +60,108 @@ def catalogue_for(db: Session, inmate: Inmate, category_code: str | None = None)
     return list(db.scalars(stmt))
 
 
-def catalogue_rows(
-    db: Session, inmate: Inmate, category_code: str | None = None
-) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """What `catalogue_for` and `categories` show, as plain rows read by two light queries
-    (no ORM objects): the products (id, sku, category code, names in et/ru/en, unit, price,
-    tags, something left to order, has a photo) and the categories (code, names, order).
-    Equal rows mean an equal catalogue, so a rendered catalogue can be kept under them."""
-    stmt = (
+@dataclass(frozen=True)
+class CatalogueRows:
+    """A catalogue as read: its products' rows, its categories' rows (see `catalogue_rows`)
+    and, on PostgreSQL, its version as read in the same statement (`catalogue_version`)."""
+
+    products: tuple[tuple[Any, ...], ...]
+    categories: tuple[tuple[Any, ...], ...]
+    version: str | None = None
+
+    @property
+    def rows(self) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        return self.products, self.categories
+
+
+def catalogue_rows(db: Session, inmate: Inmate, category_code: str | None = None) -> CatalogueRows:
+    """What `catalogue_for` and `categories` show, as plain rows read by one light statement
+    built once and run on the driver (no ORM objects, no statement built per call, one round
+    trip): the products (id, sku, category code, names in et/ru/en, unit, price, tags,
+    something left to order, has a photo) and the categories (code, names, order). Equal rows
+    mean an equal catalogue, so a rendered catalogue can be kept under them. On PostgreSQL the
+    catalogue's version (`catalogue_version`) comes in the same statement, from the same rows."""
+    postgresql = db.get_bind().dialect.name == "postgresql"
+    params: dict[str, Any] = {"prison_id": inmate.prison_id, "wing_id": inmate.wing_id}
+    if category_code:
+        params["category"] = category_code
+    rows = read_on_driver(db, _catalogue_statement(bool(category_code), postgresql), params)
+    products = tuple(
+        (*row[1:9], tuple(row[9] or ()), bool(row[10]), bool(row[11]))
+        for row in rows
+        if row[0] == 0
+    )
+    categories = tuple(tuple(row[3:7]) for row in rows if row[0] == 1)
+    version = next((str(row[2]) for row in rows if row[0] == 2), None)
+    return CatalogueRows(products, categories, version)
+
+
+def catalogue_version(prison_id: Any, wing_id: Any) -> ColumnElement[str]:
+    """A short text that changes whenever anything the catalogue of (prison, wing) shows
+    changes: the md5 of every field of its products' rows and of every category's, with the
+    categories' order (PostgreSQL only). Computed in the database from the rows themselves,
+    so it can never be stale; read beside the tablet's session in the call's one statement
+    (`tablet_sessions.read_signed_in_call`), it lets the catalogue answer 304 without reading,
+    rendering or hashing the catalogue. A category filter is a part of the catalogue, so one
+    version serves every filter."""
+    comma = literal_column("','")
+    products = (
         select(
+            func.md5(
+                func.string_agg(
+                    cast(
+                        func.json_build_array(
+                            Product.id,
+                            Product.sku,
+                            Category.code,
+                            Product.name_et,
+                            Product.name_ru,
+                            Product.name_en,
+                            Product.unit,
+                            Product.price_cents,
+                            cast(Product.tags, Text),
+                            Product.stock > Product.reserved,
+                            Product.photo_type != literal_column("''"),
+                        ),
+                        Text,
+                    ),
+                    aggregate_order_by(comma, Product.id),
+                )
+            )
+        )
+        .select_from(Product)
+        .join(Category)
+        .where(_sold_here(prison_id, wing_id))
+        .scalar_subquery()
+    )
+    kinds = select(
+        func.md5(
+            func.string_agg(
+                cast(
+                    func.json_build_array(
+                        Category.code,
+                        Category.name_et,
+                        Category.name_ru,
+                        Category.name_en,
+                        Category.sort_order,
+                    ),
+                    Text,
+                ),
+                aggregate_order_by(comma, Category.id),
+            )
+        )
+    ).scalar_subquery()
+    return func.concat(products, literal_column("':'"), kinds)
+
+
+@functools.cache
+def _catalogue_statement(category: bool, postgresql: bool) -> Any:
+    """The products sold on the wing (part 0, in the catalogue's order), every category (part
+    1; its rows fill only the code and the names) and on PostgreSQL the version (part 2, in
+    the sku's place), in one UNION ALL: one round trip, one snapshot."""
+    products = (
+        select(
+            literal_column("0").label("part"),
             Product.id,
             Product.sku,
             Category.code,
@@ -63,22 +172,40 @@ def catalogue_rows(
             Product.price_cents,
             Product.tags,
             Product.stock > Product.reserved,
-            Product.photo_type != "",
+            # Literals, not bound values: the driver gets only the named parameters.
+            Product.photo_type != literal_column("''"),
+            Category.sort_order.label("sort_order"),
+            Product.name_en.label("sort_name"),
+            Product.id.label("sort_id"),
         )
         .join(Category)
-        .where(_sold_here(inmate.prison_id, inmate.wing_id))
-        .order_by(Category.sort_order, Product.name_en)
+        .where(_sold_here(bindparam("prison_id"), bindparam("wing_id")))
     )
-    if category_code:
-        stmt = stmt.where(Category.code == category_code)
-    conn = db.connection()  # Core rows straight from the connection: no ORM on the way
-    kinds = select(Category.code, Category.name_et, Category.name_ru, Category.name_en).order_by(
-        Category.sort_order, Category.code
+    if category:
+        products = products.where(Category.code == bindparam("category"))
+    kinds = select(
+        literal_column("1"),
+        *(null() for _ in range(2)),
+        Category.code,
+        Category.name_et,
+        Category.name_ru,
+        Category.name_en,
+        *(null() for _ in range(5)),
+        Category.sort_order,
+        Category.code,
+        null(),
     )
-    products = tuple(
-        (*row[:8], tuple(row[8] or ()), bool(row[9]), bool(row[10])) for row in conn.execute(stmt)
+    parts = [products, kinds]
+    if postgresql:
+        version = catalogue_version(bindparam("prison_id"), bindparam("wing_id"))
+        parts.append(select(literal_column("2"), null(), version, *(null() for _ in range(12))))
+    # Products of one name in one category in the order of their ids: equal rows, equal bytes.
+    return union_all(*parts).order_by(
+        literal_column("part"),
+        literal_column("sort_order"),
+        literal_column("sort_name"),
+        literal_column("sort_id"),
     )
-    return products, tuple(tuple(row) for row in conn.execute(kinds))
 
 
 def substitutes_for(db: Session, inmate: Inmate) -> list[Product]:

@@ -312,5 +312,9 @@ def _context(
         restricted_tags=frozenset(found.restricted),
         ban=ActiveBan(*bans[0]) if bans else None,
         window_open=the_round.window_open,
-        next_window_opens=dates.slot(the_round.opens_at, buyer.timezone, buyer.language),
+        # Said only to one who may not order now (OrderingWindowRule): formatting it in his
+        # language costs a tenth of a millisecond, on every order placed while it is open.
+        next_window_opens=""
+        if the_round.window_open
+        else dates.slot(the_round.opens_at, buyer.timezone, buyer.language),
     )
