@@ -96,6 +96,25 @@ def catalogue_rows(db: Session, inmate: Inmate, category_code: str | None = None
     return CatalogueRows(products, categories, version)
 
 
+def _shown() -> tuple[Any, ...]:
+    """What the catalogue shows of a product, in the document's order: its rows carry these
+    and its version hashes these, so the two cannot drift apart."""
+    return (
+        Product.id,
+        Product.sku,
+        Category.code,
+        Product.name_et,
+        Product.name_ru,
+        Product.name_en,
+        Product.unit,
+        Product.price_cents,
+        Product.tags,
+        Product.stock > Product.reserved,
+        # Literals, not bound values: the driver gets only the named parameters.
+        Product.photo_type != literal_column("''"),
+    )
+
+
 def catalogue_version(prison_id: Any, wing_id: Any) -> ColumnElement[str]:
     """A short text that changes whenever anything the catalogue of (prison, wing) shows
     changes: the md5 of every field of its products' rows and of every category's, with the
@@ -111,17 +130,10 @@ def catalogue_version(prison_id: Any, wing_id: Any) -> ColumnElement[str]:
                 func.string_agg(
                     cast(
                         func.json_build_array(
-                            Product.id,
-                            Product.sku,
-                            Category.code,
-                            Product.name_et,
-                            Product.name_ru,
-                            Product.name_en,
-                            Product.unit,
-                            Product.price_cents,
-                            cast(Product.tags, Text),
-                            Product.stock > Product.reserved,
-                            Product.photo_type != literal_column("''"),
+                            *(
+                                cast(column, Text) if column is Product.tags else column
+                                for column in _shown()
+                            )
                         ),
                         Text,
                     ),
@@ -162,18 +174,7 @@ def _catalogue_statement(category: bool, postgresql: bool) -> Any:
     products = (
         select(
             literal_column("0").label("part"),
-            Product.id,
-            Product.sku,
-            Category.code,
-            Product.name_et,
-            Product.name_ru,
-            Product.name_en,
-            Product.unit,
-            Product.price_cents,
-            Product.tags,
-            Product.stock > Product.reserved,
-            # Literals, not bound values: the driver gets only the named parameters.
-            Product.photo_type != literal_column("''"),
+            *_shown(),
             Category.sort_order.label("sort_order"),
             Product.name_en.label("sort_name"),
             Product.id.label("sort_id"),
