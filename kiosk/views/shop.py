@@ -71,8 +71,13 @@ def shop(inmate: Inmate) -> Any:
     all_categories = shop_services.categories(db)
     codes = {c.code for c in all_categories}
     products = shop_services.catalogue_for(db, inmate, category if category in codes else None)
-    check = shop_services.check_cart(
-        db, inmate, cart_lines(), protocols=protocols(), settings=kiosk_settings()
+    dry_run = shop_services.check_cart_and_stops(
+        db,
+        inmate,
+        cart_lines(),
+        [p.id for p in products],
+        protocols=protocols(),
+        settings=kiosk_settings(),
     )
     in_cart = {line.product_id: line.quantity for line in cart_lines()}
     return render_template(
@@ -81,29 +86,20 @@ def shop(inmate: Inmate) -> Any:
         category=category,
         products=products,
         in_cart=in_cart,
-        stopped=stopped_at(
-            inmate, cart_lines(), {p.id: p.price_cents for p in products}, check.total_cents
-        ),
-        check=check,
+        stopped=stopped_at(dry_run, {p.id: p.price_cents for p in products}),
+        check=dry_run.check,
         money=format_money,
         lang=language(),
     )
 
 
-def stopped_at(
-    inmate: Inmate,
-    lines: list[shop_services.CartLine],
-    prices: dict[int, int],
-    cart_cents: int,
-) -> dict[int, str]:
+def stopped_at(dry_run: shop_services.CartStops, prices: dict[int, int]) -> dict[int, str]:
     """The products whose "+" stops, each with why in the language on screen: one more of it
-    would be refused. `prices` names the products on screen, `cart_cents` what the cart costs."""
-    refused = shop_services.one_more_refused(
-        get_db(), inmate, lines, list(prices), protocols=protocols(), settings=kiosk_settings()
-    )
+    would be refused. `prices` are those of the products on screen."""
+    cart_cents = dry_run.check.total_cents
     return {
         product_id: " ".join(stop_words(v, prices[product_id], cart_cents) for v in violations)
-        for product_id, violations in refused.items()
+        for product_id, violations in dry_run.refused.items()
     }
 
 
@@ -189,9 +185,15 @@ def cart_change(inmate: Inmate) -> Any:
 def cart(inmate: Inmate) -> Any:
     db = get_db()
     lines = cart_lines()
-    check = shop_services.check_cart(
-        db, inmate, lines, protocols=protocols(), settings=kiosk_settings()
+    dry_run = shop_services.check_cart_and_stops(
+        db,
+        inmate,
+        lines,
+        [line.product_id for line in lines],
+        protocols=protocols(),
+        settings=kiosk_settings(),
     )
+    check = dry_run.check
     products = (
         {
             p.id: p
@@ -210,9 +212,7 @@ def cart(inmate: Inmate) -> Any:
             if line.product_id in products
         ],
         check=check,
-        stopped=stopped_at(
-            inmate, lines, {p.id: p.price_cents for p in products.values()}, check.total_cents
-        ),
+        stopped=stopped_at(dry_run, {p.id: p.price_cents for p in products.values()}),
         refusals=[said(v) for v in check.violations],
         key=order_key(),
         money=format_money,

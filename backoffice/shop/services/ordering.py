@@ -82,20 +82,19 @@ def check_cart(
     now: datetime | None = None,
 ) -> CheckResult:
     """The protocols' dry run: the same answer placing would give, and nothing is changed."""
-    now = now or utcnow()
-    merged = _merged(lines)
-    buyer, products = _buyer_and_cart(db, inmate.id, merged, lock=False)
-    draft = _draft(products, merged)
-    if buyer.wing_id is None:
-        raise Forbidden("You are not placed on a wing, so the shop cannot deliver to you.")
-    local_now = now.astimezone(ZoneInfo(buyer.timezone))
-    found = _read(db, buyer, protocols, local_now)
-    _, available = _order_accounts(db, inmate, buyer, found)
-    ctx = _context(buyer, found, available, settings, local_now, buyer.round(settings, now))
-    return evaluate(protocols, draft, ctx)
+    return check_cart_and_stops(
+        db, inmate, lines, (), protocols=protocols, settings=settings, now=now
+    ).check
 
 
-def one_more_refused(
+@dataclass(frozen=True)
+class CartStops:
+    check: CheckResult  # the cart's dry run, as check_cart answers it
+    # Per product of which one more would be refused: the refusals adding it would bring.
+    refused: dict[int, tuple[Violation, ...]]
+
+
+def check_cart_and_stops(
     db: Session,
     inmate: Inmate,
     lines: Sequence[CartLine],
@@ -104,23 +103,26 @@ def one_more_refused(
     protocols: Protocols,
     settings: Settings,
     now: datetime | None = None,
-) -> dict[int, tuple[Violation, ...]]:
-    """For each product of `candidates` that one more of would be refused, the refusals adding
-    it would bring (those the cart has not got already): the screen stops its "+" there and says
-    why, before the inmate taps. The database is read once; the rules run in memory for each
-    candidate. A product the shop does not sell is not answered for."""
+) -> CartStops:
+    """check_cart, and for each product of `candidates` that one more of would be refused, the
+    refusals adding it would bring (those the cart has not got already): the screen stops its
+    "+" there and says why, before the inmate taps. The database is read once, for the cart and
+    the candidates together; the rules run in memory for each candidate. A product the shop
+    does not sell is not answered for."""
     now = now or utcnow()
     merged = _merged(lines)
-    wanted = {**{product_id: 1 for product_id in candidates}, **merged}
-    buyer, products = _buyer_and_cart(db, inmate.id, wanted, lock=False)
-    if buyer.wing_id is None or any(product_id not in products for product_id in merged):
-        return {}
+    buyer, products = _buyer_and_cart(
+        db, inmate.id, {**dict.fromkeys(candidates, 1), **merged}, lock=False
+    )
+    draft = _draft({k: products[k] for k in merged if k in products}, merged)
+    if buyer.wing_id is None:
+        raise Forbidden("You are not placed on a wing, so the shop cannot deliver to you.")
     local_now = now.astimezone(ZoneInfo(buyer.timezone))
     found = _read(db, buyer, protocols, local_now)
     _, available = _order_accounts(db, inmate, buyer, found)
     ctx = _context(buyer, found, available, settings, local_now, buyer.round(settings, now))
-    base = _draft({k: products[k] for k in merged}, merged)
-    known = {(v.code, v.sku) for v in evaluate(protocols, base, ctx).violations}
+    check = evaluate(protocols, draft, ctx)
+    known = {(v.code, v.sku) for v in check.violations}
     refused: dict[int, tuple[Violation, ...]] = {}
     for product_id in dict.fromkeys(candidates):
         if product_id not in products:
@@ -130,7 +132,7 @@ def one_more_refused(
         new = tuple(v for v in result.violations if (v.code, v.sku) not in known)
         if new:
             refused[product_id] = new
-    return refused
+    return CartStops(check, refused)
 
 
 # --- placing --------------------------------------------------------------------------------
